@@ -1,0 +1,211 @@
+"""The ``junheng`` command.
+
+    junheng evaluate --standard ID|PATH --schools FILE [--counties FILE] [--as-of DATE]
+                     [--format table|json|csv] [--out PATH] [--lang zh|en]
+    junheng explain  ... (--school ID [--stage primary|junior] | --county ID)
+    junheng check    PATH...
+    junheng list
+
+Exit codes: 0 done; 1 problems in the data with --strict; 2 a mistake in a standard file, a file
+that cannot be read, or a usage error. Heavy modules are imported lazily so --help is fast.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+EXIT_OK, EXIT_DATA, EXIT_ERROR = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="junheng", description="县域义务教育均衡发展督导评估规则引擎 / county balanced "
+                                                            "compulsory-education evaluation engine")
+    p.add_argument("--lang", choices=["zh", "en"], default=None, help="输出语言 / output language (default zh)")
+    p.add_argument("--standards-dir", action="append", default=[], help="额外的标准目录 / extra folder of standards")
+    sub = p.add_subparsers(dest="command")
+
+    def data_args(sp):
+        sp.add_argument("--standard", required=True, help="标准编号或文件路径，如 national/quality-2017")
+        sp.add_argument("--schools", required=True, nargs="+", help="学校数据文件（CSV/XLSX/JSON）")
+        sp.add_argument("--counties", nargs="+", help="区县数据文件")
+        sp.add_argument("--as-of", help="评估日期 YYYY-MM-DD（决定哪些阈值生效）")
+        sp.add_argument("--lang", choices=["zh", "en"], default=None)
+        sp.add_argument("--standards-dir", action="append", default=[])
+        sp.add_argument("--quiet", action="store_true", help="不显示进度与数据问题摘要")
+
+    e = sub.add_parser("evaluate", help="评估学校与区县 / evaluate")
+    data_args(e)
+    e.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    e.add_argument("--out", help="输出文件（默认标准输出）")
+    e.add_argument("--strict", action="store_true", help="数据有任何问题即以退出码 1 结束，不评估")
+
+    x = sub.add_parser("explain", help="解释一所学校或一个区县的判定过程 / explain a verdict")
+    data_args(x)
+    g = x.add_mutually_exclusive_group(required=True)
+    g.add_argument("--school")
+    g.add_argument("--county")
+    x.add_argument("--stage", choices=["primary", "junior"])
+    x.add_argument("--format", choices=["tree", "json"], default="tree")
+
+    c = sub.add_parser("check", help="检查标准文件 / check standard files")
+    c.add_argument("paths", nargs="+")
+    c.add_argument("--standards-dir", action="append", default=[])
+
+    ls = sub.add_parser("list", help="列出可用标准 / list standards")
+    ls.add_argument("--standards-dir", action="append", default=[])
+    return p
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    if not args.command:
+        _parser().print_help()
+        return EXIT_ERROR
+    from rich.console import Console
+
+    from engine.errors import InputError, StandardError
+
+    width = None if sys.stdout.isatty() else 200
+    out = Console(soft_wrap=True, width=width)
+    err = Console(stderr=True, soft_wrap=True, width=None if sys.stderr.isatty() else 200)
+    lang = getattr(args, "lang", None) or "zh"
+    dirs = list(getattr(args, "standards_dir", []) or [])
+    try:
+        if args.command == "list":
+            return cmd_list(out, dirs, lang)
+        if args.command == "check":
+            return cmd_check(out, err, args.paths, dirs, lang)
+        if args.command == "evaluate":
+            return cmd_evaluate(out, err, args, dirs, lang)
+        if args.command == "explain":
+            return cmd_explain(out, err, args, dirs, lang)
+    except StandardError as exc:
+        err.print(f"[bold red]标准文件有 {len(exc.errors)} 处错误 / {len(exc.errors)} error(s) in standard files:[/]")
+        for e in exc.errors:
+            err.print(str(e), markup=False, highlight=False)
+        return EXIT_ERROR
+    except InputError as exc:
+        err.print(f"[bold red]无法读取输入 / cannot read input:[/] {exc}", highlight=False)
+        return EXIT_ERROR
+    except KeyboardInterrupt:  # pragma: no cover
+        return 130
+    return EXIT_ERROR
+
+
+def cmd_list(out, dirs, lang) -> int:
+    from rich.table import Table
+
+    from engine.registry import list_standards
+
+    t = Table(title="可用标准 / standards")
+    for col in ("id", "标题 title", "版本 version", "继承 extends", "辖区 jurisdiction"):
+        t.add_column(col)
+    for s in list_standards(dirs):
+        if "error" in s:
+            t.add_row(s["id"], f"[red]{s['error']}[/]", "", "", "")
+        else:
+            t.add_row(s["id"], s["title"], s["version"], s["extends"] or "", s["jurisdiction"])
+    out.print(t)
+    return EXIT_OK
+
+
+def cmd_check(out, err, paths, dirs, lang) -> int:
+    from pathlib import Path
+
+    from engine.catalogue import load_catalogue
+    from engine.checker import compile_standard
+    from engine.errors import StandardError
+    from engine.loader import load_standard
+
+    files = []
+    for p in paths:
+        pp = Path(p)
+        if pp.is_dir():
+            files += [f for f in sorted(pp.rglob("*.yaml")) if f.name != "fields.yaml" and "tests" not in f.parts]
+        else:
+            files.append(pp if pp.exists() else p)
+    all_errors, checked = [], 0
+    for f in files:
+        try:
+            std = load_standard(str(f), dirs)
+            compile_standard(std, load_catalogue())
+            checked += 1
+            out.print(f"[green]✓[/] {f}  ({std.id}: {len(std.parameters)} 个参数, {len(std.rules)} 条规则)")
+        except StandardError as exc:
+            all_errors.extend(exc.errors)
+    if all_errors:
+        err.print(f"[bold red]发现 {len(all_errors)} 处错误 / {len(all_errors)} error(s):[/]")
+        for e in all_errors:
+            err.print(str(e), markup=False, highlight=False)
+        return EXIT_ERROR
+    out.print(f"[green]全部 {checked} 个标准文件通过检查 / all {checked} standard file(s) OK[/]")
+    return EXIT_OK
+
+
+def _run(args, dirs, lang):
+    from engine.run import evaluate_files
+
+    return evaluate_files(args.standard, args.schools, args.counties, args.as_of, dirs, lang)
+
+
+def _report_problems(err, run, quiet=False):
+    problems = [p for p in run.schools.problems + run.counties.problems if p.action != "column ignored"]
+    ignored = [p for p in run.schools.problems + run.counties.problems if p.action == "column ignored"]
+    if quiet:
+        return problems
+    if problems:
+        err.print(f"[yellow]数据问题 {len(problems)} 处（含拒绝的行 {len(run.rejected)} 行）/ {len(problems)} data "
+                  f"problem(s):[/]")
+        for p in problems:
+            err.print(f"  {p}", markup=False, highlight=False)
+    if ignored:
+        err.print(f"[dim]忽略了 {len(ignored)} 个无法识别的列：" + "、".join(sorted({p.column for p in ignored}))[:400]
+                  + "[/]", highlight=False)
+    return problems
+
+
+def cmd_evaluate(out, err, args, dirs, lang) -> int:
+    from engine.output import summary, write_csv, write_json
+
+    run = _run(args, dirs, lang)
+    problems = _report_problems(err, run, args.quiet)
+    if args.strict and problems:
+        err.print(f"[bold red]--strict：数据有 {len(problems)} 处问题，未评估 / data problems, not evaluated[/]")
+        return EXIT_DATA
+    target = args.out or sys.stdout
+    if args.format == "json":
+        write_json(run, target)
+    elif args.format == "csv":
+        write_csv(run, target)
+    else:
+        from engine.summary_table import print_summary
+
+        print_summary(out, run, lang)
+    if args.out and not args.quiet:
+        s = summary(run)
+        err.print(f"已写入 {args.out}：{len(run.verdicts)} 条判定；读入 {s['rows_read']} 行，评估 {s['rows_evaluated']} 行，"
+                  f"拒绝 {s['rows_rejected']} 行", highlight=False)
+    return EXIT_OK
+
+
+def cmd_explain(out, err, args, dirs, lang) -> int:
+    import json
+
+    from engine.explain import NotFound, explain_county, explain_school, render
+
+    run = _run(args, dirs, lang)
+    try:
+        tree = explain_school(run, args.school, args.stage, lang) if args.school else \
+            explain_county(run, args.county, lang)
+    except NotFound as exc:
+        err.print(f"[red]{exc}[/]", highlight=False)
+        return EXIT_ERROR
+    if args.format == "json":
+        out.print_json(json.dumps(tree, ensure_ascii=False, default=str))
+    else:
+        render(tree, out, lang)
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

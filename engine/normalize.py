@@ -1,0 +1,109 @@
+"""Turn raw cell text into typed values, recording every conversion and every problem.
+
+Blank cells and dashes (—, -, 无, /) are *missing*, never zero. Full-width digits, thousands
+separators, ``95%`` and ``是/否`` are understood. The work is column-wise (pandas string ops).
+"""
+from __future__ import annotations
+
+import unicodedata
+
+import numpy as np
+import pandas as pd
+
+MISSING_TOKENS = {"", "—", "——", "-", "--", "－", "/", "无", "n/a", "na", "nan", "none", "null", "#n/a", "缺"}
+TRUE_TOKENS = {"是", "有", "y", "yes", "true", "1", "√", "✓"}
+FALSE_TOKENS = {"否", "无", "n", "no", "false", "0", "×", "✗"}
+
+
+def _clean_text(s: pd.Series) -> pd.Series:
+    s = s.astype("string")
+    return s.map(lambda v: unicodedata.normalize("NFKC", v).strip() if isinstance(v, str) else v).astype("string")
+
+
+def missing_mask(s: pd.Series) -> pd.Series:
+    t = _clean_text(s)
+    return t.isna() | t.str.lower().isin(MISSING_TOKENS)
+
+
+def to_number(raw: pd.Series, ftype: str, factor: float = 1.0):
+    """Return (values float64, problems: Series of message or <NA>, notes: list of str)."""
+    notes = []
+    text = _clean_text(raw)
+    missing = text.isna() | text.str.lower().isin(MISSING_TOKENS - {"0"})
+    t = text.fillna("")
+    had_sep = t.str.contains(r"\d,\d{3}", regex=True)
+    if had_sep.any():
+        notes.append(f"去掉千位分隔符 {int(had_sep.sum())} 处 / removed thousands separators")
+    t = t.str.replace(r"(?<=\d),(?=\d{3})", "", regex=True)
+    pct = t.str.endswith("%")
+    if pct.any():
+        notes.append(f"去掉百分号 {int(pct.sum())} 处 / removed % signs")
+    t = t.str.rstrip("%").str.strip()
+    wan = t.str.endswith("万元") | t.str.endswith("万")
+    t = t.str.replace(r"\s*万元?$", "", regex=True).str.replace(r"\s*(元|平方米|㎡|人|间|个|台|册)$", "", regex=True)
+    values = pd.to_numeric(t.where(~missing, None), errors="coerce").astype("float64")
+    bad = (~missing) & values.isna()
+    if wan.any():
+        values = values.where(~wan, values * 10000.0)
+        notes.append(f"单元格内 万元 换算为元 {int(wan.sum())} 处 / 万元 in cells converted to yuan")
+    if factor != 1.0:
+        values = values * factor
+        notes.append(f"按表头单位换算 ×{factor:g} / scaled by header unit")
+    problems = pd.Series(pd.NA, index=raw.index, dtype="object")
+    problems[bad] = "不是数字 / not a number"
+    arr = values.to_numpy()
+    finite = np.isfinite(arr) | np.isnan(arr)
+    problems[~finite] = "数值无效（无穷大）/ not a finite number"
+    values[~finite] = np.nan
+    neg = values < 0
+    if ftype in ("count", "number", "money", "percent", "year", "score"):
+        problems[neg.fillna(False)] = "不能为负数 / must not be negative"
+        values[neg.fillna(False)] = np.nan
+    if ftype == "count":
+        frac = (values.notna()) & ((values - values.round()).abs() > 1e-9)
+        problems[frac] = "应为整数 / must be a whole number"
+        values[frac] = np.nan
+    if ftype == "percent":
+        over = values > 100
+        problems[over.fillna(False)] = "百分比应在 0–100 之间 / percent must be 0–100"
+        values[over.fillna(False)] = np.nan
+    if ftype == "year":
+        odd = values.notna() & ((values < 1800) | (values > 2200) | ((values - values.round()).abs() > 0))
+        problems[odd] = "年份无效 / not a plausible year"
+        values[odd] = np.nan
+    return values, problems, notes
+
+
+def to_bool(raw: pd.Series):
+    text = _clean_text(raw)
+    low = text.str.lower()
+    missing = text.isna() | low.isin(MISSING_TOKENS - {"无"})
+    values = pd.Series(np.nan, index=raw.index, dtype="float64")
+    values[low.isin(TRUE_TOKENS).fillna(False)] = 1.0
+    values[low.isin(FALSE_TOKENS).fillna(False)] = 0.0
+    bad = (~missing) & values.isna()
+    problems = pd.Series(pd.NA, index=raw.index, dtype="object")
+    problems[bad] = "应为 是/否 / must be 是 or 否"
+    return values, problems, []
+
+
+def to_text(raw: pd.Series, allowed: list | None = None):
+    text = _clean_text(raw)
+    missing = text.isna() | text.str.lower().isin(MISSING_TOKENS - {"无"})
+    values = text.where(~missing, None).astype("object")
+    values = values.where(values.notna(), None)
+    problems = pd.Series(pd.NA, index=raw.index, dtype="object")
+    if allowed:
+        bad = values.notna() & ~values.isin(allowed)
+        problems[bad] = f"取值应为 {'/'.join(allowed)} 之一 / must be one of {allowed}"
+        values[bad] = None
+    return values, problems, []
+
+
+def to_id(raw: pd.Series):
+    """Codes (school_id, county_id): text; a float like 2101020001.0 read from Excel loses its .0."""
+    text = _clean_text(raw)
+    text = text.str.replace(r"^(\d+)\.0$", r"\1", regex=True)
+    missing = text.isna() | text.str.lower().isin(MISSING_TOKENS)
+    values = text.where(~missing, None).astype("object")
+    return values.where(values.notna(), None)

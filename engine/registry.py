@@ -1,0 +1,67 @@
+"""Find standards by id (``national/quality-2017``) or by path, and list what is available."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import LocatedError, Loc, StandardError
+from .paths import standards_dir
+from .yamlsafe import load_yaml_file
+
+SKIP = {"fields.yaml"}
+
+
+def search_path(extra=()) -> list[Path]:
+    dirs = [Path(d) for d in extra if d]
+    dirs.append(standards_dir())
+    return dirs
+
+
+def _is_id(ref: str) -> bool:
+    return "/" in ref and not ref.endswith((".yaml", ".yml")) and ".." not in ref.split("/") \
+        and not ref.startswith("/") and "\\" not in ref
+
+
+def resolve_standard(ref: str, extra_dirs=()) -> Path:
+    """A path to an existing file, or an id looked up as ``<dir>/<id>.yaml`` in each search dir."""
+    if not isinstance(ref, str) or not ref:
+        raise StandardError([LocatedError(Loc("<standard>"), "标准引用为空 / empty standard reference")])
+    p = Path(ref)
+    if ref.endswith((".yaml", ".yml")) and p.is_file():
+        return p
+    if _is_id(ref):
+        for d in search_path(extra_dirs):
+            cand = (d / f"{ref}.yaml")
+            try:
+                cand.resolve().relative_to(d.resolve())
+            except ValueError:
+                continue
+            if cand.is_file():
+                return cand
+    raise StandardError([LocatedError(Loc(ref), f"找不到标准 / cannot find standard '{ref}' "
+                                                 f"(searched: {', '.join(str(d) for d in search_path(extra_dirs))})")])
+
+
+def list_standards(extra_dirs=()) -> list[dict]:
+    """Every standard file under the search dirs, with its id, title and version."""
+    found, seen = [], set()
+    for d in search_path(extra_dirs):
+        if not d.is_dir():
+            continue
+        for f in sorted(d.rglob("*.yaml")):
+            rel = f.relative_to(d)
+            if f.name in SKIP or "tests" in rel.parts:
+                continue
+            try:
+                data = load_yaml_file(f)
+            except StandardError as exc:
+                found.append({"id": str(rel.with_suffix("")), "path": str(f), "error": str(exc.errors[0])})
+                continue
+            if not isinstance(data, dict) or "id" not in data:
+                continue
+            if data["id"] in seen:
+                continue
+            seen.add(data["id"])
+            found.append({"id": data["id"], "path": str(f), "title": data.get("title", ""),
+                          "version": str(data.get("version", "")), "extends": data.get("extends"),
+                          "jurisdiction": (data.get("jurisdiction") or {}).get("name", "")})
+    return found

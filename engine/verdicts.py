@@ -1,0 +1,312 @@
+"""Verdict assembly: one row per (rule, unit), built column-wise from the stored rule arrays.
+
+Reasons are built afterwards; ``not_evaluable`` always names the missing or invalid inputs, or the
+rules / units it depends on.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .checker import USABLE
+from .evaluate import Evaluator, RuleResult
+from .i18n import fmt_num, msg
+from .logic import ABSENT, FAIL, NOT_APPLICABLE, NOT_EVALUABLE, OUTCOME_NAMES, PASS
+
+COLUMNS = ["level", "county_id", "school_id", "school_name", "stage", "rule_id", "rule_name", "area", "outcome",
+           "value", "threshold", "operator", "unit", "margin", "threshold_param", "citation_document",
+           "citation_article", "source_status", "reason"]
+MAX_LISTED = 5
+
+
+def unit_keys(ev: Evaluator, space: str) -> dict:
+    sp = ev.sp
+    cids = sp.counties["county_id"].to_numpy(dtype=object)
+    sids = sp.schools["school_id"].to_numpy(dtype=object) if len(sp.schools) else np.zeros(0, dtype=object)
+    names = sp.schools["school_name"].to_numpy(dtype=object) if "school_name" in sp.schools else \
+        np.full(len(sp.schools), None, dtype=object)
+    stages = np.asarray(sp.stages, dtype=object)
+    if space == "stage":
+        return dict(county_id=cids[sp.u_county], school_id=sids[sp.u_school], school_name=names[sp.u_school],
+                    stage=stages[sp.u_stage] if len(stages) else np.full(0, None))
+    if space == "school":
+        n = len(sids)
+        return dict(county_id=cids[sp.s_county], school_id=sids, school_name=names, stage=np.full(n, None))
+    if space == "county_stage":
+        n = len(sp.cs_county)
+        return dict(county_id=cids[sp.cs_county], school_id=np.full(n, None), school_name=np.full(n, None),
+                    stage=stages[sp.cs_stage] if len(stages) else np.full(0, None))
+    n = len(cids)
+    return dict(county_id=cids, school_id=np.full(n, None), school_name=np.full(n, None), stage=np.full(n, None))
+
+
+def margin_of(res: RuleResult):
+    """Distance to the threshold in the indicator's unit; positive = room to spare."""
+    if res.value is None:
+        return None
+    op = res.rule.operator
+    with np.errstate(invalid="ignore"):
+        if op in (">=", ">"):
+            m = res.value - res.threshold
+        elif op in ("<=", "<"):
+            m = res.threshold - res.value
+        else:
+            return None
+        # float noise at the boundary (0.8999999 vs 0.9) is no margin at all
+        noise = np.abs(m) <= tol_of(res) * np.maximum(np.abs(res.value), np.abs(res.threshold))
+    return np.where(noise, 0.0, m)
+
+
+def tol_of(res: RuleResult) -> float:
+    return getattr(res, "tol", 1e-9)
+
+
+def assemble(ev: Evaluator, records_invalid: dict, lang: str = "zh") -> pd.DataFrame:
+    frames = []
+    for rule in ev.c.rules:
+        res = ev.results[rule.id]
+        keep = res.outcome != ABSENT
+        keys = unit_keys(ev, res.space)
+        n = int(keep.sum())
+        if n == 0:
+            continue
+        cit = rule.citation
+        df = pd.DataFrame({
+            "level": "county" if res.space == "county_stage" else res.space,
+            **{k: v[keep] for k, v in keys.items()},
+            "rule_id": rule.id,
+            "rule_name": rule.name_en if (lang == "en" and rule.name_en) else rule.name,
+            "area": rule.area,
+            "outcome": pd.Categorical.from_codes(res.outcome[keep].astype(np.int8),
+                                                 categories=["fail", "pass", "not_evaluable", "not_applicable"]),
+            "value": res.value[keep] if res.value is not None else np.full(n, np.nan),
+            "threshold": res.threshold[keep] if res.threshold is not None else np.full(n, np.nan),
+            "operator": rule.operator,
+            "unit": rule.unit,
+            "margin": (margin_of(res)[keep] if res.value is not None and rule.operator in (">=", ">", "<=", "<")
+                       else np.full(n, np.nan)),
+            "threshold_param": res.threshold_param[keep] if res.threshold_param is not None else None,
+            "citation_document": (cit.document_number or cit.document) if cit else None,
+            "citation_article": cit.article if cit else None,
+            "source_status": cit.source_status if cit else None,
+        })
+        df["reason"] = build_reasons(ev, res, keep, records_invalid, lang)
+        frames.append(df)
+    if not frames:
+        return pd.DataFrame({c: [] for c in COLUMNS})
+    out = pd.concat(frames, ignore_index=True)
+    out["outcome"] = out["outcome"].astype(str)
+    return out[COLUMNS]
+
+
+# ------------------------------------------------------------------ reasons
+
+def _labels(ev: Evaluator, lang: str):
+    def label(name):
+        sym = ev.t.get(name)
+        fd = getattr(sym, "obj", None) if sym else None
+        if sym and sym.kind == "field" and lang == "zh":
+            return f"{fd.label or (list(fd.labels.values())[0] if fd.labels else name)}（{name}）" \
+                if not fd.per_stage else f"{name}"
+        return name
+    return label
+
+
+def build_reasons(ev: Evaluator, res: RuleResult, keep, invalid: dict, lang: str) -> np.ndarray:
+    rule = res.rule
+    n = len(res.outcome)
+    reasons = np.full(n, "", dtype=object)
+    o = res.outcome
+    if res.value is not None:
+        v = pd.Series(res.value).map(fmt_num)
+        t = pd.Series(res.threshold).map(fmt_num)
+        op = rule.operator
+        ok_text = (v + f" {op} " + t + ("，达标" if lang == "zh" else ": meets")).to_numpy(dtype=object)
+        bad_text = (v + (" 未满足 " if lang == "zh" else " does not meet ") + f"{op} " + t).to_numpy(dtype=object)
+        reasons = np.where(o == PASS, ok_text, np.where(o == FAIL, bad_text, reasons))
+    elif res.detail is not None:
+        reasons = _at_least_reasons(ev, res, lang)
+    else:
+        reasons = np.where(o == PASS, msg(lang, "cond_pass"), np.where(o == FAIL, _cond_fail(ev, res, lang), ""))
+    na = np.flatnonzero((o == NOT_APPLICABLE) & keep)
+    if len(na) and rule.applies_when is not None:
+        reasons[na] = msg(lang, "not_applicable", cond=rule.applies_when.text.strip())
+    ne = np.flatnonzero((o == NOT_EVALUABLE) & keep)
+    if len(ne):
+        texts = _not_evaluable_reasons(ev, res, ne, invalid, lang)
+        for i, t in zip(ne, texts):
+            reasons[i] = t
+    return reasons[keep]
+
+
+def _cond_fail(ev, res, lang):
+    """For an 'and' of rules (area verdicts), name the rules that failed."""
+    deps = sorted(ev.c.deps[res.rule.id].rules)
+    if not deps:
+        return msg(lang, "cond_fail")
+    n = len(res.outcome)
+    out = np.full(n, "", dtype=object)
+    parts = []
+    for rid in deps:
+        r = ev.results[rid]
+        if r.space == res.space:
+            parts.append(np.where(r.outcome == FAIL, rid, ""))
+    if not parts:
+        return msg(lang, "cond_fail")
+    joined = pd.DataFrame(parts).T.apply(lambda row: "、".join(x for x in row if x), axis=1).to_numpy(dtype=object)
+    return np.where(joined != "", [msg(lang, "failed_parts", rules=j) if j else "" for j in joined],
+                    msg(lang, "cond_fail"))
+
+
+def _at_least_reasons(ev, res, lang):
+    d = res.detail
+    node = res.rule.condition["*"].node
+    ids = [i.id for i in node.args[1].items]
+    k = ev.eval(node.args[0], res.space)
+    floor = ev.eval(node.kwargs["rest_reach"], res.space) if "rest_reach" in node.kwargs else None
+    n = len(res.outcome)
+    base = [msg(lang, "at_least", passes=int(p), k=fmt_num(kk)) for p, kk in zip(d["passes"], k)]
+    fails = [[] for _ in range(n)]
+    unknown = [[] for _ in range(n)]
+    for rid in ids:
+        r = ev.results[rid]
+        for i in np.flatnonzero(r.outcome == FAIL):
+            pct = r.value[i] / r.threshold[i] * 100 if r.threshold[i] else float("nan")
+            low = floor is not None and pct < floor[i] * 100 - 1e-9
+            mark = ("，低于" if lang == "zh" else ", below ") + f"{fmt_num(floor[i] * 100)}%" if low else ""
+            fails[i].append(f"{rid}={fmt_num(r.value[i])}（{fmt_num(pct)}%{mark}）")
+        for i in np.flatnonzero(r.outcome == NOT_EVALUABLE):
+            unknown[i].append(rid)
+    out = []
+    for i in range(n):
+        s = base[i]
+        if fails[i]:
+            s += ("；未达标：" if lang == "zh" else "; failed: ") + "、".join(fails[i])
+        if unknown[i]:
+            s += "；" + msg(lang, "unknown_rules", rules="、".join(unknown[i]))
+        out.append(s)
+    return np.asarray(out, dtype=object)
+
+
+def _missing(arr):
+    return pd.isna(arr)
+
+
+def _not_evaluable_reasons(ev: Evaluator, res: RuleResult, rows, invalid: dict, lang: str) -> list:
+    rule = res.rule
+    space = res.space
+    sp = ev.sp
+    fields = sorted(ev.c.inputs.get(rule.id, set()))
+    label = _labels(ev, lang)
+    per_row = [[] for _ in rows]
+    # 1. inputs of this row that are missing or invalid
+    for f in fields:
+        sym = ev.t.get(f)
+        if sym is None:
+            continue
+        if sym.level not in USABLE[space] or (sym.needs_stage and space not in ("stage", "county_stage")):
+            continue
+        arr = ev.field_array(f, space)
+        miss = _missing(arr)[rows]
+        for j in np.flatnonzero(miss):
+            per_row[j].append(_field_problem(ev, sym, space, rows[j], invalid, lang, label(f)))
+    # 2. applicability unknown
+    if rule.applies_when is not None:
+        a = ev.eval(rule.applies_when.node, space)
+        for j in np.flatnonzero(np.isnan(a[rows])):
+            per_row[j].append(msg(lang, "applies_unknown", cond=rule.applies_when.text.strip()))
+    # 3. rules it depends on, at this level or coarser
+    for rid in sorted(ev.c.deps[rule.id].rules):
+        r = ev.results[rid]
+        if r.space in USABLE[space]:
+            o = ev.broadcast(r.outcome, r.space, space)[rows]
+            for j in np.flatnonzero(o == NOT_EVALUABLE):
+                per_row[j].append(msg(lang, "dep_unknown", rules=rid))
+        else:  # a finer level: list the units of the group that are not evaluable
+            _units_not_evaluable(ev, r, space, rows, per_row, lang)
+    # 4. finer-level fields read through an aggregate (e.g. weight = students)
+    for f in fields:
+        sym = ev.t.get(f)
+        if sym is None or sym.level in USABLE[space]:
+            continue
+        arr = ev.field_array(f, sym.level if sym.level != "const" else space)
+        _units_with(ev, _missing(arr), sym.level, space, rows, per_row, lang, f"{label(f)} 缺失" if lang == "zh"
+                    else f"{f} missing")
+    out = []
+    for j, i in enumerate(rows):
+        parts = list(dict.fromkeys(per_row[j]))
+        if not parts:
+            vals = "、".join(f"{f}={fmt_num(_scalar(ev, f, space, i))}" for f in fields[:6]
+                            if ev.t.get(f) and ev.t.get(f).level in USABLE[space])
+            parts = [msg(lang, "invalid_result", inputs=vals or "—")]
+        out.append("；".join(parts))
+    return out
+
+
+def _scalar(ev, f, space, i):
+    try:
+        v = ev.field_array(f, space)[i]
+        return float(v) if v is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _field_problem(ev, sym, space, row, invalid, lang, shown):
+    """'students_primary 缺失' or 'students_primary 无效：「abc」不是数字'."""
+    sp = ev.sp
+    fd = sym.obj
+    cols = []
+    if space == "stage" and sym.kind == "field" and fd.table == "school":
+        school = sp.u_school[row]
+        stage = sp.stages[sp.u_stage[row]]
+        if fd.per_stage:
+            cols = [(f"{fd.id}_{stage}", school)]
+        elif fd.split:
+            cols = [(f"{fd.id}_{stage}", school), (fd.id, school)]
+            cols += [(f"students_{s}", school) for s in ev.std.school_types.get(sp.schools["school_type"].iloc[school], [])]
+        else:
+            cols = [(fd.id, school)]
+    elif sym.kind == "field" and fd.table == "school":
+        cols = [(fd.id, row if space == "school" else None)]
+    for col, r in cols:
+        if r is not None and r in invalid.get(col, {}):
+            return f"{col} 无效：{invalid[col][r]}" if lang == "zh" else f"{col} invalid: {invalid[col][r]}"
+    name = cols[0][0] if cols else sym.name
+    if fd is not None and getattr(fd, "split", False) and space == "stage":
+        return (f"{name} 缺失（或拆分所需的各学段学生数缺失）" if lang == "zh"
+                else f"{name} missing (or the stage enrolments needed to split it)")
+    return f"{name} 缺失" if lang == "zh" else f"{name} missing"
+
+
+def _units_not_evaluable(ev, r: RuleResult, space, rows, per_row, lang):
+    _units_with(ev, r.outcome == NOT_EVALUABLE, r.space, space, rows, per_row, lang,
+                f"{r.rule.id} 无法判定" if lang == "zh" else f"{r.rule.id} not evaluable")
+
+
+def _units_with(ev, mask, src, space, rows, per_row, lang, what):
+    sp = ev.sp
+    if src == "school" and space == "county_stage":
+        g = sp.s_county
+        target = sp.cs_county[rows]
+    else:
+        try:
+            g = ev.group(src, space)
+        except (ValueError, KeyError):
+            return
+        target = rows
+    bad = np.flatnonzero(mask)
+    if not len(bad):
+        return
+    sids = sp.schools["school_id"].to_numpy(dtype=object)
+    names = sp.schools["school_name"].to_numpy(dtype=object) if "school_name" in sp.schools else sids
+    school_of = sp.u_school if src == "stage" else (np.arange(len(sids)) if src == "school" else None)
+    for j, grp in enumerate(target):
+        hits = bad[g[bad] == grp]
+        if not len(hits):
+            continue
+        if school_of is not None:
+            listed = [f"{names[school_of[h]] or sids[school_of[h]]}" for h in hits[:MAX_LISTED]]
+        else:
+            listed = [str(h) for h in hits[:MAX_LISTED]]
+        more = f" 等 {len(hits)} 个" if len(hits) > MAX_LISTED else ""
+        per_row[j].append(f"{what}：" + "、".join(listed) + more)
