@@ -127,7 +127,7 @@ def cmd_check(out, err, paths, dirs, lang) -> int:
     all_errors, checked = [], 0
     for f in files:
         try:
-            std = load_standard(str(f), dirs)
+            std = load_standard(str(f), dirs, collect=True)
             compile_standard(std, load_catalogue())
             checked += 1
             out.print(f"[green]✓[/] {f}  ({std.id}: {len(std.parameters)} 个参数, {len(std.rules)} 条规则)")

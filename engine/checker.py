@@ -439,7 +439,7 @@ def _expr_items(obj):
 
 def compile_standard(std: Standard, catalogue: Catalogue | None = None, as_of=None) -> Compiled:
     """Check a standard; return what evaluation needs. Raises StandardError with every problem."""
-    errors = ErrorList()
+    errors = ErrorList(list(std.load_errors))
     catalogue = catalogue or load_catalogue()
     table = SymbolTable(std, catalogue, errors)
     rules = std.rules_in_force(as_of) if as_of is not None else list(std.rules.values())
@@ -487,6 +487,8 @@ def compile_standard(std: Standard, catalogue: Catalogue | None = None, as_of=No
                            e.text.strip()[:60])
         if kind == "rule" and obj.kind == "threshold" and obj.value is not None and obj.threshold is not None:
             vs, ts = set(obj.value), set(obj.threshold)
+            if not vs or not ts:  # an expression that did not parse is already reported
+                continue
             if "*" not in vs and space in STAGE_SPACES and (scope - vs):
                 errors.add(obj.origin, f"规则 '{obj.id}' 缺少学段 {sorted(scope - vs)} 的 value / missing per-stage value",
                            obj.id)

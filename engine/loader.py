@@ -4,7 +4,10 @@ All mistakes are collected and raised together as a :class:`StandardError` (``fi
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -13,10 +16,11 @@ import jsonschema
 from .catalogue import field_from_yaml
 from .errors import ErrorList, Loc, StandardError
 from .paths import schemas_dir
-from .registry import resolve_standard
+from .registry import resolve_extends, resolve_standard
 from .standard import (Citation, Derived, Parameter, ParamVersion, Rule, Standard, ChainFile, Window,
                        parse_date, parse_expr, parse_stage_exprs, sha256_file)
 from .yamlsafe import LocDict, LocList, load_yaml_file
+from . import ast as _ast
 
 MAX_CHAIN = 8
 
@@ -91,10 +95,18 @@ def _window(spec) -> Window:
     return Window(parse_date(spec.get("from")), parse_date(spec.get("to"), end=True), spec.get("note", ""))
 
 
-def load_standard(ref: str, search_dirs=(), _seen=None) -> Standard:
-    """Load a standard by id or path, resolving its whole ``extends`` chain."""
+def load_standard(ref: str, search_dirs=(), _seen=None, collect: bool = False) -> Standard:
+    """Load a standard by id or path, resolving its whole ``extends`` chain.
+
+    With ``collect=True`` mistakes found while loading are kept in ``std.load_errors`` so that
+    :func:`engine.checker.compile_standard` reports them together with every other problem;
+    otherwise they are raised at once.
+    """
     path = resolve_standard(ref, search_dirs)
-    return _load_path(path, search_dirs, _seen or [])
+    std = _load_path(path, search_dirs, _seen or [])
+    if not collect and std.load_errors:
+        raise StandardError(std.load_errors)
+    return std
 
 
 def _load_path(path: Path, search_dirs, seen: list) -> Standard:
@@ -110,21 +122,18 @@ def _load_path(path: Path, search_dirs, seen: list) -> Standard:
     parent = None
     if data.get("extends"):
         ref = data["extends"]
-        if ref in seen or len(seen) >= MAX_CHAIN:
-            errors.add(data.loc_of("extends"), f"继承链出现循环或过长 / extends cycle or chain too long: {' → '.join(seen + [ref])}")
+        if ref in seen or ref == data["id"] or len(seen) >= MAX_CHAIN:
+            errors.add(data.loc_of("extends"), f"继承链出现循环或过长 / extends cycle or chain too long: "
+                                               f"{' → '.join(seen + [data['id'], ref])}")
             errors.raise_if_any()
-        try:
-            parent = load_standard(ref, search_dirs, seen + [data["id"]])
-        except StandardError as exc:
-            if any(e.loc.file != display for e in exc.errors) and "找不到" in str(exc):
-                errors.add(data.loc_of("extends"), f"找不到被继承的标准 / cannot find extended standard '{ref}'", ref)
-                errors.raise_if_any()
-            raise
+        parent_path = resolve_extends(ref, search_dirs, path, data["id"], data.loc_of("extends"))
+        parent = _load_path(parent_path, search_dirs, seen + [data["id"]])
 
     std = _build(data, display, parent, errors)
     std.path = display
     std.chain = (parent.chain if parent else []) + [ChainFile(std.id, display, sha256_file(path))]
-    errors.raise_if_any()
+    # expression syntax errors are kept so that the checker reports them with every other problem
+    std.load_errors = (parent.load_errors if parent else []) + errors.errors
     return std
 
 
@@ -173,29 +182,135 @@ def _build(data: LocDict, display: str, parent: Standard | None, errors: ErrorLi
         cur = std.inputs.setdefault(table, [])
         cur.extend(i for i in ids if i not in cur)
 
-    _merge_parameters(std, data.get("parameters") or {}, documents, errors)
+    _merge_parameters(std, data.get("parameters") or {}, documents, errors, parent is not None)
     for did, spec in (data.get("derived") or {}).items():
         expr = parse_stage_exprs(spec, "expr", text_lines, errors)
         std.derived[did] = Derived(did, spec["level"], expr or {}, spec.get("name", ""), spec.get("name_en", ""),
                                    spec.get("unit", ""), (data["derived"]).key_loc(did))
-    _merge_rules(std, data.get("rules") or [], documents, text_lines, errors)
+    _merge_rules(std, data.get("rules") or [], documents, text_lines, errors, parent is not None)
 
+    removed_here = []
     for i, rem in enumerate(data.get("remove_rules") or []):
         loc = data["remove_rules"].item_locs[i]
-        if rem["id"] not in std.rules:
-            errors.add(loc, f"要删除的规则不存在 / cannot remove unknown rule '{rem['id']}'", rem["id"])
+        if parent is None or rem["id"] not in parent.rules:
+            errors.add(loc, f"要删除的规则不在上级标准中 / cannot remove rule '{rem['id']}': the parent does not define it",
+                       rem["id"])
+            continue
+        if rem["id"] in seen_rule_ids(data):
+            errors.add(loc, f"规则 '{rem['id']}' 在本文件中既被删除又被定义 / rule both removed and defined here", rem["id"])
             continue
         del std.rules[rem["id"]]
-        std.removed.append({"id": rem["id"], "reason": rem["reason"], "citation": _citation(rem["citation"], documents),
-                            "origin": loc})
+        entry = {"id": rem["id"], "reason": rem["reason"], "citation": _citation(rem["citation"], documents),
+                 "origin": loc, "removed_from": parent.rules[rem["id"]].origin}
+        std.removed.append(entry)
+        removed_here.append(entry)
+    _check_removals(std, removed_here, errors)
     return std
 
 
-def _merge_parameters(std: Standard, params: dict, documents, errors: ErrorList) -> None:
+def _intent_errors(kind_zh, kind, oid, spec, loc, old, has_parent, errors: ErrorList) -> bool:
+    """``override: true`` must name something the parent defines; redefining without it is refused.
+
+    Returns True when the item can be merged.
+    """
+    wants = bool(spec.get("override", False))
+    if wants and old is None:
+        where = "上级标准中没有该项" if has_parent else "本文件没有 extends，无可覆盖"
+        errors.add(loc, f"要覆盖的{kind_zh} '{oid}' 不存在（{where}）/ override of unknown {kind} '{oid}'", oid)
+        return False
+    if not wants and old is not None:
+        errors.add(loc, f"{kind_zh} '{oid}' 已在 {old.origin} 定义；如要覆盖，请写 override: true 并给出 citation / "
+                        f"{kind} '{oid}' is already defined at {old.origin}; write override: true to override it", oid)
+        return False
+    return True
+
+
+def _shape(versions) -> tuple:
+    """Per-stage shape of a parameter: ('scalar',) or ('stages', frozenset of stages)."""
+    shapes = set()
+    for v in versions:
+        shapes.add(("stages", frozenset(v.values)) if v.values is not None else ("scalar",))
+    return tuple(sorted(shapes, key=str))
+
+
+def _shape_text(shape) -> str:
+    return "；".join("单一取值 value" if s[0] == "scalar" else f"分学段 values {{{', '.join(sorted(s[1]))}}}"
+                    for s in shape)
+
+
+_MIN, _MAX = dt.date.min, dt.date.max
+
+
+def _bounds(w: Window):
+    return (w.start or _MIN, w.end or _MAX)
+
+
+def _subtract(pieces, cut):
+    c0, c1 = cut
+    out = []
+    for a, b in pieces:
+        if c1 < a or c0 > b:
+            out.append((a, b))
+            continue
+        if c0 > a:
+            out.append((a, c0 - dt.timedelta(days=1)))
+        if c1 < b:
+            out.append((c1 + dt.timedelta(days=1), b))
+    return out
+
+
+def clip_versions(parent_versions, child_versions) -> list:
+    """An override layers its versions on top: the parent's versions stay in force only where no
+    version of the override is (their windows are cut, and so shown by ``junheng show``)."""
+    out = list(child_versions)
+    for v in parent_versions:
+        pieces = [_bounds(v.window)]
+        for c in child_versions:
+            pieces = _subtract(pieces, _bounds(c.window))
+        for a, b in pieces:
+            w = Window(None if a == _MIN else a, None if b == _MAX else b, v.window.note)
+            out.append(v if (w.start, w.end) == (v.window.start, v.window.end) else replace(v, window=w))
+    return sorted(out, key=lambda v: v.window.start or _MIN)
+
+
+def window_problems(versions) -> list:
+    """(version, message) for versions of one parameter, in one file, whose effective ranges overlap
+    without one containing the other, repeat the same range, or leave a gap between them.
+    Nesting is allowed on purpose (a temporary relaxation inside an open-ended value: the later start wins)."""
+    probs = []
+    vs = sorted(versions, key=lambda v: _bounds(v.window))
+    for i, a in enumerate(vs):
+        a0, a1 = _bounds(a.window)
+        for b in vs[i + 1:]:
+            b0, b1 = _bounds(b.window)
+            if b0 > a1:
+                break
+            if (a0, a1) == (b0, b1):
+                probs.append((b, f"生效期与 {a.origin} 的版本完全相同 / same effective range as the version at {a.origin}"))
+            elif not (a0 <= b0 and b1 <= a1):
+                probs.append((b, f"生效期 {b.window} 与 {a.origin} 的 {a.window} 部分重叠 / effective range overlaps "
+                                 f"the version at {a.origin}"))
+    # gaps: holes in the union of the windows
+    end = None
+    for v in vs:
+        v0, v1 = _bounds(v.window)
+        if end is not None and end != _MAX and v0 > end + dt.timedelta(days=1):
+            probs.append((v, f"与上一版本之间有空档 {end + dt.timedelta(days=1)} ~ {v0 - dt.timedelta(days=1)}，"
+                             f"期间没有取值 / gap in effective ranges before this version"))
+        end = v1 if end is None else max(end, v1)
+    return probs
+
+
+def _merge_parameters(std: Standard, params: dict, documents, errors: ErrorList, has_parent: bool = False) -> None:
     for pid, spec in params.items():
         loc = params.key_loc(pid)
         old = std.parameters.get(pid)
+        if not _intent_errors("参数", "parameter", pid, spec, loc, old, has_parent, errors):
+            continue
         citation = _citation(spec.get("citation"), documents)
+        if has_parent and citation is not None and citation.document not in documents:
+            errors.add(loc, f"参数 '{pid}' 引用的文件 '{citation.document}' 未在 documents 中登记 / unknown document",
+                       citation.document)
         status = spec.get("source_status") or (citation.source_status if citation else "")
         versions = []
         has_direct = "value" in spec or "values" in spec
@@ -213,6 +328,11 @@ def _merge_parameters(std: Standard, params: dict, documents, errors: ErrorList)
                                          _window(v.get("effective")), vc,
                                          v.get("source_status") or (vc.source_status if vc else status), vloc,
                                          v.get("note", "")))
+        for v, message in window_problems(versions):
+            errors.add(v.origin, f"参数 '{pid}' 的{message}", pid)
+        if len(set(_shape(versions))) > 1:
+            errors.add(loc, f"参数 '{pid}' 各版本的学段形态不一致（{_shape_text(_shape(versions))}）/ versions differ in "
+                            f"per-stage shape", pid)
         if old is None:
             if not versions:
                 errors.add(loc, f"参数 '{pid}' 没有取值 / parameter '{pid}' has no value", pid)
@@ -220,21 +340,34 @@ def _merge_parameters(std: Standard, params: dict, documents, errors: ErrorList)
                 errors.add(loc, f"参数 '{pid}' 缺少出处 citation / parameter '{pid}' needs a citation", pid)
             std.parameters[pid] = Parameter(pid, spec.get("name", ""), spec.get("name_en", ""), spec.get("unit", ""),
                                             versions, citation, status, spec.get("note", ""), loc)
-        else:
-            if versions and citation is None and not all(v.citation for v in versions):
-                errors.add(loc, f"覆盖参数 '{pid}' 必须给出出处 citation / an override of '{pid}' needs a citation", pid)
-            new = Parameter(pid, spec.get("name", old.name), spec.get("name_en", old.name_en),
-                            spec.get("unit", old.unit), versions or old.versions, citation or old.citation,
-                            status or old.source_status, spec.get("note", old.note), loc,
-                            old.overrode + [old.origin])
-            std.parameters[pid] = new
+            continue
+        # an override
+        if not versions:
+            errors.add(loc, f"覆盖参数 '{pid}' 没有给出新的取值 / an override of '{pid}' gives no value", pid)
+            continue
+        if citation is None and not all(v.citation for v in versions):
+            errors.add(loc, f"覆盖参数 '{pid}' 必须给出出处 citation / an override of '{pid}' needs a citation", pid)
+        elif not all(v.source_status for v in versions):
+            errors.add(loc, f"覆盖参数 '{pid}' 必须注明 source_status（verified / secondary / recalled）/ an override of "
+                            f"'{pid}' needs a source_status", pid)
+        if "unit" in spec and spec["unit"] != old.unit:
+            errors.add(spec.loc_of("unit"), f"覆盖参数 '{pid}' 不能改变单位（上级为 '{old.unit}'）/ an override cannot "
+                                            f"change the unit", str(spec["unit"]))
+        old_shape, new_shape = _shape(old.versions), _shape(versions)
+        if old_shape and new_shape and old_shape != new_shape:
+            errors.add(loc, f"覆盖参数 '{pid}' 改变了学段形态：上级为{_shape_text(old_shape)}（{old.origin}），"
+                            f"这里为{_shape_text(new_shape)} / an override cannot change the per-stage shape", pid)
+        std.parameters[pid] = Parameter(
+            pid, spec.get("name", old.name), spec.get("name_en", old.name_en), old.unit,
+            clip_versions(old.versions, versions), citation or old.citation, status or old.source_status,
+            spec.get("note", old.note), loc, old.overrode + [old.origin])
 
 
 _RULE_SCALARS = ("level", "name", "name_en", "per_stage", "area", "description", "unit", "operator", "round",
                  "veto", "note")
 
 
-def _merge_rules(std: Standard, rules: LocList, documents, lines, errors: ErrorList) -> None:
+def _merge_rules(std: Standard, rules: LocList, documents, lines, errors: ErrorList, has_parent: bool = False) -> None:
     seen = {}
     for i, spec in enumerate(rules):
         loc = rules.item_locs[i]
@@ -244,9 +377,23 @@ def _merge_rules(std: Standard, rules: LocList, documents, lines, errors: ErrorL
             continue
         seen[rid] = loc
         old = std.rules.get(rid)
+        if not _intent_errors("规则", "rule", rid, spec, loc, old, has_parent, errors):
+            continue
         citation = _citation(spec.get("citation"), documents)
+        if has_parent and citation is not None and citation.document not in documents:
+            errors.add(loc, f"规则 '{rid}' 引用的文件 '{citation.document}' 未在 documents 中登记 / unknown document",
+                       citation.document)
         if old is not None and citation is None:
             errors.add(loc, f"覆盖规则 '{rid}' 必须给出出处 citation / an override of rule '{rid}' needs a citation", rid)
+        elif old is not None and not citation.source_status:
+            errors.add(loc, f"覆盖规则 '{rid}' 必须注明 source_status / an override of rule '{rid}' needs a "
+                            f"source_status", rid)
+        if old is not None:
+            for key in ("level", "per_stage"):
+                if key in spec and spec[key] != getattr(old, key):
+                    errors.add(spec.loc_of(key), f"覆盖规则 '{rid}' 不能改变 {key}（上级为 {getattr(old, key)!r}，"
+                                                 f"{old.origin}）；请删除后另立新规则 / an override cannot change '{key}'",
+                               str(spec[key]))
         rule = Rule(rid, spec.get("level", old.level if old else "stage"), spec.get("name", old.name if old else ""),
                     citation or (old.citation if old else None))
         if old is not None:
@@ -261,6 +408,10 @@ def _merge_rules(std: Standard, rules: LocList, documents, lines, errors: ErrorL
         for part in ("value", "threshold", "condition"):
             if part in spec:
                 setattr(rule, part, parse_stage_exprs(spec, part, lines, errors) or {})
+        if old is not None and "condition" in spec:
+            rule.value = rule.threshold = rule.operator = None  # a condition replaces value/operator/threshold
+        if old is not None and "value" in spec and "condition" not in spec:
+            rule.condition = None
         if "applies_when" in spec:
             rule.applies_when = parse_expr(spec, "applies_when", lines, errors)
         if "effective" in spec:
@@ -277,3 +428,29 @@ def _merge_rules(std: Standard, rules: LocList, documents, lines, errors: ErrorL
         elif rule.value is not None and (rule.operator is None or rule.threshold is None):
             errors.add(loc, f"规则 '{rid}' 有 value 但缺少 operator 或 threshold / value needs operator and threshold", rid)
         std.rules[rid] = rule
+
+
+def seen_rule_ids(data) -> set:
+    return {r["id"] for r in (data.get("rules") or [])}
+
+
+def names_in(rule: Rule) -> set:
+    """Every bare name used in a rule's expressions (fields, parameters, derived fields, rules)."""
+    out = set()
+    for _part, _stage, e in rule.exprs():
+        stack = [e.node]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, _ast.Name):
+                out.add(n.id)
+            stack.extend(n.children())
+    return out
+
+
+def _check_removals(std: Standard, removed_here: list, errors: ErrorList) -> None:
+    """A removed rule must not be used by a rule that stays (override that rule too)."""
+    for rem in removed_here:
+        users = [r for r in std.rules.values() if rem["id"] in names_in(r)]
+        for r in users:
+            errors.add(rem["origin"], f"删除的规则 '{rem['id']}' 仍被规则 '{r.id}'（{r.origin}）使用；请同时覆盖 "
+                                      f"'{r.id}' / removed rule is still used by '{r.id}'", rem["id"])

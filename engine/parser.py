@@ -45,7 +45,7 @@ def _depth(tree) -> int:
 def _describe_expected(expected) -> str:
     pretty = {
         "NAME": "名称", "NUMBER": "数字", "STRING": "字符串", "RPAR": ")", "LPAR": "(",
-        "RSQB": "]", "LSQB": "[", "COMMA": ",", "COMP_OP": "比较符", "ADD_OP": "+/-", "MUL_OP": "*//",
+        "RSQB": "]", "LSQB": "[", "COMMA": ",", "COMP_OP": "比较符", "ADD_OP": "+/-", "MUL_OP": "*//", "MINUS": "-", "__ANON_0": "比较符",
     }
     names = sorted({pretty.get(e, e.strip('"').lower()) for e in expected})
     return "、".join(names[:8])

@@ -54,7 +54,7 @@ class Run:
 
 @lru_cache(maxsize=32)
 def _cached_standard(ref: str, dirs: tuple, as_of):
-    std = load_standard(ref, dirs)
+    std = load_standard(ref, dirs, collect=True)
     return std, compile_standard(std, load_catalogue(), as_of)
 
 

@@ -241,6 +241,7 @@ class Standard:
     removed: list = field(default_factory=list)
     path: str = ""
     loc: Loc | None = None
+    load_errors: list = field(default_factory=list)  # expression syntax errors, reported with the checker's
 
     def eval_stages(self) -> list[str]:
         return list(self.stages)

@@ -1,0 +1,50 @@
+import csv
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def write_csv(path: Path, rows: list[dict], encoding="utf-8") -> Path:
+    cols = []
+    for r in rows:
+        for k in r:
+            if k not in cols:
+                cols.append(k)
+    with open(path, "w", newline="", encoding=encoding) as fh:
+        w = csv.DictWriter(fh, fieldnames=cols)
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: ("" if r.get(k) is None else r.get(k)) for k in cols})
+    return path
+
+
+@pytest.fixture
+def csv_writer(tmp_path):
+    counter = {"n": 0}
+
+    def _write(rows, name=None, encoding="utf-8"):
+        counter["n"] += 1
+        return write_csv(tmp_path / (name or f"data{counter['n']}.csv"), rows, encoding)
+
+    return _write
+
+
+def primary_school(sid="P1", county="C1", students=1000, **over):
+    """A primary school whose seven resource indicators all pass (values per 1000 students):
+    R1 5.0 (50 teachers), R2 1.2, R3 1.0, R4 5.0 m², R5 8.0 m², R6 2100 yuan, R7 2.5 rooms."""
+    k = students / 1000
+    row = dict(school_id=sid, school_name=f"学校{sid}", county_id=county, school_type="小学",
+               students_primary=students, teachers_college_primary=round(20 * k),
+               teachers_bachelor_primary=round(28 * k), teachers_master_primary=round(2 * k),
+               teachers_doctor_primary=0, backbone_teachers_primary=round(12 * k),
+               pe_teachers_primary=round(4 * k), music_teachers_primary=round(3 * k),
+               fine_art_teachers_primary=round(3 * k), art_teachers_primary=0,
+               teaching_aux_area=5000 * k + 300 * k, indoor_sports_area=300 * k, gym_area=0,
+               sports_ground_area=8000 * k, equipment_value=2_100_000 * k, multimedia_rooms=round(25 * k))
+    row.update(over)
+    return row
