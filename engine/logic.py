@@ -53,8 +53,12 @@ def round_half_up(x, digits: int = 0):
     x = np.asarray(x, dtype="float64")
     f = 10.0 ** int(digits)
     with np.errstate(invalid="ignore", over="ignore"):
-        scaled = np.round(np.abs(x) * f, 6)  # drop binary representation noise (2.675 is 2.67499999...)
-        return np.sign(x) * np.floor(scaled + 0.5) / f
+        scaled = np.abs(x) * f
+        low = np.floor(scaled)
+        # a value within float noise of the half (2.675 is 2.67499999...) is the half; the window is
+        # relative, so 0.4504999995 (a genuine digit below the half) still rounds down to 0.450
+        half = np.abs(scaled - low - 0.5) <= 1e-13 * np.maximum(scaled, 1.0)
+        return np.sign(x) * np.where(half, low + 1.0, np.floor(scaled + 0.5)) / f
 
 
 def outcome_from_bool(c, applicable=None):
