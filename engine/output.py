@@ -57,6 +57,10 @@ def verdict_inputs(run: Run) -> list:
 def to_document(run: Run, run_info: dict | None = None) -> dict:
     v = run.verdicts
     inputs = verdict_inputs(run)
+    from .counterfactual import verdict_extras  # margins → counterfactuals (failing rows only)
+    from .provenance import run_provenance
+
+    extras = verdict_extras(run)
     records = []
     cols = list(v.columns)
     arrays = {c: v[c].to_numpy(dtype=object) for c in cols}
@@ -71,6 +75,7 @@ def to_document(run: Run, run_info: dict | None = None) -> dict:
             "citation": {"document": r["citation_document"], "article": r["citation_article"],
                          "source_status": r["source_status"]},
             "inputs": inputs[i] if i < len(inputs) else {}, "reason": r["reason"],
+            **(extras[i] if i < len(extras) else {}),
         })
     std = run.standard
     doc = {
@@ -84,6 +89,8 @@ def to_document(run: Run, run_info: dict | None = None) -> dict:
         "problems": [p.to_json() for p in run.schools.problems + run.counties.problems],
         "summary": summary(run),
         "verdicts": records,
+        # per-rule provenance table; each verdict refers to it by its rule_id
+        "provenance": run_provenance(run),
     }
     if run_info:
         doc["run"] = run_info
