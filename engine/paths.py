@@ -11,12 +11,12 @@ def _package_dir(package: str, fallback: str) -> Path:
     local = _ROOT / fallback
     if local.is_dir():
         return local
-    try:
-        from importlib import resources
+    import importlib.util
 
-        return Path(str(resources.files(package)))
-    except (ModuleNotFoundError, TypeError):  # pragma: no cover
-        return local
+    spec = importlib.util.find_spec(package)  # installed: a data-only (namespace) package
+    if spec is not None and spec.submodule_search_locations:
+        return Path(list(spec.submodule_search_locations)[0])
+    return local  # pragma: no cover
 
 
 @lru_cache(maxsize=None)

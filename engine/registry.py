@@ -1,6 +1,7 @@
 """Find standards by id (``national/quality-2017``) or by path, and list what is available."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from .errors import LocatedError, Loc, StandardError
@@ -39,6 +40,55 @@ def resolve_standard(ref: str, extra_dirs=()) -> Path:
                 return cand
     raise StandardError([LocatedError(Loc(ref), f"找不到标准 / cannot find standard '{ref}' "
                                                  f"(searched: {', '.join(str(d) for d in search_path(extra_dirs))})")])
+
+
+ID_RE = re.compile(r"^[a-z0-9_-]+(/[a-z0-9_-][a-z0-9_.-]*)+$")
+
+
+def is_standard_id(ref) -> bool:
+    """A standard id: lower-case path segments, no '.'/'..' segments, no slashes at either end."""
+    return isinstance(ref, str) and bool(ID_RE.match(ref)) and not any(
+        part in (".", "..") for part in ref.split("/"))
+
+
+def root_of(path, std_id: str) -> Path | None:
+    """The standards folder a file sits in, if its path ends with its own id (``<root>/<id>.yaml``)."""
+    p = Path(path).resolve()
+    parts = std_id.split("/") if is_standard_id(std_id) else []
+    if not parts or p.suffix not in (".yaml", ".yml"):
+        return None
+    tail = list(p.with_suffix("").parts[-len(parts):])
+    if tail != parts:
+        return None
+    return p.parents[len(parts) - 1]
+
+
+def resolve_extends(ref, extra_dirs=(), child_path=None, child_id: str = "", loc: Loc | None = None) -> Path:
+    """Resolve the id in ``extends:``: an id only (never a path), looked up inside the standards folders.
+
+    Folders searched: ``--standards-dir`` folders, the folder the child file itself sits in (when its
+    path ends with its id), then the bundled standards. A candidate that resolves (symlinks included)
+    outside its folder is refused.
+    """
+    loc = loc or Loc(str(child_path or "<standard>"))
+    if not is_standard_id(ref):
+        raise StandardError([LocatedError(loc, "extends 只能写标准编号（如 national/quality-2017），不能写路径 / "
+                                               "extends takes a standard id, not a path", str(ref))])
+    dirs = [Path(d) for d in extra_dirs if d]
+    root = root_of(child_path, child_id) if child_path else None
+    if root is not None:
+        dirs.append(root)
+    dirs.append(standards_dir())
+    for d in dirs:
+        cand = d / f"{ref}.yaml"
+        try:
+            cand.resolve().relative_to(d.resolve())
+        except (ValueError, OSError):
+            continue
+        if cand.is_file():
+            return cand
+    raise StandardError([LocatedError(loc, f"找不到被继承的标准 / cannot find extended standard '{ref}' "
+                                           f"(searched: {', '.join(str(d) for d in dirs)})", ref)])
 
 
 def list_standards(extra_dirs=()) -> list[dict]:
