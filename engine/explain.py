@@ -91,6 +91,14 @@ def _rule_node(run: Run, rid: str, row: int, lang: str, stage=None) -> dict:
             node["split"] = split
     if "weighted_cv" in node.get("expression", "") and space in ("county_stage", "county"):
         node["dispersion"] = _cv_contributions(run, rule, row, lang)
+    # smallest change of one input that would flip a failing verdict, and where the rule came from
+    from .counterfactual import all_counterfactuals
+    from .provenance import rule_provenance
+
+    cf = all_counterfactuals(run, lang).get(rid, {}).get(int(row))
+    if cf:
+        node["counterfactual"] = cf
+    node["provenance"] = rule_provenance(run, rule)
     return node
 
 
@@ -243,6 +251,7 @@ def provenance(run: Run) -> dict:
 # ------------------------------------------------------------------ rendering
 
 def render(tree: dict, console, lang: str = "zh") -> None:
+    from rich.markup import escape
     from rich.tree import Tree
 
     L = OUTCOME_LABELS[lang]
@@ -282,8 +291,14 @@ def render(tree: dict, console, lang: str = "zh") -> None:
                   f"占方差 {fmt_num(item['share_of_variance'] * 100)}%，{item['direction']}")
         if node.get("reason"):
             b.add(f"{'说明' if lang == 'zh' else 'reason'}: {node['reason']}")
+        for opt in node.get("counterfactual") or []:
+            b.add(f"[cyan]{'如何达标' if lang == 'zh' else 'to pass'}: {escape(opt['text'])}[/]")
         if node.get("citation"):
             b.add(f"[dim]{'依据' if lang == 'zh' else 'citation'}: {node['citation']}；{node['defined_at']}[/]")
+        if node.get("provenance"):
+            from .provenance import short_text
+
+            b.add(f"[dim]{'来源' if lang == 'zh' else 'provenance'}: {escape(short_text(node['provenance'], lang))}[/]")
 
     if tree["subject"] == "school":
         root = Tree(f"[bold]{tree.get('school_name') or ''}（{tree['school_id']}）[/] {tree.get('school_type') or ''} "
