@@ -20,6 +20,22 @@ def _clean_text(s: pd.Series) -> pd.Series:
     return s.map(lambda v: unicodedata.normalize("NFKC", v).strip() if isinstance(v, str) else v).astype("string")
 
 
+def _common_notes(raw: pd.Series, missing: pd.Series) -> list:
+    """Notes shared by all kinds: full-width characters folded, dashes/无 read as missing."""
+    notes = []
+    orig = raw.astype("string")
+    folded = orig.map(lambda v: unicodedata.normalize("NFKC", v) if isinstance(v, str) else v).astype("string")
+    changed = (folded != orig).fillna(False)
+    if changed.any():
+        notes.append(f"全角字符转为半角 {int(changed.sum())} 处 / full-width characters folded")
+    t = orig.fillna("").str.strip()
+    dash = missing & (t != "")
+    if dash.any():
+        tokens = "、".join(sorted(set(t[dash].tolist())))[:40]
+        notes.append(f"「{tokens}」按缺失处理（不是0）{int(dash.sum())} 处 / dashes and 无 read as missing, not 0")
+    return notes
+
+
 def missing_mask(s: pd.Series) -> pd.Series:
     t = _clean_text(s)
     return t.isna() | t.str.lower().isin(MISSING_TOKENS)
@@ -27,10 +43,15 @@ def missing_mask(s: pd.Series) -> pd.Series:
 
 def to_number(raw: pd.Series, ftype: str, factor: float = 1.0):
     """Return (values float64, problems: Series of message or <NA>, notes: list of str)."""
-    notes = []
     text = _clean_text(raw)
     missing = text.isna() | text.str.lower().isin(MISSING_TOKENS - {"0"})
+    notes = _common_notes(raw, missing)
     t = text.fillna("")
+    if ftype == "year":
+        dated = t.str.match(r"^\d{4}\s*(?:[-/.年]\s*\d{1,2}.*)?$") & ~t.str.fullmatch(r"\d{4}")
+        if dated.any():
+            notes.append(f"日期取年份 {int(dated.sum())} 处 / year taken from a date")
+            t = t.where(~dated, t.str.slice(0, 4))
     had_sep = t.str.contains(r"\d,\d{3}", regex=True)
     if had_sep.any():
         notes.append(f"去掉千位分隔符 {int(had_sep.sum())} 处 / removed thousands separators")
@@ -47,8 +68,11 @@ def to_number(raw: pd.Series, ftype: str, factor: float = 1.0):
         values = values.where(~wan, values * 10000.0)
         notes.append(f"单元格内 万元 换算为元 {int(wan.sum())} 处 / 万元 in cells converted to yuan")
     if factor != 1.0:
-        values = values * factor
-        notes.append(f"按表头单位换算 ×{factor:g} / scaled by header unit")
+        values = (values * factor).round(6)
+        n = int(values.notna().sum())
+        if n:
+            notes.append(f"万元换算为元（×{factor:g}）{n} 处 / 万元 converted to yuan" if factor == 10000.0 else
+                         f"按单位换算 ×{factor:g} {n} 处 / scaled by the unit")
     problems = pd.Series(pd.NA, index=raw.index, dtype="object")
     problems[bad] = "不是数字 / not a number"
     arr = values.to_numpy()
@@ -84,7 +108,12 @@ def to_bool(raw: pd.Series):
     bad = (~missing) & values.isna()
     problems = pd.Series(pd.NA, index=raw.index, dtype="object")
     problems[bad] = "应为 是/否 / must be 是 or 否"
-    return values, problems, []
+    notes = _common_notes(raw, missing & text.notna() & (text != ""))
+    other = values.notna() & ~low.isin({"是", "否"}).fillna(False)
+    if other.any():
+        tokens = "、".join(sorted(set(text[other].tolist())))[:40]
+        notes.append(f"「{tokens}」读作 是/否 {int(other.sum())} 处 / read as yes/no")
+    return values, problems, notes
 
 
 def to_text(raw: pd.Series, allowed: list | None = None):
@@ -97,7 +126,7 @@ def to_text(raw: pd.Series, allowed: list | None = None):
         bad = values.notna() & ~values.isin(allowed)
         problems[bad] = f"取值应为 {'/'.join(allowed)} 之一 / must be one of {allowed}"
         values[bad] = None
-    return values, problems, []
+    return values, problems, _common_notes(raw, missing & text.notna() & (text != ""))
 
 
 def to_id(raw: pd.Series):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -28,6 +28,22 @@ class RawTable:
     encoding: str = ""
     layout: str = "table"
     units: dict | None = None  # header -> unit given beside the value (vertical forms)
+    # where each value sits: header -> column letter (flat XLSX) or, for vertical forms,
+    # header -> list (one per record) of (form row, cell such as "E52") of that item's value
+    columns: dict | None = None
+    cells: dict | None = None
+    notes: list = field(default_factory=list)  # sheets skipped, layouts recognised
+
+    def locate(self, header, i: int) -> tuple[int, str]:
+        """(row, cell) of record i's value under header, as the user sees it in the file."""
+        if self.cells is not None:
+            where = self.cells.get(header, [])
+            if i < len(where) and where[i] is not None:
+                return where[i]
+            return self.row[i], ""
+        if self.columns and header in self.columns:
+            return self.row[i], f"{self.columns[header]}{self.row[i]}"
+        return self.row[i], ""
 
 
 def read_records(path: str | Path) -> list[RawTable]:
@@ -66,13 +82,24 @@ def _read_csv(p: Path) -> RawTable:
         raise InputError(f"{p}: CSV 格式错误 / malformed CSV: {exc}")
     df = df.loc[~(df == "").all(axis=1)] if len(df.columns) else df
     rows = [int(i) + 2 for i in df.index]  # header is row 1
-    return RawTable(df.reset_index(drop=True), str(p), [None] * len(df), rows, enc)
+    return RawTable(df.reset_index(drop=True), str(p), [None] * len(df), rows, enc,
+                    columns={h: _letter(j) for j, h in enumerate(df.columns)})
+
+
+def _letter(j: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(j + 1)
+
+
+def _text(c) -> str:
+    return str(c).strip() if c is not None else ""
 
 
 def _is_vertical(ws_rows: list) -> int | None:
     """Row index of a 填报项目/填报值 header in the first rows, if the sheet is a vertical form."""
     for i, row in enumerate(ws_rows[:10]):
-        cells = [str(c).strip() if c is not None else "" for c in row]
+        cells = [_text(c) for c, _ in row]
         if "填报项目" in cells and "填报值" in cells:
             return i
     return None
@@ -81,6 +108,7 @@ def _is_vertical(ws_rows: list) -> int | None:
 def _read_xlsx(p: Path) -> list[RawTable]:
     import openpyxl
     import warnings
+    from openpyxl.utils import get_column_letter
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -88,61 +116,118 @@ def _read_xlsx(p: Path) -> list[RawTable]:
             wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a damaged file
             raise InputError(f"{p}: 无法打开 Excel 文件 / cannot open workbook: {exc}")
-    tables, vertical = [], []
+    tables, vertical, notes = [], [], []
     for ws in wb.worksheets:
-        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        rows = _values(ws)
         if not rows:
             continue
         vh = _is_vertical(rows)
         if vh is not None:
             vertical.append((ws.title, rows, vh))
             continue
-        header_i = next((i for i, r in enumerate(rows) if any(c not in (None, "") for c in r)), None)
+        header_i = next((i for i, r in enumerate(rows) if any(c not in (None, "") for c, _ in r)), None)
         if header_i is None:
             continue
-        header = [str(c).strip() if c is not None else f"列{j + 1}" for j, c in enumerate(rows[header_i])]
+        hdr = rows[header_i]
+        header = [_text(c) or f"列{j + 1}" for j, (c, _) in enumerate(hdr)]
+        # trailing empty header cells with no data are formatting, not columns
         body = rows[header_i + 1:]
-        keep = [(i, r) for i, r in enumerate(body) if any(c not in (None, "") for c in r)]
-        if not keep:
+        keep = [(i, r) for i, r in enumerate(body) if any(c not in (None, "") for c, _ in r)]
+        n = len(header)
+        while n and not _text(hdr[n - 1][0]) and not any(len(r) >= n and r[n - 1][0] not in (None, "") for _, r in keep):
+            n -= 1
+        header = header[:n]
+        if not keep or not header:
+            notes.append(f"{p}[{ws.title}]: 没有数据行，已跳过 / no data rows, sheet skipped")
             continue
-        df = pd.DataFrame([[_cell(c) for c in r[:len(header)]] + [""] * (len(header) - len(r)) for _, r in keep],
-                          columns=header, dtype=object)
-        tables.append(RawTable(df, str(p), [ws.title] * len(df), [header_i + 2 + i for i, _ in keep]))
+        data = [[_cell(c, f) for c, f in r[:n]] + [""] * (n - len(r[:n])) for _, r in keep]
+        df = pd.DataFrame(data, columns=header, dtype=object)
+        t = RawTable(df, str(p), [ws.title] * len(df), [header_i + 2 + i for i, _ in keep], layout="table",
+                     columns={h: get_column_letter(j + 1) for j, h in enumerate(header)})
+        tables.append(t)
     wb.close()
     if vertical:
-        tables.append(_vertical_table(p, vertical))
+        vt = _vertical_table(p, vertical, notes)
+        if vt is not None:
+            tables.append(vt)
+    if not tables:
+        tables.append(RawTable(pd.DataFrame(), str(p), [], [], layout="empty"))
+    tables[0].notes.extend(notes)
     return tables
 
 
-def _cell(c):
+def _cell(c, fmt: str = ""):
+    import datetime as _dt
+
     if c is None:
         return ""
+    if isinstance(c, bool):
+        return "是" if c else "否"
+    if isinstance(c, (int, float)) and "%" in (fmt or ""):
+        return f"{round(c * 100, 10):g}%"  # a cell shown as 95% holds 0.95
     if isinstance(c, float) and c.is_integer():
         return str(int(c))
+    if isinstance(c, float):
+        return repr(c)
+    if isinstance(c, (_dt.datetime, _dt.date)):
+        return c.strftime("%Y-%m-%d")
     return str(c)
 
 
-def _vertical_table(p: Path, sheets) -> RawTable:
-    """One record per sheet: the 填报项目 column gives the header, 填报值 the value, 单位 the unit."""
-    records, names, rows, units = [], [], [], {}
+def _values(ws) -> list:
+    """Rows of (value, number_format) pairs; formats tell percent cells apart."""
+    out = []
+    for r in ws.iter_rows():
+        out.append([(getattr(c, "value", None), getattr(c, "number_format", "") or "") for c in r])
+    return out
+
+
+def _vertical_table(p: Path, sheets, notes: list) -> RawTable | None:
+    """One record per sheet: the 填报项目 column gives the header, 填报值 the value, 单位 the unit.
+
+    A value whose 单位 is 万元 is keyed ``<item>（万元）`` so the header map scales it to yuan.
+    Every value keeps its own form row and cell (e.g. E52) for locating problems.
+    """
+    from openpyxl.utils import get_column_letter
+
+    records, names, rows, cells, units = [], [], [], {}, {}
     for title, rows_, hi in sheets:
-        header = [str(c).strip() if c is not None else "" for c in rows_[hi]]
+        header = [_text(c) for c, _ in rows_[hi]]
         ci, vi = header.index("填报项目"), header.index("填报值")
         ui = header.index("单位") if "单位" in header else None
-        rec, where = {}, {}
+        letter = get_column_letter(vi + 1)
+        rec, where, first = {}, {}, None
         for k, r in enumerate(rows_[hi + 1:], start=hi + 2):
-            if ci >= len(r) or r[ci] in (None, ""):
+            if ci >= len(r) or r[ci][0] in (None, ""):
                 continue
-            item = str(r[ci]).strip()
-            unit = str(r[ui]).strip() if ui is not None and ui < len(r) and r[ui] not in (None, "") else ""
+            item = _text(r[ci][0])
+            unit = _text(r[ui][0]) if ui is not None and ui < len(r) else ""
             key = f"{item}（{unit}）" if unit == "万元" else item
-            rec[key] = _cell(r[vi]) if vi < len(r) else ""
-            where[key] = k
+            value, fmt = r[vi] if vi < len(r) else (None, "")
+            rec[key] = _cell(value, fmt)
+            where[key] = (k, f"{letter}{k}")
+            if unit:
+                units[key] = unit
+            if first is None and "代码" in item:
+                first = k
+        if not any(v != "" for v in rec.values()):
+            notes.append(f"{p}[{title}]: 填报表没有填写任何值，已跳过 / empty form sheet skipped")
+            continue
+        i = len(records)
         records.append(rec)
         names.append(title)
-        rows.append(1)
+        rows.append(first or hi + 2)
+        for key, loc in where.items():
+            cells.setdefault(key, [None] * i)
+            cells[key].append(loc)
+        for key in cells:
+            if len(cells[key]) < i + 1:
+                cells[key].append(None)
+    if not records:
+        return None
+    notes.append(f"{p}: 识别为纵向填报表（每个工作表一所学校/一个区县）{len(records)} 个 / vertical form sheets")
     df = pd.DataFrame(records, dtype=object).fillna("")
-    return RawTable(df, str(p), names, rows, layout="vertical", units=units)
+    return RawTable(df, str(p), names, rows, layout="vertical", units=units, cells=cells)
 
 
 def _read_json(p: Path, lines: bool) -> RawTable:
