@@ -69,20 +69,32 @@ def evaluate_files(standard: str, schools, counties=None, as_of=None, standards_
     day = parse_date(as_of) if isinstance(as_of, str) else as_of
     std, compiled = prepare(standard, standards_dirs, day)
     t1 = time.perf_counter()
-    cat = compiled.table.catalogue
-    srs = load_records(schools, "school", cat)
-    crs = load_records(counties, "county", cat) if counties else empty_recordset("county", cat)
+    srs, crs = load_inputs(compiled, schools, counties)
     t2 = time.perf_counter()
     run = evaluate_records(std, compiled, srs, crs, day, county_file_given=bool(counties), lang=lang)
     run.timings.update(load_standard=t1 - t0, read_inputs=t2 - t1)
     return run
 
 
+def load_inputs(compiled, schools, counties=None):
+    """Read, type and validate the record files (every problem collected; nothing evaluated yet)."""
+    from .validate import validate_records
+
+    cat = compiled.table.catalogue
+    srs = load_records(schools, "school", cat)
+    crs = load_records(counties, "county", cat) if counties else empty_recordset("county", cat)
+    validate_records(srs, crs, cat, county_file_given=bool(counties))
+    return srs, crs
+
+
 def evaluate_records(std, compiled, srs: RecordSet, crs: RecordSet, day=None, county_file_given=True,
                      lang="zh") -> Run:
     import time
 
+    from .validate import validate_records
+
     t0 = time.perf_counter()
+    validate_records(srs, crs, compiled.table.catalogue, county_file_given)  # no-op when already done
     spaces = build_spaces(std, srs, crs, county_file_given)
     ev = Evaluator(compiled, spaces, day).run()
     t1 = time.perf_counter()
@@ -94,4 +106,4 @@ def evaluate_records(std, compiled, srs: RecordSet, crs: RecordSet, day=None, co
     return run
 
 
-__all__ = ["Run", "evaluate_files", "evaluate_records", "prepare", "__version__"]
+__all__ = ["Run", "evaluate_files", "evaluate_records", "load_inputs", "prepare", "__version__"]

@@ -85,13 +85,7 @@ def stage_shares(std: Standard, schools: pd.DataFrame) -> dict:
 
 def build_spaces(std: Standard, schools: RecordSet, counties: RecordSet, county_file_given: bool) -> Spaces:
     sf = schools.frame
-    # schools whose county is not in the county table
-    if county_file_given and len(sf):
-        known = set(counties.frame["county_id"].dropna())
-        missing = ~sf["county_id"].isin(known).to_numpy()
-        if missing.any():
-            reject_where(schools, missing, "区县代码在区县表中不存在 / county_id not found in the county table")
-            sf = schools.frame
+    # schools whose county is missing or not in the county table: rejected in validate.link_counties
     # schools with no compulsory stage at all
     masks = school_stages(std, sf)
     any_stage = np.zeros(len(sf), dtype=bool)
