@@ -5,6 +5,9 @@
     junheng explain  ... (--school ID [--stage primary|junior] | --county ID)
     junheng check    PATH...
     junheng list
+    junheng show     ID [--as-of DATE] [--format table|json]
+    junheng diff     A[@DATE] B[@DATE] [--as-of DATE] [--schools F --counties F] [--format table|json]
+    junheng new      PROVINCE --extends ID [--name 名称] [--dir STANDARDS_FOLDER]
 
 Exit codes: 0 done; 1 problems in the data with --strict; 2 a mistake in a standard file, a file
 that cannot be read, or a usage error. Heavy modules are imported lazily so --help is fast.
@@ -53,6 +56,33 @@ def _parser() -> argparse.ArgumentParser:
 
     ls = sub.add_parser("list", help="列出可用标准 / list standards")
     ls.add_argument("--standards-dir", action="append", default=[])
+
+    sh = sub.add_parser("show", help="显示合并后的标准：每个参数和规则的取值、出处、生效期、设定位置 / resolved standard")
+    sh.add_argument("standard", help="标准编号或文件路径")
+    sh.add_argument("--as-of", help="日期 YYYY-MM-DD：显示该日生效的取值")
+    sh.add_argument("--format", choices=["table", "json"], default="table")
+    sh.add_argument("--lang", choices=["zh", "en"], default=None)
+    sh.add_argument("--standards-dir", action="append", default=[])
+
+    d = sub.add_parser("diff", help="比较两个标准或同一标准的两个日期 / semantic diff of two standards or dates")
+    d.add_argument("a", help="标准 A：编号，或 编号@日期（如 national/quality-2017@2020-09-01）")
+    d.add_argument("b", help="标准 B：编号，或 编号@日期")
+    d.add_argument("--as-of", help="未写 @日期 的一方所用的日期")
+    d.add_argument("--schools", nargs="+", help="学校数据：给出时同时比较判定结果")
+    d.add_argument("--counties", nargs="+", help="区县数据")
+    d.add_argument("--format", choices=["table", "json"], default="table")
+    d.add_argument("--out", help="输出文件（默认标准输出）")
+    d.add_argument("--lang", choices=["zh", "en"], default=None)
+    d.add_argument("--standards-dir", action="append", default=[])
+
+    n = sub.add_parser("new", help="为一个省（市）新建继承标准的目录 / scaffold a provincial standard")
+    n.add_argument("province", help="目录名（小写拼音），如 jilin")
+    n.add_argument("--extends", required=True, help="上级标准编号，如 national/quality-2017")
+    n.add_argument("--name", help="辖区名称，如 吉林省")
+    n.add_argument("--title", help="标准标题")
+    n.add_argument("--id-name", help="文件名（默认与上级相同，如 quality-2017）")
+    n.add_argument("--dir", help="标准目录（默认为 junheng 自带的 standards/）")
+    n.add_argument("--standards-dir", action="append", default=[])
     return p
 
 
@@ -79,6 +109,11 @@ def main(argv=None) -> int:
             return cmd_evaluate(out, err, args, dirs, lang)
         if args.command == "explain":
             return cmd_explain(out, err, args, dirs, lang)
+        if args.command in ("show", "diff", "new"):
+            import importlib
+
+            module = {"show": "engine.show", "diff": "engine.diff", "new": "engine.scaffold"}[args.command]
+            return importlib.import_module(module).cli(out, err, args, dirs, lang)
     except StandardError as exc:
         err.print(f"[bold red]标准文件有 {len(exc.errors)} 处错误 / {len(exc.errors)} error(s) in standard files:[/]")
         for e in exc.errors:
@@ -121,7 +156,8 @@ def cmd_check(out, err, paths, dirs, lang) -> int:
     for p in paths:
         pp = Path(p)
         if pp.is_dir():
-            files += [f for f in sorted(pp.rglob("*.yaml")) if f.name != "fields.yaml" and "tests" not in f.parts]
+            files += [f for f in sorted(pp.rglob("*.yaml"))
+                      if f.name != "fields.yaml" and "tests" not in f.relative_to(pp).parts]
         else:
             files.append(pp if pp.exists() else p)
     all_errors, checked = [], 0

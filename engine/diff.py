@@ -310,3 +310,27 @@ def render(doc: dict, console, lang="zh", max_rows=200) -> None:
     if len(imp["changed"]) > max_rows:
         console.print(f"（只显示前 {max_rows} 条，共 {len(imp['changed'])} 条；完整结果用 --format json）" if zh else
                       f"(first {max_rows} of {len(imp['changed'])}; use --format json for all)")
+
+
+def cli(out, err, args, dirs, lang) -> int:
+    import json
+
+    if args.counties and not args.schools:
+        err.print("[red]--counties 需要同时给出 --schools / --counties needs --schools[/]")
+        return 2
+    doc = run_diff(args.a, args.b, args.as_of, args.schools, args.counties, dirs, lang)
+    if args.format == "json":
+        text = json.dumps(doc, ensure_ascii=False, indent=2, default=str)
+        if args.out:
+            with open(args.out, "w", encoding="utf-8") as fh:
+                fh.write(text + "\n")
+        else:
+            print(text)
+    elif args.out:
+        from rich.console import Console
+
+        with open(args.out, "w", encoding="utf-8") as fh:
+            render(doc, Console(file=fh, width=200, soft_wrap=True), lang)
+    else:
+        render(doc, out, lang)
+    return 0

@@ -326,7 +326,8 @@ def _merge_parameters(std: Standard, params: dict, documents, errors: ErrorList,
             vc = _citation(v.get("citation"), documents) or citation
             versions.append(ParamVersion(v.get("value"), dict(v["values"]) if "values" in v else None,
                                          _window(v.get("effective")), vc,
-                                         v.get("source_status") or (vc.source_status if vc else status), vloc,
+                                         v.get("source_status") or (vc.source_status if v.get("citation") and vc
+                                                                    else status), vloc,
                                          v.get("note", "")))
         for v, message in window_problems(versions):
             errors.add(v.origin, f"参数 '{pid}' 的{message}", pid)

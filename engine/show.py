@@ -175,3 +175,18 @@ def render(view: dict, console, lang: str = "zh", all_versions: bool = True) -> 
         for d in view["removed"]:
             dt_.add_row(d["id"], d["reason"], d["citation"], d["set_at"])
         console.print(dt_)
+
+
+def cli(out, err, args, dirs, lang) -> int:
+    import json
+
+    from .loader import load_standard
+    from .standard import parse_date
+
+    day = parse_date(args.as_of) if args.as_of else None
+    view = resolve_view(load_standard(args.standard, dirs), day)
+    if args.format == "json":
+        print(json.dumps(view, ensure_ascii=False, indent=2, default=str))
+    else:
+        render(view, out, lang)
+    return 0
