@@ -57,6 +57,16 @@ def _parser() -> argparse.ArgumentParser:
     ls = sub.add_parser("list", help="列出可用标准 / list standards")
     ls.add_argument("--standards-dir", action="append", default=[])
 
+    ts = sub.add_parser("test", help="运行标准旁的 YAML 测试用例 / run the YAML tests of standards")
+    ts.add_argument("paths", nargs="*", default=["standards"], help="测试文件或目录（默认 standards）")
+    ts.add_argument("--standards-dir", action="append", default=[])
+    ts.add_argument("-v", "--verbose", action="store_true", help="也列出通过的检查")
+
+    tp = sub.add_parser("template", help="生成某个标准的数据采集表（xlsx）/ data-collection workbook for a standard")
+    tp.add_argument("--standard", required=True, help="标准编号或文件路径")
+    tp.add_argument("--out", required=True, help="输出文件 .xlsx")
+    tp.add_argument("--standards-dir", action="append", default=[])
+
     sh = sub.add_parser("show", help="显示合并后的标准：每个参数和规则的取值、出处、生效期、设定位置 / resolved standard")
     sh.add_argument("standard", help="标准编号或文件路径")
     sh.add_argument("--as-of", help="日期 YYYY-MM-DD：显示该日生效的取值")
@@ -109,10 +119,15 @@ def main(argv=None) -> int:
             return cmd_evaluate(out, err, args, dirs, lang)
         if args.command == "explain":
             return cmd_explain(out, err, args, dirs, lang)
-        if args.command in ("show", "diff", "new"):
+        if args.command == "test":
+            from engine.stdtest import cli as test_cli
+
+            return test_cli(out, err, args, dirs, lang)
+        if args.command in ("show", "diff", "new", "template"):
             import importlib
 
-            module = {"show": "engine.show", "diff": "engine.diff", "new": "engine.scaffold"}[args.command]
+            module = {"show": "engine.show", "diff": "engine.diff", "new": "engine.scaffold",
+                      "template": "engine.template"}[args.command]
             return importlib.import_module(module).cli(out, err, args, dirs, lang)
     except StandardError as exc:
         err.print(f"[bold red]标准文件有 {len(exc.errors)} 处错误 / {len(exc.errors)} error(s) in standard files:[/]")
@@ -185,29 +200,30 @@ def _run(args, dirs, lang):
 
 
 def _report_problems(err, run, quiet=False):
-    problems = [p for p in run.schools.problems + run.counties.problems if p.action != "column ignored"]
-    ignored = [p for p in run.schools.problems + run.counties.problems if p.action == "column ignored"]
-    if quiet:
-        return problems
-    if problems:
-        err.print(f"[yellow]数据问题 {len(problems)} 处（含拒绝的行 {len(run.rejected)} 行）/ {len(problems)} data "
-                  f"problem(s):[/]")
-        for p in problems:
-            err.print(f"  {p}", markup=False, highlight=False)
-    if ignored:
-        err.print(f"[dim]忽略了 {len(ignored)} 个无法识别的列：" + "、".join(sorted({p.column for p in ignored}))[:400]
-                  + "[/]", highlight=False)
-    return problems
+    from engine.validate import report
+
+    return report(err, run.schools, run.counties, quiet)
 
 
 def cmd_evaluate(out, err, args, dirs, lang) -> int:
     from engine.output import summary, write_csv, write_json
 
-    run = _run(args, dirs, lang)
-    problems = _report_problems(err, run, args.quiet)
-    if args.strict and problems:
-        err.print(f"[bold red]--strict：数据有 {len(problems)} 处问题，未评估 / data problems, not evaluated[/]")
-        return EXIT_DATA
+    if args.strict:  # read and check everything, evaluate nothing when there is a problem
+        from engine.run import evaluate_records, load_inputs, prepare
+        from engine.standard import parse_date
+        from engine.validate import report
+
+        day = parse_date(args.as_of) if args.as_of else None
+        std, compiled = prepare(args.standard, dirs, day)
+        srs, crs = load_inputs(compiled, args.schools, args.counties)
+        problems = report(err, srs, crs, args.quiet)
+        if problems:
+            err.print(f"[bold red]--strict：数据有 {len(problems)} 处问题，未评估 / data problems, not evaluated[/]")
+            return EXIT_DATA
+        run = evaluate_records(std, compiled, srs, crs, day, county_file_given=bool(args.counties), lang=lang)
+    else:
+        run = _run(args, dirs, lang)
+        _report_problems(err, run, args.quiet)
     target = args.out or sys.stdout
     if args.format == "json":
         write_json(run, target)

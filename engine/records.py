@@ -336,7 +336,7 @@ def _resolve_unstaged(rs: RecordSet, catalogue: Catalogue) -> None:
             msg = (f"「{header}」不分学段，学校有{'、'.join(STAGE_ZH.get(x, x) for x in sorted(stages[i])) or '未知'}学段，无法分到学段；"
                    f"请按学段填写 / stage-less value cannot be given to one stage")
             rs.problems.append(Problem(o["file"], o["sheet"], row, header, f"{vals[i]:g}", "学段归属", msg,
-                                       "cell ignored", fid, cell))
+                                       "note", fid, cell))
             for s in fd.per_stage:
                 if s in stages[i] and pd.isna(frame.at[i, f"{fid}_{s}"]):
                     rs.invalid.setdefault(f"{fid}_{s}", {})[i] = msg

@@ -213,5 +213,51 @@ def validate_records(srs: RecordSet, crs: RecordSet, catalogue, county_file_give
 
 
 def problems_of(*sets: RecordSet) -> list:
-    """Data problems that count for --strict (ignored unknown columns are reported, not counted)."""
-    return [p for rs in sets for p in rs.problems if p.action != "column ignored"]
+    """Data problems that count for --strict (unknown columns and notes are reported, not counted)."""
+    return [p for rs in sets for p in rs.problems if p.action not in ("column ignored", "note")]
+
+
+def file_summary(*sets: RecordSet) -> list:
+    """Per file: rows read, rows evaluated (accepted), rows rejected and why. read = evaluated + rejected."""
+    out = []
+    for rs in sets:
+        for f in rs.files:
+            rej = [r for r in rs.rejected if r["file"] == f["path"]]
+            reasons: dict = {}
+            for r in rej:
+                key = r["reason"].split("（与")[0] if "重复" in r["reason"] else r["reason"]
+                reasons[key] = reasons.get(key, 0) + 1
+            out.append({"path": f["path"], "table": rs.table, "rows_read": f["rows"],
+                        "rows_evaluated": f["rows"] - len(rej), "rows_rejected": len(rej), "reasons": reasons})
+    return out
+
+
+def report(err, srs: RecordSet, crs: RecordSet, quiet: bool = False) -> list:
+    """Print (to the stderr console) what was converted, every problem with its place, and the row counts."""
+    problems = problems_of(srs, crs)
+    if quiet:
+        return problems
+    log = srs.log + crs.log
+    if log:
+        err.print(f"[dim]读入与转换 / reading and conversions（{len(log)}）:[/]")
+        for line in log:
+            err.print(f"  {line}", markup=False, highlight=False)
+    notes = [p for rs in (srs, crs) for p in rs.problems if p.action == "note"]
+    for p in notes:
+        err.print(f"  [注] {p}", markup=False, highlight=False)
+    if problems:
+        n_rej = len(srs.rejected) + len(crs.rejected)
+        err.print(f"[yellow]数据问题 {len(problems)} 处（含拒绝的行 {n_rej} 行）/ {len(problems)} data problem(s):[/]")
+        for p in problems:
+            err.print(f"  {p}", markup=False, highlight=False)
+    ignored = [p for rs in (srs, crs) for p in rs.problems if p.action == "column ignored"]
+    if ignored:
+        err.print(f"[dim]忽略了 {len(ignored)} 个无法识别的列 / unknown columns ignored：" +
+                  "、".join(sorted({p.column for p in ignored})) + "[/]", highlight=False)
+    for s in file_summary(srs, crs):
+        why = "；".join(f"{k} ×{v}" for k, v in s["reasons"].items())
+        err.print(f"{s['path']}（{'学校' if s['table'] == 'school' else '区县'}）：读入 {s['rows_read']} 行，评估 "
+                  f"{s['rows_evaluated']} 行，拒绝 {s['rows_rejected']} 行" + (f"（{why}）" if why else "") +
+                  f" / read {s['rows_read']}, evaluated {s['rows_evaluated']}, rejected {s['rows_rejected']}",
+                  markup=False, highlight=False)
+    return problems
