@@ -77,7 +77,8 @@ def _read_csv(p: Path) -> RawTable:
     text, enc = _decode(p.read_bytes(), str(p))
     sep = "\t" if p.suffix.lower() == ".tsv" else ","
     try:
-        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sep, skip_blank_lines=True)
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sep, skip_blank_lines=True,
+                         index_col=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise InputError(f"{p}: CSV 格式错误 / malformed CSV: {exc}")
     df = df.loc[~(df == "").all(axis=1)] if len(df.columns) else df
