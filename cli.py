@@ -62,6 +62,11 @@ def _parser() -> argparse.ArgumentParser:
     ts.add_argument("--standards-dir", action="append", default=[])
     ts.add_argument("-v", "--verbose", action="store_true", help="也列出通过的检查")
 
+    ts = sub.add_parser("test", help="运行标准旁的 YAML 测试用例 / run the YAML tests of standards")
+    ts.add_argument("paths", nargs="*", default=["standards"], help="测试文件或目录（默认 standards）")
+    ts.add_argument("--standards-dir", action="append", default=[])
+    ts.add_argument("-v", "--verbose", action="store_true", help="也列出通过的检查")
+
     tp = sub.add_parser("template", help="生成某个标准的数据采集表（xlsx）/ data-collection workbook for a standard")
     tp.add_argument("--standard", required=True, help="标准编号或文件路径")
     tp.add_argument("--out", required=True, help="输出文件 .xlsx")
@@ -119,6 +124,10 @@ def main(argv=None) -> int:
             return cmd_evaluate(out, err, args, dirs, lang)
         if args.command == "explain":
             return cmd_explain(out, err, args, dirs, lang)
+        if args.command == "test":
+            from engine.stdtest import cli as test_cli
+
+            return test_cli(out, err, args, dirs, lang)
         if args.command == "test":
             from engine.stdtest import cli as test_cli
 

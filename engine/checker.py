@@ -330,6 +330,10 @@ class _ExprChecker:
             return "bool"
         if f in ("at_least", "count_passed"):
             return self._rule_list_func(node, space)
+        if f == "unknown":
+            if not isinstance(node.args[0], ast.String):
+                self.err(node.args[0], 'unknown 的参数必须是说明文字，如 unknown("…") / unknown takes a text')
+            return "bool"
         if f == "coalesce":
             kinds = {self.check(a, space) for a in node.args} - {None}
             if len(kinds) > 1:

@@ -262,6 +262,8 @@ class Evaluator:
         if f == "in_force":
             p = self.std.parameters[node.args[0].id]
             return np.full(self.n(space), 1.0 if p.in_force(self.as_of) is not None else 0.0)
+        if f == "unknown":
+            return np.full(self.n(space), np.nan)
         if f == "at_least":
             return self._at_least(node, space)[0]
         if f == "count_passed":

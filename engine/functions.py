@@ -36,6 +36,9 @@ FUNCTIONS = {
                          doc="at_least(k, [R1, ...], rest_reach = f): at least k rules pass, and every other "
                              "reaches f × its threshold"),
     "count_passed": FuncSpec("count_passed", 1, 1, doc="count_passed([R1, ...]): how many of the rules pass"),
+    "unknown": FuncSpec("unknown", 1, 1, doc='unknown("why"): a fact this standard cannot know (e.g. a provincial '
+                                              'list); not evaluable, with the text as reason, until a more specific '
+                                              'standard overrides the rule'),
     # aggregates (min/max with one argument are aggregates, with two or more element-wise)
     "min": FuncSpec("min", 1, None, kwargs=("where",), doc="min(x) over units, or min(a, b, ...)"),
     "max": FuncSpec("max", 1, None, kwargs=("where",), doc="max(x) over units, or max(a, b, ...)"),

@@ -124,6 +124,7 @@ def build_reasons(ev: Evaluator, res: RuleResult, keep, invalid: dict, lang: str
         ok_text = (v + f" {op} " + t + ("，达标" if lang == "zh" else ": meets")).to_numpy(dtype=object)
         bad_text = (v + (" 未满足 " if lang == "zh" else " does not meet ") + f"{op} " + t).to_numpy(dtype=object)
         reasons = np.where(o == PASS, ok_text, np.where(o == FAIL, bad_text, reasons))
+        reasons = _with_threshold_version(ev, res, reasons, lang)
     elif res.detail is not None:
         reasons = _at_least_reasons(ev, res, lang)
     else:
@@ -150,7 +151,9 @@ def _cond_fail(ev, res, lang):
     for rid in deps:
         r = ev.results[rid]
         if r.space == res.space:
-            parts.append(np.where(r.outcome == FAIL, rid, ""))
+            shown = (f"{rid}（一票否决：{r.rule.name}）" if lang == "zh" else f"{rid} (veto: {r.rule.name_en or r.rule.name})") \
+                if r.rule.veto else rid
+            parts.append(np.where(r.outcome == FAIL, shown, ""))
     if not parts:
         return msg(lang, "cond_fail")
     joined = pd.DataFrame(parts).T.apply(lambda row: "、".join(x for x in row if x), axis=1).to_numpy(dtype=object)
@@ -232,6 +235,11 @@ def _not_evaluable_reasons(ev: Evaluator, res: RuleResult, rows, invalid: dict, 
         arr = ev.field_array(f, sym.level if sym.level != "const" else space)
         _units_with(ev, _missing(arr), sym.level, space, rows, per_row, lang, f"{label(f)} 缺失" if lang == "zh"
                     else f"{f} missing")
+    # 5. facts the standard itself says it cannot know: unknown("why")
+    whys = _unknown_texts(rule)
+    if whys:
+        for j in range(len(rows)):
+            per_row[j].extend(whys)
     out = []
     for j, i in enumerate(rows):
         parts = list(dict.fromkeys(per_row[j]))
@@ -310,3 +318,51 @@ def _units_with(ev, mask, src, space, rows, per_row, lang, what):
             listed = [str(h) for h in hits[:MAX_LISTED]]
         more = f" 等 {len(hits)} 个" if len(hits) > MAX_LISTED else ""
         per_row[j].append(f"{what}：" + "、".join(listed) + more)
+
+
+def _unknown_texts(rule) -> list:
+    """The texts of ``unknown("why")`` calls in a rule's expressions."""
+    from . import ast as _ast
+
+    out = []
+    for _part, _stage, e in rule.exprs():
+        stack = [e.node]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, _ast.Call) and n.func == "unknown" and n.args and isinstance(n.args[0], _ast.String):
+                out.append(n.args[0].value)
+            stack.extend(n.children())
+    return out
+
+
+def _has_if(exprs) -> bool:
+    from . import ast as _ast
+
+    for e in (exprs or {}).values():
+        stack = [e.node]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, _ast.If):
+                return True
+            stack.extend(n.children())
+    return False
+
+
+def _with_threshold_version(ev, res, reasons, lang):
+    """For a threshold chosen by ``if ... then P1 else P2``: say which parameter (version) was used and why."""
+    if res.threshold_param is None or not _has_if(res.rule.threshold):
+        return reasons
+    out = reasons.copy()
+    cache = {}
+    for i in np.flatnonzero(pd.notna(res.threshold_param) & ((res.outcome == PASS) | (res.outcome == FAIL))):
+        pid = res.threshold_param[i]
+        if pid not in cache:
+            p = ev.std.parameters.get(pid)
+            v = p.in_force(ev.as_of) if p is not None else None
+            name = (p.name_en or p.name) if (p is not None and lang == "en") else (p.name if p is not None else "")
+            win = f"，生效 {v.window}" if (v is not None and (v.window.start or v.window.end)) else ""
+            if lang == "en":
+                win = f", in force {v.window}" if (v is not None and (v.window.start or v.window.end)) else ""
+            cache[pid] = "；" + msg(lang, "threshold_from", param=pid) + (f"（{name}{win}）" if name or win else "")
+        out[i] = f"{out[i]}{cache[pid]}"
+    return out
