@@ -186,7 +186,7 @@ def record_schema(table: str, catalogue: Catalogue | None = None, extra: dict | 
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"https://junheng.example/schemas/{table}.schema.json",
         "title": f"{name}记录 / {table} record",
-        "description": "Generated from standards/fields.yaml (plus extra fields declared by the bundled standards) by "
+        "description": "Generated from standards/fields.yaml (plus extra fields declared by national/quality-2017) by "
                        "`python -m engine.template --schemas`; do not edit by hand.",
         "type": "object",
         "properties": props,
@@ -195,26 +195,20 @@ def record_schema(table: str, catalogue: Catalogue | None = None, extra: dict | 
     }
 
 
-def bundled_extra_fields() -> dict:
-    """Extra fields declared by the bundled standards (table -> {id: FieldDef})."""
+SCHEMA_STANDARD = "national/quality-2017"
+
+
+def standard_extra_fields(ref: str = SCHEMA_STANDARD) -> dict:
+    """Extra fields a standard declares beyond the catalogue (table -> {id: FieldDef})."""
     from .loader import load_standard
-    from .registry import list_standards
 
-    out: dict = {"school": {}, "county": {}}
-    for s in list_standards(()):
-        if "error" in s:
-            continue
-        try:
-            std = load_standard(s["id"], ())
-        except Exception:  # a broken standard is reported by `junheng check`, not here
-            continue
-        for t, defs in (std.extra_fields or {}).items():
-            out.setdefault(t, {}).update(defs)
-    return out
+    return dict(load_standard(ref, ()).extra_fields or {})
 
 
-def schema_texts() -> dict:
-    extra = bundled_extra_fields()
+def schema_texts(ref: str = SCHEMA_STANDARD) -> dict:
+    """The record schemas: the catalogue's columns plus the extra fields declared by the national standard
+    (a provincial standard's own schema: ``record_schema(table, extra=standard_extra_fields(id))``)."""
+    extra = standard_extra_fields(ref)
     return {t: json.dumps(record_schema(t, extra=extra), ensure_ascii=False, indent=2) + "\n"
             for t in ("school", "county")}
 
