@@ -277,7 +277,7 @@ def render(doc: dict, console, lang="zh", max_rows=200) -> None:
         return
     t = Table(title="按规则 / per rule" if zh else "per rule")
     for col in (("规则", "rule"), ("名称", "name"), ("层级", "level"), ("变化数", "changed"),
-                ("达标→不达标", "pass→fail"), ("不达标→达标", "fail→pass"), ("其他", "other")):
+                ("达标→不达标", "pass→fail"), ("不达标→达标", "fail→pass"), ("其他（含新增、删除的判定）", "other (incl. added/removed)")):
         t.add_column(col[0] if zh else col[1])
     for r in imp["per_rule"]:
         t.add_row(r["rule_id"] + (" ★" if r["verdict_rule"] else ""), r["rule_name"],

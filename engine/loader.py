@@ -259,12 +259,38 @@ def _subtract(pieces, cut):
     return out
 
 
+def _flatten(versions) -> list:
+    """Disjoint (start, end, version) segments: which version is in force when, by the rule of
+    ``Parameter.in_force`` (when windows nest, the later start wins)."""
+    one = dt.timedelta(days=1)
+    pts = set()
+    for v in versions:
+        a, b = _bounds(v.window)
+        pts.add(a)
+        if b != _MAX:
+            pts.add(b + one)
+    pts = sorted(pts)
+    segs = []
+    for i, a in enumerate(pts):
+        b = pts[i + 1] - one if i + 1 < len(pts) else _MAX
+        hits = [v for v in versions if _bounds(v.window)[0] <= a <= _bounds(v.window)[1]]
+        if not hits:
+            continue
+        v = max(hits, key=lambda x: _bounds(x.window)[0])
+        if segs and segs[-1][2] is v and segs[-1][1] + one == a:
+            segs[-1][1] = b
+        else:
+            segs.append([a, b, v])
+    return segs
+
+
 def clip_versions(parent_versions, child_versions) -> list:
     """An override layers its versions on top: the parent's versions stay in force only where no
-    version of the override is (their windows are cut, and so shown by ``junheng show``)."""
+    version of the override is. The parent's timeline is first made disjoint, then cut, so the
+    ranges ``junheng show`` prints are exactly when each value is in force."""
     out = list(child_versions)
-    for v in parent_versions:
-        pieces = [_bounds(v.window)]
+    for a0, b0, v in _flatten(parent_versions):
+        pieces = [(a0, b0)]
         for c in child_versions:
             pieces = _subtract(pieces, _bounds(c.window))
         for a, b in pieces:

@@ -47,7 +47,7 @@ ID_RE = re.compile(r"^[a-z0-9_-]+(/[a-z0-9_-][a-z0-9_.-]*)+$")
 
 def is_standard_id(ref) -> bool:
     """A standard id: lower-case path segments, no '.'/'..' segments, no slashes at either end."""
-    return isinstance(ref, str) and bool(ID_RE.match(ref)) and not any(
+    return isinstance(ref, str) and bool(ID_RE.match(ref)) and not ref.endswith((".yaml", ".yml")) and not any(
         part in (".", "..") for part in ref.split("/"))
 
 
