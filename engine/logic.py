@@ -44,7 +44,8 @@ def compare(op: str, a, b, tol: float):
         else:  # pragma: no cover - the grammar only produces the above
             raise ValueError(op)
     out = r.astype("float64")
-    out[np.isnan(a) | np.isnan(b)] = np.nan
+    # NaN or infinity on either side: unknown (inf would otherwise be "close" to any other inf)
+    out[~np.isfinite(a) | ~np.isfinite(b)] = np.nan
     return out
 
 

@@ -110,7 +110,10 @@ def _build(node, text: str) -> ast.Node:
     c = node.children
     p = _pos(node)
     if kind == "number":
-        return ast.Number(float(c[0]), **p)
+        value = float(c[0])
+        if value in (float("inf"), float("-inf")):  # 1e400 would compare as equal to any huge value
+            raise ExprSyntaxError(f"数值过大 '{c[0][:20]}' / number too large", p["line"], p["col"], str(c[0])[:20])
+        return ast.Number(value, **p)
     if kind == "string":
         return ast.String(str(c[0])[1:-1], **p)
     if kind == "true":

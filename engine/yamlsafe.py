@@ -79,7 +79,7 @@ def _construct_mapping(loader: _Loader, node, depth=0):
     result.key_locs, result.value_locs, result.value_styles = {}, {}, {}
     loader.flatten_mapping(node)
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
+        key = _scalar(loader, key_node)
         if isinstance(key, (dict, list)):
             raise _Refused(key_node.start_mark, "键必须是简单值 / keys must be scalars")
         if key in result:
@@ -113,10 +113,20 @@ def _construct_any(loader, node, depth):
         return _construct_mapping(loader, node, depth)
     if isinstance(node, yaml.SequenceNode):
         return _construct_sequence(loader, node, depth)
-    value = loader.construct_object(node, deep=True)
+    value = _scalar(loader, node)
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
         raise _Refused(node.start_mark, "不允许 NaN/Infinity 数值 / NaN and Infinity are not allowed")
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**300:
+        raise _Refused(node.start_mark, "数值过大 / number too large")
     return value
+
+
+def _scalar(loader, node):
+    """construct_object, with impossible values (2017-13-45, a 5000-digit integer) as located errors."""
+    try:
+        return loader.construct_object(node, deep=True)
+    except (ValueError, OverflowError) as exc:
+        raise _Refused(node.start_mark, f"无效的值 / invalid value: {exc}")
 
 
 def load_yaml_text(text: str, filename: str):
