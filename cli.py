@@ -62,11 +62,6 @@ def _parser() -> argparse.ArgumentParser:
     ts.add_argument("--standards-dir", action="append", default=[])
     ts.add_argument("-v", "--verbose", action="store_true", help="也列出通过的检查")
 
-    ts = sub.add_parser("test", help="运行标准旁的 YAML 测试用例 / run the YAML tests of standards")
-    ts.add_argument("paths", nargs="*", default=["standards"], help="测试文件或目录（默认 standards）")
-    ts.add_argument("--standards-dir", action="append", default=[])
-    ts.add_argument("-v", "--verbose", action="store_true", help="也列出通过的检查")
-
     tp = sub.add_parser("template", help="生成某个标准的数据采集表（xlsx）/ data-collection workbook for a standard")
     tp.add_argument("--standard", required=True, help="标准编号或文件路径")
     tp.add_argument("--out", required=True, help="输出文件 .xlsx")
@@ -76,8 +71,8 @@ def _parser() -> argparse.ArgumentParser:
     sh.add_argument("standard", help="标准编号或文件路径")
     sh.add_argument("--as-of", help="日期 YYYY-MM-DD：显示该日生效的取值")
     sh.add_argument("--format", choices=["table", "json"], default="table")
-    sh.add_argument("--lang", choices=["zh", "en"], default=None)
-    sh.add_argument("--standards-dir", action="append", default=[])
+    sh.add_argument("--lang", choices=["zh", "en"], default=argparse.SUPPRESS)
+    sh.add_argument("--standards-dir", action="append", default=argparse.SUPPRESS)
 
     d = sub.add_parser("diff", help="比较两个标准或同一标准的两个日期 / semantic diff of two standards or dates")
     d.add_argument("a", help="标准 A：编号，或 编号@日期（如 national/quality-2017@2020-09-01）")
@@ -87,8 +82,8 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--counties", nargs="+", help="区县数据")
     d.add_argument("--format", choices=["table", "json"], default="table")
     d.add_argument("--out", help="输出文件（默认标准输出）")
-    d.add_argument("--lang", choices=["zh", "en"], default=None)
-    d.add_argument("--standards-dir", action="append", default=[])
+    d.add_argument("--lang", choices=["zh", "en"], default=argparse.SUPPRESS)
+    d.add_argument("--standards-dir", action="append", default=argparse.SUPPRESS)
 
     n = sub.add_parser("new", help="为一个省（市）新建继承标准的目录 / scaffold a provincial standard")
     n.add_argument("province", help="目录名（小写拼音），如 jilin")
@@ -97,7 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     n.add_argument("--title", help="标准标题")
     n.add_argument("--id-name", help="文件名（默认与上级相同，如 quality-2017）")
     n.add_argument("--dir", help="标准目录（默认为 junheng 自带的 standards/）")
-    n.add_argument("--standards-dir", action="append", default=[])
+    n.add_argument("--standards-dir", action="append", default=argparse.SUPPRESS)
     return p
 
 
@@ -124,10 +119,6 @@ def main(argv=None) -> int:
             return cmd_evaluate(out, err, args, dirs, lang)
         if args.command == "explain":
             return cmd_explain(out, err, args, dirs, lang)
-        if args.command == "test":
-            from engine.stdtest import cli as test_cli
-
-            return test_cli(out, err, args, dirs, lang)
         if args.command == "test":
             from engine.stdtest import cli as test_cli
 
