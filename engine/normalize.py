@@ -15,16 +15,30 @@ TRUE_TOKENS = {"是", "有", "y", "yes", "true", "1", "√", "✓"}
 FALSE_TOKENS = {"否", "无", "n", "no", "false", "0", "×", "✗"}
 
 
-def _clean_text(s: pd.Series) -> pd.Series:
+def _nfkc(s: pd.Series) -> pd.Series:
+    """NFKC of every cell, one call per column (cells joined by NUL, which NFKC leaves alone)."""
     s = s.astype("string")
-    return s.map(lambda v: unicodedata.normalize("NFKC", v).strip() if isinstance(v, str) else v).astype("string")
+    vals = s.to_numpy(dtype=object, na_value=None)
+    present = [v for v in vals if v is not None]
+    if not present:
+        return s
+    joined = "\x00".join(present)
+    if joined.isascii():
+        return s
+    parts = iter(unicodedata.normalize("NFKC", joined).split("\x00"))
+    out = [next(parts) if v is not None else None for v in vals]
+    return pd.Series(out, index=s.index, dtype="string")
+
+
+def _clean_text(s: pd.Series) -> pd.Series:
+    return _nfkc(s).str.strip()
 
 
 def _common_notes(raw: pd.Series, missing: pd.Series) -> list:
     """Notes shared by all kinds: full-width characters folded, dashes/无 read as missing."""
     notes = []
     orig = raw.astype("string")
-    folded = orig.map(lambda v: unicodedata.normalize("NFKC", v) if isinstance(v, str) else v).astype("string")
+    folded = _nfkc(orig)
     changed = (folded != orig).fillna(False)
     if changed.any():
         notes.append(f"全角字符转为半角 {int(changed.sum())} 处 / full-width characters folded")
@@ -47,6 +61,9 @@ def to_number(raw: pd.Series, ftype: str, factor: float = 1.0):
     missing = text.isna() | text.str.lower().isin(MISSING_TOKENS - {"0"})
     notes = _common_notes(raw, missing)
     t = text.fillna("")
+    plain = pd.to_numeric(t.where(~missing, None), errors="coerce")
+    if factor == 1.0 and ftype != "year" and not (plain.isna() & ~missing).any():
+        return _checked(plain.astype("float64"), raw, ftype, notes)
     if ftype == "year":
         dated = t.str.match(r"^\d{4}\s*(?:[-/.年]\s*\d{1,2}.*)?$") & ~t.str.fullmatch(r"\d{4}")
         if dated.any():
@@ -75,6 +92,18 @@ def to_number(raw: pd.Series, ftype: str, factor: float = 1.0):
                          f"按单位换算 ×{factor:g} {n} 处 / scaled by the unit")
     problems = pd.Series(pd.NA, index=raw.index, dtype="object")
     problems[bad] = "不是数字 / not a number"
+    if ftype != "percent" and pct.any():
+        wrong = pct & ~missing
+        problems[wrong] = "不是百分数列，不应带 % / a % sign in a column that is not a percent"
+        values[wrong] = np.nan
+    return _checked(values, raw, ftype, notes, problems)
+
+
+def _checked(values: pd.Series, raw: pd.Series, ftype: str, notes: list, problems=None):
+    """Range checks by type: finite, non-negative, whole counts, 0-100 percents, plausible years."""
+    if problems is None:
+        problems = pd.Series(pd.NA, index=raw.index, dtype="object")
+    values = values.copy()
     arr = values.to_numpy()
     finite = np.isfinite(arr) | np.isnan(arr)
     problems[~finite] = "数值无效（无穷大）/ not a finite number"

@@ -15,6 +15,7 @@ by the cross-field checks) and the per-stage cells are marked invalid with the r
 """
 from __future__ import annotations
 
+import bisect
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,10 +76,12 @@ class RecordSet:
     files: list[dict] = field(default_factory=list)
     invalid: dict = field(default_factory=dict)  # column id -> {frame index: message}
     log: list[str] = field(default_factory=list)
-    # per accepted row: where each column's value came from, column id -> list of (header, row, cell)
-    locs: dict = field(default_factory=dict)
+    # where values came from, resolved lazily: segments (first row, RawTable, column id -> header),
+    # src = index of each accepted row among all rows read, override = {(column, src): header}
+    segments: list = field(default_factory=list)
     extra: pd.DataFrame | None = None  # kept non-catalogue values (stage-less totals, class bands)
-    raw: dict = field(default_factory=dict)  # column id -> list of original cell text per row
+    src: np.ndarray | None = None
+    override: dict = field(default_factory=dict)
     validated: bool = False
 
     @property
@@ -88,13 +91,18 @@ class RecordSet:
     def where(self, col: str, i: int) -> tuple:
         """(file, sheet, row, cell, header, original text) of accepted row i's value of column col."""
         o = self.origin.iloc[i]
-        loc = self.locs.get(col, [None] * (i + 1))[i] if col in self.locs else None
-        raw = self.raw.get(col)
-        text = raw[i] if raw is not None and i < len(raw) else ""
-        if loc is None:
-            return o["file"], o["sheet"], int(o["row"]), "", col, text
-        header, row, cell = loc
-        return o["file"], o["sheet"], int(row), cell, header, text
+        if self.src is None or not self.segments:
+            return o["file"], o["sheet"], int(o["row"]), "", col, ""
+        j = int(self.src[i])
+        starts = [seg[0] for seg in self.segments]
+        start, raw, headers = self.segments[bisect.bisect_right(starts, j) - 1]
+        header = self.override.get((col, j)) or headers.get(col)
+        if header is None:
+            return o["file"], o["sheet"], int(o["row"]), "", col, ""
+        k = j - start
+        row, cell = raw.locate(header, k)
+        text = raw.frame[header].iloc[k] if header in raw.frame.columns else ""
+        return o["file"], raw.sheet[k], int(row), cell, str(header), str(text)
 
 
 def sha256_bytes(path) -> str:
@@ -133,7 +141,7 @@ def load_records(paths, table: str, catalogue: Catalogue) -> RecordSet:
     hmap = HeaderMap(catalogue, table)
     other = HeaderMap(catalogue, OTHER[table])
     frames, origins, problems, files, log, extras = [], [], [], [], [], []
-    invalid, locs, raws_text = {}, {}, {}
+    invalid, segments = {}, []
     n_total = 0
     for path in paths:
         raws = read_records(path)
@@ -157,10 +165,7 @@ def load_records(paths, table: str, catalogue: Catalogue) -> RecordSet:
             for c, d in t["invalid"].items():
                 invalid.setdefault(c, {}).update({n_total + i: m for i, m in d.items()})
             n = len(raw.frame)
-            for c in set(locs) | set(t["locs"]):
-                locs.setdefault(c, [None] * n_total).extend(t["locs"].get(c, [None] * n))
-            for c in set(raws_text) | set(t["raw"]):
-                raws_text.setdefault(c, [""] * n_total).extend(t["raw"].get(c, [""] * n))
+            segments.append((n_total, raw, t["locs"]))
             n_total += n
             n_file += n
         files.append({"path": str(path), "sha256": digest, "rows": n_file, "table": table})
@@ -174,7 +179,8 @@ def load_records(paths, table: str, catalogue: Catalogue) -> RecordSet:
     for c in catalogue.columns(table):
         if c.id not in frame.columns:
             frame[c.id] = np.nan if c.field.kind != "text" else None
-    rs = RecordSet(table, frame, origin, problems, [], files, invalid, log, locs, extra, raws_text)
+    rs = RecordSet(table, frame, origin, problems, [], files, invalid, log, segments, extra,
+                   np.arange(len(frame), dtype=np.int64))
     if table == "school":
         _resolve_unstaged(rs, catalogue)
     _reject_unkeyed(rs)
@@ -195,7 +201,7 @@ def _type_table(raw: RawTable, hmap: HeaderMap, catalogue: Catalogue, table: str
     problems, notes, mapped = [], [], []
     out = pd.DataFrame(index=raw.frame.index)
     extra = pd.DataFrame(index=raw.frame.index)
-    invalid, locs, texts = {}, {}, {}
+    invalid, locs = {}, {}
     seen = {}
     parts: dict[str, list] = {}
     sheet0 = raw.sheet[0] if raw.sheet else None
@@ -248,7 +254,7 @@ def _type_table(raw: RawTable, hmap: HeaderMap, catalogue: Catalogue, table: str
                 parts.setdefault(fid, []).append((header, values))
             else:
                 extra[fid] = values
-                locs[f"{UNSTAGED}{fid}"] = [(str(header), *raw.locate(header, i)) for i in range(n)]
+                locs[f"{UNSTAGED}{fid}"] = header
             continue
         if cid in seen:
             sh, row, cell = header_loc(header)
@@ -264,8 +270,7 @@ def _type_table(raw: RawTable, hmap: HeaderMap, catalogue: Catalogue, table: str
         for c in conv:
             notes.append(f"{where} 列「{header}」: {c}")
         out[cid] = values
-        locs[cid] = [(str(header), *raw.locate(header, i)) for i in range(n)]
-        texts[cid] = [str(v) for v in s.tolist()]
+        locs[cid] = header
         cell_problems(header, cid, s, probs, f"{cid}（{col.field.type}）")
     for fid, items in parts.items():
         stack = pd.concat([v for _, v in items], axis=1)
@@ -275,12 +280,12 @@ def _type_table(raw: RawTable, hmap: HeaderMap, catalogue: Catalogue, table: str
             notes.append(f"{where}: {fid} 由 {len(items)} 项相加，{int(partial.sum())} 条记录有空项，按缺失处理 / "
                          f"parts partly blank: missing")
         extra[fid] = total
-        locs[f"{UNSTAGED}{fid}"] = [(str(items[0][0]), *raw.locate(items[0][0], i)) for i in range(n)]
+        locs[f"{UNSTAGED}{fid}"] = items[0][0]
     if mapped:
         notes.insert(0, f"{where}: 表头对应 / headers mapped: " + "，".join(mapped))
     for k in [k for k in locs if k.startswith(UNSTAGED)]:
         locs[k.replace(UNSTAGED, "")] = locs.pop(k)
-    return dict(frame=out, extra=extra, problems=problems, notes=notes, invalid=invalid, locs=locs, raw=texts)
+    return dict(frame=out, extra=extra, problems=problems, notes=notes, invalid=invalid, locs=locs)
 
 
 def _column_def(catalogue: Catalogue, table: str, cid: str):
@@ -326,12 +331,11 @@ def _resolve_unstaged(rs: RecordSet, catalogue: Catalogue) -> None:
                 col = f"{fid}_{st}"
                 if pd.isna(frame.at[i, col]):
                     frame.at[i, col] = vals[i]
-                    rs.locs.setdefault(col, [None] * len(frame))[i] = rs.locs.get(fid, [None] * len(frame))[i]
-                    rs.raw.setdefault(col, [""] * len(frame))[i] = f"{vals[i]:g}"
+                    rs.override[(col, int(rs.src[i]))] = rs.where(fid, i)[4]
                     moved += 1
                 continue
             kept += 1
-            header, row, cell = rs.locs[fid][i]
+            _, _, row, cell, header, _ = rs.where(fid, i)
             o = rs.origin.iloc[i]
             msg = (f"「{header}」不分学段，学校有{'、'.join(STAGE_ZH.get(x, x) for x in sorted(stages[i])) or '未知'}学段，无法分到学段；"
                    f"请按学段填写 / stage-less value cannot be given to one stage")
@@ -411,8 +415,8 @@ def apply_rejections(rs: RecordSet, reject, reasons) -> None:
         rs.extra = rs.extra.loc[keep].reset_index(drop=True)
     elif rs.extra is not None:
         rs.extra = pd.DataFrame(index=range(len(kept)))
-    rs.locs = {c: [v[i] for i in kept] for c, v in rs.locs.items()}
-    rs.raw = {c: [v[i] for i in kept] for c, v in rs.raw.items()}
+    if rs.src is not None:
+        rs.src = rs.src[kept]
     rs.invalid = {c: {remap[i]: m for i, m in d.items() if i in remap} for c, d in rs.invalid.items()}
 
 

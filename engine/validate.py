@@ -178,11 +178,11 @@ def check_school_subsets(rs: RecordSet, catalogue) -> None:
                 names = ["teachers"]
             elif whole == "students":
                 stages = school_stage_sets(f)
-                w = np.full(n, np.nan)
-                for i, st in enumerate(stages):
-                    vs = [_num(f, f"students_{s}")[i] for s in st]
-                    if vs and not any(np.isnan(vs)):
-                        w[i] = sum(vs)
+                w = np.zeros(n)
+                for s in ("primary", "junior", "senior"):
+                    has = np.array([s in st for st in stages], dtype=bool)
+                    w = w + np.where(has, _num(f, f"students_{s}"), 0.0)
+                w[np.array([not st for st in stages], dtype=bool)] = np.nan
                 names = ["students"]
             else:
                 w = _num(f, whole)
