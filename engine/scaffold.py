@@ -35,7 +35,7 @@ def standard_text(std_id: str, parent, name: str, title: str) -> str:
         "# 覆盖一个参数（阈值）：把下面对应的注释行取消注释，改 value / values，写上 citation 和",
         "# source_status（verified 已核实 / secondary 二手来源 / recalled 凭记忆）。分学段的参数必须仍写",
         "# 同样的学段。覆盖时必须写 override: true；写错编号会报错（上级标准中没有该项）。",
-        "# 检查：junheng check " + f"standards/{std_id}.yaml",
+        "# 检查 / check: junheng check <本文件路径>",
         f"id: {std_id}",
         f"title: {_yaml_str(title)}",
         f"jurisdiction: {{name: {_yaml_str(name)}}}",
@@ -76,15 +76,39 @@ def standard_text(std_id: str, parent, name: str, title: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def test_text(std_id: str) -> str:
-    return (f"# {std_id} 的测试（YAML）。格式以 standards/national/tests/ 与 engine/stdtest.py 为准；\n"
-            "# 在那套格式落地之前，这是一个占位文件：列出希望验证的情形即可。\n"
-            "# Tests for this standard. Follow the format in standards/national/tests/ once it exists.\n"
-            f"standard: {std_id}\n"
-            "cases: []\n"
-            "#  - name: 名额分配比例 59% 不达标\n"
-            "#    county: {county_id: C1, senior_quota_allocated: 59, senior_quota_total: 100}\n"
-            "#    expect: {G14: fail}\n")
+def parent_test_file(parent) -> Path | None:
+    """The parent's YAML test file (``<folder>/tests/<name>.yaml`` next to the parent standard), if any."""
+    p = Path(parent.path)
+    cand = p.parent / "tests" / p.name
+    return cand if cand.is_file() else None
+
+
+def test_text(std_id: str, parent) -> str:
+    """A test file in the format of ``engine/stdtest.py``: the parent's base rows and its first case,
+    which hold for the new standard as long as it has no differences. Add one case per difference."""
+    head = (f"# {std_id} 的测试用例（格式见 engine/stdtest.py 与 standards/national/tests/）。\n"
+            f"# 运行：junheng test <本文件>\n"
+            "# 下面的学校、区县行与第一个用例复制自上级标准的测试文件：在没有任何差异时它们都成立。\n"
+            "# 每增加一处差异，请加一个用例，并在边界两侧各写一个（恰好达标 / 差一点不达标）。\n"
+            "# ALL DATA SYNTHETIC（合成数据）。\n")
+    src = parent_test_file(parent)
+    if src is None:
+        return head + ("# 上级标准没有测试文件：请按 standards/national/tests/quality-2017.yaml 的格式写 schools、\n"
+                       "# counties 和 cases（cases 不能为空）。\n")
+    lines = src.read_text(encoding="utf-8").splitlines()
+    try:
+        start = next(i for i, ln in enumerate(lines) if ln.startswith(("schools:", "counties:")))
+        cases = next(i for i, ln in enumerate(lines) if ln.startswith("cases:"))
+        first = next(i for i, ln in enumerate(lines) if i > cases and ln.lstrip().startswith("- name:"))
+        indent = len(lines[first]) - len(lines[first].lstrip())
+        end = next((i for i, ln in enumerate(lines) if i > first and ln.strip() and
+                    (len(ln) - len(ln.lstrip()) <= indent and not ln.lstrip().startswith("#"))
+                    and ln.lstrip().startswith("- name:")), len(lines))
+    except StopIteration:
+        return head
+    while end > first and (not lines[end - 1].strip() or lines[end - 1].lstrip().startswith("#")):
+        end -= 1
+    return head + "\n".join(lines[start:cases] + ["cases:"] + lines[first:end]) + "\n"
 
 
 def readme_text(std_id: str, parent_id: str, name: str) -> str:
@@ -110,7 +134,7 @@ def scaffold(province: str, extends: str, name: str | None = None, title: str | 
     title = title or f"{name} {parent.title}"
     folder = root / province
     files = {folder / f"{std_name}.yaml": standard_text(std_id, parent, name, title),
-             folder / "tests" / f"{std_name}.yaml": test_text(std_id)}
+             folder / "tests" / f"{std_name}.yaml": test_text(std_id, parent)}
     readme = folder / "README.md"
     if not readme.exists():
         files[readme] = readme_text(std_id, parent.id, name)

@@ -145,6 +145,7 @@ def test_scaffold_passes_check_and_refuses_overwrite(tmp_path, capsys):
     text = f.read_text(encoding="utf-8")
     assert "extends: national/quality-2017" in text and "#  G14_quota_min:" in text
     assert cli.main(["check", str(tmp_path)]) == 0
+    assert cli.main(["test", str(tmp_path / "testprov" / "tests" / "quality-2017.yaml")]) == 0
     std = load_standard(str(f))
     nat = load_standard("national/quality-2017")
     assert set(std.parameters) == set(nat.parameters) and set(std.rules) == set(nat.rules)
