@@ -76,6 +76,9 @@ def link_counties(srs: RecordSet, crs: RecordSet, county_file_given: bool) -> No
     missing = sf["county_id"].isna().to_numpy()
     if missing.any() and len(known) == 1:
         sf.loc[missing, "county_id"] = known[0]
+        for i in np.flatnonzero(missing):
+            _problem(srs, i, "county_id", "区县归属", f"区县代码 county_id 为空，归属区县表中唯一的区县 {known[0]} / "
+                     f"missing county_id: the only county of the county table", "note", value="")
         srs.log.append(f"{int(missing.sum())} 所学校没有区县代码，归属区县表中唯一的区县 {known[0]} / schools without "
                        f"county_id assigned to the only county of the county table")
         missing = np.zeros(len(sf), dtype=bool)
