@@ -53,6 +53,23 @@ def msg(lang: str, key: str, **kw) -> str:
     return table[key].format(**kw)
 
 
+def fmt_array(arr):
+    """fmt_num over a whole array, vectorised: each distinct value is formatted once."""
+    import numpy as np
+
+    arr = np.round(np.asarray(arr, dtype="float64"), 4)
+    if not len(arr):
+        return np.zeros(0, dtype=object)
+    uniq, inv = np.unique(arr, return_inverse=True)  # NaN sorts last, one per NaN: collapse them
+    finite = ~np.isnan(uniq)
+    text = np.char.mod("%.4f", np.where(finite, uniq, 0.0))
+    text = np.where(np.char.find(text, ".") >= 0, np.char.rstrip(np.char.rstrip(text, "0"), "."), text)
+    text = text.astype(object)
+    text[~finite] = "—"
+    text[text == "-0"] = "0"
+    return text[inv.reshape(-1)]
+
+
 def fmt_num(v) -> str:
     """Numbers as a person writes them: 0.9, 4.2, 2000, 0.487 (at most 4 decimals)."""
     if v is None or v != v:

@@ -47,10 +47,11 @@ def print_summary(console, run, lang: str = "zh") -> None:
         console.print(t)
     s = summary(run)
     o = s["outcomes"]
-    console.print(("读入 {r} 行，评估 {e} 行，拒绝 {j} 行；学段单位 {u} 个；判定 {n} 条：达标 {p}，不达标 {f}，无法判定 {ne}，"
-                   "不适用 {na}") if zh else
-                  ("read {r} rows, evaluated {e}, rejected {j}; {u} stage units; {n} verdicts: pass {p}, fail {f}, "
-                   "not evaluable {ne}, not applicable {na}").format(
+    template = ("读入 {r} 行，评估 {e} 行，拒绝 {j} 行；学段单位 {u} 个；判定 {n} 条：达标 {p}，不达标 {f}，无法判定 {ne}，"
+                "不适用 {na}") if zh else \
+        ("read {r} rows, evaluated {e}, rejected {j}; {u} stage units; {n} verdicts: pass {p}, fail {f}, "
+         "not evaluable {ne}, not applicable {na}")
+    console.print(template.format(
         r=s["rows_read"], e=s["rows_evaluated"], j=s["rows_rejected"], u=s["stage_units"], n=len(v),
         p=o["pass"], f=o["fail"], ne=o["not_evaluable"], na=o["not_applicable"]))
     if run.rejected:

@@ -10,7 +10,7 @@ import pandas as pd
 
 from .checker import USABLE
 from .evaluate import Evaluator, RuleResult
-from .i18n import fmt_num, msg
+from .i18n import fmt_array, fmt_num, msg
 from .logic import ABSENT, FAIL, NOT_APPLICABLE, NOT_EVALUABLE, OUTCOME_NAMES, PASS
 
 COLUMNS = ["level", "county_id", "school_id", "school_name", "stage", "rule_id", "rule_name", "area", "outcome",
@@ -118,11 +118,11 @@ def build_reasons(ev: Evaluator, res: RuleResult, keep, invalid: dict, lang: str
     reasons = np.full(n, "", dtype=object)
     o = res.outcome
     if res.value is not None:
-        v = pd.Series(res.value).map(fmt_num)
-        t = pd.Series(res.threshold).map(fmt_num)
+        v = fmt_array(res.value)
+        t = fmt_array(res.threshold)
         op = rule.operator
-        ok_text = (v + f" {op} " + t + ("，达标" if lang == "zh" else ": meets")).to_numpy(dtype=object)
-        bad_text = (v + (" 未满足 " if lang == "zh" else " does not meet ") + f"{op} " + t).to_numpy(dtype=object)
+        ok_text = v + f" {op} " + t + ("，达标" if lang == "zh" else ": meets")
+        bad_text = v + (" 未满足 " if lang == "zh" else " does not meet ") + f"{op} " + t
         reasons = np.where(o == PASS, ok_text, np.where(o == FAIL, bad_text, reasons))
         reasons = _with_threshold_version(ev, res, reasons, lang)
     elif res.detail is not None:
@@ -162,33 +162,33 @@ def _cond_fail(ev, res, lang):
 
 
 def _at_least_reasons(ev, res, lang):
+    """'6 项达标（要求至少 6 项）；未达标：R5=6.9（92%）；无法判定：R3', built column-wise."""
     d = res.detail
     node = res.rule.condition["*"].node
     ids = [i.id for i in node.args[1].items]
     k = ev.eval(node.args[0], res.space)
     floor = ev.eval(node.kwargs["rest_reach"], res.space) if "rest_reach" in node.kwargs else None
     n = len(res.outcome)
-    base = [msg(lang, "at_least", passes=int(p), k=fmt_num(kk)) for p, kk in zip(d["passes"], k)]
-    fails = [[] for _ in range(n)]
-    unknown = [[] for _ in range(n)]
+    zh = lang == "zh"
+    out = (fmt_array(d["passes"]) + (" 项达标（要求至少 " if zh else " indicators met (at least ")
+           + fmt_array(k) + (" 项）" if zh else " required)"))
+    fails = np.full(n, "", dtype=object)
+    unknown = np.full(n, "", dtype=object)
     for rid in ids:
         r = ev.results[rid]
-        for i in np.flatnonzero(r.outcome == FAIL):
-            pct = r.value[i] / r.threshold[i] * 100 if r.threshold[i] else float("nan")
-            low = floor is not None and pct < floor[i] * 100 - 1e-9
-            mark = ("，低于" if lang == "zh" else ", below ") + f"{fmt_num(floor[i] * 100)}%" if low else ""
-            fails[i].append(f"{rid}={fmt_num(r.value[i])}（{fmt_num(pct)}%{mark}）")
-        for i in np.flatnonzero(r.outcome == NOT_EVALUABLE):
-            unknown[i].append(rid)
-    out = []
-    for i in range(n):
-        s = base[i]
-        if fails[i]:
-            s += ("；未达标：" if lang == "zh" else "; failed: ") + "、".join(fails[i])
-        if unknown[i]:
-            s += "；" + msg(lang, "unknown_rules", rules="、".join(unknown[i]))
-        out.append(s)
-    return np.asarray(out, dtype=object)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            pct = r.value / r.threshold * 100
+        low = (pct < floor * 100 - 1e-9) if floor is not None else np.zeros(n, dtype=bool)
+        mark = np.where(low, ("，低于" if zh else ", below ") + fmt_array(floor * 100 if floor is not None
+                                                                          else np.zeros(n)) + "%", "")
+        frag = rid + "=" + fmt_array(r.value) + "（" + fmt_array(pct) + "%" + mark + "）"
+        f = r.outcome == FAIL
+        fails = np.where(f, np.where(fails == "", frag, fails + "、" + frag), fails)
+        u = r.outcome == NOT_EVALUABLE
+        unknown = np.where(u, np.where(unknown == "", rid, unknown + "、" + rid), unknown)
+    out = np.where(fails != "", out + ("；未达标：" if zh else "; failed: ") + fails, out)
+    out = np.where(unknown != "", out + "；" + (("无法判定：" if zh else "not evaluable: ")) + unknown, out)
+    return out.astype(object)
 
 
 def _missing(arr):

@@ -104,7 +104,8 @@ def test_single_stage_campus_of_nine_year_school(csv_writer):
     # a nine-year campus with only primary pupils is a primary school: its whole area counts
     row = primary_school("N2", school_type="九年一贯制", students_junior=0)
     run = evaluate_files(STD, csv_writer([row]))
-    stages = set(run.verdicts[(run.verdicts.school_id == "N2")].stage)
+    v = run.verdicts
+    stages = set(v[(v.school_id == "N2") & (v.level == "stage")].stage)
     assert stages == {"primary"}
     assert verdict(run, "R4", "N2", "primary").value == pytest.approx(5.0)
 
