@@ -324,7 +324,8 @@ def _clean(v):
 def all_counterfactuals(run, lang: str | None = None, progress=None) -> dict:
     """rule id -> {row -> [options]} for every failing threshold rule; cached on the run."""
     lang = lang or run.lang
-    cache = run.__dict__.setdefault("_counterfactuals", {})
+    # cached on the evaluator: views of the run (report_html._SchoolView) share it
+    cache = run.evaluator.__dict__.setdefault("_counterfactuals", {})
     if lang in cache:
         return cache[lang]
     out = {}
