@@ -17,6 +17,7 @@ def print_summary(console, run, lang: str = "zh") -> None:
     L = OUTCOME_LABELS[lang]
     console.print(f"[bold]{std.title}[/]（{std.id}，{std.version}）" + (f"  评估日期 {run.as_of}" if run.as_of else ""))
     county = v[v.level == "county"]
+    _print_conclusion(console, county, std, lang)
     if len(county):
         t = Table(title="区县判定 / county verdicts" if zh else "county verdicts")
         for c in (("区县", "county"), ("学段", "stage"), ("规则", "rule"), ("名称", "name"), ("值", "value"),
@@ -59,3 +60,34 @@ def print_summary(console, run, lang: str = "zh") -> None:
         for r in run.rejected:
             console.print(f"  {r['file']}" + (f"[{r['sheet']}]" if r.get("sheet") else "") +
                           f":{r['row']} {r.get('id') or ''}: {r['reason']}", highlight=False, markup=False)
+
+
+AREAS = ("area_resources", "area_government", "area_quality", "area_recognition")
+
+
+def _print_conclusion(console, county, std, lang):
+    """One line per county: the overall verdict, the four areas and any veto that fired."""
+    zh = lang == "zh"
+    if "county" not in set(county.rule_id):
+        return
+    L = OUTCOME_LABELS[lang]
+    areas = [a for a in AREAS if a in set(county.rule_id)]
+    t = Table(title="评估结论 / conclusion" if zh else "conclusion")
+    t.add_column("区县" if zh else "county")
+    t.add_column("结论" if zh else "verdict")
+    short = {"area_resources": "资源配置", "area_government": "政府保障程度", "area_quality": "教育质量",
+             "area_recognition": "社会认可度"}
+    for a in areas:
+        t.add_column(short[a] if zh else a.replace("area_", ""))
+    t.add_column("一票否决" if zh else "vetoes")
+    t.add_column("说明" if zh else "reason")
+    for cid, g in county.groupby("county_id", sort=False):
+        by = g.set_index("rule_id")
+        overall = by.loc["county"]
+        fired = [r for r in by.index if r.startswith("V_") and by.loc[r, "outcome"] == "fail"]
+        county_word = {"pass": "通过", "fail": "未通过"} if zh else {}  # the vocabulary of real documents
+        t.add_row(str(cid), f"{MARK.get(overall.outcome, '')} "
+                            f"{county_word.get(overall.outcome) or L.get(overall.outcome, overall.outcome)}",
+                  *[f"{MARK.get(by.loc[a, 'outcome'], '')} {L.get(by.loc[a, 'outcome'], '')}" for a in areas],
+                  "、".join(fired) if fired else ("无" if zh else "none"), str(overall.reason))
+    console.print(t)
