@@ -129,6 +129,8 @@ def build_reasons(ev: Evaluator, res: RuleResult, keep, invalid: dict, lang: str
         reasons = _at_least_reasons(ev, res, lang)
     else:
         reasons = np.where(o == PASS, msg(lang, "cond_pass"), np.where(o == FAIL, _cond_fail(ev, res, lang), ""))
+    # object dtype: np.where over str gives a fixed-width '<U5' array that would cut the texts assigned below
+    reasons = np.asarray(reasons, dtype=object)
     na = np.flatnonzero((o == NOT_APPLICABLE) & keep)
     if len(na) and rule.applies_when is not None:
         reasons[na] = msg(lang, "not_applicable", cond=rule.applies_when.text.strip())
