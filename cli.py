@@ -38,7 +38,8 @@ def _parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("evaluate", help="评估学校与区县 / evaluate")
     data_args(e)
-    e.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    e.add_argument("--format", choices=["table", "json", "csv", "html", "xlsx"], default="table",
+                   help="html：单文件报告（图表、学校表、解释、来源）；xlsx：Excel 报告（需 --out）")
     e.add_argument("--out", help="输出文件（默认标准输出）")
     e.add_argument("--strict", action="store_true", help="数据有任何问题即以退出码 1 结束，不评估")
 
@@ -193,9 +194,13 @@ def cmd_check(out, err, paths, dirs, lang) -> int:
     return EXIT_OK
 
 
-def _run(args, dirs, lang):
+def _run(args, dirs, lang, steps=None):
     from engine.run import evaluate_files
 
+    if steps is not None and steps.enabled:  # the same pipeline, one progress step per phase
+        from engine.progress import evaluate_with_progress
+
+        return evaluate_with_progress(args.standard, args.schools, args.counties, args.as_of, dirs, lang, steps)
     return evaluate_files(args.standard, args.schools, args.counties, args.as_of, dirs, lang)
 
 
@@ -222,10 +227,29 @@ def cmd_evaluate(out, err, args, dirs, lang) -> int:
             return EXIT_DATA
         run = evaluate_records(std, compiled, srs, crs, day, county_file_given=bool(args.counties), lang=lang)
     else:
-        run = _run(args, dirs, lang)
+        from engine.progress import Steps
+
+        with Steps(err, enabled=not args.quiet) as steps:  # progress bar on stderr; --quiet turns it off
+            run = _run(args, dirs, lang, steps)
         _report_problems(err, run, args.quiet)
     target = args.out or sys.stdout
-    if args.format == "json":
+    if args.format in ("html", "xlsx"):
+        from engine.progress import Steps, counterfactuals_with_progress
+
+        if args.format == "xlsx" and not args.out:
+            err.print("[red]--format xlsx 需要 --out 文件名 / --format xlsx needs --out[/]")
+            return EXIT_ERROR
+        with Steps(err, enabled=not args.quiet) as steps:
+            counterfactuals_with_progress(run, steps, lang)
+            if args.format == "html":
+                from engine.report_html import write_html
+
+                write_html(run, target, lang, progress=steps)
+            else:
+                from engine.report_xlsx import write_xlsx
+
+                write_xlsx(run, args.out, lang, progress=steps)
+    elif args.format == "json":
         write_json(run, target)
     elif args.format == "csv":
         write_csv(run, target)
