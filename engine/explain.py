@@ -250,6 +250,13 @@ def provenance(run: Run) -> dict:
 
 # ------------------------------------------------------------------ rendering
 
+def _fmt_any(v) -> str:
+    """Numbers via fmt_num; text inputs (school_type, yes/no facts) as they are (markup-escaped)."""
+    from rich.markup import escape
+
+    return escape(v) if isinstance(v, str) else fmt_num(v)
+
+
 def render(tree: dict, console, lang: str = "zh") -> None:
     from rich.markup import escape
     from rich.tree import Tree
@@ -279,7 +286,7 @@ def render(tree: dict, console, lang: str = "zh") -> None:
                       f"{ts['set_at']}" + (f"；{'有效期' if lang == 'zh' else 'in force'} {ts['effective']}"
                                            if ts.get("effective") and ts["effective"] != "… ~ …" else ""))
         if node.get("inputs"):
-            b.add(f"{'输入' if lang == 'zh' else 'inputs'}: " + "，".join(f"{k}={fmt_num(v)}"
+            b.add(f"{'输入' if lang == 'zh' else 'inputs'}: " + "，".join(f"{k}={_fmt_any(v)}"
                                                                         for k, v in node["inputs"].items()))
         for d, info in (node.get("derived") or {}).items():
             b.add(f"{d}（{info['name']}）= {info['expression']} = {fmt_num(info['value'])}")
@@ -287,10 +294,10 @@ def render(tree: dict, console, lang: str = "zh") -> None:
             s = node["split"]
             b.add(f"{'拆分' if lang == 'zh' else 'split'}: {s['school_type']} {s['weights']}，本学段份额 {fmt_num(s['share'])}")
         for item in node.get("dispersion") or []:
-            b.add(f"  {item['school_name']}（{item['school_id']}）值 {fmt_num(item['value'])}，权重 {fmt_num(item['weight'])}，"
+            b.add(f"  {escape(str(item['school_name']))}（{escape(str(item['school_id']))}）值 {fmt_num(item['value'])}，权重 {fmt_num(item['weight'])}，"
                   f"占方差 {fmt_num(item['share_of_variance'] * 100)}%，{item['direction']}")
         if node.get("reason"):
-            b.add(f"{'说明' if lang == 'zh' else 'reason'}: {node['reason']}")
+            b.add(f"{'说明' if lang == 'zh' else 'reason'}: {escape(str(node['reason']))}")
         for opt in node.get("counterfactual") or []:
             b.add(f"[cyan]{'如何达标' if lang == 'zh' else 'to pass'}: {escape(opt['text'])}[/]")
         if node.get("citation"):
@@ -301,8 +308,9 @@ def render(tree: dict, console, lang: str = "zh") -> None:
             b.add(f"[dim]{'来源' if lang == 'zh' else 'provenance'}: {escape(short_text(node['provenance'], lang))}[/]")
 
     if tree["subject"] == "school":
-        root = Tree(f"[bold]{tree.get('school_name') or ''}（{tree['school_id']}）[/] {tree.get('school_type') or ''} "
-                    f"{'区县' if lang == 'zh' else 'county'} {tree['county_id']}")
+        root = Tree(f"[bold]{escape(str(tree.get('school_name') or ''))}（{escape(str(tree['school_id']))}）[/] "
+                    f"{escape(str(tree.get('school_type') or ''))} "
+                    f"{'区县' if lang == 'zh' else 'county'} {escape(str(tree['county_id']))}")
         for st in tree["stages"]:
             b = root.add(f"[bold]{st['label']}[/]")
             for node in st["rules"]:
@@ -310,7 +318,7 @@ def render(tree: dict, console, lang: str = "zh") -> None:
         for node in tree.get("school_rules", []):
             rule_branch(root, node)
     else:
-        root = Tree(f"[bold]{tree.get('county_name') or ''}（{tree['county_id']}）[/]")
+        root = Tree(f"[bold]{escape(str(tree.get('county_name') or ''))}（{escape(str(tree['county_id']))}）[/]")
         for node in tree["county_rules"]:
             rule_branch(root, node)
         if tree["stage_rules"]:
@@ -323,7 +331,7 @@ def render(tree: dict, console, lang: str = "zh") -> None:
             b = root.add(("未达标或无法判定的学校学段" if lang == "zh" else "failing or not evaluable school stages")
                          + f"（{len(tree['failing_units'])}）")
             for u in tree["failing_units"]:
-                b.add(f"{u['school_name']}（{u['school_id']}）{u['stage']}: " +
+                b.add(f"{escape(str(u['school_name']))}（{escape(str(u['school_id']))}）{u['stage']}: " +
                       "，".join(f"{rid} {L.get(o, o)}" for rid, o in u["rules"]))
     p = tree["provenance"]
     prov = root.add("[dim]来源 / provenance[/]")
