@@ -108,7 +108,13 @@ def _construct_sequence(loader, node, depth=0):
     return result
 
 
+_PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+
+
 def _construct_any(loader, node, depth):
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_TAGS:
+        # e.g. !!python/object/apply on a list: never constructed, and not silently read as a plain list
+        raise _Refused(node.start_mark, f"不支持的 YAML 标签 {node.tag} / YAML tag not allowed")
     if isinstance(node, yaml.MappingNode):
         return _construct_mapping(loader, node, depth)
     if isinstance(node, yaml.SequenceNode):
