@@ -72,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     sh.add_argument("standard", help="标准编号或文件路径")
     sh.add_argument("--as-of", help="日期 YYYY-MM-DD：显示该日生效的取值")
     sh.add_argument("--format", choices=["table", "json"], default="table")
+    sh.add_argument("--only", nargs="+", help="只显示这些编号（可用 * 通配），如 G14 'G14*'")
     sh.add_argument("--lang", choices=["zh", "en"], default=argparse.SUPPRESS)
     sh.add_argument("--standards-dir", action="append", default=argparse.SUPPRESS)
 

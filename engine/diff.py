@@ -66,14 +66,22 @@ def param_changes(a: Standard, day_a, b: Standard, day_b, lang="zh") -> list:
             change = "added"
         elif pb is None:
             change = "removed"
+        elif vb is None:
+            change = "ended"
+        elif va is None:
+            change = "started"
         else:
             change = "changed"
         ta, tb = _with_unit(fmt_values(va), unit), _with_unit(fmt_values(vb), unit)
+        wa = str(va.window) if va is not None else ""
+        wb = str(vb.window) if vb is not None else ""
         cit = str(vb.citation) if vb is not None and vb.citation else ""
         if lang == "zh":
             words = {"added": f"新增参数 {pid}（{_pname(p, lang)}）= {tb}",
                      "removed": f"删除参数 {pid}（{_pname(p, lang)}），原为 {ta}",
-                     "changed": f"阈值参数 {pid}（{_pname(p, lang)}）由 {ta} 改为 {tb}"}[change]
+                     "changed": f"阈值参数 {pid}（{_pname(p, lang)}）由 {ta} 改为 {tb}",
+                     "ended": f"参数 {pid}（{_pname(p, lang)}）在 B 的日期不生效（A 为 {ta}，生效期 {wa}）",
+                     "started": f"参数 {pid}（{_pname(p, lang)}）在 B 的日期生效：{tb}（生效期 {wb}），A 的日期不生效"}[change]
             if used_by:
                 words += f"；用于规则 {'、'.join(used_by)}"
             if cit and change != "removed":
@@ -81,7 +89,10 @@ def param_changes(a: Standard, day_a, b: Standard, day_b, lang="zh") -> list:
         else:
             words = {"added": f"new parameter {pid} ({_pname(p, lang)}) = {tb}",
                      "removed": f"parameter {pid} ({_pname(p, lang)}) removed, was {ta}",
-                     "changed": f"threshold parameter {pid} ({_pname(p, lang)}) changed from {ta} to {tb}"}[change]
+                     "changed": f"threshold parameter {pid} ({_pname(p, lang)}) changed from {ta} to {tb}",
+                     "ended": f"parameter {pid} ({_pname(p, lang)}) not in force at B's date (A: {ta}, in force {wa})",
+                     "started": f"parameter {pid} ({_pname(p, lang)}) in force at B's date: {tb} (in force {wb}), "
+                                f"not at A's"}[change]
             if used_by:
                 words += f"; used by {', '.join(used_by)}"
             if cit and change != "removed":
@@ -152,7 +163,7 @@ def rule_changes(a: Standard, day_a, b: Standard, day_b, params: list, lang="zh"
 
 def fmt_json(v, unit=""):
     if v is None:
-        return "—"
+        return "不生效 / not in force"
     if isinstance(v, dict):
         return ", ".join(f"{s} {x:g}" for s, x in v.items()) + (f" {unit}" if unit else "")
     return f"{v:g}" + (f" {unit}" if unit else "")

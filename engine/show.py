@@ -121,6 +121,17 @@ def resolve_view(std: Standard, as_of=None) -> dict:
     }
 
 
+def only(view: dict, patterns) -> dict:
+    """Keep the parameters and rules whose id matches one of the patterns (``G14``, ``G14*``)."""
+    from fnmatch import fnmatchcase
+
+    def keep(i):
+        return any(fnmatchcase(i, p) for p in patterns)
+    return dict(view, parameters=[p for p in view["parameters"] if keep(p["id"])],
+                rules=[r for r in view["rules"] if keep(r["id"])],
+                removed=[d for d in view["removed"] if keep(d["id"])])
+
+
 def _status(s, lang):
     return STATUS_ZH.get(s or "", s) if lang == "zh" else (s or "-")
 
@@ -128,6 +139,8 @@ def _status(s, lang):
 def _window_text(w) -> str:
     if not w:
         return "—"
+    if not w.get("from") and not w.get("to"):
+        return "不限 / open"
     return f"{w['from'] or '…'} ~ {w['to'] or '…'}"
 
 
@@ -185,6 +198,8 @@ def cli(out, err, args, dirs, lang) -> int:
 
     day = parse_date(args.as_of) if args.as_of else None
     view = resolve_view(load_standard(args.standard, dirs), day)
+    if getattr(args, "only", None):
+        view = only(view, args.only)
     if args.format == "json":
         print(json.dumps(view, ensure_ascii=False, indent=2, default=str))
     else:
