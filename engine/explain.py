@@ -234,8 +234,34 @@ def explain_county(run: Run, county_id: str, lang: str = "zh") -> dict:
             out["failing_units"].append({"school_id": sp.schools["school_id"].iloc[sp.u_school[u]],
                                          "school_name": sp.schools["school_name"].iloc[sp.u_school[u]],
                                          "stage": sp.stages[sp.u_stage[u]], "rules": bad})
+    school_rules = [r for r in run.compiled.rules if r.space == "school"]
+    for si in np.flatnonzero(sp.s_county == c):
+        bad = [(r.id, OUTCOME_NAMES[int(ev.results[r.id].outcome[si])]) for r in school_rules
+               if ev.results[r.id].outcome[si] in (FAIL, NOT_EVALUABLE)]
+        if bad:
+            out["failing_units"].append({"school_id": sp.schools["school_id"].iloc[si],
+                                         "school_name": sp.schools["school_name"].iloc[si],
+                                         "stage": None, "rules": bad})
+    out["chain"] = _chain(run)
     out["provenance"] = provenance(run)
     return out
+
+
+def _chain(run: Run) -> list:
+    """The county rules as a tree: the overall verdict, the rules it depends on, and so on down;
+    a rule over schools (all(G3_school)) names the finer rules whose failing units explain it."""
+    order = {r.id: i for i, r in enumerate(run.compiled.rules)}
+    county_level = {r.id for r in run.compiled.rules if r.space in ("county", "county_stage")}
+    used = set()
+
+    def node(rid, depth=0):
+        deps = sorted(run.compiled.deps[rid].rules, key=lambda d: order.get(d, 0))
+        kids = [node(d, depth + 1) for d in deps if d in county_level and depth < 12]
+        used.update(d for d in deps if d in county_level)
+        return {"rule_id": rid, "children": kids, "finer": [d for d in deps if d not in county_level]}
+
+    tops = [node(r.id) for r in run.compiled.rules if r.id in county_level]
+    return [t for t in tops if t["rule_id"] not in used]
 
 
 def provenance(run: Run) -> dict:
@@ -306,6 +332,7 @@ def render(tree: dict, console, lang: str = "zh") -> None:
             from .provenance import short_text
 
             b.add(f"[dim]{'来源' if lang == 'zh' else 'provenance'}: {escape(short_text(node['provenance'], lang))}[/]")
+        return b
 
     if tree["subject"] == "school":
         root = Tree(f"[bold]{escape(str(tree.get('school_name') or ''))}（{escape(str(tree['school_id']))}）[/] "
@@ -319,15 +346,45 @@ def render(tree: dict, console, lang: str = "zh") -> None:
             rule_branch(root, node)
     else:
         root = Tree(f"[bold]{escape(str(tree.get('county_name') or ''))}（{escape(str(tree['county_id']))}）[/]")
+        by_rule = {}
         for node in tree["county_rules"]:
-            rule_branch(root, node)
-        if tree["stage_rules"]:
+            by_rule.setdefault(node["rule_id"], []).append(node)
+        stage_word = {"primary": "小学", "junior": "初中"} if lang == "zh" else {}
+        for node in tree["stage_rules"]:
+            node = dict(node)
+            node["name"] = f"{node['name']}（{stage_word.get(node['stage'], node['stage'])}）"
+            by_rule.setdefault(node["rule_id"], []).append(node)
+
+        def chain_branch(parent, item):
+            # the overall verdict first, then what it rests on; passing rules are not expanded
+            for node in by_rule.get(item["rule_id"], []):
+                b = rule_branch(parent, node)
+                if node["outcome"] == "pass":
+                    continue
+                for child in item["children"]:
+                    chain_branch(b, child)
+                for dep in item["finer"]:
+                    units = [u for u in tree["failing_units"] if any(r == dep for r, _ in u["rules"])]
+                    if units:
+                        ub = b.add(f"{dep} {'未达标或无法判定的学校' if lang == 'zh' else 'failing or unknown'}"
+                                   f"（{len(units)}）")
+                        for u in units:
+                            ub.add(f"{escape(str(u['school_name']))}（{escape(str(u['school_id']))}）"
+                                   f"{u['stage'] or ''}: " + "，".join(f"{r} {L.get(o, o)}" for r, o in u["rules"]))
+
+        if tree.get("chain"):
+            for item in tree["chain"]:
+                chain_branch(root, item)
+        else:
+            for node in tree["county_rules"]:
+                rule_branch(root, node)
+        if tree["stage_rules"] and not tree.get("chain"):
             b = root.add("分学段区县指标" if lang == "zh" else "county indicators per stage")
             for node in tree["stage_rules"]:
                 node = dict(node)
                 node["name"] = f"[{node['stage']}] {node['name']}"
                 rule_branch(b, node)
-        if tree["failing_units"]:
+        if tree["failing_units"] and not tree.get("chain"):
             b = root.add(("未达标或无法判定的学校学段" if lang == "zh" else "failing or not evaluable school stages")
                          + f"（{len(tree['failing_units'])}）")
             for u in tree["failing_units"]:

@@ -143,24 +143,35 @@ def build_reasons(ev: Evaluator, res: RuleResult, keep, invalid: dict, lang: str
 
 
 def _cond_fail(ev, res, lang):
-    """For an 'and' of rules (area verdicts), name the rules that failed."""
+    """Name what failed: same-level rules (area verdicts, vetoes) and, for aggregates such as
+    all(G3_school), the schools of the group that failed. Built column-wise."""
     deps = sorted(ev.c.deps[res.rule.id].rules)
-    if not deps:
-        return msg(lang, "cond_fail")
     n = len(res.outcome)
-    out = np.full(n, "", dtype=object)
-    parts = []
+    joined = np.full(n, "", dtype=object)
+
+    def add(mask, text):
+        nonlocal joined
+        joined = np.where(mask, np.where(joined == "", text, joined + "、" + text), joined)
+
+    finer = []
     for rid in deps:
         r = ev.results[rid]
         if r.space == res.space:
             shown = (f"{rid}（一票否决：{r.rule.name}）" if lang == "zh" else f"{rid} (veto: {r.rule.name_en or r.rule.name})") \
                 if r.rule.veto else rid
-            parts.append(np.where(r.outcome == FAIL, shown, ""))
-    if not parts:
-        return msg(lang, "cond_fail")
-    joined = pd.DataFrame(parts).T.apply(lambda row: "、".join(x for x in row if x), axis=1).to_numpy(dtype=object)
-    return np.where(joined != "", [msg(lang, "failed_parts", rules=j) if j else "" for j in joined],
-                    msg(lang, "cond_fail"))
+            add(r.outcome == FAIL, shown)
+        elif r.space not in USABLE[res.space]:
+            finer.append(r)
+    out = np.where(joined != "", (("未达标：" if lang == "zh" else "failed: ") + joined).astype(object), "")
+    for r in finer:  # list the failing units of each group (only for the failing rows)
+        rows = np.flatnonzero(res.outcome == FAIL)
+        per_row = [[] for _ in rows]
+        _units_with(ev, r.outcome == FAIL, r.space, res.space, rows, per_row, lang,
+                    f"{r.rule.id} 未达标" if lang == "zh" else f"{r.rule.id} failed")
+        for j, i in enumerate(rows):
+            if per_row[j]:
+                out[i] = (out[i] + "；" if out[i] else "") + "；".join(per_row[j])
+    return np.where(out != "", out, msg(lang, "cond_fail"))
 
 
 def _at_least_reasons(ev, res, lang):
