@@ -9,7 +9,9 @@ starts with ``SYN`` (or ``DEMO`` for the bundled example). Do not cite the outpu
 What it produces
   schools.csv   one row per school, header = canonical field ids of standards/fields.yaml
                 (per-stage fields as <id>_primary / <id>_junior / <id>_senior). A stage a school
-                does not have is left EMPTY, never 0.
+                does not have is left EMPTY, never 0; so are fields that do not apply
+                (leased/other sports area: dense central-city schools only; visiting PE/art
+                teachers: rural small schools of 50-99 pupils only; retention inputs: junior).
   counties.csv  one row per county: every county field of fields.yaml, plus yes/no facts
                 (layout_ok ... homework_ok) and veto_* columns (是 = the veto condition occurred).
 
@@ -199,9 +201,11 @@ def _schools_per_county(rng, n_counties, schools_per_county, total_schools):
     if total_schools is not None:
         total_schools = int(total_schools)
         if total_schools < n_counties:
-            raise ValueError("--schools must be at least the number of counties")
+            raise ValueError(f"total schools ({total_schools}) must be at least the number of counties ({n_counties})")
         w = rng.lognormal(0.0, 0.5, n_counties)
         return 1 + rng.multinomial(total_schools - n_counties, w / w.sum())
+    if schools_per_county is None:
+        raise ValueError("give schools_per_county or total_schools")
     per = np.broadcast_to(np.asarray(schools_per_county, dtype=np.int64), (n_counties,)).copy()
     if (per < 1).any():
         raise ValueError("schools per county must be at least 1")
@@ -228,44 +232,41 @@ def _county_frame(rng, n_counties, id_prefix="SYN"):
 def _school_names(rng, county_place, county_idx, stype, ur, own):
     """Plausible made-up names, numbered within county/town/village (第二小学, 第三中学 ...)."""
     n = len(stype)
-    town = _PLACES[rng.integers(0, len(_PLACES), n)]
-    village = _PLACES[rng.integers(0, len(_PLACES), n)]
-    town_kind = np.where(rng.random(n) < 0.7, "镇", "乡").astype(object)
-    # where a school sits decides the name's place part and the numbering group
-    place = np.where(ur == "城区", county_place,
-                     np.where(ur == "镇区", town + town_kind, town + town_kind + village + "村"))
-    g = pd.DataFrame({"c": county_idx, "p": place, "t": stype})
-    k = g.groupby(["c", "p", "t"], sort=False).cumcount().to_numpy() + 1
-    ordinal = "第" + _CN[np.minimum(k, 999)]
-    first = k == 1
-    suffix = np.empty(n, dtype=object)
-    city = ur == "城区"
-    town_ = ur == "镇区"
-    rural = ur == "乡村"
+    town_i = rng.integers(0, len(_PLACES), n)
+    village_i = rng.integers(0, len(_PLACES), n)
+    township = rng.random(n) < 0.3  # 乡 rather than 镇
+    city, town, rural = ur == "城区", ur == "镇区", ur == "乡村"
+    # numbering group: county + where the school sits (town, village) + type
+    urc = np.where(city, 0, np.where(town, 1, 2))
+    g = pd.DataFrame({"c": county_idx, "u": urc, "t": np.where(city, -1, town_i),
+                      "s": township & ~city, "v": np.where(rural, village_i, -1),
+                      "y": pd.Categorical(stype, categories=SCHOOL_TYPES).codes, "o": own == "民办"})
+    k = g.groupby(list(g.columns), sort=False).cumcount().to_numpy() + 1
+    numbered = k > 1
+    word = np.empty(n, dtype=object)
     t = stype
-
-    def put(mask, values):
-        suffix[mask] = values[mask] if isinstance(values, np.ndarray) else values
-
-    # 小学
-    put((t == "小学") & city, ordinal + "小学")
-    put((t == "小学") & town_, np.where(first, "中心小学", ordinal + "小学"))
-    put((t == "小学") & rural, np.where(first, "小学", ordinal + "小学"))
-    # 初中
-    put((t == "初中") & city, ordinal + "初级中学")
-    put((t == "初中") & town_, np.where(first, "中学", ordinal + "中学"))
-    put((t == "初中") & rural, np.where(first, "初级中学", ordinal + "初级中学"))
-    # combined
-    put(t == "九年一贯制", np.where(first, "九年一贯制学校", ordinal + "九年一贯制学校"))
-    put((t == "九年一贯制") & city & (k % 2 == 0), ordinal + "实验学校")
-    put(t == "十二年一贯制", np.where(first, "十二年一贯制学校", ordinal + "十二年一贯制学校"))
-    put((t == "十二年一贯制") & city, np.where(first, "外国语学校", ordinal + "外国语学校"))
-    put(t == "完全中学", np.where(first, "中学", ordinal + "中学"))
-    put((t == "完全中学") & city, ordinal + "中学")
-    put(t == "教学点", np.where(first, "教学点", ordinal + "教学点"))
+    word[t == "小学"] = "小学"
+    word[(t == "小学") & town & ~numbered & (own == "公办")] = "中心小学"
+    word[t == "初中"] = "初级中学"
+    word[(t == "初中") & town] = "中学"
+    word[t == "九年一贯制"] = "九年一贯制学校"
+    word[(t == "九年一贯制") & city & (k % 2 == 0)] = "实验学校"
+    word[t == "十二年一贯制"] = "十二年一贯制学校"
+    word[(t == "十二年一贯制") & city] = "外国语学校"
+    word[t == "完全中学"] = "完全中学"
+    word[(t == "完全中学") & city] = "中学"
+    word[t == "教学点"] = "教学点"
+    numbered |= city & np.isin(t, ["小学", "初中", "完全中学"])  # 城区: 第一小学, 第二小学 ...
     private = own == "民办"
-    suffix[private] = np.where(first, "民办", "民办" + ordinal)[private] + suffix[private]
-    return place + suffix
+    cn = _CN.tolist()
+    places = _PLACES.tolist()
+    return np.array([
+        (cp if u == 0 else places[ti] + ("乡" if sh else "镇") + (places[vi] + "村" if u == 2 else ""))
+        + ("民办" if pr else "") + ("第" + cn[min(kk, 999)] if nb else "") + w
+        for cp, u, ti, sh, vi, pr, kk, nb, w in zip(
+            county_place.tolist(), urc.tolist(), town_i.tolist(), township.tolist(), village_i.tolist(),
+            private.tolist(), k.tolist(), numbered.tolist(), word.tolist())
+    ], dtype=object)
 
 
 def _factors(rng, n, county_idx, n_counties, params, indicators):
@@ -479,8 +480,7 @@ def _make_schools(rng, counties, county_idx, params, stype=None, year=2024):
     ids = counties["county_id"].to_numpy()[county_idx]
     seq = pd.Series(county_idx).groupby(county_idx).cumcount().to_numpy() + 1
     width = max(3, len(str(int(seq.max()))))
-    school_id = pd.Series(ids, dtype=object) + "-" + pd.Series(seq).astype(str).str.zfill(width)
-    cols["school_id"] = school_id.to_numpy(dtype=object)
+    cols["school_id"] = np.array([f"{c}-{q:0{width}d}" for c, q in zip(ids.tolist(), seq.tolist())], dtype=object)
     cols["school_name"] = names
     cols["county_id"] = ids
     df = pd.DataFrame(cols)
@@ -700,12 +700,13 @@ def generate(n_counties, schools_per_county, seed, mistakes=0.0, *, total_school
     return schools, county_df
 
 
-# The bundled example county. Seed and spread chosen (by a search over seeds, see the README)
-# so that about a quarter of school stages fail the 6-of-7 rule and the primary CV of R2
-# (backbone teachers) is just under its 0.50 limit.
-DEMO_SEED = 20240
+# The bundled example county. The seed was picked by a search over seeds 1-399 with these
+# parameters (backbone teachers, R2, spread much wider than the rest) for: 8-10 of the 35 school
+# stages failing the 6-of-7 rule, every CV under its limit, at least one within 0.03 of it.
+# Seed 221 gives 8 failing stages; CV of R2 = 0.488 primary (limit 0.50), 0.432 junior (0.45).
+DEMO_SEED = 221
 DEMO_TYPES = ["小学"] * 16 + ["初中"] * 7 + ["九年一贯制"] * 5 + ["教学点"] * 2
-DEMO_PARAMS = {"factor_mean": 1.2, "indicator_sd": {"R2": 0.55}, "indicator_mean": {"R2": 1.5}}
+DEMO_PARAMS = {"factor_mean": 1.2, "indicator_sd": {"R2": 0.44}, "indicator_mean": {"R2": 1.9}}
 DEMO_BOUNDARY_SCHOOL = "DEMO01-001"
 
 
@@ -765,6 +766,111 @@ def _set_boundary_school(df, i):
 
 # --------------------------------------------------------------------------- output
 
+_POW10 = 10 ** np.arange(1, 19, dtype=np.int64)
+
+
+def _int_cells(v: np.ndarray):
+    """int64 values -> (uint8 matrix of ASCII digits, RIGHT-aligned, lengths). Vectorised."""
+    n = len(v)
+    neg = v < 0
+    a = np.abs(v)
+    nd = np.searchsorted(_POW10, a, side="right") + 1
+    lens = (nd + neg).astype(np.int64)
+    w = int(lens.max()) if n else 1
+    mat = np.empty((n, w), dtype=np.uint8)
+    q = a
+    for k in range(w - 1, -1, -1):
+        q, r = np.divmod(q, 10)
+        mat[:, k] = r
+    mat += ord("0")
+    if neg.any():
+        mat[neg, w - lens[neg]] = ord("-")
+    return mat, lens
+
+
+def _fixed1_cells(v: np.ndarray):
+    """Floats with one decimal -> text as repr() writes them ('2321.5', '0.0', '-3.0')."""
+    t = np.rint(np.abs(v) * 10).astype(np.int64)
+    neg = v < 0
+    mat, lens = _int_cells(t // 10)
+    if neg.any():  # room for the sign on the left
+        mat = np.hstack([np.zeros((len(v), 1), np.uint8), mat])
+        mat[neg, mat.shape[1] - 1 - lens[neg]] = ord("-")
+        lens = lens + neg
+    tail = np.empty((len(v), 2), np.uint8)
+    tail[:, 0] = ord(".")
+    tail[:, 1] = ord("0") + t % 10
+    return np.hstack([mat, tail]), lens + 2
+
+
+def _csv_cells(s: pd.Series):
+    """One column as (uint8 matrix of UTF-8 cell bytes, byte lengths, right-aligned?).
+    Missing -> empty, integers without '.0', floats as repr() writes them, text quoted only
+    where it holds a comma, quote or line break: the same cells as DataFrame.to_csv."""
+    missing = s.isna().to_numpy()
+    n = len(s)
+    right = True
+    if isinstance(s.dtype, pd.Int64Dtype) or pd.api.types.is_integer_dtype(s.dtype):
+        mat, lens = _int_cells(s.to_numpy(dtype="int64", na_value=0))
+    elif pd.api.types.is_float_dtype(s.dtype):
+        v = s.to_numpy(dtype="float64")
+        ok = v[~missing]
+        if np.all(np.abs(ok) < 1e15) and np.all(np.rint(ok * 10) == ok * 10):
+            mat, lens = _fixed1_cells(np.where(missing, 0.0, v))
+        else:  # general floats (few columns, small tables): Python's repr
+            cells = np.array([repr(x).encode() for x in v.tolist()], dtype="S")
+            mat, lens = _bytes_matrix(cells)
+            right = False
+    else:
+        codes, uniques = pd.factorize(s.astype(object).where(~missing, ""), sort=False)
+        texts = [u if isinstance(u, str) else str(u) for u in uniques.tolist()]
+        joined = "".join(texts)
+        if any(ch in joined for ch in ',"\r\n'):
+            texts = ['"' + u.replace('"', '""') + '"' if any(ch in u for ch in ',"\r\n') else u for u in texts]
+        cells = np.array([u.encode("utf-8") for u in texts] or [b""], dtype="S")[codes if n else []]
+        mat, lens = _bytes_matrix(cells)
+        right = False
+    lens = np.where(missing, 0, lens)
+    return mat, lens, right
+
+
+def _bytes_matrix(cells: np.ndarray):
+    w = max(cells.dtype.itemsize, 1)
+    cells = cells.astype(f"S{w}")
+    return cells.view(np.uint8).reshape(len(cells), w), np.char.str_len(cells).astype(np.int64)
+
+
+def write_csv(df: pd.DataFrame, path) -> None:
+    """UTF-8 CSV, header = column ids, '\\n' line ends, the same bytes DataFrame.to_csv writes,
+    but assembled as one numpy byte matrix (200 000 rows in well under a second or two)."""
+    n = len(df)
+    header = (",".join(map(str, df.columns)) + "\n").encode("utf-8")
+    if n == 0 or len(df.columns) == 0:
+        Path(path).write_bytes(header)
+        return
+    cells = [_csv_cells(df[c]) for c in df.columns]
+    width = sum(m.shape[1] + 1 for m, _, _ in cells)
+    # column-major fill (contiguous writes), row-major boolean pick = the CSV bytes in order
+    big = np.empty((n, width), dtype=np.uint8, order="F")
+    keep = np.empty((n, width), dtype=bool, order="F")
+    off = 0
+    for k, (mat, lens, right) in enumerate(cells):
+        w = mat.shape[1]
+        big[:, off:off + w] = mat
+        pos = np.arange(w)[None, :]
+        if right:
+            np.greater_equal(pos, (w - lens)[:, None], out=keep[:, off:off + w])
+        else:
+            np.less(pos, lens[:, None], out=keep[:, off:off + w])
+        big[:, off + w] = ord("\n" if k == len(cells) - 1 else ",")
+        keep[:, off + w] = True
+        off += w + 1
+    body = big[keep]  # row-major: exactly the CSV bytes in order
+    with open(path, "wb") as fh:
+        fh.write(header)
+        fh.write(body.tobytes())
+
+
 def write(schools, counties, out, fmt="csv"):
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -777,7 +883,7 @@ def write(schools, counties, out, fmt="csv"):
         return [out / "schools.parquet", out / "counties.parquet"]
     paths = [out / "schools.csv", out / "counties.csv"]
     for df, p in zip((schools, counties), paths):
-        df.to_csv(p, index=False, encoding="utf-8", lineterminator="\n")
+        write_csv(df, p)
     return paths
 
 
@@ -814,7 +920,10 @@ def main(argv=None):
             per, total = a.schools_per_county, None
         if a.schools is not None:
             total, per = a.schools, None
-        schools, counties = generate(n_c, per, a.seed, a.mistakes, total_schools=total, year=a.year)
+        try:
+            schools, counties = generate(n_c, per, a.seed, a.mistakes, total_schools=total, year=a.year)
+        except ValueError as exc:
+            ap.error(str(exc))
         out = a.out or "out"
     t1 = time.perf_counter()
     paths = write(schools, counties, out, a.format)
