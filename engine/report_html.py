@@ -262,7 +262,8 @@ def bar_chart(values, thresholds, labels, unit, floor=None, lang="zh", op=">=") 
     vals, thr, labels = vals[order], thr[order], [labels[i] for i in order]
     n = len(vals)
     tmax = np.nanmax(thr) if np.isfinite(thr).any() else 0.0
-    top = max(tmax * 2.0, float(np.nanpercentile(vals, 95)) * 1.05, tmax * 1.1, 1e-9)
+    top = _nice_top(max(min(tmax * 2.0, float(np.nanmax(vals))), float(np.nanpercentile(vals, 95)) * 1.05,
+                        tmax * 1.1, 1e-9))
     bw = 4 if n > 150 else (8 if n > 60 else 14)
     gap = 1 if bw <= 4 else 2
     left, right, h, pad_top, pad_bottom = 56, 110, 220, 10, 24
@@ -301,13 +302,24 @@ def bar_chart(values, thresholds, labels, unit, floor=None, lang="zh", op=">=") 
                      f'{e(t["threshold"])} {e(fmt_num(th))}</text>')
         if floor is not None:
             yf = y(th * floor)
+            label_y = max(yf, yy + 12)  # keep the floor label clear of the threshold label
             parts.append(f'<line x1="{left}" x2="{width - right + 4}" y1="{yf:.1f}" y2="{yf:.1f}" stroke="#cf222e" '
-                         f'stroke-dasharray="4 3"/><text x="{width - right + 6}" y="{yf + 4:.1f}" fill="#cf222e">'
+                         f'stroke-dasharray="4 3"/><text x="{width - right + 6}" y="{label_y + 4:.1f}" fill="#cf222e">'
                          f'{e(t["floor"].format(p=fmt_num(floor * 100)))}</text>')
     parts.append(f'<line x1="{left}" x2="{left}" y1="{pad_top}" y2="{pad_top + plot_h}" stroke="#57606a"/>')
     parts.append(f'<text x="{left}" y="{h - 6}">{e(unit)}  n={n}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _nice_top(v: float) -> float:
+    """The smallest 'round' axis top (1, 2, 2.5, 5 × 10^k per quarter) at or above v."""
+    step = v / 4
+    mag = 10 ** math.floor(math.log10(step))
+    for m in (1, 2, 2.5, 5, 10):
+        if m * mag >= step - 1e-12:
+            return 4 * m * mag
+    return v  # pragma: no cover
 
 
 def cv_chart(items, lang="zh") -> str:
@@ -387,20 +399,28 @@ def _county_section(run, lang, out):
             out.append("</table>")
         rest = grp[~grp.rule_id.isin(set(areas.rule_id) | set(vetoes.rule_id) | {"county"})]
         if len(rest):
-            n_bad = int((rest.outcome == "fail").sum())
-            opened = " open" if county.county_id.nunique() == 1 else ""
-            out.append(f'<details{opened}><summary>{"区县级指标明细" if lang == "zh" else "county indicators"}'
-                       f'（{len(rest)}，{e(OUTCOME_LABELS[lang]["fail"])} {n_bad}）</summary>')
-            out.append(f'<div class="scroll"><table><tr><th>{e(t["rule"])}</th><th>{e(t["stage"])}</th>'
-                       f'<th>{e(t["value"])}</th><th>{e(t["threshold"])}</th><th>{e(t["outcome"])}</th>'
-                       f'<th>{e(t["reason"])}</th></tr>')
-            for r in rest.itertuples(index=False):
-                stage = std.stage_label(r.stage, lang) if isinstance(r.stage, str) else ""
-                thr = f"{r.operator} {fmt_num(r.threshold)}" if isinstance(r.operator, str) else ""
-                out.append(f'<tr><td>{e(r.rule_id)} {e(r.rule_name)}</td><td>{e(stage)}</td>'
-                           f'<td class="num">{e(fmt_num(r.value))}</td><td class="num">{e(thr)}</td>'
-                           f'<td class="{e(r.outcome)}">{_badge(r.outcome, lang)}</td><td>{e(r.reason)}</td></tr>')
-            out.append("</table></div></details>")
+            bad = rest[rest.outcome.isin(["fail", "not_evaluable"])]
+            if len(bad):  # what keeps the county from passing, always visible
+                out.append(f'<p><b>{"未达标或无法判定的区县级指标" if lang == "zh" else "county indicators failing or not evaluable"}'
+                           f'（{len(bad)}）</b></p>')
+                _county_rows(bad, std, lang, t, out)
+            out.append(f'<details><summary>{"全部区县级指标" if lang == "zh" else "all county indicators"}'
+                       f'（{len(rest)}）</summary>')
+            _county_rows(rest, std, lang, t, out)
+            out.append("</details>")
+
+
+def _county_rows(rows, std, lang, t, out):
+    out.append(f'<div class="scroll"><table><tr><th>{e(t["rule"])}</th><th>{e(t["stage"])}</th>'
+               f'<th>{e(t["value"])}</th><th>{e(t["threshold"])}</th><th>{e(t["outcome"])}</th>'
+               f'<th>{e(t["reason"])}</th></tr>')
+    for r in rows.itertuples(index=False):
+        stage = std.stage_label(r.stage, lang) if isinstance(r.stage, str) else ""
+        thr = f"{r.operator} {fmt_num(r.threshold)}" if isinstance(r.operator, str) else ""
+        out.append(f'<tr><td>{e(r.rule_id)} {e(r.rule_name)}</td><td>{e(stage)}</td>'
+                   f'<td class="num">{e(fmt_num(r.value))}</td><td class="num">{e(thr)}</td>'
+                   f'<td class="{e(r.outcome)}">{_badge(r.outcome, lang)}</td><td>{e(r.reason)}</td></tr>')
+    out.append("</table></div>")
 
 
 def _indicator_charts(run, lang, out):
