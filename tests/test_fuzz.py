@@ -44,8 +44,8 @@ STD = "national/quality-2017"
 SEED = 20240808
 
 N_EXPR = 600          # expressions through the parser
-N_EXPR_COMPILE = 100  # of those, also through compile_standard (+ evaluation when they compile)
-N_STD = 100           # mutated small standard files through `junheng check`
+N_EXPR_COMPILE = 60   # of those, also through compile_standard (+ evaluation when they compile)
+N_STD = 80            # mutated small standard files through `junheng check`
 N_STD_BUNDLED = 12    # mutated copies of the bundled national standard through `junheng check`
 N_REC = 8             # mutated record files (each ~10 rows x 4 cell mutations) through evaluate + explain
 REPLICAS = 10

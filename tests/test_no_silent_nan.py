@@ -114,6 +114,7 @@ def test_one_missing_input_never_passes_silently(std_id, sweep_inputs):
     v = v.assign(orig=key_school, stage=v["stage"].fillna(""))
     ctrl = v[v.county_id == "CTRL"].set_index(["rule_id", "orig", "stage"])["outcome"].to_dict()
     checked, bad, kleene_fail, absorbed = 0, [], 0, 0
+    unit_stages = v[v.stage != ""].groupby("school_id")["stage"].agg(set).to_dict()
     for cid, (table, col, sid) in blanked.items():
         fid = _field_of(cat, table, col)
         names = {col, fid}
@@ -132,6 +133,9 @@ def test_one_missing_input_never_passes_silently(std_id, sweep_inputs):
             # a per-stage column only affects units of its own stage
             stage_of_col = col.rsplit("_", 1)[-1] if col.rsplit("_", 1)[-1] in ("primary", "junior", "senior") else ""
             if stage_of_col and r.stage and r.stage != stage_of_col:
+                continue
+            # a county-per-stage verdict is only affected for the stages the blanked school has
+            if table == "school" and r.stage and pd.isna(r.school_id) and r.stage not in unit_stages.get(sid, set()):
                 continue
             checked += 1
             if r.outcome == "not_evaluable":

@@ -26,7 +26,7 @@ from engine.run import prepare
 from engine.units import build_spaces, stage_shares
 
 STD = "national/quality-2017"
-SETTINGS = settings(max_examples=20, deadline=None, derandomize=True,
+SETTINGS = settings(max_examples=12, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 SPLIT = ["teaching_aux_area", "indoor_sports_area", "gym_area", "sports_ground_area", "equipment_value",
