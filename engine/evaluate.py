@@ -197,6 +197,13 @@ class Evaluator:
         return -self.eval(node.operand, space)
 
     def _Compare(self, node, space):
+        if node.op in ("==", "!=") and isinstance(node.right, ast.String):
+            fac = self._factor(node.left, space)
+            if fac is not None:  # text field == "constant": once per distinct value
+                codes, uniq = fac
+                eq = np.array([u == node.right.value for u in uniq] + [False], dtype=float)[codes]
+                r = eq if node.op == "==" else 1.0 - eq
+                return np.where(codes < 0, np.nan, r)
         a = self.eval(node.left, space)
         b = self.eval(node.right, space)
         if a.dtype == object or b.dtype == object:
@@ -215,8 +222,33 @@ class Evaluator:
     def _Not(self, node, space):
         return not3(self.eval(node.operand, space))
 
+    def _cond(self, node, space):
+        """A condition of an ``if``, evaluated once per space (thresholds and their labels share it)."""
+        key = ("cond", id(node), space)
+        hit = self.cache.get(key)
+        if hit is None:
+            hit = self.cache[key] = self.eval(node, space)
+        return hit
+
+    def _factor(self, node, space):
+        """(codes, distinct values) of a text field: text tests run once per distinct value."""
+        if not isinstance(node, ast.Name):
+            return None
+        sym = self.t.get(node.id)
+        if sym is None or sym.kind not in ("field", "column") or sym.vkind != "text":
+            return None
+        key = ("factor", node.id, space)
+        hit = self.cache.get(key)
+        if hit is None:
+            x = self.field_array(node.id, space)
+            if x.dtype != object:
+                return None
+            codes, uniq = pd.factorize(x)
+            hit = self.cache[key] = (codes, np.asarray(uniq, dtype=object))
+        return hit
+
     def _If(self, node, space):
-        c = self.eval(node.cond, space)
+        c = self._cond(node.cond, space)
         a = self.eval(node.then, space)
         b = self.eval(node.other, space)
         if a.dtype == object or b.dtype == object:
@@ -225,8 +257,15 @@ class Evaluator:
         return np.where(c == 1, a, np.where(c == 0, b, np.nan))
 
     def _In(self, node, space):
-        x = self.eval(node.operand, space)
         opts = [i.value for i in node.options.items]
+        fac = self._factor(node.operand, space)
+        if fac is not None:  # same result as below, computed per distinct value
+            codes, uniq = fac
+            lut = np.isin(np.asarray([str(u) for u in uniq], dtype=object).astype(str),
+                          [str(o) for o in opts]).astype(float)
+            r = np.where(codes < 0, np.nan, np.append(lut, np.nan)[codes])
+            return not3(r) if node.negate else r
+        x = self.eval(node.operand, space)
         if x.dtype == object:
             miss = _text_missing(x)
             r = np.isin(x.astype(str), [str(o) for o in opts]).astype(float)
@@ -365,22 +404,32 @@ class Evaluator:
     def threshold_labels(self, exprs: dict, space: str):
         """Which parameter each row's threshold came from (for 'if ... then P1 else P2' thresholds)."""
         n = self.n(space)
+        names = [None]  # label codes: 0 = no parameter, k = names[k]
+
+        def code(pid):
+            if pid not in names:
+                names.append(pid)
+            return names.index(pid)
 
         def lab(node):
             if isinstance(node, ast.Name) and node.id in self.std.parameters:
-                return np.full(n, node.id, dtype=object)
+                return code(node.id)
             if isinstance(node, ast.If):
-                c = self.eval(node.cond, space)
-                return np.where(c == 1, lab(node.then), np.where(c == 0, lab(node.other), None)).astype(object)
-            return np.full(n, None, dtype=object)
+                c = self._cond(node.cond, space)
+                return np.where(c == 1, lab(node.then), np.where(c == 0, lab(node.other), 0))
+            return 0
 
         if "*" in exprs:
-            return lab(exprs["*"].node)
-        codes = self.sp.stage_codes(space)
-        out = np.full(n, None, dtype=object)
-        for stage, e in exprs.items():
-            out = np.where(codes == self.sp.stages.index(stage), lab(e.node), out)
-        return out
+            out = lab(exprs["*"].node)
+        else:
+            stage_codes = self.sp.stage_codes(space)
+            out = 0
+            for stage, e in exprs.items():
+                out = np.where(stage_codes == self.sp.stages.index(stage), lab(e.node), out)
+        table = np.asarray(names, dtype=object)
+        if np.ndim(out) == 0:
+            return np.full(n, table[int(out)], dtype=object)
+        return table[np.asarray(out, dtype=np.intp)]
 
     # ------------------------------------------------------------ rules
     def run(self):

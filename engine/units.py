@@ -45,13 +45,20 @@ def _col(frame: pd.DataFrame, name: str) -> np.ndarray:
     return np.full(len(frame), np.nan)
 
 
+def _map_types(types: pd.Series, f, missing, dtype) -> np.ndarray:
+    """f(type) for each school, computed once per distinct type (200k schools, a handful of types)."""
+    codes, uniq = pd.factorize(types)
+    lut = np.array([f(t) for t in uniq] + [missing], dtype=dtype)
+    return lut[codes]  # code -1 (missing type) takes the last entry
+
+
 def school_stages(std: Standard, schools: pd.DataFrame) -> dict:
     """stage -> boolean mask of schools that have a unit of that stage."""
     types = schools["school_type"] if "school_type" in schools else pd.Series(None, index=schools.index)
     known = types.isin(list(std.school_types)).to_numpy()
     out = {}
     for s in std.eval_stages():
-        of_type = types.map(lambda t, s=s: s in std.school_types.get(t, ())).to_numpy(dtype=bool)
+        of_type = _map_types(types, lambda t, s=s: s in std.school_types.get(t, ()), False, bool)
         students = _col(schools, f"students_{s}")
         zero = students == 0
         # an unknown type: the stages with students
@@ -66,7 +73,7 @@ def stage_shares(std: Standard, schools: pd.DataFrame) -> dict:
     all_stages = sorted({s for w in std.stage_weights.values() for s in w} | set(std.eval_stages()))
     terms, denom = {}, np.zeros(len(schools))
     for s in all_stages:
-        w = types.map(lambda t, s=s: std.stage_weights.get(t, {}).get(s, np.nan)).to_numpy(dtype="float64")
+        w = _map_types(types, lambda t, s=s: std.stage_weights.get(t, {}).get(s, np.nan), np.nan, "float64")
         has = ~np.isnan(w)
         p = _col(schools, f"students_{s}")
         term = np.where(has, w * p, 0.0)
