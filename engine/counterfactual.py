@@ -220,6 +220,17 @@ def solve_field(ev: Evaluator, rule, space: str, info: FieldInfo, rows: np.ndarr
         if not pending.any():
             break
         steps = np.where(pending, steps + 1, steps)
+    # the bracket stops within a thousandth of a quantum: one quantum less may still pass
+    for _ in range(2):
+        smaller = result - direction * q
+        cand = np.isfinite(result) & (np.abs(smaller) > 0) & (np.sign(smaller) == direction)
+        if not cand.any():
+            break
+        ok, _ = evaluate(np.where(cand, smaller, 0.0))
+        take = cand & (ok == 1)
+        if not take.any():
+            break
+        result = np.where(take, smaller, result)
     # the input cannot go below zero (nor a denominator to zero)
     after = np.nan_to_num(info.current[rows]) + np.nan_to_num(result)
     result = np.where(after < 0, np.nan, result)

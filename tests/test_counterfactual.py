@@ -112,7 +112,6 @@ def test_every_counterfactual_flips_the_verdict(run):
                 v = r2.verdicts
                 out = v[(v.rule_id == rid) & (v.school_id == school) & (v.stage == stage)].outcome.iloc[0]
                 assert out == "pass", (rid, school, stage, o)
-                # and one quantum less does not pass (smallest change), for increases of counts
                 checked += 1
     assert checked >= 8
 
@@ -139,3 +138,27 @@ def test_json_carries_counterfactual_and_provenance(run):
 def test_extras_align_with_verdicts(run):
     assert len(verdict_extras(run)) == len(run.verdicts)
     assert set(run_provenance(run)["rules"]) == {r.id for r in run.compiled.rules}
+
+
+def test_counterfactuals_are_smallest(run):
+    """One quantum less than each proposed change does not pass (checked with the probe evaluator)."""
+    import numpy as np
+
+    from engine.counterfactual import _field_infos, _passes
+
+    ev = run.evaluator
+    checked = 0
+    for rid, rows in all_counterfactuals(run).items():
+        rule = run.standard.rules[rid]
+        infos = {i.name: i for i in _field_infos(ev, rule, ev.results[rid].space)}
+        for row, opts in rows.items():
+            for o in opts:
+                info = infos[o["fields"][0]]
+                less = o["delta"] - np.sign(o["delta"]) * info.quantum
+                for d, expect in ((o["delta"], 1.0), (less, 0.0)):
+                    col = np.zeros(ev.n(ev.results[rid].space))
+                    col[row] = d * info.scale[row]
+                    ok, _ = _passes(ev, rule, ev.results[rid].space, info.name, col)
+                    assert ok[row] == expect, (rid, row, o, d)
+                checked += 1
+    assert checked >= 8
