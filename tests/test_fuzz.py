@@ -500,6 +500,9 @@ def test_crasher_corpus(path, tmp_path):
     if path.suffix in (".yaml", ".yml"):
         code, output = run_cli(["check", str(path)])
         assert code in (0, 2) and "Traceback" not in output
+        for ln in output.splitlines():
+            if ln.startswith(str(path)):
+                assert LOC_RE.match(ln), ln
         return
     if path.suffix in (".csv", ".json", ".jsonl"):
         code, output = run_cli(["evaluate", "--standard", STD, "--schools", str(path), "--counties",
