@@ -139,7 +139,7 @@ def tree_text(tree) -> str:
     def label(node):
         lab = node.label
         if isinstance(lab, str):
-            return Text.from_markup(lab).plain if "[" in lab else lab
+            return Text.from_markup(lab, emoji=False).plain if "[" in lab else lab
         return getattr(lab, "plain", str(lab))
 
     def walk(node, prefix, last, root):

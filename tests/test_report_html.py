@@ -91,7 +91,7 @@ def test_explanation_matches_explain_render_exactly(run):
 
     for sid in ("T001", "T003", "T004", "T007"):
         buf = io.StringIO()
-        render(explain_school(run, sid, None, "zh"), Console(file=buf, soft_wrap=True, width=100000,
+        render(explain_school(run, sid, None, "zh"), Console(file=buf, soft_wrap=True, width=100000, emoji=False,
                                                              color_system=None), "zh")
         assert [x.rstrip() for x in buf.getvalue().splitlines()] == \
                [x.rstrip() for x in _explain_text(run, sid, None, "zh").splitlines()]
