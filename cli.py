@@ -107,10 +107,10 @@ def main(argv=None) -> int:
 
     from engine.errors import InputError, StandardError
 
-    width = None if sys.stdout.isatty() else 200
+    width = None if sys.stdout.isatty() else 1000  # piped: never crop a line of a tree
     # emoji=False: rich would turn "file.yaml:100:5" into "file.yaml💯5" (the :100: shortcode)
     out = Console(soft_wrap=True, width=width, emoji=False)
-    err = Console(stderr=True, soft_wrap=True, width=None if sys.stderr.isatty() else 200, emoji=False)
+    err = Console(stderr=True, soft_wrap=True, width=None if sys.stderr.isatty() else 1000, emoji=False)
     lang = getattr(args, "lang", None) or "zh"
     dirs = list(getattr(args, "standards_dir", []) or [])
     try:
