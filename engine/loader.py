@@ -146,7 +146,8 @@ def _build(data: LocDict, display: str, parent: Standard | None, errors: ErrorLi
     std = Standard(
         id=data["id"], title=data["title"], title_en=data.get("title_en", ""), version=str(data["version"]),
         jurisdiction=dict(data["jurisdiction"]), document=dict(data.get("document") or {}),
-        window=_window(data.get("effective")), extends=data.get("extends"), documents=documents,
+        window=_window(data.get("effective")) if data.get("effective") or parent is None else parent.window,
+        extends=data.get("extends"), documents=documents,
         loc=data.loc,
     )
     if parent:

@@ -136,11 +136,11 @@ def _status(s, lang):
     return STATUS_ZH.get(s or "", s) if lang == "zh" else (s or "-")
 
 
-def _window_text(w) -> str:
+def _window_text(w, lang="zh") -> str:
     if not w:
         return "—"
     if not w.get("from") and not w.get("to"):
-        return "不限 / open"
+        return "不限" if lang == "zh" else "open"
     return f"{w['from'] or '…'} ~ {w['to'] or '…'}"
 
 
@@ -151,7 +151,7 @@ def render(view: dict, console, lang: str = "zh", all_versions: bool = True) -> 
     title = view["title_en"] if lang == "en" and view["title_en"] else view["title"]
     console.print(f"[bold]{view['id']}[/]  {title}  ({view['jurisdiction']}, {view['version']})", highlight=False)
     console.print(f"{t['chain']}: " + " → ".join(f"{c['id']} ({c['path']})" for c in view["chain"]), highlight=False)
-    console.print(f"{t['std_window']}: {_window_text(view['effective'])}    {t['as_of']}: {view['as_of'] or '—'}",
+    console.print(f"{t['std_window']}: {_window_text(view['effective'], lang)}    {t['as_of']}: {view['as_of'] or '—'}",
                   highlight=False)
     if not view["standard_in_force"]:
         console.print(f"[yellow]{t['std_not_in_force']}[/]")
@@ -164,9 +164,9 @@ def render(view: dict, console, lang: str = "zh", all_versions: bool = True) -> 
         value = p["value_text"] if p["value"] is not None else f"— {t['not_in_force']}"
         if all_versions and len(p["versions"]) > 1:
             value += "\n" + "\n".join(f"{'▶' if v['in_force'] else '·'} {v['value_text']}  "
-                                      f"[{_window_text(v['effective'])}]  {v['set_at']}" for v in p["versions"])
+                                      f"[{_window_text(v['effective'], lang)}]  {v['set_at']}" for v in p["versions"])
         pt.add_row(p["id"], name, value, p["unit"], p["citation"], _status(p["source_status"], lang),
-                   _window_text(p["effective"]), p["set_at"], "\n".join(p["overrode"]) or "")
+                   _window_text(p["effective"], lang), p["set_at"], "\n".join(p["overrode"]) or "")
     console.print(pt)
 
     rt = Table(title=t["rules"], show_lines=True)
@@ -177,7 +177,7 @@ def render(view: dict, console, lang: str = "zh", all_versions: bool = True) -> 
         level = LEVEL_ZH.get(r["level"], r["level"]) if lang == "zh" else r["level"]
         if r["per_stage"]:
             level += "（分学段）" if lang == "zh" else " (per stage)"
-        eff = _window_text(r["effective"]) + ("" if r["in_force"] else f" {t['not_in_force']}")
+        eff = _window_text(r["effective"], lang) + ("" if r["in_force"] else f" {t['not_in_force']}")
         rt.add_row(r["id"], name, level, r["test"], r["citation"], _status(r["source_status"], lang), eff,
                    r["set_at"], "\n".join(r["overrode"]))
     console.print(rt)
