@@ -185,6 +185,9 @@ def _build(data: LocDict, display: str, parent: Standard | None, errors: ErrorLi
 
     _merge_parameters(std, data.get("parameters") or {}, documents, errors, parent is not None)
     for did, spec in (data.get("derived") or {}).items():
+        if not _intent_errors("派生字段", "derived value", did, spec, data["derived"].key_loc(did),
+                              std.derived.get(did), parent is not None, errors):
+            continue
         expr = parse_stage_exprs(spec, "expr", text_lines, errors)
         std.derived[did] = Derived(did, spec["level"], expr or {}, spec.get("name", ""), spec.get("name_en", ""),
                                    spec.get("unit", ""), (data["derived"]).key_loc(did))

@@ -384,3 +384,23 @@ def test_check_command_reports_window_problems(tmp_path, capsys):
     code = cli.main(["check", "--standards-dir", str(DATA), str(p)])
     err = capsys.readouterr().err
     assert code == 2 and f"{p}:{line_of(p, 'value: 2')}:" in err and "空档" in err
+
+
+def test_derived_redefinition_needs_intent(tmp_path):
+    body = """
+        derived:
+          sports_area:
+            {intent}level: stage
+            expr: gym_area
+    """
+    root = tmp_path
+    base = write(root, "tp/base2", """
+        derived:
+          sports_area: {level: stage, expr: gym_area + sports_ground_area}
+    """)
+    p = write(root, "tp/r", body.format(intent=""), extends="tp/base2")
+    errs = errors_of(p, root)
+    assert errs[0].loc.line == line_of(p, "sports_area:") and "override: true" in errs[0].message
+    p2 = write(root, "tp/r2", body.format(intent="override: true\n            "), extends="tp/base2")
+    assert load(p2, root).derived["sports_area"].expr["*"].text == "gym_area"
+    assert base.exists()
