@@ -8,6 +8,7 @@ dates: the parameter values in force, the rules in force and their tests.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -174,6 +175,8 @@ def semantic_diff(ref_a, day_a, ref_b, day_b, dirs=(), lang="zh") -> dict:
     params = param_changes(a, day_a, b, day_b, lang)
     rules = rule_changes(a, day_a, b, day_b, params, lang)
     notes = []
+    if a.path and b.path and Path(a.path).resolve() == Path(b.path).resolve() and day_a == day_b:
+        notes.append(f"A 与 B 是同一个文件（{a.path}）/ A and B are the same file")
     for std, day, side in ((a, day_a, "A"), (b, day_b, "B")):
         if day is not None and not std.window.contains(day):
             notes.append(f"{side}: 标准 {std.id} 在 {day} 不生效（生效期 {std.window}）" if lang == "zh" else

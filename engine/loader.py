@@ -118,6 +118,8 @@ def _load_path(path: Path, search_dirs, seen: list) -> Standard:
         errors.raise_if_any()
     errors.extend(_collect_schema_errors(data, display))
     errors.raise_if_any()
+    _check_id_matches_place(data, path, errors)
+    errors.raise_if_any()
 
     parent = None
     if data.get("extends"):
@@ -135,6 +137,23 @@ def _load_path(path: Path, search_dirs, seen: list) -> Standard:
     # expression syntax errors are kept so that the checker reports them with every other problem
     std.load_errors = (parent.load_errors if parent else []) + errors.errors
     return std
+
+
+def _check_id_matches_place(data, path: Path, errors: ErrorList) -> None:
+    """A file inside the bundled standards folder must sit at ``<id>.yaml``: otherwise its id would
+    find another file (or none), and a copy could silently stand in for the original."""
+    from .paths import standards_dir
+
+    try:
+        rel = Path(path).resolve().relative_to(standards_dir().resolve())
+    except (ValueError, OSError):
+        return
+    if "tests" in rel.parts:
+        return
+    expected = rel.with_suffix("").as_posix()
+    if data["id"] != expected:
+        errors.add(data.loc_of("id"), f"编号 '{data['id']}' 与文件位置不一致，应为 '{expected}' / the id of a file in "
+                                      f"standards/ must be its path: '{expected}'", str(data["id"]))
 
 
 def _build(data: LocDict, display: str, parent: Standard | None, errors: ErrorList) -> Standard:

@@ -404,3 +404,35 @@ def test_derived_redefinition_needs_intent(tmp_path):
     p2 = write(root, "tp/r2", body.format(intent="override: true\n            "), extends="tp/base2")
     assert load(p2, root).derived["sports_area"].expr["*"].text == "gym_area"
     assert base.exists()
+
+
+def test_id_must_match_place_in_bundled_standards(tmp_path, monkeypatch):
+    import engine.paths
+
+    root = tmp_path / "standards"
+    p = write(root, "tp/s", "")
+    bad = root / "tp" / "copy.yaml"
+    bad.write_text(p.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setattr(engine.paths, "standards_dir", lambda: root)
+    assert load(p, root).id == "tp/s"
+    errs = errors_of(bad, root)
+    assert errs[0].loc.line == line_of(bad, "id:") and "tp/copy" in errs[0].message
+
+
+def test_show_lists_removed_rules(tmp_path):
+    from engine.show import resolve_view
+
+    p = write(tmp_path, "tp/t", """
+        rules:
+          - id: G_area
+            override: true
+            condition: G4 and G5 and G7
+            citation: {document: prov-doc}
+        remove_rules:
+          - {id: G14, reason: 本省不考核, citation: {document: prov-doc, article: 第9条}}
+    """)
+    view = resolve_view(load(p, tmp_path))
+    [d] = view["removed"]
+    assert d["id"] == "G14" and d["reason"] == "本省不考核" and "第9条" in d["citation"]
+    assert d["set_at"].endswith(f":{line_of(p, '- {id: G14')}:5") and "tbase/base.yaml" in d["removed_from"]
+    assert "G14" not in {r["id"] for r in view["rules"]}

@@ -209,3 +209,19 @@ def test_guide_threshold_change_changes_only_what_it_should(tmp_path):
     doc = run_diff("neimenggu/quality-2017", "neimenggu/draft", None, S, C, [str(draft)])
     assert [(p["id"], p["a"], p["b"]) for p in doc["parameters"]] == [("G14_quota_min", 60, 55)]
     assert [(c["county_id"], c["a"], c["b"]) for c in doc["impact"]["counties"]] == [("SYN0001", "fail", "pass")]
+
+
+DEMO = ROOT / "examples" / "demo-county"
+
+
+@pytest.mark.skipif(not (DEMO / "schools.csv").exists(), reason="examples/demo-county not generated yet")
+def test_diff_on_the_demo_county(capsys):
+    S, C = [str(DEMO / "schools.csv")], [str(DEMO / "counties.csv")]
+    doc = run_diff("national/quality-2017", "liaoning/shenyang-2021", None, S, C)
+    assert {"G7_special_ed_min", "G2_funding_baseline_min"} <= {p["id"] for p in doc["parameters"]}
+    imp = doc["impact"]
+    assert any(r["rule_id"] == "G2_funding" for r in imp["changed"])
+    for c in imp["counties"]:
+        assert c["a"] != c["b"]
+    assert cli.main(["diff", "national/quality-2017", "liaoning/shenyang-2021", "--schools", *S, "--counties", *C]) == 0
+    assert "G7_special_ed_min" in capsys.readouterr().out
