@@ -298,6 +298,9 @@ def render(doc: dict, console, lang="zh", max_rows=200) -> None:
                   LEVEL_ZH.get(r["level"], r["level"]) if zh else r["level"], str(r["changed"]),
                   str(r["pass_to_fail"]), str(r["fail_to_pass"]), str(r["other"]))
     console.print(t)
+    if not imp["counties"]:
+        console.print("没有区县的结论发生变化（★ 结论性规则未变）/ no county verdict changes" if zh else
+                      "no county verdict changes")
     if imp["counties"]:
         ct = Table(title="结论变化的区县（★ 结论性规则）/ counties whose verdict changes" if zh else
                    "counties whose verdict changes")
