@@ -163,19 +163,22 @@ def _num(v):
     return None if math.isnan(f) else f
 
 
-def _select(verdicts, exp) -> tuple:
+def _select(verdicts, exp, prefix="") -> tuple:
     sel = verdicts[verdicts.rule_id == str(exp["rule"])]
+    if prefix:
+        sel = sel[sel["county_id"].astype(str).str.startswith(prefix)]
     for key, col in (("school", "school_id"), ("stage", "stage"), ("county", "county_id")):
         if key in exp:
-            sel = sel[sel[col].astype(str) == str(exp[key])]
+            want = (prefix + str(exp[key])) if key != "stage" else str(exp[key])
+            sel = sel[sel[col].astype(str) == want]
     return sel
 
 
-def _check_one(verdicts, exp, file, line, case) -> Check:
+def _check_one(verdicts, exp, file, line, case, prefix="") -> Check:
     rule = str(exp.get("rule", ""))
     where = " ".join(f"{k}={exp[k]}" for k in ("school", "stage", "county") if k in exp)
     label = f"{rule}" + (f" [{where}]" if where else "")
-    sel = _select(verdicts, exp)
+    sel = _select(verdicts, exp, prefix)
     if len(sel) != 1:
         found = "没有判定行 / no verdict row" if len(sel) == 0 else \
             f"{len(sel)} 行判定，请用 school/stage/county 指定 / {len(sel)} rows, narrow with school/stage/county"
@@ -253,34 +256,56 @@ def run_file(path, standards_dirs=()) -> FileResult:
         return res
     ref = standard_ref(path, data)
     res.standard = ref
+    # Cases are independent counties, so the cases that share an evaluation date run together in one
+    # evaluation: ids get a per-case prefix ("c3-S1"), and each expectation looks only at its own case.
+    groups: dict = {}
+    prepared = []
+    for ci, case in enumerate(data["cases"]):
+        name = str(case["name"])
+        line = _line(case, 0) or (data["cases"].item_locs[ci].line if isinstance(data["cases"], LocList) else 0)
+        patch = case.get("patch") or {}
+        add = case.get("add") or {}
+        try:
+            schools = _rows(case.get("schools", data.get("schools")), "school_id", patch.get("schools"), "schools",
+                            add.get("schools"))
+            counties = _rows(case.get("counties", data.get("counties")), "county_id", patch.get("counties"),
+                             "counties", add.get("counties"))
+            if not schools:
+                raise ValueError("没有学校行 / a case needs at least one school row")
+        except ValueError as exc:
+            prepared.append((ci, case, name, line, None, str(exc)))
+            continue
+        prefix = f"c{ci}-"
+        for r in schools:
+            for k in ("school_id", "county_id"):
+                if r.get(k) is not None:
+                    r[k] = prefix + str(r[k])
+        for r in counties:
+            if r.get("county_id") is not None:
+                r["county_id"] = prefix + str(r["county_id"])
+        as_of = case.get("as_of")
+        as_of = as_of.isoformat() if isinstance(as_of, (dt.date, dt.datetime)) else \
+            (str(as_of) if as_of is not None else None)
+        key = (as_of, bool(counties))
+        g = groups.setdefault(key, {"schools": [], "counties": []})
+        g["schools"] += schools
+        g["counties"] += counties
+        prepared.append((ci, case, name, line, key, ""))
+    runs, failures = {}, {}
     with tempfile.TemporaryDirectory(prefix="junheng-test-") as tmp:
-        for ci, case in enumerate(data["cases"]):
-            name = str(case["name"])
-            line = _line(case, 0) or (data["cases"].item_locs[ci].line if isinstance(data["cases"], LocList) else 0)
-            patch = case.get("patch") or {}
+        for gi, (key, g) in enumerate(groups.items()):
             try:
-                add = case.get("add") or {}
-                schools = _rows(case.get("schools", data.get("schools")), "school_id", patch.get("schools"), "schools",
-                                add.get("schools"))
-                counties = _rows(case.get("counties", data.get("counties")), "county_id", patch.get("counties"),
-                                 "counties", add.get("counties"))
-                if not schools:
-                    raise ValueError("没有学校行 / a case needs at least one school row")
-                sp = _write_json(schools, tmp, f"case{ci}-schools.json")
-                cp = _write_json(counties, tmp, f"case{ci}-counties.json") if counties else None
-                as_of = case.get("as_of")
-                as_of = as_of.isoformat() if isinstance(as_of, (dt.date, dt.datetime)) else \
-                    (str(as_of) if as_of is not None else None)
-                run = evaluate_files(ref, sp, cp, as_of, list(standards_dirs))
+                sp = _write_json(g["schools"], tmp, f"group{gi}-schools.json")
+                cp = _write_json(g["counties"], tmp, f"group{gi}-counties.json") if g["counties"] else None
+                runs[key] = evaluate_files(ref, sp, cp, key[0], list(standards_dirs))
             except JunhengError as exc:
-                res.checks.append(Check(str(path), line, name, "*", False, f"无法运行 / cannot run: {exc}"))
-                continue
-            except ValueError as exc:
-                res.checks.append(Check(str(path), line, name, "*", False, str(exc)))
-                continue
-            for ei, exp in enumerate(case["expect"]):
-                eline = _line(exp, line)
-                res.checks.append(_check_one(run.verdicts, exp, str(path), eline, name))
+                failures[key] = f"无法运行 / cannot run: {exc}"
+    for ci, case, name, line, key, problem in prepared:
+        if problem or key in failures:
+            res.checks.append(Check(str(path), line, name, "*", False, problem or failures[key]))
+            continue
+        for exp in case["expect"]:
+            res.checks.append(_check_one(runs[key].verdicts, exp, str(path), _line(exp, line), name, f"c{ci}-"))
     return res
 
 
