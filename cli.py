@@ -32,8 +32,9 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--schools", required=True, nargs="+", help="学校数据文件（CSV/XLSX/JSON）")
         sp.add_argument("--counties", nargs="+", help="区县数据文件")
         sp.add_argument("--as-of", help="评估日期 YYYY-MM-DD（决定哪些阈值生效）")
-        sp.add_argument("--lang", choices=["zh", "en"], default=None)
-        sp.add_argument("--standards-dir", action="append", default=[])
+        # SUPPRESS: a subcommand's flag does not overwrite the same flag given before the subcommand
+        sp.add_argument("--lang", choices=["zh", "en"], default=argparse.SUPPRESS)
+        sp.add_argument("--standards-dir", action="append", default=argparse.SUPPRESS)
         sp.add_argument("--quiet", action="store_true", help="不显示进度与数据问题摘要")
 
     e = sub.add_parser("evaluate", help="评估学校与区县 / evaluate")
@@ -53,20 +54,20 @@ def _parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("check", help="检查标准文件 / check standard files")
     c.add_argument("paths", nargs="+")
-    c.add_argument("--standards-dir", action="append", default=[])
+    c.add_argument("--standards-dir", action="append", default=argparse.SUPPRESS)
 
     ls = sub.add_parser("list", help="列出可用标准 / list standards")
-    ls.add_argument("--standards-dir", action="append", default=[])
+    ls.add_argument("--standards-dir", action="append", default=argparse.SUPPRESS)
 
     ts = sub.add_parser("test", help="运行标准旁的 YAML 测试用例 / run the YAML tests of standards")
     ts.add_argument("paths", nargs="*", default=["standards"], help="测试文件或目录（默认 standards）")
-    ts.add_argument("--standards-dir", action="append", default=[])
+    ts.add_argument("--standards-dir", action="append", default=argparse.SUPPRESS)
     ts.add_argument("-v", "--verbose", action="store_true", help="也列出通过的检查")
 
     tp = sub.add_parser("template", help="生成某个标准的数据采集表（xlsx）/ data-collection workbook for a standard")
     tp.add_argument("--standard", required=True, help="标准编号或文件路径")
     tp.add_argument("--out", required=True, help="输出文件 .xlsx")
-    tp.add_argument("--standards-dir", action="append", default=[])
+    tp.add_argument("--standards-dir", action="append", default=argparse.SUPPRESS)
 
     sh = sub.add_parser("show", help="显示合并后的标准：每个参数和规则的取值、出处、生效期、设定位置 / resolved standard")
     sh.add_argument("standard", help="标准编号或文件路径")

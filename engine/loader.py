@@ -15,7 +15,7 @@ import jsonschema
 
 from .catalogue import field_from_yaml
 from .errors import ErrorList, Loc, StandardError
-from .paths import schemas_dir
+from .paths import display_path, schemas_dir
 from .registry import resolve_extends, resolve_standard
 from .standard import (Citation, Derived, Parameter, ParamVersion, Rule, Standard, ChainFile, Window,
                        parse_date, parse_expr, parse_stage_exprs, sha256_file)
@@ -110,7 +110,7 @@ def load_standard(ref: str, search_dirs=(), _seen=None, collect: bool = False) -
 
 
 def _load_path(path: Path, search_dirs, seen: list) -> Standard:
-    display = str(path)
+    display = display_path(path)
     data = load_yaml_file(path, display)
     errors = ErrorList()
     if not isinstance(data, LocDict):
@@ -131,7 +131,7 @@ def _load_path(path: Path, search_dirs, seen: list) -> Standard:
         parent_path = resolve_extends(ref, search_dirs, path, data["id"], data.loc_of("extends"))
         parent = _load_path(parent_path, search_dirs, seen + [data["id"]])
 
-    std = _build(data, display, parent, errors)
+    std = _build(data, display, parent, errors, path)
     std.path = display
     std.chain = (parent.chain if parent else []) + [ChainFile(std.id, display, sha256_file(path))]
     # expression syntax errors are kept so that the checker reports them with every other problem
@@ -156,8 +156,8 @@ def _check_id_matches_place(data, path: Path, errors: ErrorList) -> None:
                                       f"standards/ must be its path: '{expected}'", str(data["id"]))
 
 
-def _build(data: LocDict, display: str, parent: Standard | None, errors: ErrorList) -> Standard:
-    text_lines = Path(display).read_text(encoding="utf-8").splitlines() if Path(display).exists() else []
+def _build(data: LocDict, display: str, parent: Standard | None, errors: ErrorList, path: Path) -> Standard:
+    text_lines = Path(path).read_text(encoding="utf-8").splitlines()
     documents = dict(parent.documents) if parent else {}
     for doc_id, spec in (data.get("documents") or {}).items():
         documents[doc_id] = dict(spec)

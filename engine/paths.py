@@ -27,3 +27,18 @@ def standards_dir() -> Path:
 @lru_cache(maxsize=None)
 def schemas_dir() -> Path:
     return _package_dir("junheng_schemas", "schemas")
+
+
+def display_path(path) -> str:
+    """How a file is named in messages and outputs: relative to the working folder, or as
+    ``standards/<id>.yaml`` for a bundled standard; never a machine-specific absolute path
+    when a shorter true name exists."""
+    p = Path(path).resolve()
+    try:
+        return str(p.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        pass
+    try:
+        return str(Path("standards") / p.relative_to(standards_dir().resolve()))
+    except ValueError:
+        return str(path)

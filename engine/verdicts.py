@@ -189,6 +189,12 @@ def _at_least_reasons(ev, res, lang):
     unknown = np.full(n, "", dtype=object)
     for rid in ids:
         r = ev.results[rid]
+        if r.value is None:  # a condition rule: no value to show, only whether it failed
+            f = r.outcome == FAIL
+            fails = np.where(f, np.where(fails == "", rid, fails + "、" + rid), fails)
+            u = r.outcome == NOT_EVALUABLE
+            unknown = np.where(u, np.where(unknown == "", rid, unknown + "、" + rid), unknown)
+            continue
         with np.errstate(invalid="ignore", divide="ignore"):
             pct = r.value / r.threshold * 100
         low = (pct < floor * 100 - 1e-9) if floor is not None else np.zeros(n, dtype=bool)
@@ -265,10 +271,13 @@ def _not_evaluable_reasons(ev: Evaluator, res: RuleResult, rows, invalid: dict, 
 
 
 def _scalar(ev, f, space, i):
+    sym = ev.t.get(f)
+    if sym is None or sym.level not in USABLE[space] or (sym.needs_stage and space not in ("stage", "county_stage")):
+        return None
     try:
         v = ev.field_array(f, space)[i]
         return float(v) if v is not None else None
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError):
         return None
 
 

@@ -11,6 +11,7 @@ sequences as :class:`LocList` (a list with ``loc`` and ``item_locs``).
 """
 from __future__ import annotations
 
+import datetime as dt
 import math
 from pathlib import Path
 
@@ -130,7 +131,10 @@ def _construct_any(loader, node, depth):
 def _scalar(loader, node):
     """construct_object, with impossible values (2017-13-45, a 5000-digit integer) as located errors."""
     try:
-        return loader.construct_object(node, deep=True)
+        value = loader.construct_object(node, deep=True)
+        if isinstance(value, (dt.date, dt.datetime)):
+            return value.isoformat()  # an unquoted date (from: 2019-12-01) is the text it shows
+        return value
     except (ValueError, OverflowError) as exc:
         raise _Refused(node.start_mark, f"无效的值 / invalid value: {exc}")
 
