@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .checker import USABLE
 from .evaluate import Evaluator, RuleResult
@@ -62,41 +64,131 @@ def tol_of(res: RuleResult) -> float:
 
 
 def assemble(ev: Evaluator, records_invalid: dict, lang: str = "zh") -> pd.DataFrame:
-    frames = []
+    """One frame for all rules, built column by column (no per-rule frames, one conversion per column).
+
+    Column dtypes are those a per-rule ``pd.DataFrame`` + ``pd.concat`` would give: a column is
+    ``str`` when every rule's part of it is text, else ``object`` (text parts keep NaN for missing).
+    """
+    cols = {c: [] for c in COLUMNS}
+    keys_cache = {}
     for rule in ev.c.rules:
         res = ev.results[rule.id]
         keep = res.outcome != ABSENT
-        keys = unit_keys(ev, res.space)
         n = int(keep.sum())
         if n == 0:
             continue
+        if res.space not in keys_cache:
+            keys_cache[res.space] = _key_parts(ev, res.space)
+        keys = keys_cache[res.space]
+        idx = np.flatnonzero(keep)
         cit = rule.citation
-        df = pd.DataFrame({
-            "level": "county" if res.space == "county_stage" else res.space,
-            **{k: v[keep] for k, v in keys.items()},
-            "rule_id": rule.id,
-            "rule_name": rule.name_en if (lang == "en" and rule.name_en) else rule.name,
-            "area": rule.area,
-            "outcome": pd.Categorical.from_codes(res.outcome[keep].astype(np.int8),
-                                                 categories=["fail", "pass", "not_evaluable", "not_applicable"]),
-            "value": res.value[keep] if res.value is not None else np.full(n, np.nan),
-            "threshold": res.threshold[keep] if res.threshold is not None else np.full(n, np.nan),
-            "operator": rule.operator,
-            "unit": rule.unit,
-            "margin": (margin_of(res)[keep] if res.value is not None and rule.operator in (">=", ">", "<=", "<")
-                       else np.full(n, np.nan)),
-            "threshold_param": res.threshold_param[keep] if res.threshold_param is not None else None,
-            "citation_document": (cit.document_number or cit.document) if cit else None,
-            "citation_article": cit.article if cit else None,
-            "source_status": cit.source_status if cit else None,
-        })
-        df["reason"] = build_reasons(ev, res, keep, records_invalid, lang)
-        frames.append(df)
-    if not frames:
+        cols["level"].append(("const", "county" if res.space == "county_stage" else res.space, n))
+        for k, (base, pos) in keys.items():
+            cols[k].append(("take", base, pos[idx]))
+        cols["rule_id"].append(("const", rule.id, n))
+        cols["rule_name"].append(("const", rule.name_en if (lang == "en" and rule.name_en) else rule.name, n))
+        cols["area"].append(("const", rule.area, n))
+        cols["outcome"].append(("codes", res.outcome[idx].astype(np.int8)))
+        cols["value"].append(res.value[idx] if res.value is not None else np.full(n, np.nan))
+        cols["threshold"].append(res.threshold[idx] if res.threshold is not None else np.full(n, np.nan))
+        cols["operator"].append(("const", rule.operator, n))
+        cols["unit"].append(("const", rule.unit, n))
+        cols["margin"].append(margin_of(res)[idx] if res.value is not None and rule.operator in (">=", ">", "<=", "<")
+                              else np.full(n, np.nan))
+        cols["threshold_param"].append(("arr", res.threshold_param[idx]) if res.threshold_param is not None
+                                       else ("const", None, n))
+        cols["citation_document"].append(("const", (cit.document_number or cit.document) if cit else None, n))
+        cols["citation_article"].append(("const", cit.article if cit else None, n))
+        cols["source_status"].append(("const", cit.source_status if cit else None, n))
+        cols["reason"].append(("arr", np.asarray(build_reasons(ev, res, keep, records_invalid, lang), dtype=object)))
+    if not cols["rule_id"]:
         return pd.DataFrame({c: [] for c in COLUMNS})
-    out = pd.concat(frames, ignore_index=True)
-    out["outcome"] = out["outcome"].astype(str)
-    return out[COLUMNS]
+    out = {}
+    for c in COLUMNS:
+        parts = cols[c]
+        if c in ("value", "threshold", "margin"):
+            out[c] = np.concatenate(parts).astype("float64")
+        elif c == "outcome":
+            names = pa.array(["fail", "pass", "not_evaluable", "not_applicable"])
+            codes = np.concatenate([p[1] for p in parts])
+            out[c] = pd.Series(pd.array(names.take(pa.array(codes)), dtype=_STR))
+        else:
+            out[c] = _text_column(parts)
+            if not isinstance(out[c], pd.Series):
+                out[c] = pd.Series(out[c])
+    return pd.DataFrame(out, columns=COLUMNS)
+
+
+_STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default "str" dtype
+
+
+def _key_parts(ev: Evaluator, space: str) -> dict:
+    """unit_keys as (distinct values, position of each unit): the column is a take, not a copy."""
+    sp = ev.sp
+    cids = sp.counties["county_id"].to_numpy(dtype=object)
+    sids = sp.schools["school_id"].to_numpy(dtype=object) if len(sp.schools) else np.zeros(0, dtype=object)
+    names = sp.schools["school_name"].to_numpy(dtype=object) if "school_name" in sp.schools else \
+        np.full(len(sp.schools), None, dtype=object)
+    stages = np.asarray(sp.stages, dtype=object)
+    none = np.full(1, None, dtype=object)
+    if space == "stage":
+        n = len(sp.u_school)
+        return dict(county_id=(cids, sp.u_county), school_id=(sids, sp.u_school), school_name=(names, sp.u_school),
+                    stage=(stages, sp.u_stage) if len(stages) else (none, np.zeros(n, dtype=np.intp)))
+    if space == "school":
+        n = len(sids)
+        return dict(county_id=(cids, sp.s_county), school_id=(sids, np.arange(n)), school_name=(names, np.arange(n)),
+                    stage=(none, np.zeros(n, dtype=np.intp)))
+    if space == "county_stage":
+        n = len(sp.cs_county)
+        z = np.zeros(n, dtype=np.intp)
+        return dict(county_id=(cids, sp.cs_county), school_id=(none, z), school_name=(none, z),
+                    stage=(stages, sp.cs_stage) if len(stages) else (none, z))
+    n = len(cids)
+    z = np.zeros(n, dtype=np.intp)
+    return dict(county_id=(cids, np.arange(n)), school_id=(none, z), school_name=(none, z), stage=(none, z))
+
+
+def _part_values(part):
+    if part[0] == "take":
+        return part[1][part[2]]
+    return part[1]
+
+
+def _is_text(part) -> bool:
+    if part[0] == "const":
+        return isinstance(part[1], str)
+    return pd.api.types.infer_dtype(_part_values(part), skipna=True) == "string"
+
+
+def _to_pa(part, cache):
+    if part[0] == "const":
+        return pa.repeat(pa.scalar(part[1], pa.large_string()), part[2])
+    if part[0] == "take":
+        key = id(part[1])
+        if key not in cache:
+            cache[key] = pa.array(part[1], type=pa.large_string(), from_pandas=True)
+        return cache[key].take(pa.array(part[2]))
+    return pa.array(part[1], type=pa.large_string(), from_pandas=True)
+
+
+def _text_column(parts):
+    """Concatenate column parts with the dtype per-rule frames + concat would give (see assemble)."""
+    text = [_is_text(p) for p in parts]
+    if all(text):
+        cache = {}
+        chunks = [_to_pa(p, cache) for p in parts]
+        return pd.array(pa.chunked_array(chunks, type=pa.large_string()), dtype=_STR)
+    arrays = []
+    for p, is_text in zip(parts, text):
+        if p[0] == "const":
+            a = np.full(p[2], p[1], dtype=object)
+        else:
+            a = np.array(_part_values(p), dtype=object)
+        if is_text:  # a text part went through the str dtype: its missing values are NaN
+            a[pd.isna(a)] = np.nan
+        arrays.append(a)
+    return pd.Series(np.concatenate(arrays), dtype=object)
 
 
 # ------------------------------------------------------------------ reasons
@@ -118,12 +210,12 @@ def build_reasons(ev: Evaluator, res: RuleResult, keep, invalid: dict, lang: str
     reasons = np.full(n, "", dtype=object)
     o = res.outcome
     if res.value is not None:
-        v = fmt_array(res.value)
-        t = fmt_array(res.threshold)
+        v = _fmt_pa(res.value)
+        t = _fmt_pa(res.threshold)
         op = rule.operator
-        ok_text = v + f" {op} " + t + ("，达标" if lang == "zh" else ": meets")
-        bad_text = v + (" 未满足 " if lang == "zh" else " does not meet ") + f"{op} " + t
-        reasons = np.where(o == PASS, ok_text, np.where(o == FAIL, bad_text, reasons))
+        ok_text = _join(v, f" {op} ", t, "，达标" if lang == "zh" else ": meets")
+        bad_text = _join(v, (" 未满足 " if lang == "zh" else " does not meet ") + f"{op} ", t)
+        reasons = _np(pc.if_else(pa.array(o == PASS), ok_text, pc.if_else(pa.array(o == FAIL), bad_text, "")))
         reasons = _with_threshold_version(ev, res, reasons, lang)
     elif res.detail is not None:
         reasons = _at_least_reasons(ev, res, lang)
@@ -174,6 +266,23 @@ def _cond_fail(ev, res, lang):
     return np.where(out != "", out, msg(lang, "cond_fail"))
 
 
+def _fmt_pa(arr):
+    """fmt_array as an arrow string array: each distinct number formatted once, then a C-level take."""
+    arr = np.round(np.asarray(arr, dtype="float64"), 4)
+    uniq, inv = np.unique(arr, return_inverse=True)
+    return pa.array(fmt_array(uniq), type=pa.large_string()).take(pa.array(inv.reshape(-1)))
+
+
+def _join(*parts):
+    """Element-wise concatenation of arrow string arrays and plain strings (C level, no Python loop)."""
+    return pc.binary_join_element_wise(*[p if not isinstance(p, str) else pa.scalar(p, pa.large_string())
+                                         for p in parts], pa.scalar("", pa.large_string()))
+
+
+def _np(a):
+    return np.asarray(a.to_numpy(zero_copy_only=False), dtype=object)
+
+
 def _at_least_reasons(ev, res, lang):
     """'6 项达标（要求至少 6 项）；未达标：R5=6.9（92%）；无法判定：R3', built column-wise."""
     d = res.detail
@@ -183,10 +292,11 @@ def _at_least_reasons(ev, res, lang):
     floor = ev.eval(node.kwargs["rest_reach"], res.space) if "rest_reach" in node.kwargs else None
     n = len(res.outcome)
     zh = lang == "zh"
-    out = (fmt_array(d["passes"]) + (" 项达标（要求至少 " if zh else " indicators met (at least ")
-           + fmt_array(k) + (" 项）" if zh else " required)"))
-    fails = np.full(n, "", dtype=object)
-    unknown = np.full(n, "", dtype=object)
+    out = _join(_fmt_pa(d["passes"]), " 项达标（要求至少 " if zh else " indicators met (at least ",
+                _fmt_pa(k), " 项）" if zh else " required)")
+    empty = pa.array(np.full(n, ""), type=pa.large_string())
+    fails, unknown = empty, empty
+    floor_text = _join("，低于" if zh else ", below ", _fmt_pa(floor * 100 if floor is not None else np.zeros(n)), "%")
     for rid in ids:
         r = ev.results[rid]
         if r.value is None:  # a condition rule: no value to show, only whether it failed
@@ -198,16 +308,15 @@ def _at_least_reasons(ev, res, lang):
         with np.errstate(invalid="ignore", divide="ignore"):
             pct = r.value / r.threshold * 100
         low = (pct < floor * 100 - 1e-9) if floor is not None else np.zeros(n, dtype=bool)
-        mark = np.where(low, ("，低于" if zh else ", below ") + fmt_array(floor * 100 if floor is not None
-                                                                          else np.zeros(n)) + "%", "")
-        frag = rid + "=" + fmt_array(r.value) + "（" + fmt_array(pct) + "%" + mark + "）"
-        f = r.outcome == FAIL
-        fails = np.where(f, np.where(fails == "", frag, fails + "、" + frag), fails)
-        u = r.outcome == NOT_EVALUABLE
-        unknown = np.where(u, np.where(unknown == "", rid, unknown + "、" + rid), unknown)
-    out = np.where(fails != "", out + ("；未达标：" if zh else "; failed: ") + fails, out)
-    out = np.where(unknown != "", out + "；" + (("无法判定：" if zh else "not evaluable: ")) + unknown, out)
-    return out.astype(object)
+        mark = pc.if_else(pa.array(low), floor_text, "")
+        frag = _join(rid + "=", _fmt_pa(r.value), "（", _fmt_pa(pct), "%", mark, "）")
+        f = pa.array(r.outcome == FAIL)
+        fails = pc.if_else(f, pc.if_else(pc.equal(fails, ""), frag, _join(fails, "、", frag)), fails)
+        u = pa.array(r.outcome == NOT_EVALUABLE)
+        unknown = pc.if_else(u, pc.if_else(pc.equal(unknown, ""), rid, _join(unknown, "、", rid)), unknown)
+    out = pc.if_else(pc.not_equal(fails, ""), _join(out, "；未达标：" if zh else "; failed: ", fails), out)
+    out = pc.if_else(pc.not_equal(unknown, ""), _join(out, "；", "无法判定：" if zh else "not evaluable: ", unknown), out)
+    return _np(out)
 
 
 def _missing(arr):
@@ -330,10 +439,13 @@ def _units_with(ev, mask, src, space, rows, per_row, lang, what):
     sids = sp.schools["school_id"].to_numpy(dtype=object)
     names = sp.schools["school_name"].to_numpy(dtype=object) if "school_name" in sp.schools else sids
     school_of = sp.u_school if src == "stage" else (np.arange(len(sids)) if src == "school" else None)
-    for j, grp in enumerate(target):
-        hits = bad[g[bad] == grp]
-        if not len(hits):
-            continue
+    gb = g[bad]
+    order = np.argsort(gb, kind="stable")  # units of each group together, in unit order
+    sb, sg = bad[order], gb[order]
+    target = np.asarray(target)
+    lo, hi = np.searchsorted(sg, target, "left"), np.searchsorted(sg, target, "right")
+    for j in np.flatnonzero(hi > lo):
+        hits = sb[lo[j]:hi[j]]
         if school_of is not None:
             listed = [f"{names[school_of[h]] or sids[school_of[h]]}" for h in hits[:MAX_LISTED]]
         else:
