@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .numbers import as_float as _clean
 from .checker import USABLE
 from .evaluate import Evaluator
 from .i18n import fmt_num
@@ -324,12 +325,6 @@ def rule_counterfactuals(ev: Evaluator, rule, lang: str = "zh") -> dict:
     return out
 
 
-def _clean(v):
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(f) else f
 
 
 def all_counterfactuals(run, lang: str | None = None, progress=None) -> dict:

@@ -23,6 +23,7 @@ import math
 
 import numpy as np
 
+from .numbers import as_float as _num
 from . import __version__
 from .counterfactual import all_counterfactuals, cv_contributions, is_cv_rule
 from .i18n import OUTCOME_LABELS, fmt_num
@@ -493,12 +494,6 @@ def _cv_section(run, lang, out):
                     f'{e(fmt_num((x["share_of_variance"] or 0) * 100))}%，{e(x["direction"])}' for x in contrib) + "</p>")
 
 
-def _num(v):
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(f) else f
 
 
 def _school_table(run, lang, out, explain=True, progress=None):

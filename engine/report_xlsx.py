@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from .numbers import as_float as _num
 from .counterfactual import all_counterfactuals, is_cv_rule
 from .i18n import OUTCOME_LABELS
 from .logic import ABSENT, FAIL, NOT_EVALUABLE, PASS
@@ -34,12 +35,6 @@ L = {
 FILLS = {"pass": "DAFBE1", "fail": "FFD8D3", "not_evaluable": "FFF1C2"}
 
 
-def _num(v):
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(f) or math.isinf(f) else f
 
 
 def _put(ws, row, col, value):

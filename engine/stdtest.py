@@ -41,6 +41,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .numbers import as_float as _num
 from .errors import JunhengError, StandardError
 from .yamlsafe import LocDict, LocList, load_yaml_file
 
@@ -155,12 +156,6 @@ def _close(a, b) -> bool:
     return abs(a - b) <= max(ABS_TOL, REL_TOL * max(abs(a), abs(b)))
 
 
-def _num(v):
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(f) else f
 
 
 def _select(verdicts, exp, prefix="") -> tuple:
