@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+"""junheng benchmark (project issue 7): per-stage timings on SYNTHETIC data from examples/generate.py.
+
+  python benchmarks/run.py --scale county|province|nation [--repeat N] [--zen-sample 20000]
+
+Stages: standard load + static check (cold), input read (CSV -> typed frames), validation,
+evaluation (stage units + every rule of the standard, from the in-memory frames), verdict
+assembly, output write (CSV; Parquet via pyarrow), explain of one school, `junheng --help`.
+Comparisons on the same data and the same 2017 resource-area rules, checked EQUAL first:
+benchmarks/floor.py (hand-written numpy) and benchmarks/zen_rules.py (zen-engine, record by
+record on a sample, extrapolated). Each timing is the minimum over --repeat runs (wall clock;
+CPU time of the process alongside, since the machine may be shared).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+SEED = 1
+AS_OF = dt.date(2024, 9, 1)
+STANDARD = "national/quality-2017"
+
+
+def timed(fn, repeat, results, name):
+    best_w = best_c = float("inf")
+    out = None
+    for _ in range(repeat):
+        w, c = time.perf_counter(), time.process_time()
+        out = fn()
+        best_w, best_c = min(best_w, time.perf_counter() - w), min(best_c, time.process_time() - c)
+    results[name] = (best_w, best_c)
+    return out
+
+
+def machine() -> dict:
+    cpu = next((ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo") if ln.startswith("model name")), "?")
+    mem = next((ln.split()[1] for ln in open("/proc/meminfo") if ln.startswith("MemTotal")), "0")
+    return {"nproc": os.cpu_count(), "cpu": cpu, "mem_gb": round(int(mem) / 2**20, 1),
+            "loadavg": open("/proc/loadavg").read().split()[:3], "python": platform.python_version()}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--scale", choices=["county", "province", "nation"], default="county")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--zen-sample", type=int, default=20000)
+    ap.add_argument("--out", help="folder for the generated CSV and the verdict files (default: a temp folder)")
+    a = ap.parse_args(argv)
+
+    import numpy as np
+
+    from engine import run as engine_run
+    from engine.evaluate import Evaluator
+    from engine.explain import explain_school
+    from engine.output import write_csv
+    from engine.records import load_records
+    from engine.units import build_spaces
+    from engine.validate import validate_records
+    from engine.verdicts import assemble
+    from examples.generate import SCALES, generate, write
+    import floor
+
+    res, notes = {}, {}
+    load0 = os.getloadavg()
+    out = Path(a.out or tempfile.mkdtemp(prefix="junheng-bench-"))
+    sc = SCALES[a.scale]
+    t = time.perf_counter()
+    schools_df, counties_df = generate(sc["counties"], sc["schools_per_county"], SEED, total_schools=sc["schools"])
+    paths = write(schools_df, counties_df, out / "input")
+    notes["generate"] = time.perf_counter() - t
+    del schools_df, counties_df
+
+    def load_std():
+        engine_run._cached_standard.cache_clear()
+        return engine_run.prepare(STANDARD, (), AS_OF)
+
+    std, comp = timed(load_std, a.repeat, res, "standard load + static check")
+    cat = comp.table.catalogue
+
+    def read():
+        return load_records(str(paths[0]), "school", cat), load_records(str(paths[1]), "county", cat)
+
+    srs, crs = timed(read, 1 if a.scale == "nation" else a.repeat, res, "input read (CSV -> typed frames)")
+    timed(lambda: validate_records(srs, crs, cat, True), 1, res, "validation")
+
+    def evaluate():
+        sp = build_spaces(std, srs, crs, True)
+        return Evaluator(comp, sp, AS_OF).run()
+
+    ev = timed(evaluate, a.repeat, res, "evaluation (full standard, in-memory frames)")
+    verdicts = timed(lambda: assemble(ev, srs.invalid, "zh"), a.repeat, res, "verdict assembly")
+    run = engine_run.Run(std, comp, srs, crs, ev.sp, ev, verdicts, AS_OF, "zh")
+    timed(lambda: write_csv(run, str(out / "verdicts.csv")), a.repeat, res, "output write CSV")
+    try:
+        timed(lambda: verdicts.to_parquet(out / "verdicts.parquet", index=False), a.repeat, res,
+              "output write Parquet")
+    except ImportError:
+        notes["parquet"] = "pyarrow not installed"
+    sid = srs.frame["school_id"].iloc[len(srs.frame) // 2]
+    timed(lambda: explain_school(run, sid), a.repeat, res, f"explain one school ({sid})")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB -> GiB
+    e2e = sum(res[k][0] for k in res if not k.startswith(("explain", "output write Parquet")))
+
+    # ---------------------------------------------------------------- comparisons (checked EQUAL first)
+    fl = floor.resource_floor(srs.frame)
+    diffs = floor.compare_with_engine(fl, ev)
+    if diffs:
+        raise SystemExit(f"floor and engine DISAGREE: {diffs}")
+    timed(lambda: floor.resource_floor(srs.frame), a.repeat, res, "numpy floor (resource area R1-R7, R_school, CVs)")
+    n_units = len(fl["u_school"])
+    zen_line = None
+    try:
+        import zen_rules
+
+        k = min(a.zen_sample, n_units)
+        idx = np.linspace(0, n_units - 1, k).astype(int)
+        recs = zen_rules.unit_records(srs.frame, fl["u_school"][idx], fl["u_stage"][idx])
+        t = time.perf_counter()
+        zres = zen_rules.evaluate(recs)
+        zt = time.perf_counter() - t
+        bad = 0
+        for j, r in zip(idx, zres):
+            for key in floor.MIN:
+                v = fl["values"][key][j]
+                if abs(r[key] - v) > 1e-9 * max(1.0, abs(v)) or int(bool(r[f"{key}_ok"])) != fl["outcomes"][key][j]:
+                    bad += 1
+            bad += ("pass" if fl["school"][j] == 1 else "fail") != r["R_school"]
+        if bad:
+            raise SystemExit(f"zen-engine and the engine DISAGREE on {bad} values/outcomes")
+        zen_line = (k, zt, zt / k * n_units)
+    except ImportError:
+        notes["zen"] = "zen-engine not installed (pip install zen-engine)"
+
+    # ---------------------------------------------------------------- junheng --help
+    def helpcmd():
+        subprocess.run([sys.executable, str(ROOT / "cli.py"), "--help"], capture_output=True, check=True)
+
+    timed(helpcmd, max(a.repeat, 3), res, "junheng --help (subprocess)")
+
+    m = machine()
+    print(f"# junheng benchmark — scale {a.scale}: {len(srs.frame)} schools, {len(crs.frame)} counties, "
+          f"{n_units} stage units, {len(verdicts)} verdicts (SYNTHETIC data, seed {SEED}, as of {AS_OF})")
+    print(f"machine: {m['nproc']} cores, {m['cpu']}, {m['mem_gb']} GB, python {m['python']}; "
+          f"load average before {' '.join(f'{x:.2f}' for x in load0)}, after {' '.join(m['loadavg'])}")
+    print(f"best of {a.repeat} (input read and validation of the nation run: 1); generate {notes['generate']:.1f} s\n")
+    print("| stage | wall s | CPU s |\n|---|---:|---:|")
+    for k, (w, c) in res.items():
+        print(f"| {k} | {w:.3f} | {c:.3f} |")
+    print(f"| end to end (load std + read + validate + evaluate + assemble + CSV write) | {e2e:.2f} | |")
+    print(f"\npeak memory (ru_maxrss): {peak:.2f} GiB")
+    ev_w, ev_c = res["evaluation (full standard, in-memory frames)"]
+    fl_w, fl_c = res["numpy floor (resource area R1-R7, R_school, CVs)"]
+    print(f"\nfloor vs engine: EQUAL (outcomes and values to 1e-9 on R1-R7, R_school, R1_cv-R7_cv)")
+    print(f"engine (full standard, {len(comp.rules)} rules) / floor (resource area only): "
+          f"wall {ev_w / fl_w:.1f}x, CPU {ev_c / fl_c:.1f}x")
+    if zen_line:
+        k, zt, ext = zen_line
+        print(f"zen-engine: EQUAL on a sample of {k} units; {zt:.2f} s for the sample "
+              f"({zt / k * 1e6:.0f} us/unit) -> {ext:.1f} s extrapolated to {n_units} units (CVs not included: "
+              f"computed in Python for zen)")
+        print(f"zen (resource area, extrapolated) / engine (full standard): {ext / ev_w:.0f}x; "
+              f"zen / floor: {ext / fl_w:.0f}x")
+    for k, v in notes.items():
+        if k != "generate":
+            print(f"note: {k}: {v}")
+
+
+if __name__ == "__main__":
+    main()
