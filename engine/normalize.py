@@ -18,6 +18,12 @@ FALSE_TOKENS = {"否", "无", "n", "no", "false", "0", "×", "✗"}
 def _nfkc(s: pd.Series) -> pd.Series:
     """NFKC of every cell, one call per column (cells joined by NUL, which NFKC leaves alone)."""
     s = s.astype("string")
+    pa_arr = getattr(s.array, "_pa_array", None)
+    if pa_arr is not None:  # pyarrow-backed: test for ASCII in C, no Python string per cell
+        import pyarrow.compute as pc
+
+        if pc.all(pc.string_is_ascii(pa_arr)).as_py() is not False:
+            return s
     vals = s.to_numpy(dtype=object, na_value=None)
     present = [v for v in vals if v is not None]
     if not present:
