@@ -30,15 +30,10 @@ def schemas_dir() -> Path:
 
 
 def display_path(path) -> str:
-    """How a file is named in messages and outputs: relative to the working folder, or as
-    ``standards/<id>.yaml`` for a bundled standard; never a machine-specific absolute path
-    when a shorter true name exists."""
-    p = Path(path).resolve()
+    """How a file is named in messages and outputs: a bundled standard as ``standards/<id>.yaml``
+    (not a machine-specific install path); any other file exactly as it was given."""
     try:
-        return str(p.relative_to(Path.cwd().resolve()))
-    except ValueError:
-        pass
-    try:
-        return str(Path("standards") / p.relative_to(standards_dir().resolve()))
+        rel = Path(path).resolve().relative_to(standards_dir().resolve())
     except ValueError:
         return str(path)
+    return str(Path("standards") / rel)
