@@ -115,8 +115,60 @@ def write_json(run: Run, path_or_stream, run_info=None) -> None:
 
 
 def write_csv(run: Run, path_or_stream) -> None:
-    text = run.verdicts.to_csv(index=False, lineterminator="\n", float_format="%.10g")
-    _write(path_or_stream, text)
+    """The bytes ``DataFrame.to_csv(index=False, lineterminator="\\n", float_format="%.10g")`` writes,
+    built column-wise with arrow (3.9 million national verdicts: one C-level join, not a Python row loop)."""
+    data = csv_bytes(run.verdicts)
+    if hasattr(path_or_stream, "write"):
+        path_or_stream.write(data.decode("utf-8"))
+    else:
+        with open(path_or_stream, "wb") as fh:
+            fh.write(data)
+
+
+def _csv_field(s: pd.Series):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if s.dtype.kind == "f":
+        v = s.to_numpy(dtype="float64")
+        uniq, inv = np.unique(v, return_inverse=True)
+        text = np.char.mod("%.10g", np.where(np.isnan(uniq), 0.0, uniq)).astype(object)
+        text[np.isnan(uniq)] = ""
+        return pa.array(text, type=pa.large_string()).take(pa.array(inv.reshape(-1)))
+    if s.dtype.kind in "iub":
+        return pa.array(s.astype(str).to_numpy(dtype=object), type=pa.large_string())
+    a = getattr(s.array, "_pa_array", None)  # pandas str dtype: already arrow, no Python strings
+    if a is not None and pa.types.is_string(a.type) or a is not None and pa.types.is_large_string(a.type):
+        a = a.cast(pa.large_string())
+    else:
+        a = pa.array(s.to_numpy(dtype=object, na_value=None), type=pa.large_string(), from_pandas=True)
+    a = pc.fill_null(a, "")
+    a = a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
+    enc = pc.dictionary_encode(a)  # quote each distinct text once
+    d = enc.dictionary
+    quote = pc.match_substring_regex(d, '[,"\n\r]')  # csv.QUOTE_MINIMAL
+    if pc.any(quote).as_py():
+        q, e = pa.scalar('"', pa.large_string()), pa.scalar("", pa.large_string())
+        d = pc.if_else(quote, pc.binary_join_element_wise(q, pc.replace_substring(d, '"', '""'), q, e), d)
+    return d.take(enc.indices)
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    header = frame.head(0).to_csv(index=False, lineterminator="\n").encode("utf-8")
+    if not len(frame):
+        return header
+    cols = [_csv_field(frame[c]) for c in frame.columns]
+    line = pc.binary_join_element_wise(*cols, pa.scalar("\n", pa.large_string()), pa.scalar("", pa.large_string())) \
+        if len(cols) == 1 else pc.binary_join_element_wise(
+            pc.binary_join_element_wise(*cols, pa.scalar(",", pa.large_string())),
+            pa.scalar("\n", pa.large_string()), pa.scalar("", pa.large_string()))
+    line = line.combine_chunks() if isinstance(line, pa.ChunkedArray) else line
+    offsets = np.frombuffer(line.buffers()[1], dtype=np.int64)[line.offset:line.offset + len(line) + 1]
+    body = line.buffers()[2].to_pybytes()[offsets[0]:offsets[-1]]
+    return header + body
 
 
 def _write(target, text):
