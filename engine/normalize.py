@@ -152,16 +152,23 @@ def to_bool(raw: pd.Series):
 
 
 def to_text(raw: pd.Series, allowed: list | None = None):
+    """Categories are folded (NFKC) to match their allowed values; free text such as a school
+    name is kept exactly as written (only stripped): 示范县（合成数据） stays with its brackets."""
     text = _clean_text(raw)
     missing = text.isna() | text.str.lower().isin(MISSING_TOKENS - {"无"})
-    values = text.where(~missing, None).astype("object")
+    if allowed:
+        values = text.where(~missing, None).astype("object")
+    else:
+        values = raw.astype("string").str.strip().where(~missing, None).astype("object")
     values = values.where(values.notna(), None)
     problems = pd.Series(pd.NA, index=raw.index, dtype="object")
     if allowed:
         bad = values.notna() & ~values.isin(allowed)
         problems[bad] = f"取值应为 {'/'.join(allowed)} 之一 / must be one of {allowed}"
         values[bad] = None
-    return values, problems, _common_notes(raw, missing & text.notna() & (text != ""))
+        return values, problems, _common_notes(raw, missing & text.notna() & (text != ""))
+    return values, problems, [n for n in _common_notes(raw, missing & text.notna() & (text != ""))
+                              if not n.startswith("全角")]
 
 
 def to_id(raw: pd.Series):
