@@ -267,13 +267,16 @@ def phrase(label: str, delta: float, unit: str, lang: str, whole_school: bool, a
     return text
 
 
-def rule_counterfactuals(ev: Evaluator, rule, lang: str = "zh") -> dict:
-    """row index (in the rule's space) -> list of options, each a dict (smallest first per kind)."""
+def rule_counterfactuals(ev: Evaluator, rule, lang: str = "zh", only_rows=None) -> dict:
+    """row index (in the rule's space) -> list of options, each a dict (smallest first per kind).
+    ``only_rows`` limits the work to those rows (explain of one school after a national run)."""
     res = ev.results[rule.id]
     if rule.kind != "threshold" or rule.operator not in (">=", ">", "<=", "<") or res.value is None:
         return {}
     space = res.space
     rows = np.flatnonzero(res.outcome == FAIL)
+    if only_rows is not None:
+        rows = np.intersect1d(rows, np.asarray(only_rows, dtype=np.int64))
     if not len(rows):
         return {}
     if space in ("county_stage", "county") and any(

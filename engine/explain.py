@@ -8,6 +8,7 @@ dispersion; then the failing schools with their failing indicators.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from .checker import USABLE
 from .i18n import OUTCOME_LABELS, fmt_num
@@ -42,17 +43,7 @@ def _rule_node(run: Run, rid: str, row: int, lang: str, stage=None) -> dict:
             "outcome": OUTCOME_NAMES.get(o, "absent"), "citation": str(rule.citation) if rule.citation else None,
             "source_status": rule.citation.source_status if rule.citation else None,
             "defined_at": str(rule.origin)}
-    reasons = run.verdicts
-    sel = reasons[(reasons.rule_id == rid)]
-    if space == "stage":
-        sel = sel[(sel.school_id == _school_id(run, row, space)) & (sel.stage == stage)]
-    elif space == "school":
-        sel = sel[sel.school_id == _school_id(run, row, space)]
-    elif space == "county_stage":
-        sel = sel[(sel.county_id == _county_id(run, row, space)) & (sel.stage == stage)]
-    else:
-        sel = sel[sel.county_id == _county_id(run, row, space)]
-    node["reason"] = sel["reason"].iloc[0] if len(sel) else ""
+    node["reason"] = _verdict_reason(run, rid, row)
     if res.value is not None:
         exprs = rule.value
         e = exprs.get(stage) or exprs.get("*")
@@ -92,14 +83,58 @@ def _rule_node(run: Run, rid: str, row: int, lang: str, stage=None) -> dict:
     if "weighted_cv" in node.get("expression", "") and space in ("county_stage", "county"):
         node["dispersion"] = _cv_contributions(run, rule, row, lang)
     # smallest change of one input that would flip a failing verdict, and where the rule came from
-    from .counterfactual import all_counterfactuals
+    from .counterfactual import rule_counterfactuals
     from .provenance import rule_provenance
 
-    cf = all_counterfactuals(run, lang).get(rid, {}).get(int(row))
+    cached = run.evaluator.__dict__.get("_counterfactuals", {}).get(lang)
+    if cached is not None:  # a report already computed them all
+        cf = cached.get(rid, {}).get(int(row))
+    else:  # only this row: explain of one school stays fast after a national run
+        cf = rule_counterfactuals(run.evaluator, rule, lang, only_rows=[int(row)]).get(int(row))
     if cf:
         node["counterfactual"] = cf
     node["provenance"] = rule_provenance(run, rule)
     return node
+
+
+def _verdict_position(run: Run, rid: str, row: int):
+    """Where the verdict of (rule, row) sits in run.verdicts: verdicts are laid out rule by rule in
+    compiled order, and within a rule in unit order (absent rows skipped). Computed once per run."""
+    index = run.__dict__.get("_verdict_index")
+    if index is None:
+        index, pos = {}, 0
+        for r in run.compiled.rules:
+            keep = run.evaluator.results[r.id].outcome != ABSENT
+            index[r.id] = (pos, np.cumsum(keep) - 1, keep)
+            pos += int(keep.sum())
+        run.__dict__["_verdict_index"] = index
+    start, rank, keep = index[rid]
+    return start + int(rank[row]) if keep[row] else None
+
+
+def _verdict_reason(run: Run, rid: str, row: int) -> str:
+    v = run.verdicts
+    if isinstance(v, pd.DataFrame):  # the run's own frame: direct position
+        pos = _verdict_position(run, rid, row)
+        if pos is not None and pos < len(v) and v["rule_id"].iat[pos] == rid:
+            return v["reason"].iat[pos]
+    # a view (the HTML report's per-school slice): select
+    res = run.evaluator.results[rid]
+    space = res.space
+    stage = None
+    if space in ("stage", "county_stage"):
+        codes = run.spaces.u_stage if space == "stage" else run.spaces.cs_stage
+        stage = run.spaces.stages[codes[row]]
+    sel = v[(v.rule_id == rid)]
+    if space == "stage":
+        sel = sel[(sel.school_id == _school_id(run, row, space)) & (sel.stage == stage)]
+    elif space == "school":
+        sel = sel[sel.school_id == _school_id(run, row, space)]
+    elif space == "county_stage":
+        sel = sel[(sel.county_id == _county_id(run, row, space)) & (sel.stage == stage)]
+    else:
+        sel = sel[sel.county_id == _county_id(run, row, space)]
+    return sel["reason"].iloc[0] if len(sel) else ""
 
 
 def _split_note(run: Run, row: int):
