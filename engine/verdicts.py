@@ -21,27 +21,6 @@ COLUMNS = ["level", "county_id", "school_id", "school_name", "stage", "rule_id",
 MAX_LISTED = 5
 
 
-def unit_keys(ev: Evaluator, space: str) -> dict:
-    sp = ev.sp
-    cids = sp.counties["county_id"].to_numpy(dtype=object)
-    sids = sp.schools["school_id"].to_numpy(dtype=object) if len(sp.schools) else np.zeros(0, dtype=object)
-    names = sp.schools["school_name"].to_numpy(dtype=object) if "school_name" in sp.schools else \
-        np.full(len(sp.schools), None, dtype=object)
-    stages = np.asarray(sp.stages, dtype=object)
-    if space == "stage":
-        return dict(county_id=cids[sp.u_county], school_id=sids[sp.u_school], school_name=names[sp.u_school],
-                    stage=stages[sp.u_stage] if len(stages) else np.full(0, None))
-    if space == "school":
-        n = len(sids)
-        return dict(county_id=cids[sp.s_county], school_id=sids, school_name=names, stage=np.full(n, None))
-    if space == "county_stage":
-        n = len(sp.cs_county)
-        return dict(county_id=cids[sp.cs_county], school_id=np.full(n, None), school_name=np.full(n, None),
-                    stage=stages[sp.cs_stage] if len(stages) else np.full(0, None))
-    n = len(cids)
-    return dict(county_id=cids, school_id=np.full(n, None), school_name=np.full(n, None), stage=np.full(n, None))
-
-
 def margin_of(res: RuleResult):
     """Distance to the threshold in the indicator's unit; positive = room to spare."""
     if res.value is None:
@@ -123,7 +102,7 @@ _STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default "str" dtype
 
 
 def _key_parts(ev: Evaluator, space: str) -> dict:
-    """unit_keys as (distinct values, position of each unit): the column is a take, not a copy."""
+    """The unit key columns of a space as (distinct values, position of each unit): a take, not a copy."""
     sp = ev.sp
     cids = sp.counties["county_id"].to_numpy(dtype=object)
     sids = sp.schools["school_id"].to_numpy(dtype=object) if len(sp.schools) else np.zeros(0, dtype=object)
