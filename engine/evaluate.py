@@ -156,7 +156,7 @@ class Evaluator:
         return self.broadcast(bool_from_outcome(r.outcome), r.space, space)
 
     # ------------------------------------------------------------ expressions
-    def eval(self, node: ast.Node, space: str):
+    def node_values(self, node: ast.Node, space: str):
         m = getattr(self, "_" + type(node).__name__)
         return m(node, space)
 
@@ -180,8 +180,8 @@ class Evaluator:
         return self.rule_outcome_bool(node.id, space)
 
     def _BinOp(self, node, space):
-        a = self.eval(node.left, space)
-        b = self.eval(node.right, space)
+        a = self.node_values(node.left, space)
+        b = self.node_values(node.right, space)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if node.op == "+":
                 r = a + b
@@ -194,7 +194,7 @@ class Evaluator:
         return np.where(np.isfinite(r), r, np.nan)
 
     def _Neg(self, node, space):
-        return -self.eval(node.operand, space)
+        return -self.node_values(node.operand, space)
 
     def _Compare(self, node, space):
         if node.op in ("==", "!=") and isinstance(node.right, ast.String):
@@ -204,8 +204,8 @@ class Evaluator:
                 eq = np.array([u == node.right.value for u in uniq] + [False], dtype=float)[codes]
                 r = eq if node.op == "==" else 1.0 - eq
                 return np.where(codes < 0, np.nan, r)
-        a = self.eval(node.left, space)
-        b = self.eval(node.right, space)
+        a = self.node_values(node.left, space)
+        b = self.node_values(node.right, space)
         if a.dtype == object or b.dtype == object:
             miss = _text_missing(a) | _text_missing(b)
             eq = (a == b).astype(float)
@@ -214,20 +214,20 @@ class Evaluator:
         return compare(node.op, a, b, self.tol)
 
     def _And(self, node, space):
-        return and3(self.eval(node.left, space), self.eval(node.right, space))
+        return and3(self.node_values(node.left, space), self.node_values(node.right, space))
 
     def _Or(self, node, space):
-        return or3(self.eval(node.left, space), self.eval(node.right, space))
+        return or3(self.node_values(node.left, space), self.node_values(node.right, space))
 
     def _Not(self, node, space):
-        return not3(self.eval(node.operand, space))
+        return not3(self.node_values(node.operand, space))
 
     def _cond(self, node, space):
         """A condition of an ``if``, evaluated once per space (thresholds and their labels share it)."""
         key = ("cond", id(node), space)
         hit = self.cache.get(key)
         if hit is None:
-            hit = self.cache[key] = self.eval(node, space)
+            hit = self.cache[key] = self.node_values(node, space)
         return hit
 
     def _factor(self, node, space):
@@ -249,8 +249,8 @@ class Evaluator:
 
     def _If(self, node, space):
         c = self._cond(node.cond, space)
-        a = self.eval(node.then, space)
-        b = self.eval(node.other, space)
+        a = self.node_values(node.then, space)
+        b = self.node_values(node.other, space)
         if a.dtype == object or b.dtype == object:
             out = np.where(c == 1, a, np.where(c == 0, b, None))
             return out.astype(object)
@@ -265,7 +265,7 @@ class Evaluator:
                           [str(o) for o in opts]).astype(float)
             r = np.where(codes < 0, np.nan, np.append(lut, np.nan)[codes])
             return not3(r) if node.negate else r
-        x = self.eval(node.operand, space)
+        x = self.node_values(node.operand, space)
         if x.dtype == object:
             miss = _text_missing(x)
             r = np.isin(x.astype(str), [str(o) for o in opts]).astype(float)
@@ -278,7 +278,7 @@ class Evaluator:
         return not3(r) if node.negate else r
 
     def _IsMissing(self, node, space):
-        x = self.eval(node.operand, space)
+        x = self.node_values(node.operand, space)
         miss = _text_missing(x) if x.dtype == object else np.isnan(x)
         r = miss.astype(float)
         return 1.0 - r if node.negate else r
@@ -312,7 +312,7 @@ class Evaluator:
             for o in outs:
                 unknown |= o == NOT_EVALUABLE
             return np.where(unknown, np.nan, passed)
-        args = [self.eval(a, space) for a in node.args]
+        args = [self.node_values(a, space) for a in node.args]
         with np.errstate(invalid="ignore"):
             if f == "round":
                 digits = int(node.args[1].value) if len(node.args) > 1 and isinstance(node.args[1], ast.Number) else 0
@@ -345,9 +345,9 @@ class Evaluator:
         pass  if nothing is unknown, passes ≥ k and every failing rule reaches f × threshold;
         unknown otherwise (an unknown rule could still be below the floor).
         """
-        k = self.eval(node.args[0], space)
+        k = self.node_values(node.args[0], space)
         ids = [i.id for i in node.args[1].items]
-        floor = self.eval(node.kwargs["rest_reach"], space) if "rest_reach" in node.kwargs else None
+        floor = self.node_values(node.kwargs["rest_reach"], space) if "rest_reach" in node.kwargs else None
         n = self.n(space)
         passes, unknown, below = np.zeros(n), np.zeros(n), np.zeros(n, dtype=bool)
         for rid in ids:
@@ -372,8 +372,8 @@ class Evaluator:
             src = "stage"
         g = self.group(src, space) if not (src == "school" and space == "county_stage") else self.sp.s_county
         n = self.n(space) if not (src == "school" and space == "county_stage") else self.n("county")
-        x = self.eval(node.args[0], src) if node.args else None
-        where = self.eval(node.kwargs["where"], src) if "where" in node.kwargs else None
+        x = self.node_values(node.args[0], src) if node.args else None
+        where = self.node_values(node.kwargs["where"], src) if "where" in node.kwargs else None
         arg = node.args[0] if node.args else None
         if isinstance(arg, ast.Call) and arg.func == "passed":
             arg = arg.args[0]
@@ -381,7 +381,7 @@ class Evaluator:
             r = self.results[arg.id]
             app = self.broadcast(r.applicable.astype(float), r.space, src)
             where = app if where is None else and3(where, app)
-        weight = self.eval(node.kwargs["weight"], src) if "weight" in node.kwargs else None
+        weight = self.node_values(node.kwargs["weight"], src) if "weight" in node.kwargs else None
         r = aggregate(node.func, g, n, x, where, weight)
         if src == "school" and space == "county_stage":
             r = r[self.sp.cs_county]
@@ -390,12 +390,12 @@ class Evaluator:
     # ------------------------------------------------------------ stage variants
     def eval_stage_exprs(self, exprs: dict, space: str):
         if "*" in exprs:
-            return self.eval(exprs["*"].node, space)
+            return self.node_values(exprs["*"].node, space)
         codes = self.sp.stage_codes(space)
         out = None
         for stage, e in exprs.items():
             code = self.sp.stages.index(stage)
-            v = self.eval(e.node, space)
+            v = self.node_values(e.node, space)
             if out is None:
                 out = np.full(len(v), np.nan) if v.dtype != object else np.full(len(v), None, dtype=object)
             out = np.where(codes == code, v, out)
@@ -446,7 +446,7 @@ class Evaluator:
         n = self.n(space)
         applicable = None
         if rule.applies_when is not None:
-            applicable = self.eval(rule.applies_when.node, space)
+            applicable = self.node_values(rule.applies_when.node, space)
         absent = np.zeros(n, dtype=bool)
         if rule.stages and space in ("stage", "county_stage"):
             codes = self.sp.stage_codes(space)

@@ -155,8 +155,8 @@ def _cv_contributions(run: Run, rule, row, lang, top=10):
     expr = rule.value.get("*").node
     arg = expr.args[0]
     w_node = expr.kwargs["weight"]
-    x = ev.eval(arg, "stage")
-    w = ev.eval(w_node, "stage")
+    x = ev.node_values(arg, "stage")
+    w = ev.node_values(w_node, "stage")
     members = np.flatnonzero(sp.u_cs == row) if rule.space == "county_stage" else np.flatnonzero(sp.u_county == row)
     if not len(members):
         return []

@@ -267,8 +267,8 @@ def _at_least_reasons(ev, res, lang):
     d = res.detail
     node = res.rule.condition["*"].node
     ids = [i.id for i in node.args[1].items]
-    k = ev.eval(node.args[0], res.space)
-    floor = ev.eval(node.kwargs["rest_reach"], res.space) if "rest_reach" in node.kwargs else None
+    k = ev.node_values(node.args[0], res.space)
+    floor = ev.node_values(node.kwargs["rest_reach"], res.space) if "rest_reach" in node.kwargs else None
     n = len(res.outcome)
     zh = lang == "zh"
     out = _join(_fmt_pa(d["passes"]), " 项达标（要求至少 " if zh else " indicators met (at least ",
@@ -322,7 +322,7 @@ def _not_evaluable_reasons(ev: Evaluator, res: RuleResult, rows, invalid: dict, 
             per_row[j].append(_field_problem(ev, sym, space, rows[j], invalid, lang, label(f)))
     # 2. applicability unknown
     if rule.applies_when is not None:
-        a = ev.eval(rule.applies_when.node, space)
+        a = ev.node_values(rule.applies_when.node, space)
         for j in np.flatnonzero(np.isnan(a[rows])):
             per_row[j].append(msg(lang, "applies_unknown", cond=rule.applies_when.text.strip()))
     # 3. rules it depends on, at this level or coarser

@@ -268,7 +268,7 @@ def _eval_all_rows(text):
     results = {rid: RuleResult(rule=None, space="stage", outcome=np.array(c, dtype=np.int8))
                for rid, c in zip("ABCD", cols)}
     ev = _stub_evaluator(results, len(ROWS))
-    return ev.eval(parse_expression(text), "stage")
+    return ev.node_values(parse_expression(text), "stage")
 
 
 def _completions(row):
