@@ -46,8 +46,44 @@ class RawTable:
         return self.row[i], ""
 
 
-def read_records(path: str | Path) -> list[RawTable]:
-    p = Path(path)
+@dataclass(frozen=True)
+class NamedFile:
+    """A file stored under one name and shown under another: an upload kept in a temporary folder
+    under a generated name is reported under the name the user gave it (messages, origins, outputs)."""
+
+    path: Path
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def source_path(source) -> Path:
+    """Where a record file is read from (a path, or a NamedFile's stored path)."""
+    return Path(source.path) if isinstance(source, NamedFile) else Path(source)
+
+
+def source_name(source) -> str:
+    """How a record file is named to the user."""
+    return source.name if isinstance(source, NamedFile) else str(source)
+
+
+def read_records(source) -> list[RawTable]:
+    """Read one record file (a path or a NamedFile) into raw tables."""
+    p, name = source_path(source), source_name(source)
+    if name == str(p):
+        return _read_path(p)
+    try:
+        tables = _read_path(p)
+    except InputError as exc:
+        raise InputError(str(exc).replace(str(p), name)) from None
+    for t in tables:
+        t.file = name
+        t.notes = [n.replace(str(p), name) for n in t.notes]
+    return tables
+
+
+def _read_path(p: Path) -> list[RawTable]:
     if not p.is_file():
         raise InputError(f"{p}: 文件不存在 / file not found")
     if p.stat().st_size > MAX_INPUT_BYTES:
