@@ -221,8 +221,13 @@ def verdict_impact(ref_a, day_a, ref_b, day_b, schools, counties=None, dirs=()) 
 
     ra = evaluate_files(ref_a, schools, counties, day_a, dirs)
     rb = evaluate_files(ref_b, schools, counties, day_b, dirs)
+    return impact_of(ra, rb)
+
+
+def impact_of(ra, rb) -> dict:
+    """What changes between two runs on the same records: per rule, per county verdict, per school."""
     ch = compare_verdicts(ra.verdicts, rb.verdicts)
-    top = _top_rules(ra.standard, day_a) | _top_rules(rb.standard, day_b)
+    top = _top_rules(ra.standard, ra.as_of) | _top_rules(rb.standard, rb.as_of)
     per_rule = []
     for rid, g in ch.groupby("rule_id", sort=False):
         per_rule.append({

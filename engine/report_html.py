@@ -515,7 +515,7 @@ def _school_table(run, lang, out, explain=True, progress=None):
     names = sp.schools["school_name"].to_numpy(dtype=object) if "school_name" in sp.schools else sids
     L = OUTCOME_LABELS[lang]
     out.append(f'<h2>{e(t["schools"])}</h2><p class="muted small">{e(t["fail_first"])}</p>')
-    if explain and n > MAX_EXPLAINED:
+    if explain is True and n > MAX_EXPLAINED:
         out.append(f'<p class="muted small">{e(t["explained_only"].format(n=MAX_EXPLAINED))}</p>')
     head = (f'<tr><th>{e(t["id"])}</th><th>{e(t["name"])}</th><th>{e(t["stage"])}</th>' +
             "".join(f'<th title="{e(_rule_name(r, lang))}">{e(r.id)}</th>' for r in rules) +
@@ -550,7 +550,10 @@ def _school_table(run, lang, out, explain=True, progress=None):
         hint = "<br>".join(e(h) for h in hints)
         row = (f'<tr><td>{e(sids[s])}</td><td>{e(names[s])}</td><td>{e(std.stage_label(stage, lang))}</td>'
                + "".join(cells) + f'<td class="cf">{hint}</td>')
-        if explain:
+        if callable(explain):  # live page: the explanation is fetched when asked for
+            row += (f'<td><a class="explain-link" href="{e(explain(sids[s], stage))}" '
+                    f'data-school="{e(sids[s])}" data-stage="{e(stage)}">{e(t["explain"])}</a></td>')
+        elif explain:
             if k < MAX_EXPLAINED:
                 text = _explain_text(run, sids[s], stage, lang)
                 row += (f'<td><details><summary>{e(t["explain"])}</summary><pre class="explain">{e(text)}</pre>'
@@ -606,6 +609,22 @@ def _provenance_footer(run, lang, out):
 # ------------------------------------------------------------------ document
 
 def render_html(run, lang: str | None = None, explain: bool = True, progress=None) -> str:
+    lang = lang or run.lang or "zh"
+    t = T[lang]
+    out = [f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
+           f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+           f'<title>{e(t["title"])} — {e(run.standard.title)}</title><style>{CSS}</style></head><body>']
+    out.extend(render_body(run, lang, explain, progress))
+    out.append("</body></html>\n")
+    return "\n".join(out)
+
+
+def render_body(run, lang: str | None = None, explain=True, progress=None) -> list:
+    """The report's content (no <html> shell) as a list of HTML pieces.
+
+    ``explain``: True embeds each stage's explanation, False leaves it out, a callable
+    ``(school_id, stage) -> url`` puts a link to a live explanation in its place (the workbench).
+    """
     from .output import summary
 
     lang = lang or run.lang or "zh"
@@ -613,9 +632,7 @@ def render_html(run, lang: str | None = None, explain: bool = True, progress=Non
     std = run.standard
     s = summary(run)
     o = s["outcomes"]
-    out = [f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
-           f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-           f'<title>{e(t["title"])} — {e(std.title)}</title><style>{CSS}</style></head><body>']
+    out = []
     out.append(f'<h1>{e(t["title"])}</h1><div class="muted">{e(std.title)}（{e(std.id)}，{e(std.version)}）'
                + (f' · {e(t["as_of"])} {e(run.as_of.isoformat())}' if run.as_of else "") + "</div>")
     stage_rules = [r for r in run.compiled.rules if r.space == "stage"]
@@ -638,8 +655,7 @@ def render_html(run, lang: str | None = None, explain: bool = True, progress=Non
     _school_table(run, lang, out, explain, progress)
     _rejected_section(run, lang, out)
     _provenance_footer(run, lang, out)
-    out.append("</body></html>\n")
-    return "\n".join(out)
+    return out
 
 
 def write_html(run, path_or_stream, lang: str | None = None, progress=None) -> None:
@@ -651,4 +667,4 @@ def write_html(run, path_or_stream, lang: str | None = None, progress=None) -> N
             fh.write(text)
 
 
-__all__ = ["render_html", "write_html", "bar_chart", "cv_chart", "__version__"]
+__all__ = ["render_html", "render_body", "write_html", "bar_chart", "cv_chart", "__version__"]
