@@ -8,6 +8,7 @@
     junheng show     ID [--as-of DATE] [--format table|json]
     junheng diff     A[@DATE] B[@DATE] [--as-of DATE] [--schools F --counties F] [--format table|json]
     junheng new      PROVINCE --extends ID [--name 名称] [--dir STANDARDS_FOLDER]
+    junheng serve    [--host 127.0.0.1] [--port 8765] [--token T] [--save-dir DIR]
 
 Exit codes: 0 done; 1 problems in the data with --strict; 2 a mistake in a standard file, a file
 that cannot be read, or a usage error. Heavy modules are imported lazily so --help is fast.
@@ -96,6 +97,13 @@ def _parser() -> argparse.ArgumentParser:
     n.add_argument("--id-name", help="文件名（默认与上级相同，如 quality-2017）")
     n.add_argument("--dir", help="标准目录（默认为 junheng 自带的 standards/）")
     n.add_argument("--standards-dir", action="append", default=argparse.SUPPRESS)
+
+    sv = sub.add_parser("serve", help="启动本地网页工作台：上传数据、查看判定、试算阈值 / local web workbench")
+    from engine.serve import add_arguments
+
+    add_arguments(sv)
+    sv.add_argument("--lang", choices=["zh", "en"], default=argparse.SUPPRESS)
+    sv.add_argument("--standards-dir", action="append", default=argparse.SUPPRESS)
     return p
 
 
@@ -127,11 +135,11 @@ def main(argv=None) -> int:
             from engine.stdtest import cli as test_cli
 
             return test_cli(out, err, args, dirs, lang)
-        if args.command in ("show", "diff", "new", "template"):
+        if args.command in ("show", "diff", "new", "template", "serve"):
             import importlib
 
             module = {"show": "engine.show", "diff": "engine.diff", "new": "engine.scaffold",
-                      "template": "engine.template"}[args.command]
+                      "template": "engine.template", "serve": "engine.serve"}[args.command]
             return importlib.import_module(module).cli(out, err, args, dirs, lang)
     except StandardError as exc:
         err.print(f"[bold red]标准文件有 {len(exc.errors)} 处错误 / {len(exc.errors)} error(s) in standard files:[/]")
