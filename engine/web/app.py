@@ -80,7 +80,7 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
     def _headers(resp):
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
         resp.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        resp.headers.setdefault("Referrer-Policy", "no-referrer")
+        resp.headers.setdefault("Referrer-Policy", "same-origin")  # no-referrer makes Chrome send Origin: null
         resp.headers.setdefault("Cache-Control", "no-store")
         return resp
 

@@ -40,7 +40,7 @@ ZH = {
     "err_title": "出错了", "back": "返回", "not_found": "找不到：",
     "too_large": "上传的文件超过了上限", "forbidden": "拒绝访问", "token_needed": "需要访问令牌（启动服务时的 --token）。",
     "run_missing": "这次评估已不在内存中（服务重启或评估过多被移除），请重新上传。",
-    "lang_other": "English", "verdicts": "条判定",
+    "lang_other": "English", "verdicts": "条判定", "always": "长期", "versions": "个版本",
 }
 
 EN = {
@@ -82,7 +82,7 @@ EN = {
     "too_large": "The upload is larger than the limit", "forbidden": "Forbidden",
     "token_needed": "An access token is required (the server's --token).",
     "run_missing": "This run is no longer in memory (server restarted or too many runs); upload again.",
-    "lang_other": "中文", "verdicts": "verdicts",
+    "lang_other": "中文", "verdicts": "verdicts", "always": "always", "versions": "versions",
 }
 
 LABELS = {"zh": ZH, "en": EN}

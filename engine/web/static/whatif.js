@@ -68,7 +68,7 @@
     } else {
       st.className = "ok";
       st.textContent = `${T.wi_ok} · ${T.wi_changes}：` + (doc.changes || []).map((c) =>
-        c.id + " " + c.cells.map((x) => `${x.label}${x.old}→${x.new}`).join("，")).join("；");
+        c.id + " " + c.cells.filter((x) => x.old !== x.new).map((x) => `${x.label}${x.old}→${x.new}`).join("，")).join("；");
     }
   }
 
