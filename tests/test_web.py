@@ -342,3 +342,32 @@ def test_temporary_folder_removed_at_exit(tmp_path):
     assert p.returncode == 0
     assert not folder.exists()
     assert "临时文件已删除" in out
+
+
+# ------------------------------------------------------------------ the real collection form
+
+from test_records_forms import EXPECTED as FORM_EXPECTED  # noqa: E402
+from test_records_forms import STD as FORM_STD  # noqa: E402
+from test_records_forms import form_files  # noqa: E402,F401  (pytest fixture)
+
+
+def test_upload_real_form_layout(app_env, form_files):  # noqa: F811
+    """The Shenyang vertical form (one school per sheet, 万元 rows), uploaded: the values computed by
+    hand in test_records_forms, and the uploaded file's own name in every location."""
+    import math
+
+    app, _, ws = app_env
+    c = app.test_client()
+    schools, county = form_files
+    r = c.post("/evaluate", data={"standard": FORM_STD, "as_of": "",
+                                  "schools": [(io.BytesIO(schools.read_bytes()), "沈阳学校填报表.xlsx")],
+                                  "counties": [(io.BytesIO(county.read_bytes()), "区县填报表.xlsx")]},
+               content_type="multipart/form-data")
+    rid = run_id_of(r)
+    doc = c.get(f"/runs/{rid}/download/json").get_json()
+    got = {(v["rule_id"], v["school_id"], v["stage"]): v for v in doc["verdicts"]}
+    for key, (value, outcome) in FORM_EXPECTED.items():
+        assert got[key]["outcome"] == outcome and math.isclose(got[key]["value"], value, rel_tol=1e-9), key
+    assert {f["path"] for f in doc["inputs"]} == {"沈阳学校填报表.xlsx", "区县填报表.xlsx"}
+    page = c.get(f"/runs/{rid}").data.decode()
+    assert "沈阳学校填报表.xlsx" in page and str(ws.root) not in page
