@@ -57,7 +57,7 @@ def whatif(doc: dict, save: bool, settings, ws, lang: str = "zh") -> dict:
             out["meta_problems"].append(Problem("", "没有修改任何阈值，无需保存 / nothing changed").to_json())
         if problems or meta_problems or not changes:
             return out
-        out["saved"] = _save(child, meta, settings)
+        out["saved"] = _save(child, meta, settings, entry)
     return out
 
 
@@ -121,7 +121,7 @@ def _num(v):
     return None if np.isnan(f) else round(f, 6)
 
 
-def _save(child, meta: Meta, settings) -> dict:
+def _save(child, meta: Meta, settings, entry=None) -> dict:
     from ..catalogue import load_catalogue
     from ..checker import compile_standard
     from ..loader import load_standard
@@ -129,6 +129,13 @@ def _save(child, meta: Meta, settings) -> dict:
     path = save_child(child, meta, settings.save_dir, settings.dirs)
     std = load_standard(meta.new_id, settings.dirs, collect=True)  # found by id, from the save folder
     compile_standard(std, load_catalogue())
+    files = ""
+    if entry is not None:  # the names the user uploaded, for a command they can adapt
+        files = " --schools " + " ".join(shlex.quote(f.name) for f in entry.schools)
+        if entry.counties:
+            files += " --counties " + " ".join(shlex.quote(f.name) for f in entry.counties)
+        if entry.as_of:
+            files += f" --as-of {entry.as_of}"
     return {"id": std.id, "path": str(path), "save_dir": str(settings.save_dir),
-            "command": f"junheng evaluate --standards-dir {shlex.quote(str(settings.save_dir))} --standard {std.id} "
-                       f"--schools …"}
+            "command": f"junheng evaluate --standards-dir {shlex.quote(str(settings.save_dir))} --standard {std.id}"
+                       + (files or " --schools …")}
