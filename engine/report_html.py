@@ -18,7 +18,6 @@ Every piece of user data goes through ``html.escape`` (school names can contain 
 from __future__ import annotations
 
 import html
-import io
 import math
 
 import numpy as np

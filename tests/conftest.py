@@ -9,6 +9,21 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
+def find_chromium() -> str:
+    """Debian's chromium for the browser tests. Missing: a failure in CI (.ci/run installs it), a skip
+    with the install command elsewhere."""
+    import os
+    import shutil
+
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    if os.environ.get("CI"):
+        pytest.fail("chromium is not installed (CI must have it: .ci/run installs Debian's chromium)")
+    pytest.skip("chromium not installed: apt-get install -y chromium (the browser tests run in CI)")
+
+
 def write_csv(path: Path, rows: list[dict], encoding="utf-8") -> Path:
     cols = []
     for r in rows:

@@ -5,14 +5,13 @@ and this is not CI (in CI, .ci/run installs it and a missing browser is a failur
 """
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from conftest import find_chromium
 from engine.run import evaluate_files
 
 DATA = Path(__file__).parent / "data" / "reports"
@@ -22,18 +21,8 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
          "--hide-scrollbars"]
 
 
-def _chromium():
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    if os.environ.get("CI"):
-        pytest.fail("chromium is not installed (CI must have it: .ci/run installs Debian's chromium)")
-    pytest.skip("chromium not installed: apt-get install -y chromium (the browser check runs in CI)")
-
-
 def _browse(tmp_path, page: Path, *extra):
-    exe = _chromium()
+    exe = find_chromium()
     profile = tmp_path / "profile"
     profile.mkdir(exist_ok=True)
     proc = subprocess.run([exe, *FLAGS, f"--user-data-dir={profile}", *extra, page.as_uri()],

@@ -9,29 +9,19 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import threading
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from conftest import find_chromium
 from engine.web.app import Settings, create_app
 from engine.web.workspace import Workspace
 from test_web import DEMO, expected_r4_flips
 
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
          "--disable-sync", "--no-first-run", "--disable-quic"]
-
-
-def _chromium():
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    if os.environ.get("CI"):
-        pytest.fail("chromium is not installed (CI must have it: .ci/run installs Debian's chromium)")
-    pytest.skip("chromium not installed: apt-get install -y chromium (the browser test runs in CI)")
 
 
 @pytest.fixture()
@@ -50,7 +40,7 @@ def server(tmp_path):
 
 @pytest.fixture()
 def page():
-    exe = _chromium()
+    exe = find_chromium()
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=exe, args=FLAGS)

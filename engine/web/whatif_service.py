@@ -10,10 +10,9 @@ from __future__ import annotations
 import shlex
 import shutil
 
-import numpy as np
-
 from ..errors import StandardError
 from ..i18n import OUTCOME_LABELS
+from ..numbers import as_float
 from .whatif import (Meta, Problem, check_meta, child_text, load_child, parse_edits, save_child,
                      scratch_folder)
 
@@ -112,13 +111,8 @@ def _impact(entry, new_std, day, lang: str) -> dict:
 
 
 def _num(v):
-    if v is None:
-        return None
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return None if np.isnan(f) else round(f, 6)
+    f = as_float(v)
+    return None if f is None else round(f, 6)
 
 
 def _save(child, meta: Meta, settings, entry=None) -> dict:
