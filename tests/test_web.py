@@ -372,3 +372,18 @@ def test_upload_real_form_layout(app_env, form_files):  # noqa: F811
     assert {f["path"] for f in doc["inputs"]} == {"沈阳学校填报表.xlsx", "区县填报表.xlsx"}
     page = c.get(f"/runs/{rid}").data.decode()
     assert "沈阳学校填报表.xlsx" in page and str(ws.root) not in page
+
+
+def test_whatif_compares_against_the_edited_standard_on_the_chosen_date(app_env):
+    """Data evaluated with the national standard; the what-if edits Liaoning's on another date: the
+    diff is Liaoning-before vs Liaoning-after on that date (no rule appears only because the
+    standard or the date differs from the uploaded run's)."""
+    app, _, _ = app_env
+    c = app.test_client()
+    rid = run_id_of(upload(c))
+    doc = c.post("/api/whatif/preview", json={"standard": "liaoning/province", "as_of": "2020-09-01", "run": rid,
+                                              "edits": {"R4_min": {"primary": "5"}}}).get_json()
+    assert doc["ok"]
+    assert {r["rule_id"] for r in doc["impact"]["rows"]} <= {"R4", "R_school"}
+    assert {r["school_id"] for r in doc["impact"]["rows"] if r["rule_id"] == "R4"} == expected_r4_flips(5.0)
+    assert all(p["rule_id"] in ("R4", "R_school") for p in doc["impact"]["per_rule"])

@@ -49,7 +49,7 @@ def whatif(doc: dict, save: bool, settings, ws, lang: str = "zh") -> dict:
     out["meta_problems"] = [p.to_json() for p in meta_problems]
     entry = ws.get(str(doc.get("run") or "")) if doc.get("run") else None
     if new_std is not None and entry is not None and changes:
-        out["impact"] = _impact(entry, new_std, day, lang)
+        out["impact"] = _impact(entry, base, new_std, day, lang)
     out["ok"] = not problems
     if save:
         if not changes:
@@ -72,13 +72,13 @@ def _describe(base, day, changes: dict, lang: str) -> list:
     return rows
 
 
-def _impact(entry, new_std, day, lang: str) -> dict:
+def _impact(entry, base, new_std, day, lang: str) -> dict:
     from ..catalogue import load_catalogue
     from ..checker import compile_standard
     from ..diff import impact_of
     from ..run import evaluate_records
 
-    base_run = entry.run
+    base_run = _base_run(entry, base, day, lang)
     compiled = compile_standard(new_std, load_catalogue(), day)
     new_run = evaluate_records(new_std, compiled, base_run.schools, base_run.counties, day,
                                county_file_given=bool(entry.counties), lang=lang)
@@ -108,6 +108,24 @@ def _impact(entry, new_std, day, lang: str) -> dict:
     counties = [dict(c, a_label=lab(c["a"]), b_label=lab(c["b"])) for c in imp["counties"]]
     return {"schools": sorted(schools), "rows": rows, "counties": counties, "per_rule": imp["per_rule"],
             "counties_any_change": imp["counties_any_change"], "compared": imp["rows_compared"]}
+
+
+def _base_run(entry, base, day, lang):
+    """The run to compare with: the uploaded run itself when it used this standard on this date;
+    otherwise the edited standard evaluated on the same records (cached on the entry)."""
+    from ..catalogue import load_catalogue
+    from ..checker import compile_standard
+    from ..run import evaluate_records
+
+    run = entry.run
+    if run.standard.id == base.id and run.as_of == day:
+        return run
+    key = ("base", base.id, day)
+    if key not in entry.extra:
+        compiled = compile_standard(base, load_catalogue(), day)
+        entry.extra[key] = evaluate_records(base, compiled, run.schools, run.counties, day,
+                                            county_file_given=bool(entry.counties), lang=lang)
+    return entry.extra[key]
 
 
 def _num(v):
