@@ -387,3 +387,29 @@ def test_whatif_compares_against_the_edited_standard_on_the_chosen_date(app_env)
     assert {r["rule_id"] for r in doc["impact"]["rows"]} <= {"R4", "R_school"}
     assert {r["school_id"] for r in doc["impact"]["rows"] if r["rule_id"] == "R4"} == expected_r4_flips(5.0)
     assert all(p["rule_id"] in ("R4", "R_school") for p in doc["impact"]["per_rule"])
+
+
+def test_unreadable_upload_named_by_its_own_name(app_env):
+    app, _, ws = app_env
+    r = app.test_client().post("/evaluate", data={"standard": STD, "schools": [(io.BytesIO(b"[{"), "坏文件.json")]},
+                                                  content_type="multipart/form-data")
+    text = r.data.decode()
+    assert r.status_code == 400 and "坏文件.json: JSON 格式错误" in text and str(ws.root) not in text
+    assert list(ws.root.iterdir()) == []
+
+
+def test_whatif_without_data_checks_and_saves(app_env):
+    app, settings, _ = app_env
+    c = app.test_client()
+    page = c.get("/whatif?standard=jilin/quality-2017").data.decode()
+    assert 'id="no-data"' in page and 'name="G5_class_size_max:primary"' in page and 'value="45"' in page
+    doc = c.post("/api/whatif/preview", json={"standard": "jilin/quality-2017",
+                                              "edits": {"G5_class_size_max": {"primary": "40"}}}).get_json()
+    assert doc["ok"] and doc["impact"] is None and "G5_class_size_max:" in doc["yaml"]
+    assert "extends: jilin/quality-2017" in doc["yaml"]
+    r = c.post("/api/whatif/save", json={"standard": "jilin/quality-2017", "edits": {"G5_class_size_max": {"primary": "40"}},
+                                         "meta": {"new_id": "jilin/changchun-2026", "reason": "试算", "document": "x",
+                                                  "source_status": "recalled"}})
+    assert r.status_code == 200
+    saved = yaml.safe_load((settings.save_dir / "jilin" / "changchun-2026.yaml").read_text(encoding="utf-8"))
+    assert saved["parameters"]["G5_class_size_max"]["values"] == {"primary": 40, "junior": 45}
