@@ -413,3 +413,14 @@ def test_whatif_without_data_checks_and_saves(app_env):
     assert r.status_code == 200
     saved = yaml.safe_load((settings.save_dir / "jilin" / "changchun-2026.yaml").read_text(encoding="utf-8"))
     assert saved["parameters"]["G5_class_size_max"]["values"] == {"primary": 40, "junior": 45}
+
+
+def test_save_folder_not_writable_is_a_message(tmp_path):
+    blocker = tmp_path / "file-not-folder"
+    blocker.write_text("x")
+    ws = Workspace()
+    app = create_app(Settings(save_dir=blocker), ws)
+    r = _save(app.test_client(), "", "national/q-x")
+    assert r.status_code == 400
+    assert "无法写入保存目录" in r.get_json()["meta_problems"][0]["message"]
+    ws.close()

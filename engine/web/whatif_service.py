@@ -56,7 +56,14 @@ def whatif(doc: dict, save: bool, settings, ws, lang: str = "zh") -> dict:
             out["meta_problems"].append(Problem("", "没有修改任何阈值，无需保存 / nothing changed").to_json())
         if problems or meta_problems or not changes:
             return out
-        out["saved"] = _save(child, meta, settings, entry)
+        try:
+            out["saved"] = _save(child, meta, settings, entry)
+        except FileExistsError:  # saved by another request since the check
+            out["meta_problems"].append(Problem("meta:new_id", f"编号 '{meta.new_id}' 已存在，请换一个 / already "
+                                                               f"exists").to_json())
+        except OSError as exc:
+            out["meta_problems"].append(Problem("", f"无法写入保存目录 {settings.save_dir}：{exc.strerror} / cannot "
+                                                    f"write the save folder").to_json())
     return out
 
 
