@@ -20,10 +20,17 @@ def _nfkc(s: pd.Series) -> pd.Series:
     s = s.astype("string")
     pa_arr = getattr(s.array, "_pa_array", None)
     if pa_arr is not None:  # pyarrow-backed: test for ASCII in C, no Python string per cell
+        import pyarrow as pa
         import pyarrow.compute as pc
 
         if pc.all(pc.string_is_ascii(pa_arr)).as_py() is not False:
             return s
+        enc = pc.dictionary_encode(pa_arr).combine_chunks()
+        if len(enc.dictionary) * 2 <= len(enc):  # few distinct texts (categories, 是/否): fold each once
+            d = pd.Series(enc.dictionary.to_numpy(zero_copy_only=False), dtype="string")
+            folded = pa.array(_nfkc(d).to_numpy(dtype=object, na_value=None), type=enc.dictionary.type)
+            return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([folded.take(enc.indices)])),
+                             index=s.index, name=s.name)
     vals = s.to_numpy(dtype=object, na_value=None)
     present = [v for v in vals if v is not None]
     if not present:
@@ -61,8 +68,66 @@ def missing_mask(s: pd.Series) -> pd.Series:
     return t.isna() | t.str.lower().isin(MISSING_TOKENS)
 
 
+# a cell that is plainly a number: digits, at most one decimal point, at most 15 digits in all (parsed
+# exactly alike by arrow and pandas: correctly rounded); years: digits only (2005.5 is read as a date)
+_PLAIN = r"^[0-9]+(\.[0-9]+)?$"
+_PLAIN_YEAR = r"^[0-9]+$"
+
+
+def _fast_numeric(raw: pd.Series, ftype: str):
+    """(values, plain) for an arrow-backed text column: the cells that are blank or plainly a number
+    parsed in C (NaN for blank); None when the column is not arrow-backed. Only the other cells need
+    the full normaliser: a blank or plain cell has nothing to note or report."""
+    a = getattr(raw.array, "_pa_array", None)
+    if a is None:
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    num = pc.and_(pc.match_substring_regex(a, _PLAIN_YEAR if ftype == "year" else _PLAIN),
+                  pc.less_equal(pc.binary_length(a), 16))
+    num = pc.fill_null(num, False)
+    plain = pc.fill_null(pc.or_(num, pc.equal(a, "")), True).to_numpy(zero_copy_only=False)
+    values = pc.cast(pc.if_else(num, a, pa.scalar(None, a.type)), pa.float64())
+    values = values.to_numpy(zero_copy_only=False).astype("float64", copy=True)
+    return values, np.asarray(plain, dtype=bool)
+
+
+def _factor_note(factor: float, n: int) -> str:
+    return (f"万元换算为元（×{factor:g}）{n} 处 / 万元 converted to yuan" if factor == 10000.0 else
+            f"按单位换算 ×{factor:g} {n} 处 / scaled by the unit")
+
+
 def to_number(raw: pd.Series, ftype: str, factor: float = 1.0):
-    """Return (values float64, problems: Series of message or <NA>, notes: list of str)."""
+    """Return (values float64, problems: Series of message or <NA>, notes: list of str).
+
+    Blank and plainly numeric cells are parsed in C; only the remaining cells (if any) go through the
+    full normaliser, so its notes, messages and counts are those of the whole column."""
+    fast = _fast_numeric(raw, ftype)
+    if fast is None:
+        return _to_number_all(raw, ftype, factor)
+    vals, plain = fast
+    if factor != 1.0:
+        vals = np.round(vals * factor, 6)
+    if plain.all():
+        n = int((~np.isnan(vals)).sum())
+        notes = [_factor_note(factor, n)] if factor != 1.0 and n else []
+        return _checked(pd.Series(vals, index=raw.index, name=raw.name), raw, ftype, notes)
+    rest = ~plain
+    sv, sp, notes = _to_number_all(raw[rest], ftype, factor, more_present=int((~np.isnan(vals[plain])).sum()))
+    fv, fp, _ = _checked(pd.Series(vals[plain], index=raw.index[plain], name=raw.name), raw[plain], ftype, [])
+    values = pd.Series(np.empty(len(raw)), index=raw.index, name=raw.name)
+    values[plain] = fv.to_numpy()
+    values[rest] = sv.to_numpy(dtype="float64")
+    problems = pd.Series(pd.NA, index=raw.index, dtype="object")
+    problems[plain] = fp.to_numpy(dtype=object)
+    problems[rest] = sp.to_numpy(dtype=object)
+    return values, problems, notes
+
+
+def _to_number_all(raw: pd.Series, ftype: str, factor: float = 1.0, more_present: int = 0):
+    """The full normaliser; ``more_present``: values of the same column parsed by the fast path
+    (counted in the unit-conversion note)."""
     text = _clean_text(raw)
     missing = text.isna() | text.str.lower().isin(MISSING_TOKENS - {"0"})
     notes = _common_notes(raw, missing)
@@ -92,10 +157,9 @@ def to_number(raw: pd.Series, ftype: str, factor: float = 1.0):
         notes.append(f"单元格内 万元 换算为元 {int(wan.sum())} 处 / 万元 in cells converted to yuan")
     if factor != 1.0:
         values = (values * factor).round(6)
-        n = int(values.notna().sum())
+        n = int(values.notna().sum()) + more_present
         if n:
-            notes.append(f"万元换算为元（×{factor:g}）{n} 处 / 万元 converted to yuan" if factor == 10000.0 else
-                         f"按单位换算 ×{factor:g} {n} 处 / scaled by the unit")
+            notes.append(_factor_note(factor, n))
     problems = pd.Series(pd.NA, index=raw.index, dtype="object")
     problems[bad] = "不是数字 / not a number"
     if ftype != "percent" and pct.any():
