@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 
 from .checker import USABLE
 from .evaluate import Evaluator, RuleResult
-from .i18n import fmt_array, fmt_num, msg
+from .i18n import fmt_distinct, fmt_num, msg
 from .logic import ABSENT, FAIL, NOT_APPLICABLE, NOT_EVALUABLE, OUTCOME_NAMES, PASS
 
 COLUMNS = ["level", "county_id", "school_id", "school_name", "stage", "rule_id", "rule_name", "area", "outcome",
@@ -79,7 +79,7 @@ def assemble(ev: Evaluator, records_invalid: dict, lang: str = "zh") -> pd.DataF
         cols["citation_document"].append(("const", (cit.document_number or cit.document) if cit else None, n))
         cols["citation_article"].append(("const", cit.article if cit else None, n))
         cols["source_status"].append(("const", cit.source_status if cit else None, n))
-        cols["reason"].append(("arr", np.asarray(build_reasons(ev, res, keep, records_invalid, lang), dtype=object)))
+        cols["reason"].append(("pa", build_reasons(ev, res, keep, records_invalid, lang)))
     if not cols["rule_id"]:
         return pd.DataFrame({c: [] for c in COLUMNS})
     out = {}
@@ -131,18 +131,41 @@ def _key_parts(ev: Evaluator, space: str) -> dict:
 def _part_values(part):
     if part[0] == "take":
         return part[1][part[2]]
+    if part[0] == "pa":
+        return np.asarray(part[1].to_numpy(zero_copy_only=False), dtype=object)
     return part[1]
 
 
-def _is_text(part) -> bool:
+def _part_len(part) -> int:
+    if part[0] == "const":
+        return part[2]
+    return len(part[2]) if part[0] == "take" else len(part[1])
+
+
+def _all_str(base, cache) -> bool:
+    """Is every value of a key column a str (then any non-empty take of it is text, no NaN)?"""
+    key = ("all_str", id(base))
+    if key not in cache:
+        cache[key] = len(base) > 0 and pd.api.types.infer_dtype(base, skipna=False) == "string"
+    return cache[key]
+
+
+def _is_text(part, cache) -> bool:
     if part[0] == "const":
         return isinstance(part[1], str)
+    if part[0] == "pa":  # reasons: built as arrow text
+        return len(part[1]) > 0 and part[1].null_count == 0 or \
+            pd.api.types.infer_dtype(_part_values(part), skipna=True) == "string"
+    if part[0] == "take" and len(part[2]) and _all_str(part[1], cache):
+        return True
     return pd.api.types.infer_dtype(_part_values(part), skipna=True) == "string"
 
 
 def _to_pa(part, cache):
     if part[0] == "const":
         return pa.repeat(pa.scalar(part[1], pa.large_string()), part[2])
+    if part[0] == "pa":
+        return part[1].cast(pa.large_string())
     if part[0] == "take":
         key = id(part[1])
         if key not in cache:
@@ -153,21 +176,27 @@ def _to_pa(part, cache):
 
 def _text_column(parts):
     """Concatenate column parts with the dtype per-rule frames + concat would give (see assemble)."""
-    text = [_is_text(p) for p in parts]
+    cache = {}
+    text = [_is_text(p, cache) for p in parts]
     if all(text):
-        cache = {}
         chunks = [_to_pa(p, cache) for p in parts]
         return pd.array(pa.chunked_array(chunks, type=pa.large_string()), dtype=_STR)
-    arrays = []
+    out = np.empty(sum(_part_len(p) for p in parts), dtype=object)
+    at = 0
     for p, is_text in zip(parts, text):
         if p[0] == "const":
-            a = np.full(p[2], p[1], dtype=object)
+            n = p[2]
+            out[at:at + n] = p[1]
         else:
-            a = np.array(_part_values(p), dtype=object)
-        if is_text:  # a text part went through the str dtype: its missing values are NaN
-            a[pd.isna(a)] = np.nan
-        arrays.append(a)
-    return pd.Series(np.concatenate(arrays), dtype=object)
+            a = _part_values(p)
+            n = len(a)
+            out[at:at + n] = a
+            # a text part went through the str dtype: its missing values are NaN
+            if is_text and not (p[0] == "take" and _all_str(p[1], cache)):
+                seg = out[at:at + n]
+                seg[pd.isna(seg)] = np.nan
+        at += n
+    return pd.Series(out, dtype=object)
 
 
 # ------------------------------------------------------------------ reasons
@@ -183,10 +212,11 @@ def _labels(ev: Evaluator, lang: str):
     return label
 
 
-def build_reasons(ev: Evaluator, res: RuleResult, keep, invalid: dict, lang: str) -> np.ndarray:
+def build_reasons(ev: Evaluator, res: RuleResult, keep, invalid: dict, lang: str) -> pa.Array:
+    """The reason of every kept row, as an arrow text array (built column-wise in C; only the
+    not_evaluable rows, which name their own missing inputs, are built row by row)."""
     rule = res.rule
     n = len(res.outcome)
-    reasons = np.full(n, "", dtype=object)
     o = res.outcome
     if res.value is not None:
         v = _fmt_pa(res.value)
@@ -194,23 +224,30 @@ def build_reasons(ev: Evaluator, res: RuleResult, keep, invalid: dict, lang: str
         op = rule.operator
         ok_text = _join(v, f" {op} ", t, "，达标" if lang == "zh" else ": meets")
         bad_text = _join(v, (" 未满足 " if lang == "zh" else " does not meet ") + f"{op} ", t)
-        reasons = _np(pc.if_else(pa.array(o == PASS), ok_text, pc.if_else(pa.array(o == FAIL), bad_text, "")))
+        reasons = pc.if_else(pa.array(o == PASS), ok_text, pc.if_else(pa.array(o == FAIL), bad_text, _lit("")))
         reasons = _with_threshold_version(ev, res, reasons, lang)
     elif res.detail is not None:
         reasons = _at_least_reasons(ev, res, lang)
     else:
-        reasons = np.where(o == PASS, msg(lang, "cond_pass"), np.where(o == FAIL, _cond_fail(ev, res, lang), ""))
-    # object dtype: np.where over str gives a fixed-width '<U5' array that would cut the texts assigned below
-    reasons = np.asarray(reasons, dtype=object)
+        # object dtype: np.where over str gives a fixed-width '<U5' array
+        text = np.where(o == PASS, msg(lang, "cond_pass"), np.where(o == FAIL, _cond_fail(ev, res, lang), ""))
+        reasons = pa.array(np.asarray(text, dtype=object), type=pa.large_string())
+    extra, at = [], np.arange(n)
     na = np.flatnonzero((o == NOT_APPLICABLE) & keep)
     if len(na) and rule.applies_when is not None:
-        reasons[na] = msg(lang, "not_applicable", cond=rule.applies_when.text.strip())
+        at[na] = n
+        extra.append(msg(lang, "not_applicable", cond=rule.applies_when.text.strip()))
     ne = np.flatnonzero((o == NOT_EVALUABLE) & keep)
     if len(ne):
-        texts = _not_evaluable_reasons(ev, res, ne, invalid, lang)
-        for i, t in zip(ne, texts):
-            reasons[i] = t
-    return reasons[keep]
+        at[ne] = n + len(extra) + np.arange(len(ne))
+        extra.extend(_not_evaluable_reasons(ev, res, ne, invalid, lang))
+    if extra:  # the special rows' texts appended once, then every row picked by position (one take)
+        reasons = pa.concat_arrays([reasons.cast(pa.large_string()), pa.array(extra, type=pa.large_string())])
+    return reasons.take(pa.array(at[keep]))
+
+
+def _lit(x: str):
+    return pa.scalar(x, pa.large_string())
 
 
 def _cond_fail(ev, res, lang):
@@ -249,17 +286,13 @@ def _fmt_pa(arr):
     """fmt_array as an arrow string array: each distinct number formatted once, then a C-level take."""
     arr = np.round(np.asarray(arr, dtype="float64"), 4)
     uniq, inv = np.unique(arr, return_inverse=True)
-    return pa.array(fmt_array(uniq), type=pa.large_string()).take(pa.array(inv.reshape(-1)))
+    return fmt_distinct(uniq).take(pa.array(inv.reshape(-1)))
 
 
 def _join(*parts):
     """Element-wise concatenation of arrow string arrays and plain strings (C level, no Python loop)."""
     return pc.binary_join_element_wise(*[p if not isinstance(p, str) else pa.scalar(p, pa.large_string())
                                          for p in parts], pa.scalar("", pa.large_string()))
-
-
-def _np(a):
-    return np.asarray(a.to_numpy(zero_copy_only=False), dtype=object)
 
 
 def _at_least_reasons(ev, res, lang):
@@ -295,7 +328,7 @@ def _at_least_reasons(ev, res, lang):
         unknown = pc.if_else(u, pc.if_else(pc.equal(unknown, ""), rid, _join(unknown, "、", rid)), unknown)
     out = pc.if_else(pc.not_equal(fails, ""), _join(out, "；未达标：" if zh else "; failed: ", fails), out)
     out = pc.if_else(pc.not_equal(unknown, ""), _join(out, "；", "无法判定：" if zh else "not evaluable: ", unknown), out)
-    return _np(out)
+    return out
 
 
 def _missing(arr):
@@ -465,10 +498,12 @@ def _with_threshold_version(ev, res, reasons, lang):
     """For a threshold chosen by ``if ... then P1 else P2``: say which parameter (version) was used and why."""
     if res.threshold_param is None or not _has_if(res.rule.threshold):
         return reasons
-    out = reasons.copy()
+    rows = np.flatnonzero(pd.notna(res.threshold_param) & ((res.outcome == PASS) | (res.outcome == FAIL)))
+    if not len(rows):
+        return reasons
+    codes, pids = pd.factorize(np.asarray(res.threshold_param, dtype=object)[rows])
     cache = {}
-    for i in np.flatnonzero(pd.notna(res.threshold_param) & ((res.outcome == PASS) | (res.outcome == FAIL))):
-        pid = res.threshold_param[i]
+    for pid in pids:
         if pid not in cache:
             p = ev.std.parameters.get(pid)
             v = p.in_force(ev.as_of) if p is not None else None
@@ -477,5 +512,6 @@ def _with_threshold_version(ev, res, reasons, lang):
             if lang == "en":
                 win = f", in force {v.window}" if (v is not None and (v.window.start or v.window.end)) else ""
             cache[pid] = "；" + msg(lang, "threshold_from", param=pid) + (f"（{name}{win}）" if name or win else "")
-        out[i] = f"{out[i]}{cache[pid]}"
-    return out
+    suffix = np.full(len(res.outcome), "", dtype=object)
+    suffix[rows] = np.asarray([cache[p] for p in pids], dtype=object)[codes]
+    return _join(reasons, pa.array(suffix, type=pa.large_string()))
