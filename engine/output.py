@@ -116,59 +116,103 @@ def write_json(run: Run, path_or_stream, run_info=None) -> None:
 
 def write_csv(run: Run, path_or_stream) -> None:
     """The bytes ``DataFrame.to_csv(index=False, lineterminator="\\n", float_format="%.10g")`` writes,
-    built column-wise with arrow (3.9 million national verdicts: one C-level join, not a Python row loop)."""
-    data = csv_bytes(run.verdicts)
+    built column-wise with arrow, a block of rows at a time (3.9 million national verdicts: C-level
+    joins, no Python row loop, and never the whole 1 GB text in memory at once)."""
     if hasattr(path_or_stream, "write"):
-        path_or_stream.write(data.decode("utf-8"))
+        path_or_stream.write(csv_bytes(run.verdicts).decode("utf-8"))
     else:
         with open(path_or_stream, "wb") as fh:
-            fh.write(data)
+            for block in csv_blocks(run.verdicts):
+                fh.write(block)
 
 
-def _csv_field(s: pd.Series):
+def write_parquet(run: Run, path) -> None:
+    """The verdict frame as Parquet (columns and order of the CSV; text columns dictionary-encoded by
+    the Parquet writer, zstd). For national runs: a tenth of the CSV's size, and much faster to write."""
+    import pyarrow.parquet as pq
+
+    pq.write_table(verdict_table(run.verdicts), path, compression="zstd")
+
+
+def verdict_table(frame: pd.DataFrame):
+    """The verdict frame as an arrow table: text columns as they are (no copy), missing text as null."""
+    import pyarrow as pa
+
+    cols = {}
+    for c in frame.columns:
+        s = frame[c]
+        a = getattr(s.array, "_pa_array", None)
+        if s.dtype.kind == "f":
+            cols[c] = pa.array(s.to_numpy(dtype="float64"), from_pandas=True)
+        elif a is not None:
+            cols[c] = a
+        else:
+            cols[c] = pa.array(s.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
+    return pa.table(cols)
+
+
+CSV_BLOCK_ROWS = 1 << 18
+
+
+def _lit(x: str):
+    import pyarrow as pa
+
+    return pa.scalar(x, pa.large_string())
+
+
+def _csv_field(s: pd.Series, start: int = 0, stop: int | None = None):
+    """The CSV text of rows start:stop of one column (arrow large_string, no nulls)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if s.dtype.kind == "f":
-        v = s.to_numpy(dtype="float64")
-        uniq, inv = np.unique(v, return_inverse=True)
-        text = np.char.mod("%.10g", np.where(np.isnan(uniq), 0.0, uniq)).astype(object)
-        text[np.isnan(uniq)] = ""
-        return pa.array(text, type=pa.large_string()).take(pa.array(inv.reshape(-1)))
+    stop = len(s) if stop is None else stop
+    if s.dtype.kind == "f":  # each distinct float (by its bits: -0.0 stays -0) formatted once
+        v = s.to_numpy(dtype="float64")[start:stop]
+        codes, uniq = pd.factorize(v.view(np.int64))
+        uniq = uniq.view(np.float64)
+        text = ["" if x != x else "%.10g" % x for x in uniq.tolist()]
+        return pa.array(text, type=pa.large_string()).take(pa.array(codes))
     if s.dtype.kind in "iub":
-        return pa.array(s.astype(str).to_numpy(dtype=object), type=pa.large_string())
+        return pa.array(s.iloc[start:stop].astype(str).to_numpy(dtype=object), type=pa.large_string())
     a = getattr(s.array, "_pa_array", None)  # pandas str dtype: already arrow, no Python strings
-    if a is not None and pa.types.is_string(a.type) or a is not None and pa.types.is_large_string(a.type):
-        a = a.cast(pa.large_string())
+    if a is not None and (pa.types.is_string(a.type) or pa.types.is_large_string(a.type)):
+        a = a.slice(start, stop - start).cast(pa.large_string())
     else:
-        a = pa.array(s.to_numpy(dtype=object, na_value=None), type=pa.large_string(), from_pandas=True)
-    a = pc.fill_null(a, "")
+        a = pa.array(s.to_numpy(dtype=object)[start:stop], type=pa.large_string(), from_pandas=True)
+    a = pc.fill_null(a, _lit(""))
     a = a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
-    enc = pc.dictionary_encode(a)  # quote each distinct text once
-    d = enc.dictionary
-    quote = pc.match_substring_regex(d, '[,"\n\r]')  # csv.QUOTE_MINIMAL
-    if pc.any(quote).as_py():
-        q, e = pa.scalar('"', pa.large_string()), pa.scalar("", pa.large_string())
-        d = pc.if_else(quote, pc.binary_join_element_wise(q, pc.replace_substring(d, '"', '""'), q, e), d)
-    return d.take(enc.indices)
+    quote = pc.match_substring_regex(a, '[,"\n\r]')  # csv.QUOTE_MINIMAL
+    if not pc.any(quote).as_py():
+        return a
+    at = np.flatnonzero(quote.to_numpy(zero_copy_only=False))
+    sub = a.take(pa.array(at))
+    q = pc.binary_join_element_wise(_lit('"'), pc.replace_substring(sub, '"', '""'), _lit('"'), _lit(""))
+    pos = np.arange(len(a))
+    pos[at] = len(a) + np.arange(len(at))
+    return pa.concat_arrays([a, q]).take(pa.array(pos))  # the quoted texts put in place by one take
+
+
+def csv_blocks(frame: pd.DataFrame, rows: int = CSV_BLOCK_ROWS):
+    """The CSV as a sequence of byte blocks (header first), CSV_BLOCK_ROWS rows each."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    yield frame.head(0).to_csv(index=False, lineterminator="\n").encode("utf-8")
+    columns = [frame[c] for c in frame.columns]
+    for start in range(0, len(frame), rows):
+        stop = min(start + rows, len(frame))
+        cols = [_csv_field(s, start, stop) for s in columns]
+        if len(cols) == 1:
+            line = pc.binary_join_element_wise(cols[0], _lit("\n"), _lit(""))
+        else:
+            line = pc.binary_join_element_wise(pc.binary_join_element_wise(*cols, _lit(",")), _lit("\n"), _lit(""))
+        line = line.combine_chunks() if isinstance(line, pa.ChunkedArray) else line
+        offsets = np.frombuffer(line.buffers()[1], dtype=np.int64)[line.offset:line.offset + len(line) + 1]
+        yield memoryview(line.buffers()[2])[offsets[0]:offsets[-1]]
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    header = frame.head(0).to_csv(index=False, lineterminator="\n").encode("utf-8")
-    if not len(frame):
-        return header
-    cols = [_csv_field(frame[c]) for c in frame.columns]
-    line = pc.binary_join_element_wise(*cols, pa.scalar("\n", pa.large_string()), pa.scalar("", pa.large_string())) \
-        if len(cols) == 1 else pc.binary_join_element_wise(
-            pc.binary_join_element_wise(*cols, pa.scalar(",", pa.large_string())),
-            pa.scalar("\n", pa.large_string()), pa.scalar("", pa.large_string()))
-    line = line.combine_chunks() if isinstance(line, pa.ChunkedArray) else line
-    offsets = np.frombuffer(line.buffers()[1], dtype=np.int64)[line.offset:line.offset + len(line) + 1]
-    body = line.buffers()[2].to_pybytes()[offsets[0]:offsets[-1]]
-    return header + body
+    return b"".join(bytes(b) for b in csv_blocks(frame))
 
 
 def _write(target, text):

@@ -161,9 +161,19 @@ def _is_text(part, cache) -> bool:
     return pd.api.types.infer_dtype(_part_values(part), skipna=True) == "string"
 
 
+def _repeat_text(text, n: int):
+    """n copies of one text as an arrow large_string array, buffers built directly (pa.repeat appends
+    element by element)."""
+    if text is None:
+        return pa.nulls(n, pa.large_string())
+    b = text.encode("utf-8")
+    offsets = np.arange(n + 1, dtype=np.int64) * len(b)
+    return pa.Array.from_buffers(pa.large_string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(b * n)])
+
+
 def _to_pa(part, cache):
     if part[0] == "const":
-        return pa.repeat(pa.scalar(part[1], pa.large_string()), part[2])
+        return _repeat_text(part[1], part[2])
     if part[0] == "pa":
         return part[1].cast(pa.large_string())
     if part[0] == "take":
