@@ -270,7 +270,7 @@ def cmd_evaluate(out, err, args, dirs, lang) -> int:
         print_summary(out, run, lang)
     if args.out and not args.quiet:
         s = summary(run)
-        err.print(f"已写入 {args.out}：{len(run.verdicts)} 条判定；读入 {s['rows_read']} 行，评估 {s['rows_evaluated']} 行，"
+        err.print(f"已写入 {args.out}：{run.verdict_count()} 条判定；读入 {s['rows_read']} 行，评估 {s['rows_evaluated']} 行，"
                   f"拒绝 {s['rows_rejected']} 行", highlight=False)
     return EXIT_OK
 

@@ -113,6 +113,11 @@ def _verdict_position(run: Run, rid: str, row: int):
 
 
 def _verdict_reason(run: Run, rid: str, row: int) -> str:
+    cols = run.__dict__.get("_columns")
+    if cols is not None and run.__dict__.get("_frame") is None:  # assembled columns: no frame needed
+        pos = _verdict_position(run, rid, row)
+        if pos is not None and cols.cell("rule_id", pos) == rid:
+            return cols.cell("reason", pos)
     v = run.verdicts
     if isinstance(v, pd.DataFrame):  # the run's own frame: direct position
         pos = _verdict_position(run, rid, row)

@@ -98,8 +98,7 @@ def to_document(run: Run, run_info: dict | None = None) -> dict:
 
 
 def summary(run: Run) -> dict:
-    v = run.verdicts
-    counts = v["outcome"].value_counts().to_dict() if len(v) else {}
+    counts = run.outcome_counts()
     read = sum(f["rows"] for f in run.input_summary())
     rejected = len(run.rejected)
     return {"rows_read": read, "rows_evaluated": read - rejected, "rows_rejected": rejected,
@@ -118,20 +117,22 @@ def write_csv(run: Run, path_or_stream) -> None:
     """The bytes ``DataFrame.to_csv(index=False, lineterminator="\\n", float_format="%.10g")`` writes,
     built column-wise with arrow, a block of rows at a time (3.9 million national verdicts: C-level
     joins, no Python row loop, and never the whole 1 GB text in memory at once)."""
+    blocks = csv_blocks(run.verdict_source())
     if hasattr(path_or_stream, "write"):
-        path_or_stream.write(csv_bytes(run.verdicts).decode("utf-8"))
+        path_or_stream.write(b"".join(bytes(b) for b in blocks).decode("utf-8"))
     else:
         with open(path_or_stream, "wb") as fh:
-            for block in csv_blocks(run.verdicts):
+            for block in blocks:
                 fh.write(block)
 
 
 def write_parquet(run: Run, path) -> None:
-    """The verdict frame as Parquet (columns and order of the CSV; text columns dictionary-encoded by
-    the Parquet writer, zstd). For national runs: a tenth of the CSV's size, and much faster to write."""
+    """The verdicts as Parquet: the columns and order of the CSV, text dictionary-encoded inside the file
+    (read back as plain text), snappy. National run: 110 MB instead of the CSV's 1.05 GB, 2-3 s to write."""
     import pyarrow.parquet as pq
 
-    pq.write_table(verdict_table(run.verdicts), path, compression="zstd")
+    # store_schema=False: readers see plain text columns (dictionary-encoded only inside the file)
+    pq.write_table(run.verdict_table(), path, compression="snappy", store_schema=False)
 
 
 def verdict_table(frame: pd.DataFrame):
@@ -160,18 +161,29 @@ def _lit(x: str):
     return pa.scalar(x, pa.large_string())
 
 
-def _csv_field(s: pd.Series, start: int = 0, stop: int | None = None):
-    """The CSV text of rows start:stop of one column (arrow large_string, no nulls)."""
+def _csv_field(s, start: int = 0, stop: int | None = None, cache: dict | None = None):
+    """The CSV text of rows start:stop of one column (arrow large_string, no nulls); s is a pandas
+    Series or an arrow array (a dictionary column: its distinct texts quoted once, in ``cache``)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     stop = len(s) if stop is None else stop
-    if s.dtype.kind == "f":  # each distinct float (by its bits: -0.0 stays -0) formatted once
-        v = s.to_numpy(dtype="float64")[start:stop]
-        codes, uniq = pd.factorize(v.view(np.int64))
-        uniq = uniq.view(np.float64)
-        text = ["" if x != x else "%.10g" % x for x in uniq.tolist()]
-        return pa.array(text, type=pa.large_string()).take(pa.array(codes))
+    if isinstance(s, (pa.Array, pa.ChunkedArray)):
+        if pa.types.is_dictionary(s.type):
+            if cache is not None and id(s) in cache:
+                d = cache[id(s)]
+            else:
+                d = _csv_text(s.dictionary.cast(pa.large_string()))
+                if cache is not None:
+                    cache[id(s)] = d
+            return pc.fill_null(d.take(s.indices.slice(start, stop - start)), _lit(""))
+        part = s.slice(start, stop - start)
+        part = part.combine_chunks() if isinstance(part, pa.ChunkedArray) else part
+        if pa.types.is_floating(s.type):  # null (missing) -> NaN -> empty
+            return _csv_floats(np.asarray(part.to_numpy(zero_copy_only=False), "float64"))
+        return _csv_text(part.cast(pa.large_string()))
+    if s.dtype.kind == "f":
+        return _csv_floats(s.to_numpy(dtype="float64")[start:stop])
     if s.dtype.kind in "iub":
         return pa.array(s.iloc[start:stop].astype(str).to_numpy(dtype=object), type=pa.large_string())
     a = getattr(s.array, "_pa_array", None)  # pandas str dtype: already arrow, no Python strings
@@ -179,6 +191,24 @@ def _csv_field(s: pd.Series, start: int = 0, stop: int | None = None):
         a = a.slice(start, stop - start).cast(pa.large_string())
     else:
         a = pa.array(s.to_numpy(dtype=object)[start:stop], type=pa.large_string(), from_pandas=True)
+    return _csv_text(a)
+
+
+def _csv_floats(v):
+    """%.10g of each distinct float (by its bits: -0.0 stays -0) once, then a take; NaN is empty."""
+    import pyarrow as pa
+
+    codes, uniq = pd.factorize(np.ascontiguousarray(v).view(np.int64))
+    uniq = uniq.view(np.float64)
+    text = ["" if x != x else "%.10g" % x for x in uniq.tolist()]
+    return pa.array(text, type=pa.large_string()).take(pa.array(codes))
+
+
+def _csv_text(a):
+    """Text cells as CSV fields: missing as empty, quoted (csv.QUOTE_MINIMAL) only where needed."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     a = pc.fill_null(a, _lit(""))
     a = a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
     quote = pc.match_substring_regex(a, '[,"\n\r]')  # csv.QUOTE_MINIMAL
@@ -192,16 +222,24 @@ def _csv_field(s: pd.Series, start: int = 0, stop: int | None = None):
     return pa.concat_arrays([a, q]).take(pa.array(pos))  # the quoted texts put in place by one take
 
 
-def csv_blocks(frame: pd.DataFrame, rows: int = CSV_BLOCK_ROWS):
-    """The CSV as a sequence of byte blocks (header first), CSV_BLOCK_ROWS rows each."""
+def csv_blocks(frame, rows: int = CSV_BLOCK_ROWS):
+    """The CSV as a sequence of byte blocks (header first), CSV_BLOCK_ROWS rows each; frame is a
+    pandas frame or an arrow table (``Run.verdict_table()``)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    yield frame.head(0).to_csv(index=False, lineterminator="\n").encode("utf-8")
-    columns = [frame[c] for c in frame.columns]
-    for start in range(0, len(frame), rows):
-        stop = min(start + rows, len(frame))
-        cols = [_csv_field(s, start, stop) for s in columns]
+    if isinstance(frame, pa.Table):
+        names = frame.column_names
+        columns = [frame.column(c) for c in names]
+        columns = [c.combine_chunks() if pa.types.is_dictionary(c.type) else c for c in columns]
+        n = frame.num_rows
+    else:
+        names, columns, n = list(frame.columns), [frame[c] for c in frame.columns], len(frame)
+    yield pd.DataFrame(columns=names).to_csv(index=False, lineterminator="\n").encode("utf-8")
+    cache = {}
+    for start in range(0, n, rows):
+        stop = min(start + rows, n)
+        cols = [_csv_field(s, start, stop, cache) for s in columns]
         if len(cols) == 1:
             line = pc.binary_join_element_wise(cols[0], _lit("\n"), _lit(""))
         else:

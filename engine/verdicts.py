@@ -48,16 +48,74 @@ def assemble(ev: Evaluator, records_invalid: dict, lang: str = "zh") -> pd.DataF
     Column dtypes are those a per-rule ``pd.DataFrame`` + ``pd.concat`` would give: a column is
     ``str`` when every rule's part of it is text, else ``object`` (text parts keep NaN for missing).
     """
+    return assemble_columns(ev, records_invalid, lang).frame()
+
+
+OUTCOME_TEXT = ["fail", "pass", "not_evaluable", "not_applicable"]  # by outcome code 0..3
+
+
+class Verdicts:
+    """The verdicts of a run, column by column as assembled (per rule: a constant, a take from the
+    unit keys, an array), turned into a pandas frame (``frame()``, the shape every consumer reads)
+    or an arrow table (``table()``: text columns dictionary-encoded, for Parquet/CSV output of
+    national runs) only when asked; each is built once."""
+
+    def __init__(self, cols: dict, n: int):
+        self.cols = cols
+        self.n = n
+        self._frame = None
+        self._table = None
+
+    def __len__(self) -> int:
+        return self.n
+
+    def outcome_counts(self) -> dict:
+        codes = np.concatenate([p[1] for p in self.cols["outcome"]]) if self.n else np.zeros(0, np.int8)
+        counts = np.bincount(codes.astype(np.intp), minlength=4)
+        return {name: int(counts[i]) for i, name in enumerate(OUTCOME_TEXT) if counts[i]}
+
+    def cell(self, column: str, pos: int):
+        """One value (row pos of the verdicts, in frame order) without building the frame."""
+        if getattr(self, "_starts", None) is None:
+            self._starts = np.cumsum([0] + [_part_len(p) for p in self.cols["rule_id"]])
+        k = int(np.searchsorted(self._starts, pos, side="right")) - 1
+        p, i = self.cols[column][k], pos - int(self._starts[k])
+        if column in FLOAT_COLUMNS:
+            return float(p[i])
+        if p[0] == "const":
+            return p[1]
+        if p[0] == "take":
+            return p[1][p[2][i]]
+        if p[0] == "codes":
+            return OUTCOME_TEXT[int(p[1][i])]
+        return p[1][i].as_py() if p[0] == "pa" else p[1][i]
+
+    def frame(self) -> pd.DataFrame:
+        if self._frame is None:
+            self._frame = _frame_of(self.cols, self.n)
+        return self._frame
+
+    def table(self):
+        if self._table is None:
+            self._table = _table_of(self.cols, self.n)
+        return self._table
+
+
+def assemble_columns(ev: Evaluator, records_invalid: dict, lang: str = "zh") -> Verdicts:
+    """The verdict columns of every rule (reasons included), not yet joined into a frame or table."""
     cols = {c: [] for c in COLUMNS}
     keys_cache = {}
+    bases = _key_bases(ev)
+    total = 0
     for rule in ev.c.rules:
         res = ev.results[rule.id]
         keep = res.outcome != ABSENT
         n = int(keep.sum())
         if n == 0:
             continue
+        total += n
         if res.space not in keys_cache:
-            keys_cache[res.space] = _key_parts(ev, res.space)
+            keys_cache[res.space] = _key_parts(ev, res.space, bases)
         keys = keys_cache[res.space]
         idx = np.flatnonzero(keep)
         cit = rule.citation
@@ -80,15 +138,22 @@ def assemble(ev: Evaluator, records_invalid: dict, lang: str = "zh") -> pd.DataF
         cols["citation_article"].append(("const", cit.article if cit else None, n))
         cols["source_status"].append(("const", cit.source_status if cit else None, n))
         cols["reason"].append(("pa", build_reasons(ev, res, keep, records_invalid, lang)))
-    if not cols["rule_id"]:
+    return Verdicts(cols, total)
+
+
+FLOAT_COLUMNS = ("value", "threshold", "margin")
+
+
+def _frame_of(cols: dict, n: int) -> pd.DataFrame:
+    if not n:
         return pd.DataFrame({c: [] for c in COLUMNS})
     out = {}
     for c in COLUMNS:
         parts = cols[c]
-        if c in ("value", "threshold", "margin"):
+        if c in FLOAT_COLUMNS:
             out[c] = np.concatenate(parts).astype("float64")
         elif c == "outcome":
-            names = pa.array(["fail", "pass", "not_evaluable", "not_applicable"])
+            names = pa.array(OUTCOME_TEXT)
             codes = np.concatenate([p[1] for p in parts])
             out[c] = pd.Series(pd.array(names.take(pa.array(codes)), dtype=_STR))
         else:
@@ -98,11 +163,79 @@ def assemble(ev: Evaluator, records_invalid: dict, lang: str = "zh") -> pd.DataF
     return pd.DataFrame(out, columns=COLUMNS)
 
 
+def _table_of(cols: dict, n: int):
+    """The verdicts as an arrow table: floats as they are, reasons as text, every other text column
+    dictionary-encoded straight from its parts (a rule's constant, the unit key arrays: no hashing of
+    3.9 million strings). Missing text is null."""
+    out = {}
+    for c in COLUMNS:
+        parts = cols[c]
+        if c in FLOAT_COLUMNS:
+            out[c] = pa.array(np.concatenate(parts).astype("float64") if parts else np.zeros(0), from_pandas=True)
+        elif c == "outcome":
+            codes = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int8)
+            out[c] = pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32)),
+                                                    pa.array(OUTCOME_TEXT, type=pa.large_string()))
+        elif c == "reason":
+            out[c] = pa.chunked_array([p[1].cast(pa.large_string()) for p in parts], type=pa.large_string())
+        else:
+            out[c] = _dictionary_column(parts)
+    return pa.table(out)
+
+
+def _dictionary_column(parts):
+    """One dictionary-encoded column from its parts: each distinct key array or constant once in the
+    dictionary, the rows as int32 indices (null for a missing value)."""
+    values, index_of_const, base_at = [], {}, {}
+    size = 0
+    indices, valid = [], []
+    for p in parts:
+        if p[0] == "const":
+            if p[1] is None:
+                indices.append(np.zeros(p[2], np.int32))
+                valid.append(np.zeros(p[2], bool))
+                continue
+            if p[1] not in index_of_const:
+                index_of_const[p[1]] = size
+                values.append(np.array([p[1]], dtype=object))
+                size += 1
+            indices.append(np.full(p[2], index_of_const[p[1]], np.int32))
+            valid.append(np.ones(p[2], bool))
+            continue
+        if p[0] == "arr":  # per-rule values (threshold parameter names): their distinct values
+            codes, uniq = pd.factorize(np.asarray(p[1], dtype=object))
+            values.append(np.asarray(uniq, dtype=object))
+            indices.append((np.maximum(codes, 0) + size).astype(np.int32))
+            valid.append(codes >= 0)
+            size += len(uniq)
+            continue
+        if p[0] == "take":
+            base, pos = p[1], p[2]
+        else:  # "pa": text as built
+            base, pos = np.asarray(p[1].to_numpy(zero_copy_only=False), dtype=object), np.arange(len(p[1]))
+        key = id(base)
+        if key not in base_at:
+            base_at[key] = (size, pd.isna(base))
+            values.append(np.asarray(base, dtype=object))
+            size += len(base)
+        at, missing = base_at[key]
+        indices.append((pos + at).astype(np.int32))
+        valid.append(~missing[pos])
+    if not parts:
+        return pa.DictionaryArray.from_arrays(pa.array([], pa.int32()), pa.array([], pa.large_string()))
+    dictionary = pa.array(np.concatenate(values) if values else np.zeros(0, dtype=object), type=pa.large_string(),
+                          from_pandas=True)
+    dictionary = pc.fill_null(dictionary, _lit(""))  # never used: missing values are null indices
+    idx = np.concatenate(indices)
+    ok = np.concatenate(valid)
+    return pa.DictionaryArray.from_arrays(pa.array(idx, mask=~ok), dictionary)
+
+
 _STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default "str" dtype
 
 
-def _key_parts(ev: Evaluator, space: str) -> dict:
-    """The unit key columns of a space as (distinct values, position of each unit): a take, not a copy."""
+def _key_bases(ev: Evaluator) -> tuple:
+    """The unit key arrays (county ids, school ids, names, stages), shared by every space's parts."""
     sp = ev.sp
     cids = sp.counties["county_id"].to_numpy(dtype=object)
     sids = sp.schools["school_id"].to_numpy(dtype=object) if len(sp.schools) else np.zeros(0, dtype=object)
@@ -110,6 +243,13 @@ def _key_parts(ev: Evaluator, space: str) -> dict:
         np.full(len(sp.schools), None, dtype=object)
     stages = np.asarray(sp.stages, dtype=object)
     none = np.full(1, None, dtype=object)
+    return cids, sids, names, stages, none
+
+
+def _key_parts(ev: Evaluator, space: str, bases: tuple | None = None) -> dict:
+    """The unit key columns of a space as (distinct values, position of each unit): a take, not a copy."""
+    sp = ev.sp
+    cids, sids, names, stages, none = bases or _key_bases(ev)
     if space == "stage":
         n = len(sp.u_school)
         return dict(county_id=(cids, sp.u_county), school_id=(sids, sp.u_school), school_name=(names, sp.u_school),
