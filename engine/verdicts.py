@@ -185,50 +185,52 @@ def _table_of(cols: dict, n: int):
 
 def _dictionary_column(parts):
     """One dictionary-encoded column from its parts: each distinct key array or constant once in the
-    dictionary, the rows as int32 indices (null for a missing value)."""
+    dictionary, the rows as int32 indices (null for a missing value), filled slice by slice."""
+    total = sum(_part_len(p) for p in parts)
+    idx = np.zeros(total, np.int32)
+    ok = np.ones(total, bool)
     values, index_of_const, base_at = [], {}, {}
-    size = 0
-    indices, valid = [], []
+    size = at = 0
     for p in parts:
+        n = _part_len(p)
+        sl = slice(at, at + n)
+        at += n
         if p[0] == "const":
             if p[1] is None:
-                indices.append(np.zeros(p[2], np.int32))
-                valid.append(np.zeros(p[2], bool))
+                ok[sl] = False
                 continue
             if p[1] not in index_of_const:
                 index_of_const[p[1]] = size
                 values.append(np.array([p[1]], dtype=object))
                 size += 1
-            indices.append(np.full(p[2], index_of_const[p[1]], np.int32))
-            valid.append(np.ones(p[2], bool))
+            idx[sl] = index_of_const[p[1]]
             continue
         if p[0] == "arr":  # per-rule values (threshold parameter names): their distinct values
             codes, uniq = pd.factorize(np.asarray(p[1], dtype=object))
             values.append(np.asarray(uniq, dtype=object))
-            indices.append((np.maximum(codes, 0) + size).astype(np.int32))
-            valid.append(codes >= 0)
+            idx[sl] = np.maximum(codes, 0) + size
+            ok[sl] = codes >= 0
             size += len(uniq)
             continue
         if p[0] == "take":
             base, pos = p[1], p[2]
         else:  # "pa": text as built
-            base, pos = np.asarray(p[1].to_numpy(zero_copy_only=False), dtype=object), np.arange(len(p[1]))
+            base, pos = np.asarray(p[1].to_numpy(zero_copy_only=False), dtype=object), np.arange(n)
         key = id(base)
         if key not in base_at:
-            base_at[key] = (size, pd.isna(base))
+            missing = pd.isna(base)
+            base_at[key] = (size, missing if missing.any() else None)
             values.append(np.asarray(base, dtype=object))
             size += len(base)
-        at, missing = base_at[key]
-        indices.append((pos + at).astype(np.int32))
-        valid.append(~missing[pos])
-    if not parts:
-        return pa.DictionaryArray.from_arrays(pa.array([], pa.int32()), pa.array([], pa.large_string()))
+        first, missing = base_at[key]
+        idx[sl] = pos
+        idx[sl] += first
+        if missing is not None:
+            ok[sl] = ~missing[pos]
     dictionary = pa.array(np.concatenate(values) if values else np.zeros(0, dtype=object), type=pa.large_string(),
                           from_pandas=True)
     dictionary = pc.fill_null(dictionary, _lit(""))  # never used: missing values are null indices
-    idx = np.concatenate(indices)
-    ok = np.concatenate(valid)
-    return pa.DictionaryArray.from_arrays(pa.array(idx, mask=~ok), dictionary)
+    return pa.DictionaryArray.from_arrays(pa.array(idx, mask=None if ok.all() else ~ok), dictionary)
 
 
 _STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default "str" dtype
@@ -372,9 +374,10 @@ def build_reasons(ev: Evaluator, res: RuleResult, keep, invalid: dict, lang: str
         v = _fmt_pa(res.value)
         t = _fmt_pa(res.threshold)
         op = rule.operator
-        ok_text = _join(v, f" {op} ", t, "，达标" if lang == "zh" else ": meets")
-        bad_text = _join(v, (" 未满足 " if lang == "zh" else " does not meet ") + f"{op} ", t)
-        reasons = pc.if_else(pa.array(o == PASS), ok_text, pc.if_else(pa.array(o == FAIL), bad_text, _lit("")))
+        passed = pa.array(o == PASS)  # "v op t，达标" or "v 未满足 op t": one join for both
+        mid = pc.if_else(passed, _lit(f" {op} "), _lit((" 未满足 " if lang == "zh" else " does not meet ") + f"{op} "))
+        tail = pc.if_else(passed, _lit("，达标" if lang == "zh" else ": meets"), _lit(""))
+        reasons = pc.if_else(pa.array((o == PASS) | (o == FAIL)), _join(v, mid, t, tail), _lit(""))
         reasons = _with_threshold_version(ev, res, reasons, lang)
     elif res.detail is not None:
         reasons = _at_least_reasons(ev, res, lang)
@@ -445,6 +448,13 @@ def _join(*parts):
                                          for p in parts], pa.scalar("", pa.large_string()))
 
 
+def _scatter(arr, rows, values):
+    """arr with arr[rows] = values (arrow has no scatter: the new values appended, one take)."""
+    pos = np.arange(len(arr))
+    pos[rows] = len(arr) + np.arange(len(rows))
+    return pa.concat_arrays([arr, values.cast(arr.type)]).take(pa.array(pos))
+
+
 def _at_least_reasons(ev, res, lang):
     """'6 项达标（要求至少 6 项）；未达标：R5=6.9（92%）；无法判定：R3', built column-wise."""
     d = res.detail
@@ -458,7 +468,7 @@ def _at_least_reasons(ev, res, lang):
                 _fmt_pa(k), " 项）" if zh else " required)")
     empty = pa.array(np.full(n, ""), type=pa.large_string())
     fails, unknown = empty, empty
-    floor_text = _join("，低于" if zh else ", below ", _fmt_pa(floor * 100 if floor is not None else np.zeros(n)), "%")
+    fl = np.broadcast_to(np.asarray(floor, dtype="float64"), (n,)) if floor is not None else None
     for rid in ids:
         r = ev.results[rid]
         if r.value is None:  # a condition rule: no value to show, only whether it failed
@@ -467,15 +477,23 @@ def _at_least_reasons(ev, res, lang):
             u = r.outcome == NOT_EVALUABLE
             unknown = np.where(u, np.where(unknown == "", rid, unknown + "、" + rid), unknown)
             continue
-        with np.errstate(invalid="ignore", divide="ignore"):
-            pct = r.value / r.threshold * 100
-        low = (pct < floor * 100 - 1e-9) if floor is not None else np.zeros(n, dtype=bool)
-        mark = pc.if_else(pa.array(low), floor_text, "")
-        frag = _join(rid + "=", _fmt_pa(r.value), "（", _fmt_pa(pct), "%", mark, "）")
-        f = pa.array(r.outcome == FAIL)
-        fails = pc.if_else(f, pc.if_else(pc.equal(fails, ""), frag, _join(fails, "、", frag)), fails)
-        u = pa.array(r.outcome == NOT_EVALUABLE)
-        unknown = pc.if_else(u, pc.if_else(pc.equal(unknown, ""), rid, _join(unknown, "、", rid)), unknown)
+        rows = np.flatnonzero(r.outcome == FAIL)  # texts only for the rows that show them
+        if len(rows):
+            with np.errstate(invalid="ignore", divide="ignore"):
+                pct = r.value[rows] / r.threshold[rows] * 100
+            if fl is not None:
+                low = pct < fl[rows] * 100 - 1e-9
+                floor_text = _join("，低于" if zh else ", below ", _fmt_pa(fl[rows] * 100), "%")
+                mark = pc.if_else(pa.array(low), floor_text, _lit(""))
+            else:
+                mark = _lit("")
+            frag = _join(rid + "=", _fmt_pa(r.value[rows]), "（", _fmt_pa(pct), "%", mark, "）")
+            before = fails.take(pa.array(rows))
+            fails = _scatter(fails, rows, pc.if_else(pc.equal(before, ""), frag, _join(before, "、", frag)))
+        rows = np.flatnonzero(r.outcome == NOT_EVALUABLE)
+        if len(rows):
+            before = unknown.take(pa.array(rows))
+            unknown = _scatter(unknown, rows, pc.if_else(pc.equal(before, ""), _lit(rid), _join(before, "、", rid)))
     out = pc.if_else(pc.not_equal(fails, ""), _join(out, "；未达标：" if zh else "; failed: ", fails), out)
     out = pc.if_else(pc.not_equal(unknown, ""), _join(out, "；", "无法判定：" if zh else "not evaluable: ", unknown), out)
     return out
