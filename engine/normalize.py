@@ -47,11 +47,12 @@ def _clean_text(s: pd.Series) -> pd.Series:
     return _nfkc(s).str.strip()
 
 
-def _common_notes(raw: pd.Series, missing: pd.Series) -> list:
-    """Notes shared by all kinds: full-width characters folded, dashes/无 read as missing."""
+def _common_notes(raw: pd.Series, missing: pd.Series, folded: pd.Series | None = None) -> list:
+    """Notes shared by all kinds: full-width characters folded, dashes/无 read as missing.
+    ``folded``: _nfkc(raw) when the caller has it already."""
     notes = []
     orig = raw.astype("string")
-    folded = _nfkc(orig)
+    folded = _nfkc(orig) if folded is None else folded
     changed = (folded != orig).fillna(False)
     if changed.any():
         notes.append(f"全角字符转为半角 {int(changed.sum())} 处 / full-width characters folded")
@@ -128,9 +129,10 @@ def to_number(raw: pd.Series, ftype: str, factor: float = 1.0):
 def _to_number_all(raw: pd.Series, ftype: str, factor: float = 1.0, more_present: int = 0):
     """The full normaliser; ``more_present``: values of the same column parsed by the fast path
     (counted in the unit-conversion note)."""
-    text = _clean_text(raw)
+    folded = _nfkc(raw)
+    text = folded.str.strip()
     missing = text.isna() | text.str.lower().isin(MISSING_TOKENS - {"0"})
-    notes = _common_notes(raw, missing)
+    notes = _common_notes(raw, missing, folded)
     t = text.fillna("")
     plain = pd.to_numeric(t.where(~missing, None), errors="coerce")
     if factor == 1.0 and ftype != "year" and not (plain.isna() & ~missing).any():
@@ -170,35 +172,33 @@ def _to_number_all(raw: pd.Series, ftype: str, factor: float = 1.0, more_present
 
 
 def _checked(values: pd.Series, raw: pd.Series, ftype: str, notes: list, problems=None):
-    """Range checks by type: finite, non-negative, whole counts, 0-100 percents, plausible years."""
-    if problems is None:
-        problems = pd.Series(pd.NA, index=raw.index, dtype="object")
-    values = values.copy()
-    arr = values.to_numpy()
-    finite = np.isfinite(arr) | np.isnan(arr)
-    problems[~finite] = "数值无效（无穷大）/ not a finite number"
-    values[~finite] = np.nan
-    neg = values < 0
-    if ftype in ("count", "number", "money", "percent", "year", "score"):
-        problems[neg.fillna(False)] = "不能为负数 / must not be negative"
-        values[neg.fillna(False)] = np.nan
-    if ftype == "count":
-        frac = (values.notna()) & ((values - values.round()).abs() > 1e-9)
-        problems[frac] = "应为整数 / must be a whole number"
-        values[frac] = np.nan
-    if ftype == "percent":
-        over = values > 100
-        problems[over.fillna(False)] = "百分比应在 0–100 之间 / percent must be 0–100"
-        values[over.fillna(False)] = np.nan
-    if ftype == "year":
-        odd = values.notna() & ((values < 1800) | (values > 2200) | ((values - values.round()).abs() > 0))
-        problems[odd] = "年份无效 / not a plausible year"
-        values[odd] = np.nan
-    return values, problems, notes
+    """Range checks by type: finite, non-negative, whole counts, 0-100 percents, plausible years
+    (numpy over the column; a cell that fails gets its message and becomes missing)."""
+    arr = values.to_numpy(dtype="float64", copy=True)
+    prob = np.full(len(arr), pd.NA, dtype=object) if problems is None else problems.to_numpy(dtype=object, copy=True)
+
+    def flag(mask, message):
+        prob[mask] = message
+        arr[mask] = np.nan
+
+    with np.errstate(invalid="ignore"):
+        flag(~(np.isfinite(arr) | np.isnan(arr)), "数值无效（无穷大）/ not a finite number")
+        if ftype in ("count", "number", "money", "percent", "year", "score"):
+            flag(arr < 0, "不能为负数 / must not be negative")
+        if ftype == "count":
+            flag(~np.isnan(arr) & (np.abs(arr - np.round(arr)) > 1e-9), "应为整数 / must be a whole number")
+        if ftype == "percent":
+            flag(arr > 100, "百分比应在 0–100 之间 / percent must be 0–100")
+        if ftype == "year":
+            flag(~np.isnan(arr) & ((arr < 1800) | (arr > 2200) | (np.abs(arr - np.round(arr)) > 0)),
+                 "年份无效 / not a plausible year")
+    index = values.index
+    return pd.Series(arr, index=index, name=values.name), pd.Series(prob, index=index, dtype="object"), notes
 
 
 def to_bool(raw: pd.Series):
-    text = _clean_text(raw)
+    folded = _nfkc(raw)
+    text = folded.str.strip()
     low = text.str.lower()
     missing = text.isna() | low.isin(MISSING_TOKENS - {"无"})
     values = pd.Series(np.nan, index=raw.index, dtype="float64")
@@ -207,7 +207,7 @@ def to_bool(raw: pd.Series):
     bad = (~missing) & values.isna()
     problems = pd.Series(pd.NA, index=raw.index, dtype="object")
     problems[bad] = "应为 是/否 / must be 是 or 否"
-    notes = _common_notes(raw, missing & text.notna() & (text != ""))
+    notes = _common_notes(raw, missing & text.notna() & (text != ""), folded)
     other = values.notna() & ~low.isin({"是", "否"}).fillna(False)
     if other.any():
         tokens = "、".join(sorted(set(text[other].tolist())))[:40]
@@ -218,7 +218,8 @@ def to_bool(raw: pd.Series):
 def to_text(raw: pd.Series, allowed: list | None = None):
     """Categories are folded (NFKC) to match their allowed values; free text such as a school
     name is kept exactly as written (only stripped): 示范县（合成数据） stays with its brackets."""
-    text = _clean_text(raw)
+    folded = _nfkc(raw)
+    text = folded.str.strip()
     missing = text.isna() | text.str.lower().isin(MISSING_TOKENS - {"无"})
     if allowed:
         values = text.where(~missing, None).astype("object")
@@ -230,8 +231,8 @@ def to_text(raw: pd.Series, allowed: list | None = None):
         bad = values.notna() & ~values.isin(allowed)
         problems[bad] = f"取值应为 {'/'.join(allowed)} 之一 / must be one of {allowed}"
         values[bad] = None
-        return values, problems, _common_notes(raw, missing & text.notna() & (text != ""))
-    return values, problems, [n for n in _common_notes(raw, missing & text.notna() & (text != ""))
+        return values, problems, _common_notes(raw, missing & text.notna() & (text != ""), folded)
+    return values, problems, [n for n in _common_notes(raw, missing & text.notna() & (text != ""), folded)
                               if not n.startswith("全角")]
 
 
