@@ -249,10 +249,9 @@ def csv_blocks(frame, rows: int = CSV_BLOCK_ROWS):
     for start in range(0, n, rows):
         stop = min(start + rows, n)
         cols = [_csv_field(s, start, stop, cache) for s in columns]
-        if len(cols) == 1:
-            line = pc.binary_join_element_wise(cols[0], _lit("\n"), _lit(""))
-        else:
-            line = pc.binary_join_element_wise(pc.binary_join_element_wise(*cols, _lit(",")), _lit("\n"), _lit(""))
+        # the line end goes onto the last field (a short column), not onto the joined line
+        cols[-1] = pc.binary_join_element_wise(cols[-1], _lit("\n"), _lit(""))
+        line = cols[0] if len(cols) == 1 else pc.binary_join_element_wise(*cols, _lit(","))
         line = line.combine_chunks() if isinstance(line, pa.ChunkedArray) else line
         offsets = np.frombuffer(line.buffers()[1], dtype=np.int64)[line.offset:line.offset + len(line) + 1]
         yield memoryview(line.buffers()[2])[offsets[0]:offsets[-1]]
