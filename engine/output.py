@@ -161,7 +161,7 @@ def verdict_table(frame: pd.DataFrame):
     return pa.table(cols)
 
 
-CSV_BLOCK_ROWS = 1 << 18
+CSV_BLOCK_ROWS = 1 << 17
 
 
 def _lit(x: str):
@@ -240,7 +240,8 @@ def csv_blocks(frame, rows: int = CSV_BLOCK_ROWS):
     if isinstance(frame, pa.Table):
         names = frame.column_names
         columns = [frame.column(c) for c in names]
-        columns = [c.combine_chunks() if pa.types.is_dictionary(c.type) else c for c in columns]
+        columns = [c.chunk(0) if c.num_chunks == 1 else c.combine_chunks() if pa.types.is_dictionary(c.type) else c
+                   for c in columns]
         n = frame.num_rows
     else:
         names, columns, n = list(frame.columns), [frame[c] for c in frame.columns], len(frame)
