@@ -21,20 +21,22 @@ COLUMNS = ["level", "county_id", "school_id", "school_name", "stage", "rule_id",
 MAX_LISTED = 5
 
 
-def margin_of(res: RuleResult):
-    """Distance to the threshold in the indicator's unit; positive = room to spare."""
+def margin_of(res: RuleResult, rows=None):
+    """Distance to the threshold in the indicator's unit; positive = room to spare (of ``rows`` only
+    when given: explain of one unit)."""
     if res.value is None:
         return None
     op = res.rule.operator
+    value, threshold = (res.value, res.threshold) if rows is None else (res.value[rows], res.threshold[rows])
     with np.errstate(invalid="ignore"):
         if op in (">=", ">"):
-            m = res.value - res.threshold
+            m = value - threshold
         elif op in ("<=", "<"):
-            m = res.threshold - res.value
+            m = threshold - value
         else:
             return None
         # float noise at the boundary (0.8999999 vs 0.9) is no margin at all
-        noise = np.abs(m) <= tol_of(res) * np.maximum(np.abs(res.value), np.abs(res.threshold))
+        noise = np.abs(m) <= tol_of(res) * np.maximum(np.abs(value), np.abs(threshold))
     return np.where(noise, 0.0, m)
 
 
