@@ -410,7 +410,8 @@ def _cond_fail(ev, res, lang):
     all(G3_school), the schools of the group that failed. Built column-wise."""
     deps = sorted(ev.c.deps[res.rule.id].rules)
     n = len(res.outcome)
-    joined = np.full(n, "", dtype=object)
+    joined = np.empty(n, dtype=object)
+    joined.fill("")
 
     def add(mask, text):
         nonlocal joined
