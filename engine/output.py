@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 
 import numpy as np
 import pandas as pd
@@ -162,6 +163,7 @@ def verdict_table(frame: pd.DataFrame):
 
 
 CSV_BLOCK_ROWS = 1 << 17
+CSV_THREADS = 2
 
 
 def _lit(x: str):
@@ -247,7 +249,8 @@ def csv_blocks(frame, rows: int = CSV_BLOCK_ROWS):
         names, columns, n = list(frame.columns), [frame[c] for c in frame.columns], len(frame)
     yield pd.DataFrame(columns=names).to_csv(index=False, lineterminator="\n").encode("utf-8")
     cache = {}
-    for start in range(0, n, rows):
+
+    def block(start):
         stop = min(start + rows, n)
         cols = [_csv_field(s, start, stop, cache) for s in columns]
         # the line end goes onto the last field (a short column), not onto the joined line
@@ -255,7 +258,29 @@ def csv_blocks(frame, rows: int = CSV_BLOCK_ROWS):
         line = cols[0] if len(cols) == 1 else pc.binary_join_element_wise(*cols, _lit(","))
         line = line.combine_chunks() if isinstance(line, pa.ChunkedArray) else line
         offsets = np.frombuffer(line.buffers()[1], dtype=np.int64)[line.offset:line.offset + len(line) + 1]
-        yield memoryview(line.buffers()[2])[offsets[0]:offsets[-1]]
+        return memoryview(line.buffers()[2])[offsets[0]:offsets[-1]]
+
+    starts = list(range(0, n, rows))
+    workers = min(CSV_THREADS, os.cpu_count() or 1)
+    if len(starts) <= 2 or workers < 2:
+        for start in starts:
+            yield block(start)
+        return
+    # arrow's kernels run without the GIL: the next blocks are built on other threads while this one
+    # is written (at most ``workers`` blocks ahead, in order: the same bytes)
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
+    yield block(starts[0])  # the first block fills the cache of quoted dictionaries
+    rest = iter(starts[1:])
+    with ThreadPoolExecutor(max_workers=workers) as ex:
+        pending = deque(ex.submit(block, s) for _, s in zip(range(workers), rest))
+        while pending:
+            done = pending.popleft().result()
+            nxt = next(rest, None)
+            if nxt is not None:
+                pending.append(ex.submit(block, nxt))
+            yield done
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:

@@ -18,7 +18,7 @@ import pytest
 from engine.counterfactual import row_counterfactuals, rule_counterfactuals
 from engine.logic import FAIL
 from engine.normalize import _to_number_all, to_number
-from engine.output import csv_bytes, write_csv
+from engine.output import csv_blocks, csv_bytes, write_csv
 from engine.readers import _decode, _read_csv_arrow
 from engine.run import evaluate_files
 
@@ -98,6 +98,12 @@ def test_csv_from_columns_equals_csv_from_frame(run):
     assert buf.getvalue().encode("utf-8") == csv_bytes(run.verdicts)
     assert buf.getvalue().encode("utf-8") == run.verdicts.to_csv(index=False, lineterminator="\n",
                                                                   float_format="%.10g").encode("utf-8")
+
+
+@pytest.mark.parametrize("rows", [1, 7, 50, 1000])
+def test_csv_in_blocks_on_threads_same_bytes(run, rows):
+    whole = csv_bytes(run.verdicts)
+    assert b"".join(bytes(b) for b in csv_blocks(run.verdict_table(), rows=rows)) == whole
 
 
 def test_parquet_holds_the_frame(run, tmp_path):
