@@ -44,15 +44,16 @@ def _csv_cases():
     for name, text in EDGE.items():
         yield name, text.encode("utf-8")
     for p in sorted((DATA / "bad").glob("*.csv")) + sorted((DATA / "records").glob("*.csv")):
+        try:
+            _decode(p.read_bytes(), p.name)
+        except Exception:  # not text (binary_garbage.csv): the reader refuses it before parsing
+            continue
         yield p.name, p.read_bytes()
 
 
 @pytest.mark.parametrize("name,data", list(_csv_cases()), ids=[c[0] for c in _csv_cases()])
 def test_arrow_csv_read_equals_pandas(name, data):
-    try:
-        text, enc = _decode(data, name)
-    except Exception:
-        pytest.skip("not a text file")
+    text, enc = _decode(data, name)
     fast = _read_csv_arrow(data, text, enc, ",")
     if fast is None:
         return  # declined: pandas reads it, as before
