@@ -1,7 +1,7 @@
 """The ``junheng`` command.
 
     junheng evaluate --standard ID|PATH --schools FILE [--counties FILE] [--as-of DATE]
-                     [--format table|json|csv] [--out PATH] [--lang zh|en]
+                     [--format table|json|csv|parquet|html|xlsx] [--out PATH] [--lang zh|en]
     junheng explain  ... (--school ID [--stage primary|junior] | --county ID)
     junheng check    PATH...
     junheng list
@@ -40,8 +40,9 @@ def _parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("evaluate", help="评估学校与区县 / evaluate")
     data_args(e)
-    e.add_argument("--format", choices=["table", "json", "csv", "html", "xlsx"], default="table",
-                   help="html：单文件报告（图表、学校表、解释、来源）；xlsx：Excel 报告（需 --out）")
+    e.add_argument("--format", choices=["table", "json", "csv", "parquet", "html", "xlsx"], default="table",
+                   help="html：单文件报告（图表、学校表、解释、来源）；xlsx：Excel 报告（需 --out）；"
+                        "parquet：判定表（列同 csv，需 --out，全国规模推荐）")
     e.add_argument("--out", help="输出文件（默认标准输出）")
     e.add_argument("--strict", action="store_true", help="数据有任何问题即以退出码 1 结束，不评估")
 
@@ -264,13 +265,20 @@ def cmd_evaluate(out, err, args, dirs, lang) -> int:
         write_json(run, target)
     elif args.format == "csv":
         write_csv(run, target)
+    elif args.format == "parquet":
+        if not args.out:
+            err.print("[red]--format parquet 需要 --out 文件名 / --format parquet needs --out[/]")
+            return EXIT_ERROR
+        from engine.output import write_parquet
+
+        write_parquet(run, args.out)
     else:
         from engine.summary_table import print_summary
 
         print_summary(out, run, lang)
     if args.out and not args.quiet:
         s = summary(run)
-        err.print(f"已写入 {args.out}：{len(run.verdicts)} 条判定；读入 {s['rows_read']} 行，评估 {s['rows_evaluated']} 行，"
+        err.print(f"已写入 {args.out}：{run.verdict_count()} 条判定；读入 {s['rows_read']} 行，评估 {s['rows_evaluated']} 行，"
                   f"拒绝 {s['rows_rejected']} 行", highlight=False)
     return EXIT_OK
 

@@ -330,6 +330,50 @@ def rule_counterfactuals(ev: Evaluator, rule, lang: str = "zh", only_rows=None) 
 
 
 
+LOCAL_MIN_UNITS = 20000  # from this many stage units on, one row is solved on its county alone
+
+
+def row_counterfactuals(ev: Evaluator, rule, row: int, lang: str = "zh", local_min_units: int = LOCAL_MIN_UNITS):
+    """The options of one row (None when there are none): explain of one school.
+
+    Every value of a unit depends only on its own county (aggregates never cross counties), so for a
+    large run the row is solved on an evaluator over its county's units alone (built once per county,
+    from the run's own spaces: same shares, same order, same numbers) instead of probing every unit
+    of the country: the same options, in a few milliseconds instead of half a second."""
+    row = int(row)
+    if ev.n("stage") < local_min_units:
+        return rule_counterfactuals(ev, rule, lang, only_rows=[row]).get(row)
+    sub, sub_row = _county_evaluator(ev, ev.results[rule.id].space, row)
+    return rule_counterfactuals(sub, rule, lang, only_rows=[sub_row]).get(sub_row)
+
+
+def _county_evaluator(ev: Evaluator, space: str, row: int):
+    """(evaluator over the county of ``row`` alone, the row's index there)."""
+    from .units import Spaces
+
+    sp = ev.sp
+    c = int({"stage": sp.u_county, "school": sp.s_county, "county_stage": sp.cs_county}[space][row]
+            if space != "county" else row)
+    cache = ev.__dict__.setdefault("_county_evaluators", {})
+    if c not in cache:
+        rows = np.flatnonzero(sp.s_county == c)
+        units = np.flatnonzero(sp.u_county == c)
+        cs = np.flatnonzero(sp.cs_county == c)
+        sub = Spaces(sp.stages, sp.schools.take(rows).reset_index(drop=True),
+                     sp.counties.take([c]).reset_index(drop=True),
+                     np.searchsorted(rows, sp.u_school[units]).astype(np.int64), sp.u_stage[units],
+                     np.zeros(len(units), dtype=np.int64), np.searchsorted(cs, sp.u_cs[units]).astype(np.int64),
+                     sp.u_share[units], np.zeros(len(rows), dtype=np.int64), np.zeros(len(cs), dtype=np.int64),
+                     sp.cs_stage[cs])
+        sub.sizes = {"stage": len(units), "school": len(rows), "county_stage": len(cs), "county": 1}
+        if len(cache) >= 16:
+            cache.pop(next(iter(cache)))
+        cache[c] = (Evaluator(ev.c, sub, ev.as_of).run(), {"stage": units, "school": rows, "county_stage": cs})
+    sub_ev, index = cache[c]
+    sub_row = 0 if space == "county" else int(np.searchsorted(index[space], row))
+    return sub_ev, sub_row
+
+
 def all_counterfactuals(run, lang: str | None = None, progress=None) -> dict:
     """rule id -> {row -> [options]} for every failing threshold rule; cached on the run."""
     lang = lang or run.lang

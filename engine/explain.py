@@ -55,8 +55,8 @@ def _rule_node(run: Run, rid: str, row: int, lang: str, stage=None) -> dict:
             node["rounding"] = f"四舍五入到 {rule.round} 位小数" if lang == "zh" else f"half-up to {rule.round} decimals"
         node["threshold"] = _f(res.threshold[row])
         node["unit"] = rule.unit
-        m = margin_of(res)
-        node["margin"] = _f(m[row]) if m is not None else None
+        m = margin_of(res, [row])
+        node["margin"] = _f(m[0]) if m is not None else None
         pid = res.threshold_param[row] if res.threshold_param is not None else None
         if pid:
             node["threshold_source"] = _param_info(run, pid, stage)
@@ -83,14 +83,14 @@ def _rule_node(run: Run, rid: str, row: int, lang: str, stage=None) -> dict:
     if "weighted_cv" in node.get("expression", "") and space in ("county_stage", "county"):
         node["dispersion"] = _cv_contributions(run, rule, row, lang)
     # smallest change of one input that would flip a failing verdict, and where the rule came from
-    from .counterfactual import rule_counterfactuals
+    from .counterfactual import row_counterfactuals
     from .provenance import rule_provenance
 
     cached = run.evaluator.__dict__.get("_counterfactuals", {}).get(lang)
     if cached is not None:  # a report already computed them all
         cf = cached.get(rid, {}).get(int(row))
-    else:  # only this row: explain of one school stays fast after a national run
-        cf = rule_counterfactuals(run.evaluator, rule, lang, only_rows=[int(row)]).get(int(row))
+    else:  # only this row (on its county alone for a big run): explain of one school stays fast
+        cf = row_counterfactuals(run.evaluator, rule, int(row), lang)
     if cf:
         node["counterfactual"] = cf
     node["provenance"] = rule_provenance(run, rule)
@@ -113,6 +113,11 @@ def _verdict_position(run: Run, rid: str, row: int):
 
 
 def _verdict_reason(run: Run, rid: str, row: int) -> str:
+    cols = run.__dict__.get("_columns")
+    if cols is not None and run.__dict__.get("_frame") is None:  # assembled columns: no frame needed
+        pos = _verdict_position(run, rid, row)
+        if pos is not None and cols.cell("rule_id", pos) == rid:
+            return cols.cell("reason", pos)
     v = run.verdicts
     if isinstance(v, pd.DataFrame):  # the run's own frame: direct position
         pos = _verdict_position(run, rid, row)

@@ -20,10 +20,17 @@ def _nfkc(s: pd.Series) -> pd.Series:
     s = s.astype("string")
     pa_arr = getattr(s.array, "_pa_array", None)
     if pa_arr is not None:  # pyarrow-backed: test for ASCII in C, no Python string per cell
+        import pyarrow as pa
         import pyarrow.compute as pc
 
         if pc.all(pc.string_is_ascii(pa_arr)).as_py() is not False:
             return s
+        enc = pc.dictionary_encode(pa_arr).combine_chunks()
+        if len(enc.dictionary) * 2 <= len(enc):  # few distinct texts (categories, 是/否): fold each once
+            d = pd.Series(enc.dictionary.to_numpy(zero_copy_only=False), dtype="string")
+            folded = pa.array(_nfkc(d).to_numpy(dtype=object, na_value=None), type=enc.dictionary.type)
+            return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([folded.take(enc.indices)])),
+                             index=s.index, name=s.name)
     vals = s.to_numpy(dtype=object, na_value=None)
     present = [v for v in vals if v is not None]
     if not present:
@@ -40,11 +47,12 @@ def _clean_text(s: pd.Series) -> pd.Series:
     return _nfkc(s).str.strip()
 
 
-def _common_notes(raw: pd.Series, missing: pd.Series) -> list:
-    """Notes shared by all kinds: full-width characters folded, dashes/无 read as missing."""
+def _common_notes(raw: pd.Series, missing: pd.Series, folded: pd.Series | None = None) -> list:
+    """Notes shared by all kinds: full-width characters folded, dashes/无 read as missing.
+    ``folded``: _nfkc(raw) when the caller has it already."""
     notes = []
     orig = raw.astype("string")
-    folded = _nfkc(orig)
+    folded = _nfkc(orig) if folded is None else folded
     changed = (folded != orig).fillna(False)
     if changed.any():
         notes.append(f"全角字符转为半角 {int(changed.sum())} 处 / full-width characters folded")
@@ -61,11 +69,70 @@ def missing_mask(s: pd.Series) -> pd.Series:
     return t.isna() | t.str.lower().isin(MISSING_TOKENS)
 
 
+# a cell that is plainly a number: digits, at most one decimal point, at most 15 digits in all (parsed
+# exactly alike by arrow and pandas: correctly rounded); years: digits only (2005.5 is read as a date)
+_PLAIN = r"^[0-9]+(\.[0-9]+)?$"
+_PLAIN_YEAR = r"^[0-9]+$"
+
+
+def _fast_numeric(raw: pd.Series, ftype: str):
+    """(values, plain) for an arrow-backed text column: the cells that are blank or plainly a number
+    parsed in C (NaN for blank); None when the column is not arrow-backed. Only the other cells need
+    the full normaliser: a blank or plain cell has nothing to note or report."""
+    a = getattr(raw.array, "_pa_array", None)
+    if a is None:
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    num = pc.and_(pc.match_substring_regex(a, _PLAIN_YEAR if ftype == "year" else _PLAIN),
+                  pc.less_equal(pc.binary_length(a), 16))
+    num = pc.fill_null(num, False)
+    plain = pc.fill_null(pc.or_(num, pc.equal(a, "")), True).to_numpy(zero_copy_only=False)
+    values = pc.cast(pc.if_else(num, a, pa.scalar(None, a.type)), pa.float64())
+    values = values.to_numpy(zero_copy_only=False).astype("float64", copy=True)
+    return values, np.asarray(plain, dtype=bool)
+
+
+def _factor_note(factor: float, n: int) -> str:
+    return (f"万元换算为元（×{factor:g}）{n} 处 / 万元 converted to yuan" if factor == 10000.0 else
+            f"按单位换算 ×{factor:g} {n} 处 / scaled by the unit")
+
+
 def to_number(raw: pd.Series, ftype: str, factor: float = 1.0):
-    """Return (values float64, problems: Series of message or <NA>, notes: list of str)."""
-    text = _clean_text(raw)
+    """Return (values float64, problems: Series of message or <NA>, notes: list of str).
+
+    Blank and plainly numeric cells are parsed in C; only the remaining cells (if any) go through the
+    full normaliser, so its notes, messages and counts are those of the whole column."""
+    fast = _fast_numeric(raw, ftype)
+    if fast is None:
+        return _to_number_all(raw, ftype, factor)
+    vals, plain = fast
+    if factor != 1.0:
+        vals = np.round(vals * factor, 6)
+    if plain.all():
+        n = int((~np.isnan(vals)).sum())
+        notes = [_factor_note(factor, n)] if factor != 1.0 and n else []
+        return _checked(pd.Series(vals, index=raw.index, name=raw.name), raw, ftype, notes)
+    rest = ~plain
+    sv, sp, notes = _to_number_all(raw[rest], ftype, factor, more_present=int((~np.isnan(vals[plain])).sum()))
+    fv, fp, _ = _checked(pd.Series(vals[plain], index=raw.index[plain], name=raw.name), raw[plain], ftype, [])
+    values = pd.Series(np.empty(len(raw)), index=raw.index, name=raw.name)
+    values[plain] = fv.to_numpy()
+    values[rest] = sv.to_numpy(dtype="float64")
+    problems = pd.Series(pd.NA, index=raw.index, dtype="object")
+    problems[plain] = fp.to_numpy(dtype=object)
+    problems[rest] = sp.to_numpy(dtype=object)
+    return values, problems, notes
+
+
+def _to_number_all(raw: pd.Series, ftype: str, factor: float = 1.0, more_present: int = 0):
+    """The full normaliser; ``more_present``: values of the same column parsed by the fast path
+    (counted in the unit-conversion note)."""
+    folded = _nfkc(raw)
+    text = folded.str.strip()
     missing = text.isna() | text.str.lower().isin(MISSING_TOKENS - {"0"})
-    notes = _common_notes(raw, missing)
+    notes = _common_notes(raw, missing, folded)
     t = text.fillna("")
     plain = pd.to_numeric(t.where(~missing, None), errors="coerce")
     if factor == 1.0 and ftype != "year" and not (plain.isna() & ~missing).any():
@@ -92,10 +159,9 @@ def to_number(raw: pd.Series, ftype: str, factor: float = 1.0):
         notes.append(f"单元格内 万元 换算为元 {int(wan.sum())} 处 / 万元 in cells converted to yuan")
     if factor != 1.0:
         values = (values * factor).round(6)
-        n = int(values.notna().sum())
+        n = int(values.notna().sum()) + more_present
         if n:
-            notes.append(f"万元换算为元（×{factor:g}）{n} 处 / 万元 converted to yuan" if factor == 10000.0 else
-                         f"按单位换算 ×{factor:g} {n} 处 / scaled by the unit")
+            notes.append(_factor_note(factor, n))
     problems = pd.Series(pd.NA, index=raw.index, dtype="object")
     problems[bad] = "不是数字 / not a number"
     if ftype != "percent" and pct.any():
@@ -106,35 +172,33 @@ def to_number(raw: pd.Series, ftype: str, factor: float = 1.0):
 
 
 def _checked(values: pd.Series, raw: pd.Series, ftype: str, notes: list, problems=None):
-    """Range checks by type: finite, non-negative, whole counts, 0-100 percents, plausible years."""
-    if problems is None:
-        problems = pd.Series(pd.NA, index=raw.index, dtype="object")
-    values = values.copy()
-    arr = values.to_numpy()
-    finite = np.isfinite(arr) | np.isnan(arr)
-    problems[~finite] = "数值无效（无穷大）/ not a finite number"
-    values[~finite] = np.nan
-    neg = values < 0
-    if ftype in ("count", "number", "money", "percent", "year", "score"):
-        problems[neg.fillna(False)] = "不能为负数 / must not be negative"
-        values[neg.fillna(False)] = np.nan
-    if ftype == "count":
-        frac = (values.notna()) & ((values - values.round()).abs() > 1e-9)
-        problems[frac] = "应为整数 / must be a whole number"
-        values[frac] = np.nan
-    if ftype == "percent":
-        over = values > 100
-        problems[over.fillna(False)] = "百分比应在 0–100 之间 / percent must be 0–100"
-        values[over.fillna(False)] = np.nan
-    if ftype == "year":
-        odd = values.notna() & ((values < 1800) | (values > 2200) | ((values - values.round()).abs() > 0))
-        problems[odd] = "年份无效 / not a plausible year"
-        values[odd] = np.nan
-    return values, problems, notes
+    """Range checks by type: finite, non-negative, whole counts, 0-100 percents, plausible years
+    (numpy over the column; a cell that fails gets its message and becomes missing)."""
+    arr = values.to_numpy(dtype="float64", copy=True)
+    prob = np.full(len(arr), pd.NA, dtype=object) if problems is None else problems.to_numpy(dtype=object, copy=True)
+
+    def flag(mask, message):
+        prob[mask] = message
+        arr[mask] = np.nan
+
+    with np.errstate(invalid="ignore"):
+        flag(~(np.isfinite(arr) | np.isnan(arr)), "数值无效（无穷大）/ not a finite number")
+        if ftype in ("count", "number", "money", "percent", "year", "score"):
+            flag(arr < 0, "不能为负数 / must not be negative")
+        if ftype == "count":
+            flag(~np.isnan(arr) & (np.abs(arr - np.round(arr)) > 1e-9), "应为整数 / must be a whole number")
+        if ftype == "percent":
+            flag(arr > 100, "百分比应在 0–100 之间 / percent must be 0–100")
+        if ftype == "year":
+            flag(~np.isnan(arr) & ((arr < 1800) | (arr > 2200) | (np.abs(arr - np.round(arr)) > 0)),
+                 "年份无效 / not a plausible year")
+    index = values.index
+    return pd.Series(arr, index=index, name=values.name), pd.Series(prob, index=index, dtype="object"), notes
 
 
 def to_bool(raw: pd.Series):
-    text = _clean_text(raw)
+    folded = _nfkc(raw)
+    text = folded.str.strip()
     low = text.str.lower()
     missing = text.isna() | low.isin(MISSING_TOKENS - {"无"})
     values = pd.Series(np.nan, index=raw.index, dtype="float64")
@@ -143,7 +207,7 @@ def to_bool(raw: pd.Series):
     bad = (~missing) & values.isna()
     problems = pd.Series(pd.NA, index=raw.index, dtype="object")
     problems[bad] = "应为 是/否 / must be 是 or 否"
-    notes = _common_notes(raw, missing & text.notna() & (text != ""))
+    notes = _common_notes(raw, missing & text.notna() & (text != ""), folded)
     other = values.notna() & ~low.isin({"是", "否"}).fillna(False)
     if other.any():
         tokens = "、".join(sorted(set(text[other].tolist())))[:40]
@@ -154,7 +218,8 @@ def to_bool(raw: pd.Series):
 def to_text(raw: pd.Series, allowed: list | None = None):
     """Categories are folded (NFKC) to match their allowed values; free text such as a school
     name is kept exactly as written (only stripped): 示范县（合成数据） stays with its brackets."""
-    text = _clean_text(raw)
+    folded = _nfkc(raw)
+    text = folded.str.strip()
     missing = text.isna() | text.str.lower().isin(MISSING_TOKENS - {"无"})
     if allowed:
         values = text.where(~missing, None).astype("object")
@@ -166,8 +231,8 @@ def to_text(raw: pd.Series, allowed: list | None = None):
         bad = values.notna() & ~values.isin(allowed)
         problems[bad] = f"取值应为 {'/'.join(allowed)} 之一 / must be one of {allowed}"
         values[bad] = None
-        return values, problems, _common_notes(raw, missing & text.notna() & (text != ""))
-    return values, problems, [n for n in _common_notes(raw, missing & text.notna() & (text != ""))
+        return values, problems, _common_notes(raw, missing & text.notna() & (text != ""), folded)
+    return values, problems, [n for n in _common_notes(raw, missing & text.notna() & (text != ""), folded)
                               if not n.startswith("全角")]
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 
 import numpy as np
 import pandas as pd
@@ -98,8 +99,7 @@ def to_document(run: Run, run_info: dict | None = None) -> dict:
 
 
 def summary(run: Run) -> dict:
-    v = run.verdicts
-    counts = v["outcome"].value_counts().to_dict() if len(v) else {}
+    counts = run.outcome_counts()
     read = sum(f["rows"] for f in run.input_summary())
     rejected = len(run.rejected)
     return {"rows_read": read, "rows_evaluated": read - rejected, "rows_rejected": rejected,
@@ -116,59 +116,175 @@ def write_json(run: Run, path_or_stream, run_info=None) -> None:
 
 def write_csv(run: Run, path_or_stream) -> None:
     """The bytes ``DataFrame.to_csv(index=False, lineterminator="\\n", float_format="%.10g")`` writes,
-    built column-wise with arrow (3.9 million national verdicts: one C-level join, not a Python row loop)."""
-    data = csv_bytes(run.verdicts)
+    built column-wise with arrow, a block of rows at a time (3.9 million national verdicts: C-level
+    joins, no Python row loop, and never the whole 1 GB text in memory at once)."""
+    blocks = csv_blocks(run.verdict_source())
     if hasattr(path_or_stream, "write"):
-        path_or_stream.write(data.decode("utf-8"))
+        path_or_stream.write(b"".join(bytes(b) for b in blocks).decode("utf-8"))
     else:
         with open(path_or_stream, "wb") as fh:
-            fh.write(data)
+            for block in blocks:
+                fh.write(block)
 
 
-def _csv_field(s: pd.Series):
+def write_parquet(run: Run, path) -> None:
+    """The verdicts as Parquet: the columns and order of the CSV, text dictionary-encoded inside the file
+    (read back as plain text), snappy. National run: 110 MB instead of the CSV's 1.05 GB, 2-3 s to write."""
+    import pyarrow.parquet as pq
+
+    table = run.verdict_table()
+    # store_schema=False: readers see plain text columns (dictionary-encoded only inside the file);
+    # statistics (min/max per page) for the key and number columns only, not for names and reasons;
+    # no dictionary for the reasons and the continuous numbers (mostly distinct: wasted work)
+    pq.write_table(table, path, compression="snappy", store_schema=False,
+                   write_statistics=[c for c in PARQUET_STATISTICS if c in table.column_names],
+                   use_dictionary=[c for c in table.column_names if c not in ("reason", "value", "margin")])
+
+
+PARQUET_STATISTICS = ("level", "county_id", "school_id", "stage", "rule_id", "area", "outcome", "value", "threshold",
+                      "margin")
+
+
+def verdict_table(frame: pd.DataFrame):
+    """The verdict frame as an arrow table: text columns as they are (no copy), missing text as null."""
+    import pyarrow as pa
+
+    cols = {}
+    for c in frame.columns:
+        s = frame[c]
+        a = getattr(s.array, "_pa_array", None)
+        if s.dtype.kind == "f":
+            cols[c] = pa.array(s.to_numpy(dtype="float64"), from_pandas=True)
+        elif a is not None:
+            cols[c] = a
+        else:
+            cols[c] = pa.array(s.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
+    return pa.table(cols)
+
+
+CSV_BLOCK_ROWS = 1 << 17
+CSV_THREADS = 2
+
+
+def _lit(x: str):
+    import pyarrow as pa
+
+    return pa.scalar(x, pa.large_string())
+
+
+def _csv_field(s, start: int = 0, stop: int | None = None, cache: dict | None = None):
+    """The CSV text of rows start:stop of one column (arrow large_string, no nulls); s is a pandas
+    Series or an arrow array (a dictionary column: its distinct texts quoted once, in ``cache``)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    stop = len(s) if stop is None else stop
+    if isinstance(s, (pa.Array, pa.ChunkedArray)):
+        if pa.types.is_dictionary(s.type):
+            if cache is not None and id(s) in cache:
+                d = cache[id(s)]
+            else:
+                d = _csv_text(s.dictionary.cast(pa.large_string()))
+                if cache is not None:
+                    cache[id(s)] = d
+            return pc.fill_null(d.take(s.indices.slice(start, stop - start)), _lit(""))
+        part = s.slice(start, stop - start)
+        part = part.combine_chunks() if isinstance(part, pa.ChunkedArray) else part
+        if pa.types.is_floating(s.type):  # null (missing) -> NaN -> empty
+            return _csv_floats(np.asarray(part.to_numpy(zero_copy_only=False), "float64"))
+        return _csv_text(part.cast(pa.large_string()))
     if s.dtype.kind == "f":
-        v = s.to_numpy(dtype="float64")
-        uniq, inv = np.unique(v, return_inverse=True)
-        text = np.char.mod("%.10g", np.where(np.isnan(uniq), 0.0, uniq)).astype(object)
-        text[np.isnan(uniq)] = ""
-        return pa.array(text, type=pa.large_string()).take(pa.array(inv.reshape(-1)))
+        return _csv_floats(s.to_numpy(dtype="float64")[start:stop])
     if s.dtype.kind in "iub":
-        return pa.array(s.astype(str).to_numpy(dtype=object), type=pa.large_string())
+        return pa.array(s.iloc[start:stop].astype(str).to_numpy(dtype=object), type=pa.large_string())
     a = getattr(s.array, "_pa_array", None)  # pandas str dtype: already arrow, no Python strings
-    if a is not None and pa.types.is_string(a.type) or a is not None and pa.types.is_large_string(a.type):
-        a = a.cast(pa.large_string())
+    if a is not None and (pa.types.is_string(a.type) or pa.types.is_large_string(a.type)):
+        a = a.slice(start, stop - start).cast(pa.large_string())
     else:
-        a = pa.array(s.to_numpy(dtype=object, na_value=None), type=pa.large_string(), from_pandas=True)
-    a = pc.fill_null(a, "")
+        a = pa.array(s.to_numpy(dtype=object)[start:stop], type=pa.large_string(), from_pandas=True)
+    return _csv_text(a)
+
+
+def _csv_floats(v):
+    """%.10g of each distinct float (by its bits: -0.0 stays -0) once, then a take; NaN is empty."""
+    import pyarrow as pa
+
+    codes, uniq = pd.factorize(np.ascontiguousarray(v).view(np.int64))
+    uniq = uniq.view(np.float64)
+    text = ["" if x != x else "%.10g" % x for x in uniq.tolist()]
+    return pa.array(text, type=pa.large_string()).take(pa.array(codes))
+
+
+def _csv_text(a):
+    """Text cells as CSV fields: missing as empty, quoted (csv.QUOTE_MINIMAL) only where needed."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    a = pc.fill_null(a, _lit(""))
     a = a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
-    enc = pc.dictionary_encode(a)  # quote each distinct text once
-    d = enc.dictionary
-    quote = pc.match_substring_regex(d, '[,"\n\r]')  # csv.QUOTE_MINIMAL
-    if pc.any(quote).as_py():
-        q, e = pa.scalar('"', pa.large_string()), pa.scalar("", pa.large_string())
-        d = pc.if_else(quote, pc.binary_join_element_wise(q, pc.replace_substring(d, '"', '""'), q, e), d)
-    return d.take(enc.indices)
+    quote = pc.match_substring_regex(a, '[,"\n\r]')  # csv.QUOTE_MINIMAL
+    if not pc.any(quote).as_py():
+        return a
+    at = np.flatnonzero(quote.to_numpy(zero_copy_only=False))
+    sub = a.take(pa.array(at))
+    q = pc.binary_join_element_wise(_lit('"'), pc.replace_substring(sub, '"', '""'), _lit('"'), _lit(""))
+    pos = np.arange(len(a))
+    pos[at] = len(a) + np.arange(len(at))
+    return pa.concat_arrays([a, q]).take(pa.array(pos))  # the quoted texts put in place by one take
+
+
+def csv_blocks(frame, rows: int = CSV_BLOCK_ROWS):
+    """The CSV as a sequence of byte blocks (header first), CSV_BLOCK_ROWS rows each; frame is a
+    pandas frame or an arrow table (``Run.verdict_table()``)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(frame, pa.Table):
+        names = frame.column_names
+        columns = [frame.column(c) for c in names]
+        columns = [c.chunk(0) if c.num_chunks == 1 else c.combine_chunks() if pa.types.is_dictionary(c.type) else c
+                   for c in columns]
+        n = frame.num_rows
+    else:
+        names, columns, n = list(frame.columns), [frame[c] for c in frame.columns], len(frame)
+    yield pd.DataFrame(columns=names).to_csv(index=False, lineterminator="\n").encode("utf-8")
+    cache = {}
+
+    def block(start):
+        stop = min(start + rows, n)
+        cols = [_csv_field(s, start, stop, cache) for s in columns]
+        # the line end goes onto the last field (a short column), not onto the joined line
+        cols[-1] = pc.binary_join_element_wise(cols[-1], _lit("\n"), _lit(""))
+        line = cols[0] if len(cols) == 1 else pc.binary_join_element_wise(*cols, _lit(","))
+        line = line.combine_chunks() if isinstance(line, pa.ChunkedArray) else line
+        offsets = np.frombuffer(line.buffers()[1], dtype=np.int64)[line.offset:line.offset + len(line) + 1]
+        return memoryview(line.buffers()[2])[offsets[0]:offsets[-1]]
+
+    starts = list(range(0, n, rows))
+    workers = min(CSV_THREADS, os.cpu_count() or 1)
+    if len(starts) <= 2 or workers < 2:
+        for start in starts:
+            yield block(start)
+        return
+    # arrow's kernels run without the GIL: the next blocks are built on other threads while this one
+    # is written (at most ``workers`` blocks ahead, in order: the same bytes)
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
+    yield block(starts[0])  # the first block fills the cache of quoted dictionaries
+    rest = iter(starts[1:])
+    with ThreadPoolExecutor(max_workers=workers) as ex:
+        pending = deque(ex.submit(block, s) for _, s in zip(range(workers), rest))
+        while pending:
+            done = pending.popleft().result()
+            nxt = next(rest, None)
+            if nxt is not None:
+                pending.append(ex.submit(block, nxt))
+            yield done
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    header = frame.head(0).to_csv(index=False, lineterminator="\n").encode("utf-8")
-    if not len(frame):
-        return header
-    cols = [_csv_field(frame[c]) for c in frame.columns]
-    line = pc.binary_join_element_wise(*cols, pa.scalar("\n", pa.large_string()), pa.scalar("", pa.large_string())) \
-        if len(cols) == 1 else pc.binary_join_element_wise(
-            pc.binary_join_element_wise(*cols, pa.scalar(",", pa.large_string())),
-            pa.scalar("\n", pa.large_string()), pa.scalar("", pa.large_string()))
-    line = line.combine_chunks() if isinstance(line, pa.ChunkedArray) else line
-    offsets = np.frombuffer(line.buffers()[1], dtype=np.int64)[line.offset:line.offset + len(line) + 1]
-    body = line.buffers()[2].to_pybytes()[offsets[0]:offsets[-1]]
-    return header + body
+    return b"".join(bytes(b) for b in csv_blocks(frame))
 
 
 def _write(target, text):

@@ -295,20 +295,30 @@ def _column_def(catalogue: Catalogue, table: str, cid: str):
     raise KeyError(cid)  # pragma: no cover - HeaderMap only returns catalogue columns
 
 
-def school_stage_sets(frame: pd.DataFrame) -> list:
-    """Per school, the set of stages it has (type's stages less a stage with 0 students; unknown type:
-    the stages with students)."""
-    types = frame["school_type"] if "school_type" in frame else pd.Series(None, index=frame.index)
-    out = []
-    stud = {s: pd.to_numeric(frame.get(f"students_{s}", pd.Series(np.nan, index=frame.index)),
-                             errors="coerce").to_numpy(dtype="float64") for s in ("primary", "junior", "senior")}
-    for i, t in enumerate(types.tolist()):
-        if t in TYPE_STAGES:
-            st = {s for s in TYPE_STAGES[t] if not stud[s][i] == 0}
-        else:
-            st = {s for s in ("primary", "junior", "senior") if stud[s][i] > 0}
-        out.append(st)
+ALL_STAGES = ("primary", "junior", "senior")
+
+
+def school_stage_masks(frame: pd.DataFrame) -> dict:
+    """Per stage, which schools have it (type's stages less a stage with 0 students; unknown type:
+    the stages with students), as boolean arrays (column-wise, no loop over schools)."""
+    types = frame["school_type"] if "school_type" in frame else pd.Series(None, index=frame.index, dtype=object)
+    known = types.isin(list(TYPE_STAGES)).to_numpy(dtype=bool)
+    out = {}
+    for s in ALL_STAGES:
+        stud = pd.to_numeric(frame.get(f"students_{s}", pd.Series(np.nan, index=frame.index)),
+                             errors="coerce").to_numpy(dtype="float64")
+        of_type = types.isin([t for t, st in TYPE_STAGES.items() if s in st]).to_numpy(dtype=bool)
+        with np.errstate(invalid="ignore"):
+            out[s] = np.where(known, of_type & ~(stud == 0), stud > 0)
     return out
+
+
+def school_stage_sets(frame: pd.DataFrame) -> list:
+    """Per school, the set of stages it has (see ``school_stage_masks``); the sets are shared, read-only."""
+    m = school_stage_masks(frame)
+    code = sum(m[s].astype(np.int8) << k for k, s in enumerate(ALL_STAGES))
+    sets = [frozenset(s for k, s in enumerate(ALL_STAGES) if c >> k & 1) for c in range(8)]
+    return [sets[c] for c in code.tolist()]
 
 
 def _resolve_unstaged(rs: RecordSet, catalogue: Catalogue) -> None:

@@ -16,7 +16,7 @@ from .loader import load_standard
 from .records import RecordSet, empty_recordset, load_records
 from .standard import Standard, parse_date
 from .units import Spaces, build_spaces
-from .verdicts import assemble
+from .verdicts import assemble_columns
 
 
 @dataclass
@@ -31,6 +31,33 @@ class Run:
     as_of: dt.date | None
     lang: str = "zh"
     timings: dict = field(default_factory=dict)
+
+    def verdict_table(self):
+        """The verdicts as an arrow table (text columns dictionary-encoded), built from the assembled
+        columns when the frame has not been replaced, else from the frame."""
+        lazy = self.__dict__.get("_columns")
+        if lazy is not None:
+            return lazy.table()
+        from .output import verdict_table
+
+        return verdict_table(self.verdicts)
+
+    def verdict_source(self):
+        """What output writers read: the arrow table of the assembled columns, or the frame when it
+        was built or replaced (both give the same bytes)."""
+        lazy = self.__dict__.get("_columns")
+        return lazy.table() if lazy is not None and self.__dict__.get("_frame") is None else self.verdicts
+
+    def verdict_count(self) -> int:
+        lazy = self.__dict__.get("_columns")
+        return len(lazy) if lazy is not None else len(self.verdicts)
+
+    def outcome_counts(self) -> dict:
+        lazy = self.__dict__.get("_columns")
+        if lazy is not None:
+            return lazy.outcome_counts()
+        v = self.verdicts
+        return v["outcome"].value_counts().to_dict() if len(v) else {}
 
     @property
     def rejected(self) -> list:
@@ -50,6 +77,27 @@ class Run:
         for f in self.input_summary():
             h.update(f["sha256"].encode())
         return h.hexdigest()
+
+
+def _get_verdicts(self) -> pd.DataFrame:
+    frame = self.__dict__.get("_frame")
+    if frame is None:
+        frame = self.__dict__["_frame"] = self.__dict__["_columns"].frame()
+    return frame
+
+
+def _set_verdicts(self, value) -> None:
+    """A frame, or the assembled columns (``verdicts.Verdicts``): the frame is then built on first use
+    (a national run written to Parquet never builds it)."""
+    from .verdicts import Verdicts
+
+    if isinstance(value, Verdicts):
+        self.__dict__["_columns"], self.__dict__["_frame"] = value, None
+    else:
+        self.__dict__["_columns"], self.__dict__["_frame"] = None, value
+
+
+Run.verdicts = property(_get_verdicts, _set_verdicts, doc="The verdict frame (one row per rule and unit).")
 
 
 @lru_cache(maxsize=32)
@@ -99,7 +147,7 @@ def evaluate_records(std, compiled, srs: RecordSet, crs: RecordSet, day=None, co
     ev = Evaluator(compiled, spaces, day).run()
     t1 = time.perf_counter()
     invalid = {**{k: v for k, v in srs.invalid.items()}}
-    verdicts = assemble(ev, invalid, lang)
+    verdicts = assemble_columns(ev, invalid, lang)  # the frame is built on first use of run.verdicts
     t2 = time.perf_counter()
     run = Run(std, compiled, srs, crs, spaces, ev, verdicts, day, lang)
     run.timings.update(evaluate=t1 - t0, assemble=t2 - t1)

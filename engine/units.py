@@ -45,17 +45,29 @@ def _col(frame: pd.DataFrame, name: str) -> np.ndarray:
     return np.full(len(frame), np.nan)
 
 
-def _map_types(types: pd.Series, f, missing, dtype) -> np.ndarray:
-    """f(type) for each school, computed once per distinct type (200k schools, a handful of types)."""
-    codes, uniq = pd.factorize(types)
+def _map_types(types, f, missing, dtype) -> np.ndarray:
+    """f(type) for each school, computed once per distinct type (200k schools, a handful of types);
+    types: the school_type column, or its (codes, distinct types) when already factorised."""
+    codes, uniq = types if isinstance(types, tuple) else pd.factorize(types)
     lut = np.array([f(t) for t in uniq] + [missing], dtype=dtype)
     return lut[codes]  # code -1 (missing type) takes the last entry
 
 
+def _types(schools: pd.DataFrame):
+    """The school_type column factorised once: (codes, distinct types)."""
+    types = schools["school_type"] if "school_type" in schools else pd.Series(None, index=schools.index)
+    codes, uniq = pd.factorize(types)
+    return codes, np.asarray(uniq, dtype=object)
+
+
+def _type_in(tc, names) -> np.ndarray:
+    return _map_types(tc, lambda t: t in names, False, bool)
+
+
 def school_stages(std: Standard, schools: pd.DataFrame) -> dict:
     """stage -> boolean mask of schools that have a unit of that stage."""
-    types = schools["school_type"] if "school_type" in schools else pd.Series(None, index=schools.index)
-    known = types.isin(list(std.school_types)).to_numpy()
+    types = _types(schools)
+    known = _type_in(types, set(std.school_types))
     out = {}
     for s in std.eval_stages():
         of_type = _map_types(types, lambda t, s=s: s in std.school_types.get(t, ()), False, bool)
@@ -69,7 +81,7 @@ def school_stages(std: Standard, schools: pd.DataFrame) -> dict:
 
 def stage_shares(std: Standard, schools: pd.DataFrame) -> dict:
     """stage -> array of each school's share of whole-school stocks for that stage."""
-    types = schools["school_type"] if "school_type" in schools else pd.Series(None, index=schools.index)
+    types = _types(schools)
     all_stages = sorted({s for w in std.stage_weights.values() for s in w} | set(std.eval_stages()))
     terms, denom = {}, np.zeros(len(schools))
     for s in all_stages:
@@ -80,7 +92,7 @@ def stage_shares(std: Standard, schools: pd.DataFrame) -> dict:
         terms[s] = (has, term)
         denom = denom + term
     shares = {}
-    weighted = types.isin(list(std.stage_weights)).to_numpy()
+    weighted = _type_in(types, set(std.stage_weights))
     for s in std.eval_stages():
         has, term = terms.get(s, (np.zeros(len(schools), bool), np.zeros(len(schools))))
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .records import Problem, RecordSet, reject_where, school_stage_sets
+from .records import Problem, RecordSet, reject_where, school_stage_masks
 
 STAGE_ZH = {"primary": "小学", "junior": "初中", "senior": "高中"}
 
@@ -172,20 +172,19 @@ def check_school_subsets(rs: RecordSet, catalogue) -> None:
                 else:
                     w = np.full(n, np.nan)
                 tp, tj = _num(f, "teachers_primary"), _num(f, "teachers_junior")
-                stages = school_stage_sets(f)
-                both = np.array([("primary" in s) and ("junior" in s) for s in stages], dtype=bool)
-                onlyp = np.array([s == {"primary"} for s in stages], dtype=bool)
-                onlyj = np.array([s == {"junior"} for s in stages], dtype=bool)
+                m = school_stage_masks(f)
+                both = m["primary"] & m["junior"]
+                onlyp = m["primary"] & ~m["junior"] & ~m["senior"]
+                onlyj = m["junior"] & ~m["primary"] & ~m["senior"]
                 alt = np.where(both, tp + tj, np.where(onlyp, tp, np.where(onlyj, tj, np.nan)))
                 w = np.where(np.isnan(w), alt, w)
                 names = ["teachers"]
             elif whole == "students":
-                stages = school_stage_sets(f)
+                m = school_stage_masks(f)
                 w = np.zeros(n)
                 for s in ("primary", "junior", "senior"):
-                    has = np.array([s in st for st in stages], dtype=bool)
-                    w = w + np.where(has, _num(f, f"students_{s}"), 0.0)
-                w[np.array([not st for st in stages], dtype=bool)] = np.nan
+                    w = w + np.where(m[s], _num(f, f"students_{s}"), 0.0)
+                w[~(m["primary"] | m["junior"] | m["senior"])] = np.nan
                 names = ["students"]
             else:
                 w = _num(f, whole)

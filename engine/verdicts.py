@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 
 from .checker import USABLE
 from .evaluate import Evaluator, RuleResult
-from .i18n import fmt_array, fmt_num, msg
+from .i18n import fmt_distinct, fmt_num, msg
 from .logic import ABSENT, FAIL, NOT_APPLICABLE, NOT_EVALUABLE, OUTCOME_NAMES, PASS
 
 COLUMNS = ["level", "county_id", "school_id", "school_name", "stage", "rule_id", "rule_name", "area", "outcome",
@@ -21,20 +21,22 @@ COLUMNS = ["level", "county_id", "school_id", "school_name", "stage", "rule_id",
 MAX_LISTED = 5
 
 
-def margin_of(res: RuleResult):
-    """Distance to the threshold in the indicator's unit; positive = room to spare."""
+def margin_of(res: RuleResult, rows=None):
+    """Distance to the threshold in the indicator's unit; positive = room to spare (of ``rows`` only
+    when given: explain of one unit)."""
     if res.value is None:
         return None
     op = res.rule.operator
+    value, threshold = (res.value, res.threshold) if rows is None else (res.value[rows], res.threshold[rows])
     with np.errstate(invalid="ignore"):
         if op in (">=", ">"):
-            m = res.value - res.threshold
+            m = value - threshold
         elif op in ("<=", "<"):
-            m = res.threshold - res.value
+            m = threshold - value
         else:
             return None
         # float noise at the boundary (0.8999999 vs 0.9) is no margin at all
-        noise = np.abs(m) <= tol_of(res) * np.maximum(np.abs(res.value), np.abs(res.threshold))
+        noise = np.abs(m) <= tol_of(res) * np.maximum(np.abs(value), np.abs(threshold))
     return np.where(noise, 0.0, m)
 
 
@@ -48,16 +50,74 @@ def assemble(ev: Evaluator, records_invalid: dict, lang: str = "zh") -> pd.DataF
     Column dtypes are those a per-rule ``pd.DataFrame`` + ``pd.concat`` would give: a column is
     ``str`` when every rule's part of it is text, else ``object`` (text parts keep NaN for missing).
     """
+    return assemble_columns(ev, records_invalid, lang).frame()
+
+
+OUTCOME_TEXT = ["fail", "pass", "not_evaluable", "not_applicable"]  # by outcome code 0..3
+
+
+class Verdicts:
+    """The verdicts of a run, column by column as assembled (per rule: a constant, a take from the
+    unit keys, an array), turned into a pandas frame (``frame()``, the shape every consumer reads)
+    or an arrow table (``table()``: text columns dictionary-encoded, for Parquet/CSV output of
+    national runs) only when asked; each is built once."""
+
+    def __init__(self, cols: dict, n: int):
+        self.cols = cols
+        self.n = n
+        self._frame = None
+        self._table = None
+
+    def __len__(self) -> int:
+        return self.n
+
+    def outcome_counts(self) -> dict:
+        codes = np.concatenate([p[1] for p in self.cols["outcome"]]) if self.n else np.zeros(0, np.int8)
+        counts = np.bincount(codes.astype(np.intp), minlength=4)
+        return {name: int(counts[i]) for i, name in enumerate(OUTCOME_TEXT) if counts[i]}
+
+    def cell(self, column: str, pos: int):
+        """One value (row pos of the verdicts, in frame order) without building the frame."""
+        if getattr(self, "_starts", None) is None:
+            self._starts = np.cumsum([0] + [_part_len(p) for p in self.cols["rule_id"]])
+        k = int(np.searchsorted(self._starts, pos, side="right")) - 1
+        p, i = self.cols[column][k], pos - int(self._starts[k])
+        if column in FLOAT_COLUMNS:
+            return float(p[i])
+        if p[0] == "const":
+            return p[1]
+        if p[0] == "take":
+            return p[1][p[2][i]]
+        if p[0] == "codes":
+            return OUTCOME_TEXT[int(p[1][i])]
+        return p[1][i].as_py() if p[0] == "pa" else p[1][i]
+
+    def frame(self) -> pd.DataFrame:
+        if self._frame is None:
+            self._frame = _frame_of(self.cols, self.n)
+        return self._frame
+
+    def table(self):
+        if self._table is None:
+            self._table = _table_of(self.cols, self.n)
+        return self._table
+
+
+def assemble_columns(ev: Evaluator, records_invalid: dict, lang: str = "zh") -> Verdicts:
+    """The verdict columns of every rule (reasons included), not yet joined into a frame or table."""
     cols = {c: [] for c in COLUMNS}
     keys_cache = {}
+    bases = _key_bases(ev)
+    total = 0
     for rule in ev.c.rules:
         res = ev.results[rule.id]
         keep = res.outcome != ABSENT
         n = int(keep.sum())
         if n == 0:
             continue
+        total += n
         if res.space not in keys_cache:
-            keys_cache[res.space] = _key_parts(ev, res.space)
+            keys_cache[res.space] = _key_parts(ev, res.space, bases)
         keys = keys_cache[res.space]
         idx = np.flatnonzero(keep)
         cit = rule.citation
@@ -79,16 +139,23 @@ def assemble(ev: Evaluator, records_invalid: dict, lang: str = "zh") -> pd.DataF
         cols["citation_document"].append(("const", (cit.document_number or cit.document) if cit else None, n))
         cols["citation_article"].append(("const", cit.article if cit else None, n))
         cols["source_status"].append(("const", cit.source_status if cit else None, n))
-        cols["reason"].append(("arr", np.asarray(build_reasons(ev, res, keep, records_invalid, lang), dtype=object)))
-    if not cols["rule_id"]:
+        cols["reason"].append(("pa", build_reasons(ev, res, keep, records_invalid, lang)))
+    return Verdicts(cols, total)
+
+
+FLOAT_COLUMNS = ("value", "threshold", "margin")
+
+
+def _frame_of(cols: dict, n: int) -> pd.DataFrame:
+    if not n:
         return pd.DataFrame({c: [] for c in COLUMNS})
     out = {}
     for c in COLUMNS:
         parts = cols[c]
-        if c in ("value", "threshold", "margin"):
+        if c in FLOAT_COLUMNS:
             out[c] = np.concatenate(parts).astype("float64")
         elif c == "outcome":
-            names = pa.array(["fail", "pass", "not_evaluable", "not_applicable"])
+            names = pa.array(OUTCOME_TEXT)
             codes = np.concatenate([p[1] for p in parts])
             out[c] = pd.Series(pd.array(names.take(pa.array(codes)), dtype=_STR))
         else:
@@ -98,11 +165,81 @@ def assemble(ev: Evaluator, records_invalid: dict, lang: str = "zh") -> pd.DataF
     return pd.DataFrame(out, columns=COLUMNS)
 
 
+def _table_of(cols: dict, n: int):
+    """The verdicts as an arrow table: floats as they are, reasons as text, every other text column
+    dictionary-encoded straight from its parts (a rule's constant, the unit key arrays: no hashing of
+    3.9 million strings). Missing text is null."""
+    out = {}
+    for c in COLUMNS:
+        parts = cols[c]
+        if c in FLOAT_COLUMNS:
+            out[c] = pa.array(np.concatenate(parts).astype("float64") if parts else np.zeros(0), from_pandas=True)
+        elif c == "outcome":
+            codes = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int8)
+            out[c] = pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32)),
+                                                    pa.array(OUTCOME_TEXT, type=pa.large_string()))
+        elif c == "reason":
+            out[c] = pa.chunked_array([p[1].cast(pa.large_string()) for p in parts], type=pa.large_string())
+        else:
+            out[c] = _dictionary_column(parts)
+    return pa.table(out)
+
+
+def _dictionary_column(parts):
+    """One dictionary-encoded column from its parts: each distinct key array or constant once in the
+    dictionary, the rows as int32 indices (null for a missing value), filled slice by slice."""
+    total = sum(_part_len(p) for p in parts)
+    idx = np.zeros(total, np.int32)
+    ok = np.ones(total, bool)
+    values, index_of_const, base_at = [], {}, {}
+    size = at = 0
+    for p in parts:
+        n = _part_len(p)
+        sl = slice(at, at + n)
+        at += n
+        if p[0] == "const":
+            if p[1] is None:
+                ok[sl] = False
+                continue
+            if p[1] not in index_of_const:
+                index_of_const[p[1]] = size
+                values.append(np.array([p[1]], dtype=object))
+                size += 1
+            idx[sl] = index_of_const[p[1]]
+            continue
+        if p[0] == "arr":  # per-rule values (threshold parameter names): their distinct values
+            codes, uniq = pd.factorize(np.asarray(p[1], dtype=object))
+            values.append(np.asarray(uniq, dtype=object))
+            idx[sl] = np.maximum(codes, 0) + size
+            ok[sl] = codes >= 0
+            size += len(uniq)
+            continue
+        if p[0] == "take":
+            base, pos = p[1], p[2]
+        else:  # "pa": text as built
+            base, pos = np.asarray(p[1].to_numpy(zero_copy_only=False), dtype=object), np.arange(n)
+        key = id(base)
+        if key not in base_at:
+            missing = pd.isna(base)
+            base_at[key] = (size, missing if missing.any() else None)
+            values.append(np.asarray(base, dtype=object))
+            size += len(base)
+        first, missing = base_at[key]
+        idx[sl] = pos
+        idx[sl] += first
+        if missing is not None:
+            ok[sl] = ~missing[pos]
+    dictionary = pa.array(np.concatenate(values) if values else np.zeros(0, dtype=object), type=pa.large_string(),
+                          from_pandas=True)
+    dictionary = pc.fill_null(dictionary, _lit(""))  # never used: missing values are null indices
+    return pa.DictionaryArray.from_arrays(pa.array(idx, mask=None if ok.all() else ~ok), dictionary)
+
+
 _STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default "str" dtype
 
 
-def _key_parts(ev: Evaluator, space: str) -> dict:
-    """The unit key columns of a space as (distinct values, position of each unit): a take, not a copy."""
+def _key_bases(ev: Evaluator) -> tuple:
+    """The unit key arrays (county ids, school ids, names, stages), shared by every space's parts."""
     sp = ev.sp
     cids = sp.counties["county_id"].to_numpy(dtype=object)
     sids = sp.schools["school_id"].to_numpy(dtype=object) if len(sp.schools) else np.zeros(0, dtype=object)
@@ -110,6 +247,13 @@ def _key_parts(ev: Evaluator, space: str) -> dict:
         np.full(len(sp.schools), None, dtype=object)
     stages = np.asarray(sp.stages, dtype=object)
     none = np.full(1, None, dtype=object)
+    return cids, sids, names, stages, none
+
+
+def _key_parts(ev: Evaluator, space: str, bases: tuple | None = None) -> dict:
+    """The unit key columns of a space as (distinct values, position of each unit): a take, not a copy."""
+    sp = ev.sp
+    cids, sids, names, stages, none = bases or _key_bases(ev)
     if space == "stage":
         n = len(sp.u_school)
         return dict(county_id=(cids, sp.u_county), school_id=(sids, sp.u_school), school_name=(names, sp.u_school),
@@ -131,18 +275,51 @@ def _key_parts(ev: Evaluator, space: str) -> dict:
 def _part_values(part):
     if part[0] == "take":
         return part[1][part[2]]
+    if part[0] == "pa":
+        return np.asarray(part[1].to_numpy(zero_copy_only=False), dtype=object)
     return part[1]
 
 
-def _is_text(part) -> bool:
+def _part_len(part) -> int:
+    if part[0] == "const":
+        return part[2]
+    return len(part[2]) if part[0] == "take" else len(part[1])
+
+
+def _all_str(base, cache) -> bool:
+    """Is every value of a key column a str (then any non-empty take of it is text, no NaN)?"""
+    key = ("all_str", id(base))
+    if key not in cache:
+        cache[key] = len(base) > 0 and pd.api.types.infer_dtype(base, skipna=False) == "string"
+    return cache[key]
+
+
+def _is_text(part, cache) -> bool:
     if part[0] == "const":
         return isinstance(part[1], str)
+    if part[0] == "pa":  # reasons: built as arrow text
+        return len(part[1]) > 0 and part[1].null_count == 0 or \
+            pd.api.types.infer_dtype(_part_values(part), skipna=True) == "string"
+    if part[0] == "take" and len(part[2]) and _all_str(part[1], cache):
+        return True
     return pd.api.types.infer_dtype(_part_values(part), skipna=True) == "string"
+
+
+def _repeat_text(text, n: int):
+    """n copies of one text as an arrow large_string array, buffers built directly (pa.repeat appends
+    element by element)."""
+    if text is None:
+        return pa.nulls(n, pa.large_string())
+    b = text.encode("utf-8")
+    offsets = np.arange(n + 1, dtype=np.int64) * len(b)
+    return pa.Array.from_buffers(pa.large_string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(b * n)])
 
 
 def _to_pa(part, cache):
     if part[0] == "const":
-        return pa.repeat(pa.scalar(part[1], pa.large_string()), part[2])
+        return _repeat_text(part[1], part[2])
+    if part[0] == "pa":
+        return part[1].cast(pa.large_string())
     if part[0] == "take":
         key = id(part[1])
         if key not in cache:
@@ -153,21 +330,27 @@ def _to_pa(part, cache):
 
 def _text_column(parts):
     """Concatenate column parts with the dtype per-rule frames + concat would give (see assemble)."""
-    text = [_is_text(p) for p in parts]
+    cache = {}
+    text = [_is_text(p, cache) for p in parts]
     if all(text):
-        cache = {}
         chunks = [_to_pa(p, cache) for p in parts]
         return pd.array(pa.chunked_array(chunks, type=pa.large_string()), dtype=_STR)
-    arrays = []
+    out = np.empty(sum(_part_len(p) for p in parts), dtype=object)
+    at = 0
     for p, is_text in zip(parts, text):
         if p[0] == "const":
-            a = np.full(p[2], p[1], dtype=object)
+            n = p[2]
+            out[at:at + n] = p[1]
         else:
-            a = np.array(_part_values(p), dtype=object)
-        if is_text:  # a text part went through the str dtype: its missing values are NaN
-            a[pd.isna(a)] = np.nan
-        arrays.append(a)
-    return pd.Series(np.concatenate(arrays), dtype=object)
+            a = _part_values(p)
+            n = len(a)
+            out[at:at + n] = a
+            # a text part went through the str dtype: its missing values are NaN
+            if is_text and not (p[0] == "take" and _all_str(p[1], cache)):
+                seg = out[at:at + n]
+                seg[pd.isna(seg)] = np.nan
+        at += n
+    return pd.Series(out, dtype=object)
 
 
 # ------------------------------------------------------------------ reasons
@@ -183,34 +366,43 @@ def _labels(ev: Evaluator, lang: str):
     return label
 
 
-def build_reasons(ev: Evaluator, res: RuleResult, keep, invalid: dict, lang: str) -> np.ndarray:
+def build_reasons(ev: Evaluator, res: RuleResult, keep, invalid: dict, lang: str) -> pa.Array:
+    """The reason of every kept row, as an arrow text array (built column-wise in C; only the
+    not_evaluable rows, which name their own missing inputs, are built row by row)."""
     rule = res.rule
     n = len(res.outcome)
-    reasons = np.full(n, "", dtype=object)
     o = res.outcome
     if res.value is not None:
         v = _fmt_pa(res.value)
         t = _fmt_pa(res.threshold)
         op = rule.operator
-        ok_text = _join(v, f" {op} ", t, "，达标" if lang == "zh" else ": meets")
-        bad_text = _join(v, (" 未满足 " if lang == "zh" else " does not meet ") + f"{op} ", t)
-        reasons = _np(pc.if_else(pa.array(o == PASS), ok_text, pc.if_else(pa.array(o == FAIL), bad_text, "")))
+        passed = pa.array(o == PASS)  # "v op t，达标" or "v 未满足 op t": one join for both
+        mid = pc.if_else(passed, _lit(f" {op} "), _lit((" 未满足 " if lang == "zh" else " does not meet ") + f"{op} "))
+        tail = pc.if_else(passed, _lit("，达标" if lang == "zh" else ": meets"), _lit(""))
+        reasons = pc.if_else(pa.array((o == PASS) | (o == FAIL)), _join(v, mid, t, tail), _lit(""))
         reasons = _with_threshold_version(ev, res, reasons, lang)
     elif res.detail is not None:
         reasons = _at_least_reasons(ev, res, lang)
     else:
-        reasons = np.where(o == PASS, msg(lang, "cond_pass"), np.where(o == FAIL, _cond_fail(ev, res, lang), ""))
-    # object dtype: np.where over str gives a fixed-width '<U5' array that would cut the texts assigned below
-    reasons = np.asarray(reasons, dtype=object)
+        # object dtype: np.where over str gives a fixed-width '<U5' array
+        text = np.where(o == PASS, msg(lang, "cond_pass"), np.where(o == FAIL, _cond_fail(ev, res, lang), ""))
+        reasons = pa.array(np.asarray(text, dtype=object), type=pa.large_string())
+    extra, at = [], np.arange(n)
     na = np.flatnonzero((o == NOT_APPLICABLE) & keep)
     if len(na) and rule.applies_when is not None:
-        reasons[na] = msg(lang, "not_applicable", cond=rule.applies_when.text.strip())
+        at[na] = n
+        extra.append(msg(lang, "not_applicable", cond=rule.applies_when.text.strip()))
     ne = np.flatnonzero((o == NOT_EVALUABLE) & keep)
     if len(ne):
-        texts = _not_evaluable_reasons(ev, res, ne, invalid, lang)
-        for i, t in zip(ne, texts):
-            reasons[i] = t
-    return reasons[keep]
+        at[ne] = n + len(extra) + np.arange(len(ne))
+        extra.extend(_not_evaluable_reasons(ev, res, ne, invalid, lang))
+    if extra:  # the special rows' texts appended once, then every row picked by position (one take)
+        reasons = pa.concat_arrays([reasons.cast(pa.large_string()), pa.array(extra, type=pa.large_string())])
+    return reasons.take(pa.array(at[keep]))
+
+
+def _lit(x: str):
+    return pa.scalar(x, pa.large_string())
 
 
 def _cond_fail(ev, res, lang):
@@ -218,7 +410,8 @@ def _cond_fail(ev, res, lang):
     all(G3_school), the schools of the group that failed. Built column-wise."""
     deps = sorted(ev.c.deps[res.rule.id].rules)
     n = len(res.outcome)
-    joined = np.full(n, "", dtype=object)
+    joined = np.empty(n, dtype=object)
+    joined.fill("")
 
     def add(mask, text):
         nonlocal joined
@@ -249,7 +442,7 @@ def _fmt_pa(arr):
     """fmt_array as an arrow string array: each distinct number formatted once, then a C-level take."""
     arr = np.round(np.asarray(arr, dtype="float64"), 4)
     uniq, inv = np.unique(arr, return_inverse=True)
-    return pa.array(fmt_array(uniq), type=pa.large_string()).take(pa.array(inv.reshape(-1)))
+    return fmt_distinct(uniq).take(pa.array(inv.reshape(-1)))
 
 
 def _join(*parts):
@@ -258,8 +451,11 @@ def _join(*parts):
                                          for p in parts], pa.scalar("", pa.large_string()))
 
 
-def _np(a):
-    return np.asarray(a.to_numpy(zero_copy_only=False), dtype=object)
+def _scatter(arr, rows, values):
+    """arr with arr[rows] = values (arrow has no scatter: the new values appended, one take)."""
+    pos = np.arange(len(arr))
+    pos[rows] = len(arr) + np.arange(len(rows))
+    return pa.concat_arrays([arr, values.cast(arr.type)]).take(pa.array(pos))
 
 
 def _at_least_reasons(ev, res, lang):
@@ -275,7 +471,7 @@ def _at_least_reasons(ev, res, lang):
                 _fmt_pa(k), " 项）" if zh else " required)")
     empty = pa.array(np.full(n, ""), type=pa.large_string())
     fails, unknown = empty, empty
-    floor_text = _join("，低于" if zh else ", below ", _fmt_pa(floor * 100 if floor is not None else np.zeros(n)), "%")
+    fl = np.broadcast_to(np.asarray(floor, dtype="float64"), (n,)) if floor is not None else None
     for rid in ids:
         r = ev.results[rid]
         if r.value is None:  # a condition rule: no value to show, only whether it failed
@@ -284,18 +480,26 @@ def _at_least_reasons(ev, res, lang):
             u = r.outcome == NOT_EVALUABLE
             unknown = np.where(u, np.where(unknown == "", rid, unknown + "、" + rid), unknown)
             continue
-        with np.errstate(invalid="ignore", divide="ignore"):
-            pct = r.value / r.threshold * 100
-        low = (pct < floor * 100 - 1e-9) if floor is not None else np.zeros(n, dtype=bool)
-        mark = pc.if_else(pa.array(low), floor_text, "")
-        frag = _join(rid + "=", _fmt_pa(r.value), "（", _fmt_pa(pct), "%", mark, "）")
-        f = pa.array(r.outcome == FAIL)
-        fails = pc.if_else(f, pc.if_else(pc.equal(fails, ""), frag, _join(fails, "、", frag)), fails)
-        u = pa.array(r.outcome == NOT_EVALUABLE)
-        unknown = pc.if_else(u, pc.if_else(pc.equal(unknown, ""), rid, _join(unknown, "、", rid)), unknown)
+        rows = np.flatnonzero(r.outcome == FAIL)  # texts only for the rows that show them
+        if len(rows):
+            with np.errstate(invalid="ignore", divide="ignore"):
+                pct = r.value[rows] / r.threshold[rows] * 100
+            if fl is not None:
+                low = pct < fl[rows] * 100 - 1e-9
+                floor_text = _join("，低于" if zh else ", below ", _fmt_pa(fl[rows] * 100), "%")
+                mark = pc.if_else(pa.array(low), floor_text, _lit(""))
+            else:
+                mark = _lit("")
+            frag = _join(rid + "=", _fmt_pa(r.value[rows]), "（", _fmt_pa(pct), "%", mark, "）")
+            before = fails.take(pa.array(rows))
+            fails = _scatter(fails, rows, pc.if_else(pc.equal(before, ""), frag, _join(before, "、", frag)))
+        rows = np.flatnonzero(r.outcome == NOT_EVALUABLE)
+        if len(rows):
+            before = unknown.take(pa.array(rows))
+            unknown = _scatter(unknown, rows, pc.if_else(pc.equal(before, ""), _lit(rid), _join(before, "、", rid)))
     out = pc.if_else(pc.not_equal(fails, ""), _join(out, "；未达标：" if zh else "; failed: ", fails), out)
     out = pc.if_else(pc.not_equal(unknown, ""), _join(out, "；", "无法判定：" if zh else "not evaluable: ", unknown), out)
-    return _np(out)
+    return out
 
 
 def _missing(arr):
@@ -465,10 +669,12 @@ def _with_threshold_version(ev, res, reasons, lang):
     """For a threshold chosen by ``if ... then P1 else P2``: say which parameter (version) was used and why."""
     if res.threshold_param is None or not _has_if(res.rule.threshold):
         return reasons
-    out = reasons.copy()
+    rows = np.flatnonzero(pd.notna(res.threshold_param) & ((res.outcome == PASS) | (res.outcome == FAIL)))
+    if not len(rows):
+        return reasons
+    codes, pids = pd.factorize(np.asarray(res.threshold_param, dtype=object)[rows])
     cache = {}
-    for i in np.flatnonzero(pd.notna(res.threshold_param) & ((res.outcome == PASS) | (res.outcome == FAIL))):
-        pid = res.threshold_param[i]
+    for pid in pids:
         if pid not in cache:
             p = ev.std.parameters.get(pid)
             v = p.in_force(ev.as_of) if p is not None else None
@@ -477,5 +683,6 @@ def _with_threshold_version(ev, res, reasons, lang):
             if lang == "en":
                 win = f", in force {v.window}" if (v is not None and (v.window.start or v.window.end)) else ""
             cache[pid] = "；" + msg(lang, "threshold_from", param=pid) + (f"（{name}{win}）" if name or win else "")
-        out[i] = f"{out[i]}{cache[pid]}"
-    return out
+    suffix = np.full(len(res.outcome), "", dtype=object)
+    suffix[rows] = np.asarray([cache[p] for p in pids], dtype=object)[codes]
+    return _join(reasons, pa.array(suffix, type=pa.large_string()))
