@@ -220,8 +220,8 @@ def main(argv=None):
     ev_w, ev_c = res["evaluation (full standard, in-memory frames)"]
     er_w, er_c = res["evaluation (resource area only: R1-R7, R_school, CVs)"]
     fl_w, fl_c = res["numpy floor (resource area R1-R7, R_school, CVs)"]
-    print(f"\nfloor vs engine (full standard and resource-only standard): EQUAL (outcomes and values to 1e-9 on "
-          f"R1-R7, R_school, R1_cv-R7_cv)")
+    print("\nfloor vs engine (full standard and resource-only standard): EQUAL (outcomes and values to 1e-9 on "
+          "R1-R7, R_school, R1_cv-R7_cv)")
     print(f"engine (resource area only, {len(res_comp.rules)} rules) / floor (same rules): "
           f"wall {er_w / fl_w:.2f}x, CPU {er_c / fl_c:.2f}x")
     print(f"engine (full standard, {len(comp.rules)} rules) / floor (resource area only): "

@@ -468,7 +468,7 @@ def compile_standard(std: Standard, catalogue: Catalogue | None = None, as_of=No
                 errors.add(obj.origin, f"未知的层级 '{obj.level}'", obj.level)
                 continue
             if obj.per_stage and obj.level != "county":
-                errors.add(obj.origin, f"per_stage 只适用于区县级规则 / per_stage is for county rules", obj.id)
+                errors.add(obj.origin, "per_stage 只适用于区县级规则 / per_stage is for county rules", obj.id)
             for s in obj.stages or []:
                 if s not in all_stages:
                     errors.add(obj.origin, f"未知的学段 '{s}' / unknown stage '{s}'", s)
@@ -477,8 +477,8 @@ def compile_standard(std: Standard, catalogue: Catalogue | None = None, as_of=No
         for part, stage, e in _expr_items(obj):
             if stage != "*":
                 if space not in STAGE_SPACES:
-                    errors.add(e.loc, f"按学段分别书写的表达式只能用于学段级或分学段区县规则 / per-stage expressions need "
-                                      f"a stage-level rule", stage)
+                    errors.add(e.loc, "按学段分别书写的表达式只能用于学段级或分学段区县规则 / per-stage expressions need "
+                                      "a stage-level rule", stage)
                     continue
                 if stage not in all_stages:
                     errors.add(e.loc, f"未知的学段 '{stage}' / unknown stage '{stage}'", stage)

@@ -87,7 +87,7 @@ def parse_expression(text: str) -> ast.Node:
     except UnexpectedInput as exc:  # pragma: no cover - covered by the cases above
         raise ExprSyntaxError("语法错误 / syntax error", getattr(exc, "line", 1), getattr(exc, "column", 1))
     except RecursionError:
-        raise ExprSyntaxError(f"表达式嵌套过深 / expression nested too deeply", 1, 1)
+        raise ExprSyntaxError("表达式嵌套过深 / expression nested too deeply", 1, 1)
     if _depth(tree) > MAX_DEPTH:
         raise ExprSyntaxError(f"表达式嵌套过深（上限 {MAX_DEPTH} 层）/ expression nested too deeply", 1, 1)
     return _build(tree, text)

@@ -206,8 +206,6 @@ def _type_table(raw: RawTable, hmap: HeaderMap, catalogue: Catalogue, table: str
     parts: dict[str, list] = {}
     sheet0 = raw.sheet[0] if raw.sheet else None
     where = f"{raw.file}" + (f"[{sheet0}]" if sheet0 and raw.layout == "table" else "")
-    n = len(raw.frame)
-
     def header_loc(header):
         """Where a header is: row 1 of a table, or the item's form row on the first sheet that has it."""
         if raw.cells is not None:

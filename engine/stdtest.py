@@ -43,7 +43,7 @@ from pathlib import Path
 
 from .numbers import as_float as _num
 from .errors import JunhengError, StandardError
-from .yamlsafe import LocDict, LocList, load_yaml_file
+from .yamlsafe import LocList, load_yaml_file
 
 OUTCOMES = {"pass", "fail", "not_evaluable", "not_applicable"}
 REL_TOL = 1e-9

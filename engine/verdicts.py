@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 from .checker import USABLE
 from .evaluate import Evaluator, RuleResult
 from .i18n import fmt_distinct, fmt_num, msg
-from .logic import ABSENT, FAIL, NOT_APPLICABLE, NOT_EVALUABLE, OUTCOME_NAMES, PASS
+from .logic import ABSENT, FAIL, NOT_APPLICABLE, NOT_EVALUABLE, PASS
 
 COLUMNS = ["level", "county_id", "school_id", "school_name", "stage", "rule_id", "rule_name", "area", "outcome",
            "value", "threshold", "operator", "unit", "margin", "threshold_param", "citation_document",
@@ -509,7 +509,6 @@ def _missing(arr):
 def _not_evaluable_reasons(ev: Evaluator, res: RuleResult, rows, invalid: dict, lang: str) -> list:
     rule = res.rule
     space = res.space
-    sp = ev.sp
     fields = sorted(ev.c.inputs.get(rule.id, set()))
     label = _labels(ev, lang)
     per_row = [[] for _ in rows]

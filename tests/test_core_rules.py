@@ -1,5 +1,4 @@
 """R1–R7, the 6-of-7 rule, the exact boundary and the nine-year split, against hand computation."""
-import math
 
 import pytest
 

@@ -27,7 +27,7 @@ import pytest
 import cli
 from engine.catalogue import load_catalogue
 from engine.checker import compile_standard
-from engine.errors import InputError, JunhengError, StandardError
+from engine.errors import InputError, StandardError
 from engine.explain import NotFound, explain_county, explain_school
 from engine.loader import load_standard
 from engine.output import write_csv, write_json

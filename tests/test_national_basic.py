@@ -1,8 +1,6 @@
 """national/basic-2012 against hand computation, and the provincial school-standard hook."""
 import json
-from pathlib import Path
 
-import numpy as np
 import pytest
 
 from engine.logic import weighted_cv_reference

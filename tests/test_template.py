@@ -88,7 +88,7 @@ def test_header_text_units_and_required():
 def test_committed_schemas_are_generated():
     for table, text in schema_texts().items():
         path = ROOT / "schemas" / f"{table}.schema.json"
-        assert path.read_text(encoding="utf-8") == text, f"regenerate: python -m engine.template --schemas"
+        assert path.read_text(encoding="utf-8") == text, "regenerate: python -m engine.template --schemas"
         doc = json.loads(text)
         assert doc["additionalProperties"] is False
     school = json.loads(schema_texts()["school"])
