@@ -69,35 +69,26 @@ def source_name(source) -> str:
 
 
 def read_records(source) -> list[RawTable]:
-    """Read one record file (a path or a NamedFile) into raw tables."""
-    p, name = source_path(source), source_name(source)
-    if name == str(p):
-        return _read_path(p)
-    try:
-        tables = _read_path(p)
-    except InputError as exc:
-        raise InputError(str(exc).replace(str(p), name)) from None
-    for t in tables:
-        t.file = name
-        t.notes = [n.replace(str(p), name) for n in t.notes]
-    return tables
+    """Read one record file (a path or a NamedFile) into raw tables; messages and origins use its
+    display name."""
+    return _read_path(source_path(source), source_name(source))
 
 
-def _read_path(p: Path) -> list[RawTable]:
+def _read_path(p: Path, name: str) -> list[RawTable]:
     if not p.is_file():
-        raise InputError(f"{p}: 文件不存在 / file not found")
+        raise InputError(f"{name}: 文件不存在 / file not found")
     if p.stat().st_size > MAX_INPUT_BYTES:
-        raise InputError(f"{p}: 文件过大 / file too large")
+        raise InputError(f"{name}: 文件过大 / file too large")
     suffix = p.suffix.lower()
     if suffix in (".csv", ".txt", ".tsv"):
-        return [_read_csv(p)]
+        return [_read_csv(p, name)]
     if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(p)
+        return _read_xlsx(p, name)
     if suffix == ".json":
-        return [_read_json(p, lines=False)]
+        return [_read_json(p, name, lines=False)]
     if suffix in (".jsonl", ".ndjson"):
-        return [_read_json(p, lines=True)]
-    raise InputError(f"{p}: 不支持的文件格式 {suffix}（支持 csv、xlsx、json、jsonl）/ unsupported format")
+        return [_read_json(p, name, lines=True)]
+    raise InputError(f"{name}: 不支持的文件格式 {suffix}（支持 csv、xlsx、json、jsonl）/ unsupported format")
 
 
 def _decode(data: bytes, name: str) -> tuple[str, str]:
@@ -109,9 +100,9 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
     raise InputError(f"{name}: 无法识别文件编码（支持 UTF-8、GBK/GB18030）/ unknown text encoding")
 
 
-def _read_csv(p: Path) -> RawTable:
+def _read_csv(p: Path, name: str) -> RawTable:
     data = p.read_bytes()
-    text, enc = _decode(data, str(p))
+    text, enc = _decode(data, name)
     sep = "\t" if p.suffix.lower() == ".tsv" else ","
     try:
         df = _read_csv_arrow(data, text, enc, sep)
@@ -119,10 +110,10 @@ def _read_csv(p: Path) -> RawTable:
             df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sep, skip_blank_lines=True,
                              index_col=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(f"{p}: CSV 格式错误 / malformed CSV: {exc}")
+        raise InputError(f"{name}: CSV 格式错误 / malformed CSV: {exc}")
     df = df.loc[~(df == "").all(axis=1)] if len(df.columns) else df
     rows = [int(i) + 2 for i in df.index]  # header is row 1
-    return RawTable(df.reset_index(drop=True), str(p), [None] * len(df), rows, enc,
+    return RawTable(df.reset_index(drop=True), name, [None] * len(df), rows, enc,
                     columns={h: _letter(j) for j, h in enumerate(df.columns)})
 
 
@@ -183,7 +174,7 @@ def _is_vertical(ws_rows: list) -> int | None:
     return None
 
 
-def _read_xlsx(p: Path) -> list[RawTable]:
+def _read_xlsx(p: Path, name: str) -> list[RawTable]:
     import openpyxl
     import warnings
     from openpyxl.utils import get_column_letter
@@ -193,7 +184,7 @@ def _read_xlsx(p: Path) -> list[RawTable]:
         try:
             wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a damaged file
-            raise InputError(f"{p}: 无法打开 Excel 文件 / cannot open workbook: {exc}")
+            raise InputError(f"{name}: 无法打开 Excel 文件 / cannot open workbook: {exc}")
     tables, vertical, notes = [], [], []
     for ws in wb.worksheets:
         rows = _values(ws)
@@ -216,20 +207,20 @@ def _read_xlsx(p: Path) -> list[RawTable]:
             n -= 1
         header = header[:n]
         if not keep or not header:
-            notes.append(f"{p}[{ws.title}]: 没有数据行，已跳过 / no data rows, sheet skipped")
+            notes.append(f"{name}[{ws.title}]: 没有数据行，已跳过 / no data rows, sheet skipped")
             continue
         data = [[_cell(c, f) for c, f in r[:n]] + [""] * (n - len(r[:n])) for _, r in keep]
         df = pd.DataFrame(data, columns=header, dtype=object)
-        t = RawTable(df, str(p), [ws.title] * len(df), [header_i + 2 + i for i, _ in keep], layout="table",
+        t = RawTable(df, name, [ws.title] * len(df), [header_i + 2 + i for i, _ in keep], layout="table",
                      columns={h: get_column_letter(j + 1) for j, h in enumerate(header)})
         tables.append(t)
     wb.close()
     if vertical:
-        vt = _vertical_table(p, vertical, notes)
+        vt = _vertical_table(name, vertical, notes)
         if vt is not None:
             tables.append(vt)
     if not tables:
-        tables.append(RawTable(pd.DataFrame(), str(p), [], [], layout="empty"))
+        tables.append(RawTable(pd.DataFrame(), name, [], [], layout="empty"))
     tables[0].notes.extend(notes)
     return tables
 
@@ -260,7 +251,7 @@ def _values(ws) -> list:
     return out
 
 
-def _vertical_table(p: Path, sheets, notes: list) -> RawTable | None:
+def _vertical_table(name: str, sheets, notes: list) -> RawTable | None:
     """One record per sheet: the 填报项目 column gives the header, 填报值 the value, 单位 the unit.
 
     A value whose 单位 is 万元 is keyed ``<item>（万元）`` so the header map scales it to yuan.
@@ -289,7 +280,7 @@ def _vertical_table(p: Path, sheets, notes: list) -> RawTable | None:
             if first is None and "代码" in item:
                 first = k
         if not any(v != "" for v in rec.values()):
-            notes.append(f"{p}[{title}]: 填报表没有填写任何值，已跳过 / empty form sheet skipped")
+            notes.append(f"{name}[{title}]: 填报表没有填写任何值，已跳过 / empty form sheet skipped")
             continue
         i = len(records)
         records.append(rec)
@@ -303,13 +294,13 @@ def _vertical_table(p: Path, sheets, notes: list) -> RawTable | None:
                 cells[key].append(None)
     if not records:
         return None
-    notes.append(f"{p}: 识别为纵向填报表（每个工作表一所学校/一个区县）{len(records)} 个 / vertical form sheets")
+    notes.append(f"{name}: 识别为纵向填报表（每个工作表一所学校/一个区县）{len(records)} 个 / vertical form sheets")
     df = pd.DataFrame(records, dtype=object).fillna("")
-    return RawTable(df, str(p), names, rows, layout="vertical", units=units, cells=cells)
+    return RawTable(df, name, names, rows, layout="vertical", units=units, cells=cells)
 
 
-def _read_json(p: Path, lines: bool) -> RawTable:
-    text, enc = _decode(p.read_bytes(), str(p))
+def _read_json(p: Path, name: str, lines: bool) -> RawTable:
+    text, enc = _decode(p.read_bytes(), name)
     try:
         if lines:
             records = [json.loads(line) for line in text.splitlines() if line.strip()]
@@ -317,9 +308,9 @@ def _read_json(p: Path, lines: bool) -> RawTable:
             data = json.loads(text)
             records = data.get("records", data.get("schools", data.get("counties"))) if isinstance(data, dict) else data
     except (json.JSONDecodeError, AttributeError) as exc:
-        raise InputError(f"{p}: JSON 格式错误 / malformed JSON: {exc}")
+        raise InputError(f"{name}: JSON 格式错误 / malformed JSON: {exc}")
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
-        raise InputError(f"{p}: JSON 应为对象数组 / JSON must be a list of objects")
+        raise InputError(f"{name}: JSON 应为对象数组 / JSON must be a list of objects")
     df = pd.DataFrame([{k: ("" if v is None else str(v) if not isinstance(v, bool) else ("是" if v else "否"))
                         for k, v in r.items()} for r in records], dtype=object).fillna("")
-    return RawTable(df, str(p), [None] * len(df), list(range(1, len(df) + 1)), enc)
+    return RawTable(df, name, [None] * len(df), list(range(1, len(df) + 1)), enc)
