@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from ..errors import InputError, StandardError
 from . import guard
 from .labels import LABELS
+from .whatif import parse_day
 from .workspace import Entry, UploadRefused, Workspace
 
 DEFAULT_STANDARD = "national/quality-2017"
@@ -128,7 +129,7 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
             if not schools and not errors:
                 errors.append("请选择学校数据文件 / choose a school records file")
             if not errors:
-                day = _parse_day(form["as_of"])
+                day = parse_day(form["as_of"])
                 run = evaluate_files(form["standard"], schools, counties or None, day, settings.dirs, lang())
                 entry = ws.add(Entry(ws.new_id(), form["standard"], day.isoformat() if day else None, schools,
                                      counties, run, lang()))
@@ -234,7 +235,7 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
 
         if not is_standard_id(sid):
             abort(404, LABELS[lang()]["not_found"] + sid)
-        day = _parse_day(request.args.get("as_of", ""))
+        day = parse_day(request.args.get("as_of", ""))
         try:
             std = load_standard(sid, settings.dirs, collect=True)
         except StandardError as exc:
@@ -254,7 +255,7 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
         entry = ws.get(request.args.get("run", "")) if request.args.get("run") else None
         sid = request.args.get("standard") or (entry.standard if entry else DEFAULT_STANDARD)
         as_of = request.args.get("as_of") if "as_of" in request.args else (entry.as_of if entry else "")
-        day = _parse_day(as_of or "")
+        day = parse_day(as_of or "")
         try:
             std = load_standard(sid, settings.dirs, collect=True)
         except StandardError as exc:
@@ -286,18 +287,6 @@ def _origin_of(url: str) -> str:
 
     u = urlsplit(url)
     return f"{u.scheme}://{u.netloc}" if u.netloc else ""
-
-
-def _parse_day(text: str):
-    from ..standard import parse_date
-
-    text = (text or "").strip()
-    if not text:
-        return None
-    try:
-        return parse_date(text)
-    except Exception:  # parse_date raises its own error kinds; the form shows one message
-        raise ValueError(f"评估日期 '{text}' 不是 YYYY-MM-DD 格式的日期 / not a date") from None
 
 
 __all__ = ["Settings", "create_app"]

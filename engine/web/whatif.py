@@ -71,6 +71,35 @@ def _clean_text(v) -> str:
 
 # ------------------------------------------------------------------ the form
 
+def parse_day(text: str):
+    """An as-of date typed in a form (empty: none)."""
+    from ..standard import parse_date
+
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        return parse_date(text)
+    except Exception:  # parse_date raises its own error kinds; the form shows one message
+        raise ValueError(f"评估日期 '{text}' 不是 YYYY-MM-DD 格式的日期 / not a date") from None
+
+
+def current_cells(p, day) -> dict | None:
+    """The value of a parameter in force on ``day`` as {stage: v}, or {"*": v} when it is not per stage."""
+    cur = p.in_force(day)
+    if cur is None:
+        return None
+    return dict(cur.values) if cur.values is not None else {"*": cur.value}
+
+
+def existing(std_id: str, dirs):
+    """The file a standard id already names on the search path, or None."""
+    try:
+        return resolve_standard(std_id, dirs)
+    except StandardError:
+        return None
+
+
 def editable_parameters(std: Standard, as_of, lang: str = "zh") -> list[dict]:
     """Every parameter with the value in force on ``as_of``, per stage where it is per stage, and the
     rules that use it."""
@@ -86,10 +115,8 @@ def editable_parameters(std: Standard, as_of, lang: str = "zh") -> list[dict]:
         cur = p.in_force(as_of)
         if cur is None:
             continue
-        if cur.values is not None:
-            cells = [{"stage": s, "label": std.stage_label(s, lang), "value": v} for s, v in cur.values.items()]
-        else:
-            cells = [{"stage": "*", "label": "", "value": cur.value}]
+        cells = [{"stage": s, "label": std.stage_label(s, lang) if s != "*" else "", "value": v}
+                 for s, v in current_cells(p, as_of).items()]
         cit = cur.citation or p.citation
         out.append({"id": p.id, "name": (p.name_en if lang == "en" and p.name_en else p.name) or p.id,
                     "unit": p.unit, "cells": cells, "citation": str(cit) if cit else "",
@@ -123,12 +150,11 @@ def parse_edits(std: Standard, as_of, edits: dict) -> tuple[dict, list]:
         return {}, [Problem("", "修改内容格式错误 / malformed edits")]
     for pid, cells in edits.items():
         p = std.parameters.get(pid)
-        cur = p.in_force(as_of) if p is not None else None
-        if cur is None or not isinstance(cells, dict):
+        old = current_cells(p, as_of) if p is not None else None
+        if old is None or not isinstance(cells, dict):
             problems.append(Problem(f"param:{pid}", f"参数 '{pid}' 不存在或在该日期没有生效取值 / no such parameter "
                                                     f"in force"))
             continue
-        old = dict(cur.values) if cur.values is not None else {"*": cur.value}
         new, bad = dict(old), False
         for stage, text in cells.items():
             key = f"param:{pid}:{stage}"
@@ -164,10 +190,7 @@ def check_meta(meta: Meta, dirs, for_save: bool) -> list:
         out.append(Problem("meta:new_id", "新标准编号应为小写字母、数字、-、_ 组成的路径，如 liaoning/shenyang-2026 / "
                                           "the new id must look like province/name"))
     else:
-        try:
-            found = resolve_standard(meta.new_id, dirs)
-        except StandardError:
-            found = None
+        found = existing(meta.new_id, dirs)
         if found is not None:
             out.append(Problem("meta:new_id", f"编号 '{meta.new_id}' 已存在（{found}），请换一个 / already exists"))
     if for_save:
@@ -223,10 +246,7 @@ def child_text(base: Standard, as_of, changes: dict, meta: Meta, today: dt.date 
     param_lines = {}
     for pid, new in changes.items():
         p = base.parameters[pid]
-        cur = p.in_force(as_of)
-        old = dict(cur.values) if cur.values is not None else {"*": cur.value}
-        was = "、".join(f"{base.stage_label(s) or ''}{'' if s == '*' else ' '}{_num(old[s])}" for s in old)
-        now = "、".join(f"{base.stage_label(s) or ''}{'' if s == '*' else ' '}{_num(new[s])}" for s in new)
+        was, now = _cells_text(base, current_cells(p, as_of)), _cells_text(base, new)
         param_lines[pid] = len(lines) + 1
         lines.append(f"  {pid}:")
         lines.append("    override: true")
@@ -243,6 +263,11 @@ def child_text(base: Standard, as_of, changes: dict, meta: Meta, today: dt.date 
     if not changes:
         lines[-1] = "parameters: {}"
     return Child("\n".join(lines) + "\n", param_lines, changes)
+
+
+def _cells_text(base: Standard, cells: dict) -> str:
+    """``小学 4.5、初中 5.8`` (or ``6`` for a value that is not per stage)."""
+    return "、".join(_num(v) if s == "*" else f"{base.stage_label(s)} {_num(v)}" for s, v in cells.items())
 
 
 def load_child(child: Child, new_id: str, folder: Path, dirs) -> tuple:
@@ -302,8 +327,6 @@ def suggest_id(base: Standard, dirs) -> str:
     head, _, tail = base.id.rpartition("/")
     for n in range(1, 100):
         cand = f"{head}/{tail}-whatif" + ("" if n == 1 else f"-{n}")
-        try:
-            resolve_standard(cand, dirs)
-        except StandardError:
+        if existing(cand, dirs) is None:
             return cand
     return f"{head}/{tail}-whatif-{secrets.token_hex(3)}"

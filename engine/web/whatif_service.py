@@ -13,23 +13,22 @@ import shutil
 from ..errors import StandardError
 from ..i18n import OUTCOME_LABELS
 from ..numbers import as_float
-from .whatif import (Meta, Problem, check_meta, child_text, load_child, parse_edits, save_child,
-                     scratch_folder)
+from .whatif import (Meta, Problem, check_meta, child_text, current_cells, load_child, parse_day, parse_edits,
+                     save_child, scratch_folder)
 
 
 def whatif(doc: dict, save: bool, settings, ws, lang: str = "zh") -> dict:
-    from ..loader import load_standard
-    from .app import _parse_day
+    from ..run import prepare
 
     out = {"ok": False, "problems": [], "meta_problems": [], "changes": [], "yaml": "", "impact": None,
            "saved": None}
     try:
-        day = _parse_day(str(doc.get("as_of") or ""))
+        day = parse_day(str(doc.get("as_of") or ""))
     except ValueError as exc:
         out["problems"] = [Problem("as_of", str(exc)).to_json()]
         return out
     try:
-        base = load_standard(str(doc.get("standard") or ""), settings.dirs, collect=True)
+        base, base_compiled = prepare(str(doc.get("standard") or ""), settings.dirs, day)  # cached per standard
     except StandardError as exc:
         out["problems"] = [Problem("standard", e.message, str(e.loc)).to_json() for e in exc.errors]
         return out
@@ -49,7 +48,7 @@ def whatif(doc: dict, save: bool, settings, ws, lang: str = "zh") -> dict:
     out["meta_problems"] = [p.to_json() for p in meta_problems]
     entry = ws.get(str(doc.get("run") or "")) if doc.get("run") else None
     if new_std is not None and entry is not None and changes:
-        out["impact"] = _impact(entry, base, new_std, day, lang)
+        out["impact"] = _impact(entry, _base_run(entry, base, base_compiled, day, lang), new_std, day, lang)
     out["ok"] = not problems
     if save:
         if not changes:
@@ -71,25 +70,28 @@ def _describe(base, day, changes: dict, lang: str) -> list:
     rows = []
     for pid, new in changes.items():
         p = base.parameters[pid]
-        cur = p.in_force(day)
-        old = dict(cur.values) if cur.values is not None else {"*": cur.value}
+        old = current_cells(p, day)
         rows.append({"id": pid, "name": (p.name_en if lang == "en" and p.name_en else p.name) or pid, "unit": p.unit,
                      "cells": [{"stage": s, "label": base.stage_label(s, lang) if s != "*" else "", "old": old[s],
                                 "new": new[s]} for s in new]})
     return rows
 
 
-def _impact(entry, base, new_std, day, lang: str) -> dict:
+def _evaluate_on(entry, std, compiled, day, lang: str):
+    """``std`` evaluated on the records the entry's run already read (not read again)."""
     from ..catalogue import load_catalogue
     from ..checker import compile_standard
-    from ..diff import impact_of
     from ..run import evaluate_records
 
-    base_run = _base_run(entry, base, day, lang)
-    compiled = compile_standard(new_std, load_catalogue(), day)
-    new_run = evaluate_records(new_std, compiled, base_run.schools, base_run.counties, day,
-                               county_file_given=bool(entry.counties), lang=lang)
-    imp = impact_of(base_run, new_run)
+    compiled = compiled or compile_standard(std, load_catalogue(), day)
+    return evaluate_records(std, compiled, entry.run.schools, entry.run.counties, day,
+                            county_file_given=bool(entry.counties), lang=lang)
+
+
+def _impact(entry, base_run, new_std, day, lang: str) -> dict:
+    from ..diff import impact_of
+
+    imp = impact_of(base_run, _evaluate_on(entry, new_std, None, day, lang))
     names = {}
     sch = base_run.spaces.schools
     if len(sch) and "school_name" in sch:
@@ -117,21 +119,15 @@ def _impact(entry, base, new_std, day, lang: str) -> dict:
             "counties_any_change": imp["counties_any_change"], "compared": imp["rows_compared"]}
 
 
-def _base_run(entry, base, day, lang):
+def _base_run(entry, base, compiled, day, lang):
     """The run to compare with: the uploaded run itself when it used this standard on this date;
     otherwise the edited standard evaluated on the same records (cached on the entry)."""
-    from ..catalogue import load_catalogue
-    from ..checker import compile_standard
-    from ..run import evaluate_records
-
     run = entry.run
     if run.standard.id == base.id and run.as_of == day:
         return run
     key = ("base", base.id, day)
     if key not in entry.extra:
-        compiled = compile_standard(base, load_catalogue(), day)
-        entry.extra[key] = evaluate_records(base, compiled, run.schools, run.counties, day,
-                                            county_file_given=bool(entry.counties), lang=lang)
+        entry.extra[key] = _evaluate_on(entry, base, compiled, day, lang)
     return entry.extra[key]
 
 
