@@ -248,22 +248,22 @@ def fmt_amount(delta: float, unit: str, lang: str = "zh") -> str:
     return f"{fmt_num(a)} {u}".rstrip()
 
 
+PHRASES = {
+    "zh": {"up": "需增加{label} {amount}", "down": "需减少{label} {amount}", "alternatives": "（{alternatives}任一项）",
+           "whole_school": "（全校合计，按加权学生数拆分到各学段）"},
+    "en": {"up": "increase {label} by {amount}", "down": "reduce {label} by {amount}",
+           "alternatives": " (any of {alternatives})",
+           "whole_school": " (whole-school total, split between stages by weighted enrolment)"},
+}
+
+
 def phrase(label: str, delta: float, unit: str, lang: str, whole_school: bool, alternatives=None) -> str:
-    amount = fmt_amount(delta, unit, lang)
-    if lang == "zh":
-        verb = "需增加" if delta > 0 else "需减少"
-        text = f"{verb}{label} {amount}"
-        if alternatives:
-            text += f"（{alternatives}任一项）"
-        if whole_school:
-            text += "（全校合计，按加权学生数拆分到各学段）"
-        return text
-    verb = "increase" if delta > 0 else "reduce"
-    text = f"{verb} {label} by {amount}"
+    t = PHRASES["zh" if lang == "zh" else "en"]
+    text = t["up" if delta > 0 else "down"].format(label=label, amount=fmt_amount(delta, unit, lang))
     if alternatives:
-        text += f" (any of {alternatives})"
+        text += t["alternatives"].format(alternatives=alternatives)
     if whole_school:
-        text += " (whole-school total, split between stages by weighted enrolment)"
+        text += t["whole_school"]
     return text
 
 
