@@ -42,12 +42,6 @@ class Run:
 
         return verdict_table(self.verdicts)
 
-    def verdict_source(self):
-        """What output writers read: the arrow table of the assembled columns, or the frame when it
-        was built or replaced (both give the same bytes)."""
-        lazy = self.__dict__.get("_columns")
-        return lazy.table() if lazy is not None and self.__dict__.get("_frame") is None else self.verdicts
-
     def verdict_count(self) -> int:
         lazy = self.__dict__.get("_columns")
         return len(lazy) if lazy is not None else len(self.verdicts)
