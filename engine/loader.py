@@ -4,9 +4,7 @@ All mistakes are collected and raised together as a :class:`StandardError` (``fi
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
-from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -18,6 +16,7 @@ from .paths import display_path, schemas_dir
 from .registry import resolve_extends, resolve_standard
 from .standard import (Citation, Derived, Parameter, ParamVersion, Rule, Standard, ChainFile, Window,
                        parse_date, parse_expr, parse_stage_exprs, sha256_file)
+from .versions import clip_versions, shape_of, shape_text, window_problems
 from .yamlsafe import LocDict, LocList, load_yaml_file
 from . import ast as _ast
 
@@ -247,108 +246,6 @@ def _intent_errors(kind_zh, kind, oid, spec, loc, old, has_parent, errors: Error
     return True
 
 
-def _shape(versions) -> tuple:
-    """Per-stage shape of a parameter: ('scalar',) or ('stages', frozenset of stages)."""
-    shapes = set()
-    for v in versions:
-        shapes.add(("stages", frozenset(v.values)) if v.values is not None else ("scalar",))
-    return tuple(sorted(shapes, key=str))
-
-
-def _shape_text(shape) -> str:
-    return "；".join("单一取值 value" if s[0] == "scalar" else f"分学段 values {{{', '.join(sorted(s[1]))}}}"
-                    for s in shape)
-
-
-_MIN, _MAX = dt.date.min, dt.date.max
-
-
-def _bounds(w: Window):
-    return (w.start or _MIN, w.end or _MAX)
-
-
-def _subtract(pieces, cut):
-    c0, c1 = cut
-    out = []
-    for a, b in pieces:
-        if c1 < a or c0 > b:
-            out.append((a, b))
-            continue
-        if c0 > a:
-            out.append((a, c0 - dt.timedelta(days=1)))
-        if c1 < b:
-            out.append((c1 + dt.timedelta(days=1), b))
-    return out
-
-
-def _flatten(versions) -> list:
-    """Disjoint (start, end, version) segments: which version is in force when, by the rule of
-    ``Parameter.in_force`` (when windows nest, the later start wins)."""
-    one = dt.timedelta(days=1)
-    pts = set()
-    for v in versions:
-        a, b = _bounds(v.window)
-        pts.add(a)
-        if b != _MAX:
-            pts.add(b + one)
-    pts = sorted(pts)
-    segs = []
-    for i, a in enumerate(pts):
-        b = pts[i + 1] - one if i + 1 < len(pts) else _MAX
-        hits = [v for v in versions if _bounds(v.window)[0] <= a <= _bounds(v.window)[1]]
-        if not hits:
-            continue
-        v = max(hits, key=lambda x: _bounds(x.window)[0])
-        if segs and segs[-1][2] is v and segs[-1][1] + one == a:
-            segs[-1][1] = b
-        else:
-            segs.append([a, b, v])
-    return segs
-
-
-def clip_versions(parent_versions, child_versions) -> list:
-    """An override layers its versions on top: the parent's versions stay in force only where no
-    version of the override is. The parent's timeline is first made disjoint, then cut, so the
-    ranges ``junheng show`` prints are exactly when each value is in force."""
-    out = list(child_versions)
-    for a0, b0, v in _flatten(parent_versions):
-        pieces = [(a0, b0)]
-        for c in child_versions:
-            pieces = _subtract(pieces, _bounds(c.window))
-        for a, b in pieces:
-            w = Window(None if a == _MIN else a, None if b == _MAX else b, v.window.note)
-            out.append(v if (w.start, w.end) == (v.window.start, v.window.end) else replace(v, window=w))
-    return sorted(out, key=lambda v: v.window.start or _MIN)
-
-
-def window_problems(versions) -> list:
-    """(version, message) for versions of one parameter, in one file, whose effective ranges overlap
-    without one containing the other, repeat the same range, or leave a gap between them.
-    Nesting is allowed on purpose (a temporary relaxation inside an open-ended value: the later start wins)."""
-    probs = []
-    vs = sorted(versions, key=lambda v: _bounds(v.window))
-    for i, a in enumerate(vs):
-        a0, a1 = _bounds(a.window)
-        for b in vs[i + 1:]:
-            b0, b1 = _bounds(b.window)
-            if b0 > a1:
-                break
-            if (a0, a1) == (b0, b1):
-                probs.append((b, f"生效期与 {a.origin} 的版本完全相同 / same effective range as the version at {a.origin}"))
-            elif not (a0 <= b0 and b1 <= a1):
-                probs.append((b, f"生效期 {b.window} 与 {a.origin} 的 {a.window} 部分重叠 / effective range overlaps "
-                                 f"the version at {a.origin}"))
-    # gaps: holes in the union of the windows
-    end = None
-    for v in vs:
-        v0, v1 = _bounds(v.window)
-        if end is not None and end != _MAX and v0 > end + dt.timedelta(days=1):
-            probs.append((v, f"与上一版本之间有空档 {end + dt.timedelta(days=1)} ~ {v0 - dt.timedelta(days=1)}，"
-                             f"期间没有取值 / gap in effective ranges before this version"))
-        end = v1 if end is None else max(end, v1)
-    return probs
-
-
 def _merge_parameters(std: Standard, params: dict, documents, errors: ErrorList, has_parent: bool = False) -> None:
     for pid, spec in params.items():
         loc = params.key_loc(pid)
@@ -379,8 +276,8 @@ def _merge_parameters(std: Standard, params: dict, documents, errors: ErrorList,
                                          v.get("note", "")))
         for v, message in window_problems(versions):
             errors.add(v.origin, f"参数 '{pid}' 的{message}", pid)
-        if len(set(_shape(versions))) > 1:
-            errors.add(loc, f"参数 '{pid}' 各版本的学段形态不一致（{_shape_text(_shape(versions))}）/ versions differ in "
+        if len(set(shape_of(versions))) > 1:
+            errors.add(loc, f"参数 '{pid}' 各版本的学段形态不一致（{shape_text(shape_of(versions))}）/ versions differ in "
                             f"per-stage shape", pid)
         if old is None:
             if not versions:
@@ -402,10 +299,10 @@ def _merge_parameters(std: Standard, params: dict, documents, errors: ErrorList,
         if "unit" in spec and spec["unit"] != old.unit:
             errors.add(spec.loc_of("unit"), f"覆盖参数 '{pid}' 不能改变单位（上级为 '{old.unit}'）/ an override cannot "
                                             f"change the unit", str(spec["unit"]))
-        old_shape, new_shape = _shape(old.versions), _shape(versions)
+        old_shape, new_shape = shape_of(old.versions), shape_of(versions)
         if old_shape and new_shape and old_shape != new_shape:
-            errors.add(loc, f"覆盖参数 '{pid}' 改变了学段形态：上级为{_shape_text(old_shape)}（{old.origin}），"
-                            f"这里为{_shape_text(new_shape)} / an override cannot change the per-stage shape", pid)
+            errors.add(loc, f"覆盖参数 '{pid}' 改变了学段形态：上级为{shape_text(old_shape)}（{old.origin}），"
+                            f"这里为{shape_text(new_shape)} / an override cannot change the per-stage shape", pid)
         std.parameters[pid] = Parameter(
             pid, spec.get("name", old.name), spec.get("name_en", old.name_en), old.unit,
             clip_versions(old.versions, versions), citation or old.citation, status or old.source_status,
