@@ -98,14 +98,14 @@ def main(argv=None):
 
     import numpy as np
 
-    from engine import run as engine_run
-    from engine.evaluate import Evaluator
-    from engine.explain import explain_school
-    from engine.output import write_csv
-    from engine.records import load_records
-    from engine.units import build_spaces
-    from engine.validate import validate_records
-    from engine.verdicts import assemble_columns
+    from junheng.evaluation import run as engine_run
+    from junheng.evaluation.evaluator import Evaluator
+    from junheng.explain.derivation import explain_school
+    from junheng.reports.files import write_csv
+    from junheng.records.recordset import load_records
+    from junheng.evaluation.units import build_spaces
+    from junheng.records.validate import validate_records
+    from junheng.verdicts.assemble import assemble_columns
     from examples.generate import SCALES, generate, write
     import floor
     from resource_standard import write_resource_standard
@@ -150,7 +150,7 @@ def main(argv=None):
     timed(lambda: assemble_columns(ev, srs.invalid, "zh").frame(), 1, res,
           "verdict assembly + pandas frame (run.verdicts)")
     run = engine_run.Run(std, comp, srs, crs, ev.sp, ev, cols, AS_OF, "zh")
-    from engine.output import write_parquet
+    from junheng.reports.files import write_parquet
 
     timed(lambda: write_csv(run, str(out / "verdicts.csv")), a.repeat, res, "output write CSV")
     timed(lambda: write_parquet(run, str(out / "verdicts.parquet")), a.repeat, res, "output write Parquet")

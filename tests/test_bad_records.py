@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from engine.errors import InputError
-from engine.output import write_json
-from engine.run import evaluate_records, load_inputs, prepare
-from engine.units import build_spaces
+from junheng.errors import InputError
+from junheng.reports.files import write_json
+from junheng.evaluation.run import evaluate_records, load_inputs, prepare
+from junheng.evaluation.units import build_spaces
 
 BAD = Path(__file__).parent / "data" / "bad"
 MANIFEST = yaml.safe_load((BAD / "manifest.yaml").read_text(encoding="utf-8"))

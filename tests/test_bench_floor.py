@@ -9,15 +9,15 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import floor  # noqa: E402
 
-from engine.evaluate import Evaluator  # noqa: E402
-from engine.run import prepare  # noqa: E402
-from engine.units import build_spaces  # noqa: E402
+from junheng.evaluation.evaluator import Evaluator  # noqa: E402
+from junheng.evaluation.run import prepare  # noqa: E402
+from junheng.evaluation.units import build_spaces  # noqa: E402
 from examples.generate import generate  # noqa: E402
 
 
 def test_floor_equals_engine_on_resource_rules(tmp_path):
     from examples.generate import write
-    from engine.run import load_inputs
+    from junheng.evaluation.run import load_inputs
 
     day = dt.date(2024, 9, 1)
     std, comp = prepare("national/quality-2017", (), day)

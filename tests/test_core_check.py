@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import StandardError
-from engine.loader import load_standard
-from engine.checker import compile_standard
-from engine.parser import ExprSyntaxError, parse_expression
+from junheng.errors import StandardError
+from junheng.standard.loader import load_standard
+from junheng.standard.checker import compile_standard
+from junheng.language.parser import ExprSyntaxError, parse_expression
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = (ROOT / "standards/national/quality-2017.yaml").read_text(encoding="utf-8")

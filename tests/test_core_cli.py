@@ -6,7 +6,7 @@ import jsonschema
 import pytest
 
 import cli
-from engine.registry import list_standards
+from junheng.standard.registry import list_standards
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHOOLS = str(ROOT / "examples/demo-county/schools.csv")

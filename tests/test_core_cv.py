@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from conftest import primary_school
-from engine.run import evaluate_files
+from junheng.evaluation.run import evaluate_files
 
 # four primary schools: enrolment and equipment value (yuan)
 SCHOOLS = [("A", 1800, 5_400_000), ("B", 300, 450_000), ("C", 900, 1_620_000), ("D", 120, 480_000)]

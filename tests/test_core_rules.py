@@ -3,7 +3,7 @@
 import pytest
 
 from conftest import primary_school
-from engine.run import evaluate_files
+from junheng.evaluation.run import evaluate_files
 
 STD = "national/quality-2017"
 

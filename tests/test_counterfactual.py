@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.counterfactual import all_counterfactuals, fmt_amount, verdict_extras
-from engine.output import to_document
-from engine.provenance import run_provenance
-from engine.run import evaluate_files
+from junheng.explain.counterfactual import all_counterfactuals, fmt_amount, verdict_extras
+from junheng.reports.files import to_document
+from junheng.standard.provenance import run_provenance
+from junheng.evaluation.run import evaluate_files
 
 DATA = Path(__file__).parent / "data" / "reports"
 STD = "national/quality-2017"
@@ -144,7 +144,7 @@ def test_counterfactuals_are_smallest(run):
     """One quantum less than each proposed change does not pass (checked with the probe evaluator)."""
     import numpy as np
 
-    from engine.counterfactual import _field_infos, _passes
+    from junheng.explain.counterfactual import _field_infos, _passes
 
     ev = run.evaluator
     checked = 0

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from engine.output import write_csv, write_json
-from engine.run import evaluate_files
+from junheng.reports.files import write_csv, write_json
+from junheng.evaluation.run import evaluate_files
 
 FUZZ = Path(__file__).parent / "data" / "fuzz"
 STD = "national/quality-2017"

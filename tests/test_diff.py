@@ -3,7 +3,7 @@ import json
 from pathlib import Path
 
 import cli
-from engine.diff import compare_verdicts, parse_side, run_diff
+from junheng.tools.diff import compare_verdicts, parse_side, run_diff
 
 DATA = Path(__file__).parent / "data" / "provinces"
 DIRS = [str(DATA)]

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import StandardError
-from engine.loader import load_standard
-from engine.run import evaluate_files
+from junheng.errors import StandardError
+from junheng.standard.loader import load_standard
+from junheng.evaluation.run import evaluate_files
 
 DATA = Path(__file__).parent / "data" / "provinces"
 HEAD = """id: {id}
@@ -407,20 +407,20 @@ def test_derived_redefinition_needs_intent(tmp_path):
 
 
 def test_id_must_match_place_in_bundled_standards(tmp_path, monkeypatch):
-    import engine.paths
+    import junheng.standard.loader
 
     root = tmp_path / "standards"
     p = write(root, "tp/s", "")
     bad = root / "tp" / "copy.yaml"
     bad.write_text(p.read_text(encoding="utf-8"), encoding="utf-8")
-    monkeypatch.setattr(engine.paths, "standards_dir", lambda: root)
+    monkeypatch.setattr(junheng.standard.loader, "standards_dir", lambda: root)
     assert load(p, root).id == "tp/s"
     errs = errors_of(bad, root)
     assert errs[0].loc.line == line_of(bad, "id:") and "tp/copy" in errs[0].message
 
 
 def test_show_lists_removed_rules(tmp_path):
-    from engine.show import resolve_view
+    from junheng.tools.show import resolve_view
 
     p = write(tmp_path, "tp/t", """
         rules:

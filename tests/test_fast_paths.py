@@ -15,12 +15,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.counterfactual import row_counterfactuals, rule_counterfactuals
-from engine.logic import FAIL
-from engine.normalize import _to_number_all, to_number
-from engine.output import csv_blocks, csv_bytes, write_csv
-from engine.readers import _decode, _read_csv_arrow
-from engine.run import evaluate_files
+from junheng.explain.counterfactual import row_counterfactuals, rule_counterfactuals
+from junheng.evaluation.logic import FAIL
+from junheng.records.normalize import _to_number_all, to_number
+from junheng.reports.files import csv_blocks, csv_bytes, write_csv
+from junheng.records.readers import _decode, _read_csv_arrow
+from junheng.evaluation.run import evaluate_files
 
 DATA = Path(__file__).parent / "data"
 EDGE = {
@@ -108,7 +108,7 @@ def test_csv_in_blocks_on_threads_same_bytes(run, rows):
 
 
 def test_parquet_holds_the_frame(run, tmp_path):
-    from engine.output import write_parquet
+    from junheng.reports.files import write_parquet
 
     write_parquet(run, tmp_path / "v.parquet")
     back = pd.read_parquet(tmp_path / "v.parquet")

@@ -25,15 +25,15 @@ from pathlib import Path
 import pytest
 
 import cli
-from engine.catalogue import load_catalogue
-from engine.checker import compile_standard
-from engine.errors import InputError, StandardError
-from engine.explain import NotFound, explain_county, explain_school
-from engine.loader import load_standard
-from engine.output import write_csv, write_json
-from engine.parser import ExprSyntaxError, parse_expression
-from engine.run import evaluate_files, evaluate_records
-from engine.records import load_records
+from junheng.standard.catalogue import load_catalogue
+from junheng.standard.checker import compile_standard
+from junheng.errors import InputError, StandardError
+from junheng.explain.derivation import NotFound, explain_county, explain_school
+from junheng.standard.loader import load_standard
+from junheng.reports.files import write_csv, write_json
+from junheng.language.parser import ExprSyntaxError, parse_expression
+from junheng.evaluation.run import evaluate_files, evaluate_records
+from junheng.records.recordset import load_records
 
 HERE = Path(__file__).parent
 FUZZ = HERE / "data" / "fuzz"
@@ -537,7 +537,7 @@ def test_deep_expression_in_standard_file_is_located(tmp_path):
 
 
 def test_standard_file_too_large_is_a_clear_error(tmp_path):
-    from engine import yamlsafe
+    from junheng.standard import yamlsafe
 
     p = tmp_path / "huge.yaml"
     p.write_text(MINI_STD.format(level="stage", body="    condition: R1") + "#" * (yamlsafe.MAX_FILE_BYTES + 10),
@@ -556,7 +556,7 @@ def test_yaml_nesting_too_deep_is_a_clear_error(tmp_path):
 
 
 def test_record_file_too_large_is_a_clear_error(tmp_path, monkeypatch):
-    from engine import readers
+    from junheng.records import readers
 
     monkeypatch.setattr(readers, "MAX_INPUT_BYTES", 100)
     p = tmp_path / "big.csv"

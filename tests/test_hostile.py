@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 import cli
-from engine.output import write_csv, write_json
-from engine.run import evaluate_files
+from junheng.reports.files import write_csv, write_json
+from junheng.evaluation.run import evaluate_files
 
 HERE = Path(__file__).parent
 HOSTILE = HERE / "data" / "hostile"
@@ -148,8 +148,8 @@ def test_formula_cells_stay_text_in_json_and_csv(formula_run):
 
 
 def test_formula_cells_never_live_formulas_in_xlsx(formula_run):
-    pytest.importorskip("engine.report_xlsx")
-    from engine.report_xlsx import write_xlsx
+    pytest.importorskip("junheng.reports.xlsx")
+    from junheng.reports.xlsx import write_xlsx
 
     run, d = formula_run
     p = d / "report.xlsx"

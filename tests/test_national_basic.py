@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from engine.logic import weighted_cv_reference
-from engine.run import evaluate_files
+from junheng.evaluation.logic import weighted_cv_reference
+from junheng.evaluation.run import evaluate_files
 
 STD = "national/basic-2012"
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from engine.run import evaluate_files
-from engine.stdtest import _cell
+from junheng.evaluation.run import evaluate_files
+from junheng.tools.stdtest import _cell
 
 ROOT = Path(__file__).resolve().parent.parent
 STD = "national/quality-2017"

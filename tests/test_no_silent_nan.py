@@ -21,10 +21,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.logic import NOT_EVALUABLE, compare, outcome_from_bool
-from engine.records import load_records  # noqa: F401  (documented entry point)
-from engine.registry import list_standards
-from engine.run import evaluate_files, prepare
+from junheng.evaluation.logic import NOT_EVALUABLE, compare, outcome_from_bool
+from junheng.records.recordset import load_records  # noqa: F401  (documented entry point)
+from junheng.standard.registry import list_standards
+from junheng.evaluation.run import evaluate_files, prepare
 
 FUZZ = __import__("pathlib").Path(__file__).parent / "data" / "fuzz"
 KEYS = {"school_id", "school_name", "county_id", "school_type", "county_name"}

@@ -24,10 +24,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.evaluate import Evaluator, RuleResult
-from engine.logic import (FAIL, NOT_EVALUABLE, PASS, aggregate, and3, not3, or3, outcome_from_bool,
+from junheng.evaluation.evaluator import Evaluator, RuleResult
+from junheng.evaluation.logic import (FAIL, NOT_EVALUABLE, PASS, aggregate, and3, not3, or3, outcome_from_bool,
                           round_half_up)
-from engine.parser import parse_expression
+from junheng.language.parser import parse_expression
 
 FAST = settings(max_examples=150, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow])

@@ -20,10 +20,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.evaluate import Evaluator
-from engine.records import RecordSet
-from engine.run import prepare
-from engine.units import build_spaces, stage_shares
+from junheng.evaluation.evaluator import Evaluator
+from junheng.records.recordset import RecordSet
+from junheng.evaluation.run import prepare
+from junheng.evaluation.units import build_spaces, stage_shares
 
 STD = "national/quality-2017"
 SETTINGS = settings(max_examples=12, deadline=None, derandomize=True,

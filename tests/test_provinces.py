@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 import cli
-from engine.diff import run_diff
-from engine.loader import load_standard
-from engine.yamlsafe import load_yaml_file
+from junheng.tools.diff import run_diff
+from junheng.standard.loader import load_standard
+from junheng.standard.yamlsafe import load_yaml_file
 
 ROOT = Path(__file__).resolve().parent.parent
 STD = ROOT / "standards"

@@ -6,8 +6,8 @@ import json
 import openpyxl
 import pandas as pd
 
-from engine.catalogue import load_catalogue
-from engine.records import load_records
+from junheng.standard.catalogue import load_catalogue
+from junheng.records.recordset import load_records
 
 ROWS = [{"school_id": "J1", "school_name": "一小", "county_id": "C1", "school_type": "小学", "students_primary": 800,
          "boarding": True, "equipment_value": 1200000.5},

@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from engine.run import evaluate_files
+from junheng.evaluation.run import evaluate_files
 
 FORMS = Path("/work/shared/forms")
 STD = "national/quality-2017"

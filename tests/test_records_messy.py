@@ -5,7 +5,7 @@ import math
 from pathlib import Path
 
 from cli import main
-from engine.run import evaluate_files
+from junheng.evaluation.run import evaluate_files
 
 D = Path(__file__).parent / "data" / "records"
 STD = "national/quality-2017"

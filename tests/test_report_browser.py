@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import find_chromium
-from engine.run import evaluate_files
+from junheng.evaluation.run import evaluate_files
 
 DATA = Path(__file__).parent / "data" / "reports"
 STD = "national/quality-2017"
@@ -41,7 +41,7 @@ def _page_errors(stderr: str) -> list:
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
-    from engine.report_html import write_html
+    from junheng.reports.html import write_html
 
     run = evaluate_files(STD, [str(DATA / "schools.csv")], [str(DATA / "counties.csv")])
     path = tmp_path_factory.mktemp("html") / "report.html"

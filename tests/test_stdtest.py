@@ -7,8 +7,8 @@ import pytest
 import yaml
 
 from cli import main
-from engine.loader import load_standard
-from engine.stdtest import covered_rules, find_test_files, run_file
+from junheng.standard.loader import load_standard
+from junheng.tools.stdtest import covered_rules, find_test_files, run_file
 
 ROOT = Path(__file__).resolve().parent.parent
 STANDARDS = ROOT / "standards"

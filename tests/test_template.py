@@ -9,8 +9,8 @@ import openpyxl
 import pandas as pd
 
 from cli import main
-from engine.run import evaluate_files, prepare
-from engine.template import header_text, schema_texts, template_columns
+from junheng.evaluation.run import evaluate_files, prepare
+from junheng.tools.template import header_text, schema_texts, template_columns
 
 STD = "national/quality-2017"
 ROOT = Path(__file__).resolve().parent.parent

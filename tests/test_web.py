@@ -18,9 +18,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from engine.web.app import Settings, create_app
-from engine.web.whatif import Meta, child_text, load_child, parse_edits
-from engine.web.workspace import Workspace
+from junheng.web.app import Settings, create_app
+from junheng.web.whatif import Meta, child_text, load_child, parse_edits
+from junheng.web.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "examples" / "demo-county"
@@ -78,8 +78,8 @@ def test_upload_evaluate_and_explain(app_env):
         assert sid in page
     # the explanation is the text `junheng explain` prints
     text = c.get(f"/runs/{rid}/explain?school=DEMO01-001&stage=primary&fragment=1").data.decode()
-    from engine.explain import explain_school, render
-    from engine.report_html import _Capture, tree_text
+    from junheng.explain.derivation import explain_school, render
+    from junheng.reports.html import _Capture, tree_text
 
     cap = _Capture()
     render(explain_school(ws.get(rid).run, "DEMO01-001", "primary", "zh"), cap, "zh")
@@ -188,7 +188,7 @@ def test_whatif_bad_values_named_per_field(app_env):
 
 
 def test_whatif_full_width_digits_accepted():
-    from engine.loader import load_standard
+    from junheng.standard.loader import load_standard
 
     std = load_standard(STD)
     changes, problems = parse_edits(std, None, {"R6_min": {"primary": "２，５００"}})
@@ -197,7 +197,7 @@ def test_whatif_full_width_digits_accepted():
 
 def test_checker_errors_point_at_the_parameter(tmp_path):
     """A problem in the generated file is reported as <id>.yaml:line:col and tied to the parameter."""
-    from engine.loader import load_standard
+    from junheng.standard.loader import load_standard
 
     base = load_standard(STD)
     child = child_text(base, None, {"R4_min": {"primary": 5.0, "junior": 5.8}}, Meta(new_id="national/t1"))

@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 
 from conftest import find_chromium
-from engine.web.app import Settings, create_app
-from engine.web.workspace import Workspace
+from junheng.web.app import Settings, create_app
+from junheng.web.workspace import Workspace
 from test_web import DEMO, expected_r4_flips
 
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -1,0 +1,485 @@
+"""Vectorised evaluation: each expression becomes whole-column numpy operations over a row space.
+
+No Python loop runs over schools: a field is one array per space, a county aggregate is one
+``bincount`` over group codes, a per-stage parameter is one array lookup by stage code. Every
+intermediate a verdict needs (rule values, thresholds, outcomes, derived fields) is kept so
+explanations can be built afterwards.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from junheng.language import nodes as ast
+from junheng.standard.checker import Compiled, natural_level, meet
+from junheng.language.functions import is_aggregate
+from junheng.evaluation.logic import (ABSENT, FAIL, NOT_APPLICABLE, NOT_EVALUABLE, PASS, aggregate, and3, bool_from_outcome, compare,
+                    not3, or3, outcome_from_bool, round_half_up)
+from junheng.evaluation.units import Spaces
+
+
+@dataclass
+class RuleResult:
+    rule: object
+    space: str
+    outcome: np.ndarray  # int8 codes
+    value: np.ndarray | None = None  # compared value (rounded if the rule rounds)
+    raw_value: np.ndarray | None = None
+    threshold: np.ndarray | None = None
+    threshold_param: np.ndarray | None = None  # which parameter gave the threshold, per row
+    detail: dict | None = None  # at_least: per-rule pass/floor arrays
+
+    @property
+    def applicable(self):
+        return (self.outcome != NOT_APPLICABLE) & (self.outcome != ABSENT)
+
+
+class Evaluator:
+    def __init__(self, compiled: Compiled, spaces: Spaces, as_of=None):
+        self.c = compiled
+        self.std = compiled.std
+        self.t = compiled.table
+        self.sp = spaces
+        self.as_of = as_of
+        self.tol = self.std.tolerance
+        self.cache: dict = {}
+        self.derived: dict = {}
+        self.results: dict[str, RuleResult] = {}
+
+    # ------------------------------------------------------------ spaces
+    def n(self, space):
+        return self.sp.sizes[space]
+
+    def broadcast(self, arr, src: str, dst: str):
+        if src == dst or src == "const":
+            return arr
+        sp = self.sp
+        if src == "county":
+            idx = {"stage": sp.u_county, "school": sp.s_county, "county_stage": sp.cs_county}[dst]
+        elif src == "school" and dst == "stage":
+            idx = sp.u_school
+        elif src == "county_stage" and dst == "stage":
+            idx = sp.u_cs
+        else:  # pragma: no cover - the checker rejects other combinations
+            raise ValueError(f"cannot broadcast {src} to {dst}")
+        return arr[idx]
+
+    def group(self, src: str, dst: str):
+        sp = self.sp
+        if src == "stage":
+            return {"school": sp.u_school, "county": sp.u_county, "county_stage": sp.u_cs}[dst]
+        if src == "school" and dst == "county":
+            return sp.s_county
+        if src == "county_stage" and dst == "county":
+            return sp.cs_county
+        raise ValueError(f"cannot group {src} into {dst}")  # pragma: no cover
+
+    # ------------------------------------------------------------ fields
+    def field_array(self, name: str, space: str):
+        key = ("field", name, space)
+        hit = self.cache.get(key)
+        if hit is not None:
+            return hit
+        sym = self.t.get(name)
+        arr = self._field_array(sym, space)
+        self.cache[key] = arr
+        return arr
+
+    def _frame_col(self, table: str, col: str, kind: str):
+        frame = self.sp.schools if table == "school" else self.sp.counties
+        if col in frame.columns:
+            s = frame[col]
+            if kind == "text":
+                return s.to_numpy(dtype=object)
+            return s.to_numpy(dtype="float64", na_value=np.nan) if s.dtype != object else \
+                np.asarray(s.astype("float64"), dtype="float64")
+        n = len(frame)
+        return filled(n, None) if kind == "text" else np.full(n, np.nan)
+
+    def _stage_matrix(self, table, fd, kind):
+        cols = [self._frame_col(table, f"{fd.id}_{s}", kind) for s in self.sp.stages]
+        return np.stack(cols, axis=1) if cols else np.zeros((0, 0))
+
+    def _field_array(self, sym, space):
+        sp = self.sp
+        if sym.kind == "builtin":  # stage
+            return sp.stage_names(space)
+        if sym.kind == "column":
+            col = sym.obj
+            table = col.field.table
+            arr = self._frame_col(table, col.id, sym.vkind)
+            return self.broadcast(arr, "school" if table == "school" else "county", space)
+        fd = sym.obj
+        if fd.table == "county":
+            if fd.per_stage:
+                mat = self._stage_matrix("county", fd, sym.vkind)
+                ci = sp.u_county if space == "stage" else sp.cs_county
+                return mat[ci, sp.stage_codes(space)]
+            return self.broadcast(self._frame_col("county", fd.id, sym.vkind), "county", space)
+        if fd.per_stage:  # space == stage (checked)
+            mat = self._stage_matrix("school", fd, sym.vkind)
+            return mat[sp.u_school, sp.u_stage]
+        total = self._frame_col("school", fd.id, sym.vkind)
+        if fd.split and space == "stage":
+            share_val = total[sp.u_school] * sp.u_share
+            mat = self._stage_matrix("school", fd, sym.vkind)
+            given = mat[sp.u_school, sp.u_stage]
+            return np.where(np.isnan(given), share_val, given)
+        return self.broadcast(total, "school", space)
+
+    def param_array(self, name: str, space: str):
+        key = ("param", name, space)
+        hit = self.cache.get(key)
+        if hit is not None:
+            return hit
+        p = self.std.parameters[name]
+        v = p.in_force(self.as_of)
+        n = self.n(space)
+        if v is None:
+            arr = np.full(n, np.nan)
+        elif v.values is not None:
+            lut = np.array([v.values.get(s, np.nan) for s in self.sp.stages], dtype="float64")
+            arr = lut[self.sp.stage_codes(space)] if len(lut) else np.full(n, np.nan)
+        else:
+            arr = np.full(n, float(v.value))
+        self.cache[key] = arr
+        return arr
+
+    def derived_array(self, name: str, space: str):
+        d = self.std.derived[name]
+        return self.broadcast(self.derived[name], d.level, space)
+
+    def rule_outcome_bool(self, rid: str, space: str):
+        r = self.results[rid]
+        return self.broadcast(bool_from_outcome(r.outcome), r.space, space)
+
+    # ------------------------------------------------------------ expressions
+    def node_values(self, node: ast.Node, space: str):
+        m = getattr(self, "_" + type(node).__name__)
+        return m(node, space)
+
+    def _Number(self, node, space):
+        return np.full(self.n(space), node.value)
+
+    def _Bool(self, node, space):
+        return np.full(self.n(space), 1.0 if node.value else 0.0)
+
+    def _String(self, node, space):
+        return np.full(self.n(space), node.value, dtype=object)
+
+    def _Name(self, node, space):
+        sym = self.t.get(node.id)
+        if sym.kind in ("field", "column", "builtin"):
+            return self.field_array(node.id, space)
+        if sym.kind == "param":
+            return self.param_array(node.id, space)
+        if sym.kind == "derived":
+            return self.derived_array(node.id, space)
+        return self.rule_outcome_bool(node.id, space)
+
+    def _BinOp(self, node, space):
+        a = self.node_values(node.left, space)
+        b = self.node_values(node.right, space)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if node.op == "+":
+                r = a + b
+            elif node.op == "-":
+                r = a - b
+            elif node.op == "*":
+                r = a * b
+            else:
+                r = a / b
+        return np.where(np.isfinite(r), r, np.nan)
+
+    def _Neg(self, node, space):
+        return -self.node_values(node.operand, space)
+
+    def _Compare(self, node, space):
+        if node.op in ("==", "!=") and isinstance(node.right, ast.String):
+            fac = self._factor(node.left, space)
+            if fac is not None:  # text field == "constant": once per distinct value
+                codes, uniq = fac
+                eq = np.array([u == node.right.value for u in uniq] + [False], dtype=float)[codes]
+                r = eq if node.op == "==" else 1.0 - eq
+                return np.where(codes < 0, np.nan, r)
+        a = self.node_values(node.left, space)
+        b = self.node_values(node.right, space)
+        if a.dtype == object or b.dtype == object:
+            miss = _text_missing(a) | _text_missing(b)
+            eq = (a == b).astype(float)
+            r = eq if node.op == "==" else 1.0 - eq
+            return np.where(miss, np.nan, r)
+        return compare(node.op, a, b, self.tol)
+
+    def _And(self, node, space):
+        return and3(self.node_values(node.left, space), self.node_values(node.right, space))
+
+    def _Or(self, node, space):
+        return or3(self.node_values(node.left, space), self.node_values(node.right, space))
+
+    def _Not(self, node, space):
+        return not3(self.node_values(node.operand, space))
+
+    def _cond(self, node, space):
+        """A condition of an ``if``, evaluated once per space (thresholds and their labels share it)."""
+        key = ("cond", id(node), space)
+        hit = self.cache.get(key)
+        if hit is None:
+            hit = self.cache[key] = self.node_values(node, space)
+        return hit
+
+    def _factor(self, node, space):
+        """(codes, distinct values) of a text field: text tests run once per distinct value."""
+        if not isinstance(node, ast.Name):
+            return None
+        sym = self.t.get(node.id)
+        if sym is None or sym.kind not in ("field", "column") or sym.vkind != "text":
+            return None
+        key = ("factor", node.id, space)
+        hit = self.cache.get(key)
+        if hit is None:
+            x = self.field_array(node.id, space)
+            if x.dtype != object:
+                return None
+            codes, uniq = pd.factorize(x)
+            hit = self.cache[key] = (codes, np.asarray(uniq, dtype=object))
+        return hit
+
+    def _If(self, node, space):
+        c = self._cond(node.cond, space)
+        a = self.node_values(node.then, space)
+        b = self.node_values(node.other, space)
+        if a.dtype == object or b.dtype == object:
+            out = np.where(c == 1, a, np.where(c == 0, b, None))
+            return out.astype(object)
+        return np.where(c == 1, a, np.where(c == 0, b, np.nan))
+
+    def _In(self, node, space):
+        opts = [i.value for i in node.options.items]
+        fac = self._factor(node.operand, space)
+        if fac is not None:  # same result as below, computed per distinct value
+            codes, uniq = fac
+            lut = np.isin(np.asarray([str(u) for u in uniq], dtype=object).astype(str),
+                          [str(o) for o in opts]).astype(float)
+            r = np.where(codes < 0, np.nan, np.append(lut, np.nan)[codes])
+            return not3(r) if node.negate else r
+        x = self.node_values(node.operand, space)
+        if x.dtype == object:
+            miss = _text_missing(x)
+            r = np.isin(x.astype(str), [str(o) for o in opts]).astype(float)
+        else:
+            miss = np.isnan(x)
+            r = np.zeros(len(x))
+            for o in opts:
+                r = np.maximum(r, compare("==", x, np.full(len(x), float(o)), self.tol))
+        r = np.where(miss, np.nan, r)
+        return not3(r) if node.negate else r
+
+    def _IsMissing(self, node, space):
+        x = self.node_values(node.operand, space)
+        miss = _text_missing(x) if x.dtype == object else np.isnan(x)
+        r = miss.astype(float)
+        return 1.0 - r if node.negate else r
+
+    def _ListExpr(self, node, space):  # pragma: no cover - lists only appear as arguments
+        raise TypeError("list outside a function")
+
+    def _Call(self, node, space):
+        f = node.func
+        if is_aggregate(f, len(node.args)):
+            return self._aggregate(node, space)
+        if f in ("value", "threshold"):
+            r = self.results[node.args[0].id]
+            arr = r.raw_value if f == "value" else r.threshold
+            return self.broadcast(arr, r.space, space)
+        if f == "passed":
+            return self.rule_outcome_bool(node.args[0].id, space)
+        if f == "failed":
+            return not3(self.rule_outcome_bool(node.args[0].id, space))
+        if f == "in_force":
+            p = self.std.parameters[node.args[0].id]
+            return np.full(self.n(space), 1.0 if p.in_force(self.as_of) is not None else 0.0)
+        if f == "unknown":
+            return np.full(self.n(space), np.nan)
+        if f == "at_least":
+            return self._at_least(node, space)[0]
+        if f == "count_passed":
+            outs = [self.results[i.id].outcome for i in node.args[0].items]
+            passed = sum((o == PASS).astype(float) for o in outs)
+            unknown = np.zeros(self.n(space), dtype=bool)
+            for o in outs:
+                unknown |= o == NOT_EVALUABLE
+            return np.where(unknown, np.nan, passed)
+        args = [self.node_values(a, space) for a in node.args]
+        with np.errstate(invalid="ignore"):
+            if f == "round":
+                digits = int(node.args[1].value) if len(node.args) > 1 and isinstance(node.args[1], ast.Number) else 0
+                return round_half_up(args[0], digits)
+            if f == "ceil":
+                return np.ceil(np.round(args[0], 9))
+            if f == "floor":
+                return np.floor(np.round(args[0], 9))
+            if f == "abs":
+                return np.abs(args[0])
+            if f in ("min", "max"):
+                r = args[0]
+                for a in args[1:]:
+                    r = np.minimum(r, a) if f == "min" else np.maximum(r, a)
+                return r
+            if f == "coalesce":
+                r = args[0]
+                for a in args[1:]:
+                    if r.dtype == object:
+                        r = np.where(_text_missing(r), a, r)
+                    else:
+                        r = np.where(np.isnan(r), a, r)
+                return r
+        raise ValueError(f"unknown function {f}")  # pragma: no cover
+
+    def _at_least(self, node, space):
+        """at_least(k, [rules], rest_reach = f), three-valued.
+
+        fail  if a failing rule is below f × its threshold, or passes + unknowns < k;
+        pass  if nothing is unknown, passes ≥ k and every failing rule reaches f × threshold;
+        unknown otherwise (an unknown rule could still be below the floor).
+        """
+        k = self.node_values(node.args[0], space)
+        ids = [i.id for i in node.args[1].items]
+        floor = self.node_values(node.kwargs["rest_reach"], space) if "rest_reach" in node.kwargs else None
+        n = self.n(space)
+        passes, unknown, below = np.zeros(n), np.zeros(n), np.zeros(n, dtype=bool)
+        for rid in ids:
+            r = self.results[rid]
+            o = r.outcome
+            passes += o == PASS
+            unknown += o == NOT_EVALUABLE
+            if floor is not None:
+                with np.errstate(invalid="ignore"):
+                    reach = compare(">=", r.value, floor * r.threshold, self.tol)
+                below |= (o == FAIL) & (reach == 0)
+        definite_fail = below | (passes + unknown < k)
+        definite_pass = (unknown == 0) & (passes >= k) & ~below
+        return np.where(definite_fail, 0.0, np.where(definite_pass, 1.0, np.nan)), passes, unknown, below
+
+    def _aggregate(self, node, space):
+        parts = list(node.args) + list(node.kwargs.values())
+        src = "const"
+        for p in parts:
+            src = meet(src, natural_level(p, self.t))
+        if src == "const":
+            src = "stage"
+        g = self.group(src, space) if not (src == "school" and space == "county_stage") else self.sp.s_county
+        n = self.n(space) if not (src == "school" and space == "county_stage") else self.n("county")
+        x = self.node_values(node.args[0], src) if node.args else None
+        where = self.node_values(node.kwargs["where"], src) if "where" in node.kwargs else None
+        arg = node.args[0] if node.args else None
+        if isinstance(arg, ast.Call) and arg.func == "passed":
+            arg = arg.args[0]
+        if isinstance(arg, ast.Name) and self.t.get(arg.id).kind == "rule":
+            r = self.results[arg.id]
+            app = self.broadcast(r.applicable.astype(float), r.space, src)
+            where = app if where is None else and3(where, app)
+        weight = self.node_values(node.kwargs["weight"], src) if "weight" in node.kwargs else None
+        r = aggregate(node.func, g, n, x, where, weight)
+        if src == "school" and space == "county_stage":
+            r = r[self.sp.cs_county]
+        return r
+
+    # ------------------------------------------------------------ stage variants
+    def eval_stage_exprs(self, exprs: dict, space: str):
+        if "*" in exprs:
+            return self.node_values(exprs["*"].node, space)
+        codes = self.sp.stage_codes(space)
+        out = None
+        for stage, e in exprs.items():
+            code = self.sp.stages.index(stage)
+            v = self.node_values(e.node, space)
+            if out is None:
+                out = np.full(len(v), np.nan) if v.dtype != object else filled(len(v), None)
+            out = np.where(codes == code, v, out)
+        return out
+
+    def threshold_labels(self, exprs: dict, space: str):
+        """Which parameter each row's threshold came from (for 'if ... then P1 else P2' thresholds)."""
+        n = self.n(space)
+        names = [None]  # label codes: 0 = no parameter, k = names[k]
+
+        def code(pid):
+            if pid not in names:
+                names.append(pid)
+            return names.index(pid)
+
+        def lab(node):
+            if isinstance(node, ast.Name) and node.id in self.std.parameters:
+                return code(node.id)
+            if isinstance(node, ast.If):
+                c = self._cond(node.cond, space)
+                return np.where(c == 1, lab(node.then), np.where(c == 0, lab(node.other), 0))
+            return 0
+
+        if "*" in exprs:
+            out = lab(exprs["*"].node)
+        else:
+            stage_codes = self.sp.stage_codes(space)
+            out = 0
+            for stage, e in exprs.items():
+                out = np.where(stage_codes == self.sp.stages.index(stage), lab(e.node), out)
+        table = np.asarray(names, dtype=object)
+        if np.ndim(out) == 0:
+            return filled(n, table[int(out)])
+        return table[np.asarray(out, dtype=np.intp)]
+
+    # ------------------------------------------------------------ rules
+    def run(self):
+        for kind, oid in self.c.order:
+            if kind == "derived":
+                d = self.std.derived[oid]
+                self.derived[oid] = self.eval_stage_exprs(d.expr, d.level)
+            else:
+                self.results[oid] = self.eval_rule(self.std.rules[oid])
+        return self
+
+    def eval_rule(self, rule) -> RuleResult:
+        space = rule.space
+        n = self.n(space)
+        applicable = None
+        if rule.applies_when is not None:
+            applicable = self.node_values(rule.applies_when.node, space)
+        absent = np.zeros(n, dtype=bool)
+        if rule.stages and space in ("stage", "county_stage"):
+            codes = self.sp.stage_codes(space)
+            allowed = [self.sp.stages.index(s) for s in rule.stages if s in self.sp.stages]
+            absent = ~np.isin(codes, allowed)
+        res = RuleResult(rule, space, np.zeros(n, dtype=np.int8))
+        res.tol = self.tol
+        if rule.kind == "threshold":
+            raw = self.eval_stage_exprs(rule.value, space)
+            val = round_half_up(raw, rule.round) if rule.round is not None else raw
+            thr = self.eval_stage_exprs(rule.threshold, space)
+            ok = compare(rule.operator, val, thr, self.tol)
+            res.raw_value, res.value, res.threshold = raw, val, thr
+            res.threshold_param = self.threshold_labels(rule.threshold, space)
+        else:
+            cond = rule.condition
+            node = cond.get("*").node if "*" in cond else None
+            if isinstance(node, ast.Call) and node.func == "at_least":
+                ok, passes, unknown, below = self._at_least(node, space)
+                res.detail = {"passes": passes, "unknown": unknown, "below_floor": below}
+            else:
+                ok = self.eval_stage_exprs(cond, space)
+        res.outcome = outcome_from_bool(ok, applicable)
+        res.outcome[absent] = ABSENT
+        return res
+
+
+def filled(n: int, value) -> np.ndarray:
+    """np.full(n, value, dtype=object), 30x faster (np.full goes through copyto for object arrays)."""
+    a = np.empty(n, dtype=object)
+    a.fill(value)
+    return a
+
+
+def _text_missing(a):
+    return pd.isna(a)

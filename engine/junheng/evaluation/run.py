@@ -1,0 +1,151 @@
+"""The pipeline: standard → static check → records → stage units → evaluation → verdicts."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import pandas as pd
+
+from junheng import __version__
+from junheng.standard.catalogue import load_catalogue
+from junheng.standard.checker import Compiled, compile_standard
+from junheng.evaluation.evaluator import Evaluator
+from junheng.standard.loader import load_standard
+from junheng.records.recordset import RecordSet, empty_recordset, load_records
+from junheng.standard.model import Standard, parse_date
+from junheng.evaluation.units import Spaces, build_spaces
+from junheng.verdicts.assemble import assemble_columns
+
+
+@dataclass
+class Run:
+    standard: Standard
+    compiled: Compiled
+    schools: RecordSet
+    counties: RecordSet
+    spaces: Spaces
+    evaluator: Evaluator
+    verdicts: pd.DataFrame
+    as_of: dt.date | None
+    lang: str = "zh"
+    timings: dict = field(default_factory=dict)
+
+    def verdict_table(self):
+        """The verdicts as an arrow table (text columns dictionary-encoded), built from the assembled
+        columns when the frame has not been replaced, else from the frame."""
+        lazy = self.__dict__.get("_columns")
+        if lazy is not None:
+            return lazy.table()
+        from junheng.reports.files import verdict_table
+
+        return verdict_table(self.verdicts)
+
+    def verdict_count(self) -> int:
+        lazy = self.__dict__.get("_columns")
+        return len(lazy) if lazy is not None else len(self.verdicts)
+
+    def outcome_counts(self) -> dict:
+        lazy = self.__dict__.get("_columns")
+        if lazy is not None:
+            return lazy.outcome_counts()
+        v = self.verdicts
+        return v["outcome"].value_counts().to_dict() if len(v) else {}
+
+    @property
+    def rejected(self) -> list:
+        return self.schools.rejected + self.counties.rejected
+
+    def input_summary(self) -> list:
+        out = []
+        for rs in (self.schools, self.counties):
+            for f in rs.files:
+                rej = sum(1 for r in rs.rejected if r["file"] == f["path"])
+                out.append({"path": f["path"], "table": f["table"], "sha256": f["sha256"], "rows": f["rows"],
+                            "rows_evaluated": f["rows"] - rej, "rows_rejected": rej})
+        return out
+
+    def fingerprint(self) -> str:
+        h = hashlib.sha256()
+        for f in self.input_summary():
+            h.update(f["sha256"].encode())
+        return h.hexdigest()
+
+
+def _get_verdicts(self) -> pd.DataFrame:
+    frame = self.__dict__.get("_frame")
+    if frame is None:
+        frame = self.__dict__["_frame"] = self.__dict__["_columns"].frame()
+    return frame
+
+
+def _set_verdicts(self, value) -> None:
+    """A frame, or the assembled columns (``verdicts.Verdicts``): the frame is then built on first use
+    (a national run written to Parquet never builds it)."""
+    from junheng.verdicts.assemble import Verdicts
+
+    if isinstance(value, Verdicts):
+        self.__dict__["_columns"], self.__dict__["_frame"] = value, None
+    else:
+        self.__dict__["_columns"], self.__dict__["_frame"] = None, value
+
+
+Run.verdicts = property(_get_verdicts, _set_verdicts, doc="The verdict frame (one row per rule and unit).")
+
+
+@lru_cache(maxsize=32)
+def _cached_standard(ref: str, dirs: tuple, as_of):
+    std = load_standard(ref, dirs, collect=True)
+    return std, compile_standard(std, load_catalogue(), as_of)
+
+
+def prepare(ref: str, standards_dirs=(), as_of=None):
+    return _cached_standard(ref, tuple(standards_dirs), as_of)
+
+
+def evaluate_files(standard: str, schools, counties=None, as_of=None, standards_dirs=(), lang="zh") -> Run:
+    import time
+
+    t0 = time.perf_counter()
+    day = parse_date(as_of) if isinstance(as_of, str) else as_of
+    std, compiled = prepare(standard, standards_dirs, day)
+    t1 = time.perf_counter()
+    srs, crs = load_inputs(compiled, schools, counties)
+    t2 = time.perf_counter()
+    run = evaluate_records(std, compiled, srs, crs, day, county_file_given=bool(counties), lang=lang)
+    run.timings.update(load_standard=t1 - t0, read_inputs=t2 - t1)
+    return run
+
+
+def load_inputs(compiled, schools, counties=None):
+    """Read, type and validate the record files (every problem collected; nothing evaluated yet)."""
+    from junheng.records.validate import validate_records
+
+    cat = compiled.table.catalogue
+    srs = load_records(schools, "school", cat)
+    crs = load_records(counties, "county", cat) if counties else empty_recordset("county", cat)
+    validate_records(srs, crs, cat, county_file_given=bool(counties))
+    return srs, crs
+
+
+def evaluate_records(std, compiled, srs: RecordSet, crs: RecordSet, day=None, county_file_given=True,
+                     lang="zh") -> Run:
+    import time
+
+    from junheng.records.validate import validate_records
+
+    t0 = time.perf_counter()
+    validate_records(srs, crs, compiled.table.catalogue, county_file_given)  # no-op when already done
+    spaces = build_spaces(std, srs, crs, county_file_given)
+    ev = Evaluator(compiled, spaces, day).run()
+    t1 = time.perf_counter()
+    invalid = {**{k: v for k, v in srs.invalid.items()}}
+    verdicts = assemble_columns(ev, invalid, lang)  # the frame is built on first use of run.verdicts
+    t2 = time.perf_counter()
+    run = Run(std, compiled, srs, crs, spaces, ev, verdicts, day, lang)
+    run.timings.update(evaluate=t1 - t0, assemble=t2 - t1)
+    return run
+
+
+__all__ = ["Run", "evaluate_files", "evaluate_records", "load_inputs", "prepare", "__version__"]

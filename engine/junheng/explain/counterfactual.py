@@ -1,0 +1,438 @@
+"""Counterfactuals: the smallest change of ONE input that would flip a failing threshold verdict.
+
+For each failing threshold rule and each input field it reads (``Compiled.inputs``), the rule's
+value and threshold expressions are re-evaluated over the whole row space with that field's column
+shifted by a per-row delta (a ``_Probe`` evaluator over the same spaces, sharing the base caches).
+All failing rows of a rule are solved at once:
+
+1. the slope from one probe evaluation gives a linear guess (exact for inputs that enter the value
+   linearly, e.g. teachers or area in a numerator);
+2. rows where the guess does not pass (a denominator such as ``students``) are doubled until they
+   do, then bracketed with the Illinois (regula falsi) method, a fixed number of vectorised steps;
+3. the delta is rounded away from zero to the input's quantum (1 for counts, 1 m² for areas,
+   100 yuan for money, 0.01 otherwise) and *verified* by another evaluation; a row that still
+   fails gets one more quantum (at most a few times), a row that cannot pass gets no answer.
+
+Split (whole-school) stocks of combined schools are perturbed on the whole-school total: the stage
+unit receives its weighted share of the change, and the text says so. Inputs that enter one
+derived sum (pe + music + fine art + art teachers) and need the same change are reported once,
+under the derived field's name. County coefficient-of-variation rules get the schools that
+contribute most to the dispersion instead (``explain._cv_contributions``).
+
+No Python loop runs over units: loops are over rules, fields and a bounded number of iterations.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from junheng.evaluation.finite import as_float as _clean
+from junheng.standard.checker import USABLE
+from junheng.evaluation.evaluator import Evaluator
+from junheng.i18n import fmt_num
+from junheng.evaluation.logic import FAIL, compare, round_half_up
+
+WEIGHTING_FIELDS = {"students"}  # the split of whole-school stocks is weighted by enrolment (units.py)
+ITERATIONS = 40
+EXPAND = 12
+VERIFY_STEPS = 3
+UNIT_EN = {"人": "", "平方米": "m²", "元": "yuan", "间": "rooms", "台": "computers", "册": "books", "个": ""}
+
+
+class _Probe(Evaluator):
+    """An evaluator over the same spaces whose column ``field`` (in ``space``) is shifted by ``delta``."""
+
+    def __init__(self, base: Evaluator, field: str, space: str, delta: np.ndarray):
+        self.__dict__.update(base.__dict__)
+        self._base = base
+        self._pf, self._ps, self._pd = field, space, delta
+        self._dcache: dict = {}
+
+    def field_array(self, name, space):
+        arr = Evaluator.field_array(self._base, name, space)
+        if name == self._pf and space == self._ps:
+            return arr + self._pd
+        return arr
+
+    def derived_array(self, name, space):
+        d = self.std.derived[name]
+        if self._pf in self.c.inputs.get(name, ()) and d.level == self._ps:
+            hit = self._dcache.get(name)
+            if hit is None:
+                hit = self._dcache[name] = self.eval_stage_exprs(d.expr, d.level)
+            return self.broadcast(hit, d.level, space)
+        return Evaluator.derived_array(self._base, name, space)
+
+
+@dataclass
+class FieldInfo:
+    name: str
+    label: str
+    unit: str
+    quantum: float
+    whole_school: np.ndarray  # per row: the change is on the whole-school total (split stock)
+    scale: np.ndarray  # d(column seen by the rule) / d(input)
+    current: np.ndarray  # the input's current value (whole-school total where split)
+    derived: str | None = None  # the derived sum it enters, if any
+
+
+def _quantum(fd) -> float:
+    if fd.type == "count":
+        return 1.0
+    if fd.type == "money":
+        return 100.0
+    if fd.unit in ("平方米", "m2", "m²"):
+        return 1.0
+    if fd.type == "percent":
+        return 0.1
+    return 0.01
+
+
+def _short_label(fd, stage_hint=None) -> str:
+    label = fd.label or ""
+    if not label and fd.labels:
+        label = next(iter(fd.labels.values()))
+    for suffix in ("（小学）", "（初中）", "（高中）"):
+        label = label.replace(suffix, "")
+    for prefix in ("小学", "初中"):
+        if label.startswith(prefix) and label.endswith("学生人数"):
+            label = "在校学生"
+    if label.endswith("）") and "（" in label:
+        label = label[: label.rindex("（")]
+    for tail in ("人数", "间数", "台数", "册数"):
+        if label.endswith(tail):
+            label = label[: -len(tail)]
+            break
+    return label or fd.id
+
+
+def _field_infos(ev: Evaluator, rule, space: str) -> list[FieldInfo]:
+    sp = ev.sp
+    out = []
+    n = ev.n(space)
+    derived_of = {}
+    for d in sorted(ev.c.deps[rule.id].derived):
+        for f in ev.c.inputs.get(d, ()):
+            derived_of.setdefault(f, d)
+    for name in sorted(ev.c.inputs.get(rule.id, ())):
+        sym = ev.t.get(name)
+        if sym is None or sym.kind not in ("field", "column") or sym.vkind != "num":
+            continue
+        if sym.level not in USABLE[space] or (sym.needs_stage and space not in ("stage", "county_stage")):
+            continue
+        # only the unit's own inputs: a county figure is not the school's to change
+        if space in ("stage", "school") and sym.level in ("county", "county_stage"):
+            continue
+        fd = sym.obj if sym.kind == "field" else sym.obj.field
+        whole = np.zeros(n, dtype=bool)
+        scale = np.ones(n)
+        current = ev.field_array(name, space)
+        if sym.kind == "field" and fd.split and space == "stage":
+            total = ev._frame_col("school", fd.id, "num")[sp.u_school]
+            mat = ev._stage_matrix("school", fd, "num")
+            given = mat[sp.u_school, sp.u_stage]
+            whole = np.isnan(given) & (sp.u_share < 1)
+            scale = np.where(whole, sp.u_share, 1.0)
+            current = np.where(whole, total, given)
+        out.append(FieldInfo(name, _short_label(fd), fd.unit, _quantum(fd), whole, scale, current,
+                             derived_of.get(name)))
+    return out
+
+
+def _passes(ev: Evaluator, rule, space: str, field: str, delta_col: np.ndarray):
+    probe = _Probe(ev, field, space, delta_col)
+    raw = probe.eval_stage_exprs(rule.value, space)
+    val = round_half_up(raw, rule.round) if rule.round is not None else raw
+    thr = probe.eval_stage_exprs(rule.threshold, space)
+    ok = compare(rule.operator, val, thr, ev.tol)
+    with np.errstate(invalid="ignore"):
+        gap = (val - thr) if rule.operator in (">=", ">") else (thr - val)
+    return ok, gap
+
+
+def solve_field(ev: Evaluator, rule, space: str, info: FieldInfo, rows: np.ndarray):
+    """Smallest verified change of ``info`` (in input units) that makes each of ``rows`` pass, or NaN."""
+    n = ev.n(space)
+    k = len(rows)
+    result = np.full(k, np.nan)
+    if not k:
+        return result
+
+    def evaluate(d_rows):
+        col = np.zeros(n)
+        col[rows] = np.nan_to_num(d_rows) * info.scale[rows]
+        ok, gap = _passes(ev, rule, space, info.name, col)
+        return ok[rows], gap[rows]
+
+    _, g0 = evaluate(np.zeros(k))
+    h = np.maximum(info.quantum, np.abs(np.nan_to_num(info.current[rows])) * 1e-3)
+    _, gh = evaluate(h)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slope = (gh - g0) / h
+        guess = -g0 / slope
+    live = np.isfinite(guess) & (slope != 0) & np.isfinite(g0)
+    guess = np.where(live, guess, 0.0)
+    direction = np.sign(guess)
+    # 1. linear guess, expanded until it passes (bounded)
+    hi = guess.copy()
+    ok_hi, g_hi = evaluate(hi)
+    for _ in range(EXPAND):
+        need = live & ~(ok_hi == 1)
+        if not need.any():
+            break
+        hi = np.where(need, hi * 2, hi)
+        ok_hi, g_hi = evaluate(hi)
+    live &= ok_hi == 1
+    # 2. refine on [0 (fails), hi (passes)] where the guess overshoots (non-linear inputs)
+    lo, g_lo = np.zeros(k), g0.copy()
+    slack = np.abs(g_hi) > 1e-9 * np.maximum(1.0, np.abs(g0))
+    refine = live & slack
+    if refine.any():
+        side = np.zeros(k)
+        for _ in range(ITERATIONS):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                mid = np.where(refine, (lo * g_hi - hi * g_lo) / (g_hi - g_lo), hi)
+            bad = ~np.isfinite(mid) | (np.abs(mid - lo) <= 0) | (np.abs(hi - mid) <= 0)
+            mid = np.where(bad, (lo + hi) / 2, mid)
+            ok_m, g_m = evaluate(mid)
+            good = refine & (ok_m == 1)
+            fail = refine & ~(ok_m == 1)
+            hi = np.where(good, mid, hi)
+            g_hi = np.where(good, g_m, g_hi)
+            lo = np.where(fail, mid, lo)
+            g_lo = np.where(fail, g_m, g_lo)
+            # Illinois: halve the stale end's gap so the bracket keeps shrinking from both sides
+            g_lo = np.where(good & (side == 1), g_lo / 2, g_lo)
+            g_hi = np.where(fail & (side == -1), g_hi / 2, g_hi)
+            side = np.where(good, 1, np.where(fail, -1, side))
+            if (np.abs(hi - lo) <= info.quantum * 1e-3).all():
+                break
+    # 3. round away from zero to the quantum, verify, step up if needed
+    q = info.quantum
+    steps = np.where(live, np.ceil(np.round(np.abs(hi) / q, 6)), np.nan)
+    for _ in range(VERIFY_STEPS + 1):
+        d = direction * steps * q
+        ok, _ = evaluate(np.where(live, d, 0.0))
+        done = live & (ok == 1) & np.isnan(result)
+        result = np.where(done, d, result)
+        pending = live & np.isnan(result)
+        if not pending.any():
+            break
+        steps = np.where(pending, steps + 1, steps)
+    # the bracket stops within a thousandth of a quantum: one quantum less may still pass
+    for _ in range(2):
+        smaller = result - direction * q
+        cand = np.isfinite(result) & (np.abs(smaller) > 0) & (np.sign(smaller) == direction)
+        if not cand.any():
+            break
+        ok, _ = evaluate(np.where(cand, smaller, 0.0))
+        take = cand & (ok == 1)
+        if not take.any():
+            break
+        result = np.where(take, smaller, result)
+    # the input cannot go below zero (nor a denominator to zero)
+    after = np.nan_to_num(info.current[rows]) + np.nan_to_num(result)
+    result = np.where(after < 0, np.nan, result)
+    result = np.where((after == 0) & (result < 0), np.nan, result)
+    return result
+
+
+def fmt_amount(delta: float, unit: str, lang: str = "zh") -> str:
+    a = abs(delta)
+    if unit == "元" and a >= 10000:
+        w = math.floor(a / 100 + 1e-9) / 100
+        return f"{fmt_num(w)} 万元" if lang == "zh" else f"{fmt_num(w * 10000)} yuan"
+    u = unit if lang == "zh" else UNIT_EN.get(unit, unit)
+    return f"{fmt_num(a)} {u}".rstrip()
+
+
+PHRASES = {
+    "zh": {"up": "需增加{label} {amount}", "down": "需减少{label} {amount}", "alternatives": "（{alternatives}任一项）",
+           "whole_school": "（全校合计，按加权学生数拆分到各学段）"},
+    "en": {"up": "increase {label} by {amount}", "down": "reduce {label} by {amount}",
+           "alternatives": " (any of {alternatives})",
+           "whole_school": " (whole-school total, split between stages by weighted enrolment)"},
+}
+
+
+def phrase(label: str, delta: float, unit: str, lang: str, whole_school: bool, alternatives=None) -> str:
+    t = PHRASES["zh" if lang == "zh" else "en"]
+    text = t["up" if delta > 0 else "down"].format(label=label, amount=fmt_amount(delta, unit, lang))
+    if alternatives:
+        text += t["alternatives"].format(alternatives=alternatives)
+    if whole_school:
+        text += t["whole_school"]
+    return text
+
+
+def rule_counterfactuals(ev: Evaluator, rule, lang: str = "zh", only_rows=None) -> dict:
+    """row index (in the rule's space) -> list of options, each a dict (smallest first per kind).
+    ``only_rows`` limits the work to those rows (explain of one school after a national run)."""
+    res = ev.results[rule.id]
+    if rule.kind != "threshold" or rule.operator not in (">=", ">", "<=", "<") or res.value is None:
+        return {}
+    space = res.space
+    rows = np.flatnonzero(res.outcome == FAIL)
+    if only_rows is not None:
+        rows = np.intersect1d(rows, np.asarray(only_rows, dtype=np.int64))
+    if not len(rows):
+        return {}
+    if space in ("county_stage", "county") and any(
+            e.text and "weighted_cv" in e.text for e in (rule.value or {}).values()):
+        return {}  # dispersion: see cv_contributions
+    infos = _field_infos(ev, rule, space)
+    if not infos:
+        return {}
+    solved = [(info, solve_field(ev, rule, space, info, rows)) for info in infos]
+    std = ev.std
+    out: dict = {}
+    for j, row in enumerate(rows):
+        opts = []
+        # group inputs of one derived sum that need the same change
+        groups: dict = {}
+        split_here = any(bool(i.whole_school[row]) for i, _ in solved)
+        for info, deltas in solved:
+            d = deltas[j]
+            if np.isnan(d):
+                continue
+            if split_here and info.name in WEIGHTING_FIELDS:
+                continue  # enrolment also moves the split shares: one input no longer changes alone
+            key = (info.derived, d, bool(info.whole_school[row])) if info.derived else (info.name,)
+            groups.setdefault(key, []).append((info, d))
+        for key, members in groups.items():
+            info, d = members[0]
+            whole = bool(info.whole_school[row])
+            names = [m[0].name for m in members]
+            alternatives = None
+            label = info.label
+            if info.derived and len(members) > 1:
+                dd = std.derived[info.derived]
+                # inputs of the same sum that could also be changed here but need a different amount
+                others = [i.name for i, ds in solved if i.derived == info.derived and i.name not in names
+                          and not np.isnan(ds[j])]
+                dname = (dd.name_en if lang == "en" and dd.name_en else dd.name) or info.derived
+                label = dname[:-1] if lang == "zh" and dname.endswith("数") else dname
+                if others:
+                    alternatives = "、".join(m[0].label for m in members)
+            elif lang == "en":
+                label = info.name
+            opts.append({"fields": names, "delta": float(d), "unit": info.unit, "whole_school": whole,
+                         "from": _clean(info.current[row]), "to": _clean(info.current[row] + d),
+                         "text": phrase(label, float(d), info.unit, lang, whole, alternatives)})
+        # increases of resources first, then decreases (e.g. fewer students), smallest relative change first
+        opts.sort(key=lambda o: (o["delta"] < 0, 0 if o["from"] in (None, 0) else abs(o["delta"]) / abs(o["from"])))
+        if opts:
+            out[int(row)] = opts
+    return out
+
+
+
+
+LOCAL_MIN_UNITS = 20000  # from this many stage units on, one row is solved on its county alone
+
+
+def row_counterfactuals(ev: Evaluator, rule, row: int, lang: str = "zh", local_min_units: int = LOCAL_MIN_UNITS):
+    """The options of one row (None when there are none): explain of one school.
+
+    Every value of a unit depends only on its own county (aggregates never cross counties), so for a
+    large run the row is solved on an evaluator over its county's units alone (built once per county,
+    from the run's own spaces: same shares, same order, same numbers) instead of probing every unit
+    of the country: the same options, in a few milliseconds instead of half a second."""
+    row = int(row)
+    if ev.n("stage") < local_min_units:
+        return rule_counterfactuals(ev, rule, lang, only_rows=[row]).get(row)
+    sub, sub_row = _county_evaluator(ev, ev.results[rule.id].space, row)
+    return rule_counterfactuals(sub, rule, lang, only_rows=[sub_row]).get(sub_row)
+
+
+def _county_evaluator(ev: Evaluator, space: str, row: int):
+    """(evaluator over the county of ``row`` alone, the row's index there)."""
+    from junheng.evaluation.units import Spaces
+
+    sp = ev.sp
+    c = int({"stage": sp.u_county, "school": sp.s_county, "county_stage": sp.cs_county}[space][row]
+            if space != "county" else row)
+    cache = ev.__dict__.setdefault("_county_evaluators", {})
+    if c not in cache:
+        rows = np.flatnonzero(sp.s_county == c)
+        units = np.flatnonzero(sp.u_county == c)
+        cs = np.flatnonzero(sp.cs_county == c)
+        sub = Spaces(sp.stages, sp.schools.take(rows).reset_index(drop=True),
+                     sp.counties.take([c]).reset_index(drop=True),
+                     np.searchsorted(rows, sp.u_school[units]).astype(np.int64), sp.u_stage[units],
+                     np.zeros(len(units), dtype=np.int64), np.searchsorted(cs, sp.u_cs[units]).astype(np.int64),
+                     sp.u_share[units], np.zeros(len(rows), dtype=np.int64), np.zeros(len(cs), dtype=np.int64),
+                     sp.cs_stage[cs])
+        sub.sizes = {"stage": len(units), "school": len(rows), "county_stage": len(cs), "county": 1}
+        if len(cache) >= 16:
+            cache.pop(next(iter(cache)))
+        cache[c] = (Evaluator(ev.c, sub, ev.as_of).run(), {"stage": units, "school": rows, "county_stage": cs})
+    sub_ev, index = cache[c]
+    sub_row = 0 if space == "county" else int(np.searchsorted(index[space], row))
+    return sub_ev, sub_row
+
+
+def all_counterfactuals(run, lang: str | None = None, progress=None) -> dict:
+    """rule id -> {row -> [options]} for every failing threshold rule; cached on the run."""
+    lang = lang or run.lang
+    # cached on the evaluator: views of the run (report_html._SchoolView) share it
+    cache = run.evaluator.__dict__.setdefault("_counterfactuals", {})
+    if lang in cache:
+        return cache[lang]
+    out = {}
+    rules = [r for r in run.compiled.rules if r.kind == "threshold"]
+    for rule in rules:
+        cf = rule_counterfactuals(run.evaluator, rule, lang)
+        if cf:
+            out[rule.id] = cf
+        if progress:
+            progress(rule.id)
+    cache[lang] = out
+    return out
+
+
+def verdict_counterfactuals(run, lang: str | None = None) -> list:
+    """For each verdict row (same order as run.verdicts): the options or None."""
+    cfs = all_counterfactuals(run, lang)
+    out = []
+    for rule in run.compiled.rules:
+        res = run.evaluator.results[rule.id]
+        keep = np.flatnonzero(res.outcome != -1)
+        cf = cfs.get(rule.id, {})
+        out.extend(cf.get(int(i)) for i in keep)
+    return out
+
+
+def is_cv_rule(rule) -> bool:
+    return rule.kind == "threshold" and any("weighted_cv" in (e.text or "") for e in (rule.value or {}).values())
+
+
+def cv_contributions(run, rule_id: str, row: int, lang: str = "zh", top: int = 5) -> list:
+    from junheng.explain.derivation import _cv_contributions
+
+    return _cv_contributions(run, run.standard.rules[rule_id], row, lang, top)
+
+
+def verdict_extras(run, lang: str | None = None, top: int = 5) -> list:
+    """Per verdict row (run.verdicts order): {} or {"counterfactual": [...]} / {"dispersion": [...]}.
+
+    Only failing rows get anything, so the JSON of a big run stays small."""
+    lang = lang or run.lang
+    cfs = all_counterfactuals(run, lang)
+    out = []
+    for rule in run.compiled.rules:
+        res = run.evaluator.results[rule.id]
+        keep = np.flatnonzero(res.outcome != -1)
+        cf = cfs.get(rule.id, {})
+        cv = is_cv_rule(rule) and res.space in ("county_stage", "county")
+        for i in keep:
+            extra = {}
+            opts = cf.get(int(i))
+            if opts:
+                extra["counterfactual"] = opts
+            if cv and res.outcome[i] == FAIL:
+                extra["dispersion"] = cv_contributions(run, rule.id, int(i), lang, top)
+            out.append(extra)
+    return out

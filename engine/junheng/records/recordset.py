@@ -1,0 +1,446 @@
+"""Records: read files, map headers, normalise and validate values, and account for every row.
+
+A row is *rejected* only when it cannot be placed at all (no id, duplicate id, no county — the last
+one is decided in ``validate.py``, which sees both tables); a row with a bad cell is still
+evaluated, the cell becomes missing and the rules that need it become ``not_evaluable`` with the
+problem as their reason (``RecordSet.invalid``: column id -> {frame row index: message}).
+
+Every row read is either in ``frame`` or in ``rejected``: rows read = evaluated + rejected.
+
+Stage-less items of the real collection form (专任教师总人数, 体育专任教师人数, 班级总数, the class-size
+bands 每班46-50人班级个数 …) are given to the school's stage when the school has a single stage
+(its type's stages, less a stage with 0 students; 完全中学 and 十二年一贯制 count their senior stage).
+For a school with two or more stages the value cannot be attributed: it is kept in ``extra`` (used
+by the cross-field checks) and the per-stage cells are marked invalid with the reason.
+"""
+from __future__ import annotations
+
+import bisect
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from junheng.standard.catalogue import Catalogue
+from junheng.records.headers import PARTS, UNSTAGED, HeaderMap, class_band
+from junheng.records.normalize import to_bool, to_id, to_number, to_text
+from junheng.records.readers import NamedFile, RawTable, read_records, source_name, source_path
+
+KEY = {"school": "school_id", "county": "county_id"}
+OTHER = {"school": "county", "county": "school"}
+SHARED = {"county_id"}
+# stages of each school type for attributing stage-less form items (senior counts: a 完全中学's
+# 专任教师总人数 includes its senior teachers, so it is not given to the junior stage)
+TYPE_STAGES = {"小学": ("primary",), "教学点": ("primary",), "初中": ("junior",),
+               "九年一贯制": ("primary", "junior"), "十二年一贯制": ("primary", "junior", "senior"),
+               "完全中学": ("junior", "senior")}
+# 超过规定班额: the form's class-size limits (小学 45, 初中 50; indicator-formulas-shenyang.xlsx)
+CLASS_LIMITS = {"primary": 45, "junior": 50}
+STAGE_ZH = {"primary": "小学", "junior": "初中", "senior": "高中"}
+
+
+@dataclass
+class Problem:
+    file: str
+    sheet: str | None
+    row: int
+    column: str
+    value: str
+    rule: str
+    message: str
+    action: str  # "cell ignored" | "row rejected" | "column ignored" | "cell missing" | "note"
+    field: str = ""  # canonical column id the problem is about
+    cell: str = ""  # spreadsheet cell such as "E52" when known
+
+    def to_json(self) -> dict:
+        return dict(file=self.file, sheet=self.sheet, row=self.row, cell=self.cell, column=self.column,
+                    value=self.value, field=self.field, rule=self.rule, message=self.message, action=self.action)
+
+    def __str__(self) -> str:
+        sheet = f"[{self.sheet}]" if self.sheet else ""
+        cell = f" {self.cell}" if self.cell else ""
+        col = f" 列「{self.column}」" if self.column else ""
+        val = f" 值「{self.value}」" if self.value not in ("", None) else ""
+        return f"{self.file}{sheet}:{self.row}{cell}{col}{val}: {self.message}（{self.rule}；{self.action}）"
+
+
+@dataclass
+class RecordSet:
+    table: str
+    frame: pd.DataFrame  # accepted rows, canonical column ids, typed
+    origin: pd.DataFrame  # file, sheet, row per accepted row
+    problems: list[Problem] = field(default_factory=list)
+    rejected: list[dict] = field(default_factory=list)
+    files: list[dict] = field(default_factory=list)
+    invalid: dict = field(default_factory=dict)  # column id -> {frame index: message}
+    log: list[str] = field(default_factory=list)
+    # where values came from, resolved lazily: segments (first row, RawTable, column id -> header),
+    # src = index of each accepted row among all rows read, override = {(column, src): header}
+    segments: list = field(default_factory=list)
+    extra: pd.DataFrame | None = None  # kept non-catalogue values (stage-less totals, class bands)
+    src: np.ndarray | None = None
+    override: dict = field(default_factory=dict)
+    validated: bool = False
+
+    @property
+    def rows_read(self) -> int:
+        return sum(f["rows"] for f in self.files)
+
+    def where(self, col: str, i: int) -> tuple:
+        """(file, sheet, row, cell, header, original text) of accepted row i's value of column col."""
+        o = self.origin.iloc[i]
+        if self.src is None or not self.segments:
+            return o["file"], o["sheet"], int(o["row"]), "", col, ""
+        j = int(self.src[i])
+        starts = [seg[0] for seg in self.segments]
+        start, raw, headers = self.segments[bisect.bisect_right(starts, j) - 1]
+        header = self.override.get((col, j)) or headers.get(col)
+        if header is None:
+            return o["file"], o["sheet"], int(o["row"]), "", col, ""
+        k = j - start
+        row, cell = raw.locate(header, k)
+        text = raw.frame[header].iloc[k] if header in raw.frame.columns else ""
+        return o["file"], raw.sheet[k], int(row), cell, str(header), str(text)
+
+
+def sha256_bytes(path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def empty_recordset(table: str, catalogue: Catalogue) -> RecordSet:
+    cols = [c.id for c in catalogue.columns(table)]
+    return RecordSet(table, pd.DataFrame({c: pd.Series(dtype="object") for c in cols}),
+                     pd.DataFrame({"file": [], "sheet": [], "row": []}), extra=pd.DataFrame())
+
+
+def _belongs(raw: RawTable, table: str, hmap: HeaderMap, other: HeaderMap) -> bool:
+    """Does a workbook sheet hold records of this table? (a template has both tables; forms have notes)"""
+    own = {hmap.match(h)[0] for h in raw.frame.columns} - {None}
+    oth = {other.match(h)[0] for h in raw.frame.columns} - {None}
+    own_key, other_key = KEY[table], KEY[OTHER[table]]
+    if other_key in oth and other_key not in own:
+        return False
+    if own_key in own and own_key not in SHARED:
+        return True
+    own_s, oth_s = own - SHARED, oth - SHARED
+    if own_key in own:  # county_id of a county sheet
+        return len(own_s) >= len(oth_s)
+    return bool(own_s) and len(own_s) >= len(oth_s)
+
+
+def load_records(paths, table: str, catalogue: Catalogue) -> RecordSet:
+    """Read one or more files of one table (school or county)."""
+    if isinstance(paths, (str, Path, NamedFile)):
+        paths = [paths]
+    hmap = HeaderMap(catalogue, table)
+    other = HeaderMap(catalogue, OTHER[table])
+    frames, origins, problems, files, log, extras = [], [], [], [], [], []
+    invalid, segments = {}, []
+    n_total = 0
+    for path in paths:
+        raws = read_records(path)
+        digest = sha256_bytes(source_path(path))
+        n_file = 0
+        for raw in raws:
+            log.extend(raw.notes)
+            if raw.layout == "empty" or not len(raw.frame):
+                continue
+            if source_path(path).suffix.lower() in (".xlsx", ".xlsm") and not _belongs(raw, table, hmap, other):
+                what = "学校" if table == "school" else "区县"
+                log.append(f"{raw.file}[{raw.sheet[0]}]: 不是{what}数据表（没有可识别的{what}字段），已跳过 {len(raw.frame)} 行"
+                           f" / not a {table} sheet, skipped")
+                continue
+            t = _type_table(raw, hmap, catalogue, table)
+            frames.append(t["frame"])
+            extras.append(t["extra"])
+            origins.append(pd.DataFrame({"file": raw.file, "sheet": raw.sheet, "row": raw.row}))
+            problems.extend(t["problems"])
+            log.extend(t["notes"])
+            for c, d in t["invalid"].items():
+                invalid.setdefault(c, {}).update({n_total + i: m for i, m in d.items()})
+            n = len(raw.frame)
+            segments.append((n_total, raw, t["locs"]))
+            n_total += n
+            n_file += n
+        files.append({"path": source_name(path), "sha256": digest, "rows": n_file, "table": table})
+    if not frames:
+        rs = empty_recordset(table, catalogue)
+        rs.files, rs.log = files, log
+        return rs
+    frame = pd.concat(frames, ignore_index=True)
+    extra = pd.concat(extras, ignore_index=True)
+    origin = pd.concat(origins, ignore_index=True)
+    for c in catalogue.columns(table):
+        if c.id not in frame.columns:
+            frame[c.id] = np.nan if c.field.kind != "text" else None
+    rs = RecordSet(table, frame, origin, problems, [], files, invalid, log, segments, extra,
+                   np.arange(len(frame), dtype=np.int64))
+    if table == "school":
+        _resolve_unstaged(rs, catalogue)
+    _reject_unkeyed(rs)
+    return rs
+
+
+def _type_column(s: pd.Series, cid: str, col, factor: float):
+    if cid in ("school_id", "county_id"):
+        return to_id(s), pd.Series(pd.NA, index=s.index, dtype="object"), []
+    if col.field.kind == "num":
+        return to_number(s, col.field.type, factor)
+    if col.field.kind == "bool":
+        return to_bool(s)
+    return to_text(s, col.field.values or None)
+
+
+def _type_table(raw: RawTable, hmap: HeaderMap, catalogue: Catalogue, table: str) -> dict:
+    problems, notes, mapped = [], [], []
+    out = pd.DataFrame(index=raw.frame.index)
+    extra = pd.DataFrame(index=raw.frame.index)
+    invalid, locs = {}, {}
+    seen = {}
+    parts: dict[str, list] = {}
+    sheet0 = raw.sheet[0] if raw.sheet else None
+    where = f"{raw.file}" + (f"[{sheet0}]" if sheet0 and raw.layout == "table" else "")
+    def header_loc(header):
+        """Where a header is: row 1 of a table, or the item's form row on the first sheet that has it."""
+        if raw.cells is not None:
+            for i, loc in enumerate(raw.cells.get(header, [])):
+                if loc is not None:
+                    return raw.sheet[i], loc[0], f"C{loc[0]}"
+        row = raw.row[0] - 1 if raw.row else 1
+        letter = (raw.columns or {}).get(header, "")
+        return sheet0, max(row, 1), f"{letter}{max(row, 1)}" if letter else ""
+
+    def cell_problems(header, cid, s, probs, rule):
+        bad = probs.notna().to_numpy()
+        for i in np.flatnonzero(bad):
+            row, cell = raw.locate(header, i)
+            problems.append(Problem(raw.file, raw.sheet[i], row, str(header), str(s.iloc[i]), rule,
+                                    str(probs.iloc[i]), "cell ignored", cid, cell))
+            invalid.setdefault(cid, {})[int(i)] = f"「{s.iloc[i]}」{probs.iloc[i]}"
+
+    for header in raw.frame.columns:
+        s = raw.frame[header]
+        band = class_band(header)
+        if band is not None and table == "school":
+            values, probs, conv = to_number(s, "count")
+            name = f"class_band_{band[0]}_{'up' if band[1] == float('inf') else int(band[1])}"
+            extra[name] = values
+            cell_problems(header, name, s, probs, f"{name}（count）")
+            notes.extend(f"{where} 列「{header}」: {c}" for c in conv)
+            mapped.append(f"{header}→{name}")
+            continue
+        cid, factor = hmap.match(header)
+        if cid is None:
+            sh, row, cell = header_loc(header)
+            problems.append(Problem(raw.file, sh, row, str(header), "", "表头",
+                                    "无法识别的列，已忽略 / unknown column ignored", "column ignored", "", cell))
+            continue
+        if cid.startswith((UNSTAGED, PARTS)):
+            fid = cid.split(":", 1)[1]
+            fd = catalogue.get(table, fid)
+            values, probs, conv = to_number(s, fd.type, factor)
+            cell_problems(header, f"{fid}_*", s, probs, f"{fid}（{fd.type}）")
+            notes.extend(f"{where} 列「{header}」: {c}" for c in conv)
+            mapped.append(f"{header}→{fid}（不分学段）" + (f"×{factor:g}" if factor != 1 else ""))
+            if cid.startswith(PARTS):
+                parts.setdefault(fid, []).append((header, values))
+            else:
+                extra[fid] = values
+                locs[f"{UNSTAGED}{fid}"] = header
+            continue
+        if cid in seen:
+            sh, row, cell = header_loc(header)
+            problems.append(Problem(raw.file, sh, row, str(header), "", "表头",
+                                    f"与列「{seen[cid]}」重复（都对应 {cid}）/ duplicate column", "column ignored", cid,
+                                    cell))
+            continue
+        seen[cid] = header
+        if str(header) != cid:
+            mapped.append(f"{header}→{cid}" + (f"×{factor:g}" if factor != 1 else ""))
+        col = _column_def(catalogue, table, cid)
+        values, probs, conv = _type_column(s, cid, col, factor)
+        for c in conv:
+            notes.append(f"{where} 列「{header}」: {c}")
+        out[cid] = values
+        locs[cid] = header
+        cell_problems(header, cid, s, probs, f"{cid}（{col.field.type}）")
+    for fid, items in parts.items():
+        stack = pd.concat([v for _, v in items], axis=1)
+        total = stack.sum(axis=1, min_count=len(items))
+        partial = stack.notna().any(axis=1) & stack.isna().any(axis=1)
+        if partial.any():
+            notes.append(f"{where}: {fid} 由 {len(items)} 项相加，{int(partial.sum())} 条记录有空项，按缺失处理 / "
+                         f"parts partly blank: missing")
+        extra[fid] = total
+        locs[f"{UNSTAGED}{fid}"] = items[0][0]
+    if mapped:
+        notes.insert(0, f"{where}: 表头对应 / headers mapped: " + "，".join(mapped))
+    for k in [k for k in locs if k.startswith(UNSTAGED)]:
+        locs[k.replace(UNSTAGED, "")] = locs.pop(k)
+    return dict(frame=out, extra=extra, problems=problems, notes=notes, invalid=invalid, locs=locs)
+
+
+def _column_def(catalogue: Catalogue, table: str, cid: str):
+    for c in catalogue.columns(table):
+        if c.id == cid:
+            return c
+    raise KeyError(cid)  # pragma: no cover - HeaderMap only returns catalogue columns
+
+
+ALL_STAGES = ("primary", "junior", "senior")
+
+
+def school_stage_masks(frame: pd.DataFrame) -> dict:
+    """Per stage, which schools have it (type's stages less a stage with 0 students; unknown type:
+    the stages with students), as boolean arrays (column-wise, no loop over schools)."""
+    types = frame["school_type"] if "school_type" in frame else pd.Series(None, index=frame.index, dtype=object)
+    known = types.isin(list(TYPE_STAGES)).to_numpy(dtype=bool)
+    out = {}
+    for s in ALL_STAGES:
+        stud = pd.to_numeric(frame.get(f"students_{s}", pd.Series(np.nan, index=frame.index)),
+                             errors="coerce").to_numpy(dtype="float64")
+        of_type = types.isin([t for t, st in TYPE_STAGES.items() if s in st]).to_numpy(dtype=bool)
+        with np.errstate(invalid="ignore"):
+            out[s] = np.where(known, of_type & ~(stud == 0), stud > 0)
+    return out
+
+
+def school_stage_sets(frame: pd.DataFrame) -> list:
+    """Per school, the set of stages it has (see ``school_stage_masks``); the sets are shared, read-only."""
+    m = school_stage_masks(frame)
+    code = sum(m[s].astype(np.int8) << k for k, s in enumerate(ALL_STAGES))
+    sets = [frozenset(s for k, s in enumerate(ALL_STAGES) if c >> k & 1) for c in range(8)]
+    return [sets[c] for c in code.tolist()]
+
+
+def _resolve_unstaged(rs: RecordSet, catalogue: Catalogue) -> None:
+    """Give stage-less values (专任教师总人数 …, class bands) to a single-stage school's stage."""
+    ex, frame = rs.extra, rs.frame
+    fids = [c for c in ex.columns if catalogue.get("school", c) is not None]
+    bands = [c for c in ex.columns if c.startswith("class_band_")]
+    if not fids and not bands:
+        return
+    stages = school_stage_sets(frame)
+    single = [next(iter(s)) if len(s) == 1 else None for s in stages]
+    for fid in fids:
+        fd = catalogue.get("school", fid)
+        vals = ex[fid].to_numpy(dtype="float64")
+        given = np.flatnonzero(~np.isnan(vals))
+        moved, kept = 0, 0
+        for i in given:
+            st = single[i]
+            if st in fd.per_stage:
+                col = f"{fid}_{st}"
+                if pd.isna(frame.at[i, col]):
+                    frame.at[i, col] = vals[i]
+                    rs.override[(col, int(rs.src[i]))] = rs.where(fid, i)[4]
+                    moved += 1
+                continue
+            kept += 1
+            _, _, row, cell, header, _ = rs.where(fid, i)
+            o = rs.origin.iloc[i]
+            msg = (f"「{header}」不分学段，学校有{'、'.join(STAGE_ZH.get(x, x) for x in sorted(stages[i])) or '未知'}学段，无法分到学段；"
+                   f"请按学段填写 / stage-less value cannot be given to one stage")
+            rs.problems.append(Problem(o["file"], o["sheet"], row, header, f"{vals[i]:g}", "学段归属", msg,
+                                       "note", fid, cell))
+            for s in fd.per_stage:
+                if s in stages[i] and pd.isna(frame.at[i, f"{fid}_{s}"]):
+                    rs.invalid.setdefault(f"{fid}_{s}", {})[i] = msg
+        if moved:
+            rs.log.append(f"不分学段的 {fid} 给了单一学段学校的该学段 {moved} 所 / stage-less {fid} given to the "
+                          f"school's only stage")
+        if kept:
+            rs.log.append(f"不分学段的 {fid} 在 {kept} 所多学段学校无法分到学段 / could not be attributed")
+    if bands:
+        derived = 0
+        for st, limit in CLASS_LIMITS.items():
+            over = [c for c in bands if int(c.split("_")[2]) > limit]
+            if not over:
+                continue
+            total = ex[over].sum(axis=1, min_count=len(over)).to_numpy(dtype="float64")
+            col = f"classes_over_limit_{st}"
+            for i in np.flatnonzero(~np.isnan(total)):
+                if single[i] == st and col in frame and pd.isna(frame.at[i, col]):
+                    frame.at[i, col] = total[i]
+                    derived += 1
+        if derived:
+            rs.log.append(f"由班额分段（每班…人班级个数）推出超过规定班额的班级数（小学>45，初中>50）{derived} 所 / "
+                          f"classes_over_limit derived from class-size bands")
+
+
+def _reject_unkeyed(rs: RecordSet) -> None:
+    """Reject rows without an id or with a duplicate id (the first occurrence is kept)."""
+    key = KEY[rs.table]
+    frame = rs.frame
+    reject = pd.Series(False, index=frame.index)
+    reasons = pd.Series("", index=frame.index, dtype="object")
+    ids = frame[key] if key in frame else pd.Series(None, index=frame.index)
+    no_id = ids.isna()
+    reject |= no_id
+    reasons[no_id] = f"缺少{'学校代码' if key == 'school_id' else '区县代码'} {key} / missing {key}"
+    dup = ids.notna() & ids.duplicated(keep="first")
+    if dup.any():
+        first = {}
+        for i, v in enumerate(ids.tolist()):
+            if v is not None and v not in first:
+                first[v] = i
+        for i in np.flatnonzero(dup.to_numpy()):
+            f, sh, row, *_ = rs.where(key, first[ids.iloc[i]])
+            reasons.iloc[i] = (f"代码「{ids.iloc[i]}」重复（与 {Path(f).name}{f'[{sh}]' if sh else ''} 第 {row} 行相同）"
+                               f" / duplicate id")
+    reject |= dup
+    apply_rejections(rs, reject, reasons)
+
+
+def apply_rejections(rs: RecordSet, reject, reasons) -> None:
+    key = KEY[rs.table]
+    reject = pd.Series(np.asarray(reject, dtype=bool), index=rs.frame.index)
+    if not reject.any():
+        return
+    if isinstance(reasons, str):
+        reasons = pd.Series(reasons, index=rs.frame.index, dtype="object")
+    for i in np.flatnonzero(reject.to_numpy()):
+        o = rs.origin.iloc[i]
+        rid = rs.frame[key].iloc[i] if key in rs.frame else None
+        f, sh, row, cell, header, text = rs.where(key, i)
+        reason = reasons.iloc[i]
+        rs.rejected.append({"table": rs.table, "file": o["file"], "sheet": o["sheet"], "row": int(o["row"]),
+                            "id": rid, "reason": reason})
+        rs.problems.append(Problem(o["file"], o["sheet"], int(o["row"]), header if cell else key,
+                                   "" if rid is None else str(rid), "记录键", reason, "row rejected", key, cell))
+    keep = ~reject.to_numpy()
+    kept = np.flatnonzero(keep)
+    remap = {old: new for new, old in enumerate(kept)}
+    rs.frame = rs.frame.loc[keep].reset_index(drop=True)
+    rs.origin = rs.origin.loc[keep].reset_index(drop=True)
+    if rs.extra is not None and len(rs.extra.columns):
+        rs.extra = rs.extra.loc[keep].reset_index(drop=True)
+    elif rs.extra is not None:
+        rs.extra = pd.DataFrame(index=range(len(kept)))
+    if rs.src is not None:
+        rs.src = rs.src[kept]
+    rs.invalid = {c: {remap[i]: m for i, m in d.items() if i in remap} for c, d in rs.invalid.items()}
+
+
+_apply_rejections = apply_rejections
+
+
+def reject_where(rs: RecordSet, mask: np.ndarray, reason) -> None:
+    """Reject accepted rows (e.g. a school whose county is not in the county table)."""
+    reasons = reason if isinstance(reason, pd.Series) else (
+        pd.Series(reason, index=rs.frame.index, dtype="object") if isinstance(reason, str)
+        else pd.Series(list(reason), index=rs.frame.index, dtype="object"))
+    apply_rejections(rs, pd.Series(mask, index=rs.frame.index), reasons)
+
+
+def all_problems(*sets: RecordSet, include_ignored_columns: bool = False) -> list:
+    out = []
+    for rs in sets:
+        out += [p for p in rs.problems if include_ignored_columns or p.action != "column ignored"]
+    return out

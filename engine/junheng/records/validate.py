@@ -1,0 +1,265 @@
+"""Cross-field and cross-table checks on loaded records, all problems at once.
+
+Run once per pair of record sets, before the row spaces are built (``run.evaluate_records``):
+
+* county links: a school without 区县代码 belongs to the only county of the county table (when
+  there is exactly one; the real school form has no county item); a school whose county is not in
+  the county table is rejected. This is the one place that decides it.
+* required values (学校名称, 学校类型) present;
+* a 九年一贯制/十二年一贯制 school has both primary and junior enrolment; a single-stage school has
+  no enrolment of another compulsory stage;
+* part ≤ whole: degree counts (专科+本科+硕士+博士) ≤ full-time teachers of the stage (or of the
+  school, from 专任教师总人数), in-zone students ≤ students, backbone / PE-art teachers ≤ teachers,
+  classes over the limit ≤ classes, indoor sports area ≤ teaching area, county counts likewise.
+
+A violation marks the offending cells invalid (value set to missing, message in
+``RecordSet.invalid``) so only the rules that need them become ``not_evaluable``, with the reason.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from junheng.records.recordset import Problem, RecordSet, reject_where, school_stage_masks
+
+STAGE_ZH = {"primary": "小学", "junior": "初中", "senior": "高中"}
+
+# (rule id, parts, whole, per stage?, description)
+SCHOOL_SUBSETS = [
+    ("degree_le_teachers", ["teachers_college", "teachers_bachelor", "teachers_master", "teachers_doctor"],
+     "teachers", True, "各学历专任教师数之和不应超过专任教师数"),
+    ("in_zone_le_students", ["in_zone_students"], "students", True, "划片范围内学生数不应超过学生数"),
+    ("backbone_le_teachers", ["backbone_teachers"], "teachers", True, "骨干教师数不应超过专任教师数"),
+    ("pe_art_le_teachers", ["pe_teachers", "music_teachers", "fine_art_teachers", "art_teachers"], "teachers",
+     True, "体育、艺术专任教师数之和不应超过专任教师数"),
+    ("senior_title_le_teachers", ["teachers_senior_title"], "teachers", True, "中级及以上职称教师数不应超过专任教师数"),
+    ("over_limit_le_classes", ["classes_over_limit"], "classes", True, "超班额班级数不应超过班级数"),
+    ("indoor_le_teaching_area", ["indoor_sports_area"], "teaching_aux_area", False,
+     "室内体育用房面积不应超过教学及辅助用房总面积"),
+    ("certified_le_teachers", ["certified_teachers"], "teachers", False, "持证专任教师数不应超过专任教师总数"),
+    ("trained_le_teachers", ["trained_360h_teachers"], "teachers", False, "培训满360学时教师数不应超过专任教师总数"),
+    ("migrant_le_students", ["migrant_students"], "students", False, "随迁子女数不应超过在校生数"),
+]
+COUNTY_SUBSETS = [
+    ("rotated_le_eligible", ["rotated"], "rotation_eligible", "实际交流轮岗教师数不应超过符合交流条件教师总数"),
+    ("backbone_le_rotated", ["rotated_backbone"], "rotated", "交流骨干教师数不应超过实际交流轮岗教师数"),
+    ("quota_le_total", ["senior_quota_allocated"], "senior_quota_total", "分配指标数不应超过优质高中招生计划总数"),
+    ("migrant_le_eligible", ["migrant_in_public", "migrant_in_purchased"], "migrant_eligible",
+     "公办及购买服务学校就读随迁子女数之和不应超过符合条件的随迁子女总数"),
+    ("disabled_le_children", ["disabled_enrolled"], "disabled_children", "残疾儿童入学人数不应超过适龄残疾儿童总数"),
+]
+
+
+def _num(frame: pd.DataFrame, col: str) -> np.ndarray:
+    if col in frame.columns:
+        return pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype="float64")
+    return np.full(len(frame), np.nan)
+
+
+def _problem(rs: RecordSet, i: int, col: str, rule: str, message: str, action="cell ignored", value=None):
+    f, sh, row, cell, header, text = rs.where(col, i)
+    v = value if value is not None else text
+    rs.problems.append(Problem(f, sh, row, header, "" if v is None else str(v), rule, message, action, col, cell))
+
+
+def _invalidate(rs: RecordSet, i: int, col: str, message: str) -> None:
+    rs.invalid.setdefault(col, {})[i] = message
+    if col in rs.frame.columns:
+        rs.frame.at[i, col] = np.nan
+
+
+def link_counties(srs: RecordSet, crs: RecordSet, county_file_given: bool) -> None:
+    sf = srs.frame
+    if not len(sf):
+        return
+    known = list(dict.fromkeys(crs.frame["county_id"].dropna().tolist())) if county_file_given else []
+    missing = sf["county_id"].isna().to_numpy()
+    if missing.any() and len(known) == 1:
+        sf.loc[missing, "county_id"] = known[0]
+        for i in np.flatnonzero(missing):
+            _problem(srs, i, "county_id", "区县归属", f"区县代码 county_id 为空，归属区县表中唯一的区县 {known[0]} / "
+                     f"missing county_id: the only county of the county table", "note", value="")
+        srs.log.append(f"{int(missing.sum())} 所学校没有区县代码，归属区县表中唯一的区县 {known[0]} / schools without "
+                       f"county_id assigned to the only county of the county table")
+        missing = np.zeros(len(sf), dtype=bool)
+    reasons = pd.Series("", index=sf.index, dtype="object")
+    reasons[missing] = ("缺少区县代码 county_id（学校表没有区县代码时需提供只含一个区县的区县表）/ missing county_id")
+    reject = missing.copy()
+    if county_file_given:
+        unknown = ~missing & ~sf["county_id"].isin(set(known)).to_numpy()
+        for i in np.flatnonzero(unknown):
+            reasons.iloc[i] = f"区县代码「{sf['county_id'].iloc[i]}」在区县表中不存在 / county_id not found in the county table"
+        reject |= unknown
+    if reject.any():
+        reject_where(srs, reject, reasons)
+
+
+def check_required(rs: RecordSet, catalogue) -> None:
+    for c in catalogue.columns(rs.table):
+        if not c.field.required or c.id in ("school_id", "county_id") or c.id not in rs.frame:
+            continue
+        col = rs.frame[c.id]
+        for i in np.flatnonzero(col.isna().to_numpy()):
+            _problem(rs, i, c.id, f"必填：{c.id}", f"必填项「{c.label}」为空 / required value missing", "cell missing")
+
+
+def check_stages(rs: RecordSet) -> None:
+    f = rs.frame
+    types = f["school_type"].tolist() if "school_type" in f else [None] * len(f)
+    sp, sj = _num(f, "students_primary"), _num(f, "students_junior")
+    for i, t in enumerate(types):
+        if t in ("九年一贯制", "十二年一贯制"):
+            for s, v in (("primary", sp[i]), ("junior", sj[i])):
+                if np.isnan(v) and i not in rs.invalid.get(f"students_{s}", {}):
+                    msg = f"{t}学校应同时填写小学和初中学生人数，缺{STAGE_ZH[s]}学生人数 / a {t} school has both stages"
+                    _problem(rs, i, f"students_{s}", "一贯制学段", msg, "cell missing")
+                    rs.invalid.setdefault(f"students_{s}", {})[i] = msg
+        own = {"小学": "primary", "教学点": "primary", "初中": "junior", "完全中学": "junior"}.get(t)
+        if own:
+            other = "junior" if own == "primary" else "primary"
+            v = sj[i] if other == "junior" else sp[i]
+            if v > 0:
+                msg = f"学校类型为{t}，却有{STAGE_ZH[other]}学生 {v:g} 人 / a {t} school has no {other} pupils"
+                _problem(rs, i, f"students_{other}", "学校类型与学段", msg)
+                _invalidate(rs, i, f"students_{other}", msg)
+
+
+def _check_subset(rs: RecordSet, rule: str, parts: list, whole_cols: list, whole: np.ndarray, desc: str,
+                  rows=None) -> None:
+    vals = [(p, _num(rs.frame, p)) for p in parts]
+    present = [p for p, _ in vals]
+    if not present:
+        return
+    stack = np.vstack([v for _, v in vals])
+    any_part = ~np.isnan(stack).all(axis=0)
+    total = np.nansum(stack, axis=0)
+    with np.errstate(invalid="ignore"):
+        bad = any_part & ~np.isnan(whole) & (total > whole + 1e-9)
+    if rows is not None:
+        bad &= rows
+    for i in np.flatnonzero(bad):
+        shown = "+".join(f"{v[i]:g}" for _, v in vals if not np.isnan(v[i]))
+        msg = f"{desc}：{shown} = {total[i]:g} > {'+'.join(whole_cols)} = {whole[i]:g} / {rule}"
+        for p, v in vals:
+            if not np.isnan(v[i]):
+                _problem(rs, i, p, rule, msg)
+                _invalidate(rs, i, p, msg)
+
+
+def check_school_subsets(rs: RecordSet, catalogue) -> None:
+    f = rs.frame
+    ex = rs.extra if rs.extra is not None else pd.DataFrame(index=f.index)
+    n = len(f)
+    for rule, parts, whole, per_stage, desc in SCHOOL_SUBSETS:
+        if per_stage:
+            for s in ("primary", "junior"):
+                cols = [f"{p}_{s}" for p in parts if f"{p}_{s}" in f.columns]
+                if not cols or f"{whole}_{s}" not in f.columns:
+                    continue
+                _check_subset(rs, rule, cols, [f"{whole}_{s}"], _num(f, f"{whole}_{s}"), desc + f"（{STAGE_ZH[s]}）")
+            # whole-school total given without stage (专任教师总人数) for a school with several stages
+            if whole in ex.columns:
+                total_whole = pd.to_numeric(ex[whole], errors="coerce").to_numpy(dtype="float64")
+                staged = np.zeros(n, dtype=bool)
+                for s in ("primary", "junior"):
+                    staged |= ~np.isnan(_num(f, f"{whole}_{s}"))
+                cols = [f"{p}_{s}" for p in parts for s in ("primary", "junior") if f"{p}_{s}" in f.columns]
+                _check_subset(rs, rule, cols, [f"{whole}（不分学段）"], total_whole, desc + "（全校）", rows=~staged)
+        else:
+            if whole == "teachers":
+                if whole in ex.columns:
+                    w = pd.to_numeric(ex[whole], errors="coerce").to_numpy(dtype="float64")
+                else:
+                    w = np.full(n, np.nan)
+                tp, tj = _num(f, "teachers_primary"), _num(f, "teachers_junior")
+                m = school_stage_masks(f)
+                both = m["primary"] & m["junior"]
+                onlyp = m["primary"] & ~m["junior"] & ~m["senior"]
+                onlyj = m["junior"] & ~m["primary"] & ~m["senior"]
+                alt = np.where(both, tp + tj, np.where(onlyp, tp, np.where(onlyj, tj, np.nan)))
+                w = np.where(np.isnan(w), alt, w)
+                names = ["teachers"]
+            elif whole == "students":
+                m = school_stage_masks(f)
+                w = np.zeros(n)
+                for s in ("primary", "junior", "senior"):
+                    w = w + np.where(m[s], _num(f, f"students_{s}"), 0.0)
+                w[~(m["primary"] | m["junior"] | m["senior"])] = np.nan
+                names = ["students"]
+            else:
+                w = _num(f, whole)
+                names = [whole]
+            cols = [p for p in parts if p in f.columns]
+            _check_subset(rs, rule, cols, names, w, desc)
+
+
+def check_county_subsets(rs: RecordSet) -> None:
+    for rule, parts, whole, desc in COUNTY_SUBSETS:
+        cols = [p for p in parts if p in rs.frame.columns]
+        if cols and whole in rs.frame.columns:
+            _check_subset(rs, rule, cols, [whole], _num(rs.frame, whole), desc)
+
+
+def validate_records(srs: RecordSet, crs: RecordSet, catalogue, county_file_given: bool = True) -> None:
+    """All cross-field and cross-table checks; idempotent (a second call does nothing)."""
+    if srs.validated and crs.validated:
+        return
+    link_counties(srs, crs, county_file_given)
+    check_required(srs, catalogue)
+    if len(crs.frame):
+        check_required(crs, catalogue)
+    check_stages(srs)
+    check_school_subsets(srs, catalogue)
+    check_county_subsets(crs)
+    srs.validated = crs.validated = True
+
+
+def problems_of(*sets: RecordSet) -> list:
+    """Data problems that count for --strict (unknown columns and notes are reported, not counted)."""
+    return [p for rs in sets for p in rs.problems if p.action not in ("column ignored", "note")]
+
+
+def file_summary(*sets: RecordSet) -> list:
+    """Per file: rows read, rows evaluated (accepted), rows rejected and why. read = evaluated + rejected."""
+    out = []
+    for rs in sets:
+        for f in rs.files:
+            rej = [r for r in rs.rejected if r["file"] == f["path"]]
+            reasons: dict = {}
+            for r in rej:
+                key = r["reason"].split("（与")[0] if "重复" in r["reason"] else r["reason"]
+                reasons[key] = reasons.get(key, 0) + 1
+            out.append({"path": f["path"], "table": rs.table, "rows_read": f["rows"],
+                        "rows_evaluated": f["rows"] - len(rej), "rows_rejected": len(rej), "reasons": reasons})
+    return out
+
+
+def report(err, srs: RecordSet, crs: RecordSet, quiet: bool = False) -> list:
+    """Print (to the stderr console) what was converted, every problem with its place, and the row counts."""
+    problems = problems_of(srs, crs)
+    if quiet:
+        return problems
+    log = srs.log + crs.log
+    if log:
+        err.print(f"[dim]读入与转换 / reading and conversions（{len(log)}）:[/]")
+        for line in log:
+            err.print(f"  {line}", markup=False, highlight=False)
+    notes = [p for rs in (srs, crs) for p in rs.problems if p.action == "note"]
+    for p in notes:
+        err.print(f"  [注] {p}", markup=False, highlight=False)
+    if problems:
+        n_rej = len(srs.rejected) + len(crs.rejected)
+        err.print(f"[yellow]数据问题 {len(problems)} 处（含拒绝的行 {n_rej} 行）/ {len(problems)} data problem(s):[/]")
+        for p in problems:
+            err.print(f"  {p}", markup=False, highlight=False)
+    ignored = [p for rs in (srs, crs) for p in rs.problems if p.action == "column ignored"]
+    if ignored:
+        err.print(f"[dim]忽略了 {len(ignored)} 个无法识别的列 / unknown columns ignored：" +
+                  "、".join(sorted({p.column for p in ignored})) + "[/]", highlight=False)
+    for s in file_summary(srs, crs):
+        why = "；".join(f"{k} ×{v}" for k, v in s["reasons"].items())
+        err.print(f"{s['path']}（{'学校' if s['table'] == 'school' else '区县'}）：读入 {s['rows_read']} 行，评估 "
+                  f"{s['rows_evaluated']} 行，拒绝 {s['rows_rejected']} 行" + (f"（{why}）" if why else "") +
+                  f" / read {s['rows_read']}, evaluated {s['rows_evaluated']}, rejected {s['rows_rejected']}",
+                  markup=False, highlight=False)
+    return problems

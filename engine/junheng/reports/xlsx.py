@@ -1,0 +1,223 @@
+"""Excel report: county summary, school-stage verdicts (conditional formatting), CVs, rejected rows,
+provenance. Chinese labels by default; frozen header rows; column widths set.
+
+Formula injection: every text cell is written with data_type "s" (a string), so a school name such
+as ``=HYPERLINK(...)`` or ``+1`` / ``-1`` / ``@SUM(...)`` stays text and never becomes a live formula.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from junheng.evaluation.finite import as_float as _num
+from junheng.explain.counterfactual import all_counterfactuals, is_cv_rule
+from junheng.i18n import OUTCOME_LABELS
+from junheng.evaluation.logic import ABSENT, FAIL, NOT_EVALUABLE, PASS
+from junheng.standard.provenance import run_provenance, short_text
+
+DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+L = {
+    "zh": {"county": "区县汇总", "schools": "学校学段判定", "cv": "差异系数", "rejected": "被拒绝的行", "prov": "来源",
+           "county_id": "区县代码", "county_name": "区县名称", "rule": "规则", "name": "名称", "area": "领域",
+           "stage": "学段", "value": "值", "op": "比较", "threshold": "阈值", "margin": "余量", "outcome": "结果",
+           "reason": "说明", "school_id": "学校代码", "school_name": "学校名称", "to_pass": "如何达标（最小改变）",
+           "file": "文件", "row": "行", "id": "代码", "unit": "单位", "citation": "依据", "status": "来源状态",
+           "where": "定义与阈值位置", "key": "项目", "val": "内容", "fails": "不达标项"},
+    "en": {"county": "county summary", "schools": "school stages", "cv": "CV", "rejected": "rejected rows",
+           "prov": "provenance", "county_id": "county id", "county_name": "county", "rule": "rule", "name": "name",
+           "area": "area", "stage": "stage", "value": "value", "op": "op", "threshold": "threshold",
+           "margin": "margin", "outcome": "outcome", "reason": "reason", "school_id": "school id",
+           "school_name": "school", "to_pass": "to pass (smallest change)", "file": "file", "row": "row", "id": "id",
+           "unit": "unit", "citation": "citation", "status": "source status", "where": "defined / threshold set at",
+           "key": "item", "val": "value", "fails": "failing"},
+}
+FILLS = {"pass": "DAFBE1", "fail": "FFD8D3", "not_evaluable": "FFF1C2"}
+
+
+
+
+def _put(ws, row, col, value):
+    """Write one cell; text is always a string cell (no formula, even if it starts with = + - @)."""
+    cell = ws.cell(row=row, column=col)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return cell
+    if isinstance(value, (bool, np.bool_)):
+        cell.value = bool(value)
+    elif isinstance(value, (int, float, np.integer, np.floating)):
+        f = _num(value)
+        if f is not None:
+            cell.value = f
+    else:
+        text = str(value)
+        cell.value = text
+        cell.data_type = "s"  # never 'f': a leading = + - @ stays literal text
+        if text.startswith(DANGEROUS):
+            cell.quotePrefix = True  # Excel shows it as typed text, also after editing
+    return cell
+
+
+def _sheet(wb, title, headers, rows, widths=None, first=False):
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    ws = wb.active if first else wb.create_sheet()
+    ws.title = title
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="F6F8FA")
+    for j, h in enumerate(headers, 1):
+        c = _put(ws, 1, j, h)
+        c.font = bold
+        c.fill = fill
+        c.alignment = Alignment(vertical="center", wrap_text=True)
+    for i, r in enumerate(rows, 2):
+        for j, v in enumerate(r, 1):
+            _put(ws, i, j, v)
+    ws.freeze_panes = "A2"
+    for j, h in enumerate(headers, 1):
+        from openpyxl.utils import get_column_letter
+
+        w = (widths or {}).get(j) or min(max(len(str(h)) * 2 + 2, 10), 60)
+        ws.column_dimensions[get_column_letter(j)].width = w
+    if rows:
+        from openpyxl.utils import get_column_letter
+
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(rows) + 1}"
+    return ws
+
+
+def _outcome_format(ws, ref, lang):
+    from openpyxl.formatting.rule import CellIsRule
+    from openpyxl.styles import Font, PatternFill
+
+    for key, color in FILLS.items():
+        label = OUTCOME_LABELS[lang][key].replace('"', '""')
+        ws.conditional_formatting.add(ref, CellIsRule(operator="equal", formula=[f'"{label}"'],
+                                                      fill=PatternFill("solid", fgColor=color),
+                                                      font=Font(bold=(key == "fail"))))
+
+
+def write_xlsx(run, path, lang: str | None = None, progress=None) -> None:
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
+    lang = lang or run.lang or "zh"
+    t = L[lang]
+    O = OUTCOME_LABELS[lang]
+    std = run.standard
+    v = run.verdicts
+    ev = run.evaluator
+    sp = run.spaces
+    wb = Workbook()
+    if progress is not None:
+        progress.start("生成 Excel / writing workbook", total=5)
+
+    # 1. county summary: every county-level verdict (area, county, vetoes, CVs, government, quality...)
+    county = v[v.level == "county"]
+    cnames = dict(zip(sp.counties["county_id"], sp.counties["county_name"])) if "county_name" in sp.counties else {}
+    rows = []
+    for r in county.itertuples(index=False):
+        rows.append([r.county_id, cnames.get(r.county_id), r.rule_id, r.rule_name, r.area,
+                     std.stage_label(r.stage, lang) if isinstance(r.stage, str) else None, _num(r.value), r.operator,
+                     _num(r.threshold), _num(r.margin), O.get(r.outcome, r.outcome), r.reason])
+    # per-county count of failing school stages, after the rules
+    heads = [t["county_id"], t["county_name"], t["rule"], t["name"], t["area"], t["stage"], t["value"], t["op"],
+             t["threshold"], t["margin"], t["outcome"], t["reason"]]
+    ws = _sheet(wb, t["county"], heads, rows, {1: 12, 2: 14, 3: 16, 4: 44, 5: 12, 6: 8, 11: 10, 12: 60}, first=True)
+    if rows:
+        _outcome_format(ws, f"K2:K{len(rows) + 1}", lang)
+    if progress is not None:
+        progress.advance()
+
+    # 2. school stages: one row per unit, value + outcome per stage rule, smallest change
+    rules = [r for r in run.compiled.rules if r.space in ("stage",)]
+    cfs = all_counterfactuals(run, lang)
+    sids = sp.schools["school_id"].to_numpy(dtype=object)
+    names = sp.schools["school_name"].to_numpy(dtype=object) if "school_name" in sp.schools else sids
+    cids = sp.counties["county_id"].to_numpy(dtype=object)
+    heads = [t["county_id"], t["school_id"], t["school_name"], t["stage"]]
+    for r in rules:
+        if r.kind == "threshold":
+            heads.append(f"{r.id} {t['value']}")
+        heads.append(f"{r.id} {t['outcome']}")
+    heads += [t["fails"], t["to_pass"]]
+    rows = []
+    for u in range(sp.sizes["stage"]):
+        s = sp.u_school[u]
+        row = [cids[sp.u_county[u]], sids[s], names[s], std.stage_label(sp.stages[sp.u_stage[u]], lang)]
+        fails, hints = [], []
+        for r in rules:
+            res = ev.results[r.id]
+            o = int(res.outcome[u])
+            if r.kind == "threshold":
+                row.append(_num(res.value[u]) if o != ABSENT else None)
+            name = {PASS: "pass", FAIL: "fail", NOT_EVALUABLE: "not_evaluable"}.get(o, "not_applicable")
+            row.append(None if o == ABSENT else O[name])
+            if o == FAIL:
+                fails.append(r.id)
+            opts = cfs.get(r.id, {}).get(u)
+            if opts:
+                hints.append(f"{r.id}：{opts[0]['text']}")
+        row += ["、".join(fails), "\n".join(hints)]
+        rows.append(row)
+    widths = {1: 12, 2: 14, 3: 24, 4: 8, len(heads) - 1: 20, len(heads): 60}
+    ws = _sheet(wb, t["schools"], heads, rows, widths)
+    ws.freeze_panes = "E2"
+    if rows:
+        _outcome_format(ws, f"E2:{get_column_letter(len(heads) - 2)}{len(rows) + 1}", lang)
+    if progress is not None:
+        progress.advance()
+
+    # 3. CVs
+    rows = []
+    for r in run.compiled.rules:
+        if not (is_cv_rule(r) and r.space in ("county_stage", "county")):
+            continue
+        res = ev.results[r.id]
+        for i in np.flatnonzero(res.outcome != ABSENT):
+            c = sp.cs_county[i] if r.space == "county_stage" else i
+            stage = std.stage_label(sp.stages[sp.cs_stage[i]], lang) if r.space == "county_stage" else None
+            o = {PASS: "pass", FAIL: "fail", NOT_EVALUABLE: "not_evaluable"}.get(int(res.outcome[i]), "not_applicable")
+            rows.append([cids[c], cnames.get(cids[c]), stage, r.id, r.name_en if lang == "en" and r.name_en else r.name,
+                         _num(res.value[i]), r.operator, _num(res.threshold[i]), O[o]])
+    ws = _sheet(wb, t["cv"], [t["county_id"], t["county_name"], t["stage"], t["rule"], t["name"], t["value"], t["op"],
+                              t["threshold"], t["outcome"]], rows, {1: 12, 2: 14, 4: 10, 5: 44})
+    if rows:
+        _outcome_format(ws, f"I2:I{len(rows) + 1}", lang)
+    if progress is not None:
+        progress.advance()
+
+    # 4. rejected rows
+    rows = [[r.get("file"), r.get("sheet"), r.get("row"), r.get("id"), r.get("reason")] for r in run.rejected]
+    _sheet(wb, t["rejected"], [t["file"], "sheet", t["row"], t["id"], t["reason"]], rows, {1: 40, 5: 80})
+    if progress is not None:
+        progress.advance()
+
+    # 5. provenance: run facts, then one row per rule
+    p = run_provenance(run)
+    ws = wb.create_sheet(t["prov"])
+    facts = [("standard", f"{p['title']}（{p['standard']}，{p['version']}）"), ("engine", f"junheng {p['engine_version']}"),
+             ("as_of", p["as_of"] or "—"), ("input_fingerprint", p["input_fingerprint"])]
+    facts += [(f"file {f['id']}", f"{f['path']} sha256={f['sha256']}") for f in p["files"]]
+    facts += [(f"input {f['table']}", f"{f['path']} rows={f['rows']} sha256={f['sha256']}") for f in run.input_summary()]
+    from openpyxl.styles import Font
+
+    _put(ws, 1, 1, t["key"]).font = Font(bold=True)
+    _put(ws, 1, 2, t["val"]).font = Font(bold=True)
+    for i, (k, val) in enumerate(facts, 2):
+        _put(ws, i, 1, k)
+        _put(ws, i, 2, val)
+    start = len(facts) + 3
+    heads = [t["rule"], t["citation"], t["status"], t["where"]]
+    for j, h in enumerate(heads, 1):
+        _put(ws, start, j, h).font = Font(bold=True)
+    for i, (rid, rp) in enumerate(p["rules"].items(), start + 1):
+        _put(ws, i, 1, rid)
+        _put(ws, i, 2, (rp["citation"] or {}).get("text"))
+        _put(ws, i, 3, rp["source_status"])
+        _put(ws, i, 4, short_text(rp, lang))
+    ws.freeze_panes = "A2"
+    for col, w in (("A", 22), ("B", 70), ("C", 12), ("D", 120)):
+        ws.column_dimensions[col].width = w
+    if progress is not None:
+        progress.advance()
+    wb.save(path)

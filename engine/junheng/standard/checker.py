@@ -1,0 +1,544 @@
+"""Static checks of a standard before any data is read.
+
+Unknown names and functions, wrong argument counts or kinds, values used at the wrong level,
+reference cycles: every problem is collected and reported as ``file:line:col`` at once.
+
+Levels (row spaces): ``stage`` (one school stage), ``school``, ``county_stage`` (a county rule
+evaluated once per stage) and ``county``. A value can be used at its own level or any finer one
+(a county figure is the same for every school in it); going from finer to coarser needs an
+aggregate such as ``all(...)``, ``sum(...)`` or ``weighted_cv(...)``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from junheng.language import nodes as ast
+from junheng.standard.catalogue import Catalogue, FieldDef, load_catalogue
+from junheng.errors import ErrorList, Loc
+from junheng.language.functions import FUNCTIONS, RULE_REF_FUNCS, is_aggregate
+from junheng.standard.model import Expr, Rule, Standard
+
+SPACES = ("stage", "school", "county_stage", "county")
+STAGE_SPACES = ("stage", "county_stage")
+# which value levels can be used directly (broadcast) in each space
+USABLE = {
+    "stage": {"const", "stage", "school", "county_stage", "county"},
+    "school": {"const", "school", "county"},
+    "county_stage": {"const", "county_stage", "county"},
+    "county": {"const", "county"},
+}
+# which finer levels an aggregate in each space may reduce
+FINER = {"stage": set(), "school": {"stage"}, "county_stage": {"stage", "school"},
+         "county": {"stage", "school", "county_stage"}}
+LEVEL_NAMES = {"stage": "学段", "school": "学校", "county_stage": "区县（分学段）", "county": "区县", "const": "常量"}
+
+
+def meet(a: str, b: str) -> str:
+    """The coarsest space in which values of both levels are available."""
+    if a == b or b == "const":
+        return a
+    if a == "const":
+        return b
+    if a == "county":
+        return b
+    if b == "county":
+        return a
+    return "stage"
+
+
+@dataclass
+class Sym:
+    name: str
+    kind: str  # field | column | param | derived | rule | builtin
+    level: str  # const | stage | school | county_stage | county
+    vkind: str  # num | bool | text
+    needs_stage: bool = False
+    stages: set | None = None  # stages for which the symbol has a value (None = all)
+    obj: object = None
+
+
+class SymbolTable:
+    def __init__(self, std: Standard, catalogue: Catalogue, errors: ErrorList | None = None):
+        self.std = std
+        self.catalogue = catalogue.with_extra(std.extra_fields)
+        self.syms: dict[str, Sym] = {}
+        errors = errors if errors is not None else ErrorList()
+        self._add(Sym("stage", "builtin", "const", "text", needs_stage=True), None, errors)
+        for table in ("school", "county"):
+            for fid, fd in self.catalogue.fields[table].items():
+                self._add_field(fd, errors)
+        for pid, p in std.parameters.items():
+            self._add(Sym(pid, "param", "const", "num", needs_stage=p.per_stage,
+                          stages=p.stages() if p.per_stage else None, obj=p), p.origin, errors)
+        for did, d in std.derived.items():
+            level = d.level
+            self._add(Sym(did, "derived", level, "num", obj=d,
+                          stages=None if "*" in d.expr else set(d.expr)), d.origin, errors)
+        for rid, r in std.rules.items():
+            self._add(Sym(rid, "rule", r.space, "bool", obj=r, stages=set(r.stages) if r.stages else None),
+                      r.origin, errors)
+
+    def _add(self, sym: Sym, loc, errors: ErrorList):
+        old = self.syms.get(sym.name)
+        if old is not None and old.kind not in ("field", "column"):
+            errors.add(loc or Loc(self.std.path), f"名称 '{sym.name}' 已被{_kind_zh(old.kind)}使用 / name '{sym.name}' "
+                                                   f"is already a {old.kind}", sym.name)
+            return
+        if old is not None and sym.kind in ("field", "column"):
+            return  # a field name repeated across tables: first (school) wins
+        self.syms[sym.name] = sym
+
+    def _add_field(self, fd: FieldDef, errors):
+        if fd.table == "school":
+            if fd.per_stage:
+                self._add(Sym(fd.id, "field", "stage", fd.kind, stages=set(fd.per_stage), obj=fd), fd.loc, errors)
+            else:
+                self._add(Sym(fd.id, "field", "school", fd.kind, obj=fd), fd.loc, errors)
+        else:
+            if fd.per_stage:
+                self._add(Sym(fd.id, "field", "county", fd.kind, needs_stage=True, stages=set(fd.per_stage),
+                              obj=fd), fd.loc, errors)
+            else:
+                self._add(Sym(fd.id, "field", "county", fd.kind, obj=fd), fd.loc, errors)
+        for col in fd.columns():
+            if col.id != fd.id:
+                level = "school" if fd.table == "school" else "county"
+                self._add(Sym(col.id, "column", level, fd.kind, obj=col), fd.loc, errors)
+
+    def get(self, name: str) -> Sym | None:
+        return self.syms.get(name)
+
+
+def _kind_zh(kind: str) -> str:
+    return {"param": "参数", "derived": "派生字段", "rule": "规则", "builtin": "内置名称", "field": "字段",
+            "column": "字段"}.get(kind, kind)
+
+
+def natural_level(node: ast.Node, table: SymbolTable) -> str:
+    """The finest level referenced by ``node`` outside nested aggregates."""
+    level = "const"
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, ast.Call) and is_aggregate(n.func, len(n.args)):
+            continue  # an aggregate adapts to the space it is used in
+        if isinstance(n, ast.Call) and n.func in RULE_REF_FUNCS and n.args and isinstance(n.args[0], ast.Name):
+            sym = table.get(n.args[0].id)
+            if sym is not None:
+                level = meet(level, sym.level)
+            continue
+        if isinstance(n, ast.Call) and n.func == "in_force":
+            continue
+        if isinstance(n, ast.Name):
+            sym = table.get(n.id)
+            if sym is not None:
+                level = meet(level, sym.level)
+            continue
+        stack.extend(n.children())
+    return level
+
+
+@dataclass
+class RuleDeps:
+    rules: set = field(default_factory=set)
+    derived: set = field(default_factory=set)
+    fields: set = field(default_factory=set)  # field / column names read directly
+    params: set = field(default_factory=set)
+
+
+@dataclass
+class Compiled:
+    std: Standard
+    table: SymbolTable
+    order: list  # evaluation order of ("derived"|"rule", id)
+    deps: dict  # id -> RuleDeps (direct)
+    inputs: dict  # rule/derived id -> set of field names read, through derived fields
+    rules: list  # Rule objects in force, in file order
+    as_of: object = None
+
+
+class _ExprChecker:
+    def __init__(self, table: SymbolTable, errors: ErrorList, expr: Expr, deps: RuleDeps, stage: str | None,
+                 stages_in_scope: set):
+        self.t, self.errors, self.expr, self.deps = table, errors, expr, deps
+        self.stage = stage  # the stage variant being checked ('primary'), or None for all
+        self.stages_in_scope = stages_in_scope
+
+    def err(self, node: ast.Node, msg: str, text: str | None = None):
+        snippet = text if text is not None else self.expr.text[node.start:node.end][:60]
+        self.errors.add(self.expr.loc_of(node), msg, snippet)
+
+    def check(self, node: ast.Node, space: str) -> str | None:
+        """Return the value kind (num/bool/text/list) of node evaluated in ``space``; None on error."""
+        m = getattr(self, "_" + type(node).__name__, None)
+        return m(node, space)
+
+    def _Number(self, node, space):
+        return "num"
+
+    def _String(self, node, space):
+        return "text"
+
+    def _Bool(self, node, space):
+        return "bool"
+
+    def _ListExpr(self, node, space):
+        for item in node.items:
+            self.check(item, space)
+        return "list"
+
+    def _Name(self, node, space):
+        sym = self.t.get(node.id)
+        if sym is None:
+            self.err(node, f"未知的名称 '{node.id}'（不是字段、参数、派生字段或规则）/ unknown name '{node.id}'")
+            return None
+        self._record(sym)
+        if sym.level not in USABLE[space]:
+            self.err(node, f"'{node.id}' 是{LEVEL_NAMES[sym.level]}级的值，不能直接用于{LEVEL_NAMES[space]}级规则，"
+                           f"请用汇总函数（如 all/sum/weighted_cv）/ '{node.id}' is a {sym.level}-level value; "
+                           f"use an aggregate in a {space} rule")
+            return None
+        if sym.needs_stage and space not in STAGE_SPACES:
+            self.err(node, f"'{node.id}' 按学段取值，只能用于学段级或分学段的区县规则 / '{node.id}' has per-stage values")
+            return None
+        if sym.stages is not None:
+            wanted = {self.stage} if self.stage else self.stages_in_scope
+            if space in STAGE_SPACES or sym.level == "stage":
+                missing = sorted(s for s in wanted if s not in sym.stages)
+                if missing:
+                    self.err(node, f"'{node.id}' 没有 {', '.join(missing)} 学段的取值 / '{node.id}' has no value for "
+                                   f"stage {', '.join(missing)}")
+                    return None
+        if sym.kind == "field" and self.t.std.inputs:
+            fd = sym.obj
+            declared = self.t.std.inputs.get(fd.table, [])
+            if fd.id not in declared:
+                self.err(node, f"字段 '{node.id}' 未在 inputs.{fd.table} 中声明 / field '{node.id}' is not declared in "
+                               f"inputs.{fd.table}")
+        if sym.kind == "rule" and sym.obj.kind == "threshold":
+            return "bool"
+        return sym.vkind
+
+    def _record(self, sym: Sym):
+        if sym.kind == "rule":
+            self.deps.rules.add(sym.name)
+        elif sym.kind == "derived":
+            self.deps.derived.add(sym.name)
+        elif sym.kind in ("field", "column"):
+            self.deps.fields.add(sym.name)
+        elif sym.kind == "param":
+            self.deps.params.add(sym.name)
+
+    def _num(self, node, space, what="运算"):
+        k = self.check(node, space)
+        if k is not None and k != "num":
+            self.err(node, f"{what}需要数值，这里是{_vk(k)} / expected a number, got {k}")
+            return None
+        return k
+
+    def _bool(self, node, space):
+        k = self.check(node, space)
+        if k is not None and k != "bool":
+            self.err(node, f"这里需要条件（真/假），得到的是{_vk(k)} / expected a condition, got {k}")
+            return None
+        return k
+
+    def _BinOp(self, node, space):
+        a = self._num(node.left, space)
+        b = self._num(node.right, space)
+        return "num" if a and b else None
+
+    def _Neg(self, node, space):
+        return self._num(node.operand, space)
+
+    def _Compare(self, node, space):
+        a = self.check(node.left, space)
+        b = self.check(node.right, space)
+        if a is None or b is None:
+            return "bool"
+        if a != b:
+            self.err(node, f"不能比较{_vk(a)}和{_vk(b)} / cannot compare {a} with {b}")
+        elif a in ("text", "bool") and node.op not in ("==", "!="):
+            self.err(node, f"{_vk(a)}只能用 == 或 != 比较 / {a} values only support == and !=")
+        return "bool"
+
+    def _And(self, node, space):
+        self._bool(node.left, space)
+        self._bool(node.right, space)
+        return "bool"
+
+    _Or = _And
+
+    def _Not(self, node, space):
+        self._bool(node.operand, space)
+        return "bool"
+
+    def _If(self, node, space):
+        self._bool(node.cond, space)
+        a = self.check(node.then, space)
+        b = self.check(node.other, space)
+        if a and b and a != b:
+            self.err(node, f"if 的两个分支类型不同（{_vk(a)} / {_vk(b)}）/ branches of if differ in kind")
+            return None
+        return a or b
+
+    def _In(self, node, space):
+        k = self.check(node.operand, space)
+        for item in node.options.items:
+            if not isinstance(item, (ast.String, ast.Number)):
+                self.err(item, "in 列表只能包含常量 / an in-list holds constants only")
+            elif k and ((k == "text") != isinstance(item, ast.String)):
+                self.err(item, f"in 列表的值类型与{_vk(k)}不符 / list item kind does not match")
+        return "bool"
+
+    def _IsMissing(self, node, space):
+        self.check(node.operand, space)
+        return "bool"
+
+    def _Call(self, node, space):
+        spec = FUNCTIONS.get(node.func)
+        if spec is None:
+            self.err(node, f"未知的函数 '{node.func}' / unknown function '{node.func}'", node.func)
+            return None
+        n = len(node.args)
+        if n < spec.min_args or (spec.max_args is not None and n > spec.max_args):
+            want = f"{spec.min_args}" if spec.min_args == spec.max_args else \
+                f"{spec.min_args}–{spec.max_args if spec.max_args is not None else '…'}"
+            self.err(node, f"函数 {node.func} 需要 {want} 个参数，给了 {n} 个 / {node.func} takes {want} "
+                           f"arguments, got {n}。用法：{spec.doc}")
+            return None
+        aggregate = is_aggregate(node.func, n)
+        for key in node.kwargs:
+            allowed = spec.kwargs if (aggregate or node.func not in ("min", "max")) else ()
+            if key not in allowed:
+                line, col = node.kw_pos.get(key, (node.line, node.col))
+                self.errors.add(self.expr.loc_of(ast.Number(0, line=line, col=col)),
+                                f"函数 {node.func} 没有参数 '{key}' / {node.func} has no argument '{key}'", key)
+        for key in spec.required_kwargs:
+            if key not in node.kwargs:
+                self.err(node, f"函数 {node.func} 需要参数 {key}= / {node.func} needs {key}=. 用法：{spec.doc}")
+        if aggregate:
+            return self._aggregate(node, space)
+        f = node.func
+        if f in RULE_REF_FUNCS:
+            return self._rule_ref(node, space)
+        if f == "in_force":
+            arg = node.args[0]
+            sym = self.t.get(arg.id) if isinstance(arg, ast.Name) else None
+            if sym is None or sym.kind != "param":
+                self.err(arg, "in_force 的参数必须是参数名 / in_force takes a parameter name")
+            return "bool"
+        if f in ("at_least", "count_passed"):
+            return self._rule_list_func(node, space)
+        if f == "unknown":
+            if not isinstance(node.args[0], ast.String):
+                self.err(node.args[0], 'unknown 的参数必须是说明文字，如 unknown("…") / unknown takes a text')
+            return "bool"
+        if f == "coalesce":
+            kinds = {self.check(a, space) for a in node.args} - {None}
+            if len(kinds) > 1:
+                self.err(node, "coalesce 的参数类型必须一致 / coalesce arguments must be of one kind")
+            return kinds.pop() if kinds else None
+        for a in node.args:
+            self._num(a, space, f"函数 {f} ")
+        return "num"
+
+    def _rule_ref(self, node, space):
+        arg = node.args[0]
+        sym = self.t.get(arg.id) if isinstance(arg, ast.Name) else None
+        if sym is None or sym.kind != "rule":
+            self.err(arg, f"{node.func}() 的参数必须是规则编号 / {node.func}() takes a rule id")
+            return None
+        self._record(sym)
+        if sym.level not in USABLE[space]:
+            self.err(node, f"规则 '{arg.id}' 是{LEVEL_NAMES[sym.level]}级的，不能直接用于{LEVEL_NAMES[space]}级规则，"
+                           f"请用汇总函数 / rule '{arg.id}' is {sym.level}-level; use an aggregate")
+            return None
+        if node.func in ("value", "threshold") and sym.obj.kind != "threshold":
+            self.err(arg, f"规则 '{arg.id}' 没有数值（它是条件规则）/ rule '{arg.id}' has no value")
+            return None
+        return "num" if node.func in ("value", "threshold") else "bool"
+
+    def _rule_list_func(self, node, space):
+        lst = node.args[-1]
+        if not isinstance(lst, ast.ListExpr) or not lst.items:
+            self.err(lst, f"{node.func} 需要规则列表，如 [R1, R2] / {node.func} needs a list of rules")
+            return None
+        for item in lst.items:
+            sym = self.t.get(item.id) if isinstance(item, ast.Name) else None
+            if sym is None or sym.kind != "rule":
+                self.err(item, "列表中必须是规则编号 / list items must be rule ids")
+                continue
+            self._record(sym)
+            if sym.level != space:
+                self.err(item, f"规则 '{item.id}' 与本规则不在同一层级 / rule '{item.id}' is not at this rule's level")
+            if node.func == "at_least" and "rest_reach" in node.kwargs:
+                r = sym.obj
+                if r.kind != "threshold" or r.operator not in (">=", ">"):
+                    self.err(item, f"rest_reach 只适用于 ≥ 类阈值规则，'{item.id}' 不是 / rest_reach needs >= rules")
+        if node.func == "at_least":
+            self._const_num(node.args[0], space, "k")
+            if "rest_reach" in node.kwargs:
+                self._const_num(node.kwargs["rest_reach"], space, "rest_reach")
+            return "bool"
+        return "num"
+
+    def _const_num(self, node, space, what):
+        k = self._num(node, space)
+        if k and natural_level(node, self.t) not in ("const",):
+            self.err(node, f"{what} 必须是常数或参数 / {what} must be a constant or a parameter")
+
+    def _aggregate(self, node, space):
+        if not FINER[space]:
+            self.err(node, f"汇总函数 {node.func} 不能用于学段级规则 / aggregates are not available in stage rules")
+            return None
+        parts = list(node.args) + list(node.kwargs.values())
+        level = "const"
+        for p in parts:
+            level = meet(level, natural_level(p, self.t))
+        if level == "const" or level in USABLE[space]:
+            if not (node.func == "count" and not node.args and level == "const"):
+                self.err(node, f"{node.func}(...) 需要一个比{LEVEL_NAMES[space]}更细的值（如学段或学校字段）/ "
+                               f"aggregate over a finer level than {space}")
+                return None
+            level = "stage"
+        if level not in FINER[space]:
+            self.err(node, f"不能把{LEVEL_NAMES[level]}级的值汇总到{LEVEL_NAMES[space]}级 / cannot aggregate "
+                           f"{level} into {space}")
+            return None
+        sub = _ExprChecker(self.t, self.errors, self.expr, self.deps, self.stage, self.stages_in_scope)
+        if level == "stage" and self.stage:
+            sub.stage = self.stage
+        f = node.func
+        if node.args:
+            k = sub.check(node.args[0], level)
+            if f in ("all", "any", "share", "count"):
+                if k is not None and k != "bool":
+                    sub.err(node.args[0], f"{f}(...) 需要条件 / {f} needs a condition, got {k}")
+            elif k is not None and k != "num":
+                sub.err(node.args[0], f"{f}(...) 需要数值 / {f} needs a number, got {k}")
+        if "where" in node.kwargs:
+            k = sub.check(node.kwargs["where"], level)
+            if k is not None and k != "bool":
+                sub.err(node.kwargs["where"], "where= 需要条件 / where= needs a condition")
+        if "weight" in node.kwargs:
+            k = sub.check(node.kwargs["weight"], level)
+            if k is not None and k != "num":
+                sub.err(node.kwargs["weight"], "weight= 需要数值 / weight= needs a number")
+        return "bool" if f in ("all", "any") else "num"
+
+
+def _vk(k: str) -> str:
+    return {"num": "数值", "bool": "条件", "text": "文本", "list": "列表"}.get(k, str(k))
+
+
+def _expr_items(obj):
+    """(part, stage, Expr) for a rule or a derived field."""
+    if isinstance(obj, Rule):
+        yield from obj.exprs()
+    else:
+        for stage, e in obj.expr.items():
+            yield "expr", stage, e
+
+
+def compile_standard(std: Standard, catalogue: Catalogue | None = None, as_of=None) -> Compiled:
+    """Check a standard; return what evaluation needs. Raises StandardError with every problem."""
+    errors = ErrorList(list(std.load_errors))
+    catalogue = catalogue or load_catalogue()
+    table = SymbolTable(std, catalogue, errors)
+    rules = std.rules_in_force(as_of) if as_of is not None else list(std.rules.values())
+    in_force = {r.id for r in rules}
+    deps: dict[str, RuleDeps] = {}
+    all_stages = set(std.stages)
+
+    for table_name, ids in std.inputs.items():
+        for fid in ids:
+            if table.catalogue.get(table_name, fid) is None:
+                loc = std.loc or Loc(std.path)
+                errors.add(loc, f"inputs.{table_name} 中的字段 '{fid}' 不在字段目录中 / unknown input field '{fid}'", fid)
+
+    items = [("derived", d) for d in std.derived.values()] + [("rule", r) for r in rules]
+    for kind, obj in items:
+        d = RuleDeps()
+        deps[obj.id] = d
+        space = obj.space if kind == "rule" else obj.level
+        scope = set(obj.stages) if kind == "rule" and obj.stages else all_stages
+        if kind == "rule":
+            if obj.level not in ("stage", "school", "county"):
+                errors.add(obj.origin, f"未知的层级 '{obj.level}'", obj.level)
+                continue
+            if obj.per_stage and obj.level != "county":
+                errors.add(obj.origin, "per_stage 只适用于区县级规则 / per_stage is for county rules", obj.id)
+            for s in obj.stages or []:
+                if s not in all_stages:
+                    errors.add(obj.origin, f"未知的学段 '{s}' / unknown stage '{s}'", s)
+            if obj.round is not None and obj.kind != "threshold":
+                errors.add(obj.origin, "round 只适用于有数值的规则 / round applies to rules with a value", obj.id)
+        for part, stage, e in _expr_items(obj):
+            if stage != "*":
+                if space not in STAGE_SPACES:
+                    errors.add(e.loc, "按学段分别书写的表达式只能用于学段级或分学段区县规则 / per-stage expressions need "
+                                      "a stage-level rule", stage)
+                    continue
+                if stage not in all_stages:
+                    errors.add(e.loc, f"未知的学段 '{stage}' / unknown stage '{stage}'", stage)
+                    continue
+            checker = _ExprChecker(table, errors, e, d, None if stage == "*" else stage, scope)
+            k = checker.check(e.node, space)
+            want = "bool" if part in ("condition", "applies_when") else "num"
+            if k is not None and k != want:
+                errors.add(e.loc, f"{part} 应为{_vk(want)}，得到{_vk(k)} / {part} must be {want}, got {k}",
+                           e.text.strip()[:60])
+        if kind == "rule" and obj.kind == "threshold" and obj.value is not None and obj.threshold is not None:
+            vs, ts = set(obj.value), set(obj.threshold)
+            if not vs or not ts:  # an expression that did not parse is already reported
+                continue
+            if "*" not in vs and space in STAGE_SPACES and (scope - vs):
+                errors.add(obj.origin, f"规则 '{obj.id}' 缺少学段 {sorted(scope - vs)} 的 value / missing per-stage value",
+                           obj.id)
+            if "*" not in ts and space in STAGE_SPACES and (scope - ts):
+                errors.add(obj.origin, f"规则 '{obj.id}' 缺少学段 {sorted(scope - ts)} 的 threshold", obj.id)
+        for rid in d.rules:
+            if rid not in in_force:
+                errors.add(obj.origin, f"'{obj.id}' 引用的规则 '{rid}' 在评估日期不生效 / references a rule not in force",
+                           rid)
+    if errors:
+        errors.raise_if_any()
+
+    # cycles and evaluation order (depth-first topological sort)
+    order, state, stack = [], {}, []
+
+    def visit(kind, oid):
+        st = state.get(oid)
+        if st == 2:
+            return
+        if st == 1:
+            cycle = stack[stack.index(oid):] + [oid]
+            origin = (std.rules.get(oid) or std.derived.get(oid)).origin
+            errors.add(origin, f"循环引用 / reference cycle: {' → '.join(cycle)}", oid)
+            return
+        state[oid] = 1
+        stack.append(oid)
+        d = deps.get(oid, RuleDeps())
+        for did in sorted(d.derived):
+            visit("derived", did)
+        for rid in sorted(d.rules):
+            if rid in in_force:
+                visit("rule", rid)
+        stack.pop()
+        state[oid] = 2
+        order.append((kind, oid))
+
+    for kind, obj in items:
+        visit(kind, obj.id)
+    errors.raise_if_any()
+
+    # input fields read by each rule, through derived fields
+    inputs: dict[str, set] = {}
+    for kind, oid in order:
+        d = deps[oid]
+        s = set(d.fields)
+        for did in d.derived:
+            s |= inputs.get(did, set())
+        inputs[oid] = s
+    return Compiled(std, table, order, deps, inputs, rules, as_of)

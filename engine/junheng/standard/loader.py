@@ -1,0 +1,400 @@
+"""Load standard files: YAML → schema check → model, following ``extends`` chains.
+
+All mistakes are collected and raised together as a :class:`StandardError` (``file:line:col``).
+"""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import jsonschema
+
+from junheng.standard.catalogue import field_from_yaml
+from junheng.errors import ErrorList, Loc, StandardError
+from junheng.paths import display_path, schemas_dir, standards_dir
+from junheng.standard.registry import resolve_extends, resolve_standard
+from junheng.standard.model import (Citation, Derived, Parameter, ParamVersion, Rule, Standard, ChainFile, Window,
+                       parse_date, parse_expr, parse_stage_exprs, sha256_file)
+from junheng.standard.versions import clip_versions, shape_of, shape_text, window_problems
+from junheng.standard.yamlsafe import LocDict, LocList, load_yaml_file
+from junheng.language import nodes as _ast
+
+MAX_CHAIN = 8
+
+
+@lru_cache(maxsize=1)
+def _schema_validator():
+    schema = json.loads((schemas_dir() / "standard.schema.json").read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema)
+
+
+def _loc_at(data, path) -> Loc:
+    node, loc = data, getattr(data, "loc", None)
+    for key in path:
+        try:
+            if isinstance(node, LocDict):
+                loc = node.key_loc(key) if not isinstance(node.get(key), (LocDict, LocList)) else node[key].loc
+                node = node[key]
+            elif isinstance(node, LocList):
+                loc = node.item_locs[key]
+                node = node[key]
+            else:
+                break
+        except (KeyError, IndexError, TypeError):
+            break
+    return loc
+
+
+def _schema_message(err) -> str:
+    v = err.validator
+    if v == "required":
+        return f"缺少必填项 / missing required key: {err.message.split(' ')[0]}"
+    if v == "additionalProperties":
+        return f"未知的键 / unknown key: {err.message}"
+    if v == "enum":
+        return f"取值不在允许范围内 {err.validator_value} / value not allowed: {err.instance!r}"
+    if v == "type":
+        return f"类型错误，应为 {err.validator_value} / wrong type: {err.instance!r}"
+    if v == "pattern":
+        return f"格式不符合 {err.validator_value} / bad format: {err.instance!r}"
+    return err.message
+
+
+def _collect_schema_errors(data, filename) -> ErrorList:
+    errors = ErrorList()
+    for err in sorted(_schema_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
+        if err.validator in ("oneOf", "anyOf") and err.context:
+            # report the most relevant sub-error
+            best = max(err.context, key=lambda e: len(e.absolute_path))
+            loc = _loc_at(data, list(err.absolute_path) + list(best.absolute_path))
+            errors.add(loc or Loc(filename), _schema_message(best))
+            continue
+        loc = _loc_at(data, list(err.absolute_path))
+        path = "/".join(str(p) for p in err.absolute_path)
+        errors.add(loc or Loc(filename), f"{_schema_message(err)} (at {path or 'top level'})")
+    return errors
+
+
+def _citation(spec, documents, errors: ErrorList | None = None, loc: Loc | None = None) -> Citation | None:
+    if not spec:
+        return None
+    doc_id = spec.get("document", "")
+    doc = documents.get(doc_id, {})
+    status = spec.get("source_status") or doc.get("source_status", "")
+    return Citation(document=doc_id, article=spec.get("article", ""), source_status=status,
+                    note=spec.get("note", ""), document_number=doc.get("number", ""),
+                    document_title=doc.get("title", ""))
+
+
+def _window(spec) -> Window:
+    if not spec:
+        return Window()
+    return Window(parse_date(spec.get("from")), parse_date(spec.get("to"), end=True), spec.get("note", ""))
+
+
+def load_standard(ref: str, search_dirs=(), _seen=None, collect: bool = False) -> Standard:
+    """Load a standard by id or path, resolving its whole ``extends`` chain.
+
+    With ``collect=True`` mistakes found while loading are kept in ``std.load_errors`` so that
+    :func:`engine.checker.compile_standard` reports them together with every other problem;
+    otherwise they are raised at once.
+    """
+    path = resolve_standard(ref, search_dirs)
+    std = _load_path(path, search_dirs, _seen or [])
+    if not collect and std.load_errors:
+        raise StandardError(std.load_errors)
+    return std
+
+
+def _load_path(path: Path, search_dirs, seen: list) -> Standard:
+    display = display_path(path)
+    data = load_yaml_file(path, display)
+    errors = ErrorList()
+    if not isinstance(data, LocDict):
+        errors.add(Loc(display, 1, 1), "标准文件必须是一个映射（键: 值）/ a standard file must be a mapping")
+        errors.raise_if_any()
+    errors.extend(_collect_schema_errors(data, display))
+    errors.raise_if_any()
+    _check_id_matches_place(data, path, errors)
+    errors.raise_if_any()
+
+    parent = None
+    if data.get("extends"):
+        ref = data["extends"]
+        if ref in seen or ref == data["id"] or len(seen) >= MAX_CHAIN:
+            errors.add(data.loc_of("extends"), f"继承链出现循环或过长 / extends cycle or chain too long: "
+                                               f"{' → '.join(seen + [data['id'], ref])}")
+            errors.raise_if_any()
+        parent_path = resolve_extends(ref, search_dirs, path, data["id"], data.loc_of("extends"))
+        parent = _load_path(parent_path, search_dirs, seen + [data["id"]])
+
+    std = _build(data, display, parent, errors, path)
+    std.path = display
+    std.chain = (parent.chain if parent else []) + [ChainFile(std.id, display, sha256_file(path))]
+    # expression syntax errors are kept so that the checker reports them with every other problem
+    std.load_errors = (parent.load_errors if parent else []) + errors.errors
+    return std
+
+
+def _check_id_matches_place(data, path: Path, errors: ErrorList) -> None:
+    """A file inside the bundled standards folder must sit at ``<id>.yaml``: otherwise its id would
+    find another file (or none), and a copy could silently stand in for the original."""
+    try:
+        rel = Path(path).resolve().relative_to(standards_dir().resolve())
+    except (ValueError, OSError):
+        return
+    if "tests" in rel.parts:
+        return
+    expected = rel.with_suffix("").as_posix()
+    if data["id"] != expected:
+        errors.add(data.loc_of("id"), f"编号 '{data['id']}' 与文件位置不一致，应为 '{expected}' / the id of a file in "
+                                      f"standards/ must be its path: '{expected}'", str(data["id"]))
+
+
+def _build(data: LocDict, display: str, parent: Standard | None, errors: ErrorList, path: Path) -> Standard:
+    text_lines = Path(path).read_text(encoding="utf-8").splitlines()
+    documents = dict(parent.documents) if parent else {}
+    for doc_id, spec in (data.get("documents") or {}).items():
+        documents[doc_id] = dict(spec)
+
+    std = Standard(
+        id=data["id"], title=data["title"], title_en=data.get("title_en", ""), version=str(data["version"]),
+        jurisdiction=dict(data["jurisdiction"]), document=dict(data.get("document") or {}),
+        window=_window(data.get("effective")) if data.get("effective") or parent is None else parent.window,
+        extends=data.get("extends"), documents=documents,
+        loc=data.loc,
+    )
+    if parent:
+        std.stages = dict(parent.stages)
+        std.school_types = dict(parent.school_types)
+        std.stage_weights = dict(parent.stage_weights)
+        std.stage_weights_citation = parent.stage_weights_citation
+        std.rounding_mode, std.tolerance = parent.rounding_mode, parent.tolerance
+        std.extra_fields = {t: dict(d) for t, d in parent.extra_fields.items()}
+        std.inputs = {t: list(v) for t, v in parent.inputs.items()}
+        std.parameters = dict(parent.parameters)
+        std.derived = dict(parent.derived)
+        std.rules = dict(parent.rules)
+        std.removed = list(parent.removed)
+
+    for stage, spec in (data.get("stages") or {}).items():
+        std.stages[stage] = dict(spec)
+    for stype, stages in (data.get("school_types") or {}).items():
+        std.school_types[stype] = list(stages)
+    sw = data.get("stage_weights")
+    if sw:
+        for stype, weights in (sw.get("weights") or {}).items():
+            std.stage_weights[stype] = dict(weights)
+        std.stage_weights_citation = _citation(sw.get("citation"), documents) or std.stage_weights_citation
+    rounding = data.get("rounding") or {}
+    std.rounding_mode = rounding.get("mode", std.rounding_mode)
+    std.tolerance = float(rounding.get("relative_tolerance", std.tolerance))
+
+    for table, defs in (data.get("fields") or {}).items():
+        for fid, spec in defs.items():
+            std.extra_fields.setdefault(table, {})[fid] = field_from_yaml(fid, spec, table, defs.loc_of(fid))
+    for table, ids in (data.get("inputs") or {}).items():
+        cur = std.inputs.setdefault(table, [])
+        cur.extend(i for i in ids if i not in cur)
+
+    _merge_parameters(std, data.get("parameters") or {}, documents, errors, parent is not None)
+    for did, spec in (data.get("derived") or {}).items():
+        if not _intent_errors("派生字段", "derived value", did, spec, data["derived"].key_loc(did),
+                              std.derived.get(did), parent is not None, errors):
+            continue
+        expr = parse_stage_exprs(spec, "expr", text_lines, errors)
+        std.derived[did] = Derived(did, spec["level"], expr or {}, spec.get("name", ""), spec.get("name_en", ""),
+                                   spec.get("unit", ""), (data["derived"]).key_loc(did))
+    _merge_rules(std, data.get("rules") or [], documents, text_lines, errors, parent is not None)
+
+    removed_here = []
+    for i, rem in enumerate(data.get("remove_rules") or []):
+        loc = data["remove_rules"].item_locs[i]
+        if parent is None or rem["id"] not in parent.rules:
+            errors.add(loc, f"要删除的规则不在上级标准中 / cannot remove rule '{rem['id']}': the parent does not define it",
+                       rem["id"])
+            continue
+        if rem["id"] in seen_rule_ids(data):
+            errors.add(loc, f"规则 '{rem['id']}' 在本文件中既被删除又被定义 / rule both removed and defined here", rem["id"])
+            continue
+        del std.rules[rem["id"]]
+        entry = {"id": rem["id"], "reason": rem["reason"], "citation": _citation(rem["citation"], documents),
+                 "origin": loc, "removed_from": parent.rules[rem["id"]].origin}
+        std.removed.append(entry)
+        removed_here.append(entry)
+    _check_removals(std, removed_here, errors)
+    return std
+
+
+def _intent_errors(kind_zh, kind, oid, spec, loc, old, has_parent, errors: ErrorList) -> bool:
+    """``override: true`` must name something the parent defines; redefining without it is refused.
+
+    Returns True when the item can be merged.
+    """
+    wants = bool(spec.get("override", False))
+    if wants and old is None:
+        where = "上级标准中没有该项" if has_parent else "本文件没有 extends，无可覆盖"
+        errors.add(loc, f"要覆盖的{kind_zh} '{oid}' 不存在（{where}）/ override of unknown {kind} '{oid}'", oid)
+        return False
+    if not wants and old is not None:
+        errors.add(loc, f"{kind_zh} '{oid}' 已在 {old.origin} 定义；如要覆盖，请写 override: true 并给出 citation / "
+                        f"{kind} '{oid}' is already defined at {old.origin}; write override: true to override it", oid)
+        return False
+    return True
+
+
+def _merge_parameters(std: Standard, params: dict, documents, errors: ErrorList, has_parent: bool = False) -> None:
+    for pid, spec in params.items():
+        loc = params.key_loc(pid)
+        old = std.parameters.get(pid)
+        if not _intent_errors("参数", "parameter", pid, spec, loc, old, has_parent, errors):
+            continue
+        citation = _citation(spec.get("citation"), documents)
+        if has_parent and citation is not None and citation.document not in documents:
+            errors.add(loc, f"参数 '{pid}' 引用的文件 '{citation.document}' 未在 documents 中登记 / unknown document",
+                       citation.document)
+        status = spec.get("source_status") or (citation.source_status if citation else "")
+        versions = []
+        has_direct = "value" in spec or "values" in spec
+        if has_direct and "versions" in spec:
+            errors.add(loc, f"参数 '{pid}' 不能同时给出 value/values 和 versions / give either value(s) or versions", pid)
+        if "value" in spec and "values" in spec:
+            errors.add(loc, f"参数 '{pid}' 不能同时给出 value 和 values / give value or values, not both", pid)
+        if has_direct:
+            versions.append(ParamVersion(spec.get("value"), dict(spec["values"]) if "values" in spec else None,
+                                         _window(None), citation, status, loc, spec.get("note", "")))
+        for i, v in enumerate(spec.get("versions") or []):
+            vloc = spec["versions"].item_locs[i]
+            vc = _citation(v.get("citation"), documents) or citation
+            versions.append(ParamVersion(v.get("value"), dict(v["values"]) if "values" in v else None,
+                                         _window(v.get("effective")), vc,
+                                         v.get("source_status") or (vc.source_status if v.get("citation") and vc
+                                                                    else status), vloc,
+                                         v.get("note", "")))
+        for v, message in window_problems(versions):
+            errors.add(v.origin, f"参数 '{pid}' 的{message}", pid)
+        if len(set(shape_of(versions))) > 1:
+            errors.add(loc, f"参数 '{pid}' 各版本的学段形态不一致（{shape_text(shape_of(versions))}）/ versions differ in "
+                            f"per-stage shape", pid)
+        if old is None:
+            if not versions:
+                errors.add(loc, f"参数 '{pid}' 没有取值 / parameter '{pid}' has no value", pid)
+            if citation is None and not any(v.citation for v in versions):
+                errors.add(loc, f"参数 '{pid}' 缺少出处 citation / parameter '{pid}' needs a citation", pid)
+            std.parameters[pid] = Parameter(pid, spec.get("name", ""), spec.get("name_en", ""), spec.get("unit", ""),
+                                            versions, citation, status, spec.get("note", ""), loc)
+            continue
+        # an override
+        if not versions:
+            errors.add(loc, f"覆盖参数 '{pid}' 没有给出新的取值 / an override of '{pid}' gives no value", pid)
+            continue
+        if citation is None and not all(v.citation for v in versions):
+            errors.add(loc, f"覆盖参数 '{pid}' 必须给出出处 citation / an override of '{pid}' needs a citation", pid)
+        elif not all(v.source_status for v in versions):
+            errors.add(loc, f"覆盖参数 '{pid}' 必须注明 source_status（verified / secondary / recalled）/ an override of "
+                            f"'{pid}' needs a source_status", pid)
+        if "unit" in spec and spec["unit"] != old.unit:
+            errors.add(spec.loc_of("unit"), f"覆盖参数 '{pid}' 不能改变单位（上级为 '{old.unit}'）/ an override cannot "
+                                            f"change the unit", str(spec["unit"]))
+        old_shape, new_shape = shape_of(old.versions), shape_of(versions)
+        if old_shape and new_shape and old_shape != new_shape:
+            errors.add(loc, f"覆盖参数 '{pid}' 改变了学段形态：上级为{shape_text(old_shape)}（{old.origin}），"
+                            f"这里为{shape_text(new_shape)} / an override cannot change the per-stage shape", pid)
+        std.parameters[pid] = Parameter(
+            pid, spec.get("name", old.name), spec.get("name_en", old.name_en), old.unit,
+            clip_versions(old.versions, versions), citation or old.citation, status or old.source_status,
+            spec.get("note", old.note), loc, old.overrode + [old.origin])
+
+
+_RULE_SCALARS = ("level", "name", "name_en", "per_stage", "area", "description", "unit", "operator", "round",
+                 "veto", "note")
+
+
+def _merge_rules(std: Standard, rules: LocList, documents, lines, errors: ErrorList, has_parent: bool = False) -> None:
+    seen = {}
+    for i, spec in enumerate(rules):
+        loc = rules.item_locs[i]
+        rid = spec["id"]
+        if rid in seen:
+            errors.add(loc, f"规则 '{rid}' 重复定义（第一次在第 {seen[rid].line} 行）/ duplicate rule id", rid)
+            continue
+        seen[rid] = loc
+        old = std.rules.get(rid)
+        if not _intent_errors("规则", "rule", rid, spec, loc, old, has_parent, errors):
+            continue
+        citation = _citation(spec.get("citation"), documents)
+        if has_parent and citation is not None and citation.document not in documents:
+            errors.add(loc, f"规则 '{rid}' 引用的文件 '{citation.document}' 未在 documents 中登记 / unknown document",
+                       citation.document)
+        if old is not None and citation is None:
+            errors.add(loc, f"覆盖规则 '{rid}' 必须给出出处 citation / an override of rule '{rid}' needs a citation", rid)
+        elif old is not None and not citation.source_status:
+            errors.add(loc, f"覆盖规则 '{rid}' 必须注明 source_status / an override of rule '{rid}' needs a "
+                            f"source_status", rid)
+        if old is not None:
+            for key in ("level", "per_stage"):
+                if key in spec and spec[key] != getattr(old, key):
+                    errors.add(spec.loc_of(key), f"覆盖规则 '{rid}' 不能改变 {key}（上级为 {getattr(old, key)!r}，"
+                                                 f"{old.origin}）；请删除后另立新规则 / an override cannot change '{key}'",
+                               str(spec[key]))
+        rule = Rule(rid, spec.get("level", old.level if old else "stage"), spec.get("name", old.name if old else ""),
+                    citation or (old.citation if old else None))
+        if old is not None:
+            for attr in _RULE_SCALARS + ("stages", "value", "threshold", "condition", "applies_when", "window"):
+                setattr(rule, attr, getattr(old, attr))
+            rule.overrode = old.overrode + [old.origin]
+        for attr in _RULE_SCALARS:
+            if attr in spec:
+                setattr(rule, attr, spec[attr])
+        if "stages" in spec:
+            rule.stages = list(spec["stages"])
+        for part in ("value", "threshold", "condition"):
+            if part in spec:
+                setattr(rule, part, parse_stage_exprs(spec, part, lines, errors) or {})
+        if old is not None and "condition" in spec:
+            rule.value = rule.threshold = rule.operator = None  # a condition replaces value/operator/threshold
+        if old is not None and "value" in spec and "condition" not in spec:
+            rule.condition = None
+        if "applies_when" in spec:
+            rule.applies_when = parse_expr(spec, "applies_when", lines, errors)
+        if "effective" in spec:
+            rule.window = _window(spec["effective"])
+        rule.origin = loc
+        if old is None:
+            for key in ("level", "name", "citation"):
+                if key not in spec:
+                    errors.add(loc, f"规则 '{rid}' 缺少 {key} / rule '{rid}' needs '{key}'", rid)
+        if rule.value is not None and rule.condition is not None:
+            errors.add(loc, f"规则 '{rid}' 不能同时有 value 和 condition / a rule has value+operator+threshold or a condition", rid)
+        elif rule.value is None and rule.condition is None:
+            errors.add(loc, f"规则 '{rid}' 需要 value+operator+threshold 或 condition / rule needs value or condition", rid)
+        elif rule.value is not None and (rule.operator is None or rule.threshold is None):
+            errors.add(loc, f"规则 '{rid}' 有 value 但缺少 operator 或 threshold / value needs operator and threshold", rid)
+        std.rules[rid] = rule
+
+
+def seen_rule_ids(data) -> set:
+    return {r["id"] for r in (data.get("rules") or [])}
+
+
+def names_in(rule: Rule) -> set:
+    """Every bare name used in a rule's expressions (fields, parameters, derived fields, rules)."""
+    out = set()
+    for _part, _stage, e in rule.exprs():
+        stack = [e.node]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, _ast.Name):
+                out.add(n.id)
+            stack.extend(n.children())
+    return out
+
+
+def _check_removals(std: Standard, removed_here: list, errors: ErrorList) -> None:
+    """A removed rule must not be used by a rule that stays (override that rule too)."""
+    for rem in removed_here:
+        users = [r for r in std.rules.values() if rem["id"] in names_in(r)]
+        for r in users:
+            errors.add(rem["origin"], f"删除的规则 '{rem['id']}' 仍被规则 '{r.id}'（{r.origin}）使用；请同时覆盖 "
+                                      f"'{r.id}' / removed rule is still used by '{r.id}'", rem["id"])

@@ -1,0 +1,85 @@
+"""Provenance: where every verdict's rule and threshold came from.
+
+One table per run, keyed by rule id (verdicts reference it through their ``rule_id``, which keeps
+the JSON small for big runs): the rule's file:line and what it overrode in the ``extends`` chain,
+its citation and source status, its effective window, and for each parameter its threshold reads,
+the file:line of the parameter, of the version in force at ``--as-of`` and that version's window.
+Run-level entries: standard id and version, sha256 of every file of the chain, engine version,
+as-of date and the input fingerprint.
+"""
+from __future__ import annotations
+
+from junheng import __version__
+from junheng.language.nodes import Name
+
+
+def _loc(x):
+    return str(x) if x else None
+
+
+def _citation(c):
+    if c is None:
+        return None
+    return {"document": c.document_number or c.document, "title": c.document_title or None,
+            "article": c.article or None, "source_status": c.source_status or None, "text": str(c)}
+
+
+def threshold_params(std, rule) -> list[str]:
+    seen = []
+    for part in (rule.threshold or {}).values():
+        for node in part.node.walk():
+            if isinstance(node, Name) and node.id in std.parameters and node.id not in seen:
+                seen.append(node.id)
+    return seen
+
+
+def param_provenance(run, pid: str) -> dict:
+    p = run.standard.parameters[pid]
+    v = p.in_force(run.as_of)
+    out = {"id": pid, "name": p.name, "unit": p.unit or None, "set_at": _loc(p.origin),
+           "overrode": [_loc(o) for o in p.overrode if o]}
+    if v is None:
+        out["in_force"] = None
+    else:
+        out["in_force"] = {"value": v.value, "values": dict(v.values) if v.values is not None else None,
+                           "set_at": _loc(v.origin), "effective": v.window.to_json(),
+                           "citation": _citation(v.citation or p.citation),
+                           "source_status": v.source_status or p.source_status or None}
+    out["versions"] = len(p.versions)
+    return out
+
+
+def rule_provenance(run, rule) -> dict:
+    return {"rule_id": rule.id, "defined_at": _loc(rule.origin), "overrode": [_loc(o) for o in rule.overrode if o],
+            "citation": _citation(rule.citation),
+            "source_status": rule.citation.source_status if rule.citation else None,
+            "effective": rule.window.to_json(),
+            "thresholds": [param_provenance(run, pid) for pid in threshold_params(run.standard, rule)]}
+
+
+def run_provenance(run, rules: bool = True) -> dict:
+    std = run.standard
+    out = {"standard": std.id, "version": std.version, "title": std.title,
+           "files": [{"id": c.id, "path": c.path, "sha256": c.sha256} for c in std.chain],
+           "engine_version": __version__, "as_of": run.as_of.isoformat() if run.as_of else None,
+           "input_fingerprint": run.fingerprint()}
+    if rules:
+        out["rules"] = {r.id: rule_provenance(run, r) for r in run.compiled.rules}
+    return out
+
+
+def short_text(prov: dict, lang: str = "zh") -> str:
+    """One line for a rule: 'R3 defined at f:12:5; threshold R3_min set at f:80:3 (2017-01-01 ~ …)'."""
+    zh = lang == "zh"
+    parts = [f"{prov['rule_id']} {'定义于' if zh else 'defined at'} {prov['defined_at']}"]
+    for t in prov["thresholds"]:
+        v = t.get("in_force") or {}
+        eff = v.get("effective") or {}
+        window = f"{eff.get('from') or '…'} ~ {eff.get('to') or '…'}"
+        parts.append(f"{'阈值' if zh else 'threshold'} {t['id']} {'设定于' if zh else 'set at'} {v.get('set_at') or t['set_at']}"
+                     f"（{'有效期' if zh else 'in force'} {window}）")
+        if t["overrode"]:
+            parts.append(("覆盖了 " if zh else "overrode ") + "、".join(t["overrode"]))
+    if prov["overrode"]:
+        parts.append(("规则覆盖了 " if zh else "rule overrode ") + "、".join(prov["overrode"]))
+    return "；".join(parts)

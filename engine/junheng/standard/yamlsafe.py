@@ -1,0 +1,192 @@
+"""A safe YAML loader that remembers where every key and value came from.
+
+* built on ``yaml.SafeLoader`` (no ``!!python`` tags, no arbitrary objects);
+* duplicate keys are an error (a duplicated threshold is a real editing mistake), not last-wins;
+* anchors and aliases are refused (alias bombs; standard files never need them);
+* NaN / Infinity literals are refused;
+* bounded file size and nesting depth.
+
+Mappings come back as :class:`LocDict` (a dict with ``loc`` and ``key_locs``/``value_locs``),
+sequences as :class:`LocList` (a list with ``loc`` and ``item_locs``).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+
+import yaml
+
+from junheng.errors import ErrorList, Loc, StandardError
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_DEPTH = 40
+
+
+class LocDict(dict):
+    loc: Loc
+    key_locs: dict
+    value_locs: dict
+    value_styles: dict
+
+    def loc_of(self, key) -> Loc:
+        return self.value_locs.get(key, self.key_locs.get(key, self.loc))
+
+    def key_loc(self, key) -> Loc:
+        return self.key_locs.get(key, self.loc)
+
+
+class LocList(list):
+    loc: Loc
+    item_locs: list
+    item_styles: list
+
+
+class _Refused(Exception):
+    def __init__(self, mark, message):
+        self.mark = mark
+        self.message = message
+
+
+def _loc(filename: str, mark) -> Loc:
+    return Loc(filename, mark.line + 1, mark.column + 1)
+
+
+class _Loader(yaml.SafeLoader):
+    filename = "<string>"
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise _Refused(event.start_mark, "YAML 别名（*alias）不允许出现在标准文件中 / YAML aliases are not allowed")
+        event = self.peek_event()
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            raise _Refused(event.start_mark, "YAML 锚点（&anchor）不允许出现在标准文件中 / YAML anchors are not allowed")
+        return super().compose_node(parent, index)
+
+
+def _value_loc(loader, node) -> tuple[Loc, str | None]:
+    loc = _loc(loader.filename, node.start_mark)
+    style = getattr(node, "style", None)
+    return loc, style
+
+
+def _construct_mapping(loader: _Loader, node, depth=0):
+    if depth > MAX_DEPTH:
+        raise _Refused(node.start_mark, f"嵌套过深（超过 {MAX_DEPTH} 层）/ nesting deeper than {MAX_DEPTH}")
+    result = LocDict()
+    result.loc = _loc(loader.filename, node.start_mark)
+    result.key_locs, result.value_locs, result.value_styles = {}, {}, {}
+    loader.flatten_mapping(node)
+    for key_node, value_node in node.value:
+        key = _scalar(loader, key_node)
+        if isinstance(key, (dict, list)):
+            raise _Refused(key_node.start_mark, "键必须是简单值 / keys must be scalars")
+        if key in result:
+            first = result.key_locs[key]
+            raise _Refused(
+                key_node.start_mark,
+                f"重复的键 '{key}'（第一次出现在第 {first.line} 行）/ duplicate key '{key}' (first at line {first.line})",
+            )
+        result[key] = _construct_any(loader, value_node, depth + 1)
+        result.key_locs[key] = _loc(loader.filename, key_node.start_mark)
+        result.value_locs[key], result.value_styles[key] = _value_loc(loader, value_node)
+    return result
+
+
+def _construct_sequence(loader, node, depth=0):
+    if depth > MAX_DEPTH:
+        raise _Refused(node.start_mark, f"嵌套过深（超过 {MAX_DEPTH} 层）/ nesting deeper than {MAX_DEPTH}")
+    result = LocList()
+    result.loc = _loc(loader.filename, node.start_mark)
+    result.item_locs, result.item_styles = [], []
+    for child in node.value:
+        result.append(_construct_any(loader, child, depth + 1))
+        loc, style = _value_loc(loader, child)
+        result.item_locs.append(loc)
+        result.item_styles.append(style)
+    return result
+
+
+_PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+
+
+def _construct_any(loader, node, depth):
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_TAGS:
+        # e.g. !!python/object/apply on a list: never constructed, and not silently read as a plain list
+        raise _Refused(node.start_mark, f"不支持的 YAML 标签 {node.tag} / YAML tag not allowed")
+    if isinstance(node, yaml.MappingNode):
+        return _construct_mapping(loader, node, depth)
+    if isinstance(node, yaml.SequenceNode):
+        return _construct_sequence(loader, node, depth)
+    value = _scalar(loader, node)
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        raise _Refused(node.start_mark, "不允许 NaN/Infinity 数值 / NaN and Infinity are not allowed")
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**300:
+        raise _Refused(node.start_mark, "数值过大 / number too large")
+    return value
+
+
+def _scalar(loader, node):
+    """construct_object, with impossible values (2017-13-45, a 5000-digit integer) as located errors."""
+    try:
+        value = loader.construct_object(node, deep=True)
+        if isinstance(value, (dt.date, dt.datetime)):
+            return value.isoformat()  # an unquoted date (from: 2019-12-01) is the text it shows
+        return value
+    except (ValueError, OverflowError) as exc:
+        raise _Refused(node.start_mark, f"无效的值 / invalid value: {exc}")
+
+
+def load_yaml_text(text: str, filename: str):
+    """Parse YAML text; raise StandardError with a located message on any problem."""
+    errors = ErrorList()
+    if len(text.encode("utf-8", "replace")) > MAX_FILE_BYTES:
+        errors.add(Loc(filename, 1, 1), f"文件过大（超过 {MAX_FILE_BYTES // 1024} KiB）/ file too large")
+        errors.raise_if_any()
+    loader = _Loader(text)
+    loader.filename = filename
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        return _construct_any(loader, node, 0)
+    except _Refused as exc:
+        errors.add(_loc(filename, exc.mark), exc.message)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        msg = f"YAML 语法错误 / YAML syntax error: {exc.problem or exc.context}"
+        if mark is not None:
+            errors.add(_loc(filename, mark), msg)
+        else:
+            errors.add(Loc(filename), msg)
+    except yaml.YAMLError as exc:  # pragma: no cover - other YAML errors carry no mark
+        errors.add(Loc(filename), f"YAML 错误 / YAML error: {exc}")
+    except RecursionError:
+        errors.add(Loc(filename, 1, 1), "嵌套过深 / nesting too deep")
+    finally:
+        loader.dispose()
+    errors.raise_if_any()
+
+
+def load_yaml_file(path: Path | str, display_name: str | None = None):
+    path = Path(path)
+    name = display_name or str(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise StandardError([_simple(name, f"无法读取文件 / cannot read file: {exc.strerror}")])
+    if size > MAX_FILE_BYTES:
+        raise StandardError([_simple(name, f"文件过大（{size} 字节，上限 {MAX_FILE_BYTES}）/ file too large")])
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise StandardError([_simple(name, f"文件不是 UTF-8 编码 / file is not UTF-8: {exc.reason}")])
+    return load_yaml_text(text, name)
+
+
+def _simple(name, message):
+    from junheng.errors import LocatedError
+
+    return LocatedError(Loc(name, 1, 1), message)

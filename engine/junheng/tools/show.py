@@ -1,0 +1,207 @@
+"""``junheng show ID``: a resolved standard, every parameter and rule with where it was set.
+
+For each parameter: the value in force at ``--as-of`` (or the open-ended one with no date), unit,
+citation, source_status, effective range, the file:line that set it and what it overrode; every
+version is listed. For each rule: its test in words, citation, effective range, origin and overrides.
+"""
+from __future__ import annotations
+
+import os
+
+from junheng.i18n import fmt_num
+from junheng.standard.loader import names_in
+from junheng.standard.model import Parameter, Rule, Standard
+
+LEVEL_ZH = {"stage": "学段", "school": "学校", "county": "区县"}
+STATUS_ZH = {"verified": "已核实", "secondary": "二手来源", "recalled": "凭记忆", "": "未注明"}
+
+T = {
+    "zh": {"params": "参数", "rules": "规则", "removed": "删除的规则", "id": "编号", "name": "名称", "value": "取值",
+           "unit": "单位", "citation": "出处", "status": "来源状态", "effective": "生效期", "set_at": "设定于",
+           "overrode": "覆盖了", "level": "层级", "test": "判定", "chain": "继承链", "as_of": "评估日期",
+           "not_in_force": "（不生效）", "none": "无", "reason": "理由", "std_window": "标准生效期",
+           "std_not_in_force": "注意：标准本身在该日期不生效", "versions": "各版本", "all": "全部"},
+    "en": {"params": "Parameters", "rules": "Rules", "removed": "Removed rules", "id": "id", "name": "name",
+           "value": "value", "unit": "unit", "citation": "citation", "status": "source status",
+           "effective": "effective", "set_at": "set at", "overrode": "overrode", "level": "level", "test": "test",
+           "chain": "chain", "as_of": "as of", "not_in_force": "(not in force)", "none": "none", "reason": "reason",
+           "std_window": "standard in force", "std_not_in_force": "note: the standard itself is not in force then",
+           "versions": "versions", "all": "all"},
+}
+
+
+def rel_path(f) -> str:
+    f = str(f)
+    try:
+        r = os.path.relpath(f)
+        if not r.startswith(".."):
+            return r
+    except ValueError:
+        pass
+    return f
+
+
+def rel(loc) -> str:
+    """``file:line:col`` with the file relative to the working folder when it is below it."""
+    if loc is None:
+        return ""
+    f = rel_path(loc.file)
+    return f"{f}:{loc.line}:{loc.col}" if loc.line else f
+
+
+def fmt_values(v) -> str:
+    """A parameter version's value: ``45`` or ``小学 45 / 初中 50``-style ``primary 45, junior 50``."""
+    if v is None:
+        return "—"
+    if v.values is not None:
+        return ", ".join(f"{s} {fmt_num(x)}" for s, x in v.values.items())
+    return fmt_num(v.value)
+
+
+def value_json(v):
+    if v is None:
+        return None
+    return dict(v.values) if v.values is not None else v.value
+
+
+def rule_text(r: Rule) -> str:
+    """The rule's test as written: ``value op threshold`` (per stage when it differs), or its condition."""
+    def join(d):
+        if not d:
+            return ""
+        if set(d) == {"*"}:
+            return " ".join(d["*"].text.split())
+        return "; ".join(f"{s}: {' '.join(e.text.split())}" for s, e in d.items())
+    if r.kind == "threshold":
+        return f"{join(r.value)} {r.operator} {join(r.threshold)}"
+    return join(r.condition)
+
+
+def param_entry(p: Parameter, as_of) -> dict:
+    cur = p.in_force(as_of)
+    return {
+        "id": p.id, "name": p.name, "name_en": p.name_en, "unit": p.unit,
+        "value": value_json(cur), "value_text": fmt_values(cur),
+        "citation": str(cur.citation) if cur and cur.citation else (str(p.citation) if p.citation else ""),
+        "source_status": (cur.source_status if cur else p.source_status) or "",
+        "effective": cur.window.to_json() if cur else None,
+        "set_at": rel(cur.origin if cur else p.origin),
+        "overrode": [rel(o) for o in p.overrode],
+        "versions": [{"value": value_json(v), "value_text": fmt_values(v), "effective": v.window.to_json(),
+                      "citation": str(v.citation) if v.citation else "", "source_status": v.source_status,
+                      "set_at": rel(v.origin), "in_force": v is cur} for v in p.versions],
+    }
+
+
+def rule_entry(r: Rule, std: Standard, as_of) -> dict:
+    used = names_in(r)
+    return {
+        "id": r.id, "name": r.name, "name_en": r.name_en, "level": r.level, "per_stage": r.per_stage,
+        "stages": r.stages, "area": r.area, "kind": r.kind, "test": rule_text(r), "unit": r.unit,
+        "operator": r.operator, "parameters": sorted(n for n in used if n in std.parameters),
+        "rules": sorted(n for n in used if n in std.rules), "veto": r.veto,
+        "citation": str(r.citation) if r.citation else "",
+        "source_status": r.citation.source_status if r.citation else "",
+        "effective": r.window.to_json(), "in_force": r.window.contains(as_of) if as_of is not None else True,
+        "set_at": rel(r.origin), "overrode": [rel(o) for o in r.overrode],
+    }
+
+
+def resolve_view(std: Standard, as_of=None) -> dict:
+    return {
+        "id": std.id, "title": std.title, "title_en": std.title_en, "version": std.version,
+        "jurisdiction": std.jurisdiction.get("name", ""), "extends": std.extends,
+        "chain": [{"id": c.id, "path": rel_path(c.path), "sha256": c.sha256} for c in std.chain],
+        "effective": std.window.to_json(), "as_of": as_of.isoformat() if as_of else None,
+        "standard_in_force": std.window.contains(as_of) if as_of is not None else True,
+        "parameters": [param_entry(p, as_of) for p in std.parameters.values()],
+        "rules": [rule_entry(r, std, as_of) for r in std.rules.values()],
+        "removed": [{"id": d["id"], "reason": d["reason"], "citation": str(d["citation"]) if d["citation"] else "",
+                     "set_at": rel(d["origin"]), "removed_from": rel(d.get("removed_from"))} for d in std.removed],
+    }
+
+
+def only(view: dict, patterns) -> dict:
+    """Keep the parameters and rules whose id matches one of the patterns (``G14``, ``G14*``)."""
+    from fnmatch import fnmatchcase
+
+    def keep(i):
+        return any(fnmatchcase(i, p) for p in patterns)
+    return dict(view, parameters=[p for p in view["parameters"] if keep(p["id"])],
+                rules=[r for r in view["rules"] if keep(r["id"])],
+                removed=[d for d in view["removed"] if keep(d["id"])])
+
+
+def _status(s, lang):
+    return STATUS_ZH.get(s or "", s) if lang == "zh" else (s or "-")
+
+
+def _window_text(w, lang="zh") -> str:
+    if not w:
+        return "—"
+    if not w.get("from") and not w.get("to"):
+        return "不限" if lang == "zh" else "open"
+    return f"{w['from'] or '…'} ~ {w['to'] or '…'}"
+
+
+def render(view: dict, console, lang: str = "zh", all_versions: bool = True) -> None:
+    from rich.table import Table
+
+    t = T[lang]
+    title = view["title_en"] if lang == "en" and view["title_en"] else view["title"]
+    console.print(f"[bold]{view['id']}[/]  {title}  ({view['jurisdiction']}, {view['version']})", highlight=False)
+    console.print(f"{t['chain']}: " + " → ".join(f"{c['id']} ({c['path']})" for c in view["chain"]), highlight=False)
+    console.print(f"{t['std_window']}: {_window_text(view['effective'], lang)}    {t['as_of']}: {view['as_of'] or '—'}",
+                  highlight=False)
+    if not view["standard_in_force"]:
+        console.print(f"[yellow]{t['std_not_in_force']}[/]")
+
+    pt = Table(title=t["params"], show_lines=True)
+    for col in ("id", "name", "value", "unit", "citation", "status", "effective", "set_at", "overrode"):
+        pt.add_column(t[col], overflow="fold")
+    for p in view["parameters"]:
+        name = p["name_en"] if lang == "en" and p["name_en"] else p["name"]
+        value = p["value_text"] if p["value"] is not None else f"— {t['not_in_force']}"
+        if all_versions and len(p["versions"]) > 1:
+            value += "\n" + "\n".join(f"{'▶' if v['in_force'] else '·'} {v['value_text']}  "
+                                      f"[{_window_text(v['effective'], lang)}]  {v['set_at']}" for v in p["versions"])
+        pt.add_row(p["id"], name, value, p["unit"], p["citation"], _status(p["source_status"], lang),
+                   _window_text(p["effective"], lang), p["set_at"], "\n".join(p["overrode"]) or "")
+    console.print(pt)
+
+    rt = Table(title=t["rules"], show_lines=True)
+    for col in ("id", "name", "level", "test", "citation", "status", "effective", "set_at", "overrode"):
+        rt.add_column(t[col], overflow="fold")
+    for r in view["rules"]:
+        name = r["name_en"] if lang == "en" and r["name_en"] else r["name"]
+        level = LEVEL_ZH.get(r["level"], r["level"]) if lang == "zh" else r["level"]
+        if r["per_stage"]:
+            level += "（分学段）" if lang == "zh" else " (per stage)"
+        eff = _window_text(r["effective"], lang) + ("" if r["in_force"] else f" {t['not_in_force']}")
+        rt.add_row(r["id"], name, level, r["test"], r["citation"], _status(r["source_status"], lang), eff,
+                   r["set_at"], "\n".join(r["overrode"]))
+    console.print(rt)
+    if view["removed"]:
+        dt_ = Table(title=t["removed"])
+        for col in ("id", "reason", "citation", "set_at"):
+            dt_.add_column(t[col], overflow="fold")
+        for d in view["removed"]:
+            dt_.add_row(d["id"], d["reason"], d["citation"], d["set_at"])
+        console.print(dt_)
+
+
+def cli(out, err, args, dirs, lang) -> int:
+    import json
+
+    from junheng.standard.loader import load_standard
+    from junheng.standard.model import parse_date
+
+    day = parse_date(args.as_of) if args.as_of else None
+    view = resolve_view(load_standard(args.standard, dirs), day)
+    if getattr(args, "only", None):
+        view = only(view, args.only)
+    if args.format == "json":
+        print(json.dumps(view, ensure_ascii=False, indent=2, default=str))
+    else:
+        render(view, out, lang)
+    return 0

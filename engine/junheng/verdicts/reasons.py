@@ -1,0 +1,350 @@
+"""Reason texts of verdicts: why a unit passed, failed or could not be judged.
+
+Built per rule as arrow text after evaluation, from the stored arrays; ``not_evaluable`` always names
+the missing or invalid inputs, or the rules / units it depends on.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from junheng.standard.checker import USABLE
+from junheng.evaluation.evaluator import Evaluator, RuleResult
+from junheng.i18n import fmt_distinct, fmt_num, msg
+from junheng.evaluation.logic import FAIL, NOT_APPLICABLE, NOT_EVALUABLE, PASS
+
+MAX_LISTED = 5
+
+
+def _labels(ev: Evaluator, lang: str):
+    def label(name):
+        sym = ev.t.get(name)
+        fd = getattr(sym, "obj", None) if sym else None
+        if sym and sym.kind == "field" and lang == "zh":
+            return f"{fd.label or (list(fd.labels.values())[0] if fd.labels else name)}（{name}）" \
+                if not fd.per_stage else f"{name}"
+        return name
+    return label
+
+
+def build_reasons(ev: Evaluator, res: RuleResult, keep, invalid: dict, lang: str) -> pa.Array:
+    """The reason of every kept row, as an arrow text array (built column-wise in C; only the
+    not_evaluable rows, which name their own missing inputs, are built row by row)."""
+    rule = res.rule
+    n = len(res.outcome)
+    o = res.outcome
+    if res.value is not None:
+        v = _fmt_pa(res.value)
+        t = _fmt_pa(res.threshold)
+        op = rule.operator
+        passed = pa.array(o == PASS)  # "v op t，达标" or "v 未满足 op t": one join for both
+        mid = pc.if_else(passed, _lit(f" {op} "), _lit((" 未满足 " if lang == "zh" else " does not meet ") + f"{op} "))
+        tail = pc.if_else(passed, _lit("，达标" if lang == "zh" else ": meets"), _lit(""))
+        reasons = pc.if_else(pa.array((o == PASS) | (o == FAIL)), _join(v, mid, t, tail), _lit(""))
+        reasons = _with_threshold_version(ev, res, reasons, lang)
+    elif res.detail is not None:
+        reasons = _at_least_reasons(ev, res, lang)
+    else:
+        # object dtype: np.where over str gives a fixed-width '<U5' array
+        text = np.where(o == PASS, msg(lang, "cond_pass"), np.where(o == FAIL, _cond_fail(ev, res, lang), ""))
+        reasons = pa.array(np.asarray(text, dtype=object), type=pa.large_string())
+    extra, at = [], np.arange(n)
+    na = np.flatnonzero((o == NOT_APPLICABLE) & keep)
+    if len(na) and rule.applies_when is not None:
+        at[na] = n
+        extra.append(msg(lang, "not_applicable", cond=rule.applies_when.text.strip()))
+    ne = np.flatnonzero((o == NOT_EVALUABLE) & keep)
+    if len(ne):
+        at[ne] = n + len(extra) + np.arange(len(ne))
+        extra.extend(_not_evaluable_reasons(ev, res, ne, invalid, lang))
+    if extra:  # the special rows' texts appended once, then every row picked by position (one take)
+        reasons = pa.concat_arrays([reasons.cast(pa.large_string()), pa.array(extra, type=pa.large_string())])
+    return reasons.take(pa.array(at[keep]))
+
+
+def _lit(x: str):
+    return pa.scalar(x, pa.large_string())
+
+
+def _cond_fail(ev, res, lang):
+    """Name what failed: same-level rules (area verdicts, vetoes) and, for aggregates such as
+    all(G3_school), the schools of the group that failed. Built column-wise."""
+    deps = sorted(ev.c.deps[res.rule.id].rules)
+    n = len(res.outcome)
+    joined = np.empty(n, dtype=object)
+    joined.fill("")
+
+    def add(mask, text):
+        nonlocal joined
+        joined = np.where(mask, np.where(joined == "", text, joined + "、" + text), joined)
+
+    finer = []
+    for rid in deps:
+        r = ev.results[rid]
+        if r.space == res.space:
+            shown = (f"{rid}（一票否决：{r.rule.name}）" if lang == "zh" else f"{rid} (veto: {r.rule.name_en or r.rule.name})") \
+                if r.rule.veto else rid
+            add(r.outcome == FAIL, shown)
+        elif r.space not in USABLE[res.space]:
+            finer.append(r)
+    out = np.where(joined != "", (("未达标：" if lang == "zh" else "failed: ") + joined).astype(object), "")
+    for r in finer:  # list the failing units of each group (only for the failing rows)
+        rows = np.flatnonzero(res.outcome == FAIL)
+        per_row = [[] for _ in rows]
+        _units_with(ev, r.outcome == FAIL, r.space, res.space, rows, per_row, lang,
+                    f"{r.rule.id} 未达标" if lang == "zh" else f"{r.rule.id} failed")
+        for j, i in enumerate(rows):
+            if per_row[j]:
+                out[i] = (out[i] + "；" if out[i] else "") + "；".join(per_row[j])
+    return np.where(out != "", out, msg(lang, "cond_fail"))
+
+
+def _fmt_pa(arr):
+    """fmt_array as an arrow string array: each distinct number formatted once, then a C-level take."""
+    arr = np.round(np.asarray(arr, dtype="float64"), 4)
+    uniq, inv = np.unique(arr, return_inverse=True)
+    return fmt_distinct(uniq).take(pa.array(inv.reshape(-1)))
+
+
+def _join(*parts):
+    """Element-wise concatenation of arrow string arrays and plain strings (C level, no Python loop)."""
+    return pc.binary_join_element_wise(*[p if not isinstance(p, str) else pa.scalar(p, pa.large_string())
+                                         for p in parts], pa.scalar("", pa.large_string()))
+
+
+def _scatter(arr, rows, values):
+    """arr with arr[rows] = values (arrow has no scatter: the new values appended, one take)."""
+    pos = np.arange(len(arr))
+    pos[rows] = len(arr) + np.arange(len(rows))
+    return pa.concat_arrays([arr, values.cast(arr.type)]).take(pa.array(pos))
+
+
+def _at_least_reasons(ev, res, lang):
+    """'6 项达标（要求至少 6 项）；未达标：R5=6.9（92%）；无法判定：R3', built column-wise."""
+    d = res.detail
+    node = res.rule.condition["*"].node
+    ids = [i.id for i in node.args[1].items]
+    k = ev.node_values(node.args[0], res.space)
+    floor = ev.node_values(node.kwargs["rest_reach"], res.space) if "rest_reach" in node.kwargs else None
+    n = len(res.outcome)
+    zh = lang == "zh"
+    out = _join(_fmt_pa(d["passes"]), " 项达标（要求至少 " if zh else " indicators met (at least ",
+                _fmt_pa(k), " 项）" if zh else " required)")
+    empty = pa.array(np.full(n, ""), type=pa.large_string())
+    fails, unknown = empty, empty
+    fl = np.broadcast_to(np.asarray(floor, dtype="float64"), (n,)) if floor is not None else None
+    for rid in ids:
+        r = ev.results[rid]
+        if r.value is None:  # a condition rule: no value to show, only whether it failed
+            f = r.outcome == FAIL
+            fails = np.where(f, np.where(fails == "", rid, fails + "、" + rid), fails)
+            u = r.outcome == NOT_EVALUABLE
+            unknown = np.where(u, np.where(unknown == "", rid, unknown + "、" + rid), unknown)
+            continue
+        rows = np.flatnonzero(r.outcome == FAIL)  # texts only for the rows that show them
+        if len(rows):
+            with np.errstate(invalid="ignore", divide="ignore"):
+                pct = r.value[rows] / r.threshold[rows] * 100
+            if fl is not None:
+                low = pct < fl[rows] * 100 - 1e-9
+                floor_text = _join("，低于" if zh else ", below ", _fmt_pa(fl[rows] * 100), "%")
+                mark = pc.if_else(pa.array(low), floor_text, _lit(""))
+            else:
+                mark = _lit("")
+            frag = _join(rid + "=", _fmt_pa(r.value[rows]), "（", _fmt_pa(pct), "%", mark, "）")
+            before = fails.take(pa.array(rows))
+            fails = _scatter(fails, rows, pc.if_else(pc.equal(before, ""), frag, _join(before, "、", frag)))
+        rows = np.flatnonzero(r.outcome == NOT_EVALUABLE)
+        if len(rows):
+            before = unknown.take(pa.array(rows))
+            unknown = _scatter(unknown, rows, pc.if_else(pc.equal(before, ""), _lit(rid), _join(before, "、", rid)))
+    out = pc.if_else(pc.not_equal(fails, ""), _join(out, "；未达标：" if zh else "; failed: ", fails), out)
+    out = pc.if_else(pc.not_equal(unknown, ""), _join(out, "；", "无法判定：" if zh else "not evaluable: ", unknown), out)
+    return out
+
+
+def _missing(arr):
+    return pd.isna(arr)
+
+
+def _not_evaluable_reasons(ev: Evaluator, res: RuleResult, rows, invalid: dict, lang: str) -> list:
+    rule = res.rule
+    space = res.space
+    fields = sorted(ev.c.inputs.get(rule.id, set()))
+    label = _labels(ev, lang)
+    per_row = [[] for _ in rows]
+    # 1. inputs of this row that are missing or invalid
+    for f in fields:
+        sym = ev.t.get(f)
+        if sym is None:
+            continue
+        if sym.level not in USABLE[space] or (sym.needs_stage and space not in ("stage", "county_stage")):
+            continue
+        arr = ev.field_array(f, space)
+        miss = _missing(arr)[rows]
+        for j in np.flatnonzero(miss):
+            per_row[j].append(_field_problem(ev, sym, space, rows[j], invalid, lang, label(f)))
+    # 2. applicability unknown
+    if rule.applies_when is not None:
+        a = ev.node_values(rule.applies_when.node, space)
+        for j in np.flatnonzero(np.isnan(a[rows])):
+            per_row[j].append(msg(lang, "applies_unknown", cond=rule.applies_when.text.strip()))
+    # 3. rules it depends on, at this level or coarser
+    for rid in sorted(ev.c.deps[rule.id].rules):
+        r = ev.results[rid]
+        if r.space in USABLE[space]:
+            o = ev.broadcast(r.outcome, r.space, space)[rows]
+            for j in np.flatnonzero(o == NOT_EVALUABLE):
+                per_row[j].append(msg(lang, "dep_unknown", rules=rid))
+        else:  # a finer level: list the units of the group that are not evaluable
+            _units_not_evaluable(ev, r, space, rows, per_row, lang)
+    # 4. finer-level fields read through an aggregate (e.g. weight = students)
+    for f in fields:
+        sym = ev.t.get(f)
+        if sym is None or sym.level in USABLE[space]:
+            continue
+        arr = ev.field_array(f, sym.level if sym.level != "const" else space)
+        _units_with(ev, _missing(arr), sym.level, space, rows, per_row, lang, f"{label(f)} 缺失" if lang == "zh"
+                    else f"{f} missing")
+    # 5. facts the standard itself says it cannot know: unknown("why")
+    whys = _unknown_texts(rule)
+    if whys:
+        for j in range(len(rows)):
+            per_row[j].extend(whys)
+    out = []
+    for j, i in enumerate(rows):
+        parts = list(dict.fromkeys(per_row[j]))
+        if not parts:
+            vals = "、".join(f"{f}={fmt_num(_scalar(ev, f, space, i))}" for f in fields[:6]
+                            if ev.t.get(f) and ev.t.get(f).level in USABLE[space])
+            parts = [msg(lang, "invalid_result", inputs=vals or "—")]
+        out.append("；".join(parts))
+    return out
+
+
+def _scalar(ev, f, space, i):
+    sym = ev.t.get(f)
+    if sym is None or sym.level not in USABLE[space] or (sym.needs_stage and space not in ("stage", "county_stage")):
+        return None
+    try:
+        v = ev.field_array(f, space)[i]
+        return float(v) if v is not None else None
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def _field_problem(ev, sym, space, row, invalid, lang, shown):
+    """'students_primary 缺失' or 'students_primary 无效：「abc」不是数字'."""
+    sp = ev.sp
+    fd = sym.obj
+    cols = []
+    if space == "stage" and sym.kind == "field" and fd.table == "school":
+        school = sp.u_school[row]
+        stage = sp.stages[sp.u_stage[row]]
+        if fd.per_stage:
+            cols = [(f"{fd.id}_{stage}", school)]
+        elif fd.split:
+            cols = [(f"{fd.id}_{stage}", school), (fd.id, school)]
+            cols += [(f"students_{s}", school) for s in ev.std.school_types.get(sp.schools["school_type"].iloc[school], [])]
+        else:
+            cols = [(fd.id, school)]
+    elif sym.kind == "field" and fd.table == "school":
+        cols = [(fd.id, row if space == "school" else None)]
+    for col, r in cols:
+        if r is not None and r in invalid.get(col, {}):
+            return f"{col} 无效：{invalid[col][r]}" if lang == "zh" else f"{col} invalid: {invalid[col][r]}"
+    name = cols[0][0] if cols else sym.name
+    if fd is not None and getattr(fd, "split", False) and space == "stage":
+        return (f"{name} 缺失（或拆分所需的各学段学生数缺失）" if lang == "zh"
+                else f"{name} missing (or the stage enrolments needed to split it)")
+    return f"{name} 缺失" if lang == "zh" else f"{name} missing"
+
+
+def _units_not_evaluable(ev, r: RuleResult, space, rows, per_row, lang):
+    _units_with(ev, r.outcome == NOT_EVALUABLE, r.space, space, rows, per_row, lang,
+                f"{r.rule.id} 无法判定" if lang == "zh" else f"{r.rule.id} not evaluable")
+
+
+def _units_with(ev, mask, src, space, rows, per_row, lang, what):
+    sp = ev.sp
+    if src == "school" and space == "county_stage":
+        g = sp.s_county
+        target = sp.cs_county[rows]
+    else:
+        try:
+            g = ev.group(src, space)
+        except (ValueError, KeyError):
+            return
+        target = rows
+    bad = np.flatnonzero(mask)
+    if not len(bad):
+        return
+    sids = sp.schools["school_id"].to_numpy(dtype=object)
+    names = sp.schools["school_name"].to_numpy(dtype=object) if "school_name" in sp.schools else sids
+    school_of = sp.u_school if src == "stage" else (np.arange(len(sids)) if src == "school" else None)
+    gb = g[bad]
+    order = np.argsort(gb, kind="stable")  # units of each group together, in unit order
+    sb, sg = bad[order], gb[order]
+    target = np.asarray(target)
+    lo, hi = np.searchsorted(sg, target, "left"), np.searchsorted(sg, target, "right")
+    for j in np.flatnonzero(hi > lo):
+        hits = sb[lo[j]:hi[j]]
+        if school_of is not None:
+            listed = [f"{names[school_of[h]] or sids[school_of[h]]}" for h in hits[:MAX_LISTED]]
+        else:
+            listed = [str(h) for h in hits[:MAX_LISTED]]
+        more = f" 等 {len(hits)} 个" if len(hits) > MAX_LISTED else ""
+        per_row[j].append(f"{what}：" + "、".join(listed) + more)
+
+
+def _unknown_texts(rule) -> list:
+    """The texts of ``unknown("why")`` calls in a rule's expressions."""
+    from junheng.language import nodes as _ast
+
+    out = []
+    for _part, _stage, e in rule.exprs():
+        stack = [e.node]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, _ast.Call) and n.func == "unknown" and n.args and isinstance(n.args[0], _ast.String):
+                out.append(n.args[0].value)
+            stack.extend(n.children())
+    return out
+
+
+def _has_if(exprs) -> bool:
+    from junheng.language import nodes as _ast
+
+    for e in (exprs or {}).values():
+        stack = [e.node]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, _ast.If):
+                return True
+            stack.extend(n.children())
+    return False
+
+
+def _with_threshold_version(ev, res, reasons, lang):
+    """For a threshold chosen by ``if ... then P1 else P2``: say which parameter (version) was used and why."""
+    if res.threshold_param is None or not _has_if(res.rule.threshold):
+        return reasons
+    rows = np.flatnonzero(pd.notna(res.threshold_param) & ((res.outcome == PASS) | (res.outcome == FAIL)))
+    if not len(rows):
+        return reasons
+    codes, pids = pd.factorize(np.asarray(res.threshold_param, dtype=object)[rows])
+    cache = {}
+    for pid in pids:
+        if pid not in cache:
+            p = ev.std.parameters.get(pid)
+            v = p.in_force(ev.as_of) if p is not None else None
+            name = (p.name_en or p.name) if (p is not None and lang == "en") else (p.name if p is not None else "")
+            win = f"，生效 {v.window}" if (v is not None and (v.window.start or v.window.end)) else ""
+            if lang == "en":
+                win = f", in force {v.window}" if (v is not None and (v.window.start or v.window.end)) else ""
+            cache[pid] = "；" + msg(lang, "threshold_from", param=pid) + (f"（{name}{win}）" if name or win else "")
+    suffix = np.full(len(res.outcome), "", dtype=object)
+    suffix[rows] = np.asarray([cache[p] for p in pids], dtype=object)[codes]
+    return _join(reasons, pa.array(suffix, type=pa.large_string()))

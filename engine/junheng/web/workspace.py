@@ -1,0 +1,112 @@
+"""What the workbench holds while it runs: uploaded files and evaluated runs.
+
+Uploads are written into one temporary folder the server owns, under generated names
+(``<random hex><extension>``); the name the user gave is kept only for display
+(:class:`engine.readers.NamedFile`), never used to build a path. The folder is removed when the
+server stops (:meth:`Workspace.close`). Runs are kept in memory, the most recent ``max_runs``.
+"""
+from __future__ import annotations
+
+import secrets
+import shutil
+import tempfile
+import threading
+import unicodedata
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from junheng.records.readers import NamedFile
+
+ALLOWED_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".json", ".jsonl", ".ndjson")
+MAX_NAME = 120
+
+
+class UploadRefused(ValueError):
+    """An upload the workbench does not accept (wrong kind of file, empty, ...)."""
+
+
+def display_name(filename: str) -> str:
+    """The user's file name, for display only: last path component, control characters removed."""
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip()
+    return name[:MAX_NAME] or "upload"
+
+
+def suffix_of(filename: str) -> str:
+    name = display_name(filename).lower()
+    for suf in sorted(ALLOWED_SUFFIXES, key=len, reverse=True):
+        if name.endswith(suf):
+            return suf
+    raise UploadRefused(f"{display_name(filename)}：不支持的文件类型（支持 {'、'.join(ALLOWED_SUFFIXES)}）/ "
+                        f"unsupported file type")
+
+
+@dataclass
+class Entry:
+    """One evaluation: the uploaded files, the choices made, and the run."""
+
+    id: str
+    standard: str
+    as_of: str | None
+    schools: list
+    counties: list
+    run: object
+    lang: str = "zh"
+    extra: dict = field(default_factory=dict)  # cached derived things (impact of a what-if, ...)
+
+
+class Workspace:
+    def __init__(self, max_runs: int = 8):
+        self.root = Path(tempfile.mkdtemp(prefix="junheng-serve-"))
+        self.max_runs = max_runs
+        self._runs: OrderedDict[str, Entry] = OrderedDict()
+        self._lock = threading.Lock()
+
+    # -------------------------------------------------------------- uploads
+    def store(self, filename: str, data: bytes) -> NamedFile:
+        """Keep an uploaded file under a generated name; return it with the user's name for display."""
+        suffix = suffix_of(filename)
+        if not data:
+            raise UploadRefused(f"{display_name(filename)}：文件是空的 / the file is empty")
+        path = self.root / f"{secrets.token_hex(16)}{suffix}"
+        with open(path, "xb") as fh:
+            fh.write(data)
+        return NamedFile(path, display_name(filename))
+
+    def discard(self, files) -> None:
+        for f in files:
+            try:
+                Path(f.path).unlink()
+            except (OSError, AttributeError):
+                pass
+
+    # -------------------------------------------------------------- runs
+    def add(self, entry: Entry) -> Entry:
+        with self._lock:
+            self._runs[entry.id] = entry
+            while len(self._runs) > self.max_runs:
+                _, old = self._runs.popitem(last=False)
+                self.discard(old.schools + old.counties)
+        return entry
+
+    def get(self, run_id: str) -> Entry | None:
+        with self._lock:
+            entry = self._runs.get(run_id)
+            if entry is not None:
+                self._runs.move_to_end(run_id)
+            return entry
+
+    def latest(self) -> Entry | None:
+        with self._lock:
+            return next(reversed(self._runs.values()), None) if self._runs else None
+
+    @staticmethod
+    def new_id() -> str:
+        return secrets.token_hex(8)
+
+    def close(self) -> None:
+        """Forget every run and remove the temporary folder with every uploaded file."""
+        with self._lock:
+            self._runs.clear()
+        shutil.rmtree(self.root, ignore_errors=True)
