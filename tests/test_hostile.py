@@ -148,8 +148,8 @@ def test_formula_cells_stay_text_in_json_and_csv(formula_run):
 
 
 def test_formula_cells_never_live_formulas_in_xlsx(formula_run):
-    pytest.importorskip("junheng.reports.xlsx")
-    from junheng.reports.xlsx import write_xlsx
+    pytest.importorskip("junheng.reports.xlsx_report")
+    from junheng.reports.xlsx_report import write_xlsx
 
     run, d = formula_run
     p = d / "report.xlsx"

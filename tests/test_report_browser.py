@@ -41,7 +41,7 @@ def _page_errors(stderr: str) -> list:
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
-    from junheng.reports.html import write_html
+    from junheng.reports.html_report import write_html
 
     run = evaluate_files(STD, [str(DATA / "schools.csv")], [str(DATA / "counties.csv")])
     path = tmp_path_factory.mktemp("html") / "report.html"

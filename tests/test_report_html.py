@@ -27,7 +27,7 @@ def run():
 
 @pytest.fixture(scope="module")
 def page(run):
-    from junheng.reports.html import render_html
+    from junheng.reports.html_report import render_html
 
     return render_html(run)
 
@@ -66,7 +66,7 @@ def test_sections_present(page, run):
 
 def test_explanation_matches_cli(page, run):
     """The <details> text of a unit is what `junheng explain --school ID --stage S` prints."""
-    from junheng.reports.html import _explain_text
+    from junheng.reports.html_report import _explain_text
 
     for sid, stage in (("T003", "junior"), ("T006", "primary")):
         proc = subprocess.run([sys.executable, str(ROOT / "cli.py"), "explain", "--standard", STD, "--schools",
@@ -87,7 +87,7 @@ def test_explanation_matches_explain_render_exactly(run):
     from rich.console import Console
 
     from junheng.explain.derivation import explain_school, render
-    from junheng.reports.html import _explain_text
+    from junheng.reports.html_report import _explain_text
 
     for sid in ("T001", "T003", "T004", "T007"):
         buf = io.StringIO()
@@ -98,7 +98,7 @@ def test_explanation_matches_explain_render_exactly(run):
 
 
 def test_english(run):
-    from junheng.reports.html import render_html
+    from junheng.reports.html_report import render_html
 
     page = render_html(run, "en")
     assert '<html lang="en">' in page and "School-stage verdicts" in page
@@ -109,7 +109,7 @@ def test_many_schools_readable():
     """300 schools: charts scroll horizontally, bars sorted, explanations embedded up to the cap."""
     import numpy as np
 
-    from junheng.reports import html as R
+    from junheng.reports import html_report as R
 
     vals = np.linspace(0, 10, 300)
     svg = R.bar_chart(vals[::-1], np.full(300, 4.2), [f"s{i}" for i in range(300)], "人", 0.85)
@@ -121,7 +121,7 @@ def test_many_schools_readable():
 def test_xlsx(run, tmp_path):
     from openpyxl import load_workbook
 
-    from junheng.reports.xlsx import write_xlsx
+    from junheng.reports.xlsx_report import write_xlsx
 
     path = tmp_path / "r.xlsx"
     write_xlsx(run, path)

@@ -1,5 +1,6 @@
 """Messages in Chinese (default) and English."""
 from __future__ import annotations
+import numpy as np
 
 OUTCOME_LABELS = {
     "zh": {"pass": "达标", "fail": "不达标", "not_evaluable": "无法判定", "not_applicable": "不适用"},
@@ -55,8 +56,6 @@ def msg(lang: str, key: str, **kw) -> str:
 
 def fmt_array(arr):
     """fmt_num over a whole array, vectorised: each distinct value is formatted once."""
-    import numpy as np
-
     arr = np.round(np.asarray(arr, dtype="float64"), 4)
     if not len(arr):
         return np.zeros(0, dtype=object)
@@ -71,7 +70,6 @@ def fmt_distinct(uniq):
     A value below 1e11 is q / 10^4 for an integer q (exact in a double), so its ``%.4f`` text is the
     digits of q with a point before the last four: built in C from q (no per-value Python string).
     Larger or non-finite values go through ``%.4f`` as before."""
-    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 

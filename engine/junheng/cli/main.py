@@ -255,11 +255,11 @@ def cmd_evaluate(out, err, args, dirs, lang) -> int:
         with Steps(err, enabled=not args.quiet) as steps:
             counterfactuals_with_progress(run, steps, lang)
             if args.format == "html":
-                from junheng.reports.html import write_html
+                from junheng.reports.html_report import write_html
 
                 write_html(run, target, lang, progress=steps)
             else:
-                from junheng.reports.xlsx import write_xlsx
+                from junheng.reports.xlsx_report import write_xlsx
 
                 write_xlsx(run, args.out, lang, progress=steps)
     elif args.format == "json":

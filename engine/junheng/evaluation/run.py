@@ -8,7 +8,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from junheng import __version__
+from junheng.version import __version__
 from junheng.standard.catalogue import load_catalogue
 from junheng.standard.checker import Compiled, compile_standard
 from junheng.evaluation.evaluator import Evaluator
@@ -16,42 +16,51 @@ from junheng.standard.loader import load_standard
 from junheng.records.recordset import RecordSet, empty_recordset, load_records
 from junheng.standard.model import Standard, parse_date
 from junheng.evaluation.units import Spaces, build_spaces
-from junheng.verdicts.assemble import assemble_columns
+from junheng.verdicts.assemble import Verdicts, assemble_columns
+import time
+from junheng.records.validate import validate_records
 
 
 @dataclass
 class Run:
+    """One evaluation: the standard, the records, the row spaces, the evaluator's arrays and the
+    verdicts (``columns``: assembled column by column; ``verdicts``: the pandas frame, built from them
+    on first use). ``cache`` holds what explanations and reports compute from the run once
+    (counterfactuals per language, the verdict index, per-county evaluators)."""
     standard: Standard
     compiled: Compiled
     schools: RecordSet
     counties: RecordSet
     spaces: Spaces
     evaluator: Evaluator
-    verdicts: pd.DataFrame
+    columns: Verdicts
     as_of: dt.date | None
     lang: str = "zh"
     timings: dict = field(default_factory=dict)
+    cache: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def verdicts(self) -> pd.DataFrame:
+        """The verdict frame (one row per rule and unit), built on first use (a national run written
+        to Parquet never builds it)."""
+        return self.columns.frame()
 
     def verdict_table(self):
-        """The verdicts as an arrow table (text columns dictionary-encoded), built from the assembled
-        columns when the frame has not been replaced, else from the frame."""
-        lazy = self.__dict__.get("_columns")
-        if lazy is not None:
-            return lazy.table()
-        from junheng.reports.files import verdict_table
-
-        return verdict_table(self.verdicts)
+        """The verdicts as an arrow table (text columns dictionary-encoded)."""
+        return self.columns.table()
 
     def verdict_count(self) -> int:
-        lazy = self.__dict__.get("_columns")
-        return len(lazy) if lazy is not None else len(self.verdicts)
+        return len(self.columns)
 
     def outcome_counts(self) -> dict:
-        lazy = self.__dict__.get("_columns")
-        if lazy is not None:
-            return lazy.outcome_counts()
-        v = self.verdicts
-        return v["outcome"].value_counts().to_dict() if len(v) else {}
+        return self.columns.outcome_counts()
+
+    def reason_at(self, pos: int) -> str:
+        """The reason text of verdict row ``pos`` (frame order), without building the frame."""
+        return self.columns.cell("reason", pos)
+
+    def cell(self, column: str, pos: int):
+        return self.columns.cell(column, pos)
 
     @property
     def rejected(self) -> list:
@@ -73,27 +82,6 @@ class Run:
         return h.hexdigest()
 
 
-def _get_verdicts(self) -> pd.DataFrame:
-    frame = self.__dict__.get("_frame")
-    if frame is None:
-        frame = self.__dict__["_frame"] = self.__dict__["_columns"].frame()
-    return frame
-
-
-def _set_verdicts(self, value) -> None:
-    """A frame, or the assembled columns (``verdicts.Verdicts``): the frame is then built on first use
-    (a national run written to Parquet never builds it)."""
-    from junheng.verdicts.assemble import Verdicts
-
-    if isinstance(value, Verdicts):
-        self.__dict__["_columns"], self.__dict__["_frame"] = value, None
-    else:
-        self.__dict__["_columns"], self.__dict__["_frame"] = None, value
-
-
-Run.verdicts = property(_get_verdicts, _set_verdicts, doc="The verdict frame (one row per rule and unit).")
-
-
 @lru_cache(maxsize=32)
 def _cached_standard(ref: str, dirs: tuple, as_of):
     std = load_standard(ref, dirs, collect=True)
@@ -105,8 +93,6 @@ def prepare(ref: str, standards_dirs=(), as_of=None):
 
 
 def evaluate_files(standard: str, schools, counties=None, as_of=None, standards_dirs=(), lang="zh") -> Run:
-    import time
-
     t0 = time.perf_counter()
     day = parse_date(as_of) if isinstance(as_of, str) else as_of
     std, compiled = prepare(standard, standards_dirs, day)
@@ -120,8 +106,6 @@ def evaluate_files(standard: str, schools, counties=None, as_of=None, standards_
 
 def load_inputs(compiled, schools, counties=None):
     """Read, type and validate the record files (every problem collected; nothing evaluated yet)."""
-    from junheng.records.validate import validate_records
-
     cat = compiled.table.catalogue
     srs = load_records(schools, "school", cat)
     crs = load_records(counties, "county", cat) if counties else empty_recordset("county", cat)
@@ -131,10 +115,6 @@ def load_inputs(compiled, schools, counties=None):
 
 def evaluate_records(std, compiled, srs: RecordSet, crs: RecordSet, day=None, county_file_given=True,
                      lang="zh") -> Run:
-    import time
-
-    from junheng.records.validate import validate_records
-
     t0 = time.perf_counter()
     validate_records(srs, crs, compiled.table.catalogue, county_file_given)  # no-op when already done
     spaces = build_spaces(std, srs, crs, county_file_given)

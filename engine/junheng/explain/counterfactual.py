@@ -17,7 +17,7 @@ Split (whole-school) stocks of combined schools are perturbed on the whole-schoo
 unit receives its weighted share of the change, and the text says so. Inputs that enter one
 derived sum (pe + music + fine art + art teachers) and need the same change are reported once,
 under the derived field's name. County coefficient-of-variation rules get the schools that
-contribute most to the dispersion instead (``explain._cv_contributions``).
+contribute most to the dispersion instead (``dispersion.cv_contributions``).
 
 No Python loop runs over units: loops are over rules, fields and a bounded number of iterations.
 """
@@ -31,6 +31,8 @@ import numpy as np
 from junheng.evaluation.finite import as_float as _clean
 from junheng.standard.checker import USABLE
 from junheng.evaluation.evaluator import Evaluator
+from junheng.evaluation.units import Spaces
+from junheng.explain.dispersion import cv_contributions, is_cv_rule
 from junheng.i18n import fmt_num
 from junheng.evaluation.logic import FAIL, compare, round_half_up
 
@@ -349,12 +351,10 @@ def row_counterfactuals(ev: Evaluator, rule, row: int, lang: str = "zh", local_m
 
 def _county_evaluator(ev: Evaluator, space: str, row: int):
     """(evaluator over the county of ``row`` alone, the row's index there)."""
-    from junheng.evaluation.units import Spaces
-
     sp = ev.sp
     c = int({"stage": sp.u_county, "school": sp.s_county, "county_stage": sp.cs_county}[space][row]
             if space != "county" else row)
-    cache = ev.__dict__.setdefault("_county_evaluators", {})
+    cache = ev.cache.setdefault("county_evaluators", {})
     if c not in cache:
         rows = np.flatnonzero(sp.s_county == c)
         units = np.flatnonzero(sp.u_county == c)
@@ -377,8 +377,7 @@ def _county_evaluator(ev: Evaluator, space: str, row: int):
 def all_counterfactuals(run, lang: str | None = None, progress=None) -> dict:
     """rule id -> {row -> [options]} for every failing threshold rule; cached on the run."""
     lang = lang or run.lang
-    # cached on the evaluator: views of the run (report_html._SchoolView) share it
-    cache = run.evaluator.__dict__.setdefault("_counterfactuals", {})
+    cache = run.cache.setdefault("counterfactuals", {})
     if lang in cache:
         return cache[lang]
     out = {}
@@ -405,16 +404,6 @@ def verdict_counterfactuals(run, lang: str | None = None) -> list:
     return out
 
 
-def is_cv_rule(rule) -> bool:
-    return rule.kind == "threshold" and any("weighted_cv" in (e.text or "") for e in (rule.value or {}).values())
-
-
-def cv_contributions(run, rule_id: str, row: int, lang: str = "zh", top: int = 5) -> list:
-    from junheng.explain.derivation import _cv_contributions
-
-    return _cv_contributions(run, run.standard.rules[rule_id], row, lang, top)
-
-
 def verdict_extras(run, lang: str | None = None, top: int = 5) -> list:
     """Per verdict row (run.verdicts order): {} or {"counterfactual": [...]} / {"dispersion": [...]}.
 
@@ -433,6 +422,6 @@ def verdict_extras(run, lang: str | None = None, top: int = 5) -> list:
             if opts:
                 extra["counterfactual"] = opts
             if cv and res.outcome[i] == FAIL:
-                extra["dispersion"] = cv_contributions(run, rule.id, int(i), lang, top)
+                extra["dispersion"] = cv_contributions(run, rule, int(i), lang, top)
             out.append(extra)
     return out

@@ -8,13 +8,18 @@ dispersion; then the failing schools with their failing indicators.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from junheng.standard.checker import USABLE
 from junheng.i18n import OUTCOME_LABELS, fmt_num
 from junheng.evaluation.logic import ABSENT, FAIL, NOT_EVALUABLE, OUTCOME_NAMES
 from junheng.evaluation.run import Run
 from junheng.verdicts.assemble import margin_of
+from junheng.explain.counterfactual import row_counterfactuals
+from junheng.explain.dispersion import cv_contributions, number_or_text as _f
+from junheng.standard.provenance import rule_provenance, short_text
+from junheng.version import __version__
+from rich.markup import escape
+from rich.tree import Tree
 
 
 class NotFound(Exception):
@@ -81,12 +86,9 @@ def _rule_node(run: Run, rid: str, row: int, lang: str, stage=None) -> dict:
         if split:
             node["split"] = split
     if "weighted_cv" in node.get("expression", "") and space in ("county_stage", "county"):
-        node["dispersion"] = _cv_contributions(run, rule, row, lang)
+        node["dispersion"] = cv_contributions(run, rule, row, lang)
     # smallest change of one input that would flip a failing verdict, and where the rule came from
-    from junheng.explain.counterfactual import row_counterfactuals
-    from junheng.standard.provenance import rule_provenance
-
-    cached = run.evaluator.__dict__.get("_counterfactuals", {}).get(lang)
+    cached = run.cache.get("counterfactuals", {}).get(lang)
     if cached is not None:  # a report already computed them all
         cf = cached.get(rid, {}).get(int(row))
     else:  # only this row (on its county alone for a big run): explain of one school stays fast
@@ -100,46 +102,21 @@ def _rule_node(run: Run, rid: str, row: int, lang: str, stage=None) -> dict:
 def _verdict_position(run: Run, rid: str, row: int):
     """Where the verdict of (rule, row) sits in run.verdicts: verdicts are laid out rule by rule in
     compiled order, and within a rule in unit order (absent rows skipped). Computed once per run."""
-    index = run.__dict__.get("_verdict_index")
+    index = run.cache.get("verdict_index")
     if index is None:
         index, pos = {}, 0
         for r in run.compiled.rules:
             keep = run.evaluator.results[r.id].outcome != ABSENT
             index[r.id] = (pos, np.cumsum(keep) - 1, keep)
             pos += int(keep.sum())
-        run.__dict__["_verdict_index"] = index
+        run.cache["verdict_index"] = index
     start, rank, keep = index[rid]
     return start + int(rank[row]) if keep[row] else None
 
 
 def _verdict_reason(run: Run, rid: str, row: int) -> str:
-    cols = run.__dict__.get("_columns")
-    if cols is not None and run.__dict__.get("_frame") is None:  # assembled columns: no frame needed
-        pos = _verdict_position(run, rid, row)
-        if pos is not None and cols.cell("rule_id", pos) == rid:
-            return cols.cell("reason", pos)
-    v = run.verdicts
-    if isinstance(v, pd.DataFrame):  # the run's own frame: direct position
-        pos = _verdict_position(run, rid, row)
-        if pos is not None and pos < len(v) and v["rule_id"].iat[pos] == rid:
-            return v["reason"].iat[pos]
-    # a view (the HTML report's per-school slice): select
-    res = run.evaluator.results[rid]
-    space = res.space
-    stage = None
-    if space in ("stage", "county_stage"):
-        codes = run.spaces.u_stage if space == "stage" else run.spaces.cs_stage
-        stage = run.spaces.stages[codes[row]]
-    sel = v[(v.rule_id == rid)]
-    if space == "stage":
-        sel = sel[(sel.school_id == _school_id(run, row, space)) & (sel.stage == stage)]
-    elif space == "school":
-        sel = sel[sel.school_id == _school_id(run, row, space)]
-    elif space == "county_stage":
-        sel = sel[(sel.county_id == _county_id(run, row, space)) & (sel.stage == stage)]
-    else:
-        sel = sel[sel.county_id == _county_id(run, row, space)]
-    return sel["reason"].iloc[0] if len(sel) else ""
+    pos = _verdict_position(run, rid, row)
+    return run.reason_at(pos) if pos is not None else ""
 
 
 def _split_note(run: Run, row: int):
@@ -151,63 +128,6 @@ def _split_note(run: Run, row: int):
     stype = sp.schools["school_type"].iloc[school]
     return {"school_type": stype, "weights": run.standard.stage_weights.get(stype),
             "share": _f(share), "note": "整校存量（面积、设备、教室）按加权学生数拆分到本学段"}
-
-
-def _cv_contributions(run: Run, rule, row, lang, top=10):
-    """Each unit's value, weight and share of the weighted variance, largest first."""
-    ev = run.evaluator
-    sp = ev.sp
-    expr = rule.value.get("*").node
-    arg = expr.args[0]
-    w_node = expr.kwargs["weight"]
-    x = ev.node_values(arg, "stage")
-    w = ev.node_values(w_node, "stage")
-    members = np.flatnonzero(sp.u_cs == row) if rule.space == "county_stage" else np.flatnonzero(sp.u_county == row)
-    if not len(members):
-        return []
-    xs, ws = x[members], w[members]
-    ok = ~(np.isnan(xs) | np.isnan(ws))
-    if not ok.all() or ws.sum() == 0:
-        return []
-    P = ws.sum()
-    mean = (ws * xs).sum() / P
-    contrib = (ws / P) * (xs - mean) ** 2
-    total = contrib.sum()
-    order = np.argsort(-contrib)[:top]
-    sids = sp.schools["school_id"].to_numpy(dtype=object)
-    names = sp.schools["school_name"].to_numpy(dtype=object)
-    out = []
-    for k in order:
-        u = members[k]
-        out.append({"school_id": sids[sp.u_school[u]], "school_name": names[sp.u_school[u]],
-                    "value": _f(xs[k]), "weight": _f(ws[k]), "county_mean": _f(mean),
-                    "share_of_variance": _f(contrib[k] / total) if total > 0 else 0.0,
-                    "direction": ("低于均值" if xs[k] < mean else "高于均值") if lang == "zh" else
-                    ("below mean" if xs[k] < mean else "above mean")})
-    return out
-
-
-def _f(v):
-    if v is None:
-        return None
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return v
-    return None if np.isnan(f) else f
-
-
-def _school_id(run, row, space):
-    sp = run.spaces
-    i = sp.u_school[row] if space == "stage" else row
-    return sp.schools["school_id"].iloc[i]
-
-
-def _county_id(run, row, space):
-    sp = run.spaces
-    i = {"stage": lambda: sp.u_county[row], "school": lambda: sp.s_county[row],
-         "county_stage": lambda: sp.cs_county[row], "county": lambda: row}[space]()
-    return sp.counties["county_id"].iloc[i]
 
 
 def explain_school(run: Run, school_id: str, stage: str | None = None, lang: str = "zh") -> dict:
@@ -305,8 +225,6 @@ def _chain(run: Run) -> list:
 
 
 def provenance(run: Run) -> dict:
-    from junheng import __version__
-
     std = run.standard
     return {"standard": std.id, "version": std.version,
             "files": [{"id": c.id, "path": c.path, "sha256": c.sha256} for c in std.chain],
@@ -318,14 +236,16 @@ def provenance(run: Run) -> dict:
 
 def _fmt_any(v) -> str:
     """Numbers via fmt_num; text inputs (school_type, yes/no facts) as they are (markup-escaped)."""
-    from rich.markup import escape
-
     return escape(v) if isinstance(v, str) else fmt_num(v)
 
 
 def render(tree: dict, console, lang: str = "zh") -> None:
-    from rich.markup import escape
-    from rich.tree import Tree
+    """Print the explanation ``tree`` (from explain_school / explain_county) on a rich console."""
+    console.print(build_tree(tree, lang))
+
+
+def build_tree(tree: dict, lang: str = "zh") -> Tree:
+    """The explanation ``tree`` as a rich Tree (``text.tree_text`` turns it into plain text)."""
 
     L = OUTCOME_LABELS[lang]
     style = {"pass": "green", "fail": "bold red", "not_evaluable": "yellow", "not_applicable": "dim"}
@@ -369,8 +289,6 @@ def render(tree: dict, console, lang: str = "zh") -> None:
         if node.get("citation"):
             b.add(f"[dim]{'依据' if lang == 'zh' else 'citation'}: {node['citation']}；{node['defined_at']}[/]")
         if node.get("provenance"):
-            from junheng.standard.provenance import short_text
-
             b.add(f"[dim]{'来源' if lang == 'zh' else 'provenance'}: {escape(short_text(node['provenance'], lang))}[/]")
         return b
 
@@ -435,4 +353,4 @@ def render(tree: dict, console, lang: str = "zh") -> None:
     for f in p["files"]:
         prov.add(f"[dim]{f['id']} {f['path']} sha256={f['sha256'][:16]}…[/]")
     prov.add(f"[dim]engine {p['engine_version']}，as-of {p['as_of'] or '—'}，inputs {p['input_fingerprint'][:16]}…[/]")
-    console.print(root)
+    return root

@@ -13,6 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 from junheng.errors import InputError
+import warnings
+import datetime as _dt
 
 MAX_INPUT_BYTES = 512 * 1024 * 1024
 
@@ -176,7 +178,6 @@ def _is_vertical(ws_rows: list) -> int | None:
 
 def _read_xlsx(p: Path, name: str) -> list[RawTable]:
     import openpyxl
-    import warnings
     from openpyxl.utils import get_column_letter
 
     with warnings.catch_warnings():
@@ -226,8 +227,6 @@ def _read_xlsx(p: Path, name: str) -> list[RawTable]:
 
 
 def _cell(c, fmt: str = ""):
-    import datetime as _dt
-
     if c is None:
         return ""
     if isinstance(c, bool):

@@ -12,9 +12,13 @@ import os
 import numpy as np
 import pandas as pd
 
-from junheng import __version__
+from junheng.version import __version__
 from junheng.standard.checker import USABLE
 from junheng.evaluation.run import Run
+from junheng.explain.counterfactual import verdict_extras # margins → counterfactuals failing rows only
+from junheng.standard.provenance import run_provenance
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 
 
 def _clean(v):
@@ -58,8 +62,6 @@ def verdict_inputs(run: Run) -> list:
 def to_document(run: Run, run_info: dict | None = None) -> dict:
     v = run.verdicts
     inputs = verdict_inputs(run)
-    from junheng.explain.counterfactual import verdict_extras  # margins → counterfactuals (failing rows only)
-    from junheng.standard.provenance import run_provenance
 
     extras = verdict_extras(run)
     records = []
@@ -268,8 +270,6 @@ def csv_blocks(frame, rows: int = CSV_BLOCK_ROWS):
         return
     # arrow's kernels run without the GIL: the next blocks are built on other threads while this one
     # is written (at most ``workers`` blocks ahead, in order: the same bytes)
-    from collections import deque
-    from concurrent.futures import ThreadPoolExecutor
 
     yield block(starts[0])  # the first block fills the cache of quoted dictionaries
     rest = iter(starts[1:])

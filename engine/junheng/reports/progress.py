@@ -10,6 +10,11 @@ Set ``JUNHENG_PROGRESS=1`` to force it on (e.g. to see it through a pipe), ``=0`
 from __future__ import annotations
 
 import os
+import time
+from junheng.evaluation.run import evaluate_records, load_inputs, prepare
+from junheng.standard.model import parse_date
+from junheng.explain.counterfactual import all_counterfactuals
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 
 class Steps:
@@ -27,9 +32,6 @@ class Steps:
 
     def __enter__(self):
         if self.enabled:
-            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
-                                       TimeElapsedColumn)
-
             self._p = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                                TimeElapsedColumn(), console=self._console, transient=self._transient)
             self._p.__enter__()
@@ -72,11 +74,6 @@ OFF = _Off()
 
 def evaluate_with_progress(standard, schools, counties=None, as_of=None, standards_dirs=(), lang="zh", steps=None):
     """``run.evaluate_files`` in its three phases, each shown as a step."""
-    import time
-
-    from junheng.evaluation.run import evaluate_records, load_inputs, prepare
-    from junheng.standard.model import parse_date
-
     steps = steps or OFF
     t0 = time.perf_counter()
     day = parse_date(as_of) if isinstance(as_of, str) else as_of
@@ -93,8 +90,6 @@ def evaluate_with_progress(standard, schools, counties=None, as_of=None, standar
 
 
 def counterfactuals_with_progress(run, steps=None, lang=None):
-    from junheng.explain.counterfactual import all_counterfactuals
-
     steps = steps or OFF
     rules = [r for r in run.compiled.rules if r.kind == "threshold"]
     steps.start("反事实分析 / counterfactuals", total=len(rules))

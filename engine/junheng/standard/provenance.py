@@ -9,7 +9,7 @@ as-of date and the input fingerprint.
 """
 from __future__ import annotations
 
-from junheng import __version__
+from junheng.version import __version__
 from junheng.language.nodes import Name
 
 

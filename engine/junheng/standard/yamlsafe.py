@@ -18,6 +18,7 @@ from pathlib import Path
 import yaml
 
 from junheng.errors import ErrorList, Loc, StandardError
+from junheng.errors import LocatedError
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 40
@@ -187,6 +188,4 @@ def load_yaml_file(path: Path | str, display_name: str | None = None):
 
 
 def _simple(name, message):
-    from junheng.errors import LocatedError
-
     return LocatedError(Loc(name, 1, 1), message)

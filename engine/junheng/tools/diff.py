@@ -17,6 +17,10 @@ from junheng.i18n import OUTCOME_LABELS
 from junheng.standard.loader import load_standard, names_in
 from junheng.tools.show import fmt_values, rel, rule_text, value_json
 from junheng.standard.model import Standard, parse_date
+from junheng.evaluation.run import evaluate_files
+from rich.table import Table
+import json
+from rich.console import Console
 
 _REF_RE = re.compile(r"^(?P<ref>.+?)@(?P<date>\d{4}(-\d{2}(-\d{2})?)?)$")
 KEY = ["level", "county_id", "school_id", "stage", "rule_id"]
@@ -217,8 +221,6 @@ def compare_verdicts(va: pd.DataFrame, vb: pd.DataFrame) -> pd.DataFrame:
 
 
 def verdict_impact(ref_a, day_a, ref_b, day_b, schools, counties=None, dirs=()) -> dict:
-    from junheng.evaluation.run import evaluate_files
-
     ra = evaluate_files(ref_a, schools, counties, day_a, dirs)
     rb = evaluate_files(ref_b, schools, counties, day_b, dirs)
     return impact_of(ra, rb)
@@ -266,8 +268,6 @@ def run_diff(side_a, side_b, as_of=None, schools=None, counties=None, dirs=(), l
 # ------------------------------------------------------------------ rendering
 
 def render(doc: dict, console, lang="zh", max_rows=200) -> None:
-    from rich.table import Table
-
     zh = lang == "zh"
     ol = dict(OUTCOME_LABELS[lang], absent="（无此判定）" if zh else "(absent)")
     console.print(f"[bold]A[/] = {doc['a']['ref']}  ({' → '.join(doc['a']['chain'])})", highlight=False)
@@ -335,8 +335,6 @@ def render(doc: dict, console, lang="zh", max_rows=200) -> None:
 
 
 def cli(out, err, args, dirs, lang) -> int:
-    import json
-
     if args.counties and not args.schools:
         err.print("[red]--counties 需要同时给出 --schools / --counties needs --schools[/]")
         return 2
@@ -349,8 +347,6 @@ def cli(out, err, args, dirs, lang) -> int:
         else:
             print(text)
     elif args.out:
-        from rich.console import Console
-
         with open(args.out, "w", encoding="utf-8") as fh:
             render(doc, Console(file=fh, width=200, soft_wrap=True), lang)
     else:

@@ -11,6 +11,11 @@ import os
 from junheng.i18n import fmt_num
 from junheng.standard.loader import names_in
 from junheng.standard.model import Parameter, Rule, Standard
+from fnmatch import fnmatchcase
+from rich.table import Table
+import json
+from junheng.standard.loader import load_standard
+from junheng.standard.model import parse_date
 
 LEVEL_ZH = {"stage": "学段", "school": "学校", "county": "区县"}
 STATUS_ZH = {"verified": "已核实", "secondary": "二手来源", "recalled": "凭记忆", "": "未注明"}
@@ -123,8 +128,6 @@ def resolve_view(std: Standard, as_of=None) -> dict:
 
 def only(view: dict, patterns) -> dict:
     """Keep the parameters and rules whose id matches one of the patterns (``G14``, ``G14*``)."""
-    from fnmatch import fnmatchcase
-
     def keep(i):
         return any(fnmatchcase(i, p) for p in patterns)
     return dict(view, parameters=[p for p in view["parameters"] if keep(p["id"])],
@@ -145,8 +148,6 @@ def _window_text(w, lang="zh") -> str:
 
 
 def render(view: dict, console, lang: str = "zh", all_versions: bool = True) -> None:
-    from rich.table import Table
-
     t = T[lang]
     title = view["title_en"] if lang == "en" and view["title_en"] else view["title"]
     console.print(f"[bold]{view['id']}[/]  {title}  ({view['jurisdiction']}, {view['version']})", highlight=False)
@@ -191,11 +192,6 @@ def render(view: dict, console, lang: str = "zh", all_versions: bool = True) -> 
 
 
 def cli(out, err, args, dirs, lang) -> int:
-    import json
-
-    from junheng.standard.loader import load_standard
-    from junheng.standard.model import parse_date
-
     day = parse_date(args.as_of) if args.as_of else None
     view = resolve_view(load_standard(args.standard, dirs), day)
     if getattr(args, "only", None):

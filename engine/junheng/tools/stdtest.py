@@ -44,6 +44,8 @@ from pathlib import Path
 from junheng.evaluation.finite import as_float as _num
 from junheng.errors import JunhengError, StandardError
 from junheng.standard.yamlsafe import LocList, load_yaml_file
+from junheng.evaluation.run import evaluate_files
+from rich.markup import escape
 
 OUTCOMES = {"pass", "fail", "not_evaluable", "not_applicable"}
 REL_TOL = 1e-9
@@ -236,8 +238,6 @@ def _line(obj, default=0) -> int:
 
 
 def run_file(path, standards_dirs=()) -> FileResult:
-    from junheng.evaluation.run import evaluate_files
-
     path = Path(path)
     res = FileResult(str(path))
     try:
@@ -323,8 +323,6 @@ def report(results: list[FileResult], out=None, verbose: bool = False) -> tuple[
     """Print results (rich console or plain print); return (passed, failed) expectation counts."""
     def say(text, style=""):
         if out is not None:
-            from rich.markup import escape
-
             out.print(f"[{style}]{escape(text)}[/]" if style else text, markup=bool(style), highlight=False)
         else:  # pragma: no cover
             print(text)

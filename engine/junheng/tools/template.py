@@ -16,6 +16,9 @@ import json
 from pathlib import Path
 
 from junheng.standard.catalogue import Catalogue, Column, load_catalogue
+from junheng.standard.loader import load_standard
+from junheng.paths import schemas_dir
+from junheng.evaluation.run import prepare
 
 SHEETS = {"school": "学校", "county": "区县"}
 ROWS = 2000  # rows with data validation
@@ -200,8 +203,6 @@ SCHEMA_STANDARD = "national/quality-2017"
 
 def standard_extra_fields(ref: str = SCHEMA_STANDARD) -> dict:
     """Extra fields a standard declares beyond the catalogue (table -> {id: FieldDef})."""
-    from junheng.standard.loader import load_standard
-
     return dict(load_standard(ref, ()).extra_fields or {})
 
 
@@ -214,8 +215,6 @@ def schema_texts(ref: str = SCHEMA_STANDARD) -> dict:
 
 
 def write_schemas(folder=None) -> list:
-    from junheng.paths import schemas_dir
-
     folder = Path(folder) if folder else schemas_dir()
     out = []
     for t, text in schema_texts().items():
@@ -235,8 +234,6 @@ if __name__ == "__main__":  # pragma: no cover
 
 def cli(out, err, args, dirs, lang) -> int:
     """``junheng template --standard ID --out FILE.xlsx``."""
-    from junheng.evaluation.run import prepare
-
     std, compiled = prepare(args.standard, dirs, None)
     path = build_template(std, compiled.table.catalogue, args.out)
     n_s = len(template_columns(std, compiled.table.catalogue, "school"))

@@ -14,6 +14,7 @@ from junheng.standard.checker import USABLE
 from junheng.evaluation.evaluator import Evaluator, RuleResult
 from junheng.i18n import fmt_distinct, fmt_num, msg
 from junheng.evaluation.logic import FAIL, NOT_APPLICABLE, NOT_EVALUABLE, PASS
+from junheng.language import nodes as _ast
 
 MAX_LISTED = 5
 
@@ -301,8 +302,6 @@ def _units_with(ev, mask, src, space, rows, per_row, lang, what):
 
 def _unknown_texts(rule) -> list:
     """The texts of ``unknown("why")`` calls in a rule's expressions."""
-    from junheng.language import nodes as _ast
-
     out = []
     for _part, _stage, e in rule.exprs():
         stack = [e.node]
@@ -315,8 +314,6 @@ def _unknown_texts(rule) -> list:
 
 
 def _has_if(exprs) -> bool:
-    from junheng.language import nodes as _ast
-
     for e in (exprs or {}).values():
         stack = [e.node]
         while stack:

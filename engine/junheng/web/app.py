@@ -17,6 +17,21 @@ from junheng.web import guard
 from junheng.web.labels import LABELS
 from junheng.web.whatif import parse_day
 from junheng.web.workspace import Entry, UploadRefused, Workspace
+from junheng.evaluation.run import evaluate_files
+from junheng.reports.html_report import CSS, render_body
+from junheng.records.validate import file_summary, problems_of
+from junheng.explain.derivation import NotFound, explain_county, explain_school
+from junheng.explain.text import explain_text
+from junheng.reports.files import write_csv, write_json
+from junheng.standard.registry import list_standards
+from junheng.standard.loader import load_standard
+from junheng.standard.registry import is_standard_id
+from junheng.tools.show import resolve_view
+from junheng.web.whatif import SOURCE_STATUSES, editable_parameters, suggest_id
+from junheng.web.whatif_service import whatif
+from junheng.reports.html_report import render_html
+from junheng.reports.xlsx_report import write_xlsx
+from urllib.parse import urlsplit
 
 DEFAULT_STANDARD = "national/quality-2017"
 
@@ -114,8 +129,6 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
 
     @app.route("/evaluate", methods=["POST"])
     def evaluate():
-        from junheng.evaluation.run import evaluate_files
-
         form = {"standard": request.form.get("standard", ""), "as_of": request.form.get("as_of", "").strip()}
         errors, schools, counties = [], [], []
         try:
@@ -150,9 +163,6 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
 
     @app.route("/runs/<run_id>")
     def run_page(run_id):
-        from junheng.reports.html import CSS, render_body
-        from junheng.records.validate import file_summary, problems_of
-
         entry = _entry(run_id)
         body = render_body(entry.run, lang(), explain=lambda sid, stage: url_for(
             "explain", run_id=run_id, school=sid, stage=stage))
@@ -166,9 +176,6 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
 
     @app.route("/runs/<run_id>/explain")
     def explain(run_id):
-        from junheng.explain.derivation import NotFound, explain_county, explain_school, render
-        from junheng.reports.html import _Capture, tree_text
-
         entry = _entry(run_id)
         try:
             if request.args.get("county"):
@@ -178,9 +185,7 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
                                       lang())
         except NotFound as exc:
             abort(404, str(exc))
-        cap = _Capture()
-        render(tree, cap, lang())
-        text = tree_text(cap.tree)
+        text = explain_text(tree, lang())
         if request.args.get("fragment"):
             return Response(text, mimetype="text/plain; charset=utf-8")
         return render_template("explain.html", entry=entry, text=text,
@@ -188,19 +193,13 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
 
     @app.route("/runs/<run_id>/download/<fmt>")
     def download(run_id, fmt):
-        from junheng.reports.files import write_csv, write_json
-
         entry = _entry(run_id)
         run = entry.run
         stem = "junheng-" + "-".join(sorted(set(run.spaces.counties["county_id"].astype(str)))[:3] or ["report"])
         stem = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_") else "_" for ch in stem)
         if fmt == "html":
-            from junheng.reports.html import render_html
-
             data, mime = render_html(run, lang()).encode("utf-8"), "text/html; charset=utf-8"
         elif fmt == "xlsx":
-            from junheng.reports.xlsx import write_xlsx
-
             buf = io.BytesIO()
             write_xlsx(run, buf, lang())
             data, mime = buf.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -219,8 +218,6 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
 
     # ------------------------------------------------------------------ standards
     def _standards():
-        from junheng.standard.registry import list_standards
-
         return list_standards(settings.dirs)
 
     @app.route("/standards")
@@ -229,10 +226,6 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
 
     @app.route("/standards/<path:sid>")
     def standard_page(sid):
-        from junheng.standard.loader import load_standard
-        from junheng.standard.registry import is_standard_id
-        from junheng.tools.show import resolve_view
-
         if not is_standard_id(sid):
             abort(404, LABELS[lang()]["not_found"] + sid)
         day = parse_day(request.args.get("as_of", ""))
@@ -249,9 +242,6 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
     # ------------------------------------------------------------------ what-if
     @app.route("/whatif")
     def whatif_page():
-        from junheng.standard.loader import load_standard
-        from junheng.web.whatif import SOURCE_STATUSES, editable_parameters, suggest_id
-
         entry = ws.get(request.args.get("run", "")) if request.args.get("run") else None
         sid = request.args.get("standard") or (entry.standard if entry else DEFAULT_STANDARD)
         as_of = request.args.get("as_of") if "as_of" in request.args else (entry.as_of if entry else "")
@@ -275,16 +265,12 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
         return jsonify(result), (200 if result.get("saved") else 400)
 
     def _whatif(doc: dict, save: bool) -> dict:
-        from junheng.web.whatif_service import whatif
-
         return whatif(doc, save, settings, ws, lang())
 
     return app
 
 
 def _origin_of(url: str) -> str:
-    from urllib.parse import urlsplit
-
     u = urlsplit(url)
     return f"{u.scheme}://{u.netloc}" if u.netloc else ""
 

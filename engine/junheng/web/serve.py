@@ -12,6 +12,9 @@ import signal
 from pathlib import Path
 
 from junheng.paths import user_save_dir
+from junheng.web.app import Settings, create_app
+from junheng.web.guard import is_loopback
+from junheng.web.workspace import Workspace
 
 TOKEN_ENV = "JUNHENG_TOKEN"
 
@@ -26,10 +29,6 @@ def add_arguments(sp) -> None:
 
 def cli(out, err, args, dirs, lang) -> int:
     from werkzeug.serving import make_server
-
-    from junheng.web.app import Settings, create_app
-    from junheng.web.guard import is_loopback
-    from junheng.web.workspace import Workspace
 
     token = args.token or os.environ.get(TOKEN_ENV) or None
     if not is_loopback(args.host) and not token:

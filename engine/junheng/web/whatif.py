@@ -19,6 +19,11 @@ from pathlib import Path
 from junheng.errors import StandardError
 from junheng.standard.registry import is_standard_id, resolve_standard
 from junheng.standard.model import Standard
+from junheng.standard.model import parse_date
+from junheng.standard.loader import names_in
+from junheng.standard.catalogue import load_catalogue
+from junheng.standard.checker import compile_standard
+from junheng.standard.loader import load_standard
 
 SOURCE_STATUSES = ("verified", "secondary", "recalled")
 DOC_ID = "whatif-basis"
@@ -73,8 +78,6 @@ def _clean_text(v) -> str:
 
 def parse_day(text: str):
     """An as-of date typed in a form (empty: none)."""
-    from junheng.standard.model import parse_date
-
     text = (text or "").strip()
     if not text:
         return None
@@ -103,8 +106,6 @@ def existing(std_id: str, dirs):
 def editable_parameters(std: Standard, as_of, lang: str = "zh") -> list[dict]:
     """Every parameter with the value in force on ``as_of``, per stage where it is per stage, and the
     rules that use it."""
-    from junheng.standard.loader import names_in
-
     users: dict = {}
     for r in std.rules.values():
         for n in names_in(r):
@@ -275,10 +276,6 @@ def load_child(child: Child, new_id: str, folder: Path, dirs) -> tuple:
 
     Returns (standard, problems). Problems carry ``file:line:col`` with the file named as it will
     be saved (``<id>.yaml``) and point at the parameter whose block holds the line."""
-    from junheng.standard.catalogue import load_catalogue
-    from junheng.standard.checker import compile_standard
-    from junheng.standard.loader import load_standard
-
     sid = new_id if is_standard_id(new_id) else PREVIEW_ID
     path = folder / f"{sid}.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -15,11 +15,15 @@ from junheng.i18n import OUTCOME_LABELS
 from junheng.evaluation.finite import as_float
 from junheng.web.whatif import (Meta, Problem, check_meta, child_text, current_cells, load_child, parse_day, parse_edits,
                      save_child, scratch_folder)
+from junheng.evaluation.run import prepare
+from junheng.standard.catalogue import load_catalogue
+from junheng.standard.checker import compile_standard
+from junheng.evaluation.run import evaluate_records
+from junheng.tools.diff import impact_of
+from junheng.standard.loader import load_standard
 
 
 def whatif(doc: dict, save: bool, settings, ws, lang: str = "zh") -> dict:
-    from junheng.evaluation.run import prepare
-
     out = {"ok": False, "problems": [], "meta_problems": [], "changes": [], "yaml": "", "impact": None,
            "saved": None}
     try:
@@ -79,18 +83,12 @@ def _describe(base, day, changes: dict, lang: str) -> list:
 
 def _evaluate_on(entry, std, compiled, day, lang: str):
     """``std`` evaluated on the records the entry's run already read (not read again)."""
-    from junheng.standard.catalogue import load_catalogue
-    from junheng.standard.checker import compile_standard
-    from junheng.evaluation.run import evaluate_records
-
     compiled = compiled or compile_standard(std, load_catalogue(), day)
     return evaluate_records(std, compiled, entry.run.schools, entry.run.counties, day,
                             county_file_given=bool(entry.counties), lang=lang)
 
 
 def _impact(entry, base_run, new_std, day, lang: str) -> dict:
-    from junheng.tools.diff import impact_of
-
     imp = impact_of(base_run, _evaluate_on(entry, new_std, None, day, lang))
     names = {}
     sch = base_run.spaces.schools
@@ -137,10 +135,6 @@ def _num(v):
 
 
 def _save(child, meta: Meta, settings, entry=None) -> dict:
-    from junheng.standard.catalogue import load_catalogue
-    from junheng.standard.checker import compile_standard
-    from junheng.standard.loader import load_standard
-
     path = save_child(child, meta, settings.save_dir, settings.dirs)
     std = load_standard(meta.new_id, settings.dirs, collect=True)  # found by id, from the save folder
     compile_standard(std, load_catalogue())

@@ -23,11 +23,16 @@ import math
 import numpy as np
 
 from junheng.evaluation.finite import as_float as _num
-from junheng import __version__
-from junheng.explain.counterfactual import all_counterfactuals, cv_contributions, is_cv_rule
+from junheng.version import __version__
+from junheng.explain.counterfactual import all_counterfactuals
+from junheng.explain.dispersion import cv_contributions, is_cv_rule
+from junheng.explain.derivation import explain_school
+from junheng.explain.text import explain_text
 from junheng.i18n import OUTCOME_LABELS, fmt_num
 from junheng.evaluation.logic import ABSENT, FAIL, NOT_EVALUABLE, PASS
 from junheng.standard.provenance import run_provenance, short_text
+from junheng.language.nodes import Call, Name
+from junheng.reports.files import summary
 
 MAX_EXPLAINED = 400  # stage units with an embedded explanation (failing ones first)
 MAX_CHART_UNITS = 3000  # bars per chart; beyond this the chart shows a sorted sample
@@ -120,112 +125,13 @@ def _rule_name(rule, lang):
     return rule.name_en if lang == "en" and rule.name_en else rule.name
 
 
-class _Capture:
-    """Stands in for a rich Console: keeps the Tree that explain.render prints."""
-
-    def __init__(self):
-        self.tree = None
-
-    def print(self, obj, *a, **k):
-        self.tree = obj
-
-
-def tree_text(tree) -> str:
-    """A rich Tree as plain text, the way Console(soft_wrap=True) prints it (guides ├── └── │)."""
-    from rich.text import Text
-
-    lines = []
-
-    def label(node):
-        lab = node.label
-        if isinstance(lab, str):
-            return Text.from_markup(lab, emoji=False).plain if "[" in lab else lab
-        return getattr(lab, "plain", str(lab))
-
-    def walk(node, prefix, last, root):
-        text = label(node)
-        if root:
-            lines.append(text)
-            child_prefix = ""
-        else:
-            head = prefix + ("└── " if last else "├── ")
-            cont = prefix + ("    " if last else "│   ")
-            parts = text.split("\n")
-            lines.append(head + parts[0])
-            lines.extend(cont + p for p in parts[1:])
-            child_prefix = cont
-        kids = [c for c in node.children if not getattr(c, "hide_root", False)]
-        for i, c in enumerate(kids):
-            walk(c, child_prefix, i == len(kids) - 1, False)
-
-    walk(tree, "", True, True)
-    return "\n".join(line.rstrip() for line in lines) + "\n"
-
-
-class _SchoolView:
-    """The run as explain sees it, with ``verdicts`` cut down to one school (explain filters it per rule)."""
-
-    def __init__(self, run, verdicts):
-        self._run = run
-        self.verdicts = verdicts
-
-    def __getattr__(self, name):
-        return getattr(self._run, name)
-
-
-class _Rows:
-    """The few DataFrame operations explain._rule_node applies to run.verdicts (column ==, boolean
-    row selection, len, ["reason"].iloc[0]) over plain numpy arrays: ~100× faster per node than pandas,
-    which matters when a report embeds hundreds of explanations. Tests compare the text with explain's."""
-
-    def __init__(self, cols: dict):
-        self.__dict__["_c"] = cols
-
-    def __getattr__(self, name):
-        try:
-            return self.__dict__["_c"][name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-    def __getitem__(self, key):
-        if isinstance(key, str):
-            return _Col(self._c[key])
-        return _Rows({k: v[key] for k, v in self._c.items()})
-
-    def __len__(self):
-        return len(self._c["rule_id"])
-
-
-class _Col:
-    def __init__(self, arr):
-        self.iloc = arr
-
-
-def _school_verdicts(run):
-    cache = run.evaluator.__dict__.setdefault("_verdicts_by_school", {})
-    if not cache:
-        v = run.verdicts
-        cols = {c: v[c].to_numpy(dtype=object) for c in ("rule_id", "school_id", "county_id", "stage", "reason")}
-        for sid, idx in v.groupby("school_id", sort=False).indices.items():
-            cache[sid] = _Rows({c: a[idx] for c, a in cols.items()})
-        cache[None] = _Rows({c: a[:0] for c, a in cols.items()})
-    return cache
-
-
 def _explain_text(run, school_id, stage, lang) -> str:
     """What `junheng explain --school ID --stage S` prints, as plain text (tests compare the two)."""
-    from junheng.explain.derivation import explain_school, render
-
-    view = _SchoolView(run, _school_verdicts(run).get(school_id, _school_verdicts(run)[None]))
-    cap = _Capture()
-    render(explain_school(view, school_id, stage, lang), cap, lang)
-    return tree_text(cap.tree)
+    return explain_text(explain_school(run, school_id, stage, lang), lang)
 
 
 def _floors(run) -> dict:
     """rule id -> floor fraction from an at_least(..., rest_reach = P) rule that lists it."""
-    from junheng.language.nodes import Call, Name
-
     out = {}
     for rule in run.compiled.rules:
         for cond in (rule.condition or {}).values():
@@ -486,7 +392,7 @@ def _cv_section(run, lang, out):
         out.append(f'<h3>{e(cname)}（{e(cids[c])}） {e(run.standard.stage_label(sp.stages[code], lang))}</h3>')
         out.append('<div class="scroll chart">' + cv_chart(items, lang) + "</div>")
         for r, i in failing:
-            contrib = cv_contributions(run, r.id, int(i), lang, 5)
+            contrib = cv_contributions(run, r, int(i), lang, 5)
             if contrib:
                 out.append(f'<p class="small">{e(r.id)} {e(t["contrib"])}：' + "；".join(
                     f'{e(x["school_name"])}（{e(x["school_id"])}）{e(fmt_num(x["value"]))}，'
@@ -624,8 +530,6 @@ def render_body(run, lang: str | None = None, explain=True, progress=None) -> li
     ``explain``: True embeds each stage's explanation, False leaves it out, a callable
     ``(school_id, stage) -> url`` puts a link to a live explanation in its place (the workbench).
     """
-    from junheng.reports.files import summary
-
     lang = lang or run.lang or "zh"
     t = T[lang]
     std = run.standard

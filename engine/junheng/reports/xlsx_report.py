@@ -11,7 +11,8 @@ import math
 import numpy as np
 
 from junheng.evaluation.finite import as_float as _num
-from junheng.explain.counterfactual import all_counterfactuals, is_cv_rule
+from junheng.explain.counterfactual import all_counterfactuals
+from junheng.explain.dispersion import is_cv_rule
 from junheng.i18n import OUTCOME_LABELS
 from junheng.evaluation.logic import ABSENT, FAIL, NOT_EVALUABLE, PASS
 from junheng.standard.provenance import run_provenance, short_text
