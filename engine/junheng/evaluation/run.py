@@ -13,6 +13,7 @@ from junheng.standard.catalogue import load_catalogue
 from junheng.standard.checker import Compiled, compile_standard
 from junheng.evaluation.evaluator import Evaluator
 from junheng.standard.loader import load_standard
+from junheng.records.frames import FrameSource
 from junheng.records.recordset import RecordSet, empty_recordset, load_records
 from junheng.standard.model import Standard, parse_date
 from junheng.evaluation.units import Spaces, build_spaces
@@ -104,6 +105,15 @@ def evaluate_files(standard: str, schools, counties=None, as_of=None, standards_
     return run
 
 
+def evaluate_frames(standard: str, schools: pd.DataFrame, counties: pd.DataFrame | None = None, as_of=None,
+                    standards_dirs=(), lang="zh") -> Run:
+    """Evaluate records given as DataFrames (columns: field ids or Chinese labels, as in a file);
+    messages name them "schools" and "counties" with the row position + 1."""
+    return evaluate_files(standard, FrameSource(schools, "schools"),
+                          FrameSource(counties, "counties") if counties is not None else None,
+                          as_of, standards_dirs, lang)
+
+
 def load_inputs(compiled, schools, counties=None):
     """Read, type and validate the record files (every problem collected; nothing evaluated yet)."""
     cat = compiled.table.catalogue
@@ -128,4 +138,4 @@ def evaluate_records(std, compiled, srs: RecordSet, crs: RecordSet, day=None, co
     return run
 
 
-__all__ = ["Run", "evaluate_files", "evaluate_records", "load_inputs", "prepare", "__version__"]
+__all__ = ["Run", "evaluate_files", "evaluate_frames", "evaluate_records", "load_inputs", "prepare", "__version__"]

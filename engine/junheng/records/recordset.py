@@ -27,6 +27,7 @@ from junheng.standard.catalogue import Catalogue
 from junheng.records.headers import PARTS, UNSTAGED, HeaderMap, class_band
 from junheng.records.normalize import to_bool, to_id, to_number, to_text
 from junheng.records.readers import NamedFile, RawTable, read_records, source_name, source_path
+from junheng.records.frames import FrameSource
 
 KEY = {"school": "school_id", "county": "county_id"}
 OTHER = {"school": "county", "county": "school"}
@@ -136,7 +137,7 @@ def _belongs(raw: RawTable, table: str, hmap: HeaderMap, other: HeaderMap) -> bo
 
 def load_records(paths, table: str, catalogue: Catalogue) -> RecordSet:
     """Read one or more files of one table (school or county)."""
-    if isinstance(paths, (str, Path, NamedFile)):
+    if isinstance(paths, (str, Path, NamedFile, FrameSource)):
         paths = [paths]
     hmap = HeaderMap(catalogue, table)
     other = HeaderMap(catalogue, OTHER[table])
@@ -144,14 +145,18 @@ def load_records(paths, table: str, catalogue: Catalogue) -> RecordSet:
     invalid, segments = {}, []
     n_total = 0
     for path in paths:
-        raws = read_records(path)
-        digest = sha256_bytes(source_path(path))
+        if isinstance(path, FrameSource):
+            raws, digest = [path.raw_table()], path.sha256()
+        else:
+            raws = read_records(path)
+            digest = sha256_bytes(source_path(path))
         n_file = 0
         for raw in raws:
             log.extend(raw.notes)
             if raw.layout == "empty" or not len(raw.frame):
                 continue
-            if source_path(path).suffix.lower() in (".xlsx", ".xlsm") and not _belongs(raw, table, hmap, other):
+            if not isinstance(path, FrameSource) and source_path(path).suffix.lower() in (".xlsx", ".xlsm") \
+                    and not _belongs(raw, table, hmap, other):
                 what = "学校" if table == "school" else "区县"
                 log.append(f"{raw.file}[{raw.sheet[0]}]: 不是{what}数据表（没有可识别的{what}字段），已跳过 {len(raw.frame)} 行"
                            f" / not a {table} sheet, skipped")
@@ -168,7 +173,8 @@ def load_records(paths, table: str, catalogue: Catalogue) -> RecordSet:
             segments.append((n_total, raw, t["locs"]))
             n_total += n
             n_file += n
-        files.append({"path": source_name(path), "sha256": digest, "rows": n_file, "table": table})
+        name = str(path) if isinstance(path, FrameSource) else source_name(path)
+        files.append({"path": name, "sha256": digest, "rows": n_file, "table": table})
     if not frames:
         rs = empty_recordset(table, catalogue)
         rs.files, rs.log = files, log
