@@ -24,7 +24,12 @@ DEFAULT_USER_DIR = "junheng-standards"
 def _resource_dir(package: str, folder: str) -> Path:
     spec = importlib.util.find_spec(package)
     if spec is not None:  # installed (wheel or editable): the package's own data folder
-        return Path(str(importlib.resources.files(package)))
+        res = importlib.resources.files(package)
+        if isinstance(res, Path):
+            return res
+        # a data folder without __init__.py is a namespace package: its (first) location
+        locations = list(spec.submodule_search_locations or [])
+        return Path(locations[0]) if locations else Path(str(res))
     # running from a checkout without installing (python cli.py): engine/junheng/../../<folder>
     return Path(__file__).resolve().parents[2] / folder  # pragma: no cover
 

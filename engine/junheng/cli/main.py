@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 EXIT_OK, EXIT_DATA, EXIT_ERROR = 0, 1, 2
 
@@ -162,13 +163,14 @@ def cmd_list(out, dirs, lang) -> int:
     from junheng.standard.registry import list_standards
 
     t = Table(title="可用标准 / standards")
-    for col in ("id", "标题 title", "版本 version", "继承 extends", "辖区 jurisdiction"):
+    for col in ("id", "标题 title", "版本 version", "继承 extends", "辖区 jurisdiction", "文件 file"):
         t.add_column(col)
     for s in list_standards(dirs):
+        where = str(Path(s["path"]).resolve())  # the file it is really loaded from
         if "error" in s:
-            t.add_row(s["id"], f"[red]{s['error']}[/]", "", "", "")
+            t.add_row(s["id"], f"[red]{s['error']}[/]", "", "", "", where)
         else:
-            t.add_row(s["id"], s["title"], s["version"], s["extends"] or "", s["jurisdiction"])
+            t.add_row(s["id"], s["title"], s["version"], s["extends"] or "", s["jurisdiction"], where)
     out.print(t)
     return EXIT_OK
 

@@ -211,8 +211,9 @@ class Rule:
 @dataclass
 class ChainFile:
     id: str
-    path: str
+    path: str  # as named in outputs: a bundled standard as standards/<id>.yaml
     sha256: str
+    source: str = ""  # the file it was really loaded from (absolute)
 
 
 @dataclass

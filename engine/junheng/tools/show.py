@@ -46,11 +46,12 @@ def rel_path(f) -> str:
     return f
 
 
-def rel(loc) -> str:
-    """``file:line:col`` with the file relative to the working folder when it is below it."""
+def rel(loc, sources: dict | None = None) -> str:
+    """``file:line:col`` of the file it was really loaded from (``sources``: the chain's output name →
+    real path), relative to the working folder when it is below it."""
     if loc is None:
         return ""
-    f = rel_path(loc.file)
+    f = rel_path((sources or {}).get(loc.file, loc.file))
     return f"{f}:{loc.line}:{loc.col}" if loc.line else f
 
 
@@ -82,7 +83,7 @@ def rule_text(r: Rule) -> str:
     return join(r.condition)
 
 
-def param_entry(p: Parameter, as_of) -> dict:
+def param_entry(p: Parameter, as_of, sources: dict | None = None) -> dict:
     cur = p.in_force(as_of)
     return {
         "id": p.id, "name": p.name, "name_en": p.name_en, "unit": p.unit,
@@ -90,15 +91,15 @@ def param_entry(p: Parameter, as_of) -> dict:
         "citation": str(cur.citation) if cur and cur.citation else (str(p.citation) if p.citation else ""),
         "source_status": (cur.source_status if cur else p.source_status) or "",
         "effective": cur.window.to_json() if cur else None,
-        "set_at": rel(cur.origin if cur else p.origin),
-        "overrode": [rel(o) for o in p.overrode],
+        "set_at": rel(cur.origin if cur else p.origin, sources),
+        "overrode": [rel(o, sources) for o in p.overrode],
         "versions": [{"value": value_json(v), "value_text": fmt_values(v), "effective": v.window.to_json(),
                       "citation": str(v.citation) if v.citation else "", "source_status": v.source_status,
-                      "set_at": rel(v.origin), "in_force": v is cur} for v in p.versions],
+                      "set_at": rel(v.origin, sources), "in_force": v is cur} for v in p.versions],
     }
 
 
-def rule_entry(r: Rule, std: Standard, as_of) -> dict:
+def rule_entry(r: Rule, std: Standard, as_of, sources: dict | None = None) -> dict:
     used = names_in(r)
     return {
         "id": r.id, "name": r.name, "name_en": r.name_en, "level": r.level, "per_stage": r.per_stage,
@@ -108,21 +109,22 @@ def rule_entry(r: Rule, std: Standard, as_of) -> dict:
         "citation": str(r.citation) if r.citation else "",
         "source_status": r.citation.source_status if r.citation else "",
         "effective": r.window.to_json(), "in_force": r.window.contains(as_of) if as_of is not None else True,
-        "set_at": rel(r.origin), "overrode": [rel(o) for o in r.overrode],
+        "set_at": rel(r.origin, sources), "overrode": [rel(o, sources) for o in r.overrode],
     }
 
 
 def resolve_view(std: Standard, as_of=None) -> dict:
+    sources = {c.path: c.source for c in std.chain if c.source}
     return {
         "id": std.id, "title": std.title, "title_en": std.title_en, "version": std.version,
         "jurisdiction": std.jurisdiction.get("name", ""), "extends": std.extends,
-        "chain": [{"id": c.id, "path": rel_path(c.path), "sha256": c.sha256} for c in std.chain],
+        "chain": [{"id": c.id, "path": rel_path(c.source or c.path), "sha256": c.sha256} for c in std.chain],
         "effective": std.window.to_json(), "as_of": as_of.isoformat() if as_of else None,
         "standard_in_force": std.window.contains(as_of) if as_of is not None else True,
-        "parameters": [param_entry(p, as_of) for p in std.parameters.values()],
-        "rules": [rule_entry(r, std, as_of) for r in std.rules.values()],
+        "parameters": [param_entry(p, as_of, sources) for p in std.parameters.values()],
+        "rules": [rule_entry(r, std, as_of, sources) for r in std.rules.values()],
         "removed": [{"id": d["id"], "reason": d["reason"], "citation": str(d["citation"]) if d["citation"] else "",
-                     "set_at": rel(d["origin"]), "removed_from": rel(d.get("removed_from"))} for d in std.removed],
+                     "set_at": rel(d["origin"], sources), "removed_from": rel(d.get("removed_from"), sources)} for d in std.removed],
     }
 
 
