@@ -7,6 +7,20 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+# tests mirror the package's folders; a test may reuse another folder's fixtures and expected values
+for _folder in sorted(Path(__file__).resolve().parent.iterdir()):
+    if _folder.is_dir() and _folder.name not in ("data", "__pycache__") and str(_folder) not in sys.path:
+        sys.path.append(str(_folder))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The figures docs/reliability.md quotes, filled by the fuzz and no-silent-NaN tests when they ran."""
+    import json
+
+    for module, name in (("test_fuzz", "FUZZ_STATS"), ("test_no_silent_nan", "SWEEP_STATS")):
+        stats = getattr(sys.modules.get(module), name, None)
+        if stats:
+            terminalreporter.write_line(f"{name} {json.dumps(stats, ensure_ascii=False, sort_keys=True)}")
 
 
 def find_chromium() -> str:

@@ -136,6 +136,17 @@ def test_light_entry_points_import_nothing_heavy():
                 (rel, module)
 
 
+def test_help_loads_nothing_heavy():
+    """Building the whole command line (every subcommand's options) imports no third-party module."""
+    import subprocess
+
+    code = ("import sys; import junheng.cli.main as m; m._parser(); "
+            "print(sorted(k for k in sys.modules if k.split('.')[0] in "
+            "('pandas', 'numpy', 'flask', 'rich', 'lark', 'yaml', 'openpyxl', 'pyarrow', 'jsonschema')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "[]"
+
+
 def test_no_writes_into_another_objects_dict():
     bad = []
     for m, p in modules().items():

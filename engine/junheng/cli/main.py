@@ -102,7 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     n.add_argument("--standards-dir", action="append", default=argparse.SUPPRESS)
 
     sv = sub.add_parser("serve", help="启动本地网页工作台：上传数据、查看判定、试算阈值 / local web workbench")
-    from junheng.web.serve import add_arguments
+    from junheng.web.options import add_arguments
 
     add_arguments(sv)
     sv.add_argument("--lang", choices=["zh", "en"], default=argparse.SUPPRESS)

@@ -8,7 +8,7 @@ import pytest
 import cli
 from junheng.standard.registry import list_standards
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCHOOLS = str(ROOT / "examples/demo-county/schools.csv")
 COUNTIES = str(ROOT / "examples/demo-county/counties.csv")
 SCHEMA = json.loads((ROOT / "schemas/verdicts.schema.json").read_text(encoding="utf-8"))

@@ -22,7 +22,7 @@ from junheng.web.app import Settings, create_app
 from junheng.web.whatif import Meta, child_text, load_child, parse_edits
 from junheng.web.workspace import Workspace
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "examples" / "demo-county"
 STD = "national/quality-2017"
 

@@ -21,7 +21,7 @@ import pandas as pd
 from junheng.reports.files import write_csv, write_json
 from junheng.evaluation.run import evaluate_files
 
-FUZZ = Path(__file__).parent / "data" / "fuzz"
+FUZZ = Path(__file__).parents[1] / "data" / "fuzz"
 STD = "national/quality-2017"
 
 

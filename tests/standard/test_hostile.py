@@ -19,7 +19,7 @@ import cli
 from junheng.reports.files import write_csv, write_json
 from junheng.evaluation.run import evaluate_files
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).parents[1]  # tests/
 HOSTILE = HERE / "data" / "hostile"
 FUZZ = HERE / "data" / "fuzz"
 STD = "national/quality-2017"

@@ -11,7 +11,7 @@ from junheng.standard.loader import load_standard
 from junheng.standard.checker import compile_standard
 from junheng.language.parser import ExprSyntaxError, parse_expression
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 GOOD = (ROOT / "standards/national/quality-2017.yaml").read_text(encoding="utf-8")
 
 

@@ -10,7 +10,7 @@ from cli import main
 from junheng.standard.loader import load_standard
 from junheng.tools.stdtest import covered_rules, find_test_files, run_file
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 STANDARDS = ROOT / "standards"
 TEST_FILES = find_test_files([STANDARDS])
 NATIONAL = sorted(p for p in (STANDARDS / "national").glob("*.yaml"))

@@ -13,8 +13,8 @@ import pytest
 
 from junheng.evaluation.run import evaluate_files
 
-ROOT = Path(__file__).parents[1]
-DATA = Path(__file__).parent / "data" / "reports"
+ROOT = Path(__file__).parents[2]
+DATA = Path(__file__).parents[1] / "data" / "reports"
 STD = "national/quality-2017"
 NASTY = ['=HYPERLINK("http://x","点我")<script>alert(1)</script>', "+1 小学[/b][red]x[/red]", "-2 学校 & <b>粗</b>",
          "@SUM(A1:A9)"]

@@ -22,7 +22,7 @@ from junheng.reports.files import csv_blocks, csv_bytes, write_csv
 from junheng.records.readers import _decode, _read_csv_arrow
 from junheng.evaluation.run import evaluate_files
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 EDGE = {
     "quoted": 'a,b,c\n"x,1","y""z",3\n"multi\nline",2,3\n',
     "crlf": "a,b\r\n1,2\r\n3,4\r\n",

@@ -13,7 +13,7 @@ import yaml
 from junheng.evaluation.run import evaluate_files
 from junheng.tools.stdtest import _cell
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 STD = "national/quality-2017"
 BASE = yaml.safe_load((ROOT / "standards/national/tests/quality-2017.yaml").read_text(encoding="utf-8"))
 

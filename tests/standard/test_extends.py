@@ -11,7 +11,7 @@ from junheng.errors import StandardError
 from junheng.standard.loader import load_standard
 from junheng.evaluation.run import evaluate_files
 
-DATA = Path(__file__).parent / "data" / "provinces"
+DATA = Path(__file__).parents[1] / "data" / "provinces"
 HEAD = """id: {id}
 title: 测试
 jurisdiction: {{name: 测试省}}

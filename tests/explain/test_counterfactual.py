@@ -11,7 +11,7 @@ from junheng.reports.files import to_document
 from junheng.standard.provenance import run_provenance
 from junheng.evaluation.run import evaluate_files
 
-DATA = Path(__file__).parent / "data" / "reports"
+DATA = Path(__file__).parents[1] / "data" / "reports"
 STD = "national/quality-2017"
 
 
@@ -131,7 +131,7 @@ def test_json_carries_counterfactual_and_provenance(run):
     assert t["in_force"]["citation"]["source_status"] == "verified"
     import jsonschema
 
-    schema = json.loads((Path(__file__).parents[1] / "schemas" / "verdicts.schema.json").read_text())
+    schema = json.loads((Path(__file__).parents[2] / "schemas" / "verdicts.schema.json").read_text())
     jsonschema.validate(doc, schema)
 
 

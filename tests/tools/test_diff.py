@@ -5,7 +5,7 @@ from pathlib import Path
 import cli
 from junheng.tools.diff import compare_verdicts, parse_side, run_diff
 
-DATA = Path(__file__).parent / "data" / "provinces"
+DATA = Path(__file__).parents[1] / "data" / "provinces"
 DIRS = [str(DATA)]
 S, C = [str(DATA / "schools.csv")], [str(DATA / "counties.csv")]
 

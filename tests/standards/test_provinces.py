@@ -15,9 +15,9 @@ from junheng.tools.diff import run_diff
 from junheng.standard.loader import load_standard
 from junheng.standard.yamlsafe import load_yaml_file
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 STD = ROOT / "standards"
-DATA = Path(__file__).parent / "data" / "provinces"
+DATA = Path(__file__).parents[1] / "data" / "provinces"
 sys.path.insert(0, str(DATA))
 from passing import passing_data  # noqa: E402
 

@@ -13,7 +13,7 @@ from junheng.evaluation.run import evaluate_files, prepare
 from junheng.tools.template import header_text, schema_texts, template_columns
 
 STD = "national/quality-2017"
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 SCHOOLS = [
     dict(school_id="T1", school_name="一小", county_id="C1", school_type="小学", students_primary=900,

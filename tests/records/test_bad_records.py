@@ -21,7 +21,7 @@ from junheng.reports.files import write_json
 from junheng.evaluation.run import evaluate_records, load_inputs, prepare
 from junheng.evaluation.units import build_spaces
 
-BAD = Path(__file__).parent / "data" / "bad"
+BAD = Path(__file__).parents[1] / "data" / "bad"
 MANIFEST = yaml.safe_load((BAD / "manifest.yaml").read_text(encoding="utf-8"))
 COUNTIES = BAD / "counties.csv"
 STD = "national/quality-2017"

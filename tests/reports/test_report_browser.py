@@ -14,7 +14,7 @@ import pytest
 from conftest import find_chromium
 from junheng.evaluation.run import evaluate_files
 
-DATA = Path(__file__).parent / "data" / "reports"
+DATA = Path(__file__).parents[1] / "data" / "reports"
 STD = "national/quality-2017"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run", "--enable-logging=stderr", "--v=0",

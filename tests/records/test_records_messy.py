@@ -7,7 +7,7 @@ from pathlib import Path
 from cli import main
 from junheng.evaluation.run import evaluate_files
 
-D = Path(__file__).parent / "data" / "records"
+D = Path(__file__).parents[1] / "data" / "records"
 STD = "national/quality-2017"
 
 

@@ -10,7 +10,7 @@ Only clean located errors are allowed: exit code 0/1/2, no traceback, every stan
 carries file:line:col. Cases are counted and the count of tracebacks must be zero. Any crasher
 found is kept in tests/data/fuzz/crashers/ and replayed by test_crasher_corpus.
 
-Figures reported in docs/reliability.md come from FUZZ_STATS (printed with ``-s``).
+Figures reported in docs/reliability.md come from FUZZ_STATS (printed at the end of the pytest run, see conftest.pytest_terminal_summary).
 """
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ from junheng.language.parser import ExprSyntaxError, parse_expression
 from junheng.evaluation.run import evaluate_files, evaluate_records
 from junheng.records.recordset import load_records
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).parents[1]  # tests/
 FUZZ = HERE / "data" / "fuzz"
 CRASHERS = FUZZ / "crashers"
 BASE_SCHOOLS = FUZZ / "base_schools.csv"
@@ -564,9 +564,3 @@ def test_record_file_too_large_is_a_clear_error(tmp_path, monkeypatch):
     code, output = run_cli(["evaluate", "--standard", STD, "--schools", str(p), "--format", "json", "--quiet"])
     assert code == 2 and "Traceback" not in output
     assert "过大" in output or "too large" in output
-
-
-def test_zz_report_fuzz_figures(capsys):
-    """Print the figures (run with -s); the other tests of this module fill FUZZ_STATS."""
-    with capsys.disabled():
-        print("\nFUZZ_STATS", json.dumps(FUZZ_STATS, ensure_ascii=False, sort_keys=True))
