@@ -3,6 +3,8 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+import pytest
+
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -13,6 +15,8 @@ from junheng.evaluation.evaluator import Evaluator  # noqa: E402
 from junheng.evaluation.run import prepare  # noqa: E402
 from junheng.evaluation.units import build_spaces  # noqa: E402
 from examples.generate import generate  # noqa: E402
+
+pytestmark = pytest.mark.slow  # see pyproject's markers: CI runs it, `-m "not slow"` leaves it out
 
 
 def test_floor_equals_engine_on_resource_rules(tmp_path):

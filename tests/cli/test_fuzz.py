@@ -35,6 +35,8 @@ from junheng.language.parser import ExprSyntaxError, parse_expression
 from junheng.evaluation.run import evaluate_files, evaluate_records
 from junheng.records.recordset import load_records
 
+pytestmark = pytest.mark.slow  # see pyproject's markers: CI runs it, `-m "not slow"` leaves it out
+
 HERE = Path(__file__).parents[1]  # tests/
 FUZZ = HERE / "data" / "fuzz"
 CRASHERS = FUZZ / "crashers"

@@ -85,6 +85,7 @@ def sweep_inputs(tmp_path_factory):
     return _build(tmp_path_factory.mktemp("nan"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("std_id", STANDARDS)
 def test_one_missing_input_never_passes_silently(std_id, sweep_inputs):
     sp, cp, blanked = sweep_inputs

@@ -14,6 +14,8 @@ import pytest
 from conftest import find_chromium
 from junheng.evaluation.run import evaluate_files
 
+pytestmark = pytest.mark.slow  # see pyproject's markers: CI runs it, `-m "not slow"` leaves it out
+
 DATA = Path(__file__).parents[1] / "data" / "reports"
 STD = "national/quality-2017"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

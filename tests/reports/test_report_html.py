@@ -152,6 +152,7 @@ def test_xlsx(run, tmp_path):
     assert cv.max_row > 1 and cv.cell(row=2, column=4).value.endswith("_cv")
 
 
+@pytest.mark.slow
 def test_cli_formats_and_quiet(tmp_path):
     base = [sys.executable, str(ROOT / "cli.py"), "evaluate", "--standard", STD, "--schools", str(DATA / "schools.csv"),
             "--counties", str(DATA / "counties.csv")]

@@ -20,6 +20,8 @@ from junheng.web.app import Settings, create_app
 from junheng.web.workspace import Workspace
 from test_web import DEMO, expected_r4_flips
 
+pytestmark = pytest.mark.slow  # see pyproject's markers: CI runs it, `-m "not slow"` leaves it out
+
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
          "--disable-sync", "--no-first-run", "--disable-quic"]
 
