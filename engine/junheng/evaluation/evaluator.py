@@ -30,6 +30,7 @@ class RuleResult:
     threshold: np.ndarray | None = None
     threshold_param: np.ndarray | None = None  # which parameter gave the threshold, per row
     detail: dict | None = None  # at_least: per-rule pass/floor arrays
+    tol: float = 0.0  # the standard's relative tolerance (margins, counterfactuals)
 
     @property
     def applicable(self):

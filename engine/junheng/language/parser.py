@@ -6,6 +6,7 @@ Python's ``eval``. Size and depth are bounded so a hostile file cannot hang or e
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import cast
 from importlib import resources
 
 from lark import Lark, Token, Tree
@@ -64,7 +65,8 @@ def parse_expression(text: str) -> ast.Node:
     try:
         tree = _parser().parse(text)
     except UnexpectedCharacters as exc:
-        ch = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
+        pos = exc.pos_in_stream or 0
+        ch = text[pos] if pos < len(text) else ""
         raise ExprSyntaxError(f"无法识别的字符 '{ch}' / unexpected character", exc.line, exc.column, ch)
     except UnexpectedEOF as exc:
         lines = text.splitlines() or [""]
@@ -105,7 +107,7 @@ def _pos(meta_holder) -> dict:
 
 def _build(node, text: str) -> ast.Node:
     if isinstance(node, Token):  # a bare token only appears for parenthesised atoms
-        raise ExprSyntaxError("语法错误 / syntax error", node.line, node.column, str(node))
+        raise ExprSyntaxError("语法错误 / syntax error", node.line or 1, node.column or 1, str(node))
     kind = node.data if isinstance(node.data, str) else node.data.value
     c = node.children
     p = _pos(node)
@@ -130,12 +132,13 @@ def _build(node, text: str) -> ast.Node:
         if arglist is not None:
             for a in arglist.children:
                 if isinstance(a, Tree) and a.data == "kwarg":
-                    key = str(a.children[0])
+                    tok = cast(Token, a.children[0])
+                    key = str(tok)
                     if key in kwargs:
-                        raise ExprSyntaxError(f"参数 '{key}' 重复 / duplicate argument '{key}'",
-                                              a.children[0].line, a.children[0].column, key)
+                        raise ExprSyntaxError(f"参数 '{key}' 重复 / duplicate argument '{key}'", tok.line or 1,
+                                              tok.column or 1, key)
                     kwargs[key] = _build(a.children[1], text)
-                    kw_pos[key] = (a.children[0].line, a.children[0].column)
+                    kw_pos[key] = (tok.line or 1, tok.column or 1)
                 else:
                     if kwargs:
                         pp = _pos(a)
@@ -160,7 +163,7 @@ def _build(node, text: str) -> ast.Node:
     if kind == "if_":
         return ast.If(_build(c[0], text), _build(c[1], text), _build(c[2], text), **p)
     if kind in ("in_", "not_in"):
-        return ast.In(_build(c[0], text), _build(c[1], text), negate=(kind == "not_in"), **p)
+        return ast.In(_build(c[0], text), cast(ast.ListExpr, _build(c[1], text)), negate=(kind == "not_in"), **p)
     if kind in ("is_missing", "is_present"):
         return ast.IsMissing(_build(c[0], text), negate=(kind == "is_present"), **p)
     raise ExprSyntaxError(f"未知的语法结构 {kind}", p["line"], p["col"])  # pragma: no cover

@@ -170,7 +170,7 @@ class _ExprChecker:
 
     def check(self, node: ast.Node, space: str) -> str | None:
         """Return the value kind (num/bool/text/list) of node evaluated in ``space``; None on error."""
-        m = getattr(self, "_" + type(node).__name__, None)
+        m = getattr(self, "_" + type(node).__name__)
         return m(node, space)
 
     def _Number(self, node, space):
@@ -506,7 +506,9 @@ def compile_standard(std: Standard, catalogue: Catalogue | None = None, as_of=No
         errors.raise_if_any()
 
     # cycles and evaluation order (depth-first topological sort)
-    order, state, stack = [], {}, []
+    order: list = []
+    state: dict = {}
+    stack: list = []
 
     def visit(kind, oid):
         st = state.get(oid)

@@ -29,7 +29,7 @@ def _schema_validator():
     return jsonschema.Draft202012Validator(schema)
 
 
-def _loc_at(data, path) -> Loc:
+def _loc_at(data, path) -> Loc | None:
     node, loc = data, getattr(data, "loc", None)
     for key in path:
         try:
@@ -198,7 +198,7 @@ def _build(data: LocDict, display: str, parent: Standard | None, errors: ErrorLi
         cur = std.inputs.setdefault(table, [])
         cur.extend(i for i in ids if i not in cur)
 
-    _merge_parameters(std, data.get("parameters") or {}, documents, errors, parent is not None)
+    _merge_parameters(std, data.get("parameters") or LocDict(), documents, errors, parent is not None)
     for did, spec in (data.get("derived") or {}).items():
         if not _intent_errors("派生字段", "derived value", did, spec, data["derived"].key_loc(did),
                               std.derived.get(did), parent is not None, errors):
@@ -206,7 +206,7 @@ def _build(data: LocDict, display: str, parent: Standard | None, errors: ErrorLi
         expr = parse_stage_exprs(spec, "expr", text_lines, errors)
         std.derived[did] = Derived(did, spec["level"], expr or {}, spec.get("name", ""), spec.get("name_en", ""),
                                    spec.get("unit", ""), (data["derived"]).key_loc(did))
-    _merge_rules(std, data.get("rules") or [], documents, text_lines, errors, parent is not None)
+    _merge_rules(std, data.get("rules") or LocList(), documents, text_lines, errors, parent is not None)
 
     removed_here = []
     for i, rem in enumerate(data.get("remove_rules") or []):
@@ -244,7 +244,7 @@ def _intent_errors(kind_zh, kind, oid, spec, loc, old, has_parent, errors: Error
     return True
 
 
-def _merge_parameters(std: Standard, params: dict, documents, errors: ErrorList, has_parent: bool = False) -> None:
+def _merge_parameters(std: Standard, params: LocDict, documents, errors: ErrorList, has_parent: bool = False) -> None:
     for pid, spec in params.items():
         loc = params.key_loc(pid)
         old = std.parameters.get(pid)
@@ -312,7 +312,7 @@ _RULE_SCALARS = ("level", "name", "name_en", "per_stage", "area", "description",
 
 
 def _merge_rules(std: Standard, rules: LocList, documents, lines, errors: ErrorList, has_parent: bool = False) -> None:
-    seen = {}
+    seen: dict = {}
     for i, spec in enumerate(rules):
         loc = rules.item_locs[i]
         rid = spec["id"]
@@ -329,7 +329,7 @@ def _merge_rules(std: Standard, rules: LocList, documents, lines, errors: ErrorL
                        citation.document)
         if old is not None and citation is None:
             errors.add(loc, f"覆盖规则 '{rid}' 必须给出出处 citation / an override of rule '{rid}' needs a citation", rid)
-        elif old is not None and not citation.source_status:
+        elif old is not None and citation is not None and not citation.source_status:
             errors.add(loc, f"覆盖规则 '{rid}' 必须注明 source_status / an override of rule '{rid}' needs a "
                             f"source_status", rid)
         if old is not None:

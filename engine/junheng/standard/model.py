@@ -145,7 +145,7 @@ class Parameter:
         return max(hits, key=lambda v: v.window.start or dt.date.min)
 
     def stages(self) -> set:
-        out = set()
+        out: set = set()
         for v in self.versions:
             if v.values:
                 out.update(v.values)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 from pathlib import Path
 
 from junheng.errors import LocatedError, Loc, StandardError
@@ -88,9 +89,10 @@ def resolve_extends(ref, extra_dirs=(), child_path=None, child_id: str = "", loc
                                            f"(searched: {', '.join(str(d) for d in dirs)})", ref)])
 
 
-def list_standards(extra_dirs=()) -> list[dict]:
+def list_standards(extra_dirs=()) -> list[dict[str, Any]]:
     """Every standard file under the search dirs, with its id, title and version."""
-    found, seen = [], set()
+    found: list[dict[str, Any]] = []
+    seen: set = set()
     for d in search_path(extra_dirs):
         if not d.is_dir():
             continue

@@ -52,10 +52,10 @@ def _flatten(versions) -> list:
         pts.add(a)
         if b != _MAX:
             pts.add(b + one)
-    pts = sorted(pts)
-    segs = []
-    for i, a in enumerate(pts):
-        b = pts[i + 1] - one if i + 1 < len(pts) else _MAX
+    points = sorted(pts)
+    segs: list = []
+    for i, a in enumerate(points):
+        b = points[i + 1] - one if i + 1 < len(points) else _MAX
         hits = [v for v in versions if _bounds(v.window)[0] <= a <= _bounds(v.window)[1]]
         if not hits:
             continue
