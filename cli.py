@@ -11,14 +11,23 @@
     junheng serve    [--host 127.0.0.1] [--port 8765] [--token T] [--save-dir DIR]
 
 Exit codes: 0 done; 1 problems in the data with --strict; 2 a mistake in a standard file, a file
-that cannot be read, or a usage error. Heavy modules are imported lazily so --help is fast.
+that cannot be read, or a usage error; 3 an output file cannot be written (full disk, missing folder,
+a folder, no permission); 130 interrupted (Ctrl+C); 143 terminated (SIGTERM). An output file is
+written atomically (engine/atomic.py): on any of these the previous file under that name is intact.
+Heavy modules are imported lazily so --help is fast.
 """
 from __future__ import annotations
 
 import argparse
 import sys
 
-EXIT_OK, EXIT_DATA, EXIT_ERROR = 0, 1, 2
+EXIT_OK, EXIT_DATA, EXIT_ERROR, EXIT_OUTPUT = 0, 1, 2, 3
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
+
+
+def _terminate(signum, frame):
+    """SIGTERM unwinds like an exception, so a file being written is removed, not left half-written."""
+    raise SystemExit(EXIT_TERMINATED)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -115,7 +124,7 @@ def main(argv=None) -> int:
         return EXIT_ERROR
     from rich.console import Console
 
-    from engine.errors import InputError, StandardError
+    from engine.errors import OutputError
 
     width = None if sys.stdout.isatty() else 1000  # piped: never crop a line of a tree
     # emoji=False: rich would turn "file.yaml:100:5" into "file.yaml💯5" (the :100: shortcode)
@@ -123,6 +132,27 @@ def main(argv=None) -> int:
     err = Console(stderr=True, soft_wrap=True, width=None if sys.stderr.isatty() else 1000, emoji=False)
     lang = getattr(args, "lang", None) or "zh"
     dirs = list(getattr(args, "standards_dir", []) or [])
+    import signal
+
+    try:
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:  # not the main thread (tests): no handler, nothing to restore
+        previous = None
+    try:
+        return _dispatch(args, out, err, dirs, lang)
+    except OutputError as exc:
+        err.print(exc.message(lang), style="bold red", markup=False, highlight=False)
+        return EXIT_OUTPUT
+    except KeyboardInterrupt:  # pragma: no cover
+        return EXIT_INTERRUPTED
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _dispatch(args, out, err, dirs, lang) -> int:
+    from engine.errors import InputError, StandardError
+
     try:
         if args.command == "list":
             return cmd_list(out, dirs, lang)
@@ -150,8 +180,6 @@ def main(argv=None) -> int:
     except InputError as exc:
         err.print(f"[bold red]无法读取输入 / cannot read input:[/] {exc}", highlight=False)
         return EXIT_ERROR
-    except KeyboardInterrupt:  # pragma: no cover
-        return 130
     return EXIT_ERROR
 
 
@@ -224,6 +252,11 @@ def _report_problems(err, run, quiet=False):
 
 def cmd_evaluate(out, err, args, dirs, lang) -> int:
     from engine.output import summary, write_csv, write_json
+
+    if args.out:  # a folder or a missing folder: say so now, not after the evaluation
+        from engine.atomic import check_target
+
+        check_target(args.out)
 
     if args.strict:  # read and check everything, evaluate nothing when there is a problem
         from engine.run import evaluate_records, load_inputs, prepare

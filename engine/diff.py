@@ -344,14 +344,17 @@ def cli(out, err, args, dirs, lang) -> int:
     if args.format == "json":
         text = json.dumps(doc, ensure_ascii=False, indent=2, default=str)
         if args.out:
-            with open(args.out, "w", encoding="utf-8") as fh:
-                fh.write(text + "\n")
+            from .atomic import write_text
+
+            write_text(args.out, text + "\n", newline=None)
         else:
             print(text)
     elif args.out:
         from rich.console import Console
 
-        with open(args.out, "w", encoding="utf-8") as fh:
+        from .atomic import atomic_open
+
+        with atomic_open(args.out, "w", encoding="utf-8") as fh:
             render(doc, Console(file=fh, width=200, soft_wrap=True), lang)
     else:
         render(doc, out, lang)

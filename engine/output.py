@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
+from .atomic import atomic_open
 from .checker import USABLE
 from .run import Run
 
@@ -122,7 +123,7 @@ def write_csv(run: Run, path_or_stream) -> None:
     if hasattr(path_or_stream, "write"):
         path_or_stream.write(b"".join(bytes(b) for b in blocks).decode("utf-8"))
     else:
-        with open(path_or_stream, "wb") as fh:
+        with atomic_open(path_or_stream, "wb") as fh:  # temp file + fsync + rename: never half a file
             for block in blocks:
                 fh.write(block)
 
@@ -136,9 +137,10 @@ def write_parquet(run: Run, path) -> None:
     # store_schema=False: readers see plain text columns (dictionary-encoded only inside the file);
     # statistics (min/max per page) for the key and number columns only, not for names and reasons;
     # no dictionary for the reasons and the continuous numbers (mostly distinct: wasted work)
-    pq.write_table(table, path, compression="snappy", store_schema=False,
-                   write_statistics=[c for c in PARQUET_STATISTICS if c in table.column_names],
-                   use_dictionary=[c for c in table.column_names if c not in ("reason", "value", "margin")])
+    with atomic_open(path, "wb") as fh:  # temp file + fsync + rename
+        pq.write_table(table, fh, compression="snappy", store_schema=False,
+                       write_statistics=[c for c in PARQUET_STATISTICS if c in table.column_names],
+                       use_dictionary=[c for c in table.column_names if c not in ("reason", "value", "margin")])
 
 
 PARQUET_STATISTICS = ("level", "county_id", "school_id", "stage", "rule_id", "area", "outcome", "value", "threshold",
@@ -291,5 +293,5 @@ def _write(target, text):
     if hasattr(target, "write"):
         target.write(text)
     else:
-        with open(target, "w", encoding="utf-8", newline="") as fh:
+        with atomic_open(target, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)

@@ -662,7 +662,9 @@ def write_html(run, path_or_stream, lang: str | None = None, progress=None) -> N
     if hasattr(path_or_stream, "write"):
         path_or_stream.write(text)
     else:
-        with open(path_or_stream, "w", encoding="utf-8", newline="") as fh:
+        from .atomic import atomic_open
+
+        with atomic_open(path_or_stream, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
 
 

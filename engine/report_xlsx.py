@@ -220,4 +220,10 @@ def write_xlsx(run, path, lang: str | None = None, progress=None) -> None:
         ws.column_dimensions[col].width = w
     if progress is not None:
         progress.advance()
-    wb.save(path)
+    if hasattr(path, "write"):
+        wb.save(path)
+    else:
+        from .atomic import atomic_open
+
+        with atomic_open(path, "wb") as fh:  # temp file + fsync + rename: never half a workbook
+            wb.save(fh)

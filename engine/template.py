@@ -127,7 +127,10 @@ def build_template(std, catalogue: Catalogue | None, path) -> Path:
         ws.row_dimensions[1].height = 45
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(out)
+    from .atomic import atomic_open
+
+    with atomic_open(out, "wb") as fh:
+        wb.save(fh)
     return out
 
 
