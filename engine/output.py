@@ -186,7 +186,9 @@ def _csv_field(s, start: int = 0, stop: int | None = None, cache: dict | None = 
             if cache is not None and id(s) in cache:
                 d = cache[id(s)]
             else:
-                d = _csv_text(s.dictionary.cast(pa.large_string()))
+                d = s.dictionary.cast(pa.large_string())
+                text = pa.types.is_string(s.dictionary.type) or pa.types.is_large_string(s.dictionary.type)
+                d = _csv_text(_neutralise(d) if text else d)
                 if cache is not None:
                     cache[id(s)] = d
             return pc.fill_null(d.take(s.indices.slice(start, stop - start)), _lit(""))
@@ -194,7 +196,10 @@ def _csv_field(s, start: int = 0, stop: int | None = None, cache: dict | None = 
         part = part.combine_chunks() if isinstance(part, pa.ChunkedArray) else part
         if pa.types.is_floating(s.type):  # null (missing) -> NaN -> empty
             return _csv_floats(np.asarray(part.to_numpy(zero_copy_only=False), "float64"))
-        return _csv_text(part.cast(pa.large_string()))
+        text = part.cast(pa.large_string())
+        if pa.types.is_string(s.type) or pa.types.is_large_string(s.type):  # text, not numbers
+            text = _neutralise(text)
+        return _csv_text(text)
     if s.dtype.kind == "f":
         return _csv_floats(s.to_numpy(dtype="float64")[start:stop])
     if s.dtype.kind in "iub":
@@ -204,7 +209,24 @@ def _csv_field(s, start: int = 0, stop: int | None = None, cache: dict | None = 
         a = a.slice(start, stop - start).cast(pa.large_string())
     else:
         a = pa.array(s.to_numpy(dtype=object)[start:stop], type=pa.large_string(), from_pandas=True)
-    return _csv_text(a)
+    return _csv_text(_neutralise(a))
+
+
+FORMULA_START = r"^[=+\-@\t\r]"
+
+
+def _neutralise(a):
+    """CSV formula injection (OWASP): a text cell starting with = + - @ tab or CR gets a leading ``'``,
+    so a spreadsheet shows it as text instead of running it (``=HYPERLINK(...)``, ``=cmd|' /C calc'!A0``).
+    Text columns only (numbers are float columns: -1.5 stays a number), one regex over the column;
+    a column with no such cell is returned as it is (same bytes as before)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    danger = pc.match_substring_regex(a, FORMULA_START)
+    if not pc.any(danger).as_py():
+        return a
+    return pc.if_else(pc.fill_null(danger, False), pc.binary_join_element_wise(_lit("'"), a, _lit("")), a)
 
 
 def _csv_floats(v):
