@@ -19,6 +19,8 @@ from .whatif import parse_day
 from .workspace import Entry, UploadRefused, Workspace
 
 DEFAULT_STANDARD = "national/quality-2017"
+FORM_FIELDS = 10  # non-file fields of the upload form (standard, as_of, ...), on top of max_files
+MAX_ID = 200  # characters of a standard id; longer is refused before any file system call
 
 
 @dataclass
@@ -30,6 +32,7 @@ class Settings:
     standards_dirs: list = field(default_factory=list)  # extra search folders (--standards-dir)
     lang: str = "zh"
     max_upload_mb: float = 50
+    max_files: int = 200  # files in one upload (each is a form part)
     max_runs: int = 8
 
     @property
@@ -41,6 +44,7 @@ class Settings:
 def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = int(settings.max_upload_mb * 1024 * 1024)
+    app.config["MAX_FORM_PARTS"] = settings.max_files + FORM_FIELDS  # werkzeug: 413 beyond this many parts
     app.config["JSON_AS_ASCII"] = False
     app.json.ensure_ascii = False
     ws = workspace or Workspace(settings.max_runs)
@@ -67,15 +71,34 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
         if settings.token:
             given = request.args.get("token")
             if given is not None and guard.token_ok(given, settings.token) and request.method == "GET":
-                args = {k: v for k, v in request.args.items() if k != "token"}
-                resp = redirect(url_for(request.endpoint, **(request.view_args or {}), **args)
-                                if request.endpoint else "/")
+                # the same address without the token (built from the path: a query parameter named like a
+                # route variable, ?token=T&run_id=x, must not collide with it)
+                from urllib.parse import urlencode
+
+                rest = urlencode([(k, v) for k, v in request.args.items(multi=True) if k != "token"])
+                resp = redirect(request.path + (f"?{rest}" if rest else ""))
                 resp.set_cookie(guard.COOKIE, settings.token, httponly=True, samesite="Strict")
                 return resp
             if not (guard.token_ok(request.cookies.get(guard.COOKIE), settings.token)
                     or guard.token_ok(request.headers.get(guard.HEADER), settings.token)):
                 return _error(401, LABELS[lang()]["token_needed"])
         return None
+
+    scrub = _path_scrubber(settings, ws)
+
+    @app.after_request
+    def _no_server_paths(resp):
+        """No page, API answer or error shows an absolute server path (standards folders, the save
+        folder, the upload folder, the working folder): each is written as the short name the user
+        knows. Downloads (attachments) are left as they are."""
+        if resp.direct_passthrough or "attachment" in resp.headers.get("Content-Disposition", ""):
+            return resp
+        if resp.mimetype in ("text/html", "application/json", "text/plain"):
+            text = resp.get_data(as_text=True)
+            clean = scrub(text)
+            if clean != text:
+                resp.set_data(clean)
+        return resp
 
     @app.after_request
     def _headers(resp):
@@ -92,7 +115,25 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
 
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(_exc):
+        limit = app.config["MAX_CONTENT_LENGTH"]
+        if request.content_length is not None and request.content_length <= limit:  # too many parts, not bytes
+            return _error(413, LABELS[lang()]["too_many_files"].format(n=settings.max_files))
         return _error(413, f'{LABELS[lang()]["too_large"]}（{settings.max_upload_mb:g} MB）')
+
+    @app.errorhandler(Exception)
+    def _internal(exc):  # a safety net: a message, never a traceback or a server path
+        if isinstance(exc, HTTPException):
+            return _http(exc)
+        app.logger.exception("unhandled error on %s", request.path)
+        return _error(500, LABELS[lang()]["internal"])
+
+    def _standard_id(sid) -> str:
+        """Only an id from the configured standards folders, never a file path (abort 400 otherwise)."""
+        from ..registry import is_standard_id
+
+        if not (isinstance(sid, str) and len(sid) <= MAX_ID and is_standard_id(sid)):
+            abort(400, LABELS[lang()]["bad_standard_id"] + str(sid)[:80])
+        return sid
 
     @app.errorhandler(HTTPException)
     def _http(exc):
@@ -128,6 +169,10 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
                             errors.append(str(exc))
             if not schools and not errors:
                 errors.append("请选择学校数据文件 / choose a school records file")
+            from ..registry import is_standard_id
+
+            if not (len(form["standard"]) <= MAX_ID and is_standard_id(form["standard"])):
+                errors.append(LABELS[lang()]["bad_standard_id"] + form["standard"][:80])
             if not errors:
                 day = parse_day(form["as_of"])
                 run = evaluate_files(form["standard"], schools, counties or None, day, settings.dirs, lang())
@@ -233,8 +278,8 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
         from ..registry import is_standard_id
         from ..show import resolve_view
 
-        if not is_standard_id(sid):
-            abort(404, LABELS[lang()]["not_found"] + sid)
+        if not is_standard_id(sid) or len(sid) > MAX_ID:
+            abort(404, LABELS[lang()]["not_found"] + sid[:80])
         day = parse_day(request.args.get("as_of", ""))
         try:
             std = load_standard(sid, settings.dirs, collect=True)
@@ -253,7 +298,7 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
         from .whatif import SOURCE_STATUSES, editable_parameters, suggest_id
 
         entry = ws.get(request.args.get("run", "")) if request.args.get("run") else None
-        sid = request.args.get("standard") or (entry.standard if entry else DEFAULT_STANDARD)
+        sid = _standard_id(request.args.get("standard") or (entry.standard if entry else DEFAULT_STANDARD))
         as_of = request.args.get("as_of") if "as_of" in request.args else (entry.as_of if entry else "")
         day = parse_day(as_of or "")
         try:
@@ -280,6 +325,47 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
         return whatif(doc, save, settings, ws, lang())
 
     return app
+
+
+def _path_scrubber(settings: Settings, ws: Workspace):
+    """A function that writes every known absolute server folder in a text as a short name:
+    a standards folder as its own name (``standards/national/x.yaml``), the upload folder as
+    ``uploads``, the working folder as nothing (relative paths), the home and temp folders as ``~`` /
+    ``tmp``. Longest first, so a folder inside another keeps its own name."""
+    import os
+    import sys
+    import tempfile
+
+    from ..paths import standards_dir
+
+    pairs = {}
+
+    def add(folder, name):
+        try:
+            forms = {str(Path(folder)), str(Path(folder).resolve())}
+        except OSError:
+            return
+        for f in forms:
+            if os.path.isabs(f) and len(f) > 1:
+                pairs.setdefault(f, name)
+
+    for d in settings.dirs:
+        add(d, Path(d).name or "standards")
+    add(standards_dir(), "standards")
+    add(ws.root, "uploads")
+    add(Path.cwd(), ".")
+    add(sys.prefix, "python")
+    add(Path.home(), "~")
+    add(tempfile.gettempdir(), "tmp")
+    ordered = sorted(pairs.items(), key=lambda kv: len(kv[0]), reverse=True)
+
+    def scrub(text: str) -> str:
+        for folder, name in ordered:
+            if folder in text:
+                text = text.replace(folder + "/", "" if name == "." else name + "/").replace(folder, name)
+        return text
+
+    return scrub
 
 
 def _origin_of(url: str) -> str:

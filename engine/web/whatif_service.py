@@ -10,9 +10,10 @@ from __future__ import annotations
 import shlex
 import shutil
 
-from ..errors import StandardError
+from ..errors import OutputError, StandardError
 from ..i18n import OUTCOME_LABELS
 from ..numbers import as_float
+from ..registry import is_standard_id
 from .whatif import (Meta, Problem, check_meta, child_text, current_cells, load_child, parse_day, parse_edits,
                      save_child, scratch_folder)
 
@@ -27,8 +28,13 @@ def whatif(doc: dict, save: bool, settings, ws, lang: str = "zh") -> dict:
     except ValueError as exc:
         out["problems"] = [Problem("as_of", str(exc)).to_json()]
         return out
+    sid = str(doc.get("standard") or "")
+    if not (len(sid) <= 200 and is_standard_id(sid)):  # an id from the standards folders, never a path
+        out["problems"] = [Problem("standard", f"标准编号无效（应为标准目录中的编号，不能是文件路径）/ not a standard "
+                                               f"id: {sid[:80]}").to_json()]
+        return out
     try:
-        base, base_compiled = prepare(str(doc.get("standard") or ""), settings.dirs, day)  # cached per standard
+        base, base_compiled = prepare(sid, settings.dirs, day)  # cached per standard
     except StandardError as exc:
         out["problems"] = [Problem("standard", e.message, str(e.loc)).to_json() for e in exc.errors]
         return out
@@ -60,7 +66,7 @@ def whatif(doc: dict, save: bool, settings, ws, lang: str = "zh") -> dict:
         except FileExistsError:  # saved by another request since the check
             out["meta_problems"].append(Problem("meta:new_id", f"编号 '{meta.new_id}' 已存在，请换一个 / already "
                                                                f"exists").to_json())
-        except OSError as exc:
+        except (OSError, OutputError) as exc:
             out["meta_problems"].append(Problem("", f"无法写入保存目录 {settings.save_dir}：{exc.strerror} / cannot "
                                                     f"write the save folder").to_json())
     return out
