@@ -143,7 +143,7 @@ def main(argv=None) -> int:
     except OutputError as exc:
         err.print(exc.message(lang), style="bold red", markup=False, highlight=False)
         return EXIT_OUTPUT
-    except KeyboardInterrupt:  # pragma: no cover
+    except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     finally:
         if previous is not None:

@@ -232,7 +232,10 @@ def write_xlsx(run, path, lang: str | None = None, progress=None) -> None:
     if hasattr(path, "write"):
         wb.save(path)
     else:
-        from .atomic import atomic_open
+        import io
 
-        with atomic_open(path, "wb") as fh:  # temp file + fsync + rename: never half a workbook
-            wb.save(fh)
+        from .atomic import write_bytes
+
+        buf = io.BytesIO()  # built in memory (openpyxl's zip writer is not ours to clean up if interrupted)
+        wb.save(buf)
+        write_bytes(path, buf.getvalue())  # temp file + fsync + rename: never half a workbook

@@ -127,10 +127,13 @@ def build_template(std, catalogue: Catalogue | None, path) -> Path:
         ws.row_dimensions[1].height = 45
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    from .atomic import atomic_open
+    import io
 
-    with atomic_open(out, "wb") as fh:
-        wb.save(fh)
+    from .atomic import write_bytes
+
+    buf = io.BytesIO()
+    wb.save(buf)
+    write_bytes(out, buf.getvalue())  # temp file + fsync + rename
     return out
 
 
