@@ -289,15 +289,15 @@ def cmd_evaluate(out, err, args, dirs, lang) -> int:
             if args.format == "html":
                 from engine.report_html import write_html
 
-                write_html(run, target, lang, progress=steps)
+                _write(write_html, run, target, lang, progress=steps)
             else:
                 from engine.report_xlsx import write_xlsx
 
                 write_xlsx(run, args.out, lang, progress=steps)
     elif args.format == "json":
-        write_json(run, target)
+        _write(write_json, run, target)
     elif args.format == "csv":
-        write_csv(run, target)
+        _write(write_csv, run, target)
     elif args.format == "parquet":
         if not args.out:
             err.print("[red]--format parquet 需要 --out 文件名 / --format parquet needs --out[/]")
@@ -314,6 +314,26 @@ def cmd_evaluate(out, err, args, dirs, lang) -> int:
         err.print(f"已写入 {args.out}：{run.verdict_count()} 条判定；读入 {s['rows_read']} 行，评估 {s['rows_evaluated']} 行，"
                   f"拒绝 {s['rows_rejected']} 行", highlight=False)
     return EXIT_OK
+
+
+def _write(writer, run, target, *a, **k) -> None:
+    """A writer to a file (atomic, engine/atomic.py) or to standard output; a full disk or a closed
+    pipe on standard output is an output error too (exit 3), not a traceback."""
+    if target is not sys.stdout:
+        return writer(run, target, *a, **k)
+    try:
+        writer(run, target, *a, **k)
+        sys.stdout.flush()
+    except OSError as exc:
+        import os
+
+        from engine.errors import OutputError
+
+        try:  # what is still buffered goes nowhere: no second error when Python exits
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        raise OutputError("<stdout>", exc.errno, exc.strerror) from None
 
 
 def cmd_explain(out, err, args, dirs, lang) -> int:

@@ -141,9 +141,12 @@ def scaffold(province: str, extends: str, name: str | None = None, title: str | 
     exists = [p for p in files if p.exists()]
     if exists:
         _fail(f"文件已存在，不覆盖 / will not overwrite: {', '.join(str(p) for p in exists)}")
+    from .atomic import atomic_open
+
     for p, text in files.items():
         p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(text, encoding="utf-8")
+        with atomic_open(p, "w", encoding="utf-8", exclusive=True) as fh:  # whole or not at all, never over a file
+            fh.write(text)
     return list(files)
 
 

@@ -20,6 +20,7 @@ def add_arguments(sp) -> None:
     sp.add_argument("--token", help=f"访问令牌（非本机地址时必需；也可用环境变量 {TOKEN_ENV}）")
     sp.add_argument("--save-dir", help="保存试算标准的目录（默认：第一个 --standards-dir，否则 ./junheng-standards）")
     sp.add_argument("--max-upload-mb", type=float, default=50, help="单次上传上限（MB，默认 50）")
+    sp.add_argument("--max-files", type=int, default=200, help="单次上传的文件数上限（默认 200）")
 
 
 def cli(out, err, args, dirs, lang) -> int:
@@ -34,13 +35,16 @@ def cli(out, err, args, dirs, lang) -> int:
         err.print(f"[red]监听非本机地址 {args.host} 需要访问令牌：--token 或环境变量 {TOKEN_ENV}。"
                   f"例如 --token {secrets.token_urlsafe(16)}[/] / a non-local --host needs a token", highlight=False)
         return 2
+    if args.max_files <= 0:
+        err.print("[red]--max-files 必须大于 0[/]")
+        return 2
     if args.max_upload_mb <= 0:
         err.print("[red]--max-upload-mb 必须大于 0[/]")
         return 2
     save_dir = Path(args.save_dir or (dirs[0] if dirs else "junheng-standards"))
     extra = [d for d in dirs if Path(d).resolve() != save_dir.resolve()]
     settings = Settings(host=args.host, port=args.port, token=token, save_dir=save_dir, standards_dirs=extra,
-                        lang=lang, max_upload_mb=args.max_upload_mb)
+                        lang=lang, max_upload_mb=args.max_upload_mb, max_files=args.max_files)
     ws = Workspace(settings.max_runs)
     try:
         app = create_app(settings, ws)

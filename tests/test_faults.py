@@ -162,6 +162,17 @@ def test_disk_full_is_one_line_and_exit_3(fmt, capsys):
     assert capsys.readouterr().err.strip() == "cannot write /dev/full: no space left on the device"
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full on this system")
+@pytest.mark.parametrize("fmt", ["csv", "json", "html"])
+def test_standard_output_on_a_full_disk(fmt):
+    """No --out: the report goes to standard output; a full disk there is exit 3 and one line too."""
+    with open("/dev/full", "w") as full:
+        p = subprocess.run([sys.executable, str(ROOT / "cli.py"), "evaluate", "--quiet", "--standard", STD,
+                            "--schools", str(DEMO / "schools.csv"), "--format", fmt], cwd=ROOT, stdout=full,
+                           stderr=subprocess.PIPE, text=True, timeout=120)
+    assert p.returncode == 3 and p.stderr.strip() == "无法写入 <stdout>：磁盘已满", p.stderr
+
+
 def test_disk_full_on_a_regular_file_keeps_the_previous_one(tmp_path, monkeypatch, capsys):
     """ENOSPC in the middle of a regular file (a full disk that is not /dev/full)."""
     target = tmp_path / "report.json"
@@ -404,6 +415,26 @@ def test_control_characters_download(web):
 
     wb = openpyxl.load_workbook(io.BytesIO(c.get(f"/runs/{rid}/download/xlsx").data))
     assert "第一\ufffd小学\ufffd分校" in [x.value for x in wb.worksheets[1]["C"]]
+
+
+def test_a_failing_download_is_a_message_not_a_partial_file(web, monkeypatch):
+    """Downloads are built whole in memory before the answer starts: a writer failing midway gives a
+    500 page with a Chinese message (no traceback, no path), never a truncated file."""
+    import engine.report_xlsx
+
+    app, *_ = web
+    c = app.test_client()
+    rid = rid_of(upload(c, (DEMO / "schools.csv").read_bytes()))
+
+    def broken(run, path, lang=None, progress=None):
+        path.write(b"PK\x03\x04partial")
+        raise RuntimeError("/secret/server/path exploded")
+
+    monkeypatch.setattr(engine.report_xlsx, "write_xlsx", broken)
+    r = c.get(f"/runs/{rid}/download/xlsx")
+    body = r.data.decode()
+    assert r.status_code == 500 and "Content-Disposition" not in r.headers
+    assert "服务器内部错误" in body and "/secret/server/path" not in body and "Traceback" not in body
 
 
 def test_standards_only_by_id(web):
