@@ -489,7 +489,8 @@ def test_long_ids_and_colliding_query_parameters_are_not_500(web):
                  f"/runs/{long}/explain", f"/runs/{rid}/download/{long}"):
         r = c.get(path)
         assert r.status_code in (400, 404), (path, r.status_code)
-        assert re.search(r"[\u4e00-\u9fff]", r.data.decode()), path  # a Chinese message
+        message = re.search(r'<pre class="error">(.*?)</pre>', r.data.decode(), re.S).group(1)
+        assert re.search(r"[\u4e00-\u9fff]", message), (path, message)  # a Chinese message
     r = upload(c, (DEMO / "schools.csv").read_bytes(), standard=f"national/{long}")
     assert r.status_code == 400
     r = c.post("/api/whatif/preview", json={"standard": f"national/{long}"})

@@ -137,7 +137,10 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
 
     @app.errorhandler(HTTPException)
     def _http(exc):
-        return _error(exc.code or 500, exc.description or exc.name)
+        text = exc.description
+        if not text or text == type(exc).description:  # werkzeug's English default: say it in the page's language
+            text = LABELS[lang()].get(f"http_{exc.code}") or exc.name
+        return _error(exc.code or 500, text)
 
     @app.route("/lang/<code>")
     def set_lang(code):

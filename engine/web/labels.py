@@ -43,6 +43,7 @@ ZH = {
     "too_many_files": "一次上传的文件太多（上限 {n} 个）", "bad_standard_id": "标准编号无效（应为标准目录中的编号，如 "
     "national/quality-2017，不能是文件路径）：",
     "internal": "服务器内部错误，请重试；如一再出现，请把操作步骤告诉维护人员。",
+    "http_400": "请求无效。", "http_404": "找不到这个页面。", "http_405": "不支持这种请求方式。",
     "lang_other": "English", "verdicts": "条判定", "always": "长期", "versions": "个版本",
 }
 
@@ -88,6 +89,7 @@ EN = {
     "too_many_files": "Too many files in one upload (at most {n})", "bad_standard_id": "Not a standard id "
     "(an id from the standards folders such as national/quality-2017, never a file path): ",
     "internal": "Internal error; please try again, and report the steps if it happens again.",
+    "http_400": "Bad request.", "http_404": "No such page.", "http_405": "Method not allowed.",
     "lang_other": "中文", "verdicts": "verdicts", "always": "always", "versions": "versions",
 }
 
