@@ -613,3 +613,28 @@ def test_concurrent_saves_of_one_id_write_one_file(web):
     import yaml
 
     assert yaml.safe_load((settings.save_dir / files[0]).read_text(encoding="utf-8"))["id"] == "national/race-2026"
+
+
+def test_path_scrubber_replaces_whole_folders_only(tmp_path, monkeypatch):
+    """Known folders become short names; a longer name that merely starts like one is left alone
+    (the working folder /.../r must not touch /runs/... or /.../rx)."""
+    import tempfile
+
+    from engine.web.app import Settings, _path_scrubber
+    from engine.web.workspace import Workspace
+
+    work = tmp_path / "r"
+    (work / "saved").mkdir(parents=True)
+    monkeypatch.chdir(work)
+    tmp = tempfile.gettempdir()
+    assert str(work).startswith(tmp + "/")
+    ws = Workspace()
+    try:
+        scrub = _path_scrubber(Settings(save_dir=work / "saved"), ws)
+        text = (f"searched: {work}/saved, {work}/savedx; /runs/abc {work}x {ws.root}/f.csv {work}/examples/a.csv "
+                f"{ROOT / 'standards'}/national/quality-2017.yaml")
+        rx = "tmp" + str(work)[len(tmp):] + "x"  # only the temp folder part of /.../rx is a known folder
+        assert scrub(text) == (f"searched: saved, ./savedx; /runs/abc {rx} uploads/f.csv ./examples/a.csv "
+                               "standards/national/quality-2017.yaml")
+    finally:
+        ws.close()

@@ -333,8 +333,8 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
 def _path_scrubber(settings: Settings, ws: Workspace):
     """A function that writes every known absolute server folder in a text as a short name:
     a standards folder as its own name (``standards/national/x.yaml``), the upload folder as
-    ``uploads``, the working folder as nothing (relative paths), the home and temp folders as ``~`` /
-    ``tmp``. Longest first, so a folder inside another keeps its own name."""
+    ``uploads``, the working folder as ``.``, the home and temp folders as ``~`` / ``tmp``. Longest
+    first, so a folder inside another keeps its own name; whole folder names only."""
     import os
     import sys
     import tempfile
@@ -360,13 +360,14 @@ def _path_scrubber(settings: Settings, ws: Workspace):
     add(sys.prefix, "python")
     add(Path.home(), "~")
     add(tempfile.gettempdir(), "tmp")
-    ordered = sorted(pairs.items(), key=lambda kv: len(kv[0]), reverse=True)
+    import re
+
+    ordered = sorted(pairs, key=len, reverse=True)  # the longest folder wins (one inside another)
+    # a whole folder only: not part of a longer name (cwd /r must not touch the address /runs/...)
+    pattern = re.compile(r"(?<![\w.\-])(?:" + "|".join(re.escape(f) for f in ordered) + r")(?![\w.\-])")
 
     def scrub(text: str) -> str:
-        for folder, name in ordered:
-            if folder in text:
-                text = text.replace(folder + "/", "" if name == "." else name + "/").replace(folder, name)
-        return text
+        return pattern.sub(lambda m: pairs[m.group(0)], text) if ordered else text
 
     return scrub
 
