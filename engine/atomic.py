@@ -68,6 +68,21 @@ def _remove(path: Path) -> None:
         pass
 
 
+def _link_new(tmp: Path, target: Path) -> None:
+    """Give the finished file its name only if the name is free: a hard link fails on an existing
+    name (atomically). A file system without hard links: check, then rename (a tiny race window)."""
+    try:
+        os.link(tmp, target)
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+            raise
+        if os.path.lexists(target):
+            raise FileExistsError(errno.EEXIST, "exists", str(target)) from None
+        os.replace(tmp, target)
+
+
 @contextmanager
 def atomic_open(target, mode: str = "wb", encoding: str | None = None, newline: str | None = None,
                 exclusive: bool = False):
@@ -75,6 +90,8 @@ def atomic_open(target, mode: str = "wb", encoding: str | None = None, newline: 
     only when the block ends without an exception. ``exclusive``: never replace an existing file
     (FileExistsError, the temporary file removed)."""
     target = Path(target)
+    if target.is_symlink():  # write the file the link points to (as open() would), keep the link
+        target = Path(os.path.realpath(target))
     if "b" not in mode and encoding is None:
         encoding = "utf-8"
     if _special(target):
@@ -98,7 +115,7 @@ def atomic_open(target, mode: str = "wb", encoding: str | None = None, newline: 
             fh.flush()
             os.fsync(fh.fileno())
         if exclusive:
-            os.link(tmp, target)  # fails if the name exists: never over a file
+            _link_new(tmp, target)
             _remove(tmp)
         else:
             os.replace(tmp, target)

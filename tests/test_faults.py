@@ -638,3 +638,27 @@ def test_path_scrubber_replaces_whole_folders_only(tmp_path, monkeypatch):
                                "standards/national/quality-2017.yaml")
     finally:
         ws.close()
+
+
+def test_atomic_write_through_a_symlink_keeps_the_link(tmp_path):
+    real = tmp_path / "real.json"
+    real.write_bytes(OLD)
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    atomic.write_text(link, "new\n")
+    assert link.is_symlink() and real.read_text(encoding="utf-8") == "new\n"
+    assert leftovers(tmp_path, {"real.json", "link.json"}) == []
+
+
+def test_exclusive_without_hard_links_still_never_overwrites(tmp_path, monkeypatch):
+    def no_links(src, dst):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(atomic.os, "link", no_links)
+    target = tmp_path / "s.yaml"
+    with atomic.atomic_open(target, "w", exclusive=True) as fh:
+        fh.write("one")
+    with pytest.raises(FileExistsError):
+        with atomic.atomic_open(target, "w", exclusive=True) as fh:
+            fh.write("two")
+    assert target.read_text(encoding="utf-8") == "one" and leftovers(tmp_path, {"s.yaml"}) == []
