@@ -477,6 +477,23 @@ def test_no_server_path_on_any_page(web):
     assert_no_server_path(r.data.decode(), web)
 
 
+def test_no_server_path_in_downloads(web):
+    """The reports downloaded from the workbench name the standard files by their folder's short name."""
+    app, *_ = web
+    c = app.test_client()
+    rid = rid_of(upload(c, (DEMO / "schools.csv").read_bytes()))
+    doc = json.loads(c.get(f"/runs/{rid}/download/json").data)
+    assert [f["path"] for f in doc["standard"]["files"]] == ["standards/national/quality-2017.yaml"]
+    assert_no_server_path(c.get(f"/runs/{rid}/download/html").data.decode("utf-8"), web)
+    xlsx = c.get(f"/runs/{rid}/download/xlsx").data
+    import openpyxl
+
+    wb = openpyxl.load_workbook(io.BytesIO(xlsx))
+    texts = "\n".join(str(cell.value) for ws in wb.worksheets for row in ws.iter_rows() for cell in row)
+    assert "standards/national/quality-2017.yaml" in texts
+    assert_no_server_path(texts, web)
+
+
 def test_long_ids_and_colliding_query_parameters_are_not_500(web):
     from engine.web.app import Settings, create_app
     from engine.web.workspace import Workspace

@@ -262,6 +262,7 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
             data, mime = buf.getvalue().encode("utf-8"), "text/csv; charset=utf-8"
         else:
             abort(404)
+        data = _scrub_download(data, fmt, scrub)  # the provenance names standard files: no server folders
         return Response(data, mimetype=mime,
                         headers={"Content-Disposition": f'attachment; filename="{stem}.{fmt}"'})
 
@@ -370,6 +371,25 @@ def _path_scrubber(settings: Settings, ws: Workspace):
         return pattern.sub(lambda m: pairs[m.group(0)], text) if ordered else text
 
     return scrub
+
+
+def _scrub_download(data: bytes, fmt: str, scrub) -> bytes:
+    """A report as downloaded from the workbench, with server folders written as short names (the
+    HTML and JSON text; the XML parts of the XLSX zip). CSV holds no paths."""
+    if fmt in ("html", "json"):
+        return scrub(data.decode("utf-8")).encode("utf-8")
+    if fmt != "xlsx":
+        return data
+    import zipfile
+
+    src, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            part = src.read(info)
+            if info.filename.endswith(".xml"):
+                part = scrub(part.decode("utf-8")).encode("utf-8")
+            dst.writestr(info, part)
+    return out.getvalue()
 
 
 def _origin_of(url: str) -> str:
