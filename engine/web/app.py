@@ -90,7 +90,7 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
     def _no_server_paths(resp):
         """No page, API answer or error shows an absolute server path (standards folders, the save
         folder, the upload folder, the working folder): each is written as the short name the user
-        knows. Downloads (attachments) are left as they are."""
+        knows. Downloads (attachments) are scrubbed where they are built (``_scrub_download``)."""
         if resp.direct_passthrough or "attachment" in resp.headers.get("Content-Disposition", ""):
             return resp
         if resp.mimetype in ("text/html", "application/json", "text/plain"):
