@@ -10,7 +10,8 @@
     junheng new      PROVINCE --extends ID [--name 名称] [--dir STANDARDS_FOLDER]
     junheng serve    [--host 127.0.0.1] [--port 8765] [--token T] [--save-dir DIR]
 
-Exit codes: 0 done; 1 problems in the data with --strict; 2 a mistake in a standard file, a file
+Exit codes (README.md, "Exit codes"): 0 done; 1 problems in the data with --strict (``test``: a
+failed expectation); 2 a mistake in a standard file, a file
 that cannot be read, or a usage error; 3 an output file cannot be written (full disk, missing folder,
 a folder, no permission); 130 interrupted (Ctrl+C); 143 terminated (SIGTERM). An output file is
 written atomically (engine/atomic.py): on any of these the previous file under that name is intact.
