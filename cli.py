@@ -11,11 +11,11 @@
     junheng serve    [--host 127.0.0.1] [--port 8765] [--token T] [--save-dir DIR]
 
 Exit codes (README.md, "Exit codes"): 0 done; 1 problems in the data with --strict (``test``: a
-failed expectation); 2 a mistake in a standard file, a file
-that cannot be read, or a usage error; 3 an output file cannot be written (full disk, missing folder,
-a folder, no permission); 130 interrupted (Ctrl+C); 143 terminated (SIGTERM). An output file is
-written atomically (engine/atomic.py): on any of these the previous file under that name is intact.
-Heavy modules are imported lazily so --help is fast.
+failed expectation); 2 a mistake in a standard file, a file that cannot be read, or a usage error;
+3 an output file cannot be written (full disk, missing folder, a folder, no permission); 130
+interrupted (Ctrl+C); 143 terminated (SIGTERM). Output files are written atomically
+(engine/atomic.py): on any of these the previous file under that name is intact. Heavy modules are
+imported lazily so --help is fast.
 """
 from __future__ import annotations
 
