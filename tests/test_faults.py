@@ -58,6 +58,8 @@ def test_sigterm_while_writing_keeps_the_previous_file(tmp_path, fmt, moment):
     proc = subprocess.Popen([sys.executable, str(ROOT / "tests" / "fault_writer.py"), moment,
                              *evaluate_args(fmt, target)], cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
+    watchdog = threading.Timer(300, proc.kill)  # never hang the suite if the writer never stalls
+    watchdog.start()
     try:
         line = proc.stdout.readline()  # blocks until the writer stalls (or the process ends)
         assert line.startswith("STALLED"), (line, proc.stderr.read())
@@ -67,6 +69,7 @@ def test_sigterm_while_writing_keeps_the_previous_file(tmp_path, fmt, moment):
         proc.send_signal(signal.SIGTERM)
         rc = proc.wait(timeout=60)
     finally:
+        watchdog.cancel()
         if proc.poll() is None:
             proc.kill()
             proc.wait()
