@@ -6,6 +6,8 @@ caller raises :class:`StandardError` once, carrying all of them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import errno as _errno
+import os as _os
 
 
 @dataclass(frozen=True)
@@ -71,3 +73,33 @@ class StandardError(JunhengError):
 
 class InputError(JunhengError):
     """A record file cannot be read at all (missing, wrong format)."""
+
+
+class OutputError(JunhengError):
+    """An output file cannot be written (full disk, missing folder, a folder, no permission).
+
+    ``message(lang)`` is one line naming the path; the CLI exits with its own code for it."""
+
+    REASONS = {
+        "ENOSPC": ("磁盘已满", "no space left on the device"),
+        "ENOENT": ("文件夹不存在", "the folder does not exist"),
+        "ENOTDIR": ("路径中有一段不是文件夹", "a part of the path is not a folder"),
+        "EISDIR": ("这是一个文件夹，不是文件", "it is a folder, not a file"),
+        "EACCES": ("没有写入权限", "permission denied"),
+        "EPERM": ("没有写入权限", "permission denied"),
+        "EROFS": ("只读文件系统", "read-only file system"),
+        "EDQUOT": ("超出磁盘配额", "disk quota exceeded"),
+        "ENAMETOOLONG": ("文件名太长", "file name too long"),
+        "EEXIST": ("文件已存在", "the file exists"),
+    }
+
+    def __init__(self, path: str, errno_: int | None = None, strerror: str | None = None):
+        self.path, self.errno, self.strerror = path, errno_, strerror or (_os.strerror(errno_) if errno_ else "")
+        self.code = _errno.errorcode.get(errno_ or 0, "")
+        super().__init__(self.message("zh"))
+
+    def message(self, lang: str = "zh") -> str:
+        zh, en = self.REASONS.get(self.code, (self.strerror, self.strerror))
+        if lang == "en":
+            return f"cannot write {self.path}: {en}"
+        return f"无法写入 {self.path}：{zh}"

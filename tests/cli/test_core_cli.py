@@ -5,7 +5,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-import cli
+import junheng.cli.main as cli
 from junheng.standard.registry import list_standards
 
 ROOT = Path(__file__).resolve().parents[2]

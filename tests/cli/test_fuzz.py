@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-import cli
+import junheng.cli.main as cli
 from junheng.standard.catalogue import load_catalogue
 from junheng.standard.checker import compile_standard
 from junheng.errors import InputError, StandardError
@@ -344,7 +344,7 @@ def test_fuzz_mutated_standard_files_through_check(tmp_path):
         p = tmp_path / f"s{i}.yaml"
         p.write_text(text, encoding="utf-8")
         _check_cli_file(p, text, tracebacks, codes)
-    bundled = (Path(cli.__file__).parent / "standards" / "national" / "quality-2017.yaml").read_text(encoding="utf-8")
+    bundled = (ROOT / "standards" / "national" / "quality-2017.yaml").read_text(encoding="utf-8")
     for i in range(N_STD_BUNDLED):
         text = mutate_yaml(rnd, bundled)
         p = tmp_path / f"b{i}.yaml"

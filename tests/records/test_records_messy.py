@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from cli import main
+from junheng.cli.main import main
 from junheng.evaluation.run import evaluate_files
 
 D = Path(__file__).parents[1] / "data" / "records"

@@ -370,7 +370,7 @@ def test_overlapping_and_gapped_versions_are_reported(tmp_path):
 
 
 def test_check_command_reports_window_problems(tmp_path, capsys):
-    import cli
+    import junheng.cli.main as cli
 
     p = write(tmp_path, "tp/q", """
         parameters:

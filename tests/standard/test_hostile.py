@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-import cli
+import junheng.cli.main as cli
 from junheng.reports.files import write_csv, write_json
 from junheng.evaluation.run import evaluate_files
 
@@ -131,7 +131,7 @@ def formula_run(tmp_path_factory):
     return evaluate_files(STD, [str(p)], [str(FUZZ / "base_counties.csv")]), d
 
 
-def test_formula_cells_stay_text_in_json_and_csv(formula_run):
+def test_formula_cells_stay_text_in_json_and_neutralised_in_csv(formula_run):
     run, d = formula_run
     buf = io.StringIO()
     write_json(run, buf)
@@ -144,7 +144,11 @@ def test_formula_cells_stay_text_in_json_and_csv(formula_run):
     write_csv(run, c)
     import csv
     rows = list(csv.DictReader(io.StringIO(c.getvalue())))
-    assert {r["school_name"] for r in rows} >= set(FORMULAS[:4])  # text field, properly quoted
+    # CSV: neutralised as OWASP recommends (a leading '), so a spreadsheet never runs them (issue 14)
+    assert {r["school_name"] for r in rows} >= {"'" + f for f in FORMULAS[:4]}
+    assert not ({r["school_name"] for r in rows} & set(FORMULAS))
+    # numbers stay numbers: the float columns are never prefixed
+    assert all(not r[k].startswith("'") for r in rows for k in ("value", "threshold", "margin"))
 
 
 def test_formula_cells_never_live_formulas_in_xlsx(formula_run):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import cli
+import junheng.cli.main as cli
 from junheng.tools.diff import run_diff
 from junheng.standard.loader import load_standard
 from junheng.standard.yamlsafe import load_yaml_file

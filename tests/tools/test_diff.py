@@ -2,7 +2,7 @@
 import json
 from pathlib import Path
 
-import cli
+import junheng.cli.main as cli
 from junheng.tools.diff import compare_verdicts, parse_side, run_diff
 
 DATA = Path(__file__).parents[1] / "data" / "provinces"

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cli import main
+from junheng.cli.main import main
 from junheng.standard.loader import load_standard
 from junheng.tools.stdtest import covered_rules, find_test_files, run_file
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 
-from cli import main
+from junheng.cli.main import main
 from junheng.evaluation.run import evaluate_files, prepare
 from junheng.tools.template import header_text, schema_texts, template_columns
 

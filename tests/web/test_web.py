@@ -242,17 +242,18 @@ def test_save_stays_in_the_folder_and_never_overwrites(app_env):
 def test_saved_file_checks_lists_and_evaluates_as_previewed(app_env, tmp_path, capsys):
     """The saved file passes `junheng check`, appears in `junheng list`, and `junheng evaluate` gives the
     verdicts the preview promised."""
-    import cli
+    import junheng.cli.main as cli
 
     app, settings, ws = app_env
     c = app.test_client()
     rid = run_id_of(upload(c))
     r = _save(c, rid, "national/quality-2017-whatif")
     saved = r.get_json()["saved"]
-    path = Path(saved["path"])
-    assert path == (settings.save_dir / "national" / "quality-2017-whatif.yaml").resolve()
-    assert saved["command"] == (f"junheng evaluate --standards-dir {settings.save_dir} --standard "
-                                f"national/quality-2017-whatif --schools schools.csv --counties counties.csv")
+    # shown by the save folder's own name, never as an absolute server path (issue 14)
+    assert saved["path"] == "saved/national/quality-2017-whatif.yaml"
+    assert saved["command"] == ("junheng evaluate --standards-dir saved --standard "
+                                "national/quality-2017-whatif --schools schools.csv --counties counties.csv")
+    path = settings.save_dir / "national" / "quality-2017-whatif.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert data["extends"] == STD and data["parameters"]["R4_min"]["values"] == {"primary": 5, "junior": 5.8}
     assert data["documents"]["whatif-basis"]["title"] == "某市教育局文件〔2026〕1号"

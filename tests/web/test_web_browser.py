@@ -124,11 +124,13 @@ def test_upload_verdict_edit_diff_save(server, page, tmp_path):
     pg.wait_for_function("document.getElementById('whatif').dataset.state === 'saved'")
     saved = settings.save_dir / "national" / "quality-2017-room5.yaml"
     assert saved.is_file()
-    assert str(saved.resolve()) in pg.inner_text("#saved-ok")
+    # named by the save folder's own name, never as an absolute server path (issue 14)
+    assert "saved/national/quality-2017-room5.yaml" in pg.inner_text("#saved-ok")
+    assert str(settings.save_dir.resolve()) not in pg.inner_text("#saved-ok")
     assert "junheng evaluate --standards-dir" in pg.inner_text("#saved-cmd")
 
     # 6. the saved file, evaluated by `junheng evaluate`, flips the same schools
-    import cli
+    import junheng.cli.main as cli
 
     out = tmp_path / "v.json"
     assert cli.main(["--standards-dir", str(settings.save_dir), "evaluate", "--quiet", "--standard",

@@ -10,8 +10,12 @@
     junheng new      PROVINCE --extends ID [--name 名称] [--dir STANDARDS_FOLDER]
     junheng serve    [--host 127.0.0.1] [--port 8765] [--token T] [--save-dir DIR]
 
-Exit codes: 0 done; 1 problems in the data with --strict; 2 a mistake in a standard file, a file
-that cannot be read, or a usage error. Heavy modules are imported lazily so --help is fast.
+Exit codes (README.md, "Exit codes"): 0 done; 1 problems in the data with --strict (``test``: a
+failed expectation); 2 a mistake in a standard file, a file that cannot be read, or a usage error;
+3 an output file cannot be written (full disk, missing folder, a folder, no permission); 130
+interrupted (Ctrl+C); 143 terminated (SIGTERM). Output files are written atomically
+(junheng/atomic.py): on any of these the previous file under that name is intact. Heavy modules are
+imported lazily so --help is fast.
 """
 from __future__ import annotations
 
@@ -19,7 +23,13 @@ import argparse
 import sys
 from pathlib import Path
 
-EXIT_OK, EXIT_DATA, EXIT_ERROR = 0, 1, 2
+EXIT_OK, EXIT_DATA, EXIT_ERROR, EXIT_OUTPUT = 0, 1, 2, 3
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
+
+
+def _terminate(signum, frame):
+    """SIGTERM unwinds like an exception, so a file being written is removed, not left half-written."""
+    raise SystemExit(EXIT_TERMINATED)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -97,8 +107,7 @@ def _parser() -> argparse.ArgumentParser:
     n.add_argument("--name", help="辖区名称，如 吉林省")
     n.add_argument("--title", help="标准标题")
     n.add_argument("--id-name", help="文件名（默认与上级相同，如 quality-2017）")
-    n.add_argument("--dir", help="写入的标准目录（默认：第一个 --standards-dir，否则环境变量 JUNHENG_STANDARDS_DIR，"
-                                    "否则当前目录下的 junheng-standards/；从不写入安装目录）")
+    n.add_argument("--dir", help="标准目录（默认为 junheng 自带的 standards/）")
     n.add_argument("--standards-dir", action="append", default=argparse.SUPPRESS)
 
     sv = sub.add_parser("serve", help="启动本地网页工作台：上传数据、查看判定、试算阈值 / local web workbench")
@@ -117,7 +126,7 @@ def main(argv=None) -> int:
         return EXIT_ERROR
     from rich.console import Console
 
-    from junheng.errors import InputError, StandardError
+    from junheng.errors import OutputError
 
     width = None if sys.stdout.isatty() else 1000  # piped: never crop a line of a tree
     # emoji=False: rich would turn "file.yaml:100:5" into "file.yaml💯5" (the :100: shortcode)
@@ -125,6 +134,27 @@ def main(argv=None) -> int:
     err = Console(stderr=True, soft_wrap=True, width=None if sys.stderr.isatty() else 1000, emoji=False)
     lang = getattr(args, "lang", None) or "zh"
     dirs = list(getattr(args, "standards_dir", []) or [])
+    import signal
+
+    try:
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:  # not the main thread (tests): no handler, nothing to restore
+        previous = None
+    try:
+        return _dispatch(args, out, err, dirs, lang)
+    except OutputError as exc:
+        err.print(exc.message(lang), style="bold red", markup=False, highlight=False)
+        return EXIT_OUTPUT
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _dispatch(args, out, err, dirs, lang) -> int:
+    from junheng.errors import InputError, StandardError
+
     try:
         if args.command == "list":
             return cmd_list(out, dirs, lang)
@@ -152,8 +182,6 @@ def main(argv=None) -> int:
     except InputError as exc:
         err.print(f"[bold red]无法读取输入 / cannot read input:[/] {exc}", highlight=False)
         return EXIT_ERROR
-    except KeyboardInterrupt:  # pragma: no cover
-        return 130
     return EXIT_ERROR
 
 
@@ -228,6 +256,11 @@ def _report_problems(err, run, quiet=False):
 def cmd_evaluate(out, err, args, dirs, lang) -> int:
     from junheng.reports.files import summary, write_csv, write_json
 
+    if args.out:  # a folder or a missing folder: say so now, not after the evaluation
+        from junheng.atomic import check_target
+
+        check_target(args.out)
+
     if args.strict:  # read and check everything, evaluate nothing when there is a problem
         from junheng.evaluation.run import evaluate_records, load_inputs, prepare
         from junheng.standard.model import parse_date
@@ -259,15 +292,15 @@ def cmd_evaluate(out, err, args, dirs, lang) -> int:
             if args.format == "html":
                 from junheng.reports.html_report import write_html
 
-                write_html(run, target, lang, progress=steps)
+                _write(write_html, run, target, lang, progress=steps)
             else:
                 from junheng.reports.xlsx_report import write_xlsx
 
                 write_xlsx(run, args.out, lang, progress=steps)
     elif args.format == "json":
-        write_json(run, target)
+        _write(write_json, run, target)
     elif args.format == "csv":
-        write_csv(run, target)
+        _write(write_csv, run, target)
     elif args.format == "parquet":
         if not args.out:
             err.print("[red]--format parquet 需要 --out 文件名 / --format parquet needs --out[/]")
@@ -284,6 +317,26 @@ def cmd_evaluate(out, err, args, dirs, lang) -> int:
         err.print(f"已写入 {args.out}：{run.verdict_count()} 条判定；读入 {s['rows_read']} 行，评估 {s['rows_evaluated']} 行，"
                   f"拒绝 {s['rows_rejected']} 行", highlight=False)
     return EXIT_OK
+
+
+def _write(writer, run, target, *a, **k) -> None:
+    """A writer to a file (atomic, junheng/atomic.py) or to standard output; a full disk or a closed
+    pipe on standard output is an output error too (exit 3), not a traceback."""
+    if target is not sys.stdout:
+        return writer(run, target, *a, **k)
+    try:
+        writer(run, target, *a, **k)
+        sys.stdout.flush()
+    except OSError as exc:
+        import os
+
+        from junheng.errors import OutputError
+
+        try:  # what is still buffered goes nowhere: no second error when Python exits
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        raise OutputError("<stdout>", exc.errno, exc.strerror) from None
 
 
 def cmd_explain(out, err, args, dirs, lang) -> int:

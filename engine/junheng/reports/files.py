@@ -19,6 +19,7 @@ from junheng.explain.counterfactual import verdict_extras # margins → counterf
 from junheng.standard.provenance import run_provenance
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
+from junheng.atomic import atomic_open
 
 
 def _clean(v):
@@ -124,7 +125,7 @@ def write_csv(run: Run, path_or_stream) -> None:
     if hasattr(path_or_stream, "write"):
         path_or_stream.write(b"".join(bytes(b) for b in blocks).decode("utf-8"))
     else:
-        with open(path_or_stream, "wb") as fh:
+        with atomic_open(path_or_stream, "wb") as fh:  # temp file + fsync + rename: never half a file
             for block in blocks:
                 fh.write(block)
 
@@ -138,9 +139,10 @@ def write_parquet(run: Run, path) -> None:
     # store_schema=False: readers see plain text columns (dictionary-encoded only inside the file);
     # statistics (min/max per page) for the key and number columns only, not for names and reasons;
     # no dictionary for the reasons and the continuous numbers (mostly distinct: wasted work)
-    pq.write_table(table, path, compression="snappy", store_schema=False,
-                   write_statistics=[c for c in PARQUET_STATISTICS if c in table.column_names],
-                   use_dictionary=[c for c in table.column_names if c not in ("reason", "value", "margin")])
+    with atomic_open(path, "wb") as fh:  # temp file + fsync + rename
+        pq.write_table(table, fh, compression="snappy", store_schema=False,
+                       write_statistics=[c for c in PARQUET_STATISTICS if c in table.column_names],
+                       use_dictionary=[c for c in table.column_names if c not in ("reason", "value", "margin")])
 
 
 PARQUET_STATISTICS = ("level", "county_id", "school_id", "stage", "rule_id", "area", "outcome", "value", "threshold",
@@ -186,7 +188,9 @@ def _csv_field(s, start: int = 0, stop: int | None = None, cache: dict | None = 
             if cache is not None and id(s) in cache:
                 d = cache[id(s)]
             else:
-                d = _csv_text(s.dictionary.cast(pa.large_string()))
+                d = s.dictionary.cast(pa.large_string())
+                text = pa.types.is_string(s.dictionary.type) or pa.types.is_large_string(s.dictionary.type)
+                d = _csv_text(_neutralise(d) if text else d)
                 if cache is not None:
                     cache[id(s)] = d
             return pc.fill_null(d.take(s.indices.slice(start, stop - start)), _lit(""))
@@ -194,7 +198,10 @@ def _csv_field(s, start: int = 0, stop: int | None = None, cache: dict | None = 
         part = part.combine_chunks() if isinstance(part, pa.ChunkedArray) else part
         if pa.types.is_floating(s.type):  # null (missing) -> NaN -> empty
             return _csv_floats(np.asarray(part.to_numpy(zero_copy_only=False), "float64"))
-        return _csv_text(part.cast(pa.large_string()))
+        text = part.cast(pa.large_string())
+        if pa.types.is_string(s.type) or pa.types.is_large_string(s.type):  # text, not numbers
+            text = _neutralise(text)
+        return _csv_text(text)
     if s.dtype.kind == "f":
         return _csv_floats(s.to_numpy(dtype="float64")[start:stop])
     if s.dtype.kind in "iub":
@@ -204,7 +211,42 @@ def _csv_field(s, start: int = 0, stop: int | None = None, cache: dict | None = 
         a = a.slice(start, stop - start).cast(pa.large_string())
     else:
         a = pa.array(s.to_numpy(dtype=object)[start:stop], type=pa.large_string(), from_pandas=True)
-    return _csv_text(a)
+    return _csv_text(_neutralise(a))
+
+
+FORMULA_START = "=+-@\t\r"
+_FORMULA_BYTE = np.zeros(256, dtype=bool)
+_FORMULA_BYTE[[ord(c) for c in FORMULA_START]] = True
+
+
+def _neutralise(a):
+    """CSV formula injection (OWASP): a text cell starting with = + - @ tab or CR gets a leading ``'``,
+    so a spreadsheet shows it as text instead of running it (``=HYPERLINK(...)``, ``=cmd|' /C calc'!A0``).
+    Text columns only (numbers are float columns: -1.5 stays a number). The first byte of every cell
+    is read straight from the arrow buffers (one numpy gather and a 256-entry lookup, no Python per
+    cell); a column with no such cell is returned as it is (same bytes as before)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    a = a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
+    if not pa.types.is_large_string(a.type):  # the offsets read below are 64-bit
+        a = a.cast(pa.large_string())
+    n = len(a)
+    if not n or a.buffers()[2] is None:
+        return a
+    offsets = np.frombuffer(a.buffers()[1], dtype=np.int64)[a.offset:a.offset + n + 1]
+    data = np.frombuffer(a.buffers()[2], dtype=np.uint8)
+    starts = offsets[:-1]
+    nonempty = offsets[1:] > starts
+    first = np.zeros(n, dtype=np.uint8)
+    first[nonempty] = data[starts[nonempty]]
+    danger = _FORMULA_BYTE[first] & nonempty
+    if a.null_count:
+        danger &= np.asarray(a.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    if not danger.any():
+        return a
+    danger = pa.array(danger)
+    return pc.if_else(danger, pc.binary_join_element_wise(_lit("'"), a, _lit("")), a)
 
 
 def _csv_floats(v):
@@ -291,5 +333,5 @@ def _write(target, text):
     if hasattr(target, "write"):
         target.write(text)
     else:
-        with open(target, "w", encoding="utf-8", newline="") as fh:
+        with atomic_open(target, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)

@@ -33,6 +33,7 @@ from junheng.evaluation.logic import ABSENT, FAIL, NOT_EVALUABLE, PASS
 from junheng.standard.provenance import run_provenance, short_text
 from junheng.language.nodes import Call, Name
 from junheng.reports.files import summary
+from junheng.atomic import atomic_open
 
 MAX_EXPLAINED = 400  # stage units with an embedded explanation (failing ones first)
 MAX_CHART_UNITS = 3000  # bars per chart; beyond this the chart shows a sorted sample
@@ -566,7 +567,7 @@ def write_html(run, path_or_stream, lang: str | None = None, progress=None) -> N
     if hasattr(path_or_stream, "write"):
         path_or_stream.write(text)
     else:
-        with open(path_or_stream, "w", encoding="utf-8", newline="") as fh:
+        with atomic_open(path_or_stream, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
 
 

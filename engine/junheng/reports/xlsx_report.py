@@ -1,12 +1,16 @@
 """Excel report: county summary, school-stage verdicts (conditional formatting), CVs, rejected rows,
 provenance. Chinese labels by default; frozen header rows; column widths set.
 
+Control characters that XML cannot hold (``\x00``-``\x1f`` except tab, LF, CR) are shown as
+U+FFFD in the cell, instead of openpyxl's IllegalCharacterError.
+
 Formula injection: every text cell is written with data_type "s" (a string), so a school name such
 as ``=HYPERLINK(...)`` or ``+1`` / ``-1`` / ``@SUM(...)`` stays text and never becomes a live formula.
 """
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 
@@ -16,8 +20,13 @@ from junheng.explain.dispersion import is_cv_rule
 from junheng.i18n import OUTCOME_LABELS
 from junheng.evaluation.logic import ABSENT, FAIL, NOT_EVALUABLE, PASS
 from junheng.standard.provenance import run_provenance, short_text
+import io
+from junheng.atomic import write_bytes
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+# the characters XML 1.0 (and so openpyxl) cannot store: C0 controls except tab, line feed, CR
+ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+REPLACEMENT = "\ufffd"  # visible: the cell shows where a character was dropped
 L = {
     "zh": {"county": "区县汇总", "schools": "学校学段判定", "cv": "差异系数", "rejected": "被拒绝的行", "prov": "来源",
            "county_id": "区县代码", "county_name": "区县名称", "rule": "规则", "name": "名称", "area": "领域",
@@ -51,6 +60,8 @@ def _put(ws, row, col, value):
             cell.value = f
     else:
         text = str(value)
+        if ILLEGAL.search(text):  # control characters (a school name with \x01): shown as �, not a crash
+            text = ILLEGAL.sub(REPLACEMENT, text)
         cell.value = text
         cell.data_type = "s"  # never 'f': a leading = + - @ stays literal text
         if text.startswith(DANGEROUS):
@@ -221,4 +232,9 @@ def write_xlsx(run, path, lang: str | None = None, progress=None) -> None:
         ws.column_dimensions[col].width = w
     if progress is not None:
         progress.advance()
-    wb.save(path)
+    if hasattr(path, "write"):
+        wb.save(path)
+    else:
+        buf = io.BytesIO()  # built in memory (openpyxl's zip writer is not ours to clean up if interrupted)
+        wb.save(buf)
+        write_bytes(path, buf.getvalue())  # temp file + fsync + rename: never half a workbook

@@ -28,19 +28,27 @@ def resolve_standard(ref: str, extra_dirs=()) -> Path:
     if not isinstance(ref, str) or not ref:
         raise StandardError([LocatedError(Loc("<standard>"), "标准引用为空 / empty standard reference")])
     p = Path(ref)
-    if ref.endswith((".yaml", ".yml")) and p.is_file():
+    if ref.endswith((".yaml", ".yml")) and _is_file(p):
         return p
     if _is_id(ref):
         for d in search_path(extra_dirs):
             cand = (d / f"{ref}.yaml")
             try:
                 cand.resolve().relative_to(d.resolve())
-            except ValueError:
+            except (ValueError, OSError):  # outside the folder, or a name the OS refuses (too long)
                 continue
-            if cand.is_file():
+            if _is_file(cand):
                 return cand
     raise StandardError([LocatedError(Loc(ref), f"找不到标准 / cannot find standard '{ref}' "
                                                  f"(searched: {', '.join(str(d) for d in search_path(extra_dirs))})")])
+
+
+def _is_file(p: Path) -> bool:
+    """``Path.is_file`` that answers False for a name the OS refuses (ENAMETOOLONG, ...)."""
+    try:
+        return p.is_file()
+    except (OSError, ValueError):
+        return False
 
 
 ID_RE = re.compile(r"^[a-z0-9_-]+(/[a-z0-9_-][a-z0-9_.-]*)+$")
@@ -83,7 +91,7 @@ def resolve_extends(ref, extra_dirs=(), child_path=None, child_id: str = "", loc
             cand.resolve().relative_to(d.resolve())
         except (ValueError, OSError):
             continue
-        if cand.is_file():
+        if _is_file(cand):
             return cand
     raise StandardError([LocatedError(loc, f"找不到被继承的标准 / cannot find extended standard '{ref}' "
                                            f"(searched: {', '.join(str(d) for d in dirs)})", ref)])

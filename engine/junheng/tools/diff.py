@@ -22,6 +22,9 @@ from rich.table import Table
 import json
 from rich.console import Console
 
+from junheng.atomic import atomic_open
+from junheng.atomic import write_text
+
 _REF_RE = re.compile(r"^(?P<ref>.+?)@(?P<date>\d{4}(-\d{2}(-\d{2})?)?)$")
 KEY = ["level", "county_id", "school_id", "stage", "rule_id"]
 LEVEL_ZH = {"stage": "学段", "school": "学校", "county": "区县"}
@@ -342,12 +345,11 @@ def cli(out, err, args, dirs, lang) -> int:
     if args.format == "json":
         text = json.dumps(doc, ensure_ascii=False, indent=2, default=str)
         if args.out:
-            with open(args.out, "w", encoding="utf-8") as fh:
-                fh.write(text + "\n")
+            write_text(args.out, text + "\n", newline=None)
         else:
             print(text)
     elif args.out:
-        with open(args.out, "w", encoding="utf-8") as fh:
+        with atomic_open(args.out, "w", encoding="utf-8") as fh:
             render(doc, Console(file=fh, width=200, soft_wrap=True), lang)
     else:
         render(doc, out, lang)

@@ -14,6 +14,7 @@ from junheng.errors import LocatedError, Loc, StandardError
 from junheng.standard.loader import load_standard
 from junheng.paths import user_save_dir
 from junheng.tools.show import fmt_values, rule_text
+from junheng.atomic import atomic_open
 
 PROVINCE_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
 
@@ -141,9 +142,11 @@ def scaffold(province: str, extends: str, name: str | None = None, title: str | 
     exists = [p for p in files if p.exists()]
     if exists:
         _fail(f"文件已存在，不覆盖 / will not overwrite: {', '.join(str(p) for p in exists)}")
+
     for p, text in files.items():
         p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(text, encoding="utf-8")
+        with atomic_open(p, "w", encoding="utf-8", exclusive=True) as fh:  # whole or not at all, never over a file
+            fh.write(text)
     return list(files)
 
 

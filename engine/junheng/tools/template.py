@@ -19,6 +19,8 @@ from junheng.standard.catalogue import Catalogue, Column, load_catalogue
 from junheng.standard.loader import load_standard
 from junheng.paths import schemas_dir
 from junheng.evaluation.run import prepare
+import io
+from junheng.atomic import write_bytes
 
 SHEETS = {"school": "学校", "county": "区县"}
 ROWS = 2000  # rows with data validation
@@ -130,7 +132,10 @@ def build_template(std, catalogue: Catalogue | None, path) -> Path:
         ws.row_dimensions[1].height = 45
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(out)
+
+    buf = io.BytesIO()
+    wb.save(buf)
+    write_bytes(out, buf.getvalue())  # temp file + fsync + rename
     return out
 
 

@@ -32,8 +32,17 @@ from junheng.web.whatif_service import whatif
 from junheng.reports.html_report import render_html
 from junheng.reports.xlsx_report import write_xlsx
 from urllib.parse import urlsplit
+from urllib.parse import urlencode
+import os
+import sys
+import tempfile
+from junheng.paths import standards_dir
+import re
+import zipfile
 
 DEFAULT_STANDARD = "national/quality-2017"
+FORM_FIELDS = 10  # non-file fields of the upload form (standard, as_of, ...), on top of max_files
+MAX_ID = 200  # characters of a standard id; longer is refused before any file system call
 
 
 @dataclass
@@ -45,6 +54,7 @@ class Settings:
     standards_dirs: list = field(default_factory=list)  # extra search folders (--standards-dir)
     lang: str = "zh"
     max_upload_mb: float = 50
+    max_files: int = 200  # files in one upload (each is a form part)
     max_runs: int = 8
 
     @property
@@ -56,6 +66,7 @@ class Settings:
 def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = int(settings.max_upload_mb * 1024 * 1024)
+    app.config["MAX_FORM_PARTS"] = settings.max_files + FORM_FIELDS  # werkzeug: 413 beyond this many parts
     app.config["JSON_AS_ASCII"] = False
     app.json.ensure_ascii = False
     ws = workspace or Workspace(settings.max_runs)
@@ -82,15 +93,33 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
         if settings.token:
             given = request.args.get("token")
             if given is not None and guard.token_ok(given, settings.token) and request.method == "GET":
-                args = {k: v for k, v in request.args.items() if k != "token"}
-                resp = redirect(url_for(request.endpoint, **(request.view_args or {}), **args)
-                                if request.endpoint else "/")
+                # the same address without the token (built from the path: a query parameter named like a
+                # route variable, ?token=T&run_id=x, must not collide with it)
+
+                rest = urlencode([(k, v) for k, v in request.args.items(multi=True) if k != "token"])
+                resp = redirect(request.path + (f"?{rest}" if rest else ""))
                 resp.set_cookie(guard.COOKIE, settings.token, httponly=True, samesite="Strict")
                 return resp
             if not (guard.token_ok(request.cookies.get(guard.COOKIE), settings.token)
                     or guard.token_ok(request.headers.get(guard.HEADER), settings.token)):
                 return _error(401, LABELS[lang()]["token_needed"])
         return None
+
+    scrub = _path_scrubber(settings, ws)
+
+    @app.after_request
+    def _no_server_paths(resp):
+        """No page, API answer or error shows an absolute server path (standards folders, the save
+        folder, the upload folder, the working folder): each is written as the short name the user
+        knows. Downloads (attachments) are scrubbed where they are built (``_scrub_download``)."""
+        if resp.direct_passthrough or "attachment" in resp.headers.get("Content-Disposition", ""):
+            return resp
+        if resp.mimetype in ("text/html", "application/json", "text/plain"):
+            text = resp.get_data(as_text=True)
+            clean = scrub(text)
+            if clean != text:
+                resp.set_data(clean)
+        return resp
 
     @app.after_request
     def _headers(resp):
@@ -107,11 +136,30 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
 
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(_exc):
+        limit = app.config["MAX_CONTENT_LENGTH"]
+        if request.content_length is not None and request.content_length <= limit:  # too many parts, not bytes
+            return _error(413, LABELS[lang()]["too_many_files"].format(n=settings.max_files))
         return _error(413, f'{LABELS[lang()]["too_large"]}（{settings.max_upload_mb:g} MB）')
+
+    @app.errorhandler(Exception)
+    def _internal(exc):  # a safety net: a message, never a traceback or a server path
+        if isinstance(exc, HTTPException):
+            return _http(exc)
+        app.logger.exception("unhandled error on %s", request.path)
+        return _error(500, LABELS[lang()]["internal"])
+
+    def _standard_id(sid) -> str:
+        """Only an id from the configured standards folders, never a file path (abort 400 otherwise)."""
+        if not (isinstance(sid, str) and len(sid) <= MAX_ID and is_standard_id(sid)):
+            abort(400, LABELS[lang()]["bad_standard_id"] + str(sid)[:80])
+        return sid
 
     @app.errorhandler(HTTPException)
     def _http(exc):
-        return _error(exc.code or 500, exc.description or exc.name)
+        text = exc.description
+        if not text or text == type(exc).description:  # werkzeug's English default: say it in the page's language
+            text = LABELS[lang()].get(f"http_{exc.code}") or exc.name
+        return _error(exc.code or 500, text)
 
     @app.route("/lang/<code>")
     def set_lang(code):
@@ -141,6 +189,9 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
                             errors.append(str(exc))
             if not schools and not errors:
                 errors.append("请选择学校数据文件 / choose a school records file")
+
+            if not (len(form["standard"]) <= MAX_ID and is_standard_id(form["standard"])):
+                errors.append(LABELS[lang()]["bad_standard_id"] + form["standard"][:80])
             if not errors:
                 day = parse_day(form["as_of"])
                 run = evaluate_files(form["standard"], schools, counties or None, day, settings.dirs, lang())
@@ -213,6 +264,7 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
             data, mime = buf.getvalue().encode("utf-8"), "text/csv; charset=utf-8"
         else:
             abort(404)
+        data = _scrub_download(data, fmt, scrub)  # the provenance names standard files: no server folders
         return Response(data, mimetype=mime,
                         headers={"Content-Disposition": f'attachment; filename="{stem}.{fmt}"'})
 
@@ -226,8 +278,8 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
 
     @app.route("/standards/<path:sid>")
     def standard_page(sid):
-        if not is_standard_id(sid):
-            abort(404, LABELS[lang()]["not_found"] + sid)
+        if not is_standard_id(sid) or len(sid) > MAX_ID:
+            abort(404, LABELS[lang()]["not_found"] + sid[:80])
         day = parse_day(request.args.get("as_of", ""))
         try:
             std = load_standard(sid, settings.dirs, collect=True)
@@ -243,7 +295,7 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
     @app.route("/whatif")
     def whatif_page():
         entry = ws.get(request.args.get("run", "")) if request.args.get("run") else None
-        sid = request.args.get("standard") or (entry.standard if entry else DEFAULT_STANDARD)
+        sid = _standard_id(request.args.get("standard") or (entry.standard if entry else DEFAULT_STANDARD))
         as_of = request.args.get("as_of") if "as_of" in request.args else (entry.as_of if entry else "")
         day = parse_day(as_of or "")
         try:
@@ -268,6 +320,59 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
         return whatif(doc, save, settings, ws, lang())
 
     return app
+
+
+def _path_scrubber(settings: Settings, ws: Workspace):
+    """A function that writes every known absolute server folder in a text as a short name:
+    a standards folder as its own name (``standards/national/x.yaml``), the upload folder as
+    ``uploads``, the working folder as ``.``, the home and temp folders as ``~`` / ``tmp``. Longest
+    first, so a folder inside another keeps its own name; whole folder names only."""
+    pairs = {}
+
+    def add(folder, name):
+        try:
+            forms = {str(Path(folder)), str(Path(folder).resolve())}
+        except OSError:
+            return
+        for f in forms:
+            if os.path.isabs(f) and len(f) > 1:
+                pairs.setdefault(f, name)
+
+    for d in settings.dirs:
+        add(d, Path(d).name or "standards")
+    add(standards_dir(), "standards")
+    add(ws.root, "uploads")
+    add(Path.cwd(), ".")
+    add(sys.prefix, "python")
+    add(Path.home(), "~")
+    add(tempfile.gettempdir(), "tmp")
+
+    ordered = sorted(pairs, key=len, reverse=True)  # the longest folder wins (one inside another)
+    # a whole folder only: not part of a longer name (cwd /r must not touch the address /runs/...)
+    pattern = re.compile(r"(?<![\w.\-])(?:" + "|".join(re.escape(f) for f in ordered) + r")(?![\w.\-])")
+
+    def scrub(text: str) -> str:
+        return pattern.sub(lambda m: pairs[m.group(0)], text) if ordered else text
+
+    return scrub
+
+
+def _scrub_download(data: bytes, fmt: str, scrub) -> bytes:
+    """A report as downloaded from the workbench, with server folders written as short names (the
+    HTML and JSON text; the XML parts of the XLSX zip). CSV holds no paths."""
+    if fmt in ("html", "json"):
+        return scrub(data.decode("utf-8")).encode("utf-8")
+    if fmt != "xlsx":
+        return data
+
+    src, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            part = src.read(info)
+            if info.filename.endswith(".xml"):
+                part = scrub(part.decode("utf-8")).encode("utf-8")
+            dst.writestr(info, part)
+    return out.getvalue()
 
 
 def _origin_of(url: str) -> str:

@@ -40,6 +40,10 @@ ZH = {
     "err_title": "出错了", "back": "返回", "not_found": "找不到：",
     "too_large": "上传的文件超过了上限", "forbidden": "拒绝访问", "token_needed": "需要访问令牌（启动服务时的 --token）。",
     "run_missing": "这次评估已不在内存中（服务重启或评估过多被移除），请重新上传。",
+    "too_many_files": "一次上传的文件太多（上限 {n} 个）", "bad_standard_id": "标准编号无效（应为标准目录中的编号，如 "
+    "national/quality-2017，不能是文件路径）：",
+    "internal": "服务器内部错误，请重试；如一再出现，请把操作步骤告诉维护人员。",
+    "http_400": "请求无效。", "http_404": "找不到这个页面。", "http_405": "不支持这种请求方式。",
     "lang_other": "English", "verdicts": "条判定", "always": "长期", "versions": "个版本",
 }
 
@@ -82,6 +86,10 @@ EN = {
     "too_large": "The upload is larger than the limit", "forbidden": "Forbidden",
     "token_needed": "An access token is required (the server's --token).",
     "run_missing": "This run is no longer in memory (server restarted or too many runs); upload again.",
+    "too_many_files": "Too many files in one upload (at most {n})", "bad_standard_id": "Not a standard id "
+    "(an id from the standards folders such as national/quality-2017, never a file path): ",
+    "internal": "Internal error; please try again, and report the steps if it happens again.",
+    "http_400": "Bad request.", "http_404": "No such page.", "http_405": "Method not allowed.",
     "lang_other": "中文", "verdicts": "verdicts", "always": "always", "versions": "versions",
 }
 

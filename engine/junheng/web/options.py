@@ -11,3 +11,4 @@ def add_arguments(sp) -> None:
     sp.add_argument("--token", help=f"访问令牌（非本机地址时必需；也可用环境变量 {TOKEN_ENV}）")
     sp.add_argument("--save-dir", help="保存试算标准的目录（默认：第一个 --standards-dir，否则环境变量 JUNHENG_STANDARDS_DIR，否则 ./junheng-standards）")
     sp.add_argument("--max-upload-mb", type=float, default=50, help="单次上传上限（MB，默认 50）")
+    sp.add_argument("--max-files", type=int, default=200, help="单次上传的文件数上限（默认 200）")

@@ -25,13 +25,16 @@ def cli(out, err, args, dirs, lang) -> int:
         err.print(f"[red]监听非本机地址 {args.host} 需要访问令牌：--token 或环境变量 {TOKEN_ENV}。"
                   f"例如 --token {secrets.token_urlsafe(16)}[/] / a non-local --host needs a token", highlight=False)
         return 2
+    if args.max_files <= 0:
+        err.print("[red]--max-files 必须大于 0[/]")
+        return 2
     if args.max_upload_mb <= 0:
         err.print("[red]--max-upload-mb 必须大于 0[/]")
         return 2
     save_dir = Path(args.save_dir) if args.save_dir else user_save_dir(dirs)
     extra = [d for d in dirs if Path(d).resolve() != save_dir.resolve()]
     settings = Settings(host=args.host, port=args.port, token=token, save_dir=save_dir, standards_dirs=extra,
-                        lang=lang, max_upload_mb=args.max_upload_mb)
+                        lang=lang, max_upload_mb=args.max_upload_mb, max_files=args.max_files)
     ws = Workspace(settings.max_runs)
     try:
         app = create_app(settings, ws)

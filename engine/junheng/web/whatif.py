@@ -24,6 +24,7 @@ from junheng.standard.loader import names_in
 from junheng.standard.catalogue import load_catalogue
 from junheng.standard.checker import compile_standard
 from junheng.standard.loader import load_standard
+from junheng.atomic import atomic_open
 
 SOURCE_STATUSES = ("verified", "secondary", "recalled")
 DOC_ID = "whatif-basis"
@@ -212,10 +213,16 @@ def _q(s: str) -> str:
 
 
 def _num(v: float) -> str:
+    """A number as YAML reads it back as a number: ``1e+20`` is a string to YAML 1.1 (no dot), so
+    exponent forms are written ``1.0e+20``."""
     f = float(v)
     if f.is_integer() and abs(f) < 1e15:
         return str(int(f))
-    return repr(f)
+    text = repr(f)
+    if "e" in text and "." not in text.split("e")[0]:
+        mant, exp = text.split("e")
+        text = f"{mant}.0e{exp}"
+    return text
 
 
 def child_text(base: Standard, as_of, changes: dict, meta: Meta, today: dt.date | None = None) -> Child:
@@ -315,7 +322,9 @@ def save_child(child: Child, meta: Meta, save_dir: Path, dirs) -> Path:
     target = (root / f"{meta.new_id}.yaml").resolve()
     target.relative_to(root)  # ValueError if it would leave the folder
     target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target, "x", encoding="utf-8", newline="\n") as fh:
+
+    # written whole or not at all (temp file, fsync, link); never over an existing file (FileExistsError)
+    with atomic_open(target, "w", encoding="utf-8", newline="\n", exclusive=True) as fh:
         fh.write(child.text)
     return target
 

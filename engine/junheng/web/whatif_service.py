@@ -10,11 +10,12 @@ from __future__ import annotations
 import shlex
 import shutil
 
-from junheng.errors import StandardError
+from junheng.errors import OutputError, StandardError
 from junheng.i18n import OUTCOME_LABELS
 from junheng.evaluation.finite import as_float
 from junheng.web.whatif import (Meta, Problem, check_meta, child_text, current_cells, load_child, parse_day, parse_edits,
                      save_child, scratch_folder)
+from junheng.standard.registry import is_standard_id
 from junheng.evaluation.run import prepare
 from junheng.standard.catalogue import load_catalogue
 from junheng.standard.checker import compile_standard
@@ -31,8 +32,13 @@ def whatif(doc: dict, save: bool, settings, ws, lang: str = "zh") -> dict:
     except ValueError as exc:
         out["problems"] = [Problem("as_of", str(exc)).to_json()]
         return out
+    sid = str(doc.get("standard") or "")
+    if not (len(sid) <= 200 and is_standard_id(sid)):  # an id from the standards folders, never a path
+        out["problems"] = [Problem("standard", f"标准编号无效（应为标准目录中的编号，不能是文件路径）/ not a standard "
+                                               f"id: {sid[:80]}").to_json()]
+        return out
     try:
-        base, base_compiled = prepare(str(doc.get("standard") or ""), settings.dirs, day)  # cached per standard
+        base, base_compiled = prepare(sid, settings.dirs, day)  # cached per standard
     except StandardError as exc:
         out["problems"] = [Problem("standard", e.message, str(e.loc)).to_json() for e in exc.errors]
         return out
@@ -64,7 +70,7 @@ def whatif(doc: dict, save: bool, settings, ws, lang: str = "zh") -> dict:
         except FileExistsError:  # saved by another request since the check
             out["meta_problems"].append(Problem("meta:new_id", f"编号 '{meta.new_id}' 已存在，请换一个 / already "
                                                                f"exists").to_json())
-        except OSError as exc:
+        except (OSError, OutputError) as exc:
             out["meta_problems"].append(Problem("", f"无法写入保存目录 {settings.save_dir}：{exc.strerror} / cannot "
                                                     f"write the save folder").to_json())
     return out

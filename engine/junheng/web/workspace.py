@@ -17,13 +17,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from junheng.records.readers import NamedFile
+import io
+import zipfile
+from junheng.atomic import atomic_open
 
 ALLOWED_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".json", ".jsonl", ".ndjson")
 MAX_NAME = 120
+ZIP_SUFFIXES = (".xlsx", ".xlsm")
+MAX_UNPACKED_MB = 200  # a workbook is a zip: its uncompressed size counts too (a zip bomb is refused)
 
 
 class UploadRefused(ValueError):
     """An upload the workbench does not accept (wrong kind of file, empty, ...)."""
+
+
+def unpacked_size(data: bytes) -> int:
+    """The uncompressed size of a zip (an xlsx workbook) from its central directory, read without
+    decompressing anything. Python's zipfile never inflates a member past its declared size (the
+    read stops there and the CRC check fails), so the declared sizes bound what opening it costs."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return sum(i.file_size for i in z.infolist())
 
 
 def display_name(filename: str) -> str:
@@ -57,9 +70,10 @@ class Entry:
 
 
 class Workspace:
-    def __init__(self, max_runs: int = 8):
+    def __init__(self, max_runs: int = 8, max_unpacked_mb: float = MAX_UNPACKED_MB):
         self.root = Path(tempfile.mkdtemp(prefix="junheng-serve-"))
         self.max_runs = max_runs
+        self.max_unpacked = int(max_unpacked_mb * 1024 * 1024)
         self._runs: OrderedDict[str, Entry] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -69,8 +83,18 @@ class Workspace:
         suffix = suffix_of(filename)
         if not data:
             raise UploadRefused(f"{display_name(filename)}：文件是空的 / the file is empty")
+        if suffix in ZIP_SUFFIXES:
+            try:
+                size = unpacked_size(data)
+            except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+                raise UploadRefused(f"{display_name(filename)}：不是有效的 Excel 工作簿（xlsx 是 zip 文件）/ not a "
+                                    f"valid workbook") from None
+            if size > self.max_unpacked:
+                raise UploadRefused(f"{display_name(filename)}：工作簿解压后 {size / 1048576:.0f} MB，超过上限 "
+                                    f"{self.max_unpacked / 1048576:.0f} MB / the workbook is too large uncompressed")
         path = self.root / f"{secrets.token_hex(16)}{suffix}"
-        with open(path, "xb") as fh:
+
+        with atomic_open(path, "wb", exclusive=True) as fh:  # whole or not at all
             fh.write(data)
         return NamedFile(path, display_name(filename))
 
