@@ -58,10 +58,12 @@ class Run:
         return self.schools.rejected + self.counties.rejected
 
     def input_summary(self) -> list:
+        from .validate import _of_file
+
         out = []
         for rs in (self.schools, self.counties):
             for f in rs.files:
-                rej = sum(1 for r in rs.rejected if r["file"] == f["path"])
+                rej = sum(1 for r in rs.rejected if _of_file(r, f))
                 out.append({"path": f["path"], "table": f["table"], "sha256": f["sha256"], "rows": f["rows"],
                             "rows_evaluated": f["rows"] - rej, "rows_rejected": rej})
         return out

@@ -59,7 +59,9 @@ def _num(frame: pd.DataFrame, col: str) -> np.ndarray:
 def _problem(rs: RecordSet, i: int, col: str, rule: str, message: str, action="cell ignored", value=None):
     f, sh, row, cell, header, text = rs.where(col, i)
     v = value if value is not None else text
-    rs.problems.append(Problem(f, sh, row, header, "" if v is None else str(v), rule, message, action, col, cell))
+    src = int(rs.src[i]) if rs.src is not None and i < len(rs.src) else -1
+    rs.problems.append(Problem(f, sh, row, header, "" if v is None else str(v), rule, message, action, col, cell, src,
+                               rs.book))
 
 
 def _invalidate(rs: RecordSet, i: int, col: str, message: str) -> None:
@@ -219,12 +221,19 @@ def problems_of(*sets: RecordSet) -> list:
     return [p for rs in sets for p in rs.problems if p.action not in ("column ignored", "note")]
 
 
+def _of_file(rejected: dict, f: dict) -> bool:
+    """Does a rejected row come from this file entry? (by position: the same file given twice is two entries)"""
+    if "fileno" in f and rejected.get("fileno", -1) >= 0:
+        return rejected["fileno"] == f["fileno"]
+    return rejected["file"] == f["path"]
+
+
 def file_summary(*sets: RecordSet) -> list:
     """Per file: rows read, rows evaluated (accepted), rows rejected and why. read = evaluated + rejected."""
     out = []
     for rs in sets:
         for f in rs.files:
-            rej = [r for r in rs.rejected if r["file"] == f["path"]]
+            rej = [r for r in rs.rejected if _of_file(r, f)]
             reasons: dict = {}
             for r in rej:
                 key = r["reason"].split("（与")[0] if "重复" in r["reason"] else r["reason"]
