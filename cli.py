@@ -10,7 +10,8 @@
     junheng new      PROVINCE --extends ID [--name 名称] [--dir STANDARDS_FOLDER]
     junheng serve    [--host 127.0.0.1] [--port 8765] [--token T] [--save-dir DIR]
 
-Exit codes: 0 done; 1 problems in the data with --strict; 2 a mistake in a standard file, a file
+Exit codes: 0 done; 1 problems in the data with --strict, or nothing to evaluate (no school row could be
+evaluated: the outputs are still written); 2 a mistake in a standard file, a file
 that cannot be read, or a usage error. Heavy modules are imported lazily so --help is fast.
 """
 from __future__ import annotations
@@ -280,6 +281,10 @@ def cmd_evaluate(out, err, args, dirs, lang) -> int:
         s = summary(run)
         err.print(f"已写入 {args.out}：{run.verdict_count()} 条判定；读入 {s['rows_read']} 行，评估 {s['rows_evaluated']} 行，"
                   f"拒绝 {s['rows_rejected']} 行", highlight=False)
+    nothing = run.nothing_to_evaluate()
+    if nothing:
+        err.print(f"[bold red]{nothing}[/]", highlight=False)
+        return EXIT_DATA
     return EXIT_OK
 
 

@@ -597,8 +597,10 @@ def _loads(text: str, name: str, where: str = ""):
         depth = np.cumsum(np.isin(arr, (ord("["), ord("{"))).astype(np.int64)
                           - np.isin(arr, (ord("]"), ord("}"))).astype(np.int64))
         at = int(np.argmax(depth > MAX_JSON_DEPTH))
-        line = text.encode("utf-8")[:at].count(b"\n") + 1
-        raise InputError(f"{name}{where}: JSON 嵌套过深（第 {line} 行起超过 {MAX_JSON_DEPTH} 层）/ JSON nested too deep")
+        head = text.encode("utf-8")[:at]
+        line, col = head.count(b"\n") + 1, at - (head.rfind(b"\n") + 1) + 1
+        raise InputError(f"{name}{where}: JSON 嵌套过深（第 {line} 行第 {col} 列起超过 {MAX_JSON_DEPTH} 层）/ JSON nested "
+                         f"too deep (line {line} column {col})")
 
 
 def _read_json(p: Path, name: str, lines: bool) -> RawTable:

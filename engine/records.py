@@ -16,6 +16,7 @@ by the cross-field checks) and the per-stage cells are marked invalid with the r
 from __future__ import annotations
 
 import bisect
+import re
 import hashlib
 from dataclasses import dataclass, field
 from dataclasses import field as dc_field
@@ -42,6 +43,18 @@ CLASS_LIMITS = {"primary": 45, "junior": 50}
 STAGE_ZH = {"primary": "小学", "junior": "初中", "senior": "高中"}
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
+
+
+def _shown(v, limit: int = 24) -> str:
+    """A code or name as a problem shows it: control characters (line breaks of a swallowed row, a bell
+    pasted into a name) as one space, at most ``limit`` characters."""
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
+    t = _CONTROL.sub(" ", str(v)).strip()
+    return t if len(t) <= limit else t[:limit] + "…"
+
+
 @dataclass
 class Problem:
     file: str
@@ -63,7 +76,7 @@ class Problem:
         if self.src < 0 or self.book is None or self.src >= len(self.book[0]):
             return "", ""
         ids, names = self.book
-        return ids[self.src] or "", names[self.src] or ""
+        return _shown(ids[self.src]), _shown(names[self.src])
 
     def to_json(self) -> dict:
         rid, rname = self.record
@@ -77,7 +90,7 @@ class Problem:
         rid, rname = self.record
         rec = f" 〈{' '.join(x for x in (rid, rname) if x)}〉" if rid or rname else ""
         col = f" 列「{self.column}」" if self.column else ""
-        val = f" 值「{self.value}」" if self.value not in ("", None) else ""
+        val = f" 值「{_shown(self.value, 60)}」" if self.value not in ("", None) else ""
         return f"{self.file}{sheet}:{self.row}{cell}{rec}{col}{val}: {self.message}（{self.rule}；{self.action}）"
 
 
@@ -224,7 +237,8 @@ def load_records(paths, table: str, catalogue: Catalogue) -> RecordSet:
 
 def _type_column(s: pd.Series, cid: str, col, factor: float):
     if cid in ("school_id", "county_id"):
-        return to_id(s), pd.Series(pd.NA, index=s.index, dtype="object"), []
+        notes = []
+        return to_id(s, notes), pd.Series(pd.NA, index=s.index, dtype="object"), notes
     if col.field.kind == "num":
         return to_number(s, col.field.type, factor)
     if col.field.kind == "bool":
@@ -365,7 +379,7 @@ def _fill_merged(raw: RawTable, hmap: HeaderMap, catalogue: Catalogue, table: st
         for top, last, ref in spans:
             blank = s.iloc[top + 1:last + 1].map(_text_blank)
             idx = s.index[top + 1:last + 1][blank.to_numpy(dtype=bool)]
-            s.loc[idx] = s.iloc[top]
+            raw.frame.loc[idx, header] = s.iloc[top]
             filled += len(idx)
         if filled:
             notes.append(f"{where} 列「{raw.label(header)}」: 合并单元格 {'、'.join(r for _, _, r in spans)} 的值向下填入 "

@@ -37,6 +37,9 @@ FILLS = {"pass": "DAFBE1", "fail": "FFD8D3", "not_evaluable": "FFF1C2"}
 
 
 
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # noqa: E402
+
+
 def _put(ws, row, col, value):
     """Write one cell; text is always a string cell (no formula, even if it starts with = + - @)."""
     cell = ws.cell(row=row, column=col)
@@ -49,7 +52,9 @@ def _put(ws, row, col, value):
         if f is not None:
             cell.value = f
     else:
-        text = str(value)
+        # control characters (a bell pasted into a school name) cannot be stored in a worksheet: shown as
+        # U+FFFD so the report is still written and the mark is visible
+        text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", str(value))
         cell.value = text
         cell.data_type = "s"  # never 'f': a leading = + - @ stays literal text
         if text.startswith(DANGEROUS):
