@@ -333,7 +333,7 @@ class _ExprChecker:
         if f == "unknown":
             if not isinstance(node.args[0], ast.String):
                 self.err(node.args[0], 'unknown 的参数必须是说明文字，如 unknown("…") / unknown takes a text')
-            return "bool"
+            return None  # a value of any kind that is not known: fits a condition and a number alike
         if f == "coalesce":
             kinds = {self.check(a, space) for a in node.args} - {None}
             if len(kinds) > 1:

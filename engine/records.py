@@ -220,9 +220,12 @@ def load_records(paths, table: str, catalogue: Catalogue) -> RecordSet:
     frame = pd.concat(frames, ignore_index=True)
     extra = pd.concat(extras, ignore_index=True)
     origin = pd.concat(origins, ignore_index=True)
-    for c in catalogue.columns(table):
-        if c.id not in frame.columns:
-            frame[c.id] = np.nan if c.field.kind != "text" else None
+    absent = [c for c in catalogue.columns(table) if c.id not in frame.columns]
+    if absent:  # added at once (one column at a time fragments the frame)
+        frame = pd.concat([frame, pd.DataFrame({c.id: pd.Series(np.nan if c.field.kind != "text" else None,
+                                                                index=frame.index,
+                                                                dtype="float64" if c.field.kind != "text" else object)
+                                                for c in absent})], axis=1)
     rs = RecordSet(table, frame, origin, problems, [], files, invalid, log, segments, extra,
                    np.arange(len(frame), dtype=np.int64), override)
     name_col = "school_name" if table == "school" else "county_name"
@@ -286,7 +289,13 @@ def _type_table(raw: RawTable, hmap: HeaderMap, catalogue: Catalogue, table: str
             extra[name] = values
             column_of[header] = name
             locs[f"{UNSTAGED}{name}"] = header
-            cell_problems(header, name, s, probs, f"{name}（count）")
+            bid, _ = hmap.match(label(header))  # the band as a catalogue field (classes_band_46_50) too
+            if bid is not None and not bid.startswith((UNSTAGED, PARTS)) and bid not in seen:
+                seen[bid] = header
+                out[bid] = values
+                locs[bid] = header
+                column_of[header] = bid
+            cell_problems(header, bid or name, s, probs, f"{name}（count）")
             notes.extend(f"{where} 列「{label(header)}」: {c}" for c in conv)
             mapped.append(f"{label(header)}→{name}")
             continue

@@ -23,6 +23,7 @@ import pandas as pd
 from .records import Problem, RecordSet, reject_where, school_stage_masks
 
 STAGE_ZH = {"primary": "小学", "junior": "初中", "senior": "高中"}
+NO_COUNTY = "未填区县代码"  # the county of schools given without 区县代码 and without a county file
 
 # (rule id, parts, whole, per stage?, description)
 SCHOOL_SUBSETS = [
@@ -83,6 +84,14 @@ def link_counties(srs: RecordSet, crs: RecordSet, county_file_given: bool) -> No
                      f"missing county_id: the only county of the county table", "note", value="")
         srs.log.append(f"{int(missing.sum())} 所学校没有区县代码，归属区县表中唯一的区县 {known[0]} / schools without "
                        f"county_id assigned to the only county of the county table")
+        missing = np.zeros(len(sf), dtype=bool)
+    if missing.any() and not county_file_given:
+        # a school form has no 区县代码: without a county file the schools are still evaluated at school and
+        # stage level, under one county standing for "not given"; county rules then name the county data missing
+        sf.loc[missing, "county_id"] = NO_COUNTY
+        srs.log.append(f"{int(missing.sum())} 所学校没有区县代码，也没有区县表：按同一个区县「{NO_COUNTY}」评估学校和学段，"
+                       f"区县级规则缺少区县数据 / schools without county_id and no county file: evaluated under one "
+                       f"county standing for 'not given'")
         missing = np.zeros(len(sf), dtype=bool)
     reasons = pd.Series("", index=sf.index, dtype="object")
     reasons[missing] = ("缺少区县代码 county_id（学校表没有区县代码时需提供只含一个区县的区县表）/ missing county_id")
