@@ -456,6 +456,11 @@ def compile_standard(std: Standard, catalogue: Catalogue | None = None, as_of=No
             if table.catalogue.get(table_name, fid) is None:
                 loc = std.loc or Loc(std.path)
                 errors.add(loc, f"inputs.{table_name} 中的字段 '{fid}' 不在字段目录中 / unknown input field '{fid}'", fid)
+    for fid in std.whole_school_counts:
+        fd = table.catalogue.get("school", fid)
+        if fd is None or not fd.per_stage or fd.type != "count":
+            errors.add(std.loc or Loc(std.path), f"stage_weights.whole_school_counts 中的 '{fid}' 应为分学段的计数字段 / "
+                       f"must be a per-stage count field", fid)
 
     items = [("derived", d) for d in std.derived.values()] + [("rule", r) for r in rules]
     for kind, obj in items:

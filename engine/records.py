@@ -498,8 +498,10 @@ def _resolve_unstaged(rs: RecordSet, catalogue: Catalogue) -> None:
             kept += 1
             _, _, row, cell, header, _ = rs.where(fid, i)
             o = rs.origin.iloc[i]
-            msg = (f"「{header}」不分学段，学校有{'、'.join(STAGE_ZH.get(x, x) for x in sorted(stages[i])) or '未知'}学段，无法分到学段；"
-                   f"请按学段填写 / stage-less value cannot be given to one stage")
+            msg = (f"「{header}」不分学段，学校有{'、'.join(STAGE_ZH.get(x, x) for x in sorted(stages[i])) or '未知'}学段："
+                   f"标准声明了拆分方法（stage_weights.whole_school_counts）时按加权学生数拆分到学段，否则无法判定；"
+                   f"最好按学段填写 / stage-less value of a school with several stages: split by the standard's "
+                   f"weighted shares when it declares so")
             rs.problems.append(Problem(o["file"], o["sheet"], row, header, f"{vals[i]:g}", "学段归属", msg,
                                        "note", fid, cell, int(rs.src[i]), rs.book))
             for s in fd.per_stage:
