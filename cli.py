@@ -281,6 +281,14 @@ def cmd_evaluate(out, err, args, dirs, lang) -> int:
         s = summary(run)
         err.print(f"已写入 {args.out}：{run.verdict_count()} 条判定；读入 {s['rows_read']} 行，评估 {s['rows_evaluated']} 行，"
                   f"拒绝 {s['rows_rejected']} 行", highlight=False)
+    if not args.quiet:
+        from engine.gaps import form_gaps
+
+        gaps = form_gaps(run, lang)
+        if gaps:
+            err.print(f"[yellow]文件缺少的数据项 / form gaps（{len(gaps)}）:[/]")
+            for g in gaps:
+                err.print(f"  {g['text']}", markup=False, highlight=False)
     nothing = run.nothing_to_evaluate()
     if nothing:
         err.print(f"[bold red]{nothing}[/]", highlight=False)

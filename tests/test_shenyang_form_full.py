@@ -120,3 +120,52 @@ def test_built_by_2010_answer_decides_the_size_relaxation(tmp_path, built, answe
     row = v.loc[("G4_school", "S3", None)]
     assert row["outcome"] == outcome, row["reason"]
     assert row["threshold"] == (2400 if answer == "是" else 2000)
+
+
+def test_form_gap_report_everywhere(tmp_path):
+    """The fields the form does not ask (G13's 城乡类型、办学性质、是否寄宿制学校; county data) are listed with the
+    rules they leave undecided: terminal, JSON, HTML report and workbench."""
+    import io
+    import json
+    import subprocess
+    import sys
+
+    from engine.gaps import form_gaps
+    from engine.output import write_json
+    from engine.report_html import render_html
+
+    path = write(tmp_path / "schools.xlsx", school())
+    run = evaluate_files(STD, [str(path)])
+    gaps = form_gaps(run)
+    g13 = next(g for g in gaps if "G13_school" in g["rules"])
+    assert set(g13["fields"]) == {"urban_rural", "ownership", "boarding"} and g13["areas"] == ["government"]
+    assert g13["text"] == "文件中没有 是否寄宿制学校、办学性质、城乡类型：G13_school 无法判定"
+    g8 = next(g for g in gaps if "G8" in g["rules"])
+    assert g8["tables"] == ["county"]
+    # a rule decided somewhere is never listed (R1 … R7, G3, G4, G5 are decided from the form)
+    listed = {r for g in gaps for r in g["rules"]}
+    assert not listed & {"R1", "R2", "R3", "G3_school", "G4_school", "G5_school", "G12_school"}
+    buf = io.StringIO()
+    write_json(run, buf)
+    assert g13["text"] in [g["text"] for g in json.loads(buf.getvalue())["form_gaps"]]
+    assert g13["text"] in render_html(run)
+    root = Path(__file__).resolve().parent.parent
+    r = subprocess.run([sys.executable, str(root / "cli.py"), "evaluate", "--standard", STD, "--schools", str(path),
+                        "--format", "json", "--out", str(tmp_path / "o.json")], capture_output=True, text=True,
+                       cwd=root, timeout=300)
+    assert r.returncode == 0 and g13["text"] in r.stderr, r.stderr[-3000:]
+    from engine.web.app import Settings, create_app
+    from engine.web.workspace import Workspace
+
+    ws = Workspace()
+    try:
+        app = create_app(Settings(save_dir=tmp_path / "saved"), ws)
+        c = app.test_client()
+        resp = c.post("/evaluate", data={"standard": STD, "as_of": "", "schools": [(io.BytesIO(path.read_bytes()),
+                                                                                    "丙学校.xlsx")]},
+                      content_type="multipart/form-data")
+        assert resp.status_code == 302, resp.data.decode()[:2000]
+        page = c.get(resp.headers["Location"]).data.decode()
+        assert g13["text"] in page
+    finally:
+        ws.close()
