@@ -70,6 +70,8 @@ def _parser() -> argparse.ArgumentParser:
     tp = sub.add_parser("template", help="生成某个标准的数据采集表（xlsx）/ data-collection workbook for a standard")
     tp.add_argument("--standard", required=True, help="标准编号或文件路径")
     tp.add_argument("--out", required=True, help="输出文件 .xlsx")
+    tp.add_argument("--layout", choices=["table", "form"], default="table",
+                    help="table：每行一所学校（默认）；form：每个工作表一所学校的纵向填报表（填报项目/填报值），另写一份区县填报表")
     tp.add_argument("--standards-dir", action="append", default=argparse.SUPPRESS)
 
     sh = sub.add_parser("show", help="显示合并后的标准：每个参数和规则的取值、出处、生效期、设定位置 / resolved standard")

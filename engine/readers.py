@@ -104,8 +104,8 @@ def source_name(source) -> str:
 
 def read_records(source, known=None) -> list[RawTable]:
     """Read one record file (a path or a NamedFile) into raw tables; messages and origins use its
-    display name. ``known(header) -> bool`` tells a recognised header (finds a sheet's header row
-    below title rows)."""
+    display name. ``known(header)`` gives the field a header stands for, or None (finds a sheet's
+    header row below title rows)."""
     return _read_path(source_path(source), source_name(source), known)
 
 
@@ -359,7 +359,9 @@ def _header_index(rows: list, known) -> int:
     above it are passed over); without recognised headers, the first row with two filled cells."""
     scan = rows[:HEADER_SCAN_ROWS]
     if known is not None and scan:
-        scores = [sum(1 for c in r if _text(c[0]) and known(_text(c[0]))) for _, r in scan]
+        # distinct fields recognised (a field list such as a 说明 sheet's "school_id | *学校代码" rows names one
+        # field twice per row, a header row many fields once)
+        scores = [len({known(_text(c[0])) for c in r if _text(c[0])} - {None, False}) for _, r in scan]
         best = max(range(len(scan)), key=lambda k: (scores[k], -k))
         if scores[best] >= 2:
             return best

@@ -174,7 +174,9 @@ def load_records(paths, table: str, catalogue: Catalogue) -> RecordSet:
     n_total = 0
 
     def known(h):
-        return hmap.match(h)[0] is not None or other.match(h)[0] is not None or class_band(h) is not None
+        """The field a header stands for (of either table), or None."""
+        band = class_band(h)
+        return hmap.match(h)[0] or other.match(h)[0] or (f"band:{band}" if band else None)
 
     seen_digest = {}
     for fileno, path in enumerate(paths):
