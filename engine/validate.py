@@ -204,6 +204,35 @@ def check_school_subsets(rs: RecordSet, catalogue) -> None:
             _check_subset(rs, rule, cols, names, w, desc)
 
 
+BAND_COLS = ["classes_band_25", "classes_band_26_30", "classes_band_31_35", "classes_band_36_40", "classes_band_41_45",
+             "classes_band_46_50", "classes_band_51_55", "classes_band_56_60", "classes_band_61_65", "classes_band_66_up"]
+
+
+def check_class_bands(rs: RecordSet) -> None:
+    """The class-size bands of the form add up to the school's classes (班级总数, or the stage class counts):
+    otherwise every band is invalid (G5 is then not_evaluable, naming this problem)."""
+    f = rs.frame
+    if not all(c in f.columns for c in BAND_COLS) or not len(f):
+        return
+    stack = np.vstack([_num(f, c) for c in BAND_COLS])
+    complete = ~np.isnan(stack).any(axis=0)
+    bands = np.nansum(stack, axis=0)
+    ex = rs.extra if rs.extra is not None else pd.DataFrame(index=f.index)
+    whole = pd.to_numeric(ex["classes"], errors="coerce").to_numpy(dtype="float64") if "classes" in ex.columns \
+        else np.full(len(f), np.nan)
+    cp, cj = _num(f, "classes_primary"), _num(f, "classes_junior")
+    staged = np.where(np.isnan(cp) & np.isnan(cj), np.nan, np.nan_to_num(cp) + np.nan_to_num(cj))
+    whole = np.where(np.isnan(whole), staged, whole)
+    with np.errstate(invalid="ignore"):
+        bad = complete & ~np.isnan(whole) & (np.abs(bands - whole) > 1e-9)
+    for i in np.flatnonzero(bad):
+        msg = (f"各班额分段的班级数之和 {bands[i]:g} 与班级总数 {whole[i]:g} 不相等，班额分段按缺失处理 / the class-size "
+               f"bands do not add up to the classes")
+        _problem(rs, i, BAND_COLS[0], "班额分段之和", msg)
+        for c in BAND_COLS:
+            _invalidate(rs, i, c, msg)
+
+
 def check_county_subsets(rs: RecordSet) -> None:
     for rule, parts, whole, desc in COUNTY_SUBSETS:
         cols = [p for p in parts if p in rs.frame.columns]
@@ -221,6 +250,7 @@ def validate_records(srs: RecordSet, crs: RecordSet, catalogue, county_file_give
         check_required(crs, catalogue)
     check_stages(srs)
     check_school_subsets(srs, catalogue)
+    check_class_bands(srs)
     check_county_subsets(crs)
     srs.validated = crs.validated = True
 

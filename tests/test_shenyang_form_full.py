@@ -39,6 +39,8 @@ def school(**over):
               "音乐教室总间数": 2, "单间面积≥96㎡的音乐教室间数": 2, "美术教室总间数": 2, "单间面积≥90㎡的美术教室间数": 2,
               "上一年度公用经费预算总额": 150, "上一年度公用经费决算总额": 150, "上一年度教师培训经费预算总额": 8})
     v.update(over)
+    if "班级总数" not in over:  # the bands add up to the classes, as on a correctly filled form
+        v["班级总数"] = sum(x for k, x in v.items() if k.startswith("每班"))
     return v
 
 
@@ -169,3 +171,18 @@ def test_form_gap_report_everywhere(tmp_path):
         assert g13["text"] in page
     finally:
         ws.close()
+
+
+def test_class_bands_must_add_up_to_the_classes(tmp_path):
+    # 10 + 14 classes in the bands but 班级总数 30: the bands are not used, G5 says why
+    run, v = verdicts(tmp_path, school(班级总数=30))
+    row = v.loc[("G5_school", "S3", "primary")]
+    assert row["outcome"] == "not_evaluable" and "24 与班级总数 30 不相等" in row["reason"]
+    p = [p for p in run.schools.problems if p.rule == "班额分段之和"]
+    assert len(p) == 1 and p[0].record == ("S3", "丙学校") and p[0].cell == "E17"
+
+
+def test_all_bands_zero_is_not_a_pass(tmp_path):
+    bands = {it: 0 for it in items() if it.startswith("每班")}
+    _, v = verdicts(tmp_path, school(班级总数=0, **bands))
+    assert v.loc[("G5_school", "S3", "primary")]["outcome"] == "not_evaluable"
