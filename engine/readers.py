@@ -172,11 +172,13 @@ def _read_csv(p: Path, name: str) -> RawTable:
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise InputError(f"{name}: CSV 格式错误 / malformed CSV: {exc}")
     labels = _real_headers(text, sep, list(df.columns))
+    # a cell can span lines only when the text has more line breaks than header + records (one C-level count)
+    may_span = '"' in text and text.count("\n") > len(df) + 1
     df = df.loc[~(df == "").all(axis=1)] if len(df.columns) else df
     index = df.index.to_numpy()
     lines = np.zeros(len(df), dtype=np.int64)  # line breaks inside the cells of each record
     issues = []
-    if '"' in text and len(df):
+    if may_span and len(df):
         lines, issues = _spanning_cells(df, sep, labels)
     # header is line 1; a record after one whose cells span lines starts further down
     before = np.concatenate([[0], np.cumsum(lines)[:-1]]) if len(df) else lines
