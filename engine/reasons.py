@@ -205,6 +205,7 @@ def _not_evaluable_reasons(ev: Evaluator, res: RuleResult, rows, invalid: dict, 
     fields = sorted(ev.c.inputs.get(rule.id, set()))
     label = _labels(ev, lang)
     per_row = [[] for _ in rows]
+    checked, n_missing = 0, np.zeros(len(rows), dtype=np.int64)
     # 1. inputs of this row that are missing or invalid
     for f in fields:
         sym = ev.t.get(f)
@@ -214,6 +215,8 @@ def _not_evaluable_reasons(ev: Evaluator, res: RuleResult, rows, invalid: dict, 
             continue
         arr = ev.field_array(f, space)
         miss = _missing(arr)[rows]
+        checked += 1
+        n_missing += miss
         for j in np.flatnonzero(miss):
             per_row[j].append(_field_problem(ev, sym, space, rows[j], invalid, lang, label(f)))
     # 2. applicability unknown
@@ -239,10 +242,12 @@ def _not_evaluable_reasons(ev: Evaluator, res: RuleResult, rows, invalid: dict, 
         _units_with(ev, _missing(arr), sym.level, space, rows, per_row, lang, f"{label(f)} 缺失" if lang == "zh"
                     else f"{f} missing")
     # 5. facts the standard itself says it cannot know: unknown("why")
+    # (not on a row whose every input is missing: the missing inputs are the whole reason there)
     whys = _unknown_texts(rule, getattr(ev.std, "derived", None))
     if whys:
         for j in range(len(rows)):
-            per_row[j].extend(whys)
+            if checked == 0 or n_missing[j] < checked:
+                per_row[j].extend(whys)
     out = []
     for j, i in enumerate(rows):
         parts = list(dict.fromkeys(per_row[j]))
