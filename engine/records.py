@@ -47,12 +47,15 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 
 
 def _shown(v, limit: int = 24) -> str:
-    """A code or name as a problem shows it: control characters (line breaks of a swallowed row, a bell
-    pasted into a name) as one space, at most ``limit`` characters."""
+    """A code or name as a problem shows it: the first line only (a cell that swallowed rows), control
+    characters (a bell pasted into a name) as one space, at most ``limit`` characters."""
     if v is None or (isinstance(v, float) and v != v):
         return ""
-    t = _CONTROL.sub(" ", str(v)).strip()
-    return t if len(t) <= limit else t[:limit] + "…"
+    text = str(v)
+    first = text.split("\n", 1)[0]  # a cell that swallowed rows: its first line
+    t = _CONTROL.sub(" ", first).strip()
+    more = len(first) < len(text)
+    return t + ("…" if more else "") if len(t) <= limit else t[:limit] + "…"
 
 
 @dataclass
