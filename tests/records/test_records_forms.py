@@ -113,7 +113,9 @@ def test_shenyang_vertical_form_evaluates_without_mapping(form_files):
     assert f.loc["S1", "classes_primary"] == 24
     assert f.loc["S1", "classes_over_limit_primary"] == 2  # bands 46-50 … 66+ over the 45 limit
     assert f.loc["S1", "built_year"] == 2005
-    assert math.isnan(f.loc["S2", "teachers_primary"])  # nine-year school: not attributed
+    # nine-year school: 专任教师总人数 split by the declared weighted shares 600 : 1.1 × 400 (issue 17)
+    assert math.isclose(f.loc["S2", "teachers_primary"], 90 * 600 / 1040, rel_tol=1e-12)
+    assert math.isclose(f.loc["S2", "teachers_junior"], 90 * 440 / 1040, rel_tol=1e-12)
     assert f.loc["S2", "county_id"] == "C1"  # the form has no county item: the only county
     assert run.counties.frame.loc[0, "civil_servant_avg_pay"] == 105000  # 万元 row of the county form
     # every value keeps its form cell

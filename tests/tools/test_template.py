@@ -94,3 +94,48 @@ def test_committed_schemas_are_generated():
     school = json.loads(schema_texts()["school"])
     assert school["properties"]["students_primary"]["type"] == ["integer", "null"]
     assert school["required"] == ["school_id", "school_name", "county_id", "school_type"]
+
+
+def test_form_layout_one_school_per_sheet(tmp_path):
+    """--layout form: the vertical form of the real Shenyang forms, exactly the items the standard needs;
+    filled one sheet per school (the county on its own form) it gives the table template's verdicts."""
+    book = tmp_path / "form.xlsx"
+    assert main(["template", "--standard", STD, "--layout", "form", "--out", str(book)]) == 0
+    county_book = tmp_path / "form-区县.xlsx"
+    std, compiled = prepare(STD)
+    cat = compiled.table.catalogue
+    wb = openpyxl.load_workbook(book)
+    assert wb.sheetnames == ["学校填报数据"]
+    blank = wb["学校填报数据"]
+    assert [c.value for c in blank[2]] == ["序号", "类别", "填报项目", "单位", "填报值", "是否必填", "备注说明"]
+    cols = template_columns(std, cat, "school")
+    items = [blank.cell(r, 3).value for r in range(3, blank.max_row + 1)]
+    assert items == [c.label for c in cols]  # exactly the standard's items, in order
+    ids = [blank.cell(r, 7).value for r in range(3, blank.max_row + 1)]
+    for rec in SCHOOLS:
+        ws = wb.copy_worksheet(blank)
+        ws.title = rec["school_name"]
+        for k, cid in enumerate(ids, start=3):
+            if cid in rec:
+                ws.cell(k, 5, rec[cid])
+    wb.remove(blank)
+    wb.save(book)
+    cw = openpyxl.load_workbook(county_book)
+    ws = cw["区县填报数据"]
+    for k in range(3, ws.max_row + 1):
+        if ws.cell(k, 7).value in COUNTY:
+            ws.cell(k, 5, COUNTY[ws.cell(k, 7).value])
+    cw.save(county_book)
+    csv_s, csv_c = tmp_path / "s.csv", tmp_path / "c.csv"
+    pd.DataFrame(SCHOOLS).to_csv(csv_s, index=False)
+    pd.DataFrame([COUNTY]).to_csv(csv_c, index=False)
+    a = evaluate_files(STD, [str(book)], [str(county_book)])
+    b = evaluate_files(STD, [str(csv_s)], [str(csv_c)])
+    assert a.schools.rows_read == 3 and a.counties.rows_read == 1 and not a.rejected
+    assert not [p for p in a.schools.problems + a.counties.problems if p.action not in ("column ignored", "note")]
+    assert not [p for p in a.schools.problems if p.action == "column ignored"]  # every item recognised
+    cols_v = ["rule_id", "school_id", "stage", "outcome", "value"]
+    key = ["rule_id", "school_id", "stage"]
+    va = a.verdicts[cols_v].sort_values(key, na_position="first").reset_index(drop=True)
+    vb = b.verdicts[cols_v].sort_values(key, na_position="first").reset_index(drop=True)
+    pd.testing.assert_frame_equal(va, vb)

@@ -10,8 +10,9 @@
     junheng new      PROVINCE --extends ID [--name 名称] [--dir STANDARDS_FOLDER]
     junheng serve    [--host 127.0.0.1] [--port 8765] [--token T] [--save-dir DIR]
 
-Exit codes (README.md, "Exit codes"): 0 done; 1 problems in the data with --strict (``test``: a
-failed expectation); 2 a mistake in a standard file, a file that cannot be read, or a usage error;
+Exit codes (README.md, "Exit codes"): 0 done; 1 problems in the data with --strict, nothing to
+evaluate (no school row could be evaluated: the outputs are still written), or (``test``) a failed
+expectation; 2 a mistake in a standard file, a file that cannot be read, or a usage error;
 3 an output file cannot be written (full disk, missing folder, a folder, no permission); 130
 interrupted (Ctrl+C); 143 terminated (SIGTERM). Output files are written atomically
 (junheng/atomic.py): on any of these the previous file under that name is intact. Heavy modules are
@@ -80,6 +81,8 @@ def _parser() -> argparse.ArgumentParser:
     tp = sub.add_parser("template", help="生成某个标准的数据采集表（xlsx）/ data-collection workbook for a standard")
     tp.add_argument("--standard", required=True, help="标准编号或文件路径")
     tp.add_argument("--out", required=True, help="输出文件 .xlsx")
+    tp.add_argument("--layout", choices=["table", "form"], default="table",
+                    help="table：每行一所学校（默认）；form：每个工作表一所学校的纵向填报表（填报项目/填报值），另写一份区县填报表")
     tp.add_argument("--standards-dir", action="append", default=argparse.SUPPRESS)
 
     sh = sub.add_parser("show", help="显示合并后的标准：每个参数和规则的取值、出处、生效期、设定位置 / resolved standard")
@@ -316,6 +319,18 @@ def cmd_evaluate(out, err, args, dirs, lang) -> int:
         s = summary(run)
         err.print(f"已写入 {args.out}：{run.verdict_count()} 条判定；读入 {s['rows_read']} 行，评估 {s['rows_evaluated']} 行，"
                   f"拒绝 {s['rows_rejected']} 行", highlight=False)
+    if not args.quiet:
+        from junheng.explain.gaps import form_gaps
+
+        gaps = form_gaps(run, lang)
+        if gaps:
+            err.print(f"[yellow]文件缺少的数据项 / form gaps（{len(gaps)}）:[/]")
+            for g in gaps:
+                err.print(f"  {g['text']}", markup=False, highlight=False)
+    nothing = run.nothing_to_evaluate()
+    if nothing:
+        err.print(f"[bold red]{nothing}[/]", highlight=False)
+        return EXIT_DATA
     return EXIT_OK
 
 

@@ -20,6 +20,7 @@ from junheng.evaluation.units import Spaces, build_spaces
 from junheng.verdicts.assemble import Verdicts, assemble_columns
 import time
 from junheng.records.validate import validate_records
+from junheng.records.validate import _of_file
 
 
 @dataclass
@@ -71,10 +72,28 @@ class Run:
         out = []
         for rs in (self.schools, self.counties):
             for f in rs.files:
-                rej = sum(1 for r in rs.rejected if r["file"] == f["path"])
+                rej = sum(1 for r in rs.rejected if _of_file(r, f))
                 out.append({"path": f["path"], "table": f["table"], "sha256": f["sha256"], "rows": f["rows"],
                             "rows_evaluated": f["rows"] - rej, "rows_rejected": rej})
         return out
+
+    def nothing_to_evaluate(self) -> str:
+        """A message when no school record could be evaluated (a blank form, a file without school rows,
+        every row rejected), else "". The CLI exits non-zero and the workbench shows it in red."""
+        if len(self.schools.frame):
+            return ""
+        read = self.schools.rows_read
+        if not read:
+            names = "、".join(f["path"] for f in self.schools.files)
+            return (f"没有可评估的学校：{names} 中没有学校数据行（空白的填报表？）/ nothing to evaluate: no school rows "
+                    f"in the school file(s)")
+        reasons: dict = {}
+        for x in self.schools.rejected:
+            key = x["reason"].split("（与")[0]
+            reasons[key] = reasons.get(key, 0) + 1
+        why = "；".join(f"{k} ×{v}" for k, v in reasons.items())
+        return (f"没有可评估的学校：读入 {read} 行，全部被拒绝（{why}）/ nothing to evaluate: all {read} school rows "
+                f"were rejected")
 
     def fingerprint(self) -> str:
         h = hashlib.sha256()

@@ -30,6 +30,7 @@ class Spaces:
     cs_county: np.ndarray
     cs_stage: np.ndarray
     sizes: dict = field(default_factory=dict)
+    from_whole: dict = field(default_factory=dict)  # field -> schools whose stage values come from a whole-school count
 
     def stage_names(self, space: str) -> np.ndarray:
         codes = self.u_stage if space == "stage" else self.cs_stage
@@ -102,6 +103,45 @@ def stage_shares(std: Standard, schools: pd.DataFrame) -> dict:
     return shares
 
 
+def split_whole_school_counts(std: Standard, schools: RecordSet, masks: dict, shares: dict) -> dict:
+    """A whole-school count given without stage (专任教师总人数, 县级及以上骨干教师数, 班级总数 …) of a school with
+    two or more stages is split between them by the weighted shares the standard declares for stocks
+    (``stage_weights.whole_school_counts``), when none of its stage values is given. Returns field ->
+    mask of the schools split. Column-wise; the reader's "cannot attribute" marks are lifted."""
+    out = {}
+    ex = schools.extra
+    if not std.whole_school_counts or ex is None or not len(ex.columns) or not len(schools.frame):
+        return out
+    sf = schools.frame
+    stages = list(std.eval_stages())
+    n_stages = sum(masks[s].astype(int) for s in stages)
+    multi = n_stages >= 2
+    for fid in std.whole_school_counts:
+        if fid not in ex.columns:
+            continue
+        total = pd.to_numeric(ex[fid], errors="coerce").to_numpy(dtype="float64")
+        cols = [f"{fid}_{s}" for s in stages]
+        given = np.zeros(len(sf), dtype=bool)
+        for c in cols:
+            given |= ~np.isnan(_col(sf, c))
+        rows = multi & ~np.isnan(total) & ~given
+        if not rows.any():
+            continue
+        for s, c in zip(stages, cols):
+            if c not in sf.columns:
+                continue
+            on = rows & masks[s]
+            sf.loc[on, c] = total[on] * shares[s][on]
+            bad = schools.invalid.get(c)
+            if bad:
+                for i in np.flatnonzero(on):
+                    bad.pop(int(i), None)
+        out[fid] = rows
+        schools.log.append(f"不分学段的 {fid} 在 {int(rows.sum())} 所多学段学校按标准声明的加权学生数拆分到学段 / whole-school "
+                           f"{fid} split between stages by the declared weighted shares")
+    return out
+
+
 def build_spaces(std: Standard, schools: RecordSet, counties: RecordSet, county_file_given: bool) -> Spaces:
     sf = schools.frame
     # schools whose county is missing or not in the county table: rejected in validate.link_counties
@@ -127,6 +167,8 @@ def build_spaces(std: Standard, schools: RecordSet, counties: RecordSet, county_
     s_county = county_index.get_indexer(sf["county_id"]) if len(sf) else np.zeros(0, dtype=np.int64)
 
     shares = stage_shares(std, sf)
+    from_whole = split_whole_school_counts(std, schools, masks, shares)
+    sf = schools.frame
     parts = []
     for code, s in enumerate(std.eval_stages()):
         idx = np.flatnonzero(masks[s])
@@ -148,4 +190,5 @@ def build_spaces(std: Standard, schools: RecordSet, counties: RecordSet, county_
     sp = Spaces(std.eval_stages(), sf, cf, u_school, u_stage, u_county, u_cs.astype(np.int64), u_share,
                 np.asarray(s_county, dtype=np.int64), cs_county.astype(np.int64), cs_stage.astype(np.int64))
     sp.sizes = {"stage": len(u_school), "school": len(sf), "county_stage": len(uniq), "county": len(cf)}
+    sp.from_whole = from_whole  # field -> schools whose stage values were split from a whole-school count
     return sp

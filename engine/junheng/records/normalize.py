@@ -220,6 +220,10 @@ def to_text(raw: pd.Series, allowed: list | None = None):
     name is kept exactly as written (only stripped): 示范县（合成数据） stays with its brackets."""
     folded = _nfkc(raw)
     text = folded.str.strip()
+    invisible = 0
+    if allowed:
+        text, invisible = fold_invisible(text)
+        text = text.str.strip()
     missing = text.isna() | text.str.lower().isin(MISSING_TOKENS - {"无"})
     if allowed:
         values = text.where(~missing, None).astype("object")
@@ -231,14 +235,50 @@ def to_text(raw: pd.Series, allowed: list | None = None):
         bad = values.notna() & ~values.isin(allowed)
         problems[bad] = f"取值应为 {'/'.join(allowed)} 之一 / must be one of {allowed}"
         values[bad] = None
-        return values, problems, _common_notes(raw, missing & text.notna() & (text != ""), folded)
+        notes = _common_notes(raw, missing & text.notna() & (text != ""), folded)
+        if invisible:
+            notes.append(f"不可见字符已去掉 {invisible} 处 / invisible characters removed")
+        return values, problems, notes
     return values, problems, [n for n in _common_notes(raw, missing & text.notna() & (text != ""), folded)
                               if not n.startswith("全角")]
 
 
-def to_id(raw: pd.Series):
-    """Codes (school_id, county_id): text; a float like 2101020001.0 read from Excel loses its .0."""
-    text = _clean_text(raw)
+# invisible format characters (zero-width space/joiners, BOM, soft hyphen, word joiner, bidi marks) and
+# look-alike dashes that NFKC leaves alone; removed / folded in codes and categories
+_INVISIBLE = "[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]"
+_DASHES = "[\u2010-\u2015\u2212\ufe58\ufe63]"
+
+
+def _all_ascii(s: pd.Series) -> bool:
+    a = getattr(s.array, "_pa_array", None)
+    if a is not None:
+        import pyarrow.compute as pc
+
+        return pc.all(pc.string_is_ascii(a)).as_py() is not False
+    return all(v.isascii() for v in s.dropna().tolist())
+
+
+def fold_invisible(text: pd.Series) -> tuple[pd.Series, int]:
+    """(text without invisible characters and with look-alike dashes as '-', number of cells changed)."""
+    if _all_ascii(text):  # nothing to fold (the usual national file): no regex pass
+        return text, 0
+    out = text.str.replace(_INVISIBLE, "", regex=True).str.replace(_DASHES, "-", regex=True)
+    return out, int((out != text).fillna(False).sum())
+
+
+def to_id(raw: pd.Series, notes: list | None = None):
+    """Codes (school_id, county_id): text; a float like 2101020001.0 read from Excel loses its .0;
+    full-width letters folded (NFKC), invisible characters removed and look-alike dashes read as '-'
+    (each counted in ``notes`` when given), so S１ and S1\u200b are the same school as S1."""
+    folded = _nfkc(raw)
+    text, n = fold_invisible(folded.str.strip())
+    text = text.str.strip()
+    if notes is not None:
+        wide = int((folded != raw.astype("string")).fillna(False).sum())
+        if wide:
+            notes.append(f"代码中的全角字符转为半角 {wide} 处 / full-width characters in codes folded")
+        if n:
+            notes.append(f"代码中的不可见字符已去掉、近似连字符读作 - {n} 处 / invisible characters removed from codes")
     text = text.str.replace(r"^(\d+)\.0$", r"\1", regex=True)
     missing = text.isna() | text.str.lower().isin(MISSING_TOKENS)
     values = text.where(~missing, None).astype("object")

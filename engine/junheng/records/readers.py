@@ -1,7 +1,26 @@
 """Read record files into raw text tables, remembering file, sheet and row of every record.
 
-Formats: CSV (UTF-8 with or without BOM, GBK/GB18030), XLSX (a flat table per sheet, or the
-vertical one-school-per-sheet collection form 序号/类别/填报项目/单位/填报值), JSON and JSONL.
+Formats: CSV (UTF-8 with or without BOM, GBK/GB18030 — also after a stray UTF-8 BOM —, UTF-16 with
+BOM; comma or tab separated: Excel's tab-delimited .txt export), XLSX (a flat table per sheet, the
+header found by its labels below any title rows, or the vertical one-school-per-sheet collection
+form 序号/类别/填报项目/单位/填报值), JSON and JSONL.
+
+Traps of real collection files handled here, each reported with its place (``RawTable.issues``,
+turned into located problems by ``records.py``):
+
+* CSV: a stray quote that opens a field spanning lines and separators (rows swallowed into one
+  cell) — the record is rejected with the lines it swallowed; checked only when the file has a quote
+  character at all, column-wise.
+* XLSX: read in bounded memory — the zip directory's uncompressed sizes are checked before opening
+  (``MAX_XLSX_UNCOMPRESSED``, ``MAX_SHARED_STRINGS``), sheets are streamed cell by cell and only the
+  cells that hold something are kept (a stray cell at row 1048576 costs one row, not a million);
+  hidden and veryHidden sheets are skipped with a note; a formula cell without a cached value is
+  reported (公式没有计算结果); merged cells are remembered (``RawTable.merged``) so that key and
+  category cells can be filled down; the same item twice on a form sheet is reported with both
+  cells.
+* JSON: the same key twice in an object is reported; nesting deeper than ``MAX_JSON_DEPTH`` and
+  numbers of any length give clean errors or problems (numbers are kept as their text).
+* The same header twice keeps its real name (``RawTable.labels``), never pandas' ``名称.1``.
 """
 from __future__ import annotations
 
@@ -10,13 +29,21 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from junheng.errors import InputError
 import warnings
 import datetime as _dt
+import csv
+import zipfile
 
 MAX_INPUT_BYTES = 512 * 1024 * 1024
+# a workbook is refused from its zip directory when it would uncompress beyond these (zip bombs)
+MAX_XLSX_UNCOMPRESSED = 512 * 1024 * 1024
+MAX_SHARED_STRINGS = 64 * 1024 * 1024
+MAX_JSON_DEPTH = 64
+HEADER_SCAN_ROWS = 30  # title rows above the header: the header is searched for in the first rows
 
 
 @dataclass
@@ -35,6 +62,15 @@ class RawTable:
     columns: dict | None = None
     cells: dict | None = None
     notes: list = field(default_factory=list)  # sheets skipped, layouts recognised
+    # cell-level findings of the reader: dicts(i=record index, header, value, message, action
+    # ("cell ignored" | "row rejected" | "note"), rule); records.py locates and applies them
+    issues: list = field(default_factory=list)
+    labels: dict = field(default_factory=dict)  # frame column -> header as written (duplicates made unique)
+    merged: dict = field(default_factory=dict)  # header -> [(first record index, last record index)]
+
+    def label(self, header) -> str:
+        """The header as the user wrote it (the frame's column may carry a suffix making it unique)."""
+        return self.labels.get(header, str(header))
 
     def locate(self, header, i: int) -> tuple[int, str]:
         """(row, cell) of record i's value under header, as the user sees it in the file."""
@@ -70,13 +106,14 @@ def source_name(source) -> str:
     return source.name if isinstance(source, NamedFile) else str(source)
 
 
-def read_records(source) -> list[RawTable]:
+def read_records(source, known=None) -> list[RawTable]:
     """Read one record file (a path or a NamedFile) into raw tables; messages and origins use its
-    display name."""
-    return _read_path(source_path(source), source_name(source))
+    display name. ``known(header)`` gives the field a header stands for, or None (finds a sheet's
+    header row below title rows)."""
+    return _read_path(source_path(source), source_name(source), known)
 
 
-def _read_path(p: Path, name: str) -> list[RawTable]:
+def _read_path(p: Path, name: str, known=None) -> list[RawTable]:
     if not p.is_file():
         raise InputError(f"{name}: 文件不存在 / file not found")
     if p.stat().st_size > MAX_INPUT_BYTES:
@@ -85,7 +122,7 @@ def _read_path(p: Path, name: str) -> list[RawTable]:
     if suffix in (".csv", ".txt", ".tsv"):
         return [_read_csv(p, name)]
     if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(p, name)
+        return _read_xlsx(p, name, known)
     if suffix == ".json":
         return [_read_json(p, name, lines=False)]
     if suffix in (".jsonl", ".ndjson"):
@@ -94,18 +131,43 @@ def _read_path(p: Path, name: str) -> list[RawTable]:
 
 
 def _decode(data: bytes, name: str) -> tuple[str, str]:
-    for enc in ("utf-8-sig", "gb18030"):
+    """(text, encoding): UTF-16 with BOM (Excel's Unicode text), UTF-8 (BOM or not), GBK/GB18030 — also
+    after a UTF-8 BOM some tools write in front of GBK text (encoding ``gb18030+bom``)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return data.decode(enc), ("utf-8" if enc == "utf-8-sig" else enc)
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            pass
+    bom = data.startswith(b"\xef\xbb\xbf")
+    body = data[3:] if bom else data
+    for enc in ("utf-8", "gb18030"):
+        try:
+            return body.decode(enc), enc if not (bom and enc != "utf-8") else enc + "+bom"
         except UnicodeDecodeError:
             continue
     raise InputError(f"{name}: 无法识别文件编码（支持 UTF-8、GBK/GB18030）/ unknown text encoding")
 
 
+def _separator(text: str, suffix: str) -> str:
+    """Tab for .tsv, and for a .txt/.csv whose header line has more tabs than commas (Excel's
+    tab-delimited text export); else comma."""
+    if suffix == ".tsv":
+        return "\t"
+    first = text.split("\n", 1)[0]
+    return "\t" if first.count("\t") > first.count(",") else ","
+
+
 def _read_csv(p: Path, name: str) -> RawTable:
     data = p.read_bytes()
     text, enc = _decode(data, name)
-    sep = "\t" if p.suffix.lower() == ".tsv" else ","
+    notes = []
+    if enc.endswith("+bom"):
+        enc = enc[:-4]
+        notes.append(f"{name}: 文件开头有 UTF-8 标记（BOM），内容却是 GBK 编码，已按 GBK 读取 / a UTF-8 BOM in front of "
+                     f"GBK text: read as GBK")
+    sep = _separator(text, p.suffix.lower())
+    if sep == "\t" and p.suffix.lower() != ".tsv":
+        notes.append(f"{name}: 以制表符分隔（Excel 导出的文本文件）/ tab-separated text")
     try:
         df = _read_csv_arrow(data, text, enc, sep)
         if df is None:
@@ -113,10 +175,57 @@ def _read_csv(p: Path, name: str) -> RawTable:
                              index_col=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise InputError(f"{name}: CSV 格式错误 / malformed CSV: {exc}")
+    labels = _real_headers(text, sep, list(df.columns))
+    # a cell can span lines only when the text has more line breaks than header + records (one C-level count)
+    may_span = '"' in text and text.count("\n") > len(df) + 1
     df = df.loc[~(df == "").all(axis=1)] if len(df.columns) else df
-    rows = [int(i) + 2 for i in df.index]  # header is row 1
+    index = df.index.to_numpy()
+    lines = np.zeros(len(df), dtype=np.int64)  # line breaks inside the cells of each record
+    issues = []
+    if may_span and len(df):
+        lines, issues = _spanning_cells(df, sep, labels)
+    # header is line 1; a record after one whose cells span lines starts further down
+    before = np.concatenate([[0], np.cumsum(lines)[:-1]]) if len(df) else lines
+    rows = (index + 2 + before).tolist()
+    for it in issues:
+        it["message"] = it["message"].format(first=rows[it["i"]], last=rows[it["i"]] + it.pop("span"))
     return RawTable(df.reset_index(drop=True), name, [None] * len(df), rows, enc,
-                    columns={h: _letter(j) for j, h in enumerate(df.columns)})
+                    columns={h: _letter(j) for j, h in enumerate(df.columns)}, notes=notes, issues=issues,
+                    labels=labels)
+
+
+def _real_headers(text: str, sep: str, columns: list) -> dict:
+    """frame column -> header as written, where pandas renamed a repeated header (学校名称 → 学校名称.1)."""
+    try:
+        first = next(csv.reader(io.StringIO(text), delimiter=sep))
+    except (StopIteration, csv.Error):
+        return {}
+    first = [h.strip() for h in first]
+    return {c: first[j] for j, c in enumerate(columns) if j < len(first) and str(c) != first[j]}
+
+
+def _spanning_cells(df: pd.DataFrame, sep: str, labels: dict):
+    """Cells spanning lines (a quoted field). One spanning lines *and* separators is a stray quote that
+    swallowed the rows below into one cell: the record is rejected, naming the lines. Column-wise."""
+    counts = []
+    issues = []
+    for j, c in enumerate(df.columns):
+        s = df[c].astype("string")
+        nl = s.str.count("\n").fillna(0).to_numpy(dtype=np.int64)
+        counts.append(nl)
+        if not nl.any():
+            continue
+        swallowed = (nl > 0) & s.str.contains(sep, regex=False).fillna(False).to_numpy(dtype=bool)
+        for i in np.flatnonzero(swallowed):
+            text = s.iloc[i]
+            head = text.split("\n", 1)[0][:30]
+            issues.append(dict(i=int(i), header=c, value=head + "…", action="row rejected", rule="CSV 引号",
+                               span=int(nl[i]),
+                               message=f"第 {{first}}–{{last}} 行：列「{labels.get(c, c)}」的引号没有配对，"
+                                       f"把其后 {int(nl[i])} 行（含分隔符）读进了一个单元格；请删去多余的引号"
+                                       f" / a stray quote swallowed {int(nl[i])} line(s) into one cell"))
+    total = np.sum(counts, axis=0) if counts else np.zeros(len(df), dtype=np.int64)
+    return total, issues
 
 
 def _read_csv_arrow(data: bytes, text: str, enc: str, sep: str):
@@ -168,54 +277,159 @@ def _text(c) -> str:
 
 
 def _is_vertical(ws_rows: list) -> int | None:
-    """Row index of a 填报项目/填报值 header in the first rows, if the sheet is a vertical form."""
-    for i, row in enumerate(ws_rows[:10]):
-        cells = [_text(c) for c, _ in row]
+    """Index (in ws_rows) of a 填报项目/填报值 header in the first rows, if the sheet is a vertical form."""
+    for i, (_, row) in enumerate(ws_rows[:10]):
+        cells = [_text(c[0]) for c in row]
         if "填报项目" in cells and "填报值" in cells:
             return i
     return None
 
 
-def _read_xlsx(p: Path, name: str) -> list[RawTable]:
+def _check_zip(p: Path, name: str) -> None:
+    """Refuse, from the zip directory alone, a workbook that would uncompress beyond the limits."""
+    try:
+        with zipfile.ZipFile(p) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise InputError(f"{name}: 无法打开 Excel 文件 / cannot open workbook: {exc}")
+
+    def mb(n):
+        return f"{n / 2 ** 20:.0f} MB"
+
+    strings = sum(i.file_size for i in infos if i.filename.lower().endswith("sharedstrings.xml"))
+    if strings > MAX_SHARED_STRINGS:
+        raise InputError(f"{name}: 共享字符串表解压后 {mb(strings)}，超过上限 {mb(MAX_SHARED_STRINGS)}，拒绝读取（可能是"
+                         f"压缩炸弹；真实数据请另存为 CSV）/ shared strings would uncompress to {mb(strings)}: refused")
+    total = sum(i.file_size for i in infos)
+    if total > MAX_XLSX_UNCOMPRESSED:
+        big = max(infos, key=lambda i: i.file_size)
+        raise InputError(f"{name}: 解压后共 {mb(total)}（最大的是 {big.filename}，{mb(big.file_size)}），超过上限 "
+                         f"{mb(MAX_XLSX_UNCOMPRESSED)}，拒绝读取（真实数据请另存为 CSV）/ workbook would uncompress to "
+                         f"{mb(total)}: refused")
+
+
+def _formats(wb):
+    """style id -> number format text (percent cells hold 0.95 for 95%)."""
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
+
+    cache = {}
+
+    def fmt(sid) -> str:
+        if sid not in cache:
+            try:
+                nid = wb._cell_styles[int(sid)].numFmtId
+                cache[sid] = (BUILTIN_FORMATS.get(nid, "General") if nid < BUILTIN_FORMATS_MAX_SIZE
+                              else wb._number_formats[nid - BUILTIN_FORMATS_MAX_SIZE])
+            except (IndexError, KeyError, TypeError, ValueError, AttributeError):
+                cache[sid] = ""
+        return cache[sid]
+
+    return fmt
+
+
+def _sheet_rows(wb, ws, fmt) -> tuple[list, list]:
+    """Stream a sheet's XML: the rows that hold something, as (row number, [(value, format, no cached
+    value)] up to the row's last filled cell), and the merged ranges. Empty and style-only cells are
+    not kept, so memory follows the cells that hold data, not the sheet's stated size."""
+    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+
+    class _Parser(WorkSheetParser):
+        def parse_cell(self, element):
+            d = super().parse_cell(element)
+            if d["value"] is None and element.find(FORMULA_TAG) is not None:
+                d["nocache"] = True
+            return d
+
+    rows, empty = [], (None, "", False)
+    with ws._get_source() as src:
+        parser = _Parser(src, ws._shared_strings, data_only=True, epoch=wb.epoch, date_formats=wb._date_formats,
+                         timedelta_formats=wb._timedelta_formats)
+        for idx, cells in parser.parse():
+            kept = [c for c in cells if c["value"] is not None or c.get("nocache")]
+            if not kept:
+                continue
+            row = [empty] * max(c["column"] for c in kept)
+            for c in kept:
+                row[c["column"] - 1] = (c["value"], fmt(c["style_id"]), bool(c.get("nocache")))
+            rows.append((idx, row))
+        merged = [m.ref for m in parser.merged_cells.mergeCell] if parser.merged_cells else []
+    return rows, merged
+
+
+def _header_index(rows: list, known) -> int:
+    """Index of the header row: among the first rows, the one with most recognised headers (title rows
+    above it are passed over); without recognised headers, the first row with two filled cells."""
+    scan = rows[:HEADER_SCAN_ROWS]
+    if known is not None and scan:
+        # distinct fields recognised (a field list such as a 说明 sheet's "school_id | *学校代码" rows names one
+        # field twice per row, a header row many fields once)
+        scores = [len({known(_text(c[0])) for c in r if _text(c[0])} - {None, False}) for _, r in scan]
+        best = max(range(len(scan)), key=lambda k: (scores[k], -k))
+        if scores[best] >= 2:
+            return best
+    for k, (_, r) in enumerate(scan):
+        if sum(1 for c in r if _text(c[0])) >= 2:
+            return k
+    return 0
+
+
+def _unique(header: list) -> tuple[list, dict]:
+    """Frame columns made unique (a header written twice keeps its text in ``labels``)."""
+    out, labels, seen = [], {}, {}
+    for j, h in enumerate(header):
+        if h in seen:
+            u = f"{h}〔{_letter(j)}〕"
+            labels[u] = h
+            out.append(u)
+        else:
+            seen[h] = j
+            out.append(h)
+    return out, labels
+
+
+def _read_xlsx(p: Path, name: str, known=None) -> list[RawTable]:
     import openpyxl
     from openpyxl.utils import get_column_letter
+    from openpyxl.utils.cell import range_boundaries
 
+    _check_zip(p, name)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
             wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a damaged file
             raise InputError(f"{name}: 无法打开 Excel 文件 / cannot open workbook: {exc}")
+    fmt = _formats(wb)
     tables, vertical, notes = [], [], []
-    for ws in wb.worksheets:
-        rows = _values(ws)
-        if not rows:
-            continue
-        vh = _is_vertical(rows)
-        if vh is not None:
-            vertical.append((ws.title, rows, vh))
-            continue
-        header_i = next((i for i, r in enumerate(rows) if any(c not in (None, "") for c, _ in r)), None)
-        if header_i is None:
-            continue
-        hdr = rows[header_i]
-        header = [_text(c) or f"列{j + 1}" for j, (c, _) in enumerate(hdr)]
-        # trailing empty header cells with no data are formatting, not columns
-        body = rows[header_i + 1:]
-        keep = [(i, r) for i, r in enumerate(body) if any(c not in (None, "") for c, _ in r)]
-        n = len(header)
-        while n and not _text(hdr[n - 1][0]) and not any(len(r) >= n and r[n - 1][0] not in (None, "") for _, r in keep):
-            n -= 1
-        header = header[:n]
-        if not keep or not header:
-            notes.append(f"{name}[{ws.title}]: 没有数据行，已跳过 / no data rows, sheet skipped")
-            continue
-        data = [[_cell(c, f) for c, f in r[:n]] + [""] * (n - len(r[:n])) for _, r in keep]
-        df = pd.DataFrame(data, columns=header, dtype=object)
-        t = RawTable(df, name, [ws.title] * len(df), [header_i + 2 + i for i, _ in keep], layout="table",
-                     columns={h: get_column_letter(j + 1) for j, h in enumerate(header)})
-        tables.append(t)
-    wb.close()
+    try:
+        sheets = list(wb.worksheets)
+        for ws in sheets:
+            state = getattr(ws, "sheet_state", "visible")
+            if state in ("hidden", "veryHidden"):
+                notes.append(f"{name}[{ws.title}]: 隐藏的工作表（{state}），未读取；如需评估请取消隐藏 / hidden sheet "
+                             f"not read")
+                continue
+            if not hasattr(ws, "_get_source"):  # a chartsheet
+                continue
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    rows, merged = _sheet_rows(wb, ws, fmt)
+            except InputError:
+                raise
+            except Exception as exc:
+                raise InputError(f"{name}[{ws.title}]: 无法读取工作表 / cannot read sheet: {exc}")
+            if not rows:
+                continue
+            vh = _is_vertical(rows)
+            if vh is not None:
+                vertical.append((ws.title, rows, vh))
+                continue
+            t = _flat_table(name, ws.title, rows, merged, known, notes, range_boundaries)
+            if t is not None:
+                tables.append(t)
+    finally:
+        wb.close()
     if vertical:
         vt = _vertical_table(name, vertical, notes)
         if vt is not None:
@@ -224,6 +438,56 @@ def _read_xlsx(p: Path, name: str) -> list[RawTable]:
         tables.append(RawTable(pd.DataFrame(), name, [], [], layout="empty"))
     tables[0].notes.extend(notes)
     return tables
+
+
+def _flat_table(name, title, rows, merged, known, notes, range_boundaries):
+    hi = _header_index(rows, known)
+    header_row, hdr = rows[hi]
+    if hi:
+        above = "、".join(f"第 {r} 行" for r, _ in rows[:hi])
+        notes.append(f"{name}[{title}]: 表头在第 {header_row} 行，{above}是标题，已跳过 / title rows above the header "
+                     f"skipped")
+    body = rows[hi + 1:]
+    keep = [(r, c) for r, c in body if any(_text(v) for v, _, nc in c) or any(nc for _, _, nc in c)]
+    n = len(hdr)
+    while n and not _text(hdr[n - 1][0]) and not any(len(c) >= n and (_text(c[n - 1][0]) or c[n - 1][2])
+                                                      for _, c in keep):
+        n -= 1
+    written = [_text(c[0]) or f"列{j + 1}" for j, c in enumerate(hdr[:n])] + [f"列{j + 1}" for j in range(len(hdr), n)]
+    if not keep or not written:
+        notes.append(f"{name}[{title}]: 没有数据行，已跳过 / no data rows, sheet skipped")
+        return None
+    header, labels = _unique(written)
+    empty = (None, "", False)
+    data, issues = [], []
+    for i, (_, c) in enumerate(keep):
+        c = c[:n] + [empty] * (n - len(c[:n]))
+        data.append([_cell(v, f) for v, f, _ in c])
+        for j, (_, _, nc) in enumerate(c):
+            if nc:
+                issues.append(dict(i=i, header=header[j], value="", action="cell ignored", rule="公式",
+                                   message=FORMULA_NO_VALUE))
+    df = pd.DataFrame(data, columns=header, dtype=object)
+    row_numbers = [r for r, _ in keep]
+    where = {r: i for i, r in enumerate(row_numbers)}
+    spans = {}
+    for ref in merged:
+        try:
+            c0, r0, c1, r1 = range_boundaries(ref)
+        except (ValueError, TypeError):
+            continue
+        if r1 <= r0 or r0 <= header_row or c0 > n or r0 not in where:
+            continue
+        top = where[r0]
+        last = max(i for r, i in where.items() if r0 <= r <= r1)
+        for j in range(c0 - 1, min(c1, n)):
+            spans.setdefault(header[j], []).append((top, last, ref))
+    return RawTable(df, name, [title] * len(df), row_numbers, layout="table",
+                    columns={h: _letter(j) for j, h in enumerate(header)}, issues=issues, labels=labels,
+                    merged=spans)
+
+
+FORMULA_NO_VALUE = "公式没有计算结果（请在 Excel 中打开并保存）/ formula without a cached value: open and save the file in Excel"
 
 
 def _cell(c, fmt: str = ""):
@@ -242,38 +506,42 @@ def _cell(c, fmt: str = ""):
     return str(c)
 
 
-def _values(ws) -> list:
-    """Rows of (value, number_format) pairs; formats tell percent cells apart."""
-    out = []
-    for r in ws.iter_rows():
-        out.append([(getattr(c, "value", None), getattr(c, "number_format", "") or "") for c in r])
-    return out
-
-
 def _vertical_table(name: str, sheets, notes: list) -> RawTable | None:
     """One record per sheet: the 填报项目 column gives the header, 填报值 the value, 单位 the unit.
 
     A value whose 单位 is 万元 is keyed ``<item>（万元）`` so the header map scales it to yuan.
-    Every value keeps its own form row and cell (e.g. E52) for locating problems.
+    Every value keeps its own form row and cell (e.g. E52) for locating problems. The same item
+    twice on a sheet is reported with both cells (different values: the item is missing).
     """
-    from openpyxl.utils import get_column_letter
-
-    records, names, rows, cells, units = [], [], [], {}, {}
+    records, names, rows, cells, units, issues = [], [], [], {}, {}, []
     for title, rows_, hi in sheets:
-        header = [_text(c) for c, _ in rows_[hi]]
+        header = [_text(c[0]) for c in rows_[hi][1]]
         ci, vi = header.index("填报项目"), header.index("填报值")
         ui = header.index("单位") if "单位" in header else None
-        letter = get_column_letter(vi + 1)
-        rec, where, first = {}, {}, None
-        for k, r in enumerate(rows_[hi + 1:], start=hi + 2):
-            if ci >= len(r) or r[ci][0] in (None, ""):
+        letter = _letter(vi)
+        rec, where, first, found = {}, {}, None, []
+        for k, r in rows_[hi + 1:]:
+            if ci >= len(r) or _text(r[ci][0]) == "":
                 continue
             item = _text(r[ci][0])
             unit = _text(r[ui][0]) if ui is not None and ui < len(r) else ""
             key = f"{item}（{unit}）" if unit == "万元" else item
-            value, fmt = r[vi] if vi < len(r) else (None, "")
-            rec[key] = _cell(value, fmt)
+            value, fmt, nocache = r[vi] if vi < len(r) else (None, "", False)
+            text = _cell(value, fmt)
+            if key in rec:
+                (k0, c0) = where[key]
+                same = rec[key] == text
+                found.append(dict(header=key, value=text, action="note" if same else "cell ignored", rule="重复项目",
+                                  message=(f"项目「{item}」在本表填了两次（{c0}「{rec[key]}」与 {letter}{k}「{text}」）"
+                                           + ("，值相同" if same else "，值不一致，按缺失处理")
+                                           + " / the same item twice on the sheet")))
+                if not same:
+                    rec[key] = ""
+                continue
+            rec[key] = text
             where[key] = (k, f"{letter}{k}")
+            if nocache:
+                found.append(dict(header=key, value="", action="cell ignored", rule="公式", message=FORMULA_NO_VALUE))
             if unit:
                 units[key] = unit
             if first is None and "代码" in item:
@@ -284,7 +552,8 @@ def _vertical_table(name: str, sheets, notes: list) -> RawTable | None:
         i = len(records)
         records.append(rec)
         names.append(title)
-        rows.append(first or hi + 2)
+        rows.append(first or rows_[hi][0] + 1)
+        issues.extend(dict(f, i=i) for f in found)
         for key, loc in where.items():
             cells.setdefault(key, [None] * i)
             cells[key].append(loc)
@@ -295,21 +564,80 @@ def _vertical_table(name: str, sheets, notes: list) -> RawTable | None:
         return None
     notes.append(f"{name}: 识别为纵向填报表（每个工作表一所学校/一个区县）{len(records)} 个 / vertical form sheets")
     df = pd.DataFrame(records, dtype=object).fillna("")
-    return RawTable(df, name, names, rows, layout="vertical", units=units, cells=cells)
+    return RawTable(df, name, names, rows, layout="vertical", units=units, cells=cells, issues=issues)
+
+
+class _Obj(dict):
+    """A JSON object remembering keys given twice: [(key, first value, second value)]."""
+
+    dups: tuple = ()
+
+
+def _pairs(pairs):
+    d, dups = _Obj(), []
+    for k, v in pairs:
+        if k in d:
+            dups.append((k, d[k], v))
+        else:
+            d[k] = v
+    if dups:
+        d.dups = dups
+    return d
+
+
+def _json_text(v) -> str:
+    return "" if v is None else ("是" if v else "否") if isinstance(v, bool) else str(v)
+
+
+def _loads(text: str, name: str, where: str = ""):
+    """json.loads keeping numbers as their text (any length is read; the normaliser judges it) and
+    remembering repeated keys; nesting too deep for the parser is a clean, located error."""
+    try:
+        return json.loads(text, object_pairs_hook=_pairs, parse_int=str, parse_float=str, parse_constant=str)
+    except RecursionError:
+        arr = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+        depth = np.cumsum(np.isin(arr, (ord("["), ord("{"))).astype(np.int64)
+                          - np.isin(arr, (ord("]"), ord("}"))).astype(np.int64))
+        at = int(np.argmax(depth > MAX_JSON_DEPTH))
+        head = text.encode("utf-8")[:at]
+        line, col = head.count(b"\n") + 1, at - (head.rfind(b"\n") + 1) + 1
+        raise InputError(f"{name}{where}: JSON 嵌套过深（第 {line} 行第 {col} 列起超过 {MAX_JSON_DEPTH} 层）/ JSON nested "
+                         f"too deep (line {line} column {col})")
 
 
 def _read_json(p: Path, name: str, lines: bool) -> RawTable:
     text, enc = _decode(p.read_bytes(), name)
     try:
         if lines:
-            records = [json.loads(line) for line in text.splitlines() if line.strip()]
+            records, rows = [], []
+            for n, line in enumerate(text.splitlines(), start=1):
+                if line.strip():
+                    try:
+                        records.append(_loads(line, name, f":{n}"))
+                    except json.JSONDecodeError as exc:
+                        raise InputError(f"{name}:{n}: JSON 格式错误 / malformed JSON: {exc}")
+                    rows.append(n)
         else:
-            data = json.loads(text)
+            data = _loads(text, name)
             records = data.get("records", data.get("schools", data.get("counties"))) if isinstance(data, dict) else data
+            rows = None
     except (json.JSONDecodeError, AttributeError) as exc:
         raise InputError(f"{name}: JSON 格式错误 / malformed JSON: {exc}")
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         raise InputError(f"{name}: JSON 应为对象数组 / JSON must be a list of objects")
-    df = pd.DataFrame([{k: ("" if v is None else str(v) if not isinstance(v, bool) else ("是" if v else "否"))
-                        for k, v in r.items()} for r in records], dtype=object).fillna("")
-    return RawTable(df, name, [None] * len(df), list(range(1, len(df) + 1)), enc)
+    issues = []
+    for i, r in enumerate(records):
+        for k, a, b in getattr(r, "dups", ()):
+            same = _json_text(a) == _json_text(b)
+            issues.append(dict(i=i, header=k, value=_json_text(b), action="note" if same else "cell ignored",
+                               rule="重复键", message=f"键「{k}」在同一对象中出现两次（「{_json_text(a)}」与「{_json_text(b)}」）"
+                               + ("，值相同" if same else "，值不一致，按缺失处理") + " / the same key twice"))
+            if not same:
+                r[k] = None
+        for k, v in r.items():
+            if isinstance(v, (dict, list)):
+                issues.append(dict(i=i, header=k, value=json.dumps(v, ensure_ascii=False)[:40], action="cell ignored",
+                                   rule="JSON 值", message="值是嵌套的对象或数组，不是单个值 / a nested value"))
+                r[k] = None
+    df = pd.DataFrame([{k: _json_text(v) for k, v in r.items()} for r in records], dtype=object).fillna("")
+    return RawTable(df, name, [None] * len(df), rows or list(range(1, len(df) + 1)), enc, issues=issues)

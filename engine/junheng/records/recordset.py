@@ -16,8 +16,10 @@ by the cross-field checks) and the per-stage cells are marked invalid with the r
 from __future__ import annotations
 
 import bisect
+import re
 import hashlib
 from dataclasses import dataclass, field
+from dataclasses import field as dc_field
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +44,21 @@ CLASS_LIMITS = {"primary": 45, "junior": 50}
 STAGE_ZH = {"primary": "小学", "junior": "初中", "senior": "高中"}
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
+
+
+def _shown(v, limit: int = 24) -> str:
+    """A code or name as a problem shows it: the first line only (a cell that swallowed rows), control
+    characters (a bell pasted into a name) as one space, at most ``limit`` characters."""
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
+    text = str(v)
+    first = text.split("\n", 1)[0]  # a cell that swallowed rows: its first line
+    t = _CONTROL.sub(" ", first).strip()
+    more = len(first) < len(text)
+    return t + ("…" if more else "") if len(t) <= limit else t[:limit] + "…"
+
+
 @dataclass
 class Problem:
     file: str
@@ -54,17 +71,31 @@ class Problem:
     action: str  # "cell ignored" | "row rejected" | "column ignored" | "cell missing" | "note"
     field: str = ""  # canonical column id the problem is about
     cell: str = ""  # spreadsheet cell such as "E52" when known
+    src: int = -1  # the record's index among all rows read (-1: not about one record, e.g. a header)
+    book: object = dc_field(default=None, repr=False, compare=False)  # (ids, names) of all rows read
+
+    @property
+    def record(self) -> tuple[str, str]:
+        """(code, name) of the school or county the problem belongs to, as read ("" when unknown)."""
+        if self.src < 0 or self.book is None or self.src >= len(self.book[0]):
+            return "", ""
+        ids, names = self.book
+        return _shown(ids[self.src]), _shown(names[self.src])
 
     def to_json(self) -> dict:
+        rid, rname = self.record
         return dict(file=self.file, sheet=self.sheet, row=self.row, cell=self.cell, column=self.column,
-                    value=self.value, field=self.field, rule=self.rule, message=self.message, action=self.action)
+                    value=self.value, field=self.field, rule=self.rule, message=self.message, action=self.action,
+                    record_id=rid, record_name=rname)
 
     def __str__(self) -> str:
         sheet = f"[{self.sheet}]" if self.sheet else ""
         cell = f" {self.cell}" if self.cell else ""
+        rid, rname = self.record
+        rec = f" 〈{' '.join(x for x in (rid, rname) if x)}〉" if rid or rname else ""
         col = f" 列「{self.column}」" if self.column else ""
-        val = f" 值「{self.value}」" if self.value not in ("", None) else ""
-        return f"{self.file}{sheet}:{self.row}{cell}{col}{val}: {self.message}（{self.rule}；{self.action}）"
+        val = f" 值「{_shown(self.value, 60)}」" if self.value not in ("", None) else ""
+        return f"{self.file}{sheet}:{self.row}{cell}{rec}{col}{val}: {self.message}（{self.rule}；{self.action}）"
 
 
 @dataclass
@@ -84,6 +115,7 @@ class RecordSet:
     src: np.ndarray | None = None
     override: dict = field(default_factory=dict)
     validated: bool = False
+    book: tuple = ((), ())  # (ids, names) of all rows read, for naming the record of each problem
 
     @property
     def rows_read(self) -> int:
@@ -103,7 +135,7 @@ class RecordSet:
         k = j - start
         row, cell = raw.locate(header, k)
         text = raw.frame[header].iloc[k] if header in raw.frame.columns else ""
-        return o["file"], raw.sheet[k], int(row), cell, str(header), str(text)
+        return o["file"], raw.sheet[k], int(row), cell, raw.label(header), str(text)
 
 
 def sha256_bytes(path) -> str:
@@ -135,6 +167,11 @@ def _belongs(raw: RawTable, table: str, hmap: HeaderMap, other: HeaderMap) -> bo
     return bool(own_s) and len(own_s) >= len(oth_s)
 
 
+def _display(source) -> str:
+    """How a record source is named in messages and outputs."""
+    return str(source) if isinstance(source, FrameSource) else source_name(source)
+
+
 def load_records(paths, table: str, catalogue: Catalogue) -> RecordSet:
     """Read one or more files of one table (school or county)."""
     if isinstance(paths, (str, Path, NamedFile, FrameSource)):
@@ -142,14 +179,25 @@ def load_records(paths, table: str, catalogue: Catalogue) -> RecordSet:
     hmap = HeaderMap(catalogue, table)
     other = HeaderMap(catalogue, OTHER[table])
     frames, origins, problems, files, log, extras = [], [], [], [], [], []
-    invalid, segments = {}, []
+    invalid, segments, override, rejects = {}, [], {}, {}
     n_total = 0
-    for path in paths:
+
+    def known(h):
+        """The field a header stands for (of either table), or None."""
+        band = class_band(h)
+        return hmap.match(h)[0] or other.match(h)[0] or (f"band:{band}" if band else None)
+
+    seen_digest = {}
+    for fileno, path in enumerate(paths):
         if isinstance(path, FrameSource):
             raws, digest = [path.raw_table()], path.sha256()
         else:
-            raws = read_records(path)
+            raws = read_records(path, known)
             digest = sha256_bytes(source_path(path))
+        if digest in seen_digest:
+            log.append(f"{_display(path)}: 与 {seen_digest[digest]} 内容完全相同（同一文件给了两次），其中的记录将作为重复代码被拒绝"
+                       f" / the same file given twice")
+        seen_digest.setdefault(digest, _display(path))
         n_file = 0
         for raw in raws:
             log.extend(raw.notes)
@@ -164,38 +212,51 @@ def load_records(paths, table: str, catalogue: Catalogue) -> RecordSet:
             t = _type_table(raw, hmap, catalogue, table)
             frames.append(t["frame"])
             extras.append(t["extra"])
-            origins.append(pd.DataFrame({"file": raw.file, "sheet": raw.sheet, "row": raw.row}))
+            origins.append(pd.DataFrame({"file": raw.file, "sheet": raw.sheet, "row": raw.row, "fileno": fileno}))
+            for p in t["problems"]:
+                if p.src >= 0:
+                    p.src += n_total
             problems.extend(t["problems"])
             log.extend(t["notes"])
             for c, d in t["invalid"].items():
                 invalid.setdefault(c, {}).update({n_total + i: m for i, m in d.items()})
+            override.update({(c, n_total + i): h for (c, i), h in t["override"].items()})
+            rejects.update({n_total + i: m for i, m in t["reject"].items()})
             n = len(raw.frame)
             segments.append((n_total, raw, t["locs"]))
             n_total += n
             n_file += n
-        name = str(path) if isinstance(path, FrameSource) else source_name(path)
-        files.append({"path": name, "sha256": digest, "rows": n_file, "table": table})
+        files.append({"path": _display(path), "sha256": digest, "rows": n_file, "table": table, "fileno": fileno})
     if not frames:
         rs = empty_recordset(table, catalogue)
         rs.files, rs.log = files, log
+        rs.problems = problems
         return rs
     frame = pd.concat(frames, ignore_index=True)
     extra = pd.concat(extras, ignore_index=True)
     origin = pd.concat(origins, ignore_index=True)
-    for c in catalogue.columns(table):
-        if c.id not in frame.columns:
-            frame[c.id] = np.nan if c.field.kind != "text" else None
+    absent = [c for c in catalogue.columns(table) if c.id not in frame.columns]
+    if absent:  # added at once (one column at a time fragments the frame)
+        frame = pd.concat([frame, pd.DataFrame({c.id: pd.Series(np.nan if c.field.kind != "text" else None,
+                                                                index=frame.index,
+                                                                dtype="float64" if c.field.kind != "text" else object)
+                                                for c in absent})], axis=1)
     rs = RecordSet(table, frame, origin, problems, [], files, invalid, log, segments, extra,
-                   np.arange(len(frame), dtype=np.int64))
+                   np.arange(len(frame), dtype=np.int64), override)
+    name_col = "school_name" if table == "school" else "county_name"
+    rs.book = (frame[KEY[table]].tolist(), frame[name_col].tolist() if name_col in frame else [None] * len(frame))
+    for p in problems:
+        p.book = rs.book
     if table == "school":
         _resolve_unstaged(rs, catalogue)
-    _reject_unkeyed(rs)
+    _reject_unkeyed(rs, rejects)
     return rs
 
 
 def _type_column(s: pd.Series, cid: str, col, factor: float):
     if cid in ("school_id", "county_id"):
-        return to_id(s), pd.Series(pd.NA, index=s.index, dtype="object"), []
+        notes = []
+        return to_id(s, notes), pd.Series(pd.NA, index=s.index, dtype="object"), notes
     if col.field.kind == "num":
         return to_number(s, col.field.type, factor)
     if col.field.kind == "bool":
@@ -207,11 +268,14 @@ def _type_table(raw: RawTable, hmap: HeaderMap, catalogue: Catalogue, table: str
     problems, notes, mapped = [], [], []
     out = pd.DataFrame(index=raw.frame.index)
     extra = pd.DataFrame(index=raw.frame.index)
-    invalid, locs = {}, {}
+    invalid, locs, override, reject = {}, {}, {}, {}
     seen = {}
+    column_of = {}  # frame column -> where its values went (column id, or extra's name)
     parts: dict[str, list] = {}
     sheet0 = raw.sheet[0] if raw.sheet else None
     where = f"{raw.file}" + (f"[{sheet0}]" if sheet0 and raw.layout == "table" else "")
+    label = raw.label
+
     def header_loc(header):
         """Where a header is: row 1 of a table, or the item's form row on the first sheet that has it."""
         if raw.cells is not None:
@@ -226,25 +290,34 @@ def _type_table(raw: RawTable, hmap: HeaderMap, catalogue: Catalogue, table: str
         bad = probs.notna().to_numpy()
         for i in np.flatnonzero(bad):
             row, cell = raw.locate(header, i)
-            problems.append(Problem(raw.file, raw.sheet[i], row, str(header), str(s.iloc[i]), rule,
-                                    str(probs.iloc[i]), "cell ignored", cid, cell))
+            problems.append(Problem(raw.file, raw.sheet[i], row, label(header), str(s.iloc[i]), rule,
+                                    str(probs.iloc[i]), "cell ignored", cid, cell, int(i)))
             invalid.setdefault(cid, {})[int(i)] = f"「{s.iloc[i]}」{probs.iloc[i]}"
 
+    _fill_merged(raw, hmap, catalogue, table, notes, where)
     for header in raw.frame.columns:
         s = raw.frame[header]
-        band = class_band(header)
+        band = class_band(label(header))
         if band is not None and table == "school":
             values, probs, conv = to_number(s, "count")
             name = f"class_band_{band[0]}_{'up' if band[1] == float('inf') else int(band[1])}"
             extra[name] = values
-            cell_problems(header, name, s, probs, f"{name}（count）")
-            notes.extend(f"{where} 列「{header}」: {c}" for c in conv)
-            mapped.append(f"{header}→{name}")
+            column_of[header] = name
+            locs[f"{UNSTAGED}{name}"] = header
+            bid, _ = hmap.match(label(header))  # the band as a catalogue field (classes_band_46_50) too
+            if bid is not None and not bid.startswith((UNSTAGED, PARTS)) and bid not in seen:
+                seen[bid] = header
+                out[bid] = values
+                locs[bid] = header
+                column_of[header] = bid
+            cell_problems(header, bid or name, s, probs, f"{name}（count）")
+            notes.extend(f"{where} 列「{label(header)}」: {c}" for c in conv)
+            mapped.append(f"{label(header)}→{name}")
             continue
-        cid, factor = hmap.match(header)
+        cid, factor = hmap.match(label(header))
         if cid is None:
             sh, row, cell = header_loc(header)
-            problems.append(Problem(raw.file, sh, row, str(header), "", "表头",
+            problems.append(Problem(raw.file, sh, row, label(header), "", "表头",
                                     "无法识别的列，已忽略 / unknown column ignored", "column ignored", "", cell))
             continue
         if cid.startswith((UNSTAGED, PARTS)):
@@ -252,27 +325,27 @@ def _type_table(raw: RawTable, hmap: HeaderMap, catalogue: Catalogue, table: str
             fd = catalogue.get(table, fid)
             values, probs, conv = to_number(s, fd.type, factor)
             cell_problems(header, f"{fid}_*", s, probs, f"{fid}（{fd.type}）")
-            notes.extend(f"{where} 列「{header}」: {c}" for c in conv)
-            mapped.append(f"{header}→{fid}（不分学段）" + (f"×{factor:g}" if factor != 1 else ""))
+            notes.extend(f"{where} 列「{label(header)}」: {c}" for c in conv)
+            mapped.append(f"{label(header)}→{fid}（不分学段）" + (f"×{factor:g}" if factor != 1 else ""))
             if cid.startswith(PARTS):
                 parts.setdefault(fid, []).append((header, values))
             else:
                 extra[fid] = values
+                column_of[header] = fid
                 locs[f"{UNSTAGED}{fid}"] = header
             continue
+        col = _column_def(catalogue, table, cid)
         if cid in seen:
-            sh, row, cell = header_loc(header)
-            problems.append(Problem(raw.file, sh, row, str(header), "", "表头",
-                                    f"与列「{seen[cid]}」重复（都对应 {cid}）/ duplicate column", "column ignored", cid,
-                                    cell))
+            _merge_duplicate(raw, out, cid, col, seen[cid], header, factor, problems, invalid, override, header_loc)
+            column_of[header] = cid
             continue
         seen[cid] = header
-        if str(header) != cid:
-            mapped.append(f"{header}→{cid}" + (f"×{factor:g}" if factor != 1 else ""))
-        col = _column_def(catalogue, table, cid)
+        column_of[header] = cid
+        if label(header) != cid:
+            mapped.append(f"{label(header)}→{cid}" + (f"×{factor:g}" if factor != 1 else ""))
         values, probs, conv = _type_column(s, cid, col, factor)
         for c in conv:
-            notes.append(f"{where} 列「{header}」: {c}")
+            notes.append(f"{where} 列「{label(header)}」: {c}")
         out[cid] = values
         locs[cid] = header
         cell_problems(header, cid, s, probs, f"{cid}（{col.field.type}）")
@@ -284,12 +357,101 @@ def _type_table(raw: RawTable, hmap: HeaderMap, catalogue: Catalogue, table: str
             notes.append(f"{where}: {fid} 由 {len(items)} 项相加，{int(partial.sum())} 条记录有空项，按缺失处理 / "
                          f"parts partly blank: missing")
         extra[fid] = total
+        for h, _ in items:
+            column_of[h] = fid
         locs[f"{UNSTAGED}{fid}"] = items[0][0]
+    # what the reader found (stray quotes, formulas without a value, an item or key given twice)
+    for it in raw.issues:
+        i, header = it["i"], it["header"]
+        row, cell = raw.locate(header, i)
+        target = column_of.get(header, "")
+        if it["action"] == "row rejected":  # the rejection itself is the problem (apply_rejections)
+            reject[int(i)] = it["message"]
+            continue
+        problems.append(Problem(raw.file, raw.sheet[i], row, label(header), str(it.get("value", "")), it["rule"],
+                                it["message"], it["action"], target, cell, int(i)))
+        if it["action"] == "cell ignored" and target:
+            frame = out if target in out.columns else extra if target in extra.columns else None
+            if frame is not None:
+                frame.loc[frame.index[i], target] = None if frame[target].dtype == object else np.nan
+            invalid.setdefault(target, {})[int(i)] = it["message"]
     if mapped:
         notes.insert(0, f"{where}: 表头对应 / headers mapped: " + "，".join(mapped))
     for k in [k for k in locs if k.startswith(UNSTAGED)]:
         locs[k.replace(UNSTAGED, "")] = locs.pop(k)
-    return dict(frame=out, extra=extra, problems=problems, notes=notes, invalid=invalid, locs=locs)
+    return dict(frame=out, extra=extra, problems=problems, notes=notes, invalid=invalid, locs=locs,
+                override=override, reject=reject)
+
+
+# merged cells are filled down only in columns whose value is the same for every row it spans:
+# codes, categories and yes/no facts (a merged count or area would be counted once per row)
+_FILL_KINDS = ("text", "category", "bool")
+
+
+def _fill_merged(raw: RawTable, hmap: HeaderMap, catalogue: Catalogue, table: str, notes: list, where: str) -> None:
+    for header, spans in (raw.merged or {}).items():
+        cid, _ = hmap.match(raw.label(header))
+        if cid is None or cid.startswith((UNSTAGED, PARTS)):
+            continue
+        col = _column_def(catalogue, table, cid)
+        if col.field.type not in _FILL_KINDS or cid == "school_name" or (cid == "school_id" and table == "school"):
+            notes.append(f"{where} 列「{raw.label(header)}」: 合并单元格 {'、'.join(r for _, _, r in spans)} 只有首行有值，"
+                         f"其余行按缺失处理（数值、名称和学校代码不向下填充）/ merged cells not filled down")
+            continue
+        s = raw.frame[header]
+        filled = 0
+        for top, last, ref in spans:
+            blank = s.iloc[top + 1:last + 1].map(_text_blank)
+            idx = s.index[top + 1:last + 1][blank.to_numpy(dtype=bool)]
+            raw.frame.loc[idx, header] = s.iloc[top]
+            filled += len(idx)
+        if filled:
+            notes.append(f"{where} 列「{raw.label(header)}」: 合并单元格 {'、'.join(r for _, _, r in spans)} 的值向下填入 "
+                         f"{filled} 行 / merged cells filled down")
+
+
+def _text_blank(v) -> bool:
+    return v is None or str(v).strip() == ""
+
+
+def _merge_duplicate(raw, out, cid, col, first, header, factor, problems, invalid, override, header_loc):
+    """A second column for the same field (a blank ``students_primary`` beside a filled 小学学生人数, or
+    the same header twice): it fills the first column's blanks; where both are filled and differ the
+    value is missing (a key keeps the first column's value), each place reported."""
+    label = raw.label
+    s = raw.frame[header]
+    values, probs, _ = _type_column(s, cid, col, factor)
+    a = out[cid]
+    has_a = a.notna().to_numpy(dtype=bool)
+    has_b = values.notna().to_numpy(dtype=bool) & ~probs.notna().to_numpy(dtype=bool)
+    if col.field.kind in ("num", "bool") and cid not in ("school_id", "county_id"):
+        av = pd.to_numeric(a, errors="coerce").to_numpy(dtype="float64")
+        bv = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64")
+        with np.errstate(invalid="ignore"):
+            differ = has_a & has_b & ~(np.abs(av - bv) <= 1e-9)
+    else:
+        differ = has_a & has_b & (a.astype(object).to_numpy() != values.astype(object).to_numpy())
+    fill = ~has_a & has_b
+    key = cid in ("school_id", "county_id")
+    merged = a.where(~pd.Series(fill, index=a.index), values)
+    if not key:
+        merged = merged.where(~pd.Series(differ, index=a.index), None if merged.dtype == object else np.nan)
+    out[cid] = merged
+    for i in np.flatnonzero(fill):
+        override[(cid, int(i))] = header
+    for i in np.flatnonzero(differ):
+        row, cell = raw.locate(header, i)
+        r0, c0 = raw.locate(first, i)
+        msg = (f"与列「{label(first)}」（{c0 or r0}「{raw.frame[first].iloc[i]}」）不一致，"
+               + ("保留前一列的代码" if key else "按缺失处理") + " / the two columns disagree")
+        problems.append(Problem(raw.file, raw.sheet[i], row, label(header), str(s.iloc[i]), "重复列", msg,
+                                "cell ignored", cid, cell, int(i)))
+        if not key:
+            invalid.setdefault(cid, {})[int(i)] = msg
+    sh, row, cell = header_loc(header)
+    problems.append(Problem(raw.file, sh, row, label(header), "", "表头",
+                            f"与列「{label(first)}」重复（都对应 {cid}）：前一列为空的 {int(fill.sum())} 处用本列的值，"
+                            f"两列不一致 {int(differ.sum())} 处 / duplicate column merged", "note", cid, cell))
 
 
 def _column_def(catalogue: Catalogue, table: str, cid: str):
@@ -351,10 +513,12 @@ def _resolve_unstaged(rs: RecordSet, catalogue: Catalogue) -> None:
             kept += 1
             _, _, row, cell, header, _ = rs.where(fid, i)
             o = rs.origin.iloc[i]
-            msg = (f"「{header}」不分学段，学校有{'、'.join(STAGE_ZH.get(x, x) for x in sorted(stages[i])) or '未知'}学段，无法分到学段；"
-                   f"请按学段填写 / stage-less value cannot be given to one stage")
+            msg = (f"「{header}」不分学段，学校有{'、'.join(STAGE_ZH.get(x, x) for x in sorted(stages[i])) or '未知'}学段："
+                   f"标准声明了拆分方法（stage_weights.whole_school_counts）时按加权学生数拆分到学段，否则无法判定；"
+                   f"最好按学段填写 / stage-less value of a school with several stages: split by the standard's "
+                   f"weighted shares when it declares so")
             rs.problems.append(Problem(o["file"], o["sheet"], row, header, f"{vals[i]:g}", "学段归属", msg,
-                                       "note", fid, cell))
+                                       "note", fid, cell, int(rs.src[i]), rs.book))
             for s in fd.per_stage:
                 if s in stages[i] and pd.isna(frame.at[i, f"{fid}_{s}"]):
                     rs.invalid.setdefault(f"{fid}_{s}", {})[i] = msg
@@ -380,20 +544,25 @@ def _resolve_unstaged(rs: RecordSet, catalogue: Catalogue) -> None:
                           f"classes_over_limit derived from class-size bands")
 
 
-def _reject_unkeyed(rs: RecordSet) -> None:
-    """Reject rows without an id or with a duplicate id (the first occurrence is kept)."""
+def _reject_unkeyed(rs: RecordSet, unreadable: dict | None = None) -> None:
+    """Reject rows without an id or with a duplicate id (the first occurrence is kept), and rows the
+    reader could not read whole (``unreadable``: row -> reason, e.g. a stray quote swallowing rows)."""
     key = KEY[rs.table]
     frame = rs.frame
     reject = pd.Series(False, index=frame.index)
     reasons = pd.Series("", index=frame.index, dtype="object")
+    if unreadable:
+        bad = np.fromiter(unreadable, dtype=np.int64)
+        reject.iloc[bad] = True
+        reasons.iloc[bad] = list(unreadable.values())
     ids = frame[key] if key in frame else pd.Series(None, index=frame.index)
-    no_id = ids.isna()
+    no_id = ids.isna() & ~reject
     reject |= no_id
     reasons[no_id] = f"缺少{'学校代码' if key == 'school_id' else '区县代码'} {key} / missing {key}"
-    dup = ids.notna() & ids.duplicated(keep="first")
+    dup = ids.notna() & ids.where(~reject, None).duplicated(keep="first") & ~reject
     if dup.any():
         first = {}
-        for i, v in enumerate(ids.tolist()):
+        for i, v in enumerate(ids.where(~reject, None).tolist()):
             if v is not None and v not in first:
                 first[v] = i
         for i in np.flatnonzero(dup.to_numpy()):
@@ -417,9 +586,10 @@ def apply_rejections(rs: RecordSet, reject, reasons) -> None:
         f, sh, row, cell, header, text = rs.where(key, i)
         reason = reasons.iloc[i]
         rs.rejected.append({"table": rs.table, "file": o["file"], "sheet": o["sheet"], "row": int(o["row"]),
-                            "id": rid, "reason": reason})
+                            "id": rid, "reason": reason, "fileno": int(o.get("fileno", -1))})
         rs.problems.append(Problem(o["file"], o["sheet"], int(o["row"]), header if cell else key,
-                                   "" if rid is None else str(rid), "记录键", reason, "row rejected", key, cell))
+                                   "" if rid is None else str(rid), "记录键", reason, "row rejected", key, cell,
+                                   int(rs.src[i]) if rs.src is not None else -1, rs.book))
     keep = ~reject.to_numpy()
     kept = np.flatnonzero(keep)
     remap = {old: new for new, old in enumerate(kept)}

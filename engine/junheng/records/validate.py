@@ -23,6 +23,7 @@ import pandas as pd
 from junheng.records.recordset import Problem, RecordSet, reject_where, school_stage_masks
 
 STAGE_ZH = {"primary": "小学", "junior": "初中", "senior": "高中"}
+NO_COUNTY = "未填区县代码"  # the county of schools given without 区县代码 and without a county file
 
 # (rule id, parts, whole, per stage?, description)
 SCHOOL_SUBSETS = [
@@ -59,7 +60,9 @@ def _num(frame: pd.DataFrame, col: str) -> np.ndarray:
 def _problem(rs: RecordSet, i: int, col: str, rule: str, message: str, action="cell ignored", value=None):
     f, sh, row, cell, header, text = rs.where(col, i)
     v = value if value is not None else text
-    rs.problems.append(Problem(f, sh, row, header, "" if v is None else str(v), rule, message, action, col, cell))
+    src = int(rs.src[i]) if rs.src is not None and i < len(rs.src) else -1
+    rs.problems.append(Problem(f, sh, row, header, "" if v is None else str(v), rule, message, action, col, cell, src,
+                               rs.book))
 
 
 def _invalidate(rs: RecordSet, i: int, col: str, message: str) -> None:
@@ -81,6 +84,14 @@ def link_counties(srs: RecordSet, crs: RecordSet, county_file_given: bool) -> No
                      f"missing county_id: the only county of the county table", "note", value="")
         srs.log.append(f"{int(missing.sum())} 所学校没有区县代码，归属区县表中唯一的区县 {known[0]} / schools without "
                        f"county_id assigned to the only county of the county table")
+        missing = np.zeros(len(sf), dtype=bool)
+    if missing.any() and not county_file_given:
+        # a school form has no 区县代码: without a county file the schools are still evaluated at school and
+        # stage level, under one county standing for "not given"; county rules then name the county data missing
+        sf.loc[missing, "county_id"] = NO_COUNTY
+        srs.log.append(f"{int(missing.sum())} 所学校没有区县代码，也没有区县表：按同一个区县「{NO_COUNTY}」评估学校和学段，"
+                       f"区县级规则缺少区县数据 / schools without county_id and no county file: evaluated under one "
+                       f"county standing for 'not given'")
         missing = np.zeros(len(sf), dtype=bool)
     reasons = pd.Series("", index=sf.index, dtype="object")
     reasons[missing] = ("缺少区县代码 county_id（学校表没有区县代码时需提供只含一个区县的区县表）/ missing county_id")
@@ -193,6 +204,35 @@ def check_school_subsets(rs: RecordSet, catalogue) -> None:
             _check_subset(rs, rule, cols, names, w, desc)
 
 
+BAND_COLS = ["classes_band_25", "classes_band_26_30", "classes_band_31_35", "classes_band_36_40", "classes_band_41_45",
+             "classes_band_46_50", "classes_band_51_55", "classes_band_56_60", "classes_band_61_65", "classes_band_66_up"]
+
+
+def check_class_bands(rs: RecordSet) -> None:
+    """The class-size bands of the form add up to the school's classes (班级总数, or the stage class counts):
+    otherwise every band is invalid (G5 is then not_evaluable, naming this problem)."""
+    f = rs.frame
+    if not all(c in f.columns for c in BAND_COLS) or not len(f):
+        return
+    stack = np.vstack([_num(f, c) for c in BAND_COLS])
+    complete = ~np.isnan(stack).any(axis=0)
+    bands = np.nansum(stack, axis=0)
+    ex = rs.extra if rs.extra is not None else pd.DataFrame(index=f.index)
+    whole = pd.to_numeric(ex["classes"], errors="coerce").to_numpy(dtype="float64") if "classes" in ex.columns \
+        else np.full(len(f), np.nan)
+    cp, cj = _num(f, "classes_primary"), _num(f, "classes_junior")
+    staged = np.where(np.isnan(cp) & np.isnan(cj), np.nan, np.nan_to_num(cp) + np.nan_to_num(cj))
+    whole = np.where(np.isnan(whole), staged, whole)
+    with np.errstate(invalid="ignore"):
+        bad = complete & ~np.isnan(whole) & (np.abs(bands - whole) > 1e-9)
+    for i in np.flatnonzero(bad):
+        msg = (f"各班额分段的班级数之和 {bands[i]:g} 与班级总数 {whole[i]:g} 不相等，班额分段按缺失处理 / the class-size "
+               f"bands do not add up to the classes")
+        _problem(rs, i, BAND_COLS[0], "班额分段之和", msg)
+        for c in BAND_COLS:
+            _invalidate(rs, i, c, msg)
+
+
 def check_county_subsets(rs: RecordSet) -> None:
     for rule, parts, whole, desc in COUNTY_SUBSETS:
         cols = [p for p in parts if p in rs.frame.columns]
@@ -210,6 +250,7 @@ def validate_records(srs: RecordSet, crs: RecordSet, catalogue, county_file_give
         check_required(crs, catalogue)
     check_stages(srs)
     check_school_subsets(srs, catalogue)
+    check_class_bands(srs)
     check_county_subsets(crs)
     srs.validated = crs.validated = True
 
@@ -219,12 +260,19 @@ def problems_of(*sets: RecordSet) -> list:
     return [p for rs in sets for p in rs.problems if p.action not in ("column ignored", "note")]
 
 
+def _of_file(rejected: dict, f: dict) -> bool:
+    """Does a rejected row come from this file entry? (by position: the same file given twice is two entries)"""
+    if "fileno" in f and rejected.get("fileno", -1) >= 0:
+        return rejected["fileno"] == f["fileno"]
+    return rejected["file"] == f["path"]
+
+
 def file_summary(*sets: RecordSet) -> list:
     """Per file: rows read, rows evaluated (accepted), rows rejected and why. read = evaluated + rejected."""
     out = []
     for rs in sets:
         for f in rs.files:
-            rej = [r for r in rs.rejected if r["file"] == f["path"]]
+            rej = [r for r in rs.rejected if _of_file(r, f)]
             reasons: dict = {}
             for r in rej:
                 key = r["reason"].split("（与")[0] if "重复" in r["reason"] else r["reason"]

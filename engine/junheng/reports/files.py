@@ -20,6 +20,7 @@ from junheng.standard.provenance import run_provenance
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from junheng.atomic import atomic_open
+from junheng.explain.gaps import form_gaps
 
 
 def _clean(v):
@@ -92,6 +93,7 @@ def to_document(run: Run, run_info: dict | None = None) -> dict:
         "rejected": [{k: _clean(x) for k, x in r.items()} for r in run.rejected],
         "problems": [p.to_json() for p in run.schools.problems + run.counties.problems],
         "summary": summary(run),
+        "form_gaps": _form_gaps(run),
         "verdicts": records,
         # per-rule provenance table; each verdict refers to it by its rule_id
         "provenance": run_provenance(run),
@@ -109,6 +111,10 @@ def summary(run: Run) -> dict:
             "stage_units": run.spaces.sizes["stage"], "schools": run.spaces.sizes["school"],
             "counties": run.spaces.sizes["county"],
             "outcomes": {k: int(counts.get(k, 0)) for k in ("pass", "fail", "not_evaluable", "not_applicable")}}
+
+
+def _form_gaps(run) -> list:
+    return [{k: g[k] for k in ("fields", "tables", "rules", "areas", "text")} for g in form_gaps(run, run.lang or "zh")]
 
 
 def write_json(run: Run, path_or_stream, run_info=None) -> None:

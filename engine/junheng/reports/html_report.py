@@ -34,6 +34,7 @@ from junheng.standard.provenance import run_provenance, short_text
 from junheng.language.nodes import Call, Name
 from junheng.reports.files import summary
 from junheng.atomic import atomic_open
+from junheng.explain.gaps import form_gaps
 
 MAX_EXPLAINED = 400  # stage units with an embedded explanation (failing ones first)
 MAX_CHART_UNITS = 3000  # bars per chart; beyond this the chart shows a sorted sample
@@ -557,9 +558,20 @@ def render_body(run, lang: str | None = None, explain=True, progress=None) -> li
         if progress is not None:
             progress.advance()
     _school_table(run, lang, out, explain, progress)
+    _gaps_section(run, lang, out)
     _rejected_section(run, lang, out)
     _provenance_footer(run, lang, out)
     return out
+
+
+def _gaps_section(run, lang, out):
+    """The form-gap report: fields the rules need that no file provides, by the rules they leave undecided."""
+    gaps = form_gaps(run, lang)
+    if not gaps:
+        return
+    title = "文件缺少的数据项 / form gaps" if lang == "zh" else "Data the files do not provide"
+    out.append(f'<h2 id="form-gaps">{e(title)}</h2><ul class="gaps">'
+               + "".join(f"<li>{e(g['text'])}</li>" for g in gaps) + "</ul>")
 
 
 def write_html(run, path_or_stream, lang: str | None = None, progress=None) -> None:

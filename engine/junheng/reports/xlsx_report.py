@@ -47,6 +47,8 @@ FILLS = {"pass": "DAFBE1", "fail": "FFD8D3", "not_evaluable": "FFF1C2"}
 
 
 
+
+
 def _put(ws, row, col, value):
     """Write one cell; text is always a string cell (no formula, even if it starts with = + - @)."""
     cell = ws.cell(row=row, column=col)

@@ -333,7 +333,7 @@ class _ExprChecker:
         if f == "unknown":
             if not isinstance(node.args[0], ast.String):
                 self.err(node.args[0], 'unknown 的参数必须是说明文字，如 unknown("…") / unknown takes a text')
-            return "bool"
+            return None  # a value of any kind that is not known: fits a condition and a number alike
         if f == "coalesce":
             kinds = {self.check(a, space) for a in node.args} - {None}
             if len(kinds) > 1:
@@ -456,6 +456,11 @@ def compile_standard(std: Standard, catalogue: Catalogue | None = None, as_of=No
             if table.catalogue.get(table_name, fid) is None:
                 loc = std.loc or Loc(std.path)
                 errors.add(loc, f"inputs.{table_name} 中的字段 '{fid}' 不在字段目录中 / unknown input field '{fid}'", fid)
+    for fid in std.whole_school_counts:
+        fd = table.catalogue.get("school", fid)
+        if fd is None or not fd.per_stage or fd.type != "count":
+            errors.add(std.loc or Loc(std.path), f"stage_weights.whole_school_counts 中的 '{fid}' 应为分学段的计数字段 / "
+                       f"must be a per-stage count field", fid)
 
     items = [("derived", d) for d in std.derived.values()] + [("rule", r) for r in rules]
     for kind, obj in items:

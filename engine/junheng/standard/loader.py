@@ -170,6 +170,7 @@ def _build(data: LocDict, display: str, parent: Standard | None, errors: ErrorLi
         std.school_types = dict(parent.school_types)
         std.stage_weights = dict(parent.stage_weights)
         std.stage_weights_citation = parent.stage_weights_citation
+        std.whole_school_counts = list(parent.whole_school_counts)
         std.rounding_mode, std.tolerance = parent.rounding_mode, parent.tolerance
         std.extra_fields = {t: dict(d) for t, d in parent.extra_fields.items()}
         std.inputs = {t: list(v) for t, v in parent.inputs.items()}
@@ -187,6 +188,8 @@ def _build(data: LocDict, display: str, parent: Standard | None, errors: ErrorLi
         for stype, weights in (sw.get("weights") or {}).items():
             std.stage_weights[stype] = dict(weights)
         std.stage_weights_citation = _citation(sw.get("citation"), documents) or std.stage_weights_citation
+        if "whole_school_counts" in sw:
+            std.whole_school_counts = list(sw.get("whole_school_counts") or [])
     rounding = data.get("rounding") or {}
     std.rounding_mode = rounding.get("mode", std.rounding_mode)
     std.tolerance = float(rounding.get("relative_tolerance", std.tolerance))

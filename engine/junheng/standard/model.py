@@ -232,6 +232,8 @@ class Standard:
     school_types: dict = field(default_factory=dict)  # type -> [stages]
     stage_weights: dict = field(default_factory=dict)  # type -> {stage: weight}
     stage_weights_citation: Citation | None = None
+    # per-stage count fields whose whole-school value is split between stages by the weighted shares
+    whole_school_counts: list = field(default_factory=list)
     rounding_mode: str = "half_up"
     tolerance: float = 1e-9
     extra_fields: dict = field(default_factory=dict)  # table -> {id: FieldDef}

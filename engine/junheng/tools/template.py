@@ -139,6 +139,62 @@ def build_template(std, catalogue: Catalogue | None, path) -> Path:
     return out
 
 
+FORM_SHEETS = {"school": "学校填报数据", "county": "区县填报数据"}
+FORM_HEADER = ["序号", "类别", "填报项目", "单位", "填报值", "是否必填", "备注说明"]
+
+
+def form_items(std, catalogue: Catalogue, table: str) -> list[tuple]:
+    """(category, item, unit, required, note, column) of the one-record-per-sheet form: exactly the columns
+    the standard needs (``template_columns``), the item text being the column's label."""
+    out = []
+    for c in template_columns(std, catalogue, table):
+        f = c.field
+        unit = ("是/否" if f.type == "bool" else "/".join(f.values) if f.values else f.unit or "")
+        category = "基本信息" if f.required or f.kind != "num" else ("学段数据" if c.stage else "全校数据")
+        out.append((category, c.label, unit, f.required, c.id, c))
+    return out
+
+
+def build_form(std, catalogue: Catalogue | None, path, table: str = "school") -> Path:
+    """The vertical collection form of the real Shenyang forms (序号/类别/填报项目/单位/填报值/是否必填/备注说明), one
+    school (or county) per sheet: copy the sheet once per school and name it after the school. Lists exactly the
+    items the standard needs; read back by ``readers`` (填报项目/填报值 layout) without any mapping."""
+    import openpyxl
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    catalogue = catalogue or load_catalogue()
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = FORM_SHEETS[table]
+    what = "学校" if table == "school" else "区县"
+    ws.append([f"{what}填报表：{std.title}（{std.id}）。每个{what}复制本工作表一份，工作表名改为{what}名称；只填「填报值」列。"])
+    ws["A1"].font = Font(bold=True)
+    ws.append(FORM_HEADER)
+    for j in range(1, len(FORM_HEADER) + 1):
+        ws.cell(2, j).font = Font(bold=True)
+    req_fill = PatternFill("solid", fgColor="FCE4D6")
+    for k, (category, item, unit, required, note, c) in enumerate(form_items(std, catalogue, table), start=1):
+        r = k + 2
+        ws.append([k, category, item, unit, None, "是" if required else "否", note])
+        if required:
+            ws.cell(r, 5).fill = req_fill
+        if c.field.kind == "text":
+            ws.cell(r, 5).number_format = "@"
+        dv = _validation(c, DataValidation)
+        if dv is not None:
+            ws.add_data_validation(dv)
+            dv.add(f"E{r}")
+        ws.cell(r, 3).alignment = Alignment(wrap_text=True)
+    for col, width in zip("ABCDEFG", (6, 10, 48, 16, 16, 10, 30)):
+        ws.column_dimensions[col].width = width
+    ws.freeze_panes = "A3"
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(out)
+    return out
+
+
 def _validation(c: Column, DataValidation):
     t = c.field.type
     err = dict(showErrorMessage=True, errorTitle="输入有误", allow_blank=True)
@@ -238,8 +294,18 @@ if __name__ == "__main__":  # pragma: no cover
 
 
 def cli(out, err, args, dirs, lang) -> int:
-    """``junheng template --standard ID --out FILE.xlsx``."""
+    """``junheng template --standard ID --out FILE.xlsx [--layout table|form]``."""
     std, compiled = prepare(args.standard, dirs, None)
+    if getattr(args, "layout", "table") == "form":
+        out_path = Path(args.out)
+        school = build_form(std, compiled.table.catalogue, out_path, "school")
+        county = build_form(std, compiled.table.catalogue, out_path.with_name(out_path.stem + "-区县" + out_path.suffix),
+                            "county")
+        n_s = len(form_items(std, compiled.table.catalogue, "school"))
+        n_c = len(form_items(std, compiled.table.catalogue, "county"))
+        err.print(f"已生成 {school}（学校填报表，{n_s} 项）和 {county}（区县填报表，{n_c} 项），每个工作表一所学校/一个区县 / "
+                  f"one-record-per-sheet forms written", highlight=False)
+        return 0
     path = build_template(std, compiled.table.catalogue, args.out)
     n_s = len(template_columns(std, compiled.table.catalogue, "school"))
     n_c = len(template_columns(std, compiled.table.catalogue, "county"))

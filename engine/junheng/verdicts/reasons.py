@@ -51,6 +51,7 @@ def build_reasons(ev: Evaluator, res: RuleResult, keep, invalid: dict, lang: str
         # object dtype: np.where over str gives a fixed-width '<U5' array
         text = np.where(o == PASS, msg(lang, "cond_pass"), np.where(o == FAIL, _cond_fail(ev, res, lang), ""))
         reasons = pa.array(np.asarray(text, dtype=object), type=pa.large_string())
+    reasons = _with_whole_school_note(ev, res, reasons, lang)
     extra, at = [], np.arange(n)
     na = np.flatnonzero((o == NOT_APPLICABLE) & keep)
     if len(na) and rule.applies_when is not None:
@@ -63,6 +64,35 @@ def build_reasons(ev: Evaluator, res: RuleResult, keep, invalid: dict, lang: str
     if extra:  # the special rows' texts appended once, then every row picked by position (one take)
         reasons = pa.concat_arrays([reasons.cast(pa.large_string()), pa.array(extra, type=pa.large_string())])
     return reasons.take(pa.array(at[keep]))
+
+
+def _with_whole_school_note(ev, res, reasons, lang):
+    """A decided verdict whose stage value comes from a whole-school count split by the weighted shares
+    says so ("县级及以上骨干教师数 由全校数按加权学生数拆分到学段")."""
+    sp = ev.sp
+    split = getattr(sp, "from_whole", None)
+    if not split or res.space not in ("stage", "school"):
+        return reasons
+    used = [f for f in sorted(ev.c.inputs.get(res.rule.id, set())) if f in split]
+    if not used:
+        return reasons
+    o = res.outcome
+    suffix = _lit("")
+    hit = np.zeros(len(o), dtype=bool)
+    for f in used:
+        m = split[f][sp.u_school] if res.space == "stage" else split[f]
+        m = m & ((o == PASS) | (o == FAIL))
+        if not m.any():
+            continue
+        hit |= m
+        shown = f
+        suffix = pc.binary_join_element_wise(suffix, pc.if_else(pa.array(m), _lit(f" {shown}"), _lit("")), _lit(""))
+    if not hit.any():
+        return reasons
+    note = _lit("；以下数值由全校数按加权学生数拆分到学段：" if lang == "zh"
+                else "; split from a whole-school count by the weighted shares:")
+    return pc.if_else(pa.array(hit), pc.binary_join_element_wise(reasons.cast(pa.large_string()), note, suffix, _lit("")),
+                      reasons.cast(pa.large_string()))
 
 
 def _lit(x: str):
@@ -176,6 +206,7 @@ def _not_evaluable_reasons(ev: Evaluator, res: RuleResult, rows, invalid: dict, 
     fields = sorted(ev.c.inputs.get(rule.id, set()))
     label = _labels(ev, lang)
     per_row = [[] for _ in rows]
+    checked, n_missing = 0, np.zeros(len(rows), dtype=np.int64)
     # 1. inputs of this row that are missing or invalid
     for f in fields:
         sym = ev.t.get(f)
@@ -185,6 +216,8 @@ def _not_evaluable_reasons(ev: Evaluator, res: RuleResult, rows, invalid: dict, 
             continue
         arr = ev.field_array(f, space)
         miss = _missing(arr)[rows]
+        checked += 1
+        n_missing += miss
         for j in np.flatnonzero(miss):
             per_row[j].append(_field_problem(ev, sym, space, rows[j], invalid, lang, label(f)))
     # 2. applicability unknown
@@ -210,10 +243,12 @@ def _not_evaluable_reasons(ev: Evaluator, res: RuleResult, rows, invalid: dict, 
         _units_with(ev, _missing(arr), sym.level, space, rows, per_row, lang, f"{label(f)} 缺失" if lang == "zh"
                     else f"{f} missing")
     # 5. facts the standard itself says it cannot know: unknown("why")
-    whys = _unknown_texts(rule)
+    # (not on a row whose every input is missing: the missing inputs are the whole reason there)
+    whys = _unknown_texts(rule, getattr(ev.std, "derived", None))
     if whys:
         for j in range(len(rows)):
-            per_row[j].extend(whys)
+            if checked == 0 or n_missing[j] < checked:
+                per_row[j].extend(whys)
     out = []
     for j, i in enumerate(rows):
         parts = list(dict.fromkeys(per_row[j]))
@@ -300,16 +335,18 @@ def _units_with(ev, mask, src, space, rows, per_row, lang, what):
         per_row[j].append(f"{what}：" + "、".join(listed) + more)
 
 
-def _unknown_texts(rule) -> list:
-    """The texts of ``unknown("why")`` calls in a rule's expressions."""
-    out = []
-    for _part, _stage, e in rule.exprs():
-        stack = [e.node]
-        while stack:
-            n = stack.pop()
-            if isinstance(n, _ast.Call) and n.func == "unknown" and n.args and isinstance(n.args[0], _ast.String):
-                out.append(n.args[0].value)
-            stack.extend(n.children())
+def _unknown_texts(rule, derived: dict | None = None) -> list:
+    """The texts of ``unknown("why")`` calls in a rule's expressions and in the derived values they use."""
+    out, seen = [], set()
+    stack = [e.node for _part, _stage, e in rule.exprs()]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, _ast.Call) and n.func == "unknown" and n.args and isinstance(n.args[0], _ast.String):
+            out.append(n.args[0].value)
+        if derived and isinstance(n, _ast.Name) and n.id in derived and n.id not in seen:
+            seen.add(n.id)
+            stack.extend(e.node for e in derived[n.id].expr.values())
+        stack.extend(n.children())
     return out
 
 

@@ -195,6 +195,9 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
             if not errors:
                 day = parse_day(form["as_of"])
                 run = evaluate_files(form["standard"], schools, counties or None, day, settings.dirs, lang())
+                nothing = run.nothing_to_evaluate()
+                if nothing:  # a blank form: say so in red, no empty report
+                    raise InputError(nothing)
                 entry = ws.add(Entry(ws.new_id(), form["standard"], day.isoformat() if day else None, schools,
                                      counties, run, lang()))
                 return redirect(url_for("run_page", run_id=entry.id))
