@@ -30,6 +30,8 @@ class RuleResult:
     threshold: np.ndarray | None = None
     threshold_param: np.ndarray | None = None  # which parameter gave the threshold, per row
     detail: dict | None = None  # at_least: per-rule pass/floor arrays
+    empty_group: np.ndarray | None = None  # rows whose aggregate found no unit at all (e.g. a county without schools)
+    empty_selection: np.ndarray | None = None  # rows whose aggregate's where/applicability selected no unit
 
     @property
     def applicable(self):
@@ -47,6 +49,7 @@ class Evaluator:
         self.cache: dict = {}
         self.derived: dict = {}
         self.results: dict[str, RuleResult] = {}
+        self._empty = None  # rows of the rule being evaluated where an aggregate met an empty set
 
     # ------------------------------------------------------------ spaces
     def n(self, space):
@@ -382,10 +385,21 @@ class Evaluator:
             app = self.broadcast(r.applicable.astype(float), r.space, src)
             where = app if where is None else and3(where, app)
         weight = self.node_values(node.kwargs["weight"], src) if "weight" in node.kwargs else None
-        r = aggregate(node.func, g, n, x, where, weight)
+        info = {}
+        r = aggregate(node.func, g, n, x, where, weight, info)
         if src == "school" and space == "county_stage":
             r = r[self.sp.cs_county]
+            info = {k: v[self.sp.cs_county] for k, v in info.items()}
+        self._note_empty(info, space)
         return r
+
+    def _note_empty(self, info: dict, space: str):
+        """Remember, for the rule being evaluated, the rows where an aggregate met an empty set."""
+        flags = self._empty
+        if flags is None or space != flags["space"]:
+            return
+        for key in ("empty_group", "empty_selection"):
+            flags[key] = flags[key] | info[key]
 
     # ------------------------------------------------------------ stage variants
     def eval_stage_exprs(self, exprs: dict, space: str):
@@ -444,6 +458,8 @@ class Evaluator:
     def eval_rule(self, rule) -> RuleResult:
         space = rule.space
         n = self.n(space)
+        self._empty = {"space": space, "empty_group": np.zeros(n, dtype=bool),
+                       "empty_selection": np.zeros(n, dtype=bool)}
         applicable = None
         if rule.applies_when is not None:
             applicable = self.node_values(rule.applies_when.node, space)
@@ -471,6 +487,8 @@ class Evaluator:
                 ok = self.eval_stage_exprs(cond, space)
         res.outcome = outcome_from_bool(ok, applicable)
         res.outcome[absent] = ABSENT
+        res.empty_group, res.empty_selection = self._empty["empty_group"], self._empty["empty_selection"]
+        self._empty = None
         return res
 
 

@@ -175,6 +175,12 @@ def _not_evaluable_reasons(ev: Evaluator, res: RuleResult, rows, invalid: dict, 
     fields = sorted(ev.c.inputs.get(rule.id, set()))
     label = _labels(ev, lang)
     per_row = [[] for _ in rows]
+    # 0. an aggregate over an empty set: a county without evaluable schools, or none it applies to
+    for flags, key in ((res.empty_group, "no_units"), (res.empty_selection, "no_selected_units")):
+        if flags is not None and flags.any():
+            text = msg(lang, key)
+            for j in np.flatnonzero(flags[rows]):
+                per_row[j].append(text)
     # 1. inputs of this row that are missing or invalid
     for f in fields:
         sym = ev.t.get(f)
