@@ -32,6 +32,7 @@ class RuleResult:
     detail: dict | None = None  # at_least: per-rule pass/floor arrays
     empty_group: np.ndarray | None = None  # rows whose aggregate found no unit at all (e.g. a county without schools)
     empty_selection: np.ndarray | None = None  # rows whose aggregate's where/applicability selected no unit
+    decided_by_bounds: np.ndarray | None = None  # rows an unknown if-condition left open but both branches decide
 
     @property
     def applicable(self):
@@ -254,10 +255,105 @@ class Evaluator:
         c = self._cond(node.cond, space)
         a = self.node_values(node.then, space)
         b = self.node_values(node.other, space)
+        # three-valued: an unknown condition whose two branches give the same value gives that value
         if a.dtype == object or b.dtype == object:
-            out = np.where(c == 1, a, np.where(c == 0, b, None))
+            same = ~_text_missing(a) & ~_text_missing(b) & (a == b)
+            out = np.where(c == 1, a, np.where(c == 0, b, np.where(same, a, None)))
             return out.astype(object)
-        return np.where(c == 1, a, np.where(c == 0, b, np.nan))
+        return np.where(c == 1, a, np.where(c == 0, b, np.where(a == b, a, np.nan)))
+
+    # ------------------------------------------------------------ bounds of a value under unknown conditions
+    def bounds(self, node, space):
+        """(low, high) of a numeric expression when the conditions of its ``if``s may be unknown: an unknown
+        condition gives the hull of both branches. Rows where the expression is known: low = high = value.
+        Other unknowns (a missing field) stay NaN. Used to decide a comparison that both branches decide."""
+        t = type(node).__name__
+        if t == "If":
+            c = self._cond(node.cond, space)
+            alo, ahi = self.bounds(node.then, space)
+            blo, bhi = self.bounds(node.other, space)
+            unk = np.isnan(c)
+            with np.errstate(invalid="ignore"):
+                lo = np.where(c == 1, alo, np.where(c == 0, blo, np.fmin(alo, blo)))
+                hi = np.where(c == 1, ahi, np.where(c == 0, bhi, np.fmax(ahi, bhi)))
+            # fmin/fmax ignore one NaN: a branch that is itself unknown leaves the hull unknown
+            bad = unk & (np.isnan(alo) | np.isnan(blo) | np.isnan(ahi) | np.isnan(bhi))
+            return np.where(bad, np.nan, lo), np.where(bad, np.nan, hi)
+        if t == "BinOp":
+            alo, ahi = self.bounds(node.left, space)
+            blo, bhi = self.bounds(node.right, space)
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                if node.op == "+":
+                    lo, hi = alo + blo, ahi + bhi
+                elif node.op == "-":
+                    lo, hi = alo - bhi, ahi - blo
+                else:
+                    if node.op == "/":
+                        zero = (blo <= 0) & (bhi >= 0)  # a divisor range containing 0: unknown
+                        blo, bhi = np.where(zero, np.nan, 1.0 / bhi), np.where(zero, np.nan, 1.0 / blo)
+                    cands = np.stack([alo * blo, alo * bhi, ahi * blo, ahi * bhi])
+                    lo, hi = cands.min(axis=0), cands.max(axis=0)
+            lo = np.where(np.isfinite(lo), lo, np.nan)
+            hi = np.where(np.isfinite(hi), hi, np.nan)
+            return lo, hi
+        if t == "Neg":
+            lo, hi = self.bounds(node.operand, space)
+            return -hi, -lo
+        if t == "Call" and node.func in ("round", "ceil", "floor") or \
+                (t == "Call" and node.func in ("min", "max") and len(node.args) > 1):
+            parts = [self.bounds(a, space) for a in node.args]
+            if node.func in ("min", "max"):
+                f = np.minimum if node.func == "min" else np.maximum
+                lo, hi = parts[0]
+                for plo, phi in parts[1:]:
+                    lo, hi = f(lo, plo), f(hi, phi)
+                return lo, hi
+            # monotone non-decreasing: apply to both ends (digits is a literal, see the checker)
+            mono = lambda x: self._Call(node, space, override=x)  # noqa: E731
+            return mono(parts[0][0]), mono(parts[0][1])
+        x = self.node_values(node, space)
+        return x, x
+
+    def _decide_by_bounds(self, rule, space, ok, val_exprs, thr_exprs):
+        """Rows left unknown by an unknown ``if`` condition that both branches decide alike: decided.
+        Returns (ok, decided rows, value shown, threshold shown)."""
+        unk = np.isnan(ok)
+        if not unk.any():
+            return ok, None
+        vlo, vhi = self._stage_bounds(val_exprs, space)
+        if rule.round is not None:
+            vlo, vhi = round_half_up(vlo, rule.round), round_half_up(vhi, rule.round)
+        tlo, thi = self._stage_bounds(thr_exprs, space)
+        op, tol = rule.operator, self.tol
+        if op in (">=", ">"):
+            sure_pass, sure_fail = compare(op, vlo, thi, tol) == 1, compare(op, vhi, tlo, tol) == 0
+            shown = (vlo, thi, vhi, tlo)
+        elif op in ("<=", "<"):
+            sure_pass, sure_fail = compare(op, vhi, tlo, tol) == 1, compare(op, vlo, thi, tol) == 0
+            shown = (vhi, tlo, vlo, thi)
+        else:
+            return ok, None
+        sure_pass &= unk
+        sure_fail &= unk & ~sure_pass
+        decided = sure_pass | sure_fail
+        if not decided.any():
+            return ok, None
+        ok = np.where(sure_pass, 1.0, np.where(sure_fail, 0.0, ok))
+        # shown: the decisive end of each side (e.g. for >= and a pass: the lowest value, the highest threshold)
+        val = np.where(sure_pass, shown[0], shown[2])
+        thr = np.where(sure_pass, shown[1], shown[3])
+        return ok, (decided, val, thr)
+
+    def _stage_bounds(self, exprs, space):
+        if "*" in exprs:
+            return self.bounds(exprs["*"].node, space)
+        codes = self.sp.stage_codes(space)
+        lo = hi = np.full(self.n(space), np.nan)
+        for stage, e in exprs.items():
+            elo, ehi = self.bounds(e.node, space)
+            sel = codes == self.sp.stages.index(stage)
+            lo, hi = np.where(sel, elo, lo), np.where(sel, ehi, hi)
+        return lo, hi
 
     def _In(self, node, space):
         opts = [i.value for i in node.options.items]
@@ -289,7 +385,7 @@ class Evaluator:
     def _ListExpr(self, node, space):  # pragma: no cover - lists only appear as arguments
         raise TypeError("list outside a function")
 
-    def _Call(self, node, space):
+    def _Call(self, node, space, override=None):
         f = node.func
         if is_aggregate(f, len(node.args)):
             return self._aggregate(node, space)
@@ -315,11 +411,10 @@ class Evaluator:
             for o in outs:
                 unknown |= o == NOT_EVALUABLE
             return np.where(unknown, np.nan, passed)
-        args = [self.node_values(a, space) for a in node.args]
+        args = [self.node_values(a, space) for a in node.args] if override is None else [override]
         with np.errstate(invalid="ignore"):
             if f == "round":
-                digits = int(node.args[1].value) if len(node.args) > 1 and isinstance(node.args[1], ast.Number) else 0
-                return round_half_up(args[0], digits)
+                return round_half_up(args[0], literal_int(node.args[1]) if len(node.args) > 1 else 0)
             if f == "ceil":
                 return np.ceil(np.round(args[0], 9))
             if f == "floor":
@@ -477,6 +572,13 @@ class Evaluator:
             ok = compare(rule.operator, val, thr, self.tol)
             res.raw_value, res.value, res.threshold = raw, val, thr
             res.threshold_param = self.threshold_labels(rule.threshold, space)
+            if rule.has_if:
+                ok, decided = self._decide_by_bounds(rule, space, ok, rule.value, rule.threshold)
+                if decided is not None:
+                    rows, shown_v, shown_t = decided
+                    res.value = np.where(rows & np.isnan(val), shown_v, val)
+                    res.threshold = np.where(rows & np.isnan(thr), shown_t, thr)
+                    res.decided_by_bounds = rows
         else:
             cond = rule.condition
             node = cond.get("*").node if "*" in cond else None
@@ -490,6 +592,13 @@ class Evaluator:
         res.empty_group, res.empty_selection = self._empty["empty_group"], self._empty["empty_selection"]
         self._empty = None
         return res
+
+
+def literal_int(node) -> int:
+    """The integer written as a literal (``2`` or ``-2``); the checker refuses anything else."""
+    if isinstance(node, ast.Neg):
+        return -literal_int(node.operand)
+    return int(node.value)
 
 
 def filled(n: int, value) -> np.ndarray:

@@ -44,6 +44,7 @@ def build_reasons(ev: Evaluator, res: RuleResult, keep, invalid: dict, lang: str
         tail = pc.if_else(passed, _lit("，达标" if lang == "zh" else ": meets"), _lit(""))
         reasons = pc.if_else(pa.array((o == PASS) | (o == FAIL)), _join(v, mid, t, tail), _lit(""))
         reasons = _with_threshold_version(ev, res, reasons, lang)
+        reasons = _with_both_branches(ev, res, reasons, lang)
     elif res.detail is not None:
         reasons = _at_least_reasons(ev, res, lang)
     else:
@@ -354,3 +355,23 @@ def _with_threshold_version(ev, res, reasons, lang):
     suffix = np.full(len(res.outcome), "", dtype=object)
     suffix[rows] = np.asarray([cache[p] for p in pids], dtype=object)[codes]
     return _join(reasons, pa.array(suffix, type=pa.large_string()))
+
+
+def _with_both_branches(ev, res, reasons, lang):
+    """Rows decided although an ``if`` condition is unknown (both cases give the same verdict): say so and
+    name the missing inputs behind the unknown condition."""
+    rows = np.flatnonzero(res.decided_by_bounds) if res.decided_by_bounds is not None else []
+    if not len(rows):
+        return reasons
+    missing = np.full(len(rows), "", dtype=object)
+    for f in sorted(ev.c.inputs.get(res.rule.id, set())):
+        sym = ev.t.get(f)
+        if sym is None or sym.level not in USABLE[res.space] or \
+                (sym.needs_stage and res.space not in ("stage", "county_stage")):
+            continue
+        miss = _missing(ev.field_array(f, res.space))[rows]
+        missing = np.where(miss, np.where(missing == "", f"{f} 缺失" if lang == "zh" else f"{f} missing",
+                                          missing + "、" + f), missing)
+    texts = np.asarray(["；" + msg(lang, "both_branches", cond=m or "—") for m in missing], dtype=object)
+    before = reasons.take(pa.array(rows))
+    return _scatter(reasons, rows, _join(before, pa.array(texts, type=pa.large_string())))

@@ -192,6 +192,19 @@ class Rule:
         return "threshold" if self.value is not None else "condition"
 
     @property
+    def has_if(self) -> bool:
+        """Whether the value or threshold holds an ``if`` (whose condition may be unknown)."""
+        for part in (self.value, self.threshold):
+            for e in (part or {}).values():
+                stack = [e.node]
+                while stack:
+                    n = stack.pop()
+                    if isinstance(n, ast.If):
+                        return True
+                    stack.extend(n.children())
+        return False
+
+    @property
     def space(self) -> str:
         """The row space the rule is evaluated in."""
         if self.level == "county" and self.per_stage:

@@ -141,3 +141,69 @@ def test_county_with_only_rural_schools_g13_not_applicable(tmp_path):
     assert v(r, "G13").outcome == "not_applicable"
     # area_government: a not_applicable item is no obstacle (bool_from_outcome) -> still pass
     assert v(r, "area_government").outcome == "pass"
+
+
+# ------------------------------------------------------------------ 2. three-valued if
+
+def test_if_unknown_condition_equal_branches_gives_the_value(tmp_path):
+    # if <unknown> then 5 else 5 = 5 (both branches agree); if <unknown> then 5 else 6 = unknown.
+    import engine.ast as A
+    ev = run(tmp_path).evaluator
+    unknown = A.Call("unknown", [A.String("x")], {})
+    assert ev.node_values(A.If(unknown, A.Number(5.0), A.Number(5.0)), "school").tolist() == [5.0, 5.0]
+    assert np.isnan(ev.node_values(A.If(unknown, A.Number(5.0), A.Number(6.0)), "school")).all()
+    # text branches: if <unknown> then "a" else "a" = "a"
+    assert ev.node_values(A.If(unknown, A.String("a"), A.String("a")), "school").tolist() == ["a", "a"]
+
+
+def test_g3_urban_school_blank_rural_small_flag_decided_by_built_2016_relaxation(tmp_path):
+    # 2020-09-01 (2019-2022 window). S1: 2 music rooms of 73-96 m2 (band 73), built 2015, rural_small_under30 blank.
+    # threshold = if 73 >= 96 (no) else if (in force and rural_small_under30=?) -> unknown:
+    #   then-branch: 小学 -> 54;  else-branch: built 2015 <= 2016 -> 73.  Both: 73 >= 54 and 73 >= 73 -> pass.
+    schools = rows("schools", S1={"music_rooms_96": 0, "music_rooms_73": 2, "rural_small_under30": None})
+    r = run(tmp_path, schools, as_of="2020-09-01")
+    row = v(r, "G3_music_school", "S1")
+    assert row.outcome == "pass", row.reason
+    # shown: the value 73 against the strictest of the two thresholds, 73
+    assert row.value == 73 and row.threshold == 73
+    assert "两种情形结论相同" in row.reason
+    # band 61 (two rooms of 61-73 m2): 61 >= 54 but 61 < 73 -> the two cases differ -> not_evaluable
+    schools = rows("schools", S1={"music_rooms_96": 0, "music_rooms_61": 2, "rural_small_under30": None})
+    r = run(tmp_path, schools, as_of="2020-09-01")
+    assert v(r, "G3_music_school", "S1").outcome == "not_evaluable"
+    # band 0 (no room of 61 m2 or more): 0 < 54 and 0 < 73 -> fail in both cases; shown against the lowest, 54
+    schools = rows("schools", S1={"music_rooms_96": 0, "rural_small_under30": None})
+    r = run(tmp_path, schools, as_of="2020-09-01")
+    row = v(r, "G3_music_school", "S1")
+    assert row.outcome == "fail" and row.value == 0 and row.threshold == 54
+
+
+def test_r3_visiting_teachers_blank_flag_decided_when_both_cases_pass(tmp_path):
+    # 2020-09-01. S1: pe_art = 5+3+3+0 = 11 of 1000 pupils; 10 visiting teachers, rural_small_50_99 blank.
+    # value = (11 + (if ? then 10 else 0)) / 1000 * 100 -> between 1.1 and 2.1; both >= 0.9 -> pass, shown 1.1.
+    schools = rows("schools", S1={"visiting_pe_art_teachers_primary": 10, "rural_small_50_99": None})
+    r = run(tmp_path, schools, as_of="2020-09-01")
+    row = v(r, "R3", "S1")
+    assert row.outcome == "pass" and row.value == pytest.approx(1.1) and row.threshold == 0.9
+    assert "两种情形结论相同" in row.reason and "rural_small_50_99 缺失" in row.reason
+    # pe_art 5 (pe 5, no music/art): 5/1000*100 = 0.5 or (5+10)/1000*100 = 1.5 -> one fails, one passes -> unknown
+    schools = rows("schools", S1={"visiting_pe_art_teachers_primary": 10, "rural_small_50_99": None,
+                                  "music_teachers_primary": 0, "fine_art_teachers_primary": 0})
+    r = run(tmp_path, schools, as_of="2020-09-01")
+    assert v(r, "R3", "S1").outcome == "not_evaluable"
+    # and with only 3 visiting: 0.5 or 0.8, both < 0.9 -> fail, shown 0.8 (the highest possible value)
+    schools = rows("schools", S1={"visiting_pe_art_teachers_primary": 3, "rural_small_50_99": None,
+                                  "music_teachers_primary": 0, "fine_art_teachers_primary": 0})
+    r = run(tmp_path, schools, as_of="2020-09-01")
+    row = v(r, "R3", "S1")
+    assert row.outcome == "fail" and row.value == pytest.approx(0.8)
+
+
+def test_r5_leased_area_blank_dense_flag_decided(tmp_path):
+    # 2020-09-01. S1: sports 2000 + 7000 = 9000 m2 / 1000 = 9 >= 7.5 already; 500 m2 leased, dense_central_city
+    # blank: 9 or (9000+500)/1000 = 9.5 -> both pass; shown 9.
+    schools = rows("schools", S1={"leased_sports_area": 500, "dense_central_city": None})
+    r = run(tmp_path, schools, as_of="2020-09-01")
+    row = v(r, "R5", "S1")
+    assert row.outcome == "pass" and row.value == 9 and row.threshold == 7.5
+    assert "两种情形结论相同" in row.reason
