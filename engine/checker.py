@@ -16,6 +16,7 @@ from . import ast
 from .catalogue import Catalogue, FieldDef, load_catalogue
 from .errors import ErrorList, Loc
 from .functions import FUNCTIONS, RULE_REF_FUNCS, is_aggregate
+from .logic import ROUND_DIGITS_MAX
 from .standard import Expr, Rule, Standard
 
 SPACES = ("stage", "school", "county_stage", "county")
@@ -334,6 +335,17 @@ class _ExprChecker:
             if not isinstance(node.args[0], ast.String):
                 self.err(node.args[0], 'unknown 的参数必须是说明文字，如 unknown("…") / unknown takes a text')
             return "bool"
+        if f == "round" and len(node.args) > 1:
+            self._num(node.args[0], space, "函数 round ")
+            digits = node.args[1]
+            lit = digits.operand if isinstance(digits, ast.Neg) else digits
+            if not isinstance(lit, ast.Number) or lit.value != int(lit.value):
+                self.err(digits, "round 的位数必须是写明的整数，如 round(x, 2) 或 round(x, -2) / the digits of round "
+                                 "must be a literal integer")
+            elif abs(lit.value) > ROUND_DIGITS_MAX:
+                self.err(digits, f"round 的位数必须在 -{ROUND_DIGITS_MAX} 到 {ROUND_DIGITS_MAX} 之间 / round digits must be "
+                                 f"within ±{ROUND_DIGITS_MAX}")
+            return "num"
         if f == "coalesce":
             kinds = {self.check(a, space) for a in node.args} - {None}
             if len(kinds) > 1:

@@ -22,7 +22,7 @@ class FuncSpec:
 
 FUNCTIONS = {
     # element-wise
-    "round": FuncSpec("round", 1, 2, doc="round(x, digits): 四舍五入 half-up rounding"),
+    "round": FuncSpec("round", 1, 2, doc="round(x, digits): 四舍五入 half-up rounding; digits a literal integer -15..15 (round(177, -2) = 200)"),
     "ceil": FuncSpec("ceil", 1, 1, doc="ceil(x): 向上取整"),
     "floor": FuncSpec("floor", 1, 1, doc="floor(x): 向下取整"),
     "abs": FuncSpec("abs", 1, 1, doc="abs(x)"),

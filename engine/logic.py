@@ -49,17 +49,25 @@ def compare(op: str, a, b, tol: float):
     return out
 
 
+ROUND_DIGITS_MAX = 15  # |digits| of round(): beyond 15 decimals a float64 has nothing left to round
+
+
 def round_half_up(x, digits: int = 0):
-    """四舍五入: 2.675 → 2.68, 0.5 → 1, -0.5 → -1 (away from zero), in decimal as a person sees it."""
+    """四舍五入: 2.675 → 2.68, 0.5 → 1, -0.5 → -1 (away from zero), in decimal as a person sees it.
+    Negative digits round to tens, hundreds...: round_half_up(177, -2) = 200, (150, -2) = 200, (149, -2) = 100."""
     x = np.asarray(x, dtype="float64")
-    f = 10.0 ** int(digits)
+    d = int(digits)
+    if abs(d) > ROUND_DIGITS_MAX:
+        raise ValueError(f"round digits {d} out of range ±{ROUND_DIGITS_MAX}")
+    f = 10.0 ** abs(d)  # exact for |d| <= 22; dividing by 100 (not multiplying by 0.01) keeps 150/100 = 1.5 exact
     with np.errstate(invalid="ignore", over="ignore"):
-        scaled = np.abs(x) * f
+        scaled = np.abs(x) * f if d >= 0 else np.abs(x) / f
         low = np.floor(scaled)
         # a value within float noise of the half (2.675 is 2.67499999...) is the half; the window is
         # relative, so 0.4504999995 (a genuine digit below the half) still rounds down to 0.450
         half = np.abs(scaled - low - 0.5) <= 1e-13 * np.maximum(scaled, 1.0)
-        return np.sign(x) * np.where(half, low + 1.0, np.floor(scaled + 0.5)) / f
+        r = np.sign(x) * np.where(half, low + 1.0, np.floor(scaled + 0.5))
+        return r / f if d >= 0 else r * f
 
 
 def outcome_from_bool(c, applicable=None):

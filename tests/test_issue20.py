@@ -207,3 +207,58 @@ def test_r5_leased_area_blank_dense_flag_decided(tmp_path):
     row = v(r, "R5", "S1")
     assert row.outcome == "pass" and row.value == 9 and row.threshold == 7.5
     assert "两种情形结论相同" in row.reason
+
+
+# ------------------------------------------------------------------ 7. round()
+
+def test_round_half_up_negative_digits():
+    # 177 / 100 = 1.77 -> 2 -> 200; 150/100 = 1.5 (a half) -> up -> 200; 149 -> 1.49 -> 1 -> 100;
+    # -150 -> away from zero -> -200; 2.675 to 2 decimals -> 2.68 (the known float trap); 1234.5 to 0 -> 1235
+    assert round_half_up(np.array([177.0, 150.0, 149.0, -150.0]), -2).tolist() == [200.0, 200.0, 100.0, -200.0]
+    assert round_half_up(np.array([2.675]), 2)[0] == 2.68 and round_half_up(np.array([1234.5]), 0)[0] == 1235
+    # 1250 to -3: 1.25 -> 1 -> 1000; 1500 -> 1.5 -> 2000
+    assert round_half_up(np.array([1250.0, 1500.0]), -3).tolist() == [1000.0, 2000.0]
+    with pytest.raises(ValueError):
+        round_half_up(np.array([1.0]), 400)
+
+
+def _std_with(tmp_path, old, new):
+    text = (ROOT / "standards/national/quality-2017.yaml").read_text(encoding="utf-8")
+    text = text.replace("id: national/quality-2017", "id: test/round")
+    assert old in text
+    text = text.replace(old, new, 1)
+    p = tmp_path / "round.yaml"
+    p.write_text(text, encoding="utf-8")
+    return p, text
+
+
+def test_round_negative_digits_in_a_rule(tmp_path):
+    # G4_school value rounded to hundreds: S1 1000 -> 1000, still <= 2000; S2 with 2049 junior pupils:
+    # round(2049, -2) = 2000 (20.49 -> 20) <= 2000 -> pass; 2050 -> 20.5 -> 21 -> 2100 > 2000 -> fail.
+    p, _ = _std_with(tmp_path, "    value: compulsory_students\n    operator: \"<=\"",
+                     "    value: round(compulsory_students, -2)\n    operator: \"<=\"")
+    for n, value, outcome in [(2049, 2000, "pass"), (2050, 2100, "fail")]:
+        schools = rows("schools", S2={"students_junior": n, "in_zone_students_junior": n})
+        r = run(tmp_path, schools, std=str(p))
+        row = v(r, "G4_school", "S2")
+        assert (row.value, row.outcome) == (value, outcome)
+
+
+@pytest.mark.parametrize("digits, message", [("400", "-15 到 15"), ("1.5", "写明的整数"),
+                                             ("G3_classes_per_room", "写明的整数"), ("-16", "-15 到 15")])
+def test_round_digits_must_be_a_literal_integer_in_range(tmp_path, digits, message):
+    from engine.checker import compile_standard
+    from engine.errors import StandardError
+    from engine.loader import load_standard
+
+    p, text = _std_with(tmp_path, "    value: compulsory_students\n    operator: \"<=\"",
+                        f"    value: round(compulsory_students, {digits})\n    operator: \"<=\"")
+    with pytest.raises(StandardError) as exc:
+        compile_standard(load_standard(str(p), collect=True))
+    errs = exc.value.errors
+    assert len(errs) == 1 and message in errs[0].message
+    # located at the digits: file:line:col of the second argument
+    i = text.index(f"round(compulsory_students, {digits})") + len("round(compulsory_students, ")
+    line = text.count("\n", 0, i) + 1
+    col = i - (text.rfind("\n", 0, i) + 1) + 1
+    assert (errs[0].loc.line, errs[0].loc.col) == (line, col)
