@@ -73,7 +73,7 @@ class SymbolTable:
                           stages=p.stages() if p.per_stage else None, obj=p), p.origin, errors)
         for did, d in std.derived.items():
             level = d.level
-            self._add(Sym(did, "derived", level, "num", obj=d,
+            self._add(Sym(did, "derived", level, d.kind, obj=d,
                           stages=None if "*" in d.expr else set(d.expr)), d.origin, errors)
         for rid, r in std.rules.items():
             self._add(Sym(rid, "rule", r.space, "bool", obj=r, stages=set(r.stages) if r.stages else None),
@@ -497,7 +497,7 @@ def compile_standard(std: Standard, catalogue: Catalogue | None = None, as_of=No
                     continue
             checker = _ExprChecker(table, errors, e, d, None if stage == "*" else stage, scope)
             k = checker.check(e.node, space)
-            want = "bool" if part in ("condition", "applies_when") else "num"
+            want = "bool" if part in ("condition", "applies_when") or getattr(obj, "kind", "") == "bool" else "num"
             if k is not None and k != want:
                 errors.add(e.loc, f"{part} 应为{_vk(want)}，得到{_vk(k)} / {part} must be {want}, got {k}",
                            e.text.strip()[:60])

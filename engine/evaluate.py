@@ -475,8 +475,10 @@ class Evaluator:
         arg = node.args[0] if node.args else None
         if isinstance(arg, ast.Call) and arg.func == "passed":
             arg = arg.args[0]
-        if isinstance(arg, ast.Name) and self.t.get(arg.id).kind == "rule":
-            r = self.results[arg.id]
+        refs = [arg.id] if isinstance(arg, ast.Name) and self.t.get(arg.id).kind == "rule" else []
+        refs += _value_refs(node.args[0]) if node.args else []
+        for rid in dict.fromkeys(refs):  # a unit a reduced rule does not apply to is not reduced (value(R) too)
+            r = self.results[rid]
             app = self.broadcast(r.applicable.astype(float), r.space, src)
             where = app if where is None else and3(where, app)
         weight = self.node_values(node.kwargs["weight"], src) if "weight" in node.kwargs else None
@@ -592,6 +594,21 @@ class Evaluator:
         res.empty_group, res.empty_selection = self._empty["empty_group"], self._empty["empty_selection"]
         self._empty = None
         return res
+
+
+def _value_refs(node) -> list:
+    """Rules R read as value(R) / threshold(R) in node, outside nested aggregates."""
+    out, stack = [], [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, ast.Call):
+            if is_aggregate(n.func, len(n.args)):
+                continue
+            if n.func in ("value", "threshold") and n.args and isinstance(n.args[0], ast.Name):
+                out.append(n.args[0].id)
+                continue
+        stack.extend(n.children())
+    return out
 
 
 def literal_int(node) -> int:

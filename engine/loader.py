@@ -207,7 +207,8 @@ def _build(data: LocDict, display: str, parent: Standard | None, errors: ErrorLi
             continue
         expr = parse_stage_exprs(spec, "expr", text_lines, errors)
         std.derived[did] = Derived(did, spec["level"], expr or {}, spec.get("name", ""), spec.get("name_en", ""),
-                                   spec.get("unit", ""), (data["derived"]).key_loc(did))
+                                   spec.get("unit", ""), (data["derived"]).key_loc(did),
+                                   "bool" if spec.get("type") == "condition" else "num", spec.get("note", ""))
     _merge_rules(std, data.get("rules") or [], documents, text_lines, errors, parent is not None)
 
     removed_here = []

@@ -55,7 +55,7 @@ def build_reasons(ev: Evaluator, res: RuleResult, keep, invalid: dict, lang: str
     na = np.flatnonzero((o == NOT_APPLICABLE) & keep)
     if len(na) and rule.applies_when is not None:
         at[na] = n
-        extra.append(msg(lang, "not_applicable", cond=rule.applies_when.text.strip()))
+        extra.append(msg(lang, "not_applicable", cond=_cond_text(ev, rule.applies_when, lang)))
     ne = np.flatnonzero((o == NOT_EVALUABLE) & keep)
     if len(ne):
         at[ne] = n + len(extra) + np.arange(len(ne))
@@ -375,3 +375,16 @@ def _with_both_branches(ev, res, reasons, lang):
     texts = np.asarray(["；" + msg(lang, "both_branches", cond=m or "—") for m in missing], dtype=object)
     before = reasons.take(pa.array(rows))
     return _scatter(reasons, rows, _join(before, pa.array(texts, type=pa.large_string())))
+
+
+def _cond_text(ev, expr, lang):
+    """The text of an applies_when; a bare derived condition is shown by its name (e.g. the resource scope)."""
+    from . import ast as _ast
+
+    node = expr.node
+    if isinstance(node, _ast.Name) and node.id in ev.std.derived:
+        d = ev.std.derived[node.id]
+        name = (d.name_en or d.name) if lang == "en" else d.name
+        if name:
+            return f"{name}（{node.id}）" if lang == "zh" else f"{name} ({node.id})"
+    return expr.text.strip()

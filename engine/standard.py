@@ -161,6 +161,8 @@ class Derived:
     name_en: str = ""
     unit: str = ""
     origin: Loc | None = None
+    kind: str = "num"  # num | bool (``type: condition``: a yes/no fact such as "in the resource scope")
+    note: str = ""
 
 
 @dataclass

@@ -262,3 +262,59 @@ def test_round_digits_must_be_a_literal_integer_in_range(tmp_path, digits, messa
     line = text.count("\n", 0, i) + 1
     col = i - (text.rfind("\n", 0, i) + 1) + 1
     assert (errs[0].loc.line, errs[0].loc.col) == (line, col)
+
+
+# ------------------------------------------------------------------ 3. scope of the resource evaluation
+
+def test_scope_teaching_point_special_and_vocational_schools(tmp_path):
+    # Base S1 (小学, 1000 pupils, R1 = 5.2) and S2 (初中, 800). Added primary units:
+    #   T1 教学点 49 pupils (< 50: out of scope), T2 教学点 50 pupils (boundary: in scope),
+    #   X1 特殊教育学校 100 primary pupils (out), X2 职业学校 100 junior pupils (out).
+    # Each added school has 0 teachers_college etc. except T2, so R1 would be 0 for the out-of-scope ones.
+    base = rows("schools")
+    s1 = base[0]
+    extra = []
+    for sid, stype, n, stage in [("T1", "教学点", 49, "primary"), ("T2", "教学点", 50, "primary"),
+                                 ("X1", "特殊教育学校", 100, "primary"), ("X2", "职业学校", 100, "junior")]:
+        row = {k: v for k, v in s1.items() if not k.endswith("_primary")}
+        row.update(school_id=sid, school_name=sid, school_type=stype, **{f"students_{stage}": n,
+                   f"teachers_{stage}": 5, f"teachers_bachelor_{stage}": 0, f"backbone_teachers_{stage}": 0})
+        if sid == "T2":  # T2: R1 = (2 + 0 + 0 + 0)/50*100 = 4 (college degree teachers only)
+            row.update(teachers_college_primary=2, teachers_master_primary=0, teachers_doctor_primary=0)
+        extra.append(row)
+    r = run(tmp_path, base + extra)
+    for sid in ("T1", "X1", "X2"):
+        for rule in ("R1", "R4", "R_school"):
+            row = v(r, rule, sid)
+            assert row.outcome == "not_applicable", (sid, rule, row.outcome)
+            assert "资源配置评估范围" in row.reason
+    # the catalogue knows the two new types: no data note about an unknown school_type
+    assert not [p for p in r.schools.problems if "特殊教育学校" in str(p) or "职业学校" in str(p)]
+    # T2 (50 pupils) is in scope: R1 = (2 + 0 + 0 + 0)/50*100 = 4 < 4.2 -> fail
+    row = v(r, "R1", "T2")
+    assert row.outcome == "fail" and row.value == 4
+    # R1_cv primary over S1 (1000 pupils, 5.2) and T2 (50 pupils, 4) only -- T1 and X1 (R1 = 0) are left out:
+    #   P = 1050; mean = (1000*5.2 + 50*4)/1050 = 5400/1050 = 5.142857...
+    #   S^2 = (1000/1050)*(5.2-5.142857)^2 + (50/1050)*(4-5.142857)^2
+    #       = 0.952381*0.0032653 + 0.047619*1.3061224 = 0.0031098 + 0.0621963 = 0.0653061; S = 0.255551
+    #   CV = 0.255551/5.142857 = 0.049690 -> round 3 -> 0.050
+    cv = v(r, "R1_cv", stage="primary")
+    assert cv.value == pytest.approx(0.05)
+    P, m = 1050, 5400 / 1050
+    s2 = 1000 / P * (5.2 - m) ** 2 + 50 / P * (4 - m) ** 2
+    assert round(np.sqrt(s2) / m, 3) == 0.05
+    # junior CV: X2 is out of scope, S2 alone -> 0
+    assert v(r, "R1_cv", stage="junior").value == 0
+
+
+def test_value_of_a_rule_inside_an_aggregate_respects_its_applies_when(tmp_path):
+    # Engine defect under item 3: value(R) in weighted_cv ignored R's applies_when. Make R1 apply only to S1's
+    # county... simplest: a standard where R1 applies only when students > 999: S1 (1000) in, S2 (800 junior) out.
+    # R1_cv junior then reduces no unit -> empty selection -> not_evaluable (never a CV of 0 over nothing).
+    p, _ = _std_with(tmp_path, "  - id: R1\n    level: stage\n    area: resources\n    applies_when: in_resource_scope\n",
+                     "  - id: R1\n    level: stage\n    area: resources\n    applies_when: students > 999\n")
+    r = run(tmp_path, std=str(p))
+    assert v(r, "R1", "S2").outcome == "not_applicable"
+    row = v(r, "R1_cv", stage="junior")
+    assert row.outcome == "not_evaluable" and "没有适用的学校" in row.reason
+    assert v(r, "R1_cv", stage="primary").value == 0  # S1 alone
