@@ -589,7 +589,7 @@ def _provenance_footer(run, lang, out):
     p = run_provenance(run)
     out.append(f'<footer><h2>{e(t["prov"])}</h2>')
     out.append(f'<p>{e(p["title"])}（{e(p["standard"])}，{e(p["version"])}）；{e(t["engine"])} junheng {e(p["engine_version"])}；'
-               f'{e(t["as_of"])} {e(p["as_of"] or "—")}；{e(t["fingerprint"])} <code>{e(p["input_fingerprint"])}</code></p>')
+               f'{e(t["as_of"])} {e(run.as_of_text(lang))}；{e(t["fingerprint"])} <code>{e(p["input_fingerprint"])}</code></p>')
     out.append(f'<p>{e(t["chain"])}：</p><ul>' + "".join(
         f'<li>{e(f["id"])} <code>{e(f["path"])}</code> {e(t["sha"])} <code>{e(f["sha256"])}</code></li>' for f in p["files"])
         + "</ul>")
@@ -633,7 +633,7 @@ def render_body(run, lang: str | None = None, explain=True, progress=None) -> li
     o = s["outcomes"]
     out = []
     out.append(f'<h1>{e(t["title"])}</h1><div class="muted">{e(std.title)}（{e(std.id)}，{e(std.version)}）'
-               + (f' · {e(t["as_of"])} {e(run.as_of.isoformat())}' if run.as_of else "") + "</div>")
+               + f' · {e(t["as_of"])} {e(run.as_of_text(lang))}' + "</div>")
     stage_rules = [r for r in run.compiled.rules if r.space == "stage"]
     school_rule = next((r for r in stage_rules if r.kind == "condition"), None)
     cards = [(t["schools_n"], s["schools"]), (t["units"], s["stage_units"]), (t["read"], s["rows_read"]),

@@ -15,7 +15,8 @@ def print_summary(console, run, lang: str = "zh") -> None:
     v = run.verdicts
     std = run.standard
     L = OUTCOME_LABELS[lang]
-    console.print(f"[bold]{std.title}[/]（{std.id}，{std.version}）" + (f"  评估日期 {run.as_of}" if run.as_of else ""))
+    console.print(f"[bold]{std.title}[/]（{std.id}，{std.version}）  " + ("评估日期 " if zh else "as of ")
+                  + run.as_of_text(lang))
     county = v[v.level == "county"]
     _print_conclusion(console, county, std, lang)
     if len(county):

@@ -318,3 +318,62 @@ def test_value_of_a_rule_inside_an_aggregate_respects_its_applies_when(tmp_path)
     row = v(r, "R1_cv", stage="junior")
     assert row.outcome == "not_evaluable" and "没有适用的学校" in row.reason
     assert v(r, "R1_cv", stage="primary").value == 0  # S1 alone
+
+
+# ------------------------------------------------------------------ 8. the date behind every threshold
+
+def test_without_as_of_the_date_is_today_and_every_output_says_so(tmp_path):
+    import datetime as dt
+    import io
+
+    from openpyxl import load_workbook
+    from rich.console import Console
+
+    from engine.output import to_document
+    from engine.report_html import render_html
+    from engine.report_xlsx import write_xlsx
+    from engine.summary_table import print_summary
+
+    today = dt.date.today().isoformat()
+    r = run(tmp_path, as_of=None)
+    assert r.as_of.isoformat() == today and r.as_of_given is False
+    doc = to_document(r)
+    assert doc["as_of"] == today and doc["as_of_given"] is False
+    html = render_html(r)
+    assert f"{today}（未指定评估日期，按运行当天）" in html
+    x = tmp_path / "r.xlsx"
+    write_xlsx(r, str(x))
+    cells = [c.value for ws in load_workbook(x).worksheets for row in ws.iter_rows() for c in row]
+    assert f"{today}（未指定评估日期，按运行当天）" in cells
+    buf = io.StringIO()
+    print_summary(Console(file=buf, width=200), r)
+    assert f"评估日期 {today}（未指定评估日期，按运行当天）" in buf.getvalue()
+    # a given date is stated as it is, without the note
+    r = run(tmp_path, as_of="2020-09-01")
+    assert r.as_of_given and to_document(r)["as_of"] == "2020-09-01" and to_document(r)["as_of_given"] is True
+    assert "评估日期 2020-09-01" in render_html(r) or "2020-09-01" in render_html(r)
+
+
+def test_workbench_states_the_date_used(tmp_path):
+    import datetime as dt
+    import io
+
+    from engine.web.app import Settings, create_app
+    from engine.web.workspace import Workspace
+
+    ws = Workspace()
+    app = create_app(Settings(save_dir=tmp_path / "saved"), ws)
+    try:
+        client = app.test_client()
+        sp = tmp_path / "s.json"
+        sp.write_text(json.dumps(rows("schools"), ensure_ascii=False), "utf-8")
+        cp = tmp_path / "c.json"
+        cp.write_text(json.dumps(rows("counties"), ensure_ascii=False), "utf-8")
+        data = {"standard": STD, "as_of": "", "schools": [(io.BytesIO(sp.read_bytes()), "s.json")],
+                "counties": [(io.BytesIO(cp.read_bytes()), "c.json")]}
+        resp = client.post("/evaluate", data=data, content_type="multipart/form-data")
+        assert resp.status_code == 302, resp.data[:500]
+        page = client.get(resp.headers["Location"]).get_data(as_text=True)
+        assert f"{dt.date.today().isoformat()}（未指定评估日期，按运行当天）" in page
+    finally:
+        ws.close()

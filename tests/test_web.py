@@ -37,7 +37,9 @@ def expected_r4_flips(new_primary_min: float, old_primary_min: float = 4.5) -> s
     weighted = sp + 1.1 * sj.where(d["school_type"].isin(["九年一贯制"]), 0)
     per_student = (d["teaching_aux_area"] - d["indoor_sports_area"]) / weighted
     has_primary = sp > 0
-    hit = has_primary & (per_student >= old_primary_min) & (per_student < new_primary_min)
+    # outside the resource evaluation (issue 20): teaching points under 50 pupils, special and vocational schools
+    in_scope = ~(((d["school_type"] == "教学点") & (sp + sj < 50)) | d["school_type"].isin(["特殊教育学校", "职业学校"]))
+    hit = has_primary & in_scope & (per_student >= old_primary_min) & (per_student < new_primary_min)
     return set(d.loc[hit, "school_id"])
 
 
@@ -252,8 +254,10 @@ def test_saved_file_checks_lists_and_evaluates_as_previewed(app_env, tmp_path, c
     saved = r.get_json()["saved"]
     path = Path(saved["path"])
     assert path == (settings.save_dir / "national" / "quality-2017-whatif.yaml").resolve()
+    # no date was chosen: the run was as of today, and the command repeats that date (issue 20: the date used)
     assert saved["command"] == (f"junheng evaluate --standards-dir {settings.save_dir} --standard "
-                                f"national/quality-2017-whatif --schools schools.csv --counties counties.csv")
+                                f"national/quality-2017-whatif --schools schools.csv --counties counties.csv "
+                                f"--as-of {__import__('datetime').date.today().isoformat()}")
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert data["extends"] == STD and data["parameters"]["R4_min"]["values"] == {"primary": 5, "junior": 5.8}
     assert data["documents"]["whatif-basis"]["title"] == "某市教育局文件〔2026〕1号"
