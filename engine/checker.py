@@ -366,7 +366,8 @@ class _ExprChecker:
             self.err(node, f"规则 '{arg.id}' 是{LEVEL_NAMES[sym.level]}级的，不能直接用于{LEVEL_NAMES[space]}级规则，"
                            f"请用汇总函数 / rule '{arg.id}' is {sym.level}-level; use an aggregate")
             return None
-        if node.func in ("value", "threshold") and sym.obj.kind != "threshold":
+        if (node.func == "value" and sym.obj.kind not in ("threshold", "record")) or \
+                (node.func == "threshold" and sym.obj.kind != "threshold"):
             self.err(arg, f"规则 '{arg.id}' 没有数值（它是条件规则）/ rule '{arg.id}' has no value")
             return None
         return "num" if node.func in ("value", "threshold") else "bool"
@@ -484,7 +485,7 @@ def compile_standard(std: Standard, catalogue: Catalogue | None = None, as_of=No
             for s in obj.stages or []:
                 if s not in all_stages:
                     errors.add(obj.origin, f"未知的学段 '{s}' / unknown stage '{s}'", s)
-            if obj.round is not None and obj.kind != "threshold":
+            if obj.round is not None and obj.kind not in ("threshold", "record"):
                 errors.add(obj.origin, "round 只适用于有数值的规则 / round applies to rules with a value", obj.id)
         for part, stage, e in _expr_items(obj):
             if stage != "*":

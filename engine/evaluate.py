@@ -581,6 +581,13 @@ class Evaluator:
                     res.value = np.where(rows & np.isnan(val), shown_v, val)
                     res.threshold = np.where(rows & np.isnan(thr), shown_t, thr)
                     res.decided_by_bounds = rows
+        elif rule.kind == "record":  # no limit: recorded (not_applicable, never a pass), unknown when not computable
+            raw = self.eval_stage_exprs(rule.value, space)
+            val = round_half_up(raw, rule.round) if rule.round is not None else raw
+            res.raw_value, res.value = raw, val
+            ok = np.where(np.isnan(val), np.nan, 1.0)
+            applicable = np.where(np.isnan(val), 1.0, 0.0) if applicable is None else \
+                np.where(applicable == 1, np.where(np.isnan(val), 1.0, 0.0), applicable)
         else:
             cond = rule.condition
             node = cond.get("*").node if "*" in cond else None

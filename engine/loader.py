@@ -311,7 +311,7 @@ def _merge_parameters(std: Standard, params: dict, documents, errors: ErrorList,
 
 
 _RULE_SCALARS = ("level", "name", "name_en", "per_stage", "area", "description", "unit", "operator", "round",
-                 "veto", "note")
+                 "veto", "note", "record")
 
 
 def _merge_rules(std: Standard, rules: LocList, documents, lines, errors: ErrorList, has_parent: bool = False) -> None:
@@ -372,8 +372,12 @@ def _merge_rules(std: Standard, rules: LocList, documents, lines, errors: ErrorL
             errors.add(loc, f"规则 '{rid}' 不能同时有 value 和 condition / a rule has value+operator+threshold or a condition", rid)
         elif rule.value is None and rule.condition is None:
             errors.add(loc, f"规则 '{rid}' 需要 value+operator+threshold 或 condition / rule needs value or condition", rid)
-        elif rule.value is not None and (rule.operator is None or rule.threshold is None):
-            errors.add(loc, f"规则 '{rid}' 有 value 但缺少 operator 或 threshold / value needs operator and threshold", rid)
+        elif rule.record and (rule.value is None or rule.operator is not None or rule.threshold is not None):
+            errors.add(loc, f"规则 '{rid}' 是仅记录的值（record: true），只写 value，不写 operator/threshold / a record rule "
+                            f"has a value and no operator or threshold", rid)
+        elif rule.value is not None and not rule.record and (rule.operator is None or rule.threshold is None):
+            errors.add(loc, f"规则 '{rid}' 有 value 但缺少 operator 或 threshold（不设限、仅记录的值写 record: true）/ "
+                            f"value needs operator and threshold (or record: true)", rid)
         std.rules[rid] = rule
 
 

@@ -35,7 +35,11 @@ def build_reasons(ev: Evaluator, res: RuleResult, keep, invalid: dict, lang: str
     rule = res.rule
     n = len(res.outcome)
     o = res.outcome
-    if res.value is not None:
+    if rule.kind == "record":  # no limit in the standard: the value is shown, never judged
+        reasons = _join(_lit("仅记录（标准不设限）：" if lang == "zh" else "recorded only (no limit in the standard): "),
+                        _fmt_pa(res.value))
+        reasons = pc.if_else(pa.array(o == NOT_APPLICABLE), reasons, _lit(""))
+    elif res.value is not None:
         v = _fmt_pa(res.value)
         t = _fmt_pa(res.threshold)
         op = rule.operator

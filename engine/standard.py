@@ -188,10 +188,13 @@ class Rule:
     note: str = ""
     origin: Loc | None = None
     overrode: list[Loc] = field(default_factory=list)
+    record: bool = False  # a value recorded for information only: the standard sets no limit on it
 
     @property
     def kind(self) -> str:
-        return "threshold" if self.value is not None else "condition"
+        if self.value is not None:
+            return "record" if self.record else "threshold"
+        return "condition"
 
     @property
     def has_if(self) -> bool:

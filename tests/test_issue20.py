@@ -377,3 +377,72 @@ def test_workbench_states_the_date_used(tmp_path):
         assert f"{dt.date.today().isoformat()}（未指定评估日期，按运行当天）" in page
     finally:
         ws.close()
+
+
+# ------------------------------------------------------------------ 4. unfounded values and citations
+
+def _twelve_or_nine(stype):
+    # S1 becomes a combined school: 1500 primary + 1300 junior (+ 500 senior for 十二年一贯制) = 2800 compulsory
+    # pupils, built 2008 (<= 2010): in 2020 the relaxation is in force.
+    return rows("schools", S1={"school_type": stype, "students_primary": 1500, "students_junior": 1300,
+                               "students_senior": 500 if stype == "十二年一贯制" else None, "built_year": 2008})
+
+
+def test_relaxed_3000_only_for_nine_year_schools(tmp_path):
+    # 九年一贯制: 2800 > 2500 and built 2008 -> relaxed limit 3000; 2800 <= 3000 -> pass
+    r = run(tmp_path, _twelve_or_nine("九年一贯制"), as_of="2020-09-01")
+    row = v(r, "G4_school", "S1")
+    assert (row.outcome, row.value, row.threshold) == ("pass", 2800, 3000)
+    # 十二年一贯制: no source extends 3000 to it -> 2500; 2800 > 2500 -> fail
+    r = run(tmp_path, _twelve_or_nine("十二年一贯制"), as_of="2020-09-01")
+    row = v(r, "G4_school", "S1")
+    assert (row.outcome, row.value, row.threshold) == ("fail", 2800, 2500)
+    assert row.threshold_param == "G4_size_max_combined"
+
+
+def test_g8_second_half_performance_pay(tmp_path):
+    # pay 90000 >= 88000 (first half passes); performance pay not fully approved -> G8 fails
+    counties = rows("counties", C1={"performance_pay_full": False})
+    r = run(tmp_path, counties=counties)
+    assert v(r, "G8_pay").outcome == "pass" and v(r, "G8_performance_pay").outcome == "fail"
+    assert v(r, "G8").outcome == "fail" and v(r, "county").outcome == "fail"
+
+
+def test_jilin_has_no_unfounded_junior_45(tmp_path):
+    # junior largest class 48: national 50 applies in Jilin too (the 45 had no source) -> pass
+    r = run(tmp_path, std="jilin/quality-2017")
+    row = v(r, "G5_school", "S2")
+    assert (row.outcome, row.value, row.threshold) == ("pass", 48, 50)
+
+
+def test_2012_single_cvs_are_recorded_never_passed(tmp_path, csv_writer):
+    from conftest import primary_school
+
+    # two primary schools with different B1: the single CVs are shown as values, outcome not_applicable
+    # ("仅记录"), never pass; the composite is judged as before.
+    a = primary_school("P1", students=1000)
+    b = primary_school("P2", students=1000, teaching_aux_area=3000)
+    r = evaluate_files("national/basic-2012", str(csv_writer([a, b])), None, "2020-09-01")
+    df = r.verdicts[r.verdicts.rule_id.str.match(r"B\d_cv$")]
+    # the fixture leaves out teachers, books, computers...: those CVs are not computable -> not_evaluable.
+    # Every computable one is a record (not_applicable, "仅记录"), none is a pass, none has a threshold.
+    assert len(df) == 8 and "pass" not in set(df.outcome) and df.threshold.isna().all()
+    rec = df[df.outcome == "not_applicable"]
+    assert len(rec) >= 1 and rec.reason.str.startswith("仅记录（标准不设限）").all()
+    # B1 (the whole teaching/auxiliary area, indoor sports rooms included in 2012): P1 5300/1000 = 5.3,
+    # P2 3000/1000 = 3.0; equal weights: mean 4.15, S = sqrt((1.15^2 + 1.15^2)/2) = 1.15, CV = 1.15/4.15 = 0.27711
+    # -> 0.277
+    b1 = v(r, "B1_cv", stage="primary")
+    assert b1.outcome == "not_applicable" and b1.value == 0.277
+
+
+def test_liaoning_citation_marks_the_inference():
+    from engine.loader import load_standard
+
+    p = load_standard("liaoning/province").parameters["G2_funding_baseline_min"]
+    assert "第6项" in p.citation.article and "推断" in p.note
+    g = load_standard("guangxi/quality-2017")
+    assert g.extra_fields["county"]["county_staff_pay"].label == "当地教职工工资总额"
+    b = load_standard("national/basic-2012")
+    assert b.parameters["B_satisfaction_min"].source_status == "secondary"
+    assert b.stage_weights_citation.document == "split-note-2015"

@@ -153,11 +153,11 @@ def test_standards_browser(app_env):
     page = c.get("/standards").data.decode()
     for sid in ("national/quality-2017", "national/basic-2012", "liaoning/shenyang-2021", "jilin/quality-2017"):
         assert sid in page
-    page = c.get("/standards/jilin/quality-2017?as_of=2024-09-01").data.decode()
-    raw = (ROOT / "standards/jilin/quality-2017.yaml").read_text(encoding="utf-8").splitlines()
-    line = next(i for i, s in enumerate(raw, 1) if s.startswith("  G5_class_size_max:"))
-    assert f"standards/jilin/quality-2017.yaml:{line}" in page  # the override's file:line
-    assert "班额" in page and "secondary" in page
+    page = c.get("/standards/neimenggu/quality-2017?as_of=2024-09-01").data.decode()
+    raw = (ROOT / "standards/neimenggu/quality-2017.yaml").read_text(encoding="utf-8").splitlines()
+    line = next(i for i, s in enumerate(raw, 1) if s.startswith("  G14_quota_min:"))
+    assert f"standards/neimenggu/quality-2017.yaml:{line}" in page  # the override's file:line
+    assert "名额" in page and "secondary" in page
     assert c.get("/standards/../../etc/passwd").status_code == 404
 
 
@@ -416,7 +416,7 @@ def test_whatif_without_data_checks_and_saves(app_env):
                                                   "source_status": "recalled"}})
     assert r.status_code == 200
     saved = yaml.safe_load((settings.save_dir / "jilin" / "changchun-2026.yaml").read_text(encoding="utf-8"))
-    assert saved["parameters"]["G5_class_size_max"]["values"] == {"primary": 40, "junior": 45}
+    assert saved["parameters"]["G5_class_size_max"]["values"] == {"primary": 40, "junior": 50}
 
 
 def test_save_folder_not_writable_is_a_message(tmp_path):
