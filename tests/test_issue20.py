@@ -446,3 +446,25 @@ def test_liaoning_citation_marks_the_inference():
     b = load_standard("national/basic-2012")
     assert b.parameters["B_satisfaction_min"].source_status == "secondary"
     assert b.stage_weights_citation.document == "split-note-2015"
+
+
+# ------------------------------------------------------------------ 9. sources inside the repository
+
+def test_every_parameter_is_in_sources_md():
+    # every parameter a standard file writes (and every document it cites) is listed in standards/SOURCES.md,
+    # and standards/README.md points there, not to a file outside the repository
+    from engine.loader import load_standard
+
+    text = (ROOT / "standards/SOURCES.md").read_text(encoding="utf-8")
+    readme = (ROOT / "standards/README.md").read_text(encoding="utf-8")
+    assert "SOURCES.md" in readme and "shared/domain" not in readme
+    missing = []
+    for path in sorted((ROOT / "standards").glob("*/*.yaml")):
+        std = load_standard(str(path))
+        for p in std.parameters.values():
+            if p.origin.file.endswith(path.name) and f"`{p.id}`" not in text:
+                missing.append((std.id, p.id))
+        for doc_id in std.documents:
+            if f"`{doc_id}`" not in text:
+                missing.append((std.id, doc_id))
+    assert not missing, missing
