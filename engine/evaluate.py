@@ -33,6 +33,9 @@ class RuleResult:
     empty_group: np.ndarray | None = None  # rows whose aggregate found no unit at all (e.g. a county without schools)
     empty_selection: np.ndarray | None = None  # rows whose aggregate's where/applicability selected no unit
     decided_by_bounds: np.ndarray | None = None  # rows an unknown if-condition left open but both branches decide
+    relaxed: np.ndarray | None = None  # rows that pass only because a dated relaxation is in force
+    relaxed_by: dict | None = None  # relaxation parameter id -> its window
+    relaxed_keys: tuple | None = None  # (per-row code, list of relaxation-parameter tuples); code -1 = not relaxed
 
     @property
     def applicable(self):
@@ -51,6 +54,7 @@ class Evaluator:
         self.derived: dict = {}
         self.results: dict[str, RuleResult] = {}
         self._empty = None  # rows of the rule being evaluated where an aggregate met an empty set
+        self.suppressed: set = set()  # parameters treated as out of force (the check of relaxed passes)
 
     # ------------------------------------------------------------ spaces
     def n(self, space):
@@ -139,7 +143,7 @@ class Evaluator:
         if hit is not None:
             return hit
         p = self.std.parameters[name]
-        v = p.in_force(self.as_of)
+        v = p.in_force(self.as_of) if name not in self.suppressed else None
         n = self.n(space)
         if v is None:
             arr = np.full(n, np.nan)
@@ -399,7 +403,8 @@ class Evaluator:
             return not3(self.rule_outcome_bool(node.args[0].id, space))
         if f == "in_force":
             p = self.std.parameters[node.args[0].id]
-            return np.full(self.n(space), 1.0 if p.in_force(self.as_of) is not None else 0.0)
+            on = p.in_force(self.as_of) is not None and p.id not in self.suppressed
+            return np.full(self.n(space), 1.0 if on else 0.0)
         if f == "unknown":
             return np.full(self.n(space), np.nan)
         if f == "at_least":
@@ -550,7 +555,59 @@ class Evaluator:
                 self.derived[oid] = self.eval_stage_exprs(d.expr, d.level)
             else:
                 self.results[oid] = self.eval_rule(self.std.rules[oid])
+        self.mark_relaxed()
         return self
+
+    # ------------------------------------------------------------ dated relaxations
+    def relaxations(self) -> dict:
+        """Parameters in force at the as-of date only through a version with an end date (the 2019 规程's
+        transitional relaxations): id -> that version's window."""
+        out = {}
+        for pid in sorted({p for d in self.c.deps.values() for p in d.params}):
+            v = self.std.parameters[pid].in_force(self.as_of)
+            if v is not None and v.window.end is not None:
+                out[pid] = v.window
+        return out
+
+    def mark_relaxed(self):
+        """A verdict that passes only because a dated relaxation is in force: evaluate again, in one more
+        vectorised pass over the rules that read a relaxation (directly, through derived values or
+        through other rules), with those parameters out of force; pass now and not pass then = relaxed."""
+        relax = self.relaxations()
+        if not relax:
+            return
+        affected, order = set(), []
+        for kind, oid in self.c.order:
+            d = self.c.deps.get(oid)
+            if d is not None and (d.params & set(relax) or d.derived & affected or d.rules & affected):
+                affected.add(oid)
+                order.append((kind, oid))
+        probe = Evaluator(self.c, self.sp, self.as_of)
+        probe.suppressed = set(relax)
+        probe.derived = dict(self.derived)
+        probe.results = dict(self.results)
+        for kind, oid in order:
+            if kind == "derived":
+                d = self.std.derived[oid]
+                probe.derived[oid] = probe.eval_stage_exprs(d.expr, d.level)
+            else:
+                res = self.results[oid]
+                without = probe.results[oid] = probe.eval_rule(self.std.rules[oid])
+                mask = (res.outcome == PASS) & (without.outcome != PASS)
+                if mask.any():
+                    res.relaxed = mask
+                    res.relaxed_by = {pid: relax[pid] for pid in _params_through(self.c, oid) if pid in relax}
+                    # per row: a threshold taken from a relaxation parameter names that one only
+                    sets = [tuple(res.relaxed_by)]
+                    code = np.where(mask, 0, -1)
+                    if res.threshold_param is not None:
+                        tp = np.asarray(res.threshold_param, dtype=object)
+                        for pid in relax:
+                            sel = mask & (tp == pid)
+                            if sel.any():
+                                sets.append((pid,))
+                                code[sel] = len(sets) - 1
+                    res.relaxed_keys = (code, sets)
 
     def eval_rule(self, rule) -> RuleResult:
         space = rule.space
@@ -601,6 +658,22 @@ class Evaluator:
         res.empty_group, res.empty_selection = self._empty["empty_group"], self._empty["empty_selection"]
         self._empty = None
         return res
+
+
+def _params_through(c, oid) -> list:
+    """Parameters a rule or derived value reads, directly or through the derived values and rules it reads."""
+    seen, out, stack = set(), [], [oid]
+    while stack:
+        x = stack.pop()
+        if x in seen:
+            continue
+        seen.add(x)
+        d = c.deps.get(x)
+        if d is None:
+            continue
+        out.extend(sorted(d.params))
+        stack.extend(sorted(d.derived | d.rules))
+    return list(dict.fromkeys(out))
 
 
 def _value_refs(node) -> list:

@@ -76,6 +76,7 @@ def to_document(run: Run, run_info: dict | None = None) -> dict:
             "citation": {"document": r["citation_document"], "article": r["citation_article"],
                          "source_status": r["source_status"]},
             "inputs": inputs[i] if i < len(inputs) else {}, "reason": r["reason"],
+            "relaxation": r.get("relaxation"),  # a pass that holds only under a dated relaxation: its window
             **(extras[i] if i < len(extras) else {}),
         })
     std = run.standard

@@ -55,6 +55,7 @@ def build_reasons(ev: Evaluator, res: RuleResult, keep, invalid: dict, lang: str
         # object dtype: np.where over str gives a fixed-width '<U5' array
         text = np.where(o == PASS, msg(lang, "cond_pass"), np.where(o == FAIL, _cond_fail(ev, res, lang), ""))
         reasons = pa.array(np.asarray(text, dtype=object), type=pa.large_string())
+    reasons = _with_relaxation(res, reasons, lang)
     extra, at = [], np.arange(n)
     na = np.flatnonzero((o == NOT_APPLICABLE) & keep)
     if len(na) and rule.applies_when is not None:
@@ -392,3 +393,21 @@ def _cond_text(ev, expr, lang):
         if name:
             return f"{name}（{node.id}）" if lang == "zh" else f"{name} ({node.id})"
     return expr.text.strip()
+
+
+def _with_relaxation(res, reasons, lang):
+    """A pass that holds only because a dated relaxation is in force says so, with the window."""
+    if res.relaxed is None:
+        return reasons
+    rows = np.flatnonzero(res.relaxed)
+    code, sets = res.relaxed_keys
+    code = code[rows]
+    suffix = np.empty(len(rows), dtype=object)
+    for k, key in enumerate(sets):  # a handful of distinct parameter sets
+        by_window = {}
+        for pid in key:
+            by_window.setdefault(str(res.relaxed_by[pid]), []).append(pid)
+        suffix[code == k] = "；" + "；".join(msg(lang, "relaxed", params="、".join(pids), window=w)
+                                            for w, pids in by_window.items())
+    before = reasons.take(pa.array(rows))
+    return _scatter(reasons, rows, _join(before, pa.array(suffix, type=pa.large_string())))

@@ -367,6 +367,8 @@ def _county_section(run, lang, out):
     has_overall = "county" in rules
     if not has_overall:
         out.append(f'<p class="muted small">{e(t["no_county"])}</p>')
+    relaxed = v[v.relaxation.notna() & (v.level != "county")] if "relaxation" in v else v.iloc[:0]
+    relaxed_by_county = dict(tuple(relaxed.groupby("county_id", sort=False))) if len(relaxed) else {}
     for cid, grp in county.groupby("county_id", sort=False):
         name = ""
         cf = run.spaces.counties
@@ -380,6 +382,12 @@ def _county_section(run, lang, out):
         out.append(head + "</h3>")
         if len(overall) and overall.reason.iloc[0]:
             out.append(f'<p>{e(overall.reason.iloc[0])}</p>')
+        rel = relaxed_by_county.get(cid)
+        if rel is not None:  # passes that hold only under a dated relaxation (the normal standard is due later)
+            items = "".join(f'<li>{e(r.school_name if isinstance(r.school_name, str) else r.school_id)} '
+                            f'{e(r.rule_id)}：{e(r.relaxation)}</li>' for r in rel.itertuples(index=False))
+            out.append(f'<p><b>{"仅因过渡期放宽而达标" if lang == "zh" else "passes only under a relaxation"}'
+                       f'（{len(rel)}）</b></p><ul class="small">{items}</ul>')
         # areas
         areas = grp[grp.rule_id.str.startswith("area_")]
         if len(areas):

@@ -28,7 +28,9 @@ def print_summary(console, run, lang: str = "zh") -> None:
             stage = std.stage_label(r.stage, lang) if isinstance(r.stage, str) else ""
             t.add_row(str(r.county_id), stage, r.rule_id, r.rule_name, fmt_num(r.value),
                       (f"{r.operator} {fmt_num(r.threshold)}" if r.operator else ""),
-                      f"{MARK.get(r.outcome, '')} {L.get(r.outcome, r.outcome)}")
+                      f"{MARK.get(r.outcome, '')} {L.get(r.outcome, r.outcome)}"
+                      + (("（仅因过渡期放宽：" if zh else " (only under a relaxation: ") + str(r.relaxation)
+                         + ("）" if zh else ")") if isinstance(getattr(r, "relaxation", None), str) else ""))
         console.print(t)
     stage = v[v.level == "stage"]
     if len(stage):

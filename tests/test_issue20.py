@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
@@ -468,3 +469,70 @@ def test_every_parameter_is_in_sources_md():
             if f"`{doc_id}`" not in text:
                 missing.append((std.id, doc_id))
     assert not missing, missing
+
+
+# ------------------------------------------------------------------ 6. relaxed passes are marked
+
+def test_relaxed_pass_is_marked_with_its_window(tmp_path):
+    # S1 2350 pupils, built 2008, 2020-09-01: 2350 > 2000 (normal) but <= 2400 (relaxed) -> pass only by the
+    # relaxation G4_size_max_relaxed_single (2019-01-01 ~ 2022-12-31). G4 (all schools) and the county verdict
+    # then pass only because of it as well. S2 (800 <= 2000) passes anyway: not marked.
+    schools = rows("schools", S1={"students_primary": 2350, "in_zone_students_primary": 2350, "built_year": 2008})
+    r = run(tmp_path, schools, as_of="2020-09-01")
+    row = v(r, "G4_school", "S1")
+    assert row.outcome == "pass"
+    assert row.relaxation == "G4_size_max_relaxed_single 2019-01-01 ~ 2022-12-31"
+    assert "仅因过渡期放宽而达标：G4_size_max_relaxed_single（生效 2019-01-01 ~ 2022-12-31）" in row.reason
+    assert pd.isna(v(r, "G4_school", "S2").relaxation)
+    assert not pd.isna(v(r, "G4").relaxation) and "G4_size_max_relaxed_single" in v(r, "G4").relaxation
+    # R1 of S1 has nothing to do with relaxations
+    assert pd.isna(v(r, "R1", "S1").relaxation)
+    from engine.output import to_document
+    recs = [x for x in to_document(r)["verdicts"] if x["rule_id"] == "G4_school" and x["school_id"] == "S1"]
+    assert recs[0]["relaxation"] == "G4_size_max_relaxed_single 2019-01-01 ~ 2022-12-31"
+
+
+def test_r3_pass_only_with_visiting_teachers_is_marked(tmp_path):
+    # S1 rural small 50-99 flag set; pe 5 + music 0 + art 0 = 5 of 1000 -> 0.5 < 0.9; with 5 visiting:
+    # (5+5)/1000*100 = 1.0 >= 0.9 -> pass only through R3_visiting_counted.
+    schools = rows("schools", S1={"rural_small_50_99": True, "visiting_pe_art_teachers_primary": 5,
+                                  "music_teachers_primary": 0, "fine_art_teachers_primary": 0})
+    r = run(tmp_path, schools, as_of="2020-09-01")
+    row = v(r, "R3", "S1")
+    assert row.outcome == "pass" and row.value == 1.0 and row.relaxation == "R3_visiting_counted 2019-01-01 ~ 2022-12-31"
+    # with 11 own PE/art teachers (the base) the pass does not depend on the visiting ones: not marked
+    schools = rows("schools", S1={"rural_small_50_99": True, "visiting_pe_art_teachers_primary": 5})
+    r = run(tmp_path, schools, as_of="2020-09-01")
+    assert v(r, "R3", "S1").outcome == "pass" and pd.isna(v(r, "R3", "S1").relaxation)
+    # after the window (2025) nothing is relaxed: the base county has no relaxation column values at all
+    r = run(tmp_path, as_of="2025-09-01")
+    assert r.verdicts.relaxation.isna().all()
+
+
+def test_relaxed_pass_shown_in_every_output(tmp_path):
+    # the case of test_relaxed_pass_is_marked_with_its_window: S1 passes G4_school only under
+    # G4_size_max_relaxed_single (2019-01-01 ~ 2022-12-31)
+    import io
+
+    from openpyxl import load_workbook
+    from rich.console import Console
+
+    from engine.output import write_csv
+    from engine.report_html import render_html
+    from engine.report_xlsx import write_xlsx
+    from engine.summary_table import print_summary
+
+    schools = rows("schools", S1={"students_primary": 2350, "in_zone_students_primary": 2350, "built_year": 2008})
+    r = run(tmp_path, schools, as_of="2020-09-01")
+    needle = "G4_size_max_relaxed_single 2019-01-01 ~ 2022-12-31"
+    assert needle in render_html(r)  # the county section lists the relaxed school passes
+    x = tmp_path / "r.xlsx"
+    write_xlsx(r, str(x))
+    cells = [str(c.value) for ws in load_workbook(x).worksheets for row in ws.iter_rows() for c in row]
+    assert any("仅因过渡期放宽而达标" in c and "2019-01-01 ~ 2022-12-31" in c for c in cells)
+    buf = io.StringIO()
+    print_summary(Console(file=buf, width=300), r)
+    assert "仅因过渡期放宽" in buf.getvalue()  # G4 (county) passes only through S1's relaxation
+    c = tmp_path / "v.csv"
+    write_csv(r, str(c))
+    assert needle in c.read_text(encoding="utf-8-sig")
