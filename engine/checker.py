@@ -328,6 +328,8 @@ class _ExprChecker:
             sym = self.t.get(arg.id) if isinstance(arg, ast.Name) else None
             if sym is None or sym.kind != "param":
                 self.err(arg, "in_force 的参数必须是参数名 / in_force takes a parameter name")
+            else:
+                self._record(sym)  # a rule gated by in_force(P) depends on P's window (relaxed passes)
             return "bool"
         if f in ("at_least", "count_passed"):
             return self._rule_list_func(node, space)
@@ -335,6 +337,8 @@ class _ExprChecker:
             if not isinstance(node.args[0], ast.String):
                 self.err(node.args[0], 'unknown 的参数必须是说明文字，如 unknown("…") / unknown takes a text')
             return "bool"
+        if f == "as_of_year":
+            return "num"
         if f == "round" and len(node.args) > 1:
             self._num(node.args[0], space, "函数 round ")
             digits = node.args[1]

@@ -407,6 +407,8 @@ class Evaluator:
             return np.full(self.n(space), 1.0 if on else 0.0)
         if f == "unknown":
             return np.full(self.n(space), np.nan)
+        if f == "as_of_year":
+            return np.full(self.n(space), float(self.as_of.year) if self.as_of is not None else np.nan)
         if f == "at_least":
             return self._at_least(node, space)[0]
         if f == "count_passed":

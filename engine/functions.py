@@ -36,6 +36,8 @@ FUNCTIONS = {
                          doc="at_least(k, [R1, ...], rest_reach = f): at least k rules pass, and every other "
                              "reaches f × its threshold"),
     "count_passed": FuncSpec("count_passed", 1, 1, doc="count_passed([R1, ...]): how many of the rules pass"),
+    "as_of_year": FuncSpec("as_of_year", 0, 0, doc="as_of_year(): the year of the evaluation date (--as-of, else "
+                                                    "the day of the run), e.g. as_of_year() - certified_year >= 3"),
     "unknown": FuncSpec("unknown", 1, 1, doc='unknown("why"): a fact this standard cannot know (e.g. a provincial '
                                               'list); not evaluable, with the text as reason, until a more specific '
                                               'standard overrides the rule'),

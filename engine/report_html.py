@@ -382,6 +382,12 @@ def _county_section(run, lang, out):
         out.append(head + "</h3>")
         if len(overall) and overall.reason.iloc[0]:
             out.append(f'<p>{e(overall.reason.iloc[0])}</p>')
+        elig = grp[grp.area == "eligibility"]
+        if len(elig):  # 资格审查: a precondition of applying, reported apart from the four areas
+            for r in elig.itertuples(index=False):
+                out.append(f'<p><b>{"资格审查（申报条件，单独报告，不计入评估结论）" if lang == "zh" else "Eligibility (a precondition, reported apart, not part of the verdict)"}'
+                           f'</b> {e(r.rule_id)} {e(r.rule_name)} {_badge(r.outcome, lang)}'
+                           f' <span class="small muted">{e(r.reason)}</span></p>')
         rel = relaxed_by_county.get(cid)
         if rel is not None:  # passes that hold only under a dated relaxation (the normal standard is due later)
             items = "".join(f'<li>{e(r.school_name if isinstance(r.school_name, str) else r.school_id)} '
@@ -405,7 +411,7 @@ def _county_section(run, lang, out):
                 out.append(f'<tr><td>{e(r.rule_id)} {e(r.rule_name)}</td><td class="{e(cls)}">{_badge(r.outcome, lang)}'
                            f'</td><td>{e(r.reason)}</td></tr>')
             out.append("</table>")
-        rest = grp[~grp.rule_id.isin(set(areas.rule_id) | set(vetoes.rule_id) | {"county"})]
+        rest = grp[~grp.rule_id.isin(set(areas.rule_id) | set(vetoes.rule_id) | set(elig.rule_id) | {"county"})]
         if len(rest):
             bad = rest[rest.outcome.isin(["fail", "not_evaluable"])]
             if len(bad):  # what keeps the county from passing, always visible

@@ -77,6 +77,9 @@ def _print_conclusion(console, county, std, lang):
     areas = [a for a in AREAS if a in set(county.rule_id)]
     t = Table(title="评估结论 / conclusion" if zh else "conclusion")
     t.add_column("区县" if zh else "county")
+    eligibility = list(dict.fromkeys(county.rule_id[county.area == "eligibility"]))  # apart from the four areas
+    for rid in eligibility:
+        t.add_column("资格审查" if zh else "eligibility")
     t.add_column("结论" if zh else "verdict")
     short = {"area_resources": "资源配置", "area_government": "政府保障程度", "area_quality": "教育质量",
              "area_recognition": "社会认可度"}
@@ -89,7 +92,9 @@ def _print_conclusion(console, county, std, lang):
         overall = by.loc["county"]
         fired = [r for r in by.index if r.startswith("V_") and by.loc[r, "outcome"] == "fail"]
         county_word = {"pass": "通过", "fail": "未通过"} if zh else {}  # the vocabulary of real documents
-        t.add_row(str(cid), f"{MARK.get(overall.outcome, '')} "
+        elig = [f"{MARK.get(by.loc[e, 'outcome'], '')} {L.get(by.loc[e, 'outcome'], '')}" if e in by.index else ""
+                for e in eligibility]
+        t.add_row(str(cid), *elig, f"{MARK.get(overall.outcome, '')} "
                             f"{county_word.get(overall.outcome) or L.get(overall.outcome, overall.outcome)}",
                   *[f"{MARK.get(by.loc[a, 'outcome'], '')} {L.get(by.loc[a, 'outcome'], '')}" for a in areas],
                   "、".join(fired) if fired else ("无" if zh else "none"), str(overall.reason))

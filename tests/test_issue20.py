@@ -536,3 +536,46 @@ def test_relaxed_pass_shown_in_every_output(tmp_path):
     c = tmp_path / "v.csv"
     write_csv(r, str(c))
     assert needle in c.read_text(encoding="utf-8-sig")
+
+
+# ------------------------------------------------------------------ 5. eligibility
+
+def test_eligibility_uses_the_evaluation_year_and_is_reported_apart(tmp_path):
+    import io
+
+    from openpyxl import load_workbook
+    from rich.console import Console
+
+    from engine.report_html import render_html
+    from engine.report_xlsx import write_xlsx
+    from engine.summary_table import print_summary
+
+    counties = rows("counties", C1={"basic_balance_certified_year": 2021})
+    # as of 2024-06-30: 2024 - 2021 = 3 >= 3 -> pass; as of 2023-12-31: 2 < 3 -> fail (year precision)
+    r = run(tmp_path, counties=counties, as_of="2024-06-30")
+    row = v(r, "E_eligibility")
+    assert (row.outcome, row.value, row.threshold, row.area) == ("pass", 3, 3, "eligibility")
+    r = run(tmp_path, counties=counties, as_of="2023-12-31")
+    row = v(r, "E_eligibility")
+    assert (row.outcome, row.value) == ("fail", 2)
+    # apart from the four areas: the county verdict does not read it (the base county passes everything else)
+    assert v(r, "county").outcome == "pass"
+    assert "E_eligibility" not in r.compiled.deps["county"].rules
+    # terminal: a 资格审查 column in the conclusion table; HTML (and the workbench, which renders the same body)
+    buf = io.StringIO()
+    print_summary(Console(file=buf, width=300), r)
+    assert "资格审查" in buf.getvalue()
+    html = render_html(r)
+    assert "资格审查（申报条件，单独报告，不计入评估结论）" in html
+    x = tmp_path / "r.xlsx"
+    write_xlsx(r, str(x))
+    ws = load_workbook(x).worksheets[0]
+    hit = [[c.value for c in row] for row in ws.iter_rows() if any(c.value == "E_eligibility" for c in row)]
+    assert hit and "eligibility" in hit[0]
+
+
+def test_as_of_year_function(tmp_path):
+    # as_of_year() is the year of the evaluation date: 2020-09-01 -> 2020
+    import engine.ast as A
+    r = run(tmp_path, as_of="2020-09-01")
+    assert r.evaluator.node_values(A.Call("as_of_year", [], {}), "county").tolist() == [2020.0]
