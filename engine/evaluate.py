@@ -550,14 +550,15 @@ class Evaluator:
         return table[np.asarray(out, dtype=np.intp)]
 
     # ------------------------------------------------------------ rules
-    def run(self):
+    def run(self, mark_relaxed: bool = True):
         for kind, oid in self.c.order:
             if kind == "derived":
                 d = self.std.derived[oid]
                 self.derived[oid] = self.eval_stage_exprs(d.expr, d.level)
             else:
                 self.results[oid] = self.eval_rule(self.std.rules[oid])
-        self.mark_relaxed()
+        if mark_relaxed:
+            self.mark_relaxed()
         return self
 
     # ------------------------------------------------------------ dated relaxations

@@ -93,6 +93,8 @@ def test_empty_selection_semantics():
     assert np.isnan(r[1]) and info["empty_selection"].tolist() == [False, False]
 
 
+# The rules of national/quality-2017 that reduce a county's schools or stage units. G11 (teacher rotation) is
+# made of county figures (rotated / rotation_eligible), not of schools: with county data it is still judged.
 COUNTY_AGGREGATES = ["area_resources", "G3", "G4", "G5", "G6", "G9", "G12", "G13", "Q4"]
 
 
