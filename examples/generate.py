@@ -120,7 +120,7 @@ VETO_COLUMNS = ["veto_exam_admission", "veto_school_choice", "veto_key_schools",
                 "veto_safety_incident", "veto_falsified_data"]
 COUNTY_COLUMNS = [
     "county_id", "county_name", "province", "year", "funding_baseline_primary", "funding_baseline_junior",
-    "special_ed_funds", "special_ed_students", "teacher_avg_pay", "civil_servant_avg_pay",
+    "special_ed_funds", "special_ed_students", "teacher_avg_pay", "civil_servant_avg_pay", "performance_pay_full",
     "rotation_eligible", "rotated", "rotated_backbone", "senior_quota_total", "senior_quota_allocated",
     "migrant_eligible", "migrant_in_public", "migrant_in_purchased", "disabled_children", "disabled_enrolled",
     "retention_rate", "monitoring_level_ok", "monitoring_diff_rate", "social_recognition", "satisfaction",
@@ -534,6 +534,7 @@ def _make_counties(rng, counties, schools, year=2024):
         "special_ed_students": sped_students,
         "teacher_avg_pay": pay,
         "civil_servant_avg_pay": civil,
+        "performance_pay_full": _yesno(np.ones(n, dtype=bool)),  # G8 second half; constant: no new random draw
         "rotation_eligible": eligible,
         "rotated": rotated,
         "rotated_backbone": rotated_backbone,

@@ -28,6 +28,10 @@ MESSAGES = {
         "cond_fail": "条件不成立",
         "failed_parts": "未达标：{rules}",
         "threshold_from": "阈值取自参数 {param}",
+        "no_units": "区县内没有可评估的学校",
+        "no_selected_units": "区县内没有适用的学校（汇总的范围为空）",
+        "both_branches": "条件未知（{cond}），但两种情形结论相同",
+        "relaxed": "仅因过渡期放宽而达标：{params}（生效 {window}），须在认定后三年内达到规定标准",
     },
     "en": {
         "meets": "{value} {op} {threshold}: meets",
@@ -45,6 +49,11 @@ MESSAGES = {
         "cond_fail": "condition does not hold",
         "failed_parts": "failed: {rules}",
         "threshold_from": "threshold from parameter {param}",
+        "no_units": "no evaluable school in the county",
+        "no_selected_units": "no school in the county to which it applies (the set reduced is empty)",
+        "both_branches": "condition unknown ({cond}), but both cases give the same verdict",
+        "relaxed": "passes only under a transitional relaxation: {params} (in force {window}); the normal "
+                   "standard must be reached within three years of certification",
     },
 }
 

@@ -111,4 +111,6 @@ def test_bad_record_file_through_evaluation(name):
         inputs = set(v.get("inputs") or {})
         if {f.rsplit("_", 1)[0] for f in bad} & {f.rsplit("_", 1)[0] for f in inputs} and \
                 any((v.get("inputs") or {}).get(f) is None for f in inputs):
-            assert v["outcome"] != "pass", v
+            # a pass is allowed only when every case of the unknown condition passes (issue 20: three-valued if;
+            # e.g. 400 pupils are within every school type's size limit), and the reason says so
+            assert v["outcome"] != "pass" or "两种情形结论相同" in v["reason"], v

@@ -38,7 +38,8 @@ def test_all_standards_check(capsys):
 
 
 def test_resolved_values():
-    assert value("jilin/quality-2017", "G5_class_size_max") == {"primary": 45, "junior": 45}
+    # jilin: the junior 45 had no source (issue 20); the national 45 / 50 apply
+    assert value("jilin/quality-2017", "G5_class_size_max") == {"primary": 45, "junior": 50}
     assert value("national/quality-2017", "G5_class_size_max") == {"primary": 45, "junior": 50}
     assert value("neimenggu/quality-2017", "G14_quota_min") == 60
     assert value("liaoning/province", "G2_funding_baseline_min") == {"primary": 935, "junior": 1155}
@@ -58,7 +59,8 @@ def test_every_difference_is_cited_secondary(sid):
     docs = dict(load_standard("national/quality-2017").documents)
     docs.update(data.get("documents") or {})
     items = list((data.get("parameters") or {}).values()) + list(data.get("rules") or [])
-    assert items
+    # jilin: its only difference (junior class size 45) had no source and was removed (issue 20)
+    assert items or sid == "jilin/quality-2017"
     for item in items:
         cit = item["citation"]
         assert cit["document"] in docs

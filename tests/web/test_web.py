@@ -37,7 +37,9 @@ def expected_r4_flips(new_primary_min: float, old_primary_min: float = 4.5) -> s
     weighted = sp + 1.1 * sj.where(d["school_type"].isin(["九年一贯制"]), 0)
     per_student = (d["teaching_aux_area"] - d["indoor_sports_area"]) / weighted
     has_primary = sp > 0
-    hit = has_primary & (per_student >= old_primary_min) & (per_student < new_primary_min)
+    # outside the resource evaluation (issue 20): teaching points under 50 pupils, special and vocational schools
+    in_scope = ~(((d["school_type"] == "教学点") & (sp + sj < 50)) | d["school_type"].isin(["特殊教育学校", "职业学校"]))
+    hit = has_primary & in_scope & (per_student >= old_primary_min) & (per_student < new_primary_min)
     return set(d.loc[hit, "school_id"])
 
 
@@ -150,11 +152,11 @@ def test_standards_browser(app_env):
     page = c.get("/standards").data.decode()
     for sid in ("national/quality-2017", "national/basic-2012", "liaoning/shenyang-2021", "jilin/quality-2017"):
         assert sid in page
-    page = c.get("/standards/jilin/quality-2017?as_of=2024-09-01").data.decode()
-    raw = (ROOT / "standards/jilin/quality-2017.yaml").read_text(encoding="utf-8").splitlines()
-    line = next(i for i, s in enumerate(raw, 1) if s.startswith("  G5_class_size_max:"))
-    assert f"standards/jilin/quality-2017.yaml:{line}" in page  # the override's file:line
-    assert "班额" in page and "secondary" in page
+    page = c.get("/standards/neimenggu/quality-2017?as_of=2024-09-01").data.decode()
+    raw = (ROOT / "standards/neimenggu/quality-2017.yaml").read_text(encoding="utf-8").splitlines()
+    line = next(i for i, s in enumerate(raw, 1) if s.startswith("  G14_quota_min:"))
+    assert f"standards/neimenggu/quality-2017.yaml:{line}" in page  # the override's file:line
+    assert "名额" in page and "secondary" in page
     assert c.get("/standards/../../etc/passwd").status_code == 404
 
 
@@ -251,8 +253,10 @@ def test_saved_file_checks_lists_and_evaluates_as_previewed(app_env, tmp_path, c
     saved = r.get_json()["saved"]
     # shown by the save folder's own name, never as an absolute server path (issue 14)
     assert saved["path"] == "saved/national/quality-2017-whatif.yaml"
+    # no date was chosen: the run was as of today, and the command repeats that date (issue 20: the date used)
     assert saved["command"] == ("junheng evaluate --standards-dir saved --standard "
-                                "national/quality-2017-whatif --schools schools.csv --counties counties.csv")
+                                "national/quality-2017-whatif --schools schools.csv --counties counties.csv "
+                                f"--as-of {__import__('datetime').date.today().isoformat()}")
     path = settings.save_dir / "national" / "quality-2017-whatif.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert data["extends"] == STD and data["parameters"]["R4_min"]["values"] == {"primary": 5, "junior": 5.8}
@@ -412,7 +416,7 @@ def test_whatif_without_data_checks_and_saves(app_env):
                                                   "source_status": "recalled"}})
     assert r.status_code == 200
     saved = yaml.safe_load((settings.save_dir / "jilin" / "changchun-2026.yaml").read_text(encoding="utf-8"))
-    assert saved["parameters"]["G5_class_size_max"]["values"] == {"primary": 40, "junior": 45}
+    assert saved["parameters"]["G5_class_size_max"]["values"] == {"primary": 40, "junior": 50}
 
 
 def test_save_folder_not_writable_is_a_message(tmp_path):

@@ -265,18 +265,18 @@ def cmd_evaluate(out, err, args, dirs, lang) -> int:
         check_target(args.out)
 
     if args.strict:  # read and check everything, evaluate nothing when there is a problem
-        from junheng.evaluation.run import evaluate_records, load_inputs, prepare
-        from junheng.standard.model import parse_date
+        from junheng.evaluation.run import evaluate_records, load_inputs, prepare, resolve_day
         from junheng.records.validate import report
 
-        day = parse_date(args.as_of) if args.as_of else None
+        day, given = resolve_day(args.as_of)
         std, compiled = prepare(args.standard, dirs, day)
         srs, crs = load_inputs(compiled, args.schools, args.counties)
         problems = report(err, srs, crs, args.quiet)
         if problems:
             err.print(f"[bold red]--strict：数据有 {len(problems)} 处问题，未评估 / data problems, not evaluated[/]")
             return EXIT_DATA
-        run = evaluate_records(std, compiled, srs, crs, day, county_file_given=bool(args.counties), lang=lang)
+        run = evaluate_records(std, compiled, srs, crs, day, county_file_given=bool(args.counties), lang=lang,
+                               as_of_given=given)
     else:
         from junheng.reports.progress import Steps
 

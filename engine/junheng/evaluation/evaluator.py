@@ -31,6 +31,12 @@ class RuleResult:
     threshold_param: np.ndarray | None = None  # which parameter gave the threshold, per row
     detail: dict | None = None  # at_least: per-rule pass/floor arrays
     tol: float = 0.0  # the standard's relative tolerance (margins, counterfactuals)
+    empty_group: np.ndarray | None = None  # rows whose aggregate found no unit at all (e.g. a county without schools)
+    empty_selection: np.ndarray | None = None  # rows whose aggregate's where/applicability selected no unit
+    decided_by_bounds: np.ndarray | None = None  # rows an unknown if-condition left open but both branches decide
+    relaxed: np.ndarray | None = None  # rows that pass only because a dated relaxation is in force
+    relaxed_by: dict | None = None  # relaxation parameter id -> its window
+    relaxed_keys: tuple | None = None  # (per-row code, list of relaxation-parameter tuples); code -1 = not relaxed
 
     @property
     def applicable(self):
@@ -48,6 +54,8 @@ class Evaluator:
         self.cache: dict = {}
         self.derived: dict = {}
         self.results: dict[str, RuleResult] = {}
+        self._empty = None  # rows of the rule being evaluated where an aggregate met an empty set
+        self.suppressed: set = set()  # parameters treated as out of force (the check of relaxed passes)
 
     # ------------------------------------------------------------ spaces
     def n(self, space):
@@ -136,7 +144,7 @@ class Evaluator:
         if hit is not None:
             return hit
         p = self.std.parameters[name]
-        v = p.in_force(self.as_of)
+        v = p.in_force(self.as_of) if name not in self.suppressed else None
         n = self.n(space)
         if v is None:
             arr = np.full(n, np.nan)
@@ -252,10 +260,105 @@ class Evaluator:
         c = self._cond(node.cond, space)
         a = self.node_values(node.then, space)
         b = self.node_values(node.other, space)
+        # three-valued: an unknown condition whose two branches give the same value gives that value
         if a.dtype == object or b.dtype == object:
-            out = np.where(c == 1, a, np.where(c == 0, b, None))
+            same = ~_text_missing(a) & ~_text_missing(b) & (a == b)
+            out = np.where(c == 1, a, np.where(c == 0, b, np.where(same, a, None)))
             return out.astype(object)
-        return np.where(c == 1, a, np.where(c == 0, b, np.nan))
+        return np.where(c == 1, a, np.where(c == 0, b, np.where(a == b, a, np.nan)))
+
+    # ------------------------------------------------------------ bounds of a value under unknown conditions
+    def bounds(self, node, space):
+        """(low, high) of a numeric expression when the conditions of its ``if``s may be unknown: an unknown
+        condition gives the hull of both branches. Rows where the expression is known: low = high = value.
+        Other unknowns (a missing field) stay NaN. Used to decide a comparison that both branches decide."""
+        t = type(node).__name__
+        if t == "If":
+            c = self._cond(node.cond, space)
+            alo, ahi = self.bounds(node.then, space)
+            blo, bhi = self.bounds(node.other, space)
+            unk = np.isnan(c)
+            with np.errstate(invalid="ignore"):
+                lo = np.where(c == 1, alo, np.where(c == 0, blo, np.fmin(alo, blo)))
+                hi = np.where(c == 1, ahi, np.where(c == 0, bhi, np.fmax(ahi, bhi)))
+            # fmin/fmax ignore one NaN: a branch that is itself unknown leaves the hull unknown
+            bad = unk & (np.isnan(alo) | np.isnan(blo) | np.isnan(ahi) | np.isnan(bhi))
+            return np.where(bad, np.nan, lo), np.where(bad, np.nan, hi)
+        if t == "BinOp":
+            alo, ahi = self.bounds(node.left, space)
+            blo, bhi = self.bounds(node.right, space)
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                if node.op == "+":
+                    lo, hi = alo + blo, ahi + bhi
+                elif node.op == "-":
+                    lo, hi = alo - bhi, ahi - blo
+                else:
+                    if node.op == "/":
+                        zero = (blo <= 0) & (bhi >= 0)  # a divisor range containing 0: unknown
+                        blo, bhi = np.where(zero, np.nan, 1.0 / bhi), np.where(zero, np.nan, 1.0 / blo)
+                    cands = np.stack([alo * blo, alo * bhi, ahi * blo, ahi * bhi])
+                    lo, hi = cands.min(axis=0), cands.max(axis=0)
+            lo = np.where(np.isfinite(lo), lo, np.nan)
+            hi = np.where(np.isfinite(hi), hi, np.nan)
+            return lo, hi
+        if t == "Neg":
+            lo, hi = self.bounds(node.operand, space)
+            return -hi, -lo
+        if t == "Call" and node.func in ("round", "ceil", "floor") or \
+                (t == "Call" and node.func in ("min", "max") and len(node.args) > 1):
+            parts = [self.bounds(a, space) for a in node.args]
+            if node.func in ("min", "max"):
+                f = np.minimum if node.func == "min" else np.maximum
+                lo, hi = parts[0]
+                for plo, phi in parts[1:]:
+                    lo, hi = f(lo, plo), f(hi, phi)
+                return lo, hi
+            # monotone non-decreasing: apply to both ends (digits is a literal, see the checker)
+            mono = lambda x: self._Call(node, space, override=x)  # noqa: E731
+            return mono(parts[0][0]), mono(parts[0][1])
+        x = self.node_values(node, space)
+        return x, x
+
+    def _decide_by_bounds(self, rule, space, ok, val_exprs, thr_exprs):
+        """Rows left unknown by an unknown ``if`` condition that both branches decide alike: decided.
+        Returns (ok, decided rows, value shown, threshold shown)."""
+        unk = np.isnan(ok)
+        if not unk.any():
+            return ok, None
+        vlo, vhi = self._stage_bounds(val_exprs, space)
+        if rule.round is not None:
+            vlo, vhi = round_half_up(vlo, rule.round), round_half_up(vhi, rule.round)
+        tlo, thi = self._stage_bounds(thr_exprs, space)
+        op, tol = rule.operator, self.tol
+        if op in (">=", ">"):
+            sure_pass, sure_fail = compare(op, vlo, thi, tol) == 1, compare(op, vhi, tlo, tol) == 0
+            shown = (vlo, thi, vhi, tlo)
+        elif op in ("<=", "<"):
+            sure_pass, sure_fail = compare(op, vhi, tlo, tol) == 1, compare(op, vlo, thi, tol) == 0
+            shown = (vhi, tlo, vlo, thi)
+        else:
+            return ok, None
+        sure_pass &= unk
+        sure_fail &= unk & ~sure_pass
+        decided = sure_pass | sure_fail
+        if not decided.any():
+            return ok, None
+        ok = np.where(sure_pass, 1.0, np.where(sure_fail, 0.0, ok))
+        # shown: the decisive end of each side (e.g. for >= and a pass: the lowest value, the highest threshold)
+        val = np.where(sure_pass, shown[0], shown[2])
+        thr = np.where(sure_pass, shown[1], shown[3])
+        return ok, (decided, val, thr)
+
+    def _stage_bounds(self, exprs, space):
+        if "*" in exprs:
+            return self.bounds(exprs["*"].node, space)
+        codes = self.sp.stage_codes(space)
+        lo = hi = np.full(self.n(space), np.nan)
+        for stage, e in exprs.items():
+            elo, ehi = self.bounds(e.node, space)
+            sel = codes == self.sp.stages.index(stage)
+            lo, hi = np.where(sel, elo, lo), np.where(sel, ehi, hi)
+        return lo, hi
 
     def _In(self, node, space):
         opts = [i.value for i in node.options.items]
@@ -287,7 +390,7 @@ class Evaluator:
     def _ListExpr(self, node, space):  # pragma: no cover - lists only appear as arguments
         raise TypeError("list outside a function")
 
-    def _Call(self, node, space):
+    def _Call(self, node, space, override=None):
         f = node.func
         if is_aggregate(f, len(node.args)):
             return self._aggregate(node, space)
@@ -301,9 +404,12 @@ class Evaluator:
             return not3(self.rule_outcome_bool(node.args[0].id, space))
         if f == "in_force":
             p = self.std.parameters[node.args[0].id]
-            return np.full(self.n(space), 1.0 if p.in_force(self.as_of) is not None else 0.0)
+            on = p.in_force(self.as_of) is not None and p.id not in self.suppressed
+            return np.full(self.n(space), 1.0 if on else 0.0)
         if f == "unknown":
             return np.full(self.n(space), np.nan)
+        if f == "as_of_year":
+            return np.full(self.n(space), float(self.as_of.year) if self.as_of is not None else np.nan)
         if f == "at_least":
             return self._at_least(node, space)[0]
         if f == "count_passed":
@@ -313,11 +419,10 @@ class Evaluator:
             for o in outs:
                 unknown |= o == NOT_EVALUABLE
             return np.where(unknown, np.nan, passed)
-        args = [self.node_values(a, space) for a in node.args]
+        args = [self.node_values(a, space) for a in node.args] if override is None else [override]
         with np.errstate(invalid="ignore"):
             if f == "round":
-                digits = int(node.args[1].value) if len(node.args) > 1 and isinstance(node.args[1], ast.Number) else 0
-                return round_half_up(args[0], digits)
+                return round_half_up(args[0], literal_int(node.args[1]) if len(node.args) > 1 else 0)
             if f == "ceil":
                 return np.ceil(np.round(args[0], 9))
             if f == "floor":
@@ -378,15 +483,28 @@ class Evaluator:
         arg = node.args[0] if node.args else None
         if isinstance(arg, ast.Call) and arg.func == "passed":
             arg = arg.args[0]
-        if isinstance(arg, ast.Name) and self.t.get(arg.id).kind == "rule":
-            r = self.results[arg.id]
+        refs = [arg.id] if isinstance(arg, ast.Name) and self.t.get(arg.id).kind == "rule" else []
+        refs += _value_refs(node.args[0]) if node.args else []
+        for rid in dict.fromkeys(refs):  # a unit a reduced rule does not apply to is not reduced (value(R) too)
+            r = self.results[rid]
             app = self.broadcast(r.applicable.astype(float), r.space, src)
             where = app if where is None else and3(where, app)
         weight = self.node_values(node.kwargs["weight"], src) if "weight" in node.kwargs else None
-        r = aggregate(node.func, g, n, x, where, weight)
+        info = {}
+        r = aggregate(node.func, g, n, x, where, weight, info)
         if src == "school" and space == "county_stage":
             r = r[self.sp.cs_county]
+            info = {k: v[self.sp.cs_county] for k, v in info.items()}
+        self._note_empty(info, space)
         return r
+
+    def _note_empty(self, info: dict, space: str):
+        """Remember, for the rule being evaluated, the rows where an aggregate met an empty set."""
+        flags = self._empty
+        if flags is None or space != flags["space"]:
+            return
+        for key in ("empty_group", "empty_selection"):
+            flags[key] = flags[key] | info[key]
 
     # ------------------------------------------------------------ stage variants
     def eval_stage_exprs(self, exprs: dict, space: str):
@@ -433,18 +551,73 @@ class Evaluator:
         return table[np.asarray(out, dtype=np.intp)]
 
     # ------------------------------------------------------------ rules
-    def run(self):
+    def run(self, mark_relaxed: bool = True):
         for kind, oid in self.c.order:
             if kind == "derived":
                 d = self.std.derived[oid]
                 self.derived[oid] = self.eval_stage_exprs(d.expr, d.level)
             else:
                 self.results[oid] = self.eval_rule(self.std.rules[oid])
+        if mark_relaxed:
+            self.mark_relaxed()
         return self
+
+    # ------------------------------------------------------------ dated relaxations
+    def relaxations(self) -> dict:
+        """Parameters in force at the as-of date only through a version with an end date (the 2019 规程's
+        transitional relaxations): id -> that version's window."""
+        out = {}
+        for pid in sorted({p for d in self.c.deps.values() for p in d.params}):
+            v = self.std.parameters[pid].in_force(self.as_of)
+            if v is not None and v.window.end is not None:
+                out[pid] = v.window
+        return out
+
+    def mark_relaxed(self):
+        """A verdict that passes only because a dated relaxation is in force: evaluate again, in one more
+        vectorised pass over the rules that read a relaxation (directly, through derived values or
+        through other rules), with those parameters out of force; pass now and not pass then = relaxed."""
+        relax = self.relaxations()
+        if not relax:
+            return
+        affected, order = set(), []
+        for kind, oid in self.c.order:
+            d = self.c.deps.get(oid)
+            if d is not None and (d.params & set(relax) or d.derived & affected or d.rules & affected):
+                affected.add(oid)
+                order.append((kind, oid))
+        probe = Evaluator(self.c, self.sp, self.as_of)
+        probe.suppressed = set(relax)
+        probe.derived = dict(self.derived)
+        probe.results = dict(self.results)
+        for kind, oid in order:
+            if kind == "derived":
+                d = self.std.derived[oid]
+                probe.derived[oid] = probe.eval_stage_exprs(d.expr, d.level)
+            else:
+                res = self.results[oid]
+                without = probe.results[oid] = probe.eval_rule(self.std.rules[oid])
+                mask = (res.outcome == PASS) & (without.outcome != PASS)
+                if mask.any():
+                    res.relaxed = mask
+                    res.relaxed_by = {pid: relax[pid] for pid in _params_through(self.c, oid) if pid in relax}
+                    # per row: a threshold taken from a relaxation parameter names that one only
+                    sets = [tuple(res.relaxed_by)]
+                    code = np.where(mask, 0, -1)
+                    if res.threshold_param is not None:
+                        tp = np.asarray(res.threshold_param, dtype=object)
+                        for pid in relax:
+                            sel = mask & (tp == pid)
+                            if sel.any():
+                                sets.append((pid,))
+                                code[sel] = len(sets) - 1
+                    res.relaxed_keys = (code, sets)
 
     def eval_rule(self, rule) -> RuleResult:
         space = rule.space
         n = self.n(space)
+        self._empty = {"space": space, "empty_group": np.zeros(n, dtype=bool),
+                       "empty_selection": np.zeros(n, dtype=bool)}
         applicable = None
         if rule.applies_when is not None:
             applicable = self.node_values(rule.applies_when.node, space)
@@ -462,6 +635,20 @@ class Evaluator:
             ok = compare(rule.operator, val, thr, self.tol)
             res.raw_value, res.value, res.threshold = raw, val, thr
             res.threshold_param = self.threshold_labels(rule.threshold, space)
+            if rule.has_if:
+                ok, decided = self._decide_by_bounds(rule, space, ok, rule.value, rule.threshold)
+                if decided is not None:
+                    rows, shown_v, shown_t = decided
+                    res.value = np.where(rows & np.isnan(val), shown_v, val)
+                    res.threshold = np.where(rows & np.isnan(thr), shown_t, thr)
+                    res.decided_by_bounds = rows
+        elif rule.kind == "record":  # no limit: recorded (not_applicable, never a pass), unknown when not computable
+            raw = self.eval_stage_exprs(rule.value, space)
+            val = round_half_up(raw, rule.round) if rule.round is not None else raw
+            res.raw_value, res.value = raw, val
+            ok = np.where(np.isnan(val), np.nan, 1.0)
+            applicable = np.where(np.isnan(val), 1.0, 0.0) if applicable is None else \
+                np.where(applicable == 1, np.where(np.isnan(val), 1.0, 0.0), applicable)
         else:
             cond = rule.condition
             node = cond.get("*").node if "*" in cond else None
@@ -472,7 +659,47 @@ class Evaluator:
                 ok = self.eval_stage_exprs(cond, space)
         res.outcome = outcome_from_bool(ok, applicable)
         res.outcome[absent] = ABSENT
+        res.empty_group, res.empty_selection = self._empty["empty_group"], self._empty["empty_selection"]
+        self._empty = None
         return res
+
+
+def _params_through(c, oid) -> list:
+    """Parameters a rule or derived value reads, directly or through the derived values and rules it reads."""
+    seen, out, stack = set(), [], [oid]
+    while stack:
+        x = stack.pop()
+        if x in seen:
+            continue
+        seen.add(x)
+        d = c.deps.get(x)
+        if d is None:
+            continue
+        out.extend(sorted(d.params))
+        stack.extend(sorted(d.derived | d.rules))
+    return list(dict.fromkeys(out))
+
+
+def _value_refs(node) -> list:
+    """Rules R read as value(R) / threshold(R) in node, outside nested aggregates."""
+    out, stack = [], [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, ast.Call):
+            if is_aggregate(n.func, len(n.args)):
+                continue
+            if n.func in ("value", "threshold") and n.args and isinstance(n.args[0], ast.Name):
+                out.append(n.args[0].id)
+                continue
+        stack.extend(n.children())
+    return out
+
+
+def literal_int(node) -> int:
+    """The integer written as a literal (``2`` or ``-2``); the checker refuses anything else."""
+    if isinstance(node, ast.Neg):
+        return -literal_int(node.operand)
+    return int(node.value)
 
 
 def filled(n: int, value) -> np.ndarray:

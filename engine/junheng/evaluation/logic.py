@@ -49,17 +49,25 @@ def compare(op: str, a, b, tol: float):
     return out
 
 
+ROUND_DIGITS_MAX = 15  # |digits| of round(): beyond 15 decimals a float64 has nothing left to round
+
+
 def round_half_up(x, digits: int = 0):
-    """四舍五入: 2.675 → 2.68, 0.5 → 1, -0.5 → -1 (away from zero), in decimal as a person sees it."""
+    """四舍五入: 2.675 → 2.68, 0.5 → 1, -0.5 → -1 (away from zero), in decimal as a person sees it.
+    Negative digits round to tens, hundreds...: round_half_up(177, -2) = 200, (150, -2) = 200, (149, -2) = 100."""
     x = np.asarray(x, dtype="float64")
-    f = 10.0 ** int(digits)
+    d = int(digits)
+    if abs(d) > ROUND_DIGITS_MAX:
+        raise ValueError(f"round digits {d} out of range ±{ROUND_DIGITS_MAX}")
+    f = 10.0 ** abs(d)  # exact for |d| <= 22; dividing by 100 (not multiplying by 0.01) keeps 150/100 = 1.5 exact
     with np.errstate(invalid="ignore", over="ignore"):
-        scaled = np.abs(x) * f
+        scaled = np.abs(x) * f if d >= 0 else np.abs(x) / f
         low = np.floor(scaled)
         # a value within float noise of the half (2.675 is 2.67499999...) is the half; the window is
         # relative, so 0.4504999995 (a genuine digit below the half) still rounds down to 0.450
         half = np.abs(scaled - low - 0.5) <= 1e-13 * np.maximum(scaled, 1.0)
-        return np.sign(x) * np.where(half, low + 1.0, np.floor(scaled + 0.5)) / f
+        r = np.sign(x) * np.where(half, low + 1.0, np.floor(scaled + 0.5))
+        return r / f if d >= 0 else r * f
 
 
 def outcome_from_bool(c, applicable=None):
@@ -80,11 +88,30 @@ def _bc(g, w, n):
     return np.bincount(g, weights=w, minlength=n)[:n] if len(g) else np.zeros(n)
 
 
-def aggregate(func: str, g: np.ndarray, n: int, x=None, where=None, weight=None):
-    """Reduce unit arrays to n groups (g = group code of each unit). Unknown in → unknown out."""
+def aggregate(func: str, g: np.ndarray, n: int, x=None, where=None, weight=None, info: dict | None = None):
+    """Reduce unit arrays to n groups (g = group code of each unit). Unknown in → unknown out.
+
+    Empty sets never pass (nothing is judged true because there was nothing to judge):
+
+    - a group with no unit at all (a county with no evaluable school): every aggregate is unknown;
+    - a group whose units are all left out by ``where`` (or by the applicability of the rule it reduces):
+      ``all`` and ``any`` are unknown; ``count`` and ``sum`` are 0 (a count of none is a measurement);
+      ``share``, ``mean``, ``min``, ``max``, ``weighted_mean``, ``weighted_cv`` are unknown (undefined).
+
+    ``info``, when given, receives ``empty_group`` and ``empty_selection`` (boolean arrays over the n
+    groups) so that verdicts can say why a value is unknown.
+    """
     m = len(g)
     inc = np.ones(m) if where is None else np.where(np.isnan(where), 0.0, where)
     unk_inc = np.zeros(m, dtype=bool) if where is None else np.isnan(where)
+    units = _bc(g, np.ones(m), n)
+    empty_group = units == 0
+    cnt = _bc(g, inc, n)
+    # nothing selected for sure: no unit included and none whose inclusion is unknown
+    empty_sel = ~empty_group & (cnt == 0) & ~(_bc(g, unk_inc.astype(float), n) > 0)
+    if info is not None:
+        info["empty_group"] = empty_group
+        info["empty_selection"] = empty_sel
     if x is None:
         x = np.ones(m)
     xn = np.isnan(x)
@@ -92,10 +119,11 @@ def aggregate(func: str, g: np.ndarray, n: int, x=None, where=None, weight=None)
         hit_val = 0.0 if func == "all" else 1.0
         hit = _bc(g, ((inc == 1) & (x == hit_val)).astype(float), n) > 0
         unknown = _bc(g, (((inc == 1) & xn) | unk_inc).astype(float), n) > 0
-        return np.where(hit, hit_val, np.where(unknown, np.nan, 1.0 - hit_val))
+        r = np.where(hit, hit_val, np.where(unknown, np.nan, 1.0 - hit_val))
+        return np.where(empty_group | empty_sel, np.nan, r)
     unknown = _bc(g, (((inc == 1) & xn) | unk_inc).astype(float), n) > 0
+    unknown |= empty_group
     xf = np.where(xn, 0.0, x)
-    cnt = _bc(g, inc, n)
     if func == "count":
         r = _bc(g, inc * (xf == 1), n)
     elif func == "share":

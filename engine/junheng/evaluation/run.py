@@ -40,6 +40,16 @@ class Run:
     lang: str = "zh"
     timings: dict = field(default_factory=dict)
     cache: dict = field(default_factory=dict, repr=False)
+    as_of_given: bool = True  # False: no --as-of, the evaluation date is the day of the run
+
+    def as_of_text(self, lang: str | None = None) -> str:
+        """The evaluation date as every output states it: '2026-11-30（未指定评估日期，按运行当天）'."""
+        if self.as_of is None:
+            return "—"
+        if self.as_of_given:
+            return self.as_of.isoformat()
+        zh = (lang or self.lang) == "zh"
+        return self.as_of.isoformat() + ("（未指定评估日期，按运行当天）" if zh else " (no as-of date given: the day of the run)")
 
     @property
     def verdicts(self) -> pd.DataFrame:
@@ -112,14 +122,24 @@ def prepare(ref: str, standards_dirs=(), as_of=None):
     return _cached_standard(ref, tuple(standards_dirs), as_of)
 
 
+def resolve_day(as_of) -> tuple[dt.date, bool]:
+    """(evaluation date, whether it was given): without a date the evaluation is as of today, and every
+    output says so (thresholds with effective windows depend on it)."""
+    day = parse_date(as_of) if isinstance(as_of, str) and as_of.strip() else as_of
+    if isinstance(day, str):
+        day = None
+    return (day, True) if day is not None else (dt.date.today(), False)
+
+
 def evaluate_files(standard: str, schools, counties=None, as_of=None, standards_dirs=(), lang="zh") -> Run:
     t0 = time.perf_counter()
-    day = parse_date(as_of) if isinstance(as_of, str) else as_of
+    day, given = resolve_day(as_of)
     std, compiled = prepare(standard, standards_dirs, day)
     t1 = time.perf_counter()
     srs, crs = load_inputs(compiled, schools, counties)
     t2 = time.perf_counter()
-    run = evaluate_records(std, compiled, srs, crs, day, county_file_given=bool(counties), lang=lang)
+    run = evaluate_records(std, compiled, srs, crs, day, county_file_given=bool(counties), lang=lang,
+                           as_of_given=given)
     run.timings.update(load_standard=t1 - t0, read_inputs=t2 - t1)
     return run
 
@@ -143,7 +163,11 @@ def load_inputs(compiled, schools, counties=None):
 
 
 def evaluate_records(std, compiled, srs: RecordSet, crs: RecordSet, day=None, county_file_given=True,
-                     lang="zh") -> Run:
+                     lang="zh", as_of_given: bool | None = None) -> Run:
+    if as_of_given is None:
+        as_of_given = day is not None
+    if day is None:
+        day = dt.date.today()
     t0 = time.perf_counter()
     validate_records(srs, crs, compiled.table.catalogue, county_file_given)  # no-op when already done
     spaces = build_spaces(std, srs, crs, county_file_given)
@@ -152,9 +176,9 @@ def evaluate_records(std, compiled, srs: RecordSet, crs: RecordSet, day=None, co
     invalid = {**{k: v for k, v in srs.invalid.items()}}
     verdicts = assemble_columns(ev, invalid, lang)  # the frame is built on first use of run.verdicts
     t2 = time.perf_counter()
-    run = Run(std, compiled, srs, crs, spaces, ev, verdicts, day, lang)
+    run = Run(std, compiled, srs, crs, spaces, ev, verdicts, day, lang, as_of_given=as_of_given)
     run.timings.update(evaluate=t1 - t0, assemble=t2 - t1)
     return run
 
 
-__all__ = ["Run", "evaluate_files", "evaluate_frames", "evaluate_records", "load_inputs", "prepare", "__version__"]
+__all__ = ["Run", "evaluate_files", "evaluate_frames", "evaluate_records", "load_inputs", "prepare", "resolve_day", "__version__"]

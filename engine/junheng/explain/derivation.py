@@ -58,7 +58,7 @@ def _rule_node(run: Run, rid: str, row: int, lang: str, stage=None) -> dict:
         if rule.round is not None:
             node["raw_value"] = _f(res.raw_value[row])
             node["rounding"] = f"四舍五入到 {rule.round} 位小数" if lang == "zh" else f"half-up to {rule.round} decimals"
-        node["threshold"] = _f(res.threshold[row])
+        node["threshold"] = _f(res.threshold[row]) if res.threshold is not None else None
         node["unit"] = rule.unit
         m = margin_of(res, [row])
         node["margin"] = _f(m[0]) if m is not None else None

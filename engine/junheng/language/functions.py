@@ -22,7 +22,7 @@ class FuncSpec:
 
 FUNCTIONS = {
     # element-wise
-    "round": FuncSpec("round", 1, 2, doc="round(x, digits): 四舍五入 half-up rounding"),
+    "round": FuncSpec("round", 1, 2, doc="round(x, digits): 四舍五入 half-up rounding; digits a literal integer -15..15 (round(177, -2) = 200)"),
     "ceil": FuncSpec("ceil", 1, 1, doc="ceil(x): 向上取整"),
     "floor": FuncSpec("floor", 1, 1, doc="floor(x): 向下取整"),
     "abs": FuncSpec("abs", 1, 1, doc="abs(x)"),
@@ -36,6 +36,8 @@ FUNCTIONS = {
                          doc="at_least(k, [R1, ...], rest_reach = f): at least k rules pass, and every other "
                              "reaches f × its threshold"),
     "count_passed": FuncSpec("count_passed", 1, 1, doc="count_passed([R1, ...]): how many of the rules pass"),
+    "as_of_year": FuncSpec("as_of_year", 0, 0, doc="as_of_year(): the year of the evaluation date (--as-of, else "
+                                                    "the day of the run), e.g. as_of_year() - certified_year >= 3"),
     "unknown": FuncSpec("unknown", 1, 1, doc='unknown("why"): a fact this standard cannot know (e.g. a provincial '
                                               'list); not evaluable, with the text as reason, until a more specific '
                                               'standard overrides the rule'),

@@ -80,6 +80,7 @@ def to_document(run: Run, run_info: dict | None = None) -> dict:
             "citation": {"document": r["citation_document"], "article": r["citation_article"],
                          "source_status": r["source_status"]},
             "inputs": inputs[i] if i < len(inputs) else {}, "reason": r["reason"],
+            "relaxation": r.get("relaxation"),  # a pass that holds only under a dated relaxation: its window
             **(extras[i] if i < len(extras) else {}),
         })
     std = run.standard
@@ -87,6 +88,7 @@ def to_document(run: Run, run_info: dict | None = None) -> dict:
         "standard": {"id": std.id, "version": std.version, "title": std.title,
                      "files": [{"id": c.id, "path": c.path, "sha256": c.sha256} for c in std.chain]},
         "as_of": run.as_of.isoformat() if run.as_of else None,
+        "as_of_given": getattr(run, "as_of_given", True),  # false: no --as-of, the day of the run was used
         "engine_version": __version__,
         "inputs": run.input_summary(),
         "input_fingerprint": run.fingerprint(),

@@ -275,6 +275,8 @@ def _county_section(run, lang, out):
     has_overall = "county" in rules
     if not has_overall:
         out.append(f'<p class="muted small">{e(t["no_county"])}</p>')
+    relaxed = v[v.relaxation.notna() & (v.level != "county")] if "relaxation" in v else v.iloc[:0]
+    relaxed_by_county = dict(tuple(relaxed.groupby("county_id", sort=False))) if len(relaxed) else {}
     for cid, grp in county.groupby("county_id", sort=False):
         name = ""
         cf = run.spaces.counties
@@ -288,6 +290,18 @@ def _county_section(run, lang, out):
         out.append(head + "</h3>")
         if len(overall) and overall.reason.iloc[0]:
             out.append(f'<p>{e(overall.reason.iloc[0])}</p>')
+        elig = grp[grp.area == "eligibility"]
+        if len(elig):  # 资格审查: a precondition of applying, reported apart from the four areas
+            for r in elig.itertuples(index=False):
+                out.append(f'<p><b>{"资格审查（申报条件，单独报告，不计入评估结论）" if lang == "zh" else "Eligibility (a precondition, reported apart, not part of the verdict)"}'
+                           f'</b> {e(r.rule_id)} {e(r.rule_name)} {_badge(r.outcome, lang)}'
+                           f' <span class="small muted">{e(r.reason)}</span></p>')
+        rel = relaxed_by_county.get(cid)
+        if rel is not None:  # passes that hold only under a dated relaxation (the normal standard is due later)
+            items = "".join(f'<li>{e(r.school_name if isinstance(r.school_name, str) else r.school_id)} '
+                            f'{e(r.rule_id)}：{e(r.relaxation)}</li>' for r in rel.itertuples(index=False))
+            out.append(f'<p><b>{"仅因过渡期放宽而达标" if lang == "zh" else "passes only under a relaxation"}'
+                       f'（{len(rel)}）</b></p><ul class="small">{items}</ul>')
         # areas
         areas = grp[grp.rule_id.str.startswith("area_")]
         if len(areas):
@@ -305,7 +319,7 @@ def _county_section(run, lang, out):
                 out.append(f'<tr><td>{e(r.rule_id)} {e(r.rule_name)}</td><td class="{e(cls)}">{_badge(r.outcome, lang)}'
                            f'</td><td>{e(r.reason)}</td></tr>')
             out.append("</table>")
-        rest = grp[~grp.rule_id.isin(set(areas.rule_id) | set(vetoes.rule_id) | {"county"})]
+        rest = grp[~grp.rule_id.isin(set(areas.rule_id) | set(vetoes.rule_id) | set(elig.rule_id) | {"county"})]
         if len(rest):
             bad = rest[rest.outcome.isin(["fail", "not_evaluable"])]
             if len(bad):  # what keeps the county from passing, always visible
@@ -497,7 +511,7 @@ def _provenance_footer(run, lang, out):
     p = run_provenance(run)
     out.append(f'<footer><h2>{e(t["prov"])}</h2>')
     out.append(f'<p>{e(p["title"])}（{e(p["standard"])}，{e(p["version"])}）；{e(t["engine"])} junheng {e(p["engine_version"])}；'
-               f'{e(t["as_of"])} {e(p["as_of"] or "—")}；{e(t["fingerprint"])} <code>{e(p["input_fingerprint"])}</code></p>')
+               f'{e(t["as_of"])} {e(run.as_of_text(lang))}；{e(t["fingerprint"])} <code>{e(p["input_fingerprint"])}</code></p>')
     out.append(f'<p>{e(t["chain"])}：</p><ul>' + "".join(
         f'<li>{e(f["id"])} <code>{e(f["path"])}</code> {e(t["sha"])} <code>{e(f["sha256"])}</code></li>' for f in p["files"])
         + "</ul>")
@@ -539,7 +553,7 @@ def render_body(run, lang: str | None = None, explain=True, progress=None) -> li
     o = s["outcomes"]
     out = []
     out.append(f'<h1>{e(t["title"])}</h1><div class="muted">{e(std.title)}（{e(std.id)}，{e(std.version)}）'
-               + (f' · {e(t["as_of"])} {e(run.as_of.isoformat())}' if run.as_of else "") + "</div>")
+               + f' · {e(t["as_of"])} {e(run.as_of_text(lang))}' + "</div>")
     stage_rules = [r for r in run.compiled.rules if r.space == "stage"]
     school_rule = next((r for r in stage_rules if r.kind == "condition"), None)
     cards = [(t["schools_n"], s["schools"]), (t["units"], s["stage_units"]), (t["read"], s["rows_read"]),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import time
-from junheng.evaluation.run import evaluate_records, load_inputs, prepare
+from junheng.evaluation.run import evaluate_records, load_inputs, prepare, resolve_day
 from junheng.standard.model import parse_date
 from junheng.explain.counterfactual import all_counterfactuals
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -76,7 +76,7 @@ def evaluate_with_progress(standard, schools, counties=None, as_of=None, standar
     """``run.evaluate_files`` in its three phases, each shown as a step."""
     steps = steps or OFF
     t0 = time.perf_counter()
-    day = parse_date(as_of) if isinstance(as_of, str) else as_of
+    day, given = resolve_day(as_of)
     steps.start("读取标准 / standard")
     std, compiled = prepare(standard, standards_dirs, day)
     t1 = time.perf_counter()
@@ -84,7 +84,8 @@ def evaluate_with_progress(standard, schools, counties=None, as_of=None, standar
     srs, crs = load_inputs(compiled, schools, counties)
     t2 = time.perf_counter()
     steps.start(f"评估 / evaluating {len(srs.frame)} schools")
-    run = evaluate_records(std, compiled, srs, crs, day, county_file_given=bool(counties), lang=lang)
+    run = evaluate_records(std, compiled, srs, crs, day, county_file_given=bool(counties), lang=lang,
+                           as_of_given=given)
     run.timings.update(load_standard=t1 - t0, read_inputs=t2 - t1)
     return run
 

@@ -15,7 +15,8 @@ def print_summary(console, run, lang: str = "zh") -> None:
     v = run.verdicts
     std = run.standard
     L = OUTCOME_LABELS[lang]
-    console.print(f"[bold]{std.title}[/]（{std.id}，{std.version}）" + (f"  评估日期 {run.as_of}" if run.as_of else ""))
+    console.print(f"[bold]{std.title}[/]（{std.id}，{std.version}）  " + ("评估日期 " if zh else "as of ")
+                  + run.as_of_text(lang))
     county = v[v.level == "county"]
     _print_conclusion(console, county, std, lang)
     if len(county):
@@ -27,7 +28,9 @@ def print_summary(console, run, lang: str = "zh") -> None:
             stage = std.stage_label(r.stage, lang) if isinstance(r.stage, str) else ""
             t.add_row(str(r.county_id), stage, r.rule_id, r.rule_name, fmt_num(r.value),
                       (f"{r.operator} {fmt_num(r.threshold)}" if r.operator else ""),
-                      f"{MARK.get(r.outcome, '')} {L.get(r.outcome, r.outcome)}")
+                      f"{MARK.get(r.outcome, '')} {L.get(r.outcome, r.outcome)}"
+                      + (("（仅因过渡期放宽：" if zh else " (only under a relaxation: ") + str(r.relaxation)
+                         + ("）" if zh else ")") if isinstance(getattr(r, "relaxation", None), str) else ""))
         console.print(t)
     stage = v[v.level == "stage"]
     if len(stage):
@@ -74,6 +77,9 @@ def _print_conclusion(console, county, std, lang):
     areas = [a for a in AREAS if a in set(county.rule_id)]
     t = Table(title="评估结论 / conclusion" if zh else "conclusion")
     t.add_column("区县" if zh else "county")
+    eligibility = list(dict.fromkeys(county.rule_id[county.area == "eligibility"]))  # apart from the four areas
+    for rid in eligibility:
+        t.add_column("资格审查" if zh else "eligibility")
     t.add_column("结论" if zh else "verdict")
     short = {"area_resources": "资源配置", "area_government": "政府保障程度", "area_quality": "教育质量",
              "area_recognition": "社会认可度"}
@@ -86,7 +92,9 @@ def _print_conclusion(console, county, std, lang):
         overall = by.loc["county"]
         fired = [r for r in by.index if r.startswith("V_") and by.loc[r, "outcome"] == "fail"]
         county_word = {"pass": "通过", "fail": "未通过"} if zh else {}  # the vocabulary of real documents
-        t.add_row(str(cid), f"{MARK.get(overall.outcome, '')} "
+        elig = [f"{MARK.get(by.loc[e, 'outcome'], '')} {L.get(by.loc[e, 'outcome'], '')}" if e in by.index else ""
+                for e in eligibility]
+        t.add_row(str(cid), *elig, f"{MARK.get(overall.outcome, '')} "
                             f"{county_word.get(overall.outcome) or L.get(overall.outcome, overall.outcome)}",
                   *[f"{MARK.get(by.loc[a, 'outcome'], '')} {L.get(by.loc[a, 'outcome'], '')}" for a in areas],
                   "、".join(fired) if fired else ("无" if zh else "none"), str(overall.reason))

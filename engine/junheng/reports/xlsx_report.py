@@ -210,7 +210,7 @@ def write_xlsx(run, path, lang: str | None = None, progress=None) -> None:
     p = run_provenance(run)
     ws = wb.create_sheet(t["prov"])
     facts = [("standard", f"{p['title']}（{p['standard']}，{p['version']}）"), ("engine", f"junheng {p['engine_version']}"),
-             ("as_of", p["as_of"] or "—"), ("input_fingerprint", p["input_fingerprint"])]
+             ("as_of", p.get("as_of_text") or p["as_of"] or "—"), ("input_fingerprint", p["input_fingerprint"])]
     facts += [(f"file {f['id']}", f"{f['path']} sha256={f['sha256']}") for f in p["files"]]
     facts += [(f"input {f['table']}", f"{f['path']} rows={f['rows']} sha256={f['sha256']}") for f in run.input_summary()]
     from openpyxl.styles import Font

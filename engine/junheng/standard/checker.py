@@ -17,6 +17,7 @@ from junheng.standard.catalogue import Catalogue, FieldDef, load_catalogue
 from junheng.errors import ErrorList, Loc
 from junheng.language.functions import FUNCTIONS, RULE_REF_FUNCS, is_aggregate
 from junheng.standard.model import Expr, Rule, Standard
+from junheng.evaluation.logic import ROUND_DIGITS_MAX
 
 SPACES = ("stage", "school", "county_stage", "county")
 STAGE_SPACES = ("stage", "county_stage")
@@ -72,7 +73,7 @@ class SymbolTable:
                           stages=p.stages() if p.per_stage else None, obj=p), p.origin, errors)
         for did, d in std.derived.items():
             level = d.level
-            self._add(Sym(did, "derived", level, "num", obj=d,
+            self._add(Sym(did, "derived", level, d.kind, obj=d,
                           stages=None if "*" in d.expr else set(d.expr)), d.origin, errors)
         for rid, r in std.rules.items():
             self._add(Sym(rid, "rule", r.space, "bool", obj=r, stages=set(r.stages) if r.stages else None),
@@ -327,6 +328,8 @@ class _ExprChecker:
             sym = self.t.get(arg.id) if isinstance(arg, ast.Name) else None
             if sym is None or sym.kind != "param":
                 self.err(arg, "in_force 的参数必须是参数名 / in_force takes a parameter name")
+            else:
+                self._record(sym)  # a rule gated by in_force(P) depends on P's window (relaxed passes)
             return "bool"
         if f in ("at_least", "count_passed"):
             return self._rule_list_func(node, space)
@@ -334,6 +337,19 @@ class _ExprChecker:
             if not isinstance(node.args[0], ast.String):
                 self.err(node.args[0], 'unknown 的参数必须是说明文字，如 unknown("…") / unknown takes a text')
             return None  # a value of any kind that is not known: fits a condition and a number alike
+        if f == "as_of_year":
+            return "num"
+        if f == "round" and len(node.args) > 1:
+            self._num(node.args[0], space, "函数 round ")
+            digits = node.args[1]
+            lit = digits.operand if isinstance(digits, ast.Neg) else digits
+            if not isinstance(lit, ast.Number) or lit.value != int(lit.value):
+                self.err(digits, "round 的位数必须是写明的整数，如 round(x, 2) 或 round(x, -2) / the digits of round "
+                                 "must be a literal integer")
+            elif abs(lit.value) > ROUND_DIGITS_MAX:
+                self.err(digits, f"round 的位数必须在 -{ROUND_DIGITS_MAX} 到 {ROUND_DIGITS_MAX} 之间 / round digits must be "
+                                 f"within ±{ROUND_DIGITS_MAX}")
+            return "num"
         if f == "coalesce":
             kinds = {self.check(a, space) for a in node.args} - {None}
             if len(kinds) > 1:
@@ -354,7 +370,8 @@ class _ExprChecker:
             self.err(node, f"规则 '{arg.id}' 是{LEVEL_NAMES[sym.level]}级的，不能直接用于{LEVEL_NAMES[space]}级规则，"
                            f"请用汇总函数 / rule '{arg.id}' is {sym.level}-level; use an aggregate")
             return None
-        if node.func in ("value", "threshold") and sym.obj.kind != "threshold":
+        if (node.func == "value" and sym.obj.kind not in ("threshold", "record")) or \
+                (node.func == "threshold" and sym.obj.kind != "threshold"):
             self.err(arg, f"规则 '{arg.id}' 没有数值（它是条件规则）/ rule '{arg.id}' has no value")
             return None
         return "num" if node.func in ("value", "threshold") else "bool"
@@ -477,7 +494,7 @@ def compile_standard(std: Standard, catalogue: Catalogue | None = None, as_of=No
             for s in obj.stages or []:
                 if s not in all_stages:
                     errors.add(obj.origin, f"未知的学段 '{s}' / unknown stage '{s}'", s)
-            if obj.round is not None and obj.kind != "threshold":
+            if obj.round is not None and obj.kind not in ("threshold", "record"):
                 errors.add(obj.origin, "round 只适用于有数值的规则 / round applies to rules with a value", obj.id)
         for part, stage, e in _expr_items(obj):
             if stage != "*":
@@ -490,7 +507,7 @@ def compile_standard(std: Standard, catalogue: Catalogue | None = None, as_of=No
                     continue
             checker = _ExprChecker(table, errors, e, d, None if stage == "*" else stage, scope)
             k = checker.check(e.node, space)
-            want = "bool" if part in ("condition", "applies_when") else "num"
+            want = "bool" if part in ("condition", "applies_when") or getattr(obj, "kind", "") == "bool" else "num"
             if k is not None and k != want:
                 errors.add(e.loc, f"{part} 应为{_vk(want)}，得到{_vk(k)} / {part} must be {want}, got {k}",
                            e.text.strip()[:60])

@@ -208,7 +208,8 @@ def _build(data: LocDict, display: str, parent: Standard | None, errors: ErrorLi
             continue
         expr = parse_stage_exprs(spec, "expr", text_lines, errors)
         std.derived[did] = Derived(did, spec["level"], expr or {}, spec.get("name", ""), spec.get("name_en", ""),
-                                   spec.get("unit", ""), (data["derived"]).key_loc(did))
+                                   spec.get("unit", ""), (data["derived"]).key_loc(did),
+                                   "bool" if spec.get("type") == "condition" else "num", spec.get("note", ""))
     _merge_rules(std, data.get("rules") or LocList(), documents, text_lines, errors, parent is not None)
 
     removed_here = []
@@ -311,7 +312,7 @@ def _merge_parameters(std: Standard, params: LocDict, documents, errors: ErrorLi
 
 
 _RULE_SCALARS = ("level", "name", "name_en", "per_stage", "area", "description", "unit", "operator", "round",
-                 "veto", "note")
+                 "veto", "note", "record")
 
 
 def _merge_rules(std: Standard, rules: LocList, documents, lines, errors: ErrorList, has_parent: bool = False) -> None:
@@ -372,8 +373,12 @@ def _merge_rules(std: Standard, rules: LocList, documents, lines, errors: ErrorL
             errors.add(loc, f"规则 '{rid}' 不能同时有 value 和 condition / a rule has value+operator+threshold or a condition", rid)
         elif rule.value is None and rule.condition is None:
             errors.add(loc, f"规则 '{rid}' 需要 value+operator+threshold 或 condition / rule needs value or condition", rid)
-        elif rule.value is not None and (rule.operator is None or rule.threshold is None):
-            errors.add(loc, f"规则 '{rid}' 有 value 但缺少 operator 或 threshold / value needs operator and threshold", rid)
+        elif rule.record and (rule.value is None or rule.operator is not None or rule.threshold is not None):
+            errors.add(loc, f"规则 '{rid}' 是仅记录的值（record: true），只写 value，不写 operator/threshold / a record rule "
+                            f"has a value and no operator or threshold", rid)
+        elif rule.value is not None and not rule.record and (rule.operator is None or rule.threshold is None):
+            errors.add(loc, f"规则 '{rid}' 有 value 但缺少 operator 或 threshold（不设限、仅记录的值写 record: true）/ "
+                            f"value needs operator and threshold (or record: true)", rid)
         std.rules[rid] = rule
 
 

@@ -161,6 +161,8 @@ class Derived:
     name_en: str = ""
     unit: str = ""
     origin: Loc | None = None
+    kind: str = "num"  # num | bool (``type: condition``: a yes/no fact such as "in the resource scope")
+    note: str = ""
 
 
 @dataclass
@@ -186,10 +188,26 @@ class Rule:
     note: str = ""
     origin: Loc | None = None
     overrode: list[Loc] = field(default_factory=list)
+    record: bool = False  # a value recorded for information only: the standard sets no limit on it
 
     @property
     def kind(self) -> str:
-        return "threshold" if self.value is not None else "condition"
+        if self.value is not None:
+            return "record" if self.record else "threshold"
+        return "condition"
+
+    @property
+    def has_if(self) -> bool:
+        """Whether the value or threshold holds an ``if`` (whose condition may be unknown)."""
+        for part in (self.value, self.threshold):
+            for e in (part or {}).values():
+                stack = [e.node]
+                while stack:
+                    n = stack.pop()
+                    if isinstance(n, ast.If):
+                        return True
+                    stack.extend(n.children())
+        return False
 
     @property
     def space(self) -> str:

@@ -62,6 +62,7 @@ def run_provenance(run, rules: bool = True) -> dict:
     out = {"standard": std.id, "version": std.version, "title": std.title,
            "files": [{"id": c.id, "path": c.path, "sha256": c.sha256} for c in std.chain],
            "engine_version": __version__, "as_of": run.as_of.isoformat() if run.as_of else None,
+           "as_of_text": run.as_of_text() if hasattr(run, "as_of_text") else None,
            "input_fingerprint": run.fingerprint()}
     if rules:
         out["rules"] = {r.id: rule_provenance(run, r) for r in run.compiled.rules}

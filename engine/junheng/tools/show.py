@@ -80,6 +80,8 @@ def rule_text(r: Rule) -> str:
         return "; ".join(f"{s}: {' '.join(e.text.split())}" for s, e in d.items())
     if r.kind == "threshold":
         return f"{join(r.value)} {r.operator} {join(r.threshold)}"
+    if r.kind == "record":  # no limit: the value is recorded, never judged
+        return f"{join(r.value)}（仅记录，不设限 / recorded, no limit）"
     return join(r.condition)
 
 

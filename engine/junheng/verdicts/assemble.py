@@ -16,7 +16,7 @@ from junheng.verdicts.reasons import build_reasons
 
 COLUMNS = ["level", "county_id", "school_id", "school_name", "stage", "rule_id", "rule_name", "area", "outcome",
            "value", "threshold", "operator", "unit", "margin", "threshold_param", "citation_document",
-           "citation_article", "source_status", "reason"]
+           "citation_article", "source_status", "reason", "relaxation"]
 
 
 def margin_of(res: RuleResult, rows=None):
@@ -36,6 +36,25 @@ def margin_of(res: RuleResult, rows=None):
         # float noise at the boundary (0.8999999 vs 0.9) is no margin at all
         noise = np.abs(m) <= tol_of(res) * np.maximum(np.abs(value), np.abs(threshold))
     return np.where(noise, 0.0, m)
+
+
+def relaxation_texts(res: RuleResult) -> np.ndarray:
+    """Per row: the dated relaxation a pass depends on ('G4_size_max_relaxed_single 2019-01-01 ~ 2022-12-31'),
+    None for every other row."""
+    out = np.empty(len(res.outcome), dtype=object)
+    out.fill(None)
+    if res.relaxed is not None:
+        code, sets = res.relaxed_keys
+        for k, key in enumerate(sets):  # a handful of distinct parameter sets
+            out[code == k] = relaxation_text({pid: res.relaxed_by[pid] for pid in key})
+    return out
+
+
+def relaxation_text(relaxed_by: dict) -> str:
+    by_window = {}
+    for pid, w in relaxed_by.items():
+        by_window.setdefault(str(w), []).append(pid)
+    return "；".join(f"{'、'.join(pids)} {w}" for w, pids in by_window.items())
 
 
 def tol_of(res: RuleResult) -> float:
@@ -138,6 +157,8 @@ def assemble_columns(ev: Evaluator, records_invalid: dict, lang: str = "zh") -> 
         cols["citation_article"].append(("const", cit.article if cit else None, n))
         cols["source_status"].append(("const", cit.source_status if cit else None, n))
         cols["reason"].append(("pa", build_reasons(ev, res, keep, records_invalid, lang)))
+        cols["relaxation"].append(("arr", relaxation_texts(res)[idx]) if res.relaxed is not None
+                                  else ("const", None, n))
     return Verdicts(cols, total)
 
 

@@ -36,7 +36,11 @@ def build_reasons(ev: Evaluator, res: RuleResult, keep, invalid: dict, lang: str
     rule = res.rule
     n = len(res.outcome)
     o = res.outcome
-    if res.value is not None:
+    if rule.kind == "record":  # no limit in the standard: the value is shown, never judged
+        reasons = _join(_lit("仅记录（标准不设限）：" if lang == "zh" else "recorded only (no limit in the standard): "),
+                        _fmt_pa(res.value))
+        reasons = pc.if_else(pa.array(o == NOT_APPLICABLE), reasons, _lit(""))
+    elif res.value is not None:
         v = _fmt_pa(res.value)
         t = _fmt_pa(res.threshold)
         op = rule.operator
@@ -45,6 +49,7 @@ def build_reasons(ev: Evaluator, res: RuleResult, keep, invalid: dict, lang: str
         tail = pc.if_else(passed, _lit("，达标" if lang == "zh" else ": meets"), _lit(""))
         reasons = pc.if_else(pa.array((o == PASS) | (o == FAIL)), _join(v, mid, t, tail), _lit(""))
         reasons = _with_threshold_version(ev, res, reasons, lang)
+        reasons = _with_both_branches(ev, res, reasons, lang)
     elif res.detail is not None:
         reasons = _at_least_reasons(ev, res, lang)
     else:
@@ -52,11 +57,12 @@ def build_reasons(ev: Evaluator, res: RuleResult, keep, invalid: dict, lang: str
         text = np.where(o == PASS, msg(lang, "cond_pass"), np.where(o == FAIL, _cond_fail(ev, res, lang), ""))
         reasons = pa.array(np.asarray(text, dtype=object), type=pa.large_string())
     reasons = _with_whole_school_note(ev, res, reasons, lang)
+    reasons = _with_relaxation(res, reasons, lang)
     extra, at = [], np.arange(n)
     na = np.flatnonzero((o == NOT_APPLICABLE) & keep)
     if len(na) and rule.applies_when is not None:
         at[na] = n
-        extra.append(msg(lang, "not_applicable", cond=rule.applies_when.text.strip()))
+        extra.append(msg(lang, "not_applicable", cond=_cond_text(ev, rule.applies_when, lang)))
     ne = np.flatnonzero((o == NOT_EVALUABLE) & keep)
     if len(ne):
         at[ne] = n + len(extra) + np.arange(len(ne))
@@ -207,6 +213,12 @@ def _not_evaluable_reasons(ev: Evaluator, res: RuleResult, rows, invalid: dict, 
     label = _labels(ev, lang)
     per_row = [[] for _ in rows]
     checked, n_missing = 0, np.zeros(len(rows), dtype=np.int64)
+    # 0. an aggregate over an empty set: a county without evaluable schools, or none it applies to
+    for flags, key in ((res.empty_group, "no_units"), (res.empty_selection, "no_selected_units")):
+        if flags is not None and flags.any():
+            text = msg(lang, key)
+            for j in np.flatnonzero(flags[rows]):
+                per_row[j].append(text)
     # 1. inputs of this row that are missing or invalid
     for f in fields:
         sym = ev.t.get(f)
@@ -382,3 +394,52 @@ def _with_threshold_version(ev, res, reasons, lang):
     suffix = np.full(len(res.outcome), "", dtype=object)
     suffix[rows] = np.asarray([cache[p] for p in pids], dtype=object)[codes]
     return _join(reasons, pa.array(suffix, type=pa.large_string()))
+
+
+def _with_both_branches(ev, res, reasons, lang):
+    """Rows decided although an ``if`` condition is unknown (both cases give the same verdict): say so and
+    name the missing inputs behind the unknown condition."""
+    rows = np.flatnonzero(res.decided_by_bounds) if res.decided_by_bounds is not None else []
+    if not len(rows):
+        return reasons
+    missing = np.full(len(rows), "", dtype=object)
+    for f in sorted(ev.c.inputs.get(res.rule.id, set())):
+        sym = ev.t.get(f)
+        if sym is None or sym.level not in USABLE[res.space] or \
+                (sym.needs_stage and res.space not in ("stage", "county_stage")):
+            continue
+        miss = _missing(ev.field_array(f, res.space))[rows]
+        missing = np.where(miss, np.where(missing == "", f"{f} 缺失" if lang == "zh" else f"{f} missing",
+                                          missing + "、" + f), missing)
+    texts = np.asarray(["；" + msg(lang, "both_branches", cond=m or "—") for m in missing], dtype=object)
+    before = reasons.take(pa.array(rows))
+    return _scatter(reasons, rows, _join(before, pa.array(texts, type=pa.large_string())))
+
+
+def _cond_text(ev, expr, lang):
+    """The text of an applies_when; a bare derived condition is shown by its name (e.g. the resource scope)."""
+    node = expr.node
+    if isinstance(node, _ast.Name) and node.id in ev.std.derived:
+        d = ev.std.derived[node.id]
+        name = (d.name_en or d.name) if lang == "en" else d.name
+        if name:
+            return f"{name}（{node.id}）" if lang == "zh" else f"{name} ({node.id})"
+    return expr.text.strip()
+
+
+def _with_relaxation(res, reasons, lang):
+    """A pass that holds only because a dated relaxation is in force says so, with the window."""
+    if res.relaxed is None:
+        return reasons
+    rows = np.flatnonzero(res.relaxed)
+    code, sets = res.relaxed_keys
+    code = code[rows]
+    suffix = np.empty(len(rows), dtype=object)
+    for k, key in enumerate(sets):  # a handful of distinct parameter sets
+        by_window = {}
+        for pid in key:
+            by_window.setdefault(str(res.relaxed_by[pid]), []).append(pid)
+        suffix[code == k] = "；" + "；".join(msg(lang, "relaxed", params="、".join(pids), window=w)
+                                            for w, pids in by_window.items())
+    before = reasons.take(pa.array(rows))
+    return _scatter(reasons, rows, _join(before, pa.array(suffix, type=pa.large_string())))

@@ -198,8 +198,8 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
                 nothing = run.nothing_to_evaluate()
                 if nothing:  # a blank form: say so in red, no empty report
                     raise InputError(nothing)
-                entry = ws.add(Entry(ws.new_id(), form["standard"], day.isoformat() if day else None, schools,
-                                     counties, run, lang()))
+                entry = ws.add(Entry(ws.new_id(), form["standard"], run.as_of.isoformat() if run.as_of else None,
+                                     schools, counties, run, lang()))
                 return redirect(url_for("run_page", run_id=entry.id))
         except (InputError, ValueError) as exc:
             errors.append(str(exc))

@@ -74,6 +74,7 @@ def passing_data(n_counties=3, per=4, seed=3):
     c["funding_baseline_primary"] = 1200; c["funding_baseline_junior"] = 1400
     c["special_ed_funds"] = 900_000; c["special_ed_students"] = 100
     c["teacher_avg_pay"] = 100_000; c["civil_servant_avg_pay"] = 90_000
+    c["performance_pay_full"] = "是"
     c["rotation_eligible"] = 100; c["rotated"] = 15; c["rotated_backbone"] = 5
     c["senior_quota_total"] = 1000; c["senior_quota_allocated"] = 650
     c["migrant_eligible"] = 100; c["migrant_in_public"] = 90; c["migrant_in_purchased"] = 5
