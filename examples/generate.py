@@ -722,7 +722,8 @@ def generate_series(n_counties, schools_per_county, seed, years, last_year=2024,
     """SYNTHETIC records for ``years`` consecutive years ending in ``last_year``: {year: (schools, counties)}.
 
     The last year is exactly ``generate(...)``'s output. Going back k years, each school's enrolment,
-    teacher counts, classes and budgets are scaled by (1 + g)^-k, g a per-school yearly growth rate drawn
+    classes and budgets are scaled by f = (1 + g)^-k and its teacher counts by f^0.5 (teachers follow
+    enrolment half-way; parts floored, totals rounded, so parts never exceed totals), g a per-school yearly growth rate drawn
     from N(enrolment_trend, trend_sd) (falling pupil numbers by default), while buildings and equipment stay
     as they are: per-pupil areas then drift as enrolment moves. A fraction ``turnover`` of schools opens in the
     last year (absent before) and as many close after the first year (present in the first year only,
@@ -745,12 +746,13 @@ def generate_series(n_counties, schools_per_county, seed, years, last_year=2024,
         y = last_year - k
         f = (1.0 + g) ** (-k)
         df = schools.copy()
+        ft = f ** 0.5  # teacher numbers follow enrolment half-way
         for c in _SERIES_TOTALS + _SERIES_MONEY:
             v = pd.to_numeric(df[c], errors="coerce").to_numpy(float)
-            df[c] = _nullable(np.nan_to_num(np.floor(v * f + 0.5)), ~np.isnan(v))
+            df[c] = _nullable(np.nan_to_num(np.floor(v * (ft if "teachers" in c else f) + 0.5)), ~np.isnan(v))
         for c in _SERIES_PARTS:
             v = pd.to_numeric(df[c], errors="coerce").to_numpy(float)
-            df[c] = _nullable(np.nan_to_num(np.floor(v * np.minimum(f, 1.0))), ~np.isnan(v))
+            df[c] = _nullable(np.nan_to_num(np.floor(v * (ft if "teachers" in c else f))), ~np.isnan(v))
         if k > 0:
             df = df.loc[~opened]
         if k == years - 1 and years > 1:
