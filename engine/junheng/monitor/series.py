@@ -1,7 +1,7 @@
 """``junheng monitor``: several years of records → per-unit series, projections, early warnings, county CVs,
 eligibility and a ranking of counties.
 
-Every value comes from the engine: each observed year is evaluated with ``evaluate_files`` at a date in
+Every value comes from the engine: each observed year is evaluated (``load_inputs`` + ``evaluate_records``, as ``evaluate_files`` does) at a date in
 that year; projected years are the engine's evaluation of projected records (``project.py``); a verdict
 that passes only under a dated parameter version (a relaxation) is found by evaluating the last year's
 records again the day after that version ends. Nothing here recomputes an indicator.
@@ -14,12 +14,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from junheng.evaluation.run import Run, evaluate_files, evaluate_records, prepare
+from junheng.evaluation.run import Run, evaluate_records, load_inputs
+from junheng.standard.catalogue import load_catalogue
+from junheng.standard.checker import compile_standard
+from junheng.standard.loader import load_standard
 from junheng.explain.dispersion import cv_contributions, is_cv_rule
 from junheng.monitor.inputs import year_sources
 from junheng.monitor.project import fit_lines, project_frame, projected_recordset
 from junheng.monitor.texts import t
 from junheng.tools.diff import _top_rules, impact_of
+from junheng.verdicts.assemble import _text_column
 
 CODES = {"fail": 0, "pass": 1, "not_evaluable": 2, "not_applicable": 3}
 NAMES = np.array(["fail", "pass", "not_evaluable", "not_applicable", None], dtype=object)  # index -1 → None
@@ -60,31 +64,52 @@ def day_in(year: int, day: str) -> dt.date:
     return dt.date(year, m, d)
 
 
+class Standards:
+    """One standard loaded once and compiled for each evaluation date (the parameters and rules in force)."""
+
+    def __init__(self, ref: str, dirs=()):
+        self.std = load_standard(ref, tuple(dirs), collect=True)
+        self.compiled: dict = {}
+
+    def at(self, day):
+        if day not in self.compiled:
+            self.compiled[day] = compile_standard(self.std, load_catalogue(), day)
+        return self.std, self.compiled[day]
+
+
+def evaluate_sources(stds: Standards, schools, counties, day, lang) -> Run:
+    """The engine's evaluation of one year's files at ``day`` (what ``evaluate_files`` does, standard loaded once)."""
+    std, compiled = stds.at(day)
+    srs, crs = load_inputs(compiled, schools, counties)
+    return evaluate_records(std, compiled, srs, crs, day, county_file_given=bool(counties), lang=lang)
+
+
 def run_monitor(standard: str, schools, counties=None, dirs=(), opts: Options | None = None, progress=None) -> Monitor:
     opts = opts or Options()
     sources = year_sources(schools, counties)
     years = sorted(sources)
+    stds = Standards(standard, dirs)
     days, runs = {}, {}
     for y in years:
         s, c = sources[y]
         days[y] = day_in(y, opts.day)
-        runs[y] = evaluate_files(standard, s, c, days[y], dirs, opts.lang)
+        runs[y] = evaluate_sources(stds, s, c, days[y], opts.lang)
         if progress:
             progress(y)
     last = years[-1]
     county_given = sources[last][1] is not None
     projected = [last + k for k in range(1, opts.horizon + 1)]
-    _project(standard, dirs, opts, years, projected, runs, days, county_given)
+    _project(stds, opts, years, projected, runs, days, county_given)
     units, mats = _matrices(runs, years + projected)
-    relax = _relaxations(standard, dirs, opts, runs[last], days[last], county_given, units, mats, years.index(last))
+    relax = _relaxations(stds, opts, runs[last], days[last], county_given, units, mats, years.index(last))
     mon = Monitor(standard, years, projected, days, runs, units, mats, opts, _changes(runs, years), relax)
     if opts.variant:
         s, c = sources[last]
-        mon.variant_run = evaluate_files(opts.variant, s, c, days[last], dirs, opts.lang)
+        mon.variant_run = evaluate_sources(Standards(opts.variant, dirs), s, c, days[last], opts.lang)
     return mon
 
 
-def _project(standard, dirs, opts, years, projected, runs, days, county_given):
+def _project(stds, opts, years, projected, runs, days, county_given):
     cat = runs[years[-1]].compiled.table.catalogue
     scols = [(c.id, c.field.type) for c in cat.columns("school")]
     ccols = [(c.id, c.field.type) for c in cat.columns("county")]
@@ -97,7 +122,7 @@ def _project(standard, dirs, opts, years, projected, runs, days, county_given):
     last = runs[years[-1]]
     for y in projected:
         days[y] = day_in(y, opts.day)
-        std, compiled = prepare(standard, dirs, days[y])
+        std, compiled = stds.at(days[y])
         srs = projected_recordset(last.schools, sf[y], y)
         crs = last.counties
         if y in cf:
@@ -108,30 +133,51 @@ def _project(standard, dirs, opts, years, projected, runs, days, county_given):
         runs[y] = evaluate_records(std, compiled, srs, crs, days[y], county_file_given=county_given, lang=opts.lang)
 
 
+LONG_TEXT = ["level", "county_id", "school_id", "stage", "rule_id", "school_name", "rule_name", "operator", "unit"]
+
+
 def _long(run: Run, year: int) -> pd.DataFrame:
-    v = run.verdicts
-    f = pd.DataFrame({"level": v["level"].astype(object), "county_id": v["county_id"].astype(object),
-                      "school_id": v["school_id"].astype(object).fillna(""),
-                      "stage": v["stage"].astype(object).fillna(""), "rule_id": v["rule_id"].astype(object),
-                      "school_name": v["school_name"].astype(object), "rule_name": v["rule_name"].astype(object),
-                      "operator": v["operator"].astype(object), "unit": v["unit"].astype(object),
-                      "value": v["value"].to_numpy(float), "threshold": v["threshold"].to_numpy(float),
-                      "margin": v["margin"].to_numpy(float),
-                      "outcome": v["outcome"].astype(object).map(CODES).fillna(-1).astype(np.int8).to_numpy()})
-    f["school_id"] = f["school_id"].astype(str).where(f["school_id"].notna(), "")
+    """The columns of a run's verdicts the monitor needs, built from the assembled columns (the full
+    verdict frame with its reason texts is not needed)."""
+    cols, n = run.columns.cols, len(run.columns)
+    if not n:
+        f = pd.DataFrame({c: pd.Series(dtype=object) for c in LONG_TEXT})
+        for c in ("value", "threshold", "margin"):
+            f[c] = pd.Series(dtype=float)
+        f["outcome"] = pd.Series(dtype=np.int8)
+    else:
+        f = pd.DataFrame({c: _text_column(cols[c]) for c in LONG_TEXT})
+        for c in ("value", "threshold", "margin"):
+            f[c] = np.concatenate(cols[c]).astype(float)
+        f["outcome"] = np.concatenate([p[1] for p in cols["outcome"]]).astype(np.int8)
+    f["school_id"] = f["school_id"].fillna("")
+    f["stage"] = f["stage"].fillna("")
     f["year"] = year
     return f
+
+
+def unit_codes(long: pd.DataFrame) -> np.ndarray:
+    """One integer per distinct (level, county, school, stage, rule), in order of first appearance."""
+    key = np.zeros(len(long), dtype=np.int64)
+    for c in KEYS:
+        codes, uniq = pd.factorize(long[c])
+        key = key * (len(uniq) + 1) + (codes + 1)
+    _, first, inv = np.unique(key, return_index=True, return_inverse=True)
+    order = np.argsort(np.argsort(first))  # renumber by first appearance
+    return order[inv]
 
 
 def _matrices(runs: dict, all_years: list):
     """units × years matrices of value, threshold, margin, outcome (the engine's verdicts, aligned by key)."""
     long = pd.concat([_long(runs[y], y) for y in all_years], ignore_index=True)
-    g = long.groupby(KEYS, sort=False)
-    code = g.ngroup().to_numpy()
+    code = unit_codes(long)
     # each unit described by its latest appearance (rows are in year order)
-    last_pos = pd.Series(np.arange(len(code))).groupby(code).last().to_numpy()
+    last_pos = np.full(code.max() + 1 if len(code) else 0, -1)
+    last_pos[code] = np.arange(len(code))  # later rows overwrite earlier ones
     units = long.iloc[last_pos].drop(columns=["value", "threshold", "margin", "outcome", "year"]) \
         .reset_index(drop=True)
+    for c in units.columns:
+        units[c] = units[c].astype(object).where(units[c].notna(), None)
     n, k = len(units), len(all_years)
     col = pd.Index(all_years).get_indexer(long["year"])
     mats = {}
@@ -164,7 +210,7 @@ def _param_closure(compiled) -> dict:
     return {r.id: params(r.id) for r in compiled.rules}
 
 
-def _relaxations(standard, dirs, opts, run: Run, day, county_given, units, mats, li) -> pd.DataFrame:
+def _relaxations(stds, opts, run: Run, day, county_given, units, mats, li) -> pd.DataFrame:
     """Units passing in the last year that fail the day after a dated parameter version in force ends."""
     std = run.standard
     ends: dict = {}
@@ -176,7 +222,7 @@ def _relaxations(standard, dirs, opts, run: Run, day, county_given, units, mats,
     parts = []
     for end, pids in sorted(ends.items()):
         after = end + dt.timedelta(days=1)
-        std_a, comp_a = prepare(standard, dirs, after)
+        std_a, comp_a = stds.at(after)
         ra = evaluate_records(std_a, comp_a, run.schools, run.counties, after, county_file_given=county_given,
                               lang=opts.lang)
         la = _long(ra, 0).set_index(KEYS)["outcome"]
@@ -268,19 +314,29 @@ def _num(v):
     return None if v is None or (isinstance(v, float) and np.isnan(v)) else float(v)
 
 
-def _series(row_vals, years):
-    return {str(y): _num(v) for y, v in zip(years, row_vals)}
+def _rows_of(m: np.ndarray, years) -> list:
+    """Each row of a matrix as {year: value or None} (one conversion for the whole matrix)."""
+    keys = [str(y) for y in years]
+    obj = np.where(np.isnan(m), None, m).tolist() if m.size else [[] for _ in range(len(m))]
+    return [dict(zip(keys, r)) for r in obj]
 
 
 def warnings_list(mon: Monitor, ut: pd.DataFrame) -> list:
     lang = mon.options.lang
-    idx = np.flatnonzero(ut["warning"].to_numpy())
+    w = ut["warning"].to_numpy()
+    # by county, then the earliest projected failure, then the smallest relative margin
+    pfy = ut["projected_fail_year"].to_numpy()
+    order = np.lexsort((np.nan_to_num(ut["relative_margin"].to_numpy(float), nan=np.inf),
+                        np.where(pfy > 0, pfy, 99999), ut["county_id"].astype(str).to_numpy()))
+    idx = order[w[order]]
     m = mon.matrices
     obs, proj = mon.years, mon.projected
     k = len(obs)
     out = []
     sub = ut.iloc[idx]
-    for i, r in zip(idx, sub.itertuples(index=False)):
+    vals, pvals, ths = _rows_of(m["value"][idx, :k], obs), _rows_of(m["value"][idx, k:], proj), \
+        _rows_of(m["threshold"][idx], obs + proj)
+    for j, r in enumerate(sub.itertuples(index=False)):
         reasons = []
         if r.warn_projected_fail:
             reasons.append(t("reason_projected_fail", lang, year=int(r.projected_fail_year)))
@@ -292,8 +348,7 @@ def warnings_list(mon: Monitor, ut: pd.DataFrame) -> list:
             "level": r.level, "county_id": r.county_id, "school_id": r.school_id or None,
             "school_name": r.school_name if isinstance(r.school_name, str) else None,
             "stage": r.stage or None, "rule_id": r.rule_id, "rule_name": r.rule_name,
-            "values": _series(m["value"][i, :k], obs), "projected_values": _series(m["value"][i, k:], proj),
-            "thresholds": _series(m["threshold"][i], obs + proj),
+            "values": vals[j], "projected_values": pvals[j], "thresholds": ths[j],
             "threshold": _num(r.threshold), "operator": r.operator if isinstance(r.operator, str) else None,
             "margin": _num(r.margin), "relative_margin": _num(r.relative_margin), "trend": _num(r.trend),
             "projected_fail_year": int(r.projected_fail_year) or None,
@@ -492,11 +547,11 @@ def indicators_list(mon: Monitor, ut: pd.DataFrame) -> list:
     k = len(mon.years)
     sel = np.flatnonzero((ut["level"] != "county").to_numpy() & ~np.isnan(m["value"]).all(axis=1))
     out = []
-    for i, r in zip(sel, ut.iloc[sel].itertuples(index=False)):
+    vals, pvals = _rows_of(m["value"][sel, :k], mon.years), _rows_of(m["value"][sel, k:], mon.projected)
+    for j, r in enumerate(ut.iloc[sel].itertuples(index=False)):
         out.append({"county_id": r.county_id, "school_id": r.school_id, "school_name": r.school_name,
                     "stage": r.stage or None, "rule_id": r.rule_id, "outcome": r.outcome,
-                    "values": _series(m["value"][i, :k], mon.years),
-                    "projected_values": _series(m["value"][i, k:], mon.projected),
+                    "values": vals[j], "projected_values": pvals[j],
                     "threshold": _num(r.threshold), "margin": _num(r.margin),
                     "relative_margin": _num(r.relative_margin), "trend": _num(r.trend),
                     "projected_fail_year": int(r.projected_fail_year) or None,
