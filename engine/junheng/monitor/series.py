@@ -550,7 +550,8 @@ def indicators_list(mon: Monitor, ut: pd.DataFrame) -> list:
     vals, pvals = _rows_of(m["value"][sel, :k], mon.years), _rows_of(m["value"][sel, k:], mon.projected)
     for j, r in enumerate(ut.iloc[sel].itertuples(index=False)):
         out.append({"county_id": r.county_id, "school_id": r.school_id, "school_name": r.school_name,
-                    "stage": r.stage or None, "rule_id": r.rule_id, "outcome": r.outcome,
+                    "stage": r.stage or None, "rule_id": r.rule_id,
+                    "outcome": r.outcome if isinstance(r.outcome, str) else None,
                     "values": vals[j], "projected_values": pvals[j],
                     "threshold": _num(r.threshold), "margin": _num(r.margin),
                     "relative_margin": _num(r.relative_margin), "trend": _num(r.trend),
