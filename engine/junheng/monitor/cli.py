@@ -1,6 +1,7 @@
 """``junheng monitor``: run the years, print or write the views."""
 from __future__ import annotations
 
+import datetime as dt
 import sys
 
 from junheng.monitor.render import print_table, write_html, write_json, write_xlsx
@@ -19,8 +20,6 @@ def cli(out, err, args, dirs, lang) -> int:
         return EXIT_ERROR
     try:
         m, d = (int(x) for x in args.day.split("-"))
-        import datetime as dt
-
         dt.date(2000, m, d)
     except ValueError:
         err.print(f"[red]--day 应为 MM-DD：{args.day} / --day must be MM-DD[/]", highlight=False)

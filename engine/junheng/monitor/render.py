@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 import json
 
+from rich.table import Table
+
 from junheng.monitor.texts import outcome_text, t
 
 HTML_MAX_WARNINGS = 500  # the page lists at most this many warnings (the JSON and XLSX list all)
@@ -60,8 +62,6 @@ def _values_text(w):
 # ------------------------------------------------------------------------------------------ terminal
 
 def print_table(doc: dict, console, lang="zh", max_rows=40) -> None:
-    from rich.table import Table
-
     h = HEAD[lang]
     s = doc["summary"]
     console.print(f"[bold]{t('title', lang)}[/] {doc['standard']}  {h['years']} {doc['years']}  "
