@@ -249,3 +249,21 @@ def test_cli_views(tmp_path, three_years):
     from openpyxl import load_workbook
 
     assert load_workbook(xlsx).sheetnames == ["预警", "区县", "排名", "申请资格", "学校变动", "学校指标", "方法"]
+
+
+def test_xlsx_text_never_becomes_a_formula(tmp_path, three_years):
+    import copy
+
+    from openpyxl import load_workbook
+
+    from junheng.monitor.render import write_xlsx
+
+    doc = copy.deepcopy(three_years[1])
+    doc["warnings"][0]["school_name"] = '=HYPERLINK("http://x","y")'
+    doc["changes"][0]["school_name"] = "+1+1"
+    p = tmp_path / "f.xlsx"
+    write_xlsx(doc, p)
+    wb = load_workbook(p)
+    cell = wb["预警"]["C2"]
+    assert cell.value == '=HYPERLINK("http://x","y")' and cell.data_type == "s"
+    assert wb["学校变动"]["B2"].value.startswith("+1+1") and wb["学校变动"]["B2"].data_type == "s"

@@ -251,6 +251,30 @@ def _county_html(c: dict, doc: dict, lang: str) -> str:
 
 # ------------------------------------------------------------------------------------------ XLSX
 
+class _Sheet:
+    """A write-only sheet whose text cells are always string cells: a school name such as
+    ``=HYPERLINK(...)`` or ``+1`` stays text, never a live formula (as in reports/xlsx_report.py)."""
+
+    def __init__(self, wb, title):
+        from openpyxl.cell import WriteOnlyCell
+
+        self.ws = wb.create_sheet(title)
+        self.cell = WriteOnlyCell
+
+    def append(self, values):
+        row = []
+        for v in values:
+            if isinstance(v, str):
+                c = self.cell(self.ws, value=v)
+                c.data_type = "s"
+                if v.startswith(("=", "+", "-", "@")):
+                    c.quotePrefix = True
+                row.append(c)
+            else:
+                row.append(v)
+        self.ws.append(row)
+
+
 def write_xlsx(doc: dict, path, lang="zh") -> None:
     from openpyxl import Workbook
 
@@ -258,7 +282,7 @@ def write_xlsx(doc: dict, path, lang="zh") -> None:
     wb = Workbook(write_only=True)
     years, proj = doc["years"], doc["projected_years"]
 
-    ws = wb.create_sheet(t("warnings", lang))
+    ws = _Sheet(wb, t("warnings", lang))
     ws.append([h["county"], "school_id", h["school"], h["stage"], h["rule"], *map(str, years),
                *(f"{y}{t('projected', lang)}" for y in proj), h["threshold"], h["margin"], h["rel"], h["trend"],
                h["fail_year"], h["why"]])
@@ -267,7 +291,7 @@ def write_xlsx(doc: dict, path, lang="zh") -> None:
                    *w["values"].values(), *w["projected_values"].values(), w["threshold"], w["margin"],
                    w["relative_margin"], w["trend"], w["projected_fail_year"], "；".join(w["reasons"])])
 
-    cs = wb.create_sheet(t("counties", lang))
+    cs = _Sheet(wb, t("counties", lang))
     cs.append([h["county"], "county_name", h["year"], t("projected", lang), h["outcome"], h["rule"], h["stage"],
                t("cv", lang), t("contributors", lang)])
     for c in doc["counties"]:
@@ -282,7 +306,7 @@ def write_xlsx(doc: dict, path, lang="zh") -> None:
                                v, "；".join(f"{x['school_id']} {x['school_name']}" for x in contrib)
                                if int(y) == years[-1] else ""])
 
-    rs = wb.create_sheet(t("ranking", lang))
+    rs = _Sheet(wb, t("ranking", lang))
     rs.append([h[c] for c in ("rank", "county", "outcome", "failing", "ne", "school_units", "distance", "warnings",
                               "variant")])
     for r in doc["ranking"]:
@@ -290,21 +314,21 @@ def write_xlsx(doc: dict, path, lang="zh") -> None:
                    r["failing_items"], r["not_evaluable_items"], r["failing_school_units"], r["distance_to_pass"],
                    r["warnings"], ", ".join(f"{f['rule_id']}:{f['from']}→{f['to']}" for f in r.get("variant_flips", []))])
 
-    es = wb.create_sheet(t("eligibility", lang))
+    es = _Sheet(wb, t("eligibility", lang))
     es.append([h[c] for c in ("county", "cert", "earliest", "status", "monitored")])
     for c in doc["counties"]:
         e = c.get("eligibility") or {}
         es.append([c["county_id"], e.get("certified_year"), e.get("earliest_application_year"), e.get("text"),
                    " ".join(f"{y}:{outcome_text(o, lang)}" for y, o in (e.get("monitored_years") or {}).items())])
 
-    ch = wb.create_sheet(t("changes", lang))
+    ch = _Sheet(wb, t("changes", lang))
     ch.append([h[c] for c in ("county", "school", "kind", "year", "before", "after")])
     for c in doc["changes"]:
         ch.append([c["county_id"], f"{c['school_name']} {c['school_id']}", _kind(c["kind"], lang), c["year"],
                    c["before"], c["after"]])
 
     if "indicators" in doc:
-        it = wb.create_sheet(t("indicators", lang))
+        it = _Sheet(wb, t("indicators", lang))
         it.append([h["county"], "school_id", h["school"], h["stage"], h["rule"], *map(str, years),
                    *(f"{y}{t('projected', lang)}" for y in proj), h["threshold"], h["margin"], h["rel"], h["trend"],
                    h["fail_year"], h["outcome"]])
@@ -314,7 +338,7 @@ def write_xlsx(doc: dict, path, lang="zh") -> None:
                        w["relative_margin"], w["trend"], w["projected_fail_year"] or t("stays", lang)
                        if w["stays_passing"] else w["projected_fail_year"], outcome_text(w["outcome"], lang)])
 
-    ms = wb.create_sheet(t("method_sheet", lang))
+    ms = _Sheet(wb, t("method_sheet", lang))
     for k, v in doc["method"].items():
         ms.append([k, str(v)])
     ms.append(["as_of", json.dumps(doc["as_of"])])

@@ -105,7 +105,14 @@ def run_monitor(standard: str, schools, counties=None, dirs=(), opts: Options | 
     mon = Monitor(standard, years, projected, days, runs, units, mats, opts, _changes(runs, years), relax)
     if opts.variant:
         s, c = sources[last]
-        mon.variant_run = evaluate_sources(Standards(opts.variant, dirs), s, c, days[last], opts.lang)
+        vs = Standards(opts.variant, dirs)
+        std_v, comp_v = vs.at(days[last])
+        base = runs[last]
+        if comp_v.table.catalogue == base.compiled.table.catalogue:  # same fields: the records read once serve both
+            mon.variant_run = evaluate_records(std_v, comp_v, base.schools, base.counties, days[last],
+                                               county_file_given=county_given, lang=opts.lang)
+        else:
+            mon.variant_run = evaluate_sources(vs, s, c, days[last], opts.lang)
     return mon
 
 
