@@ -267,3 +267,14 @@ def test_xlsx_text_never_becomes_a_formula(tmp_path, three_years):
     cell = wb["预警"]["C2"]
     assert cell.value == '=HYPERLINK("http://x","y")' and cell.data_type == "s"
     assert wb["学校变动"]["B2"].value.startswith("+1+1") and wb["学校变动"]["B2"].data_type == "s"
+
+
+def test_one_county_file_for_every_year(tmp_path):
+    c = tmp_path / "c.csv"
+    pd.DataFrame([{"county_id": "C1", "county_name": "甲县"}]).to_csv(c, index=False)
+    src = year_sources(["2023=a.csv", "2024=b.csv"], [str(c)])
+    assert src == {2023: ("a.csv", str(c)), 2024: ("b.csv", str(c))}
+    both = tmp_path / "cy.csv"
+    pd.DataFrame([{"county_id": "C1", "year": 2023}, {"county_id": "C1", "year": 2024}]).to_csv(both, index=False)
+    src = year_sources(["2023=a.csv", "2024=b.csv"], [str(both)])
+    assert [s[1].raw.row for s in src.values()] == [[2], [3]]  # each year's row keeps its file row

@@ -7,7 +7,7 @@ import json
 
 from rich.table import Table
 
-from junheng.monitor.texts import outcome_text, t
+from junheng.monitor.texts import county_outcome_text, outcome_text, t
 
 HTML_MAX_WARNINGS = 500  # the page lists at most this many warnings (the JSON and XLSX list all)
 
@@ -74,7 +74,7 @@ def print_table(doc: dict, console, lang="zh", max_rows=40) -> None:
     if has_variant:
         rt.add_column(h["variant"])
     for r in doc["ranking"][:max_rows]:
-        row = [str(r["rank"]), f"{r['county_name'] or ''} {r['county_id']}", outcome_text(r["outcome"], lang),
+        row = [str(r["rank"]), f"{r['county_name'] or ''} {r['county_id']}", county_outcome_text(r["outcome"], lang),
                str(r["failing_items"]), str(r["not_evaluable_items"]), str(r["failing_school_units"]),
                _fmt(r["distance_to_pass"], 2), str(r["warnings"])]
         if has_variant:
@@ -177,7 +177,7 @@ def write_html(doc: dict, target, lang="zh") -> None:
     for r in doc["ranking"]:
         flips = ", ".join(f"{f['rule_id']}:{f['from']}→{f['to']}" for f in r.get("variant_flips", []))
         out.append(f"<tr><td>{r['rank']}</td><td>{_e(r['county_name'])} {_e(r['county_id'])}</td>"
-                   f"<td class='{r['outcome']}'>{_e(outcome_text(r['outcome'], lang))}</td>"
+                   f"<td class='{r['outcome']}'>{_e(county_outcome_text(r['outcome'], lang))}</td>"
                    f"<td>{r['failing_items']}</td><td>{r['not_evaluable_items']}</td><td>{r['failing_school_units']}</td>"
                    f"<td>{_fmt(r['distance_to_pass'], 2)}</td><td>{r['warnings']}</td><td>{_e(flips)}</td></tr>")
     out.append("</table>")
@@ -241,7 +241,7 @@ def _county_html(c: dict, doc: dict, lang: str) -> str:
             rows.append(f"<tr><td>{_e(rid)}</td><td>{_e(st)}</td><td>{svg_trend(vals, pv, {}, 160, 40)}</td>"
                         f"<td>{_e(' → '.join(_fmt(v, 3) for v in vals.values()))} ⇢ "
                         f"{_e(' → '.join(_fmt(v, 3) for v in pv.values()))}</td><td>{who}</td></tr>")
-    verdicts = " ".join(f"{y}{'*' if yd['projected'] else ''}:{outcome_text(yd['outcome'], lang)}"
+    verdicts = " ".join(f"{y}{'*' if yd['projected'] else ''}:{county_outcome_text(yd['outcome'], lang)}"
                         for y, yd in c["years"].items())
     return (f"<h3>{_e(c['county_name'])} {_e(c['county_id'])}</h3><p>{_e(verdicts)}"
             f"<span class='note'>（* {_e(t('projected', lang))}）</span></p>"
@@ -310,7 +310,7 @@ def write_xlsx(doc: dict, path, lang="zh") -> None:
     rs.append([h[c] for c in ("rank", "county", "outcome", "failing", "ne", "school_units", "distance", "warnings",
                               "variant")])
     for r in doc["ranking"]:
-        rs.append([r["rank"], f"{r['county_name'] or ''} {r['county_id']}", outcome_text(r["outcome"], lang),
+        rs.append([r["rank"], f"{r['county_name'] or ''} {r['county_id']}", county_outcome_text(r["outcome"], lang),
                    r["failing_items"], r["not_evaluable_items"], r["failing_school_units"], r["distance_to_pass"],
                    r["warnings"], ", ".join(f"{f['rule_id']}:{f['from']}→{f['to']}" for f in r.get("variant_flips", []))])
 

@@ -466,7 +466,8 @@ def eligibility(mon: Monitor) -> dict:
         behind = {y: o for y, o in yearly.items() if int(y) > cy}
         out[cid] = {"certified_year": cy, "earliest_application_year": earliest,
                     "status": "met" if last >= earliest else "not_yet",
-                    "text": t("met", lang) if last >= earliest else t("not_yet", lang) + f"（{earliest}）",
+                    "text": t("met", lang) if last >= earliest else t("not_yet", lang) + (
+                        f"（{earliest}年起）" if lang == "zh" else f" (from {earliest})"),
                     "monitored_years": behind, "monitored_years_count": len(behind)}
     return out
 

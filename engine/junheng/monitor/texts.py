@@ -54,5 +54,10 @@ def t(key: str, lang: str = "zh", **kw) -> str:
     return text.format(**kw) if kw else text
 
 
+def county_outcome_text(code: str, lang: str = "zh") -> str:
+    """A county verdict: 通过 / 未通过 (无法判定 stays as it is)."""
+    return t("county_" + code, lang) if code in ("pass", "fail") else outcome_text(code, lang)
+
+
 def outcome_text(code: str, lang: str = "zh") -> str:
     return t(code, lang) if code in ("pass", "fail", "not_evaluable", "not_applicable") else (code or "")
