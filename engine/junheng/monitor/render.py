@@ -264,11 +264,10 @@ class _Sheet:
     def append(self, values):
         row = []
         for v in values:
-            if isinstance(v, str):
+            if isinstance(v, str) and v.startswith(("=", "+", "-", "@")):  # other text is a string cell anyway
                 c = self.cell(self.ws, value=v)
                 c.data_type = "s"
-                if v.startswith(("=", "+", "-", "@")):
-                    c.quotePrefix = True
+                c.quotePrefix = True
                 row.append(c)
             else:
                 row.append(v)
