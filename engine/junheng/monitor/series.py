@@ -235,7 +235,8 @@ def _relaxations(stds, opts, run: Run, day, county_given, units, mats, li) -> pd
         la = _long(ra, 0).set_index(KEYS)["outcome"]
         here = pd.MultiIndex.from_frame(units[KEYS])
         oa = la.reindex(here).fillna(-1).to_numpy()
-        dep = units["rule_id"].map(lambda r: ",".join(sorted(closure.get(r, set()) & pids))).to_numpy()
+        per_rule = {r: ",".join(sorted(ps & pids)) for r, ps in closure.items()}
+        dep = units["rule_id"].map(per_rule).fillna("").to_numpy()
         hit = (mats["outcome"][:, li] == 1) & (oa == 0) & (dep != "")
         idx = np.flatnonzero(hit)
         parts.append(pd.DataFrame({"unit": idx, "ends": end.isoformat(), "params": dep[idx]}))
