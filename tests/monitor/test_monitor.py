@@ -278,3 +278,22 @@ def test_one_county_file_for_every_year(tmp_path):
     pd.DataFrame([{"county_id": "C1", "year": 2023}, {"county_id": "C1", "year": 2024}]).to_csv(both, index=False)
     src = year_sources(["2023=a.csv", "2024=b.csv"], [str(both)])
     assert [s[1].raw.row for s in src.values()] == [[2], [3]]  # each year's row keeps its file row
+
+
+def test_county_cv_projected_and_its_contributors(three_years):
+    mon, doc, _ = three_years
+    [c1] = [c for c in doc["counties"] if c["county_id"] == "C1"]
+    # 2025, primary stage units of C1: A (900/209 m² per pupil, 209 pupils) and T (5.0, 400 pupils)
+    x = np.array([900 / 209, 5.0])
+    p = np.array([209.0, 400.0])
+    mean = (p * x).sum() / p.sum()
+    cv = np.sqrt(((p / p.sum()) * (x - mean) ** 2).sum()) / mean
+    assert c1["years"]["2025"]["cv"]["R4_cv"]["primary"] == pytest.approx(round(cv, 3), abs=1e-12)
+    assert c1["years"]["2025"]["projected"] is True and c1["years"]["2024"]["projected"] is False
+    # 2024: A 4.5 (200 pupils), T 5.0 (400 pupils): X̄ = 29/6; shares (w/P)(x−X̄)² = 1/27 (A) and 1/54 (T)
+    top = c1["cv_contributors"]["R4_cv"]["primary"]
+    x, p = np.array([4.5, 5.0]), np.array([200.0, 400.0])
+    mean = (p * x).sum() / p.sum()
+    share = (p / p.sum()) * (x - mean) ** 2
+    assert [t["school_id"] for t in top] == ["A", "T"] and share[0] == pytest.approx(1 / 27)
+    assert [t["share_of_variance"] for t in top] == pytest.approx(list(share / share.sum()))
