@@ -723,11 +723,12 @@ def generate_series(n_counties, schools_per_county, seed, years, last_year=2024,
 
     The last year is exactly ``generate(...)``'s output. Going back k years, each school's enrolment,
     classes and budgets are scaled by f = (1 + g)^-k and its teacher counts by f^0.5 (teachers follow
-    enrolment half-way; parts floored, totals rounded, so parts never exceed totals), g a per-school yearly growth rate drawn
-    from N(enrolment_trend, trend_sd) (falling pupil numbers by default), while buildings and equipment stay
-    as they are: per-pupil areas then drift as enrolment moves. A fraction ``turnover`` of schools opens in the
-    last year (absent before) and as many close after the first year (present in the first year only,
-    a copy of a last-year school under a new code). Counties get ``basic_balance_certified_year``.
+    enrolment half-way; parts floored, totals rounded, so parts never exceed totals), g a per-school yearly
+    growth rate drawn from N(enrolment_trend, trend_sd) (falling pupil numbers by default), while buildings
+    and equipment stay as they are: per-pupil areas then drift as enrolment moves. A fraction
+    ``turnover`` of schools opens in the last year (absent before) and as many close after the first year
+    (present in the first year only, a copy of a last-year school under a new code). Counties get
+    ``basic_balance_certified_year``.
     """
     years = int(years)
     if years < 1:

@@ -16,7 +16,8 @@ def cli(out, err, args, dirs, lang) -> int:
         err.print("[red]--format xlsx 需要 --out 文件名 / --format xlsx needs --out[/]")
         return EXIT_ERROR
     if args.horizon < 1 or args.warn_within < 1 or not 0 <= args.near < 100:
-        err.print("[red]--horizon、--warn-within 应 ≥ 1，--near 在 0–100 之间 / bad --horizon, --warn-within or --near[/]")
+        err.print("[red]--horizon、--warn-within 应 ≥ 1，--near 在 0–100 之间 / "
+                  "bad --horizon, --warn-within or --near[/]")
         return EXIT_ERROR
     try:
         m, d = (int(x) for x in args.day.split("-"))

@@ -34,7 +34,8 @@ HEAD = {
            "threshold": "阈值", "margin": "余量", "rel": "相对余量", "trend": "趋势/年", "fail_year": "预计不达标年份",
            "why": "预警原因", "rank": "名次", "outcome": "本年结论", "failing": "不达标项", "ne": "无法判定项",
            "school_units": "不达标学校指标", "distance": "距达标", "warnings": "预警数", "variant": "省级标准下变化",
-           "cert": "基本均衡认定年份", "earliest": "最早可申请年份", "status": "时间条件", "monitored": "认定后监测年度",
+           "cert": "基本均衡认定年份", "earliest": "最早可申请年份", "status": "时间条件",
+           "monitored": "认定后监测年度",
            "kind": "变动", "year": "年份", "before": "原类型", "after": "新类型", "summary": "概况",
            "years": "观测年份", "projected_years": "预测年份", "trend_chart": "趋势", "cvs": "差异系数（最后观测年）"},
     "en": {"county": "county", "school": "school", "stage": "stage", "rule": "indicator", "values": "values",
@@ -187,7 +188,8 @@ def write_html(doc: dict, target, lang="zh") -> None:
         out.append(f'<p class="note">{"仅显示前" if lang == "zh" else "showing the first"} {HTML_MAX_WARNINGS}'
                    f'{"条；完整列表见 JSON 或 XLSX" if lang == "zh" else "; all are in the JSON and XLSX"}</p>')
     out.append("<table><tr>" + "".join(f"<th>{h[c]}</th>" for c in (
-        "county", "school", "stage", "rule", "trend_chart", "values", "threshold", "rel", "fail_year", "why")) + "</tr>")
+        "county", "school", "stage", "rule", "trend_chart", "values", "threshold", "rel", "fail_year", "why"))
+        + "</tr>")
     for w in ws[:HTML_MAX_WARNINGS]:
         rel = f"{w['relative_margin'] * 100:.1f}%" if w["relative_margin"] is not None else "—"
         out.append(f"<tr><td>{_e(w['county_id'])}</td><td>{_e(w['school_name'])} {_e(w['school_id'])}</td>"
@@ -311,7 +313,8 @@ def write_xlsx(doc: dict, path, lang="zh") -> None:
     for r in doc["ranking"]:
         rs.append([r["rank"], f"{r['county_name'] or ''} {r['county_id']}", county_outcome_text(r["outcome"], lang),
                    r["failing_items"], r["not_evaluable_items"], r["failing_school_units"], r["distance_to_pass"],
-                   r["warnings"], ", ".join(f"{f['rule_id']}:{f['from']}→{f['to']}" for f in r.get("variant_flips", []))])
+                   r["warnings"],
+                   ", ".join(f"{f['rule_id']}:{f['from']}→{f['to']}" for f in r.get("variant_flips", []))])
 
     es = _Sheet(wb, t("eligibility", lang))
     es.append([h[c] for c in ("county", "cert", "earliest", "status", "monitored")])

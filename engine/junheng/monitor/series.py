@@ -1,10 +1,11 @@
 """``junheng monitor``: several years of records → per-unit series, projections, early warnings, county CVs,
 eligibility and a ranking of counties.
 
-Every value comes from the engine: each observed year is evaluated (``load_inputs`` + ``evaluate_records``, as ``evaluate_files`` does) at a date in
-that year; projected years are the engine's evaluation of projected records (``project.py``); a verdict
-that passes only under a dated parameter version (a relaxation) is found by evaluating the last year's
-records again the day after that version ends. Nothing here recomputes an indicator.
+Every value comes from the engine: each observed year is evaluated (``load_inputs`` +
+``evaluate_records``, as ``evaluate_files`` does) at a date in that year; projected years are the
+engine's evaluation of projected records (``project.py``); a verdict that passes only under a dated
+parameter version (a relaxation) is found by evaluating the last year's records again the day after
+that version ends. Nothing here recomputes an indicator.
 """
 from __future__ import annotations
 
