@@ -264,10 +264,12 @@ def _changes(runs: dict, years: list) -> pd.DataFrame:
                              "kind": "opened", "year": op["first"], "before": None, "after": op["type"]}))
     cl = span[span["last"] < last]
     out.append(pd.DataFrame({"school_id": cl.index, "school_name": cl["name"], "county_id": cl["county"],
-                             "kind": "closed", "year": cl["last"] + 1, "before": cl["type"], "after": None}))
+                             "kind": "closed",  # the first observed year without it
+                             "year": np.asarray(years)[np.searchsorted(years, cl["last"].to_numpy(), side="right")],
+                             "before": cl["type"], "after": None}))
     a = a.sort_values(["school_id", "year"])
     prev = a.groupby("school_id")["school_type"].shift()
-    ch = a[prev.notna() & (prev != a["school_type"])]
+    ch = a[prev.notna() & a["school_type"].notna() & (prev != a["school_type"])]
     out.append(pd.DataFrame({"school_id": ch["school_id"], "school_name": ch["school_name"],
                              "county_id": ch["county_id"], "kind": "type_changed", "year": ch["year"],
                              "before": prev[ch.index], "after": ch["school_type"]}))
