@@ -10,7 +10,7 @@ import pandas as pd
 
 from junheng.errors import InputError
 from junheng.records.frames import FrameSource
-from junheng.records.readers import RawTable, read_records, source_path
+from junheng.records.readers import RawTable, read_records, source_name, source_path
 from junheng.records.recordset import sha256_bytes
 
 YEAR_HEADERS = ("year", "填报年度", "年度", "年份")
@@ -48,7 +48,7 @@ def parse_year_args(items, what: str) -> dict | None:
     """``["2022=a.csv", "2023=b.csv"]`` → {2022: "a.csv", ...}; None when no item has ``=``."""
     if not items:
         return None
-    pairs = [i for i in items if "=" in i and _year_of(i.split("=", 1)[0].strip()) is not None]
+    pairs = [i for i in items if isinstance(i, str) and "=" in i and _year_of(i.split("=", 1)[0].strip()) is not None]
     if not pairs:
         return None
     if len(pairs) != len(items):
@@ -69,6 +69,7 @@ def split_by_year(path, what: str, keep_year: bool) -> dict:
     """One file with a year column → {year: YearSlice}. Every row without a readable year is named (all at once)."""
     raws = read_records(path)
     digest = sha256_bytes(source_path(path))
+    name = source_name(path)
     parts: dict = {}
     bad = []
     found = False
@@ -95,10 +96,10 @@ def split_by_year(path, what: str, keep_year: bool) -> dict:
                            {k: v for k, v in (raw.columns or {}).items() if k in frame.columns} or None, None)
             parts.setdefault(int(y), []).append(sub)
     if not found:
-        raise NoYearColumn(f"{path}: {what}只给了一个文件，但其中没有“年份/year/填报年度”列；请写成 2023=文件 / "
+        raise NoYearColumn(f"{name}: {what}只给了一个文件，但其中没有“年份/year/填报年度”列；请写成 2023=文件 / "
                          f"one {what} file without a year column: give YEAR=FILE per year")
     if bad:
-        raise InputError(f"{path}: {len(bad)} 行没有有效的年份 / rows without a valid year:\n  " + "\n  ".join(bad))
+        raise InputError(f"{name}: {len(bad)} 行没有有效的年份 / rows without a valid year:\n  " + "\n  ".join(bad))
     out = {}
     for y, subs in sorted(parts.items()):
         raw = subs[0] if len(subs) == 1 else RawTable(

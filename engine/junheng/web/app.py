@@ -32,6 +32,7 @@ from junheng.web.whatif_service import whatif
 from junheng.reports.html_report import render_html
 from junheng.reports.xlsx_report import write_xlsx
 from urllib.parse import urlsplit
+from junheng.web.monitor_page import monitor_blueprint
 
 DEFAULT_STANDARD = "national/quality-2017"
 
@@ -112,6 +113,8 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
     @app.errorhandler(HTTPException)
     def _http(exc):
         return _error(exc.code or 500, exc.description or exc.name)
+
+    app.register_blueprint(monitor_blueprint(ws, settings, lambda: lang(), DEFAULT_STANDARD))  # junheng monitor
 
     @app.route("/lang/<code>")
     def set_lang(code):
