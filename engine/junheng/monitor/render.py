@@ -172,7 +172,8 @@ def write_html(doc: dict, target, lang="zh") -> None:
            "<p>" + " · ".join(f"{_e(k)}: {_e(v)}" for k, v in doc["summary"].items()) + "</p>",
            f'<p class="note">{_e(doc["method"]["projection"])}</p><p class="note">{_e(doc["method"]["trend"])} '
            f'{_e(doc["method"]["near"])}</p>']
-    out.append(f"<h2>{_e(t('ranking', lang))}</h2><table><tr>" + "".join(
+    out.append(f"<h2>{_e(t('ranking', lang))}</h2><p class='note'>{_e(doc['method']['ranking'])}</p>"
+               "<table><tr>" + "".join(
         f"<th>{h[c]}</th>" for c in ("rank", "county", "outcome", "failing", "ne", "school_units", "distance",
                                      "warnings", "variant")) + "</tr>")
     for r in doc["ranking"]:

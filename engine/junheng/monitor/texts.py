@@ -38,6 +38,12 @@ TEXTS = {
         "monitoring stayed at a high level. 'High level' is "
         "not quantified in the reference: the yearly county verdicts "
         "are listed, not judged."),
+    "ranking_rule": (
+        "排名：最后一个观测年度区县结论通过者在前；其次按不达标的区县项目数、无法判定的区县项目数、距达标程度"
+        "（所有不达标阈值判定的相对差距之和）、不达标的学校指标数从少到多排列。",
+        "Ranking: counties passing in the last observed year first; then fewer failing county items, fewer county "
+        "items not evaluable, smaller distance to pass (sum of the relative shortfalls of failing threshold "
+        "verdicts), fewer failing school indicators."),
     "reason_projected_fail": ("预计 {year} 年不达标", "projected to fail in {year}"),
     "reason_near": ("距阈值 {pct}", "within {pct} of the threshold"),
     "reason_relaxation": ("仅在放宽规定下达标（{params}，{end} 到期）",

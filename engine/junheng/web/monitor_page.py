@@ -14,7 +14,8 @@ from junheng.web.workspace import UploadRefused
 FORM = """{% extends "base.html" %}
 {% block main %}
 <h1>{{ text.title }}</h1>
-{% if errors %}<div class="errors" id="errors"><ul>{% for e in errors %}<li>{{ e }}</li>{% endfor %}</ul></div>{% endif %}
+{% if errors %}<div class="errors" id="errors"><ul>
+{% for e in errors %}<li>{{ e }}</li>{% endfor %}</ul></div>{% endif %}
 <form id="monitor" method="post" enctype="multipart/form-data" class="panel">
   <label>{{ text.schools }}<input type="file" name="schools" id="schools" required
          accept=".csv,.tsv,.txt,.xlsx,.xlsm,.json,.jsonl,.ndjson"></label>
@@ -31,7 +32,8 @@ TEXT = {
     "zh": {"title": "多年监测与预警", "schools": "学校数据（一个文件，含“年份/填报年度”列）",
            "counties": "区县数据（含年份列，或一个文件用于所有年份；可不选）", "standard": "标准编号",
            "horizon": "预测年数", "go": "生成监测报告",
-           "hint": "每年由规则引擎按该年 9 月 1 日评估；预测方法见报告开头。命令行 junheng monitor 可按年份分别给文件。"},
+           "hint": "每年由规则引擎按该年 9 月 1 日评估；预测方法见报告开头。"
+                   "命令行 junheng monitor 可按年份分别给文件。"},
     "en": {"title": "Monitoring and early warning", "schools": "School records (one file with a year column)",
            "counties": "County records (with a year column, or one file for every year; optional)",
            "standard": "Standard id", "horizon": "Years to project", "go": "Build the monitoring report",
