@@ -297,3 +297,30 @@ def test_county_cv_projected_and_its_contributors(three_years):
     share = (p / p.sum()) * (x - mean) ** 2
     assert [t["school_id"] for t in top] == ["A", "T"] and share[0] == pytest.approx(1 / 27)
     assert [t["share_of_variance"] for t in top] == pytest.approx(list(share / share.sum()))
+
+
+def test_generator_series_has_trends_and_consistent_counts():
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parents[2]))
+    from examples.generate import generate, generate_series
+
+    series = generate_series(2, 150, seed=3, years=4, last_year=2024, turnover=0.02)
+    assert sorted(series) == [2021, 2022, 2023, 2024]
+    last_s, last_c = series[2024]
+    base_s, _ = generate(2, 150, 3, year=2024)
+    pd.testing.assert_frame_equal(last_s, base_s, check_dtype=False)  # the last year is generate()'s output
+    assert (last_c["year"] == 2024).all() and last_c["basic_balance_certified_year"].between(2013, 2022).all()
+    first = series[2021][0].set_index("school_id")
+    both = first.index.intersection(last_s["school_id"])
+    last = last_s.set_index("school_id").loc[both]
+    first = first.loc[both]
+    # falling enrolment on average (mean trend -3 % a year), buildings unchanged
+    assert last["students_primary"].sum() < first["students_primary"].sum()
+    assert (last["teaching_aux_area"].astype(float) == first["teaching_aux_area"].astype(float)).all()
+    for _, (s, _) in series.items():
+        deg = s[["teachers_college_primary", "teachers_bachelor_primary", "teachers_master_primary",
+                 "teachers_doctor_primary"]].astype("Float64").fillna(0).sum(axis=1)
+        assert (deg <= s["teachers_primary"].astype("Float64").fillna(0)).all()
+    ids = {y: set(s["school_id"]) for y, (s, _) in series.items()}
+    assert ids[2021] - ids[2024] and ids[2024] - ids[2021]  # some close, some open
