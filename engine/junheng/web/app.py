@@ -39,6 +39,7 @@ import tempfile
 from junheng.paths import standards_dir
 import re
 import zipfile
+from junheng.web.monitor_page import monitor_blueprint
 
 DEFAULT_STANDARD = "national/quality-2017"
 FORM_FIELDS = 10  # non-file fields of the upload form (standard, as_of, ...), on top of max_files
@@ -160,6 +161,8 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
         if not text or text == type(exc).description:  # werkzeug's English default: say it in the page's language
             text = LABELS[lang()].get(f"http_{exc.code}") or exc.name
         return _error(exc.code or 500, text)
+
+    app.register_blueprint(monitor_blueprint(ws, settings, lambda: lang(), DEFAULT_STANDARD))  # junheng monitor
 
     @app.route("/lang/<code>")
     def set_lang(code):
