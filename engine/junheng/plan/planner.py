@@ -36,7 +36,8 @@ class Plan:
     seconds: dict = field(default_factory=dict)
 
 
-def _county_problem(st: Structure, run: Run, costs: CostFile, ub: np.ndarray, c: int):
+def _county_problem(st: Structure, run: Run, costs: CostFile, ub: np.ndarray, c: int, capped_too=False):
+    """The county's problem; ``capped_too``: also the actions a limit forbids (for the relaxation)."""
     sp = run.spaces
     in_c = sp.u_county == c
     units = np.flatnonzero(in_c & st.plannable)
@@ -46,7 +47,7 @@ def _county_problem(st: Structure, run: Run, costs: CostFile, ub: np.ndarray, c:
     for a in range(len(costs.actions)):
         eff = (st.coef[a][:, units] != 0).any(axis=0)
         touched = np.bincount(u_school[eff], minlength=n_s) > 0
-        ok = np.flatnonzero(touched & (ub[a] > 0))
+        ok = np.flatnonzero(touched & ((ub[a] > 0) | capped_too))
         xa.append(np.full(len(ok), a))
         xs.append(ok)
     xa = np.concatenate(xa).astype(np.int64) if xa else np.zeros(0, np.int64)
@@ -67,9 +68,11 @@ def _county_problem(st: Structure, run: Run, costs: CostFile, ub: np.ndarray, c:
     return prob, skipped
 
 
-def _diagnose(st, run, costs, prob: CountyProblem, time_limit) -> dict:
-    """Why a county has no plan: indicators no action can raise, or caps; the smallest relaxation."""
+def _diagnose(st, run, costs, ub, c, time_limit) -> dict:
+    """Why a county has no plan: indicators no action in the cost file can raise (whatever the caps), or
+    the caps and limits; then the smallest relaxation of the caps (least total units above the caps)."""
     sp = run.spaces
+    prob, _ = _county_problem(st, run, costs, ub, c, capped_too=True)
     out = {"blocked_indicators": [], "relaxation": []}
     # an indicator below its floor that no available action raises at that unit
     t, f, v0 = st.thresholds[:, prob.units], st.floor[prob.units], st.values[:, prob.units]
@@ -182,10 +185,11 @@ def make_plan(run: Run, costs: CostFile, time_limit: float = 120.0) -> Plan:
             total += res.cost
             lower += res.lower_bound
         else:
-            d = _diagnose(st, run, costs, prob, time_limit) if res.status == "infeasible" else {}
+            d = _diagnose(st, run, costs, ub, int(c), time_limit) if res.status == "infeasible" else {}
             infeasible.append({"county_id": county_ids[c], "status": res.status, **d})
     t2 = time.perf_counter()
-    frame = pd.concat(items, ignore_index=True) if items else pd.DataFrame(
+    frame = pd.concat(items, ignore_index=True).sort_values(["school_pos", "action"], kind="stable") \
+        .reset_index(drop=True) if items else pd.DataFrame(
         columns=["school_id", "school_name", "stage", "action", "action_name", "units", "unit", "field", "add",
                  "cost", "school_pos"])
     gap = (total - lower) / total if total > 0 else (0.0 if not infeasible else None)
