@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 import pandas as pd
+from rich.table import Table
 
 TEXT = {
     "zh": {
@@ -173,8 +174,6 @@ def summary_lines(plan, lang="zh") -> list:
 
 
 def print_table(plan, console, lang="zh"):
-    from rich.table import Table
-
     T = TEXT[lang]
     t = Table(title=T["title"])
     for c in (T["school"], T["stage"], T["action"], T["units"], T["field"], T["add"], T["cost"]):
