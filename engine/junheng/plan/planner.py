@@ -89,7 +89,7 @@ def _diagnose(st, run, costs, ub, c, time_limit) -> dict:
         out["blocked_indicators"].append({"unit": int(prob.units[u]), "rule": st.ids[j]})
     if hopeless.any():
         return out
-    el = solve_county(st, prob, time_limit=time_limit, elastic=True)
+    el = solve_county(st, prob, time_limit=min(time_limit, 30.0), mip_gap=1e-4, elastic=True)
     if el.status in ("optimal", "feasible"):
         for i, cap, need in el.relaxation:
             out["relaxation"].append({"action": int(prob.xa[i]), "school": int(prob.xs[i]), "cap": cap,

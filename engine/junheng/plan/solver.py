@@ -28,6 +28,9 @@ import numpy as np
 
 QUANTUM = 0.01  # continuous actions are rounded up to 1/100 of their unit
 MAX_ROUNDS = 60
+LP_ROUNDS = 300
+ROUND_SECONDS = 2.0
+VERBOSE = False
 
 
 @dataclass
@@ -134,34 +137,74 @@ def cone_cv(v: np.ndarray, units: np.ndarray, p: np.ndarray):
     return m, n, (n / m if m > 0 else math.inf)
 
 
-def _cut(st, prob, cone, v_all, xpos):
-    """The supporting hyperplane of a cone at the current values, as a row over the x variables."""
-    ci, units, p, c = cone
-    j = st.cvs[ci].indicator
-    v = v_all[j]
-    m, n, _ = cone_cv(v, units, p)
-    if n <= 0:
-        return None
-    g = p * ((v[units] - m) / n - c)  # Σ_u g_u v_u ≤ 0
-    rhs = -float(g @ st.values[j, units])
-    # coefficient of x[a, s] = Σ_{u of s in cone} g_u coef[a, j, u]
-    pos = np.searchsorted(prob.units, units)
-    sch = prob.u_school[pos]
-    cols, vals = [], []
-    for a in np.unique(prob.xa):
-        contrib = g * st.coef[a, j, units]
-        nz = contrib != 0
-        if not nz.any():
-            continue
-        var = xpos[a][sch[nz]]
-        ok = var >= 0
-        acc = np.bincount(var[ok], weights=contrib[nz][ok], minlength=len(prob.xa))
-        hit = np.flatnonzero(acc)
-        cols.append(hit)
-        vals.append(acc[hit])
-    if not cols:
-        return np.zeros(0, dtype=np.int64), np.zeros(0), rhs
-    return np.concatenate(cols), np.concatenate(vals), rhs
+class Cone:
+    """One CV constraint, disaggregated (Vielma, Dunning, Huchette, Lubin 2017): with r_u = √p_u (v_u − m)
+    and t = c·m, ‖r‖ ≤ t ⇔ Σ_u z_u ≤ t and r_u² ≤ z_u·t for every unit. Each small cone r² ≤ z·t, i.e.
+    ‖(2r, z − t)‖ ≤ z + t, is outer-approximated by its tangent planes, which are sparse (the unit's own
+    actions, m and z_u) and converge in few rounds, where a cut on the whole ‖r‖ ≤ t needs hundreds."""
+
+    def __init__(self, st, prob, cone, xpos, m_var, z0):
+        ci, units, p, c = cone
+        self.ci, self.units, self.p, self.c_eff = ci, units, p, c
+        self.c = c - 1e-6  # the model keeps a hair inside the limit the check uses
+        self.j = st.cvs[ci].indicator
+        self.m_var, self.z_vars = m_var, z0 + np.arange(len(units))
+        self.v0 = st.values[self.j, units]
+        pos = np.searchsorted(prob.units, units)
+        sch = prob.u_school[pos]
+        rows, cols, vals = [], [], []
+        for a in np.unique(prob.xa):
+            var = xpos[a][sch]
+            cf = st.coef[a, self.j, units]
+            ok = (var >= 0) & (cf != 0)
+            rows.append(np.flatnonzero(ok))
+            cols.append(var[ok])
+            vals.append(cf[ok])
+        r = np.concatenate(rows) if rows else np.zeros(0, np.int64)
+        order = np.argsort(r, kind="stable")
+        self.V_rows = r[order]
+        self.V_cols = (np.concatenate(cols) if cols else np.zeros(0, np.int64))[order]
+        self.V_vals = (np.concatenate(vals) if vals else np.zeros(0))[order]
+        self.indptr = np.searchsorted(self.V_rows, np.arange(len(units) + 1))
+
+    def definition_rows(self):
+        """m − Σ_u p_u Σ coef·x = Σ p_u v0_u  and  Σ z_u − c·m ≤ 0."""
+        k = len(self.V_rows)
+        r1 = (np.zeros(k + 1, np.int64), np.concatenate([self.V_cols, [self.m_var]]),
+              np.concatenate([-self.p[self.V_rows] * self.V_vals, [1.0]]), float(self.p @ self.v0))
+        r2 = (np.zeros(len(self.units) + 1, np.int64), np.concatenate([self.z_vars, [self.m_var]]),
+              np.concatenate([np.ones(len(self.units)), [-self.c]]))
+        return r1, r2
+
+    def state(self, v_all, z):
+        v = v_all[self.j, self.units]
+        m = float(self.p @ v)
+        r = np.sqrt(self.p) * (v - m)
+        return m, r, z, self.c * m
+
+    def cv(self, v_all):
+        return cone_cv(v_all[self.j], self.units, self.p)[2]
+
+    def cuts(self, sel, r, z, t):
+        """Tangent planes of r_u² ≤ z_u·t at (r, z, t) for the units ``sel`` (CSR pieces, upper bounds)."""
+        a, b = 2 * r, z - t
+        N = np.sqrt(a * a + b * b)
+        keep = N > 1e-12
+        sel, a, b, N = sel[keep], a[keep], b[keep], N[keep]
+        if not len(sel):
+            return None
+        alpha = 2 * a * np.sqrt(self.p[sel]) / N  # coefficient of (v_u − m)
+        beta = b / N - 1  # of z_u
+        gamma = -(b / N + 1) * self.c  # of m (through t = c·m)
+        lens = self.indptr[sel + 1] - self.indptr[sel]
+        k = np.repeat(np.arange(len(sel)), lens)
+        starts = np.repeat(self.indptr[sel], lens)
+        idx = starts + (np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens))
+        rows = np.concatenate([k, np.arange(len(sel)), np.arange(len(sel))])
+        cols = np.concatenate([self.V_cols[idx], np.full(len(sel), self.m_var), self.z_vars[sel]])
+        vals = np.concatenate([alpha[k] * self.V_vals[idx], -alpha + gamma, beta])
+        upper = -alpha * self.v0[sel]
+        return rows, cols, vals, upper
 
 
 def _round(x, prob):
@@ -179,18 +222,20 @@ def solve_county(st, prob: CountyProblem, time_limit: float = 60.0, mip_gap: flo
     ub = prob.ub.copy()
     cost = prob.cost.copy()
     nslack = 0
-    if elastic:  # x ≤ ub + s, minimise Σ s (the smallest relaxation of the caps, in action units)
+    if elastic:
+        # x ≤ ub + s: the relaxation of the caps whose units above the caps cost least (Σ cost·s), the
+        # cost within the caps as a tie-break; s continuous (the units needed are read from x)
         finite = np.flatnonzero(np.isfinite(ub))
         nslack = len(finite)
-        cost = np.zeros(nx)
+        slack_cost = np.maximum(prob.cost[finite], 1e-6)
+        cost = cost * 1e-6
     n = nx + ny + nslack
     lb = np.zeros(n)
     hi = np.concatenate([np.where(elastic, np.inf, ub), np.ones(ny), np.full(nslack, np.inf)])
     h.addVars(n, lb, hi)
-    obj = np.concatenate([cost, np.zeros(ny), np.ones(nslack)])
+    obj = np.concatenate([cost, np.zeros(ny), slack_cost if elastic else np.zeros(0)])
     h.changeColsCost(n, np.arange(n, dtype=np.int32), obj)
-    ints = np.concatenate([np.flatnonzero(prob.integer), nx + np.arange(ny),
-                           nx + ny + np.flatnonzero(prob.integer[finite]) if elastic else np.zeros(0, dtype=int)])
+    ints = np.concatenate([np.flatnonzero(prob.integer), nx + np.arange(ny)])
     if len(ints):
         h.changeColsIntegrality(len(ints), ints.astype(np.int32),
                                 np.array([hs.HighsVarType.kInteger] * len(ints)))
@@ -208,29 +253,82 @@ def solve_county(st, prob: CountyProblem, time_limit: float = 60.0, mip_gap: flo
     xpos = np.full((st.coef.shape[0], n_s), -1, dtype=np.int64)
     xpos[prob.xa, prob.xs] = np.arange(nx)
     res = CountyResult("optimal")
-    v_base = st.values
-    pending = [(cone, v_base) for cone in prob.cones]
+    # the cones: per cone one m variable and one z per unit, appended after x, y and the slacks
+    cones, col = [], n
+    for cone in prob.cones:
+        cn = Cone(st, prob, cone, xpos, col, col + 1)
+        col += 1 + len(cone[1])
+        cones.append(cn)
+    if cones:
+        extra = col - n
+        h.addVars(extra, np.zeros(extra), np.full(extra, np.inf))
+        for cn in cones:
+            (r1, c1, v1, rhs1), (r2, c2, v2) = cn.definition_rows()
+            _add_rows(h, r1, c1, v1, np.array([rhs1]), np.array([rhs1]), 1)
+            _add_rows(h, r2, c2, v2, np.array([-np.inf]), np.array([0.0]), 1)
+
+    def add_cuts(cn, sel, r, z, t):
+        got = cn.cuts(sel, r, z, t)
+        if got is None:
+            return
+        rows, cc, vv, upper = got
+        _add_rows(h, rows, cc, vv, np.full(len(upper), -np.inf), upper, len(upper))
+        res.cuts += len(upper)
+
+    def separate(x, sol, slack=0.0):
+        """Cuts where the solution breaks a cone; True when every cone holds (actual CV ≤ limit)."""
+        v_all = unit_values(st, prob, x)
+        ok = True
+        for cn in cones:
+            if cn.cv(v_all) <= cn.c_eff + slack:
+                continue
+            ok = False
+            m, r, _, t = cn.state(v_all, None)
+            z = sol[cn.z_vars] if sol is not None else r * r / max(t, 1e-12)
+            bad = np.flatnonzero(r * r > z * t * (1 + 1e-9) + 1e-12)
+            if not len(bad):  # within the solver's tolerances: tangent planes at the boundary
+                bad = np.arange(len(r))
+                z = r * r / max(t, 1e-12)
+            add_cuts(cn, bad, r[bad], z[bad], t)
+        return ok
+
+    # tangent planes at the records as they are (on the boundary of each small cone)
+    for cn in cones:
+        m, r, _, t = cn.state(st.values, None)
+        if t > 0:
+            add_cuts(cn, np.arange(len(r)), r, r * r / t, t)
+    # phase 1: the continuous relaxation, cut until its solutions meet every cone — cheap LPs
+    if cones and len(ints):
+        h.changeColsIntegrality(len(ints), ints.astype(np.int32),
+                                np.array([hs.HighsVarType.kContinuous] * len(ints)))
+        for _ in range(LP_ROUNDS):
+            if time.perf_counter() - t0 > time_limit / 4:
+                break
+            h.run()
+            if h.modelStatusToString(h.getModelStatus()) != "Optimal":
+                break
+            sol = np.asarray(h.getSolution().col_value)
+            if VERBOSE:
+                print("lp", round(time.perf_counter() - t0, 2), h.getInfo().objective_function_value, res.cuts)
+            if separate(sol[:nx], sol, 1e-6):
+                break
+        h.changeColsIntegrality(len(ints), ints.astype(np.int32),
+                                np.array([hs.HighsVarType.kInteger] * len(ints)))
     lower_bound = 0.0
     for rounds in range(1, MAX_ROUNDS + 1):
-        for cone, v_at in pending:
-            cut = _cut(st, prob, cone, v_at, xpos)
-            if cut is None:
-                continue
-            cc, vv, rhs = cut
-            if len(cc) == 0:
-                if rhs < 0:  # the cone cannot be met by any action
-                    res.blocked.append(("cv", cone[0], cone[1][0]))
-                continue
-            _add_rows(h, np.zeros(len(cc), dtype=np.int64), cc, vv, np.array([-np.inf]), np.array([rhs]), 1)
-            res.cuts += 1
         left = time_limit - (time.perf_counter() - t0)
         if left <= 0:
             res.status = "time_limit"
             break
-        h.setOptionValue("time_limit", float(left))
+        # a round may stop at its share of the time with an incumbent: if that meets every cone it is
+        # a plan (its gap says how far it may be from the optimum), else its cuts tighten the next round
+        h.setOptionValue("time_limit", float(min(left, max(ROUND_SECONDS, time_limit / 8))))
         h.run()
         status = h.modelStatusToString(h.getModelStatus())
         info = h.getInfo()
+        if VERBOSE:
+            print("round", rounds, status, round(time.perf_counter() - t0, 2), info.objective_function_value,
+                  info.mip_dual_bound, info.mip_node_count, res.cuts)
         if status == "Infeasible":
             res.status = "infeasible"
             break
@@ -239,24 +337,15 @@ def solve_county(st, prob: CountyProblem, time_limit: float = 60.0, mip_gap: flo
             break
         lower_bound = max(lower_bound, float(info.mip_dual_bound))
         sol = np.asarray(h.getSolution().col_value)
-        if len(sol) < n:
-            res.status = "time_limit"
+        if len(sol) < n or (status != "Optimal" and int(info.primal_solution_status) != 2):
+            res.status = "time_limit"  # no incumbent within the time
             break
         x = _round(sol[:nx], prob)
         res.x, res.cost, res.rounds = x, float(prob.cost @ x), rounds
         if elastic:
-            res.relaxation = [(int(i), float(ub[i]), float(x[i])) for i in finite[np.round(sol[nx + ny:], 6) > 0]]
-        v_all = unit_values(st, prob, x)
-        pending = []
-        for cone in prob.cones:
-            _, _, cv = cone_cv(v_all[st.cvs[cone[0]].indicator], cone[1], cone[2])
-            if cv > cone[3]:
-                pending.append((cone, v_all))
-        if not pending:
+            res.relaxation = [(int(i), float(ub[i]), float(x[i])) for i in finite[x[finite] > ub[finite] + 1e-9]]
+        if separate(x, sol):
             res.status = "optimal" if status == "Optimal" else "feasible"
-            break
-        if status != "Optimal":
-            res.status = "time_limit"
             break
     else:
         res.status = "not_converged"  # the last solution still violates a cone: not a plan
