@@ -315,6 +315,7 @@ def solve_county(st, prob: CountyProblem, time_limit: float = 60.0, mip_gap: flo
         h.changeColsIntegrality(len(ints), ints.astype(np.int32),
                                 np.array([hs.HighsVarType.kInteger] * len(ints)))
     lower_bound = 0.0
+    share = max(ROUND_SECONDS, time_limit / 8)
     for rounds in range(1, MAX_ROUNDS + 1):
         left = time_limit - (time.perf_counter() - t0)
         if left <= 0:
@@ -322,7 +323,7 @@ def solve_county(st, prob: CountyProblem, time_limit: float = 60.0, mip_gap: flo
             break
         # a round may stop at its share of the time with an incumbent: if that meets every cone it is
         # a plan (its gap says how far it may be from the optimum), else its cuts tighten the next round
-        h.setOptionValue("time_limit", float(min(left, max(ROUND_SECONDS, time_limit / 8))))
+        h.setOptionValue("time_limit", float(min(left, share)))
         h.run()
         status = h.modelStatusToString(h.getModelStatus())
         info = h.getInfo()
@@ -338,8 +339,9 @@ def solve_county(st, prob: CountyProblem, time_limit: float = 60.0, mip_gap: flo
         lower_bound = max(lower_bound, float(info.mip_dual_bound))
         sol = np.asarray(h.getSolution().col_value)
         if len(sol) < n or (status != "Optimal" and int(info.primal_solution_status) != 2):
-            res.status = "time_limit"  # no incumbent within the time
-            break
+            res.status = "time_limit"  # no incumbent within its share: the next round gets all the time left
+            share = math.inf
+            continue
         x = _round(sol[:nx], prob)
         res.x, res.cost, res.rounds = x, float(prob.cost @ x), rounds
         if elastic:
