@@ -29,6 +29,8 @@ def main(argv=None):
     ap.add_argument("--schools", type=int, default=300)
     ap.add_argument("--counties", type=int, default=1)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--costs", default=str(EXAMPLE_COSTS))
+    ap.add_argument("--time-limit", type=float, default=120.0)
     ap.add_argument("--spread", type=float, default=1.0,
                     help="multiply the multimedia rooms of every 10th school by this factor (makes the R7 CV bind)")
     a = ap.parse_args(argv)
@@ -40,8 +42,8 @@ def main(argv=None):
     t0 = time.perf_counter()
     run = evaluate_frames("national/quality-2017", schools, counties, as_of="2024-09-01")
     t1 = time.perf_counter()
-    costs = load_costs(EXAMPLE_COSTS, run.spaces.schools.columns)
-    plan = make_plan(run, costs)
+    costs = load_costs(a.costs, run.spaces.schools.columns)
+    plan = make_plan(run, costs, time_limit=a.time_limit)
     t2 = time.perf_counter()
     v = run.verdicts
     fail_before = int(((v.rule_id == plan.structure.school_rule) & (v.outcome == "fail")).sum())

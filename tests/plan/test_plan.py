@@ -207,3 +207,17 @@ def test_json_contract(tmp_path):
         "school_id": "A", "stage": "primary", "action": "backbone", "field": "backbone_teachers_primary",
         "add": 1.0, "cost": 8000.0}
     assert out["infeasible"] is None and out["verified"]["all_pass"] is True
+
+
+def test_no_time_no_plan_and_it_says_so(tmp_path):
+    s, c = county_frames([primary_school("A", 1000, multimedia_rooms=80), primary_school("B", 1000,
+                          multimedia_rooms=25), primary_school("C", 200, multimedia_rooms=5)])
+    run = evaluate_frames(STD, s, c)
+    costs = load_costs(write_costs(tmp_path, [ROOM]), run.spaces.schools.columns)
+    plan = make_plan(run, costs, time_limit=1e-9)
+    out = to_json(plan)
+    assert out["plan"] == [] and out["infeasible"][0]["status"] == "time_limit"
+    assert "--time-limit" in out["infeasible"][0]["messages"][0]
+    # nothing was planned, so the re-evaluation still fails the R7 CV: the report says so
+    assert out["verified"]["all_pass"] is False
+    assert any(c["rule"] == "R7_cv" and c["outcome"] == "fail" for c in out["verified"]["cv"])

@@ -23,6 +23,8 @@ TEXT = {
         "excluded": "{n} 个学段单位数据不全，未纳入规划", "example": "注意：成本文件标为示例，价格为示意性占位数，不是真实报价。",
         "status": "状态", "none": "无需任何调整", "whole": "全校",
         "primary": "小学", "junior": "初中",
+        "no_plan": "未得到规划", "timeout": "在时限内未求得满足全部差异系数限值的规划（已证明的成本下界 {lb} 元）；"
+                                              "可加大 --time-limit 再试",
     },
     "en": {
         "title": "Least-cost plan", "total": "total cost (yuan)", "lower": "proven lower bound", "gap": "gap",
@@ -38,6 +40,8 @@ TEXT = {
         "example": "note: the cost file is an example; its prices are illustrative placeholders, not real prices.",
         "status": "status", "none": "nothing to change", "whole": "whole school",
         "primary": "primary", "junior": "junior",
+        "no_plan": "no plan", "timeout": "no plan meeting every CV limit was found within the time limit (proven "
+                                         "lower bound of the cost: {lb} yuan); try a larger --time-limit",
     },
 }
 
@@ -74,6 +78,9 @@ def infeasible_json(plan, lang="zh") -> list:
             relax.append({"school_id": sid, "school_name": name, "action": act.id, "cap": _num(r["cap"]),
                           "needed": _num(r["needed"])})
             msgs.append(T["relax"].format(school=name, action=act.name, cap=_num(r["cap"]), need=_num(r["needed"])))
+        if inf["status"] != "infeasible":
+            lb = next((c["lower_bound"] for c in plan.counties if c["county_id"] == inf["county_id"]), None)
+            msgs.append(T["timeout"].format(lb=_fmt(lb)))
         out.append({"county_id": inf["county_id"], "status": inf["status"], "blocked": blocked,
                     "relaxation": relax, "messages": msgs})
     return out
@@ -168,7 +175,8 @@ def summary_lines(plan, lang="zh") -> list:
     if plan.excluded:
         out.append(T["excluded"].format(n=len(plan.excluded)))
     for inf in infeasible_json(plan, lang):
-        out.append(f"{T['infeasible']} {inf['county_id']} ({inf['status']})")
+        head = T["infeasible"] if inf["status"] == "infeasible" else T["no_plan"]
+        out.append(f"{head} {inf['county_id']} ({inf['status']})")
         out += ["  " + m for m in inf["messages"]]
     return out
 
