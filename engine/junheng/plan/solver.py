@@ -292,10 +292,11 @@ def solve_county(st, prob: CountyProblem, time_limit: float = 60.0, mip_gap: flo
             add_cuts(cn, bad, r[bad], z[bad], t)
         return ok
 
-    # tangent planes at the records as they are (on the boundary of each small cone)
+    # tangent planes at the records as they are (on the boundary of each small cone), for the cones the
+    # records break; the others get cuts only when a solution breaks them (most never bind)
     for cn in cones:
         m, r, _, t = cn.state(st.values, None)
-        if t > 0:
+        if t > 0 and cn.cv(st.values) > cn.c_eff:
             add_cuts(cn, np.arange(len(r)), r, r * r / t, t)
     # phase 1: the continuous relaxation, cut until its solutions meet every cone — cheap LPs
     if cones and len(ints):
