@@ -23,6 +23,7 @@ TEXT = {
         "excluded": "{n} 个学段单位数据不全，未纳入规划", "example": "注意：成本文件标为示例，价格为示意性占位数，不是真实报价。",
         "status": "状态", "none": "无需任何调整", "whole": "全校",
         "primary": "小学", "junior": "初中",
+        "relax_timeout": "已证明在现有限制下无可行规划；在时限内未找到最小放宽方案",
         "no_plan": "未得到规划", "timeout": "在时限内未求得满足全部差异系数限值的规划（已证明的成本下界 {lb} 元）；"
                                               "可加大 --time-limit 再试",
     },
@@ -40,6 +41,7 @@ TEXT = {
         "example": "note: the cost file is an example; its prices are illustrative placeholders, not real prices.",
         "status": "status", "none": "nothing to change", "whole": "whole school",
         "primary": "primary", "junior": "junior",
+        "relax_timeout": "proven infeasible under the current caps; the smallest relaxation was not found in time",
         "no_plan": "no plan", "timeout": "no plan meeting every CV limit was found within the time limit (proven "
                                          "lower bound of the cost: {lb} yuan); try a larger --time-limit",
     },
@@ -78,10 +80,13 @@ def infeasible_json(plan, lang="zh") -> list:
             relax.append({"school_id": sid, "school_name": name, "action": act.id, "cap": _num(r["cap"]),
                           "needed": _num(r["needed"])})
             msgs.append(T["relax"].format(school=name, action=act.name, cap=_num(r["cap"]), need=_num(r["needed"])))
+        if inf["status"] == "infeasible" and inf.get("relaxation_status"):
+            msgs.append(T["relax_timeout"])
         if inf["status"] != "infeasible":
             lb = next((c["lower_bound"] for c in plan.counties if c["county_id"] == inf["county_id"]), None)
             msgs.append(T["timeout"].format(lb=_fmt(lb)))
-        out.append({"county_id": inf["county_id"], "status": inf["status"], "blocked": blocked,
+        out.append({"county_id": inf["county_id"], "status": inf["status"],
+                    "relaxation_status": inf.get("relaxation_status"), "blocked": blocked,
                     "relaxation": relax, "messages": msgs})
     return out
 

@@ -95,7 +95,7 @@ def _diagnose(st, run, costs, ub, c, time_limit) -> dict:
             out["relaxation"].append({"action": int(prob.xa[i]), "school": int(prob.xs[i]), "cap": cap,
                                       "needed": need})
     else:
-        out["status"] = el.status
+        out["relaxation_status"] = el.status  # the relaxation search itself ran out of time
     return out
 
 
