@@ -207,6 +207,8 @@ def test_json_contract(tmp_path):
         "school_id": "A", "stage": "primary", "action": "backbone", "field": "backbone_teachers_primary",
         "add": 1.0, "cost": 8000.0}
     assert out["infeasible"] is None and out["verified"]["all_pass"] is True
+    # the changed records went through the cross-field checks again, and raised nothing new
+    assert out["verified"]["new_data_problems"] == [] and out["verified"]["rows_rejected_after"] == 0
 
 
 def test_no_time_no_plan_and_it_says_so(tmp_path):

@@ -48,7 +48,7 @@ def cli(out, err, args, dirs, lang) -> int:
         else:
             write_json(plan, sys.stdout, lang)
     elif args.format == "html":
-        write_html(plan, args.out or "/dev/stdout", lang)
+        write_html(plan, args.out or sys.stdout, lang)
     elif args.format == "xlsx":
         write_xlsx(plan, args.out, lang)
     else:

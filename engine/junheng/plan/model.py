@@ -142,6 +142,12 @@ def build_structure(run, costs: CostFile) -> Structure:
     return Structure(rule.id, ids, k, floor, values, thr, cvs, coef, plannable)
 
 
+def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
+    if name not in frame.columns:
+        return np.full(len(frame), np.nan)
+    return pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+
+
 def upper_bounds(run, costs: CostFile) -> np.ndarray:
     """(A, S): the most units of each action a school may take (max_per_school, cap, per-school limits)."""
     sf = run.spaces.schools
@@ -152,11 +158,9 @@ def upper_bounds(run, costs: CostFile) -> np.ndarray:
     for a, act in enumerate(costs.actions):
         ub[a] = act.max_per_school
         if act.cap:
-            top = pd.to_numeric(sf.get(act.cap["field"]), errors="coerce")
-            top = top.to_numpy(dtype=float) if top is not None else np.full(n_s, np.nan)
+            top = _column(sf, act.cap["field"])
             if act.cap.get("minus"):
-                m = pd.to_numeric(sf.get(act.cap["minus"]), errors="coerce")
-                top = top - (np.nan_to_num(m.to_numpy(dtype=float)) if m is not None else 0.0)
+                top = top - np.nan_to_num(_column(sf, act.cap["minus"]))
             ub[a] = np.minimum(ub[a], np.where(np.isfinite(top), np.maximum(top, 0.0), 0.0))
     for (sid, aid), mx in costs.limits.items():
         a = next(i for i, act in enumerate(costs.actions) if act.id == aid)

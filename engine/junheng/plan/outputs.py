@@ -240,8 +240,11 @@ def write_html(plan, path, lang="zh"):
            f"<title>{html.escape(T['title'])}</title><style>body{{font-family:sans-serif;margin:2em}}"
            "table{border-collapse:collapse;margin-bottom:1.5em}td,th{border:1px solid #ccc;padding:2px 8px}"
            "</style></head><body>" + "".join(parts) + "</body></html>")
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(doc)
+    if hasattr(path, "write"):
+        path.write(doc)
+    else:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(doc)
 
 
 def write_xlsx(plan, path, lang="zh"):

@@ -126,11 +126,19 @@ def apply_plan(run: Run, items: pd.DataFrame) -> Run:
         for fid, part in items.groupby("field", sort=False):
             frame = add_to_frame(frame, part["school_pos"].to_numpy(dtype=np.int64), fid,
                                  part["add"].to_numpy(dtype=float))
-    srs = dataclasses.replace(run.schools, frame=frame, problems=list(run.schools.problems),
-                              rejected=list(run.schools.rejected))
-    crs = dataclasses.replace(run.counties, frame=run.counties.frame.copy(), problems=list(run.counties.problems),
-                              rejected=list(run.counties.rejected))
+    # validated=False: the cross-field checks (degrees ≤ teachers, …) run again on the changed records
+    srs = dataclasses.replace(run.schools, frame=frame, problems=[], rejected=[], invalid=dict(run.schools.invalid),
+                              validated=False)
+    crs = dataclasses.replace(run.counties, frame=run.counties.frame.copy(), problems=[], rejected=[],
+                              invalid=dict(run.counties.invalid), validated=False)
     return evaluate_records(run.standard, run.compiled, srs, crs, run.as_of, county_file_given=True, lang=run.lang)
+
+
+def _new_problems(before: Run, after: Run) -> list:
+    """Cross-field problems the changed records have that the original records did not."""
+    old = {(p.row, p.column, p.rule) for p in before.schools.problems + before.counties.problems}
+    return [str(p) for p in after.schools.problems + after.counties.problems
+            if (p.row, p.column, p.rule) not in old]
 
 
 def _verdict_summary(run: Run, st: Structure) -> dict:
@@ -196,5 +204,7 @@ def make_plan(run: Run, costs: CostFile, time_limit: float = 120.0) -> Plan:
     plan = Plan(run, costs, st, frame, total, lower, gap, counties, infeasible, excluded)
     plan.after = apply_plan(run, frame)
     plan.verified = _verdict_summary(plan.after, st)
+    plan.verified["new_data_problems"] = _new_problems(run, plan.after)
+    plan.verified["rows_rejected_after"] = len(plan.after.rejected)
     plan.seconds = {"model": t1 - t0, "solve": t2 - t1, "verify": time.perf_counter() - t2}
     return plan

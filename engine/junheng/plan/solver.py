@@ -76,7 +76,7 @@ def _highs():
     return h, highspy
 
 
-def _unit_rows(st, prob: CountyProblem, xidx: dict, ny0: int):
+def _unit_rows(st, prob: CountyProblem, ny0: int):
     """Rows of the school rule for every unit and indicator (CSR pieces) and their lower bounds."""
     J = len(st.ids)
     nu = len(prob.units)
@@ -106,7 +106,7 @@ def _unit_rows(st, prob: CountyProblem, xidx: dict, ny0: int):
     rows.append(nu * J + np.repeat(np.arange(nu), J))
     cols.append(ny0 + np.arange(nu * J))
     vals.append(np.ones(nu * J))
-    lower = np.concatenate([lower, prob.k if hasattr(prob, "k") else st.k[prob.units]])
+    lower = np.concatenate([lower, st.k[prob.units]])
     return np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), lower
 
 
@@ -240,7 +240,7 @@ def solve_county(st, prob: CountyProblem, time_limit: float = 60.0, mip_gap: flo
         h.changeColsIntegrality(len(ints), ints.astype(np.int32),
                                 np.array([hs.HighsVarType.kInteger] * len(ints)))
     if nu:
-        r, c, v, lower = _unit_rows(st, prob, {}, nx)
+        r, c, v, lower = _unit_rows(st, prob, nx)
         _add_rows(h, r, c, v, lower, np.full(len(lower), np.inf), len(lower))
     if elastic and nslack:
         rr = np.repeat(np.arange(nslack), 2)
