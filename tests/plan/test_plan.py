@@ -2,7 +2,6 @@
 a nine-year school, a county where only the CV binds, infeasible counties; every plan re-evaluated."""
 from __future__ import annotations
 
-import itertools
 import json
 from decimal import ROUND_HALF_UP, Decimal
 

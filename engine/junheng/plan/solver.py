@@ -30,7 +30,6 @@ QUANTUM = 0.01  # continuous actions are rounded up to 1/100 of their unit
 MAX_ROUNDS = 60
 LP_ROUNDS = 300
 ROUND_SECONDS = 2.0
-VERBOSE = False
 
 
 @dataclass
@@ -211,147 +210,163 @@ def _round(x, prob):
     return np.where(prob.integer, np.round(x), np.ceil(x / QUANTUM - 1e-6) * QUANTUM)
 
 
-def solve_county(st, prob: CountyProblem, time_limit: float = 60.0, mip_gap: float = 1e-6,
-                 elastic: bool = False) -> CountyResult:
-    t0 = time.perf_counter()
-    h, hs = _highs()
-    nx = len(prob.xa)
-    J = len(st.ids)
-    nu = len(prob.units)
-    ny = nu * J
-    ub = prob.ub.copy()
-    cost = prob.cost.copy()
-    nslack = 0
-    if elastic:
-        # x ≤ ub + s: the relaxation of the caps whose units above the caps cost least (Σ cost·s), the
-        # cost within the caps as a tie-break; s continuous (the units needed are read from x)
-        finite = np.flatnonzero(np.isfinite(ub))
-        nslack = len(finite)
-        slack_cost = np.maximum(prob.cost[finite], 1e-6)
-        cost = cost * 1e-6
-    n = nx + ny + nslack
-    lb = np.zeros(n)
-    hi = np.concatenate([np.where(elastic, np.inf, ub), np.ones(ny), np.full(nslack, np.inf)])
-    h.addVars(n, lb, hi)
-    obj = np.concatenate([cost, np.zeros(ny), slack_cost if elastic else np.zeros(0)])
-    h.changeColsCost(n, np.arange(n, dtype=np.int32), obj)
-    ints = np.concatenate([np.flatnonzero(prob.integer), nx + np.arange(ny)])
-    if len(ints):
-        h.changeColsIntegrality(len(ints), ints.astype(np.int32),
-                                np.array([hs.HighsVarType.kInteger] * len(ints)))
-    if nu:
-        r, c, v, lower = _unit_rows(st, prob, nx)
-        _add_rows(h, r, c, v, lower, np.full(len(lower), np.inf), len(lower))
-    if elastic and nslack:
-        rr = np.repeat(np.arange(nslack), 2)
-        cc = np.ravel(np.column_stack([finite, nx + ny + np.arange(nslack)]))
-        vv = np.tile([1.0, -1.0], nslack)
-        _add_rows(h, rr, cc, vv, np.full(nslack, -np.inf), ub[finite], nslack)
-    h.setOptionValue("mip_rel_gap", mip_gap)
-    # x variable of (action, school)
-    n_s = int(prob.u_school.max()) + 1 if nu else 1
-    xpos = np.full((st.coef.shape[0], n_s), -1, dtype=np.int64)
-    xpos[prob.xa, prob.xs] = np.arange(nx)
-    res = CountyResult("optimal")
-    # the cones: per cone one m variable and one z per unit, appended after x, y and the slacks
-    cones, col = [], n
-    for cone in prob.cones:
-        cn = Cone(st, prob, cone, xpos, col, col + 1)
-        col += 1 + len(cone[1])
-        cones.append(cn)
-    if cones:
-        extra = col - n
-        h.addVars(extra, np.zeros(extra), np.full(extra, np.inf))
-        for cn in cones:
-            (r1, c1, v1, rhs1), (r2, c2, v2) = cn.definition_rows()
-            _add_rows(h, r1, c1, v1, np.array([rhs1]), np.array([rhs1]), 1)
-            _add_rows(h, r2, c2, v2, np.array([-np.inf]), np.array([0.0]), 1)
+class _Session:
+    """One HiGHS model of a county: variables x (actions), y (indicators that reach the threshold),
+    slacks (elastic mode only), then per cone m and z; rows of the school rule and the cone definitions."""
 
-    def add_cuts(cn, sel, r, z, t):
+    def __init__(self, st, prob: CountyProblem, mip_gap: float, elastic: bool):
+        self.st, self.prob, self.elastic = st, prob, elastic
+        self.h, hs = _highs()
+        self.hs = hs
+        h = self.h
+        nx, nu = len(prob.xa), len(prob.units)
+        ny = nu * len(st.ids)
+        self.nx, self.ub = nx, prob.ub.copy()
+        cost, nslack = prob.cost.copy(), 0
+        self.finite = np.zeros(0, dtype=np.int64)
+        if elastic:
+            # x ≤ ub + s: the relaxation of the caps whose units above the caps cost least (Σ cost·s), the
+            # cost within the caps as a tie-break; s continuous (the units needed are read from x)
+            self.finite = np.flatnonzero(np.isfinite(self.ub))
+            nslack = len(self.finite)
+            cost = cost * 1e-6
+        self.n = n = nx + ny + nslack
+        hi = np.concatenate([np.where(elastic, np.inf, self.ub), np.ones(ny), np.full(nslack, np.inf)])
+        h.addVars(n, np.zeros(n), hi)
+        slack_cost = np.maximum(prob.cost[self.finite], 1e-6)
+        h.changeColsCost(n, np.arange(n, dtype=np.int32), np.concatenate([cost, np.zeros(ny), slack_cost]))
+        self.ints = np.concatenate([np.flatnonzero(prob.integer), nx + np.arange(ny)]).astype(np.int32)
+        self._integrality(hs.HighsVarType.kInteger)
+        if nu:
+            r, c, v, lower = _unit_rows(st, prob, nx)
+            _add_rows(h, r, c, v, lower, np.full(len(lower), np.inf), len(lower))
+        if nslack:
+            rr = np.repeat(np.arange(nslack), 2)
+            cc = np.ravel(np.column_stack([self.finite, nx + ny + np.arange(nslack)]))
+            _add_rows(h, rr, cc, np.tile([1.0, -1.0], nslack), np.full(nslack, -np.inf), self.ub[self.finite],
+                      nslack)
+        h.setOptionValue("mip_rel_gap", mip_gap)
+        n_s = int(prob.u_school.max()) + 1 if nu else 1
+        xpos = np.full((st.coef.shape[0], n_s), -1, dtype=np.int64)  # x variable of (action, school)
+        xpos[prob.xa, prob.xs] = np.arange(nx)
+        self.res = CountyResult("optimal")
+        self.cones, col = [], n
+        for cone in prob.cones:  # per cone one m variable and one z per unit
+            self.cones.append(Cone(st, prob, cone, xpos, col, col + 1))
+            col += 1 + len(cone[1])
+        if self.cones:
+            h.addVars(col - n, np.zeros(col - n), np.full(col - n, np.inf))
+            for cn in self.cones:
+                (r1, c1, v1, rhs1), (r2, c2, v2) = cn.definition_rows()
+                _add_rows(h, r1, c1, v1, np.array([rhs1]), np.array([rhs1]), 1)
+                _add_rows(h, r2, c2, v2, np.array([-np.inf]), np.array([0.0]), 1)
+
+    def _integrality(self, kind):
+        if len(self.ints):
+            self.h.changeColsIntegrality(len(self.ints), self.ints, np.array([kind] * len(self.ints)))
+
+    def add_cuts(self, cn, sel, r, z, t):
         got = cn.cuts(sel, r, z, t)
         if got is None:
             return
         rows, cc, vv, upper = got
-        _add_rows(h, rows, cc, vv, np.full(len(upper), -np.inf), upper, len(upper))
-        res.cuts += len(upper)
+        _add_rows(self.h, rows, cc, vv, np.full(len(upper), -np.inf), upper, len(upper))
+        self.res.cuts += len(upper)
 
-    def separate(x, sol, slack=0.0):
+    def separate(self, x, sol, slack=0.0) -> bool:
         """Cuts where the solution breaks a cone; True when every cone holds (actual CV ≤ limit)."""
-        v_all = unit_values(st, prob, x)
+        v_all = unit_values(self.st, self.prob, x)
         ok = True
-        for cn in cones:
+        for cn in self.cones:
             if cn.cv(v_all) <= cn.c_eff + slack:
                 continue
             ok = False
             m, r, _, t = cn.state(v_all, None)
-            z = sol[cn.z_vars] if sol is not None else r * r / max(t, 1e-12)
+            z = sol[cn.z_vars]
             bad = np.flatnonzero(r * r > z * t * (1 + 1e-9) + 1e-12)
             if not len(bad):  # within the solver's tolerances: tangent planes at the boundary
                 bad = np.arange(len(r))
                 z = r * r / max(t, 1e-12)
-            add_cuts(cn, bad, r[bad], z[bad], t)
+            self.add_cuts(cn, bad, r[bad], z[bad], t)
         return ok
 
-    # tangent planes at the records as they are (on the boundary of each small cone), for the cones the
-    # records break; the others get cuts only when a solution breaks them (most never bind)
-    for cn in cones:
-        m, r, _, t = cn.state(st.values, None)
-        if t > 0 and cn.cv(st.values) > cn.c_eff:
-            add_cuts(cn, np.arange(len(r)), r, r * r / t, t)
-    # phase 1: the continuous relaxation, cut until its solutions meet every cone — cheap LPs
-    if cones and len(ints):
-        h.changeColsIntegrality(len(ints), ints.astype(np.int32),
-                                np.array([hs.HighsVarType.kContinuous] * len(ints)))
+    def initial_cuts(self):
+        """Tangent planes at the records as they are (on the boundary of each small cone), for the cones
+        the records break; the others get cuts only when a solution breaks them (most never bind)."""
+        for cn in self.cones:
+            m, r, _, t = cn.state(self.st.values, None)
+            if t > 0 and cn.cv(self.st.values) > cn.c_eff:
+                self.add_cuts(cn, np.arange(len(r)), r, r * r / t, t)
+
+    def lp_phase(self, deadline):
+        """The continuous relaxation, cut until its solutions meet every cone: cheap warm-started LPs."""
+        if not self.cones or not len(self.ints):
+            return
+        h = self.h
+        self._integrality(self.hs.HighsVarType.kContinuous)
         for _ in range(LP_ROUNDS):
-            if time.perf_counter() - t0 > time_limit / 4:
+            if time.perf_counter() > deadline:
                 break
             h.run()
             if h.modelStatusToString(h.getModelStatus()) != "Optimal":
                 break
             sol = np.asarray(h.getSolution().col_value)
-            if VERBOSE:
-                print("lp", round(time.perf_counter() - t0, 2), h.getInfo().objective_function_value, res.cuts)
-            if separate(sol[:nx], sol, 1e-6):
+            if self.separate(sol[:self.nx], sol, 1e-6):
                 break
-        h.changeColsIntegrality(len(ints), ints.astype(np.int32),
-                                np.array([hs.HighsVarType.kInteger] * len(ints)))
-    lower_bound = 0.0
-    share = max(ROUND_SECONDS, time_limit / 8)
-    for rounds in range(1, MAX_ROUNDS + 1):
-        left = time_limit - (time.perf_counter() - t0)
-        if left <= 0:
-            res.status = "time_limit"
-            break
-        # a round may stop at its share of the time with an incumbent: if that meets every cone it is
-        # a plan (its gap says how far it may be from the optimum), else its cuts tighten the next round
-        h.setOptionValue("time_limit", float(min(left, share)))
-        h.run()
-        status = h.modelStatusToString(h.getModelStatus())
-        info = h.getInfo()
-        if VERBOSE:
-            print("round", rounds, status, round(time.perf_counter() - t0, 2), info.objective_function_value,
-                  info.mip_dual_bound, info.mip_node_count, res.cuts)
-        if status == "Infeasible":
-            res.status = "infeasible"
-            break
-        if status not in ("Optimal", "Time limit reached"):
-            res.status = "error: " + status
-            break
-        lower_bound = max(lower_bound, float(info.mip_dual_bound))
-        sol = np.asarray(h.getSolution().col_value)
-        if len(sol) < n or (status != "Optimal" and int(info.primal_solution_status) != 2):
-            res.status = "time_limit"  # no incumbent within its share: the next round gets all the time left
-            share = math.inf
-            continue
-        x = _round(sol[:nx], prob)
+        self._integrality(self.hs.HighsVarType.kInteger)
+
+    def _take(self, sol, rounds):
+        res, prob = self.res, self.prob
+        x = _round(sol[:self.nx], prob)
         res.x, res.cost, res.rounds = x, float(prob.cost @ x), rounds
-        if elastic:
-            res.relaxation = [(int(i), float(ub[i]), float(x[i])) for i in finite[x[finite] > ub[finite] + 1e-9]]
-        if separate(x, sol):
-            res.status = "optimal" if status == "Optimal" else "feasible"
-            break
-    else:
+        if self.elastic:
+            f, ub = self.finite, self.ub
+            res.relaxation = [(int(i), float(ub[i]), float(x[i])) for i in f[x[f] > ub[f] + 1e-9]]
+        return x
+
+    def milp_rounds(self, t0, time_limit) -> float:
+        """MILP, cut, MILP … until a solution meets every cone. A round may stop at its share of the time
+        with an incumbent: if that meets every cone it is a plan (its gap says how far it may be from the
+        optimum), else its cuts tighten the next round. Returns the best proven lower bound."""
+        h, res = self.h, self.res
+        lower_bound, share = 0.0, max(ROUND_SECONDS, time_limit / 8)
+        for rounds in range(1, MAX_ROUNDS + 1):
+            left = time_limit - (time.perf_counter() - t0)
+            if left <= 0:
+                res.status = "time_limit"
+                return lower_bound
+            h.setOptionValue("time_limit", float(min(left, share)))
+            h.run()
+            status = h.modelStatusToString(h.getModelStatus())
+            info = h.getInfo()
+            if status == "Infeasible":
+                res.status = "infeasible"
+                return lower_bound
+            if status not in ("Optimal", "Time limit reached"):
+                res.status = "error: " + status
+                return lower_bound
+            lower_bound = max(lower_bound, float(info.mip_dual_bound))
+            sol = np.asarray(h.getSolution().col_value)
+            if len(sol) < self.n or (status != "Optimal" and int(info.primal_solution_status) != 2):
+                res.status = "time_limit"  # no incumbent within its share: the next round gets all the time
+                share = math.inf
+                continue
+            x = self._take(sol, rounds)
+            if self.separate(x, sol):
+                res.status = "optimal" if status == "Optimal" else "feasible"
+                return lower_bound
         res.status = "not_converged"  # the last solution still violates a cone: not a plan
+        return lower_bound
+
+
+def solve_county(st, prob: CountyProblem, time_limit: float = 60.0, mip_gap: float = 1e-6,
+                 elastic: bool = False) -> CountyResult:
+    t0 = time.perf_counter()
+    ses = _Session(st, prob, mip_gap, elastic)
+    ses.initial_cuts()
+    ses.lp_phase(t0 + time_limit / 4)
+    lower_bound = ses.milp_rounds(t0, time_limit)
+    res = ses.res
     res.lower_bound = min(lower_bound, res.cost) if res.status in ("optimal", "feasible") else lower_bound
     res.seconds = time.perf_counter() - t0
     return res
