@@ -14,11 +14,14 @@ EXAMPLE_COSTS = Path(__file__).with_name("example-costs.yaml")  # 示例: placeh
 EXIT_OK, EXIT_DATA, EXIT_ERROR = 0, 1, 2
 
 MSG = {
-    "zh": {"need_out": "--format xlsx 需要 --out", "no_costs": "未给出 --costs，使用示例成本文件（价格为示意性占位数）：{p}",
-           "written": "已写入 {p}", "model": "无法规划 / cannot plan: {e}", "no_example": "找不到示例成本文件，请用 --costs 指定"},
+    "zh": {"need_out": "--format xlsx 需要 --out",
+           "no_costs": "未给出 --costs，使用示例成本文件（价格为示意性占位数）：{p}",
+           "written": "已写入 {p}", "model": "无法规划 / cannot plan: {e}",
+           "no_example": "找不到示例成本文件，请用 --costs 指定"},
     "en": {"need_out": "--format xlsx needs --out",
            "no_costs": "no --costs given: using the example cost file (illustrative placeholder prices): {p}",
-           "written": "written {p}", "model": "cannot plan: {e}", "no_example": "example cost file not found: give --costs"},
+           "written": "written {p}", "model": "cannot plan: {e}",
+           "no_example": "example cost file not found: give --costs"},
 }
 
 

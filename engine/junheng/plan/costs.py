@@ -116,7 +116,8 @@ def _action(raw: dict, where: str, columns: set, errors: list) -> Action | None:
             cap = {"field": parts[0], "minus": parts[1] if len(parts) > 1 else None}
         if not isinstance(cap, dict) or cap.get("field") not in columns or \
                 (cap.get("minus") not in (None, "") and cap.get("minus") not in columns):
-            errors.append(f"{where}: 动作 {aid} 的 cap 应为 {{field: 列id, minus: 列id}} / cap must name school columns")
+            errors.append(f"{where}: 动作 {aid} 的 cap 应为 {{field: 列id, minus: 列id}} / "
+                          "cap must name school columns")
             cap = None
     if cost is None or not adds:
         return None
@@ -187,5 +188,6 @@ def load_costs(path, columns) -> CostFile:
     if not actions and not errors:
         errors.append(f"{path}: 没有动作 / no actions")
     if errors:
-        raise InputError(f"成本文件有 {len(errors)} 处错误 / {len(errors)} error(s) in the cost file:\n" + "\n".join(errors))
+        raise InputError(f"成本文件有 {len(errors)} 处错误 / {len(errors)} error(s) in the cost file:\n"
+                         + "\n".join(errors))
     return CostFile(str(path), actions, limits, meta)
