@@ -222,3 +222,37 @@ def test_no_time_no_plan_and_it_says_so(tmp_path):
     # nothing was planned, so the re-evaluation still fails the R7 CV: the report says so
     assert out["verified"]["all_pass"] is False
     assert any(c["rule"] == "R7_cv" and c["outcome"] == "fail" for c in out["verified"]["cv"])
+
+
+VARIANT = """\
+id: test/all-seven
+title: 测试用变体（非真实标准）：七项全部达标
+jurisdiction: {name: 测试, name_en: test}
+version: "test"
+extends: national/quality-2017
+documents:
+  test-only:
+    source_status: recalled
+    note: 仅用于测试规划器读取 at_least 的 k 和余项比例；不是任何真实文件。
+parameters:
+  R_school_k:
+    override: true
+    value: 7
+    citation: {document: test-only, article: 测试}
+    source_status: recalled
+"""
+
+
+def test_a_variant_standard_plans_with_its_own_k(tmp_path):
+    # the same county as the first test, under a test-only variant that asks for all seven indicators:
+    # both R2 (one backbone teacher, 8 000) and R7 (one room, 60 000) must reach the threshold: 68 000
+    d = tmp_path / "stds"
+    (d / "test").mkdir(parents=True)
+    (d / "test" / "all-seven.yaml").write_text(VARIANT, encoding="utf-8")
+    s, c = county_frames([primary_school("A", 1000, backbone_teachers_primary=9, multimedia_rooms=22),
+                          primary_school("B", 500)])
+    run = evaluate_frames("test/all-seven", s, c, standards_dirs=(str(d),))
+    costs = load_costs(write_costs(tmp_path, [ROOM, BACKBONE]), run.spaces.schools.columns)
+    plan = make_plan(run, costs, time_limit=60)
+    assert items(plan) == [("A", "backbone", 1.0), ("A", "room", 1.0)]
+    assert plan.total_cost == 68000 and plan.verified["all_pass"]
