@@ -10,7 +10,7 @@ import pytest
 
 from junheng.evaluation.run import evaluate_frames
 from junheng.plan.costs import load_costs
-from junheng.plan.outputs import to_json
+from junheng.plan.outputs import summary_lines, to_json
 from junheng.plan.planner import make_plan
 
 from helpers import BACKBONE, GROUND, ROOM, STD, county_frames, nine_year_school, primary_school, write_costs
@@ -208,6 +208,7 @@ def test_json_contract(tmp_path):
     assert out["infeasible"] is None and out["verified"]["all_pass"] is True
     # the changed records went through the cross-field checks again, and raised nothing new
     assert out["verified"]["new_data_problems"] == [] and out["verified"]["rows_rejected_after"] == 0
+    assert out["verified"]["regressions"] == {}  # no rule of the standard passed before and not after
 
 
 def test_no_time_no_plan_and_it_says_so(tmp_path):
@@ -256,3 +257,17 @@ def test_a_variant_standard_plans_with_its_own_k(tmp_path):
     plan = make_plan(run, costs, time_limit=60)
     assert items(plan) == [("A", "backbone", 1.0), ("A", "room", 1.0)]
     assert plan.total_cost == 68000 and plan.verified["all_pass"]
+
+
+def test_a_rule_the_plan_breaks_elsewhere_is_reported(tmp_path):
+    # A: R1 = 40/1000*100 = 4.0 < 4.2 and R7 = 2.2 < 2.3: two hires (4.2, 2 000) beat a room (60 000).
+    # The hire action forgets certified_teachers, so A's certification rate (G12_school, 100 %) drops
+    # from 100/100 to 100/102: the re-evaluation says so.
+    hire = {"id": "hire", "name": "招聘", "unit": "人", "cost": 1000, "integer": True,
+            "adds": {"teachers_primary": 1, "teachers_bachelor_primary": 1}}
+    rows = [primary_school("A", 1000, teachers_bachelor_primary=40, multimedia_rooms=22, certified_teachers=100),
+            primary_school("B", 500, certified_teachers=50)]
+    plan = plan_for(tmp_path, rows, [ROOM, hire])
+    assert items(plan) == [("A", "hire", 2.0)]
+    assert plan.verified["regressions"] == {"G12_school": 1, "G12": 1}  # and the county rule all(G12_school)
+    assert any("G12_school ×1" in line for line in summary_lines(plan))

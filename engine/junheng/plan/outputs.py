@@ -25,6 +25,7 @@ TEXT = {
         "example": "注意：成本文件标为示例，价格为示意性占位数，不是真实报价。",
         "status": "状态", "none": "无需任何调整", "whole": "全校",
         "primary": "小学", "junior": "初中",
+        "regress": "注意：以下规则在规划后由达标变为未达标（成本文件的动作未包含它们需要的字段）：{r}",
         "relax_timeout": "已证明在现有限制下无可行规划；在时限内未找到最小放宽方案",
         "no_plan": "未得到规划", "timeout": "在时限内未求得满足全部差异系数限值的规划（已证明的成本下界 {lb} 元）；"
                                               "可加大 --time-limit 再试",
@@ -43,6 +44,8 @@ TEXT = {
         "example": "note: the cost file is an example; its prices are illustrative placeholders, not real prices.",
         "status": "status", "none": "nothing to change", "whole": "whole school",
         "primary": "primary", "junior": "junior",
+        "regress": "note: these rules passed before the plan and not after it (the cost file's actions do not "
+                   "add the fields they need): {r}",
         "relax_timeout": "proven infeasible under the current caps; the smallest relaxation was not found in time",
         "no_plan": "no plan", "timeout": "no plan meeting every CV limit was found within the time limit (proven "
                                          "lower bound of the cost: {lb} yuan); try a larger --time-limit",
@@ -180,6 +183,8 @@ def summary_lines(plan, lang="zh") -> list:
     v = plan.verified
     out.append(f"{T['verified']}: " + (T["all_pass"] if v.get("all_pass") else
                                         T["not_all"].format(n=v.get("failing"), u=v.get("not_evaluable"))))
+    if v.get("regressions"):
+        out.append(T["regress"].format(r="，".join(f"{k} ×{n}" for k, n in v["regressions"].items())))
     if plan.excluded:
         out.append(T["excluded"].format(n=len(plan.excluded)))
     for inf in infeasible_json(plan, lang):

@@ -134,6 +134,20 @@ def apply_plan(run: Run, items: pd.DataFrame) -> Run:
     return evaluate_records(run.standard, run.compiled, srs, crs, run.as_of, county_file_given=True, lang=run.lang)
 
 
+def _regressions(before: Run, after: Run) -> dict:
+    """Any rule of the standard (not only the resource rules) with verdicts that passed before the plan
+    and do not pass after it: rule id → how many."""
+    out = {}
+    for rid, r in before.evaluator.results.items():
+        a = after.evaluator.results.get(rid)
+        if a is None or len(a.outcome) != len(r.outcome):
+            continue
+        n = int(((r.outcome == PASS) & (a.outcome != PASS)).sum())
+        if n:
+            out[rid] = n
+    return out
+
+
 def _new_problems(before: Run, after: Run) -> list:
     """Cross-field problems the changed records have that the original records did not."""
     old = {(p.row, p.column, p.rule) for p in before.schools.problems + before.counties.problems}
@@ -205,6 +219,7 @@ def make_plan(run: Run, costs: CostFile, time_limit: float = 120.0) -> Plan:
     plan.after = apply_plan(run, frame)
     plan.verified = _verdict_summary(plan.after, st)
     plan.verified["new_data_problems"] = _new_problems(run, plan.after)
+    plan.verified["regressions"] = _regressions(run, plan.after)
     plan.verified["rows_rejected_after"] = len(plan.after.rejected)
     plan.seconds = {"model": t1 - t0, "solve": t2 - t1, "verify": time.perf_counter() - t2}
     return plan
