@@ -162,9 +162,12 @@ def upper_bounds(run, costs: CostFile) -> np.ndarray:
             if act.cap.get("minus"):
                 top = top - np.nan_to_num(_column(sf, act.cap["minus"]))
             ub[a] = np.minimum(ub[a], np.where(np.isfinite(top), np.maximum(top, 0.0), 0.0))
-    for (sid, aid), mx in costs.limits.items():
-        a = next(i for i, act in enumerate(costs.actions) if act.id == aid)
-        pos = index.get_indexer([sid])[0]
-        if pos >= 0:
-            ub[a, pos] = min(ub[a, pos], mx)
+    if costs.limits:  # per-school limits, applied as arrays
+        keys = list(costs.limits)
+        a_of = {act.id: i for i, act in enumerate(costs.actions)}
+        a_idx = np.array([a_of[aid] for _, aid in keys], dtype=np.int64)
+        pos = index.get_indexer([sid for sid, _ in keys])
+        mx = np.array(list(costs.limits.values()), dtype=float)
+        ok = pos >= 0
+        np.minimum.at(ub, (a_idx[ok], pos[ok]), mx[ok])
     return ub
