@@ -11,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PKG = ROOT / "engine" / "junheng"
 # lazy on purpose: heavy and needed only by one output or the workbench
-LAZY_OK = {"openpyxl", "pyarrow", "flask", "werkzeug", "jinja2", "markupsafe"}
+LAZY_OK = {"openpyxl", "pyarrow", "flask", "werkzeug", "jinja2", "markupsafe", "highspy"}  # highspy: the plan solver
 # the command dispatcher and the package root import nothing heavy at load (junheng --help stays fast)
 LAZY_FILES = {"cli/main.py", "__init__.py"}
 

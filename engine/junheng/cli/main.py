@@ -115,6 +115,10 @@ def _parser() -> argparse.ArgumentParser:
     n.add_argument("--dir", help="标准目录（默认为 junheng 自带的 standards/）")
     n.add_argument("--standards-dir", action="append", default=argparse.SUPPRESS)
 
+    from junheng.plan.options import add_parser as add_plan_parser  # light: argparse only
+
+    add_plan_parser(sub, data_args)
+
     sv = sub.add_parser("serve", help="启动本地网页工作台：上传数据、查看判定、试算阈值 / local web workbench")
     from junheng.web.options import add_arguments
 
@@ -179,6 +183,10 @@ def _dispatch(args, out, err, dirs, lang) -> int:
             from junheng.tools.stdtest import cli as test_cli
 
             return test_cli(out, err, args, dirs, lang)
+        if args.command == "plan":
+            from junheng.plan.cli import cli as plan_cli
+
+            return plan_cli(out, err, args, dirs, lang)
         if args.command in ("show", "diff", "new", "template", "serve", "monitor"):
             import importlib
 
