@@ -1,56 +1,33 @@
-"""Messages in Chinese (default) and English."""
+"""Messages in Chinese (default) and English: the API over the one catalogue in ``junheng.messages``.
+
+    t(lang, key, **kw)   the text of a key in zh or en, placeholders filled
+    OUTCOME_LABELS outcome labels per language (read from the catalogue)
+
+and the number formatting shared by every output (``fmt_num``, vectorised ``fmt_array``)."""
 from __future__ import annotations
 
-OUTCOME_LABELS = {
-    "zh": {"pass": "达标", "fail": "不达标", "not_evaluable": "无法判定", "not_applicable": "不适用"},
-    "en": {"pass": "pass", "fail": "fail", "not_evaluable": "not evaluable", "not_applicable": "not applicable"},
-}
-LEVEL_LABELS = {
-    "zh": {"stage": "学段", "school": "学校", "county": "区县"},
-    "en": {"stage": "stage", "school": "school", "county": "county"},
-}
+from junheng.messages import MESSAGES
 
-MESSAGES = {
-    "zh": {
-        "meets": "{value} {op} {threshold}，达标",
-        "misses": "{value} 未满足 {op} {threshold}",
-        "missing": "缺少或无效的数据：{fields}",
-        "dep_unknown": "所依据的规则无法判定：{rules}",
-        "units_unknown": "{n} 个单位的数据无法计算：{units}",
-        "invalid_result": "计算结果无效（如除数为零）：{inputs}",
-        "not_applicable": "不适用：{cond} 不成立",
-        "applies_unknown": "无法判定是否适用：{cond}",
-        "at_least": "{passes} 项达标（要求至少 {k} 项）",
-        "below_floor": "低于要求的 {floor}：{rules}",
-        "unknown_rules": "无法判定：{rules}",
-        "cond_pass": "条件成立",
-        "cond_fail": "条件不成立",
-        "failed_parts": "未达标：{rules}",
-        "threshold_from": "阈值取自参数 {param}",
-    },
-    "en": {
-        "meets": "{value} {op} {threshold}: meets",
-        "misses": "{value} does not meet {op} {threshold}",
-        "missing": "missing or invalid data: {fields}",
-        "dep_unknown": "rules it depends on are not evaluable: {rules}",
-        "units_unknown": "{n} units cannot be computed: {units}",
-        "invalid_result": "invalid result (e.g. division by zero): {inputs}",
-        "not_applicable": "not applicable: {cond} does not hold",
-        "applies_unknown": "cannot tell whether it applies: {cond}",
-        "at_least": "{passes} indicators met (at least {k} required)",
-        "below_floor": "below {floor} of the requirement: {rules}",
-        "unknown_rules": "not evaluable: {rules}",
-        "cond_pass": "condition holds",
-        "cond_fail": "condition does not hold",
-        "failed_parts": "failed: {rules}",
-        "threshold_from": "threshold from parameter {param}",
-    },
-}
+LANGS = ("zh", "en")
 
 
-def msg(lang: str, key: str, **kw) -> str:
-    table = MESSAGES.get(lang, MESSAGES["zh"])
-    return table[key].format(**kw)
+def t(lang: str, key: str, **kw) -> str:
+    """The text of ``key`` in ``lang`` (zh when lang is anything else), its ``{placeholders}`` filled
+    from ``kw``. Without ``kw`` the text is returned as written (no ``format``)."""
+    text = MESSAGES[key][1 if lang == "en" else 0]
+    return text.format(**kw) if kw else text
+
+
+msg = t  # the older name, used by the reason builder
+
+
+def _table(lang: str, keys: dict) -> dict:
+    return {k: t(lang, key) for k, key in keys.items()}
+
+
+_OUTCOME_KEYS = {"pass": "outcome.pass", "fail": "outcome.fail", "not_evaluable": "outcome.not_evaluable",
+                 "not_applicable": "outcome.not_applicable"}
+OUTCOME_LABELS = {lang: _table(lang, _OUTCOME_KEYS) for lang in LANGS}
 
 
 def fmt_array(arr):

@@ -1,0 +1,168 @@
+"""``--lang en`` prints no Chinese of its own.
+
+The demo county runs through every output (terminal table, json, csv, html, xlsx, explain of a school
+and of the county, ``check`` of a broken standard) in English. Chinese may remain only where it comes
+from the data (school and county names, the text cells of the input files) or from the standard files
+(titles, citations, document names, notes, field labels ...): those strings are collected from the
+input files and the YAML files themselves, cut out of the output, and what is left must hold no CJK
+character and no full-width punctuation.
+"""
+from __future__ import annotations
+
+import csv
+import html.parser
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from junheng.cli.main import main
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "examples/demo-county"
+SCHOOLS, COUNTIES = DEMO / "schools.csv", DEMO / "counties.csv"
+STANDARD_FILES = [ROOT / "standards/national/quality-2017.yaml", ROOT / "standards/fields.yaml"]
+COMMON = ["--standard", "national/quality-2017", "--schools", str(SCHOOLS), "--counties", str(COUNTIES),
+          "--as-of", "2024-09-01"]
+# CJK ideographs, CJK punctuation (、。「」【】…) and full-width forms (，：（）；)
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
+def _strings(node, out):
+    if isinstance(node, str):
+        out.add(node)
+    elif isinstance(node, dict):
+        for k, v in node.items():
+            _strings(k, out)
+            _strings(v, out)
+    elif isinstance(node, list):
+        for v in node:
+            _strings(v, out)
+
+
+def allowed_strings() -> list[str]:
+    """Every text of the input files and of the standard files that holds a CJK character, longest
+    first (so that a name is cut before a shorter name inside it)."""
+    found: set[str] = set()
+    for f in (SCHOOLS, COUNTIES):
+        with open(f, encoding="utf-8") as fh:
+            for row in csv.reader(fh):
+                found.update(row)
+    for f in STANDARD_FILES:
+        _strings(yaml.safe_load(f.read_text(encoding="utf-8")), found)
+    texts = {s.strip() for s in found if CJK.search(s)}
+    # a folded YAML text may be printed on several lines: its lines count too
+    texts |= {ln.strip() for s in list(texts) for ln in s.splitlines() if CJK.search(ln)}
+    return sorted(texts, key=len, reverse=True)
+
+
+ALLOWED = allowed_strings()
+
+
+def leftover_chinese(text: str) -> list[str]:
+    """The CJK characters of text that do not come from the data or the standard, with context."""
+    for s in ALLOWED:
+        if s in text:
+            text = text.replace(s, " ")
+    bad = []
+    for m in CJK.finditer(text):
+        bad.append(text[max(0, m.start() - 30): m.end() + 30].replace("\n", "⏎"))
+    return bad
+
+
+def assert_english(text: str, what: str):
+    bad = leftover_chinese(text)
+    assert not bad, f"{what}: {len(bad)} Chinese characters in --lang en output, e.g.\n" + "\n".join(bad[:15])
+
+
+def run_cli(capsys, argv, code=0):
+    rc = main(argv)
+    got = capsys.readouterr()
+    assert rc == code, got.err
+    return got.out, got.err
+
+
+def test_checker_sees_chinese():
+    """The scan itself: Chinese that is not data is found; names from the data are not."""
+    assert leftover_chinese("示范县实验小学 pass") == []
+    assert leftover_chinese("School 示范县实验小学：达标")
+    assert leftover_chinese("（x）")
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv"])
+def test_evaluate_text_outputs(capsys, fmt):
+    out, err = run_cli(capsys, ["--lang", "en", "evaluate", *COMMON, "--format", fmt])
+    assert out.strip()
+    assert_english(out, f"evaluate --format {fmt}")
+    assert_english(err, f"evaluate --format {fmt} (stderr)")
+
+
+class _Visible(html.parser.HTMLParser):
+    """The text a reader sees: text nodes outside <script>/<style>, and title / placeholder /
+    aria-label / alt attributes."""
+
+    def __init__(self):
+        super().__init__()
+        self.parts, self._skip = [], 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style"):
+            self._skip += 1
+        for k, v in attrs:
+            if k in ("title", "placeholder", "aria-label", "alt") and v:
+                self.parts.append(v)
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style"):
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+
+
+def test_evaluate_html(capsys, tmp_path):
+    out = tmp_path / "r.html"
+    _, err = run_cli(capsys, ["--lang", "en", "evaluate", *COMMON, "--format", "html", "--out", str(out)])
+    page = out.read_text(encoding="utf-8")
+    v = _Visible()
+    v.feed(page)
+    assert_english("\n".join(v.parts), "html report")
+    assert_english(err, "html (stderr)")
+
+
+def test_evaluate_xlsx(capsys, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    out = tmp_path / "r.xlsx"
+    _, err = run_cli(capsys, ["--lang", "en", "evaluate", *COMMON, "--format", "xlsx", "--out", str(out)])
+    wb = openpyxl.load_workbook(out)
+    cells = []
+    for ws in wb.worksheets:
+        cells.append(ws.title)
+        for row in ws.iter_rows(values_only=True):
+            cells.extend(str(v) for v in row if isinstance(v, str))
+    assert len(cells) > 100
+    assert_english("\n".join(cells), "xlsx report")
+    assert_english(err, "xlsx (stderr)")
+
+
+@pytest.mark.parametrize("who", [["--school", "DEMO01-002", "--stage", "junior"], ["--county", "DEMO01"]])
+def test_explain(capsys, who):
+    out, err = run_cli(capsys, ["--lang", "en", "explain", *COMMON, *who])
+    assert out.strip()
+    assert_english(out, "explain " + " ".join(who))
+    assert_english(err, "explain (stderr)")
+
+
+def test_check_of_a_broken_standard(capsys, tmp_path):
+    text = STANDARD_FILES[0].read_text(encoding="utf-8").replace("id: national/quality-2017", "id: test/broken")
+    for old, new in [("value: backbone_teachers / students * 100", "value: backbone_teachrs / students * 100"),
+                     ("value: multimedia_rooms / students * 100", "value: multimedia_rooms / / students")]:
+        assert old in text
+        text = text.replace(old, new, 1)
+    bad = tmp_path / "broken.yaml"
+    bad.write_text(text, encoding="utf-8")
+    out, err = run_cli(capsys, ["--lang", "en", "check", str(bad)], code=2)
+    assert "backbone_teachrs" in err
+    assert_english(out + err, "check of a broken standard")
