@@ -18,6 +18,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from junheng.i18n import t
+
 EXIT_OK, EXIT_DATA, EXIT_ERROR = 0, 1, 2
 
 
@@ -144,12 +146,12 @@ def main(argv=None) -> int:
                       "template": "junheng.tools.template", "serve": "junheng.web.serve"}[args.command]
             return importlib.import_module(module).cli(out, err, args, dirs, lang)
     except StandardError as exc:
-        err.print(f"[bold red]标准文件有 {len(exc.errors)} 处错误 / {len(exc.errors)} error(s) in standard files:[/]")
+        err.print(f"[bold red]{t(lang, 'cli.standard_errors', n=len(exc.errors))}[/]")
         for e in exc.errors:
             err.print(str(e), markup=False, highlight=False)
         return EXIT_ERROR
     except InputError as exc:
-        err.print(f"[bold red]无法读取输入 / cannot read input:[/] {exc}", highlight=False)
+        err.print(f"[bold red]{t(lang, 'cli.cannot_read')}[/] {exc}", highlight=False)
         return EXIT_ERROR
     except KeyboardInterrupt:  # pragma: no cover
         return 130
@@ -161,15 +163,15 @@ def cmd_list(out, dirs, lang) -> int:
 
     from junheng.standard.registry import list_standards
 
-    t = Table(title="可用标准 / standards")
-    for col in ("id", "标题 title", "版本 version", "继承 extends", "辖区 jurisdiction"):
-        t.add_column(col)
+    table = Table(title=t(lang, "list.title"))
+    for col in ("list.id", "list.std_title", "list.version", "list.extends", "list.jurisdiction"):
+        table.add_column(t(lang, col))
     for s in list_standards(dirs):
         if "error" in s:
-            t.add_row(s["id"], f"[red]{s['error']}[/]", "", "", "")
+            table.add_row(s["id"], f"[red]{s['error']}[/]", "", "", "")
         else:
-            t.add_row(s["id"], s["title"], s["version"], s["extends"] or "", s["jurisdiction"])
-    out.print(t)
+            table.add_row(s["id"], s["title"], s["version"], s["extends"] or "", s["jurisdiction"])
+    out.print(table)
     return EXIT_OK
 
 
@@ -195,15 +197,16 @@ def cmd_check(out, err, paths, dirs, lang) -> int:
             std = load_standard(str(f), dirs, collect=True)
             compile_standard(std, load_catalogue())
             checked += 1
-            out.print(f"[green]✓[/] {f}  ({std.id}: {len(std.parameters)} 个参数, {len(std.rules)} 条规则)")
+            out.print(f"[green]✓[/] {f}  " + t(lang, "check.ok_file", id=std.id, params=len(std.parameters),
+                                                 rules=len(std.rules)))
         except StandardError as exc:
             all_errors.extend(exc.errors)
     if all_errors:
-        err.print(f"[bold red]发现 {len(all_errors)} 处错误 / {len(all_errors)} error(s):[/]")
+        err.print(f"[bold red]{t(lang, 'check.errors', n=len(all_errors))}[/]")
         for e in all_errors:
             err.print(str(e), markup=False, highlight=False)
         return EXIT_ERROR
-    out.print(f"[green]全部 {checked} 个标准文件通过检查 / all {checked} standard file(s) OK[/]")
+    out.print(f"[green]{t(lang, 'check.all_ok', n=checked)}[/]")
     return EXIT_OK
 
 
@@ -217,10 +220,10 @@ def _run(args, dirs, lang, steps=None):
     return evaluate_files(args.standard, args.schools, args.counties, args.as_of, dirs, lang)
 
 
-def _report_problems(err, run, quiet=False):
+def _report_problems(err, run, quiet=False, lang="zh"):
     from junheng.records.validate import report
 
-    return report(err, run.schools, run.counties, quiet)
+    return report(err, run.schools, run.counties, quiet, lang)
 
 
 def cmd_evaluate(out, err, args, dirs, lang) -> int:
@@ -234,9 +237,9 @@ def cmd_evaluate(out, err, args, dirs, lang) -> int:
         day = parse_date(args.as_of) if args.as_of else None
         std, compiled = prepare(args.standard, dirs, day)
         srs, crs = load_inputs(compiled, args.schools, args.counties)
-        problems = report(err, srs, crs, args.quiet)
+        problems = report(err, srs, crs, args.quiet, lang)
         if problems:
-            err.print(f"[bold red]--strict：数据有 {len(problems)} 处问题，未评估 / data problems, not evaluated[/]")
+            err.print(f"[bold red]{t(lang, 'cli.strict', n=len(problems))}[/]")
             return EXIT_DATA
         run = evaluate_records(std, compiled, srs, crs, day, county_file_given=bool(args.counties), lang=lang)
     else:
@@ -244,13 +247,13 @@ def cmd_evaluate(out, err, args, dirs, lang) -> int:
 
         with Steps(err, enabled=not args.quiet) as steps:  # progress bar on stderr; --quiet turns it off
             run = _run(args, dirs, lang, steps)
-        _report_problems(err, run, args.quiet)
+        _report_problems(err, run, args.quiet, lang)
     target = args.out or sys.stdout
     if args.format in ("html", "xlsx"):
         from junheng.reports.progress import Steps, counterfactuals_with_progress
 
         if args.format == "xlsx" and not args.out:
-            err.print("[red]--format xlsx 需要 --out 文件名 / --format xlsx needs --out[/]")
+            err.print(f"[red]{t(lang, 'cli.needs_out', format='xlsx')}[/]")
             return EXIT_ERROR
         with Steps(err, enabled=not args.quiet) as steps:
             counterfactuals_with_progress(run, steps, lang)
@@ -268,7 +271,7 @@ def cmd_evaluate(out, err, args, dirs, lang) -> int:
         write_csv(run, target)
     elif args.format == "parquet":
         if not args.out:
-            err.print("[red]--format parquet 需要 --out 文件名 / --format parquet needs --out[/]")
+            err.print(f"[red]{t(lang, 'cli.needs_out', format='parquet')}[/]")
             return EXIT_ERROR
         from junheng.reports.files import write_parquet
 
@@ -279,8 +282,8 @@ def cmd_evaluate(out, err, args, dirs, lang) -> int:
         print_summary(out, run, lang)
     if args.out and not args.quiet:
         s = summary(run)
-        err.print(f"已写入 {args.out}：{run.verdict_count()} 条判定；读入 {s['rows_read']} 行，评估 {s['rows_evaluated']} 行，"
-                  f"拒绝 {s['rows_rejected']} 行", highlight=False)
+        err.print(t(lang, "cli.written", out=args.out, n=run.verdict_count(), read=s["rows_read"],
+                    evaluated=s["rows_evaluated"], rejected=s["rows_rejected"]), highlight=False)
     return EXIT_OK
 
 

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from junheng.records.recordset import Problem, RecordSet, reject_where, school_stage_masks
+from junheng.i18n import t as tr
 
 STAGE_ZH = {"primary": "小学", "junior": "初中", "senior": "高中"}
 
@@ -234,32 +235,32 @@ def file_summary(*sets: RecordSet) -> list:
     return out
 
 
-def report(err, srs: RecordSet, crs: RecordSet, quiet: bool = False) -> list:
+def report(err, srs: RecordSet, crs: RecordSet, quiet: bool = False, lang: str = "zh") -> list:
     """Print (to the stderr console) what was converted, every problem with its place, and the row counts."""
     problems = problems_of(srs, crs)
     if quiet:
         return problems
     log = srs.log + crs.log
     if log:
-        err.print(f"[dim]读入与转换 / reading and conversions（{len(log)}）:[/]")
+        err.print(f"[dim]{tr(lang, 'load.log', n=len(log))}[/]")
         for line in log:
             err.print(f"  {line}", markup=False, highlight=False)
     notes = [p for rs in (srs, crs) for p in rs.problems if p.action == "note"]
     for p in notes:
-        err.print(f"  [注] {p}", markup=False, highlight=False)
+        err.print(f"  {tr(lang, 'load.note')} {p}", markup=False, highlight=False)
     if problems:
         n_rej = len(srs.rejected) + len(crs.rejected)
-        err.print(f"[yellow]数据问题 {len(problems)} 处（含拒绝的行 {n_rej} 行）/ {len(problems)} data problem(s):[/]")
+        err.print(f"[yellow]{tr(lang, 'load.problems', n=len(problems), rejected=n_rej)}[/]")
         for p in problems:
             err.print(f"  {p}", markup=False, highlight=False)
     ignored = [p for rs in (srs, crs) for p in rs.problems if p.action == "column ignored"]
     if ignored:
-        err.print(f"[dim]忽略了 {len(ignored)} 个无法识别的列 / unknown columns ignored：" +
-                  "、".join(sorted({p.column for p in ignored})) + "[/]", highlight=False)
+        err.print(f"[dim]{tr(lang, 'load.ignored', n=len(ignored))}" +
+                  tr(lang, "sep.list").join(sorted({p.column for p in ignored})) + "[/]", highlight=False)
     for s in file_summary(srs, crs):
-        why = "；".join(f"{k} ×{v}" for k, v in s["reasons"].items())
-        err.print(f"{s['path']}（{'学校' if s['table'] == 'school' else '区县'}）：读入 {s['rows_read']} 行，评估 "
-                  f"{s['rows_evaluated']} 行，拒绝 {s['rows_rejected']} 行" + (f"（{why}）" if why else "") +
-                  f" / read {s['rows_read']}, evaluated {s['rows_evaluated']}, rejected {s['rows_rejected']}",
-                  markup=False, highlight=False)
+        why = tr(lang, "sep.clause").join(f"{k} ×{v}" for k, v in s["reasons"].items())
+        table = tr(lang, "level.school" if s["table"] == "school" else "level.county")
+        err.print(tr(lang, "load.file", path=s["path"], table=table, read=s["rows_read"],
+                    evaluated=s["rows_evaluated"], rejected=s["rows_rejected"])
+                  + (tr(lang, "paren", x=why) if why else ""), markup=False, highlight=False)
     return problems

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 
+from junheng.i18n import t
+
 
 class Steps:
     def __init__(self, console=None, enabled: bool = True, transient: bool = True):
@@ -80,13 +82,13 @@ def evaluate_with_progress(standard, schools, counties=None, as_of=None, standar
     steps = steps or OFF
     t0 = time.perf_counter()
     day = parse_date(as_of) if isinstance(as_of, str) else as_of
-    steps.start("读取标准 / standard")
+    steps.start(t(lang, "step.standard"))
     std, compiled = prepare(standard, standards_dirs, day)
     t1 = time.perf_counter()
-    steps.start(f"读取数据 / reading {len(schools) + len(counties or [])} file(s)")
+    steps.start(t(lang, "step.reading", n=len(schools) + len(counties or [])))
     srs, crs = load_inputs(compiled, schools, counties)
     t2 = time.perf_counter()
-    steps.start(f"评估 / evaluating {len(srs.frame)} schools")
+    steps.start(t(lang, "step.evaluating", n=len(srs.frame)))
     run = evaluate_records(std, compiled, srs, crs, day, county_file_given=bool(counties), lang=lang)
     run.timings.update(load_standard=t1 - t0, read_inputs=t2 - t1)
     return run
@@ -97,5 +99,5 @@ def counterfactuals_with_progress(run, steps=None, lang=None):
 
     steps = steps or OFF
     rules = [r for r in run.compiled.rules if r.kind == "threshold"]
-    steps.start("反事实分析 / counterfactuals", total=len(rules))
+    steps.start(t(lang, "step.counterfactuals"), total=len(rules))
     return all_counterfactuals(run, lang, progress=steps)
