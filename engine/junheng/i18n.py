@@ -11,11 +11,48 @@ from junheng.messages import MESSAGES
 LANGS = ("zh", "en")
 
 
-def t(lang: str, key: str, **kw) -> str:
+def t(lang: str, key: str, /, **kw) -> str:
     """The text of ``key`` in ``lang`` (zh when lang is anything else), its ``{placeholders}`` filled
-    from ``kw``. Without ``kw`` the text is returned as written (no ``format``)."""
+    from ``kw``: a :class:`Msg` among them in the same language, a tuple as its items joined with the
+    language's list separator. Without ``kw`` the text is returned as written (no ``format``)."""
     text = MESSAGES[key][1 if lang == "en" else 0]
-    return text.format(**kw) if kw else text
+    if not kw:
+        return text
+    return text.format(**{k: _in(v, lang) for k, v in kw.items()})
+
+
+def _in(v, lang: str):
+    if isinstance(v, Msg):
+        return v.in_lang(lang)
+    if isinstance(v, tuple):
+        return t(lang, "sep.list").join(str(_in(x, lang)) for x in v)
+    return v
+
+
+class Msg(str):
+    """A catalogue text that keeps its key: as a ``str`` it is the Chinese text, ``in_lang(lang)``
+    gives it in either language. The loader and checker build their located errors without knowing
+    the user's language; the CLI prints them with :func:`localize`."""
+
+    def __new__(cls, key: str, /, **kw):
+        obj = super().__new__(cls, t("zh", key, **kw))
+        obj.key, obj.kw = key, kw
+        return obj
+
+    def in_lang(self, lang: str) -> str:
+        return t(lang, self.key, **self.kw)
+
+    def __reduce__(self):
+        return (_msg, (self.key, self.kw))
+
+
+def _msg(key, kw):
+    return Msg(key, **kw)
+
+
+def localize(text, lang: str) -> str:
+    """A :class:`Msg` in ``lang``; any other text as it is."""
+    return text.in_lang(lang) if isinstance(text, Msg) else str(text)
 
 
 msg = t  # the older name, used by the reason builder
