@@ -171,3 +171,30 @@ def test_check_of_a_broken_standard(capsys, tmp_path):
     out, err = run_cli(capsys, ["--lang", "en", "check", str(bad)], code=2)
     assert "backbone_teachrs" in err
     assert_english(out + err, "check of a broken standard")
+
+
+def test_standard_tests_report(capsys, tmp_path):
+    """``junheng test`` with a failing, an ambiguous and a missing expectation: the report is English."""
+    data = yaml.safe_load((ROOT / "standards/national/tests/quality-2017.yaml").read_text(encoding="utf-8"))
+    data["cases"] = [{"name": "deliberately wrong", "expect": [
+        {"rule": "R1", "school": "S1", "outcome": "fail", "value": 5.3, "reason_contains": "nothing like this"},
+        {"rule": "R1"}, {"rule": "no_such_rule", "outcome": "pass"}]}]
+    (tmp_path / "tests").mkdir()
+    p = tmp_path / "tests" / "quality-2017.yaml"
+    p.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    out, err = run_cli(capsys, ["--lang", "en", "test", str(p)], code=1)
+    assert "no verdict row" in out and "expected 5.3" in out
+    # the reason shown after a failed check is the verdict's reason that reason_contains is matched
+    # against: test files are written against the Chinese reasons, so the engine evaluates them in zh
+    out = re.sub(r"reason=[^\n]*\)\n", "reason=…)\n", out)
+    # the test file's own texts (school names, the case name) are data
+    data_texts = {s for s in _all_strings(data) if CJK.search(s)}
+    for s in sorted(data_texts, key=len, reverse=True):
+        out = out.replace(s, " ")
+    assert_english(out + err, "junheng test")
+
+
+def _all_strings(node):
+    found: set[str] = set()
+    _strings(node, found)
+    return found
