@@ -520,4 +520,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "stdtest.no_files": ("没有找到测试文件", "no test files found"),
     "stdtest.summary": ("{files} 个测试文件，{passed} 项检查通过，{failed} 项失败",
                         "{files} file(s), {passed} check(s) passed, {failed} failed"),
+
+    # junheng new (tools/scaffold.py) and junheng template (tools/template.py)
+    "new.bad_province": ("省份目录名只能用小写字母、数字、- 和 _（如 jilin），须符合 {pattern}：{name}",
+                         "a province folder name uses lowercase letters, digits, - and _ (such as jilin), "
+                         "matching {pattern}: {name}"),
+    "new.bad_name": ("标准名称不合法：{name}", "bad standard name {name}"),
+    "new.exists": ("文件已存在，不覆盖：{files}", "will not overwrite existing files: {files}"),
+    "new.created": ("已创建：{file}", "created: {file}"),
+    "new.next": ("下一步：{command}", "next: {command}"),
+    "template.written": ("已生成 {path}：学校表 {schools} 列，区县表 {counties} 列",
+                         "template written to {path}: {schools} school columns, {counties} county columns"),
 }
