@@ -13,6 +13,7 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from junheng.errors import InputError, StandardError
+from junheng.i18n import localize, t
 from junheng.web import guard
 from junheng.web.labels import LABELS
 from junheng.web.whatif import parse_day
@@ -60,10 +61,10 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
     def _guard():
         host = request.headers.get("Host", "")
         if not guard.host_allowed(host, settings.host):
-            return _error(403, LABELS[lang()]["forbidden"] + f"（Host: {host}）")
+            return _error(403, LABELS[lang()]["forbidden"] + t(lang(), "paren", x=f"Host: {host}"))
         if request.method not in ("GET", "HEAD", "OPTIONS") and not guard.same_origin(
                 request.headers.get("Origin"), host):
-            return _error(403, LABELS[lang()]["forbidden"] + "（跨站请求 / cross-site request）")
+            return _error(403, LABELS[lang()]["forbidden"] + t(lang(), "paren", x=t(lang(), "web.cross_site")))
         if settings.token:
             given = request.args.get("token")
             if given is not None and guard.token_ok(given, settings.token) and request.method == "GET":
@@ -92,7 +93,7 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
 
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(_exc):
-        return _error(413, f'{LABELS[lang()]["too_large"]}（{settings.max_upload_mb:g} MB）')
+        return _error(413, LABELS[lang()]["too_large"] + t(lang(), "paren", x=f"{settings.max_upload_mb:g} MB"))
 
     @app.errorhandler(HTTPException)
     def _http(exc):
@@ -125,9 +126,9 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
                         try:
                             bucket.append(ws.store(f.filename, f.read()))
                         except UploadRefused as exc:
-                            errors.append(str(exc))
+                            errors.append(localize(exc.args[0], lang()) if exc.args else str(exc))
             if not schools and not errors:
-                errors.append("请选择学校数据文件 / choose a school records file")
+                errors.append(t(lang(), "web.choose_schools"))
             if not errors:
                 day = parse_day(form["as_of"])
                 run = evaluate_files(form["standard"], schools, counties or None, day, settings.dirs, lang())
@@ -135,9 +136,9 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
                                      counties, run, lang()))
                 return redirect(url_for("run_page", run_id=entry.id))
         except (InputError, ValueError) as exc:
-            errors.append(str(exc))
+            errors.append(localize(exc.args[0], lang()) if exc.args else str(exc))
         except StandardError as exc:
-            errors.extend(str(e) for e in exc.errors)
+            errors.extend(e.render(lang()) for e in exc.errors)
         ws.discard(schools + counties)
         return render_template("index.html", standards=_standards(), recent=list(reversed(ws._runs.values())),
                                default_standard=form["standard"], errors=errors, form=form), 400
@@ -239,7 +240,7 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
         try:
             std = load_standard(sid, settings.dirs, collect=True)
         except StandardError as exc:
-            return render_template("error.html", code=400, message="\n".join(str(e) for e in exc.errors)), 400
+            return render_template("error.html", code=400, message="\n".join(e.render(lang()) for e in exc.errors)), 400
         view = resolve_view(std, day)
         params = {p["id"]: p for p in view["parameters"]}
         for r in view["rules"]:
@@ -259,7 +260,7 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
         try:
             std = load_standard(sid, settings.dirs, collect=True)
         except StandardError as exc:
-            return render_template("error.html", code=400, message="\n".join(str(e) for e in exc.errors)), 400
+            return render_template("error.html", code=400, message="\n".join(e.render(lang()) for e in exc.errors)), 400
         return render_template("whatif.html", entry=entry, std=std, as_of=day.isoformat() if day else "",
                                params=editable_parameters(std, day, lang()), standards=_standards(),
                                new_id=suggest_id(std, settings.dirs), statuses=SOURCE_STATUSES,

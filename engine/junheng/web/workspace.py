@@ -16,6 +16,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from junheng.i18n import Msg
 from junheng.records.readers import NamedFile
 
 ALLOWED_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".json", ".jsonl", ".ndjson")
@@ -38,8 +39,7 @@ def suffix_of(filename: str) -> str:
     for suf in sorted(ALLOWED_SUFFIXES, key=len, reverse=True):
         if name.endswith(suf):
             return suf
-    raise UploadRefused(f"{display_name(filename)}：不支持的文件类型（支持 {'、'.join(ALLOWED_SUFFIXES)}）/ "
-                        f"unsupported file type")
+    raise UploadRefused(Msg("web.bad_suffix", file=display_name(filename), suffixes=tuple(ALLOWED_SUFFIXES)))
 
 
 @dataclass
@@ -68,7 +68,7 @@ class Workspace:
         """Keep an uploaded file under a generated name; return it with the user's name for display."""
         suffix = suffix_of(filename)
         if not data:
-            raise UploadRefused(f"{display_name(filename)}：文件是空的 / the file is empty")
+            raise UploadRefused(Msg("web.empty_file", file=display_name(filename)))
         path = self.root / f"{secrets.token_hex(16)}{suffix}"
         with open(path, "xb") as fh:
             fh.write(data)
