@@ -660,4 +660,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "serve.uploads": ("上传文件的临时文件夹（停止时删除）：{folder}", "uploads (removed at exit): {folder}"),
     "serve.stop": ("按 Ctrl+C 停止", "Ctrl+C to stop"),
     "serve.stopped": ("已停止，临时文件已删除", "stopped, temporary files removed"),
+
+    # counterfactuals: what would make a failing unit pass (explain/counterfactual.py)
+    "cf.up": ("需增加{label} {amount}", "increase {label} by {amount}"),
+    "cf.down": ("需减少{label} {amount}", "reduce {label} by {amount}"),
+    "cf.alternatives": ("（{alternatives}任一项）", " (any of {alternatives})"),
+    "cf.whole_school": ("（全校合计，按加权学生数拆分到各学段）", " (whole-school total, split between stages by weighted enrolment)"),
+    "cf.wan_yuan": ("{amount} 万元", "{amount} yuan"),
 }
