@@ -198,3 +198,20 @@ def _all_strings(node):
     found: set[str] = set()
     _strings(node, found)
     return found
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["evaluate", "--help"], ["new", "--help"], ["serve", "--help"]])
+def test_help_in_english(capsys, argv):
+    with pytest.raises(SystemExit) as exc:
+        main(["--lang", "en", *argv])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    assert "usage" in out
+    assert_english(out, "junheng --lang en " + " ".join(argv))
+
+
+def test_help_in_chinese_has_no_english_tails(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert "评估学校与区县" in out and "evaluate schools and counties" not in out

@@ -23,32 +23,33 @@ from junheng.i18n import t
 EXIT_OK, EXIT_DATA, EXIT_ERROR = 0, 1, 2
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="junheng", description="县域义务教育均衡发展督导评估规则引擎 / county balanced "
-                                                            "compulsory-education evaluation engine")
-    p.add_argument("--lang", choices=["zh", "en"], default=None, help="输出语言 / output language (default zh)")
-    p.add_argument("--standards-dir", action="append", default=[], help="额外的标准目录 / extra folder of standards")
+def _parser(lang: str = "zh") -> argparse.ArgumentParser:
+    def h(key):
+        return t(lang, key)
+
+    p = argparse.ArgumentParser(prog="junheng", description=h("help.description"))
+    p.add_argument("--lang", choices=["zh", "en"], default=None, help=h("help.lang"))
+    p.add_argument("--standards-dir", action="append", default=[], help=h("help.standards_dir"))
     sub = p.add_subparsers(dest="command")
 
     def data_args(sp):
-        sp.add_argument("--standard", required=True, help="标准编号或文件路径，如 national/quality-2017")
-        sp.add_argument("--schools", required=True, nargs="+", help="学校数据文件（CSV/XLSX/JSON）")
-        sp.add_argument("--counties", nargs="+", help="区县数据文件")
-        sp.add_argument("--as-of", help="评估日期 YYYY-MM-DD（决定哪些阈值生效）")
+        sp.add_argument("--standard", required=True, help=h("help.standard"))
+        sp.add_argument("--schools", required=True, nargs="+", help=h("help.schools"))
+        sp.add_argument("--counties", nargs="+", help=h("help.counties"))
+        sp.add_argument("--as-of", help=h("help.as_of"))
         # SUPPRESS: a subcommand's flag does not overwrite the same flag given before the subcommand
         sp.add_argument("--lang", choices=["zh", "en"], default=argparse.SUPPRESS)
         sp.add_argument("--standards-dir", action="append", default=argparse.SUPPRESS)
-        sp.add_argument("--quiet", action="store_true", help="不显示进度与数据问题摘要")
+        sp.add_argument("--quiet", action="store_true", help=h("help.quiet"))
 
-    e = sub.add_parser("evaluate", help="评估学校与区县 / evaluate")
+    e = sub.add_parser("evaluate", help=h("help.evaluate"))
     data_args(e)
     e.add_argument("--format", choices=["table", "json", "csv", "parquet", "html", "xlsx"], default="table",
-                   help="html：单文件报告（图表、学校表、解释、来源）；xlsx：Excel 报告（需 --out）；"
-                        "parquet：判定表（列同 csv，需 --out，全国规模推荐）")
-    e.add_argument("--out", help="输出文件（默认标准输出）")
-    e.add_argument("--strict", action="store_true", help="数据有任何问题即以退出码 1 结束，不评估")
+                   help=h("help.format"))
+    e.add_argument("--out", help=h("help.out"))
+    e.add_argument("--strict", action="store_true", help=h("help.strict"))
 
-    x = sub.add_parser("explain", help="解释一所学校或一个区县的判定过程 / explain a verdict")
+    x = sub.add_parser("explain", help=h("help.explain"))
     data_args(x)
     g = x.add_mutually_exclusive_group(required=True)
     g.add_argument("--school")
@@ -56,65 +57,76 @@ def _parser() -> argparse.ArgumentParser:
     x.add_argument("--stage", choices=["primary", "junior"])
     x.add_argument("--format", choices=["tree", "json"], default="tree")
 
-    c = sub.add_parser("check", help="检查标准文件 / check standard files")
+    c = sub.add_parser("check", help=h("help.check"))
     c.add_argument("paths", nargs="+")
     c.add_argument("--standards-dir", action="append", default=argparse.SUPPRESS)
 
-    ls = sub.add_parser("list", help="列出可用标准 / list standards")
+    ls = sub.add_parser("list", help=h("help.list"))
     ls.add_argument("--standards-dir", action="append", default=argparse.SUPPRESS)
 
-    ts = sub.add_parser("test", help="运行标准旁的 YAML 测试用例 / run the YAML tests of standards")
-    ts.add_argument("paths", nargs="*", default=["standards"], help="测试文件或目录（默认 standards）")
+    ts = sub.add_parser("test", help=h("help.test"))
+    ts.add_argument("paths", nargs="*", default=["standards"], help=h("help.test_paths"))
     ts.add_argument("--standards-dir", action="append", default=argparse.SUPPRESS)
-    ts.add_argument("-v", "--verbose", action="store_true", help="也列出通过的检查")
+    ts.add_argument("-v", "--verbose", action="store_true", help=h("help.verbose"))
 
-    tp = sub.add_parser("template", help="生成某个标准的数据采集表（xlsx）/ data-collection workbook for a standard")
-    tp.add_argument("--standard", required=True, help="标准编号或文件路径")
-    tp.add_argument("--out", required=True, help="输出文件 .xlsx")
+    tp = sub.add_parser("template", help=h("help.template"))
+    tp.add_argument("--standard", required=True, help=h("help.standard_ref"))
+    tp.add_argument("--out", required=True, help=h("help.out_xlsx"))
     tp.add_argument("--standards-dir", action="append", default=argparse.SUPPRESS)
 
-    sh = sub.add_parser("show", help="显示合并后的标准：每个参数和规则的取值、出处、生效期、设定位置 / resolved standard")
-    sh.add_argument("standard", help="标准编号或文件路径")
-    sh.add_argument("--as-of", help="日期 YYYY-MM-DD：显示该日生效的取值")
+    sh = sub.add_parser("show", help=h("help.show"))
+    sh.add_argument("standard", help=h("help.standard_ref"))
+    sh.add_argument("--as-of", help=h("help.show_as_of"))
     sh.add_argument("--format", choices=["table", "json"], default="table")
-    sh.add_argument("--only", nargs="+", help="只显示这些编号（可用 * 通配），如 G14 'G14*'")
+    sh.add_argument("--only", nargs="+", help=h("help.only"))
     sh.add_argument("--lang", choices=["zh", "en"], default=argparse.SUPPRESS)
     sh.add_argument("--standards-dir", action="append", default=argparse.SUPPRESS)
 
-    d = sub.add_parser("diff", help="比较两个标准或同一标准的两个日期 / semantic diff of two standards or dates")
-    d.add_argument("a", help="标准 A：编号，或 编号@日期（如 national/quality-2017@2020-09-01）")
-    d.add_argument("b", help="标准 B：编号，或 编号@日期")
-    d.add_argument("--as-of", help="未写 @日期 的一方所用的日期")
-    d.add_argument("--schools", nargs="+", help="学校数据：给出时同时比较判定结果")
-    d.add_argument("--counties", nargs="+", help="区县数据")
+    d = sub.add_parser("diff", help=h("help.diff"))
+    d.add_argument("a", help=h("help.diff_a"))
+    d.add_argument("b", help=h("help.diff_b"))
+    d.add_argument("--as-of", help=h("help.diff_as_of"))
+    d.add_argument("--schools", nargs="+", help=h("help.diff_schools"))
+    d.add_argument("--counties", nargs="+", help=h("help.diff_counties"))
     d.add_argument("--format", choices=["table", "json"], default="table")
-    d.add_argument("--out", help="输出文件（默认标准输出）")
+    d.add_argument("--out", help=h("help.out"))
     d.add_argument("--lang", choices=["zh", "en"], default=argparse.SUPPRESS)
     d.add_argument("--standards-dir", action="append", default=argparse.SUPPRESS)
 
-    n = sub.add_parser("new", help="为一个省（市）新建继承标准的目录 / scaffold a provincial standard")
-    n.add_argument("province", help="目录名（小写拼音），如 jilin")
-    n.add_argument("--extends", required=True, help="上级标准编号，如 national/quality-2017")
-    n.add_argument("--name", help="辖区名称，如 吉林省")
-    n.add_argument("--title", help="标准标题")
-    n.add_argument("--id-name", help="文件名（默认与上级相同，如 quality-2017）")
-    n.add_argument("--dir", help="写入的标准目录（默认：第一个 --standards-dir，否则环境变量 JUNHENG_STANDARDS_DIR，"
-                                    "否则当前目录下的 junheng-standards/；从不写入安装目录）")
+    n = sub.add_parser("new", help=h("help.new"))
+    n.add_argument("province", help=h("help.province"))
+    n.add_argument("--extends", required=True, help=h("help.extends"))
+    n.add_argument("--name", help=h("help.name"))
+    n.add_argument("--title", help=h("help.title"))
+    n.add_argument("--id-name", help=h("help.id_name"))
+    n.add_argument("--dir", help=h("help.dir"))
     n.add_argument("--standards-dir", action="append", default=argparse.SUPPRESS)
 
-    sv = sub.add_parser("serve", help="启动本地网页工作台：上传数据、查看判定、试算阈值 / local web workbench")
+    sv = sub.add_parser("serve", help=h("help.serve"))
     from junheng.web.serve import add_arguments
 
-    add_arguments(sv)
+    add_arguments(sv, lang)
     sv.add_argument("--lang", choices=["zh", "en"], default=argparse.SUPPRESS)
     sv.add_argument("--standards-dir", action="append", default=argparse.SUPPRESS)
     return p
 
 
+def _lang_asked(argv) -> str:
+    """The --lang given on the command line, read before parsing so that --help is in that language."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    for i, a in enumerate(argv):
+        if a == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if a.startswith("--lang="):
+            return a.split("=", 1)[1]
+    return "zh"
+
+
 def main(argv=None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser(_lang_asked(argv))
+    args = parser.parse_args(argv)
     if not args.command:
-        _parser().print_help()
+        parser.print_help()
         return EXIT_ERROR
     from rich.console import Console
 
