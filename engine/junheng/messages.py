@@ -715,4 +715,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "folder for saved what-if standards (default: the first --standards-dir, else the environment "
                       "variable JUNHENG_STANDARDS_DIR, else ./junheng-standards)"),
     "help.max_upload_mb": ("单次上传上限（MB，默认 50）", "upload limit per request (MB, default 50)"),
+
+    # one data problem (records/recordset.py Problem.render)
+    "problem.column": ("列「{column}」", "column '{column}'"),
+    "problem.value": ("值「{value}」", "value '{value}'"),
 }

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from junheng.i18n import localize, t as tr
 from junheng.standard.catalogue import Catalogue
 from junheng.records.headers import PARTS, UNSTAGED, HeaderMap, class_band
 from junheng.records.normalize import to_bool, to_id, to_number, to_text
@@ -59,11 +60,16 @@ class Problem:
                     value=self.value, field=self.field, rule=self.rule, message=self.message, action=self.action)
 
     def __str__(self) -> str:
+        return self.render("zh")
+
+    def render(self, lang: str = "zh") -> str:
+        """``file[sheet]:row cell column value: message (rule; action)``, the frame in ``lang``."""
         sheet = f"[{self.sheet}]" if self.sheet else ""
         cell = f" {self.cell}" if self.cell else ""
-        col = f" 列「{self.column}」" if self.column else ""
-        val = f" 值「{self.value}」" if self.value not in ("", None) else ""
-        return f"{self.file}{sheet}:{self.row}{cell}{col}{val}: {self.message}（{self.rule}；{self.action}）"
+        col = " " + tr(lang, "problem.column", column=self.column) if self.column else ""
+        val = " " + tr(lang, "problem.value", value=self.value) if self.value not in ("", None) else ""
+        tail = tr(lang, "paren", x=f"{localize(self.rule, lang)}{tr(lang, 'sep.clause')}{self.action}")
+        return f"{self.file}{sheet}:{self.row}{cell}{col}{val}: {localize(self.message, lang)}{tail}"
 
 
 @dataclass

@@ -247,12 +247,12 @@ def report(err, srs: RecordSet, crs: RecordSet, quiet: bool = False, lang: str =
             err.print(f"  {line}", markup=False, highlight=False)
     notes = [p for rs in (srs, crs) for p in rs.problems if p.action == "note"]
     for p in notes:
-        err.print(f"  {tr(lang, 'load.note')} {p}", markup=False, highlight=False)
+        err.print(f"  {tr(lang, 'load.note')} {p.render(lang)}", markup=False, highlight=False)
     if problems:
         n_rej = len(srs.rejected) + len(crs.rejected)
         err.print(f"[yellow]{tr(lang, 'load.problems', n=len(problems), rejected=n_rej)}[/]")
         for p in problems:
-            err.print(f"  {p}", markup=False, highlight=False)
+            err.print(f"  {p.render(lang)}", markup=False, highlight=False)
     ignored = [p for rs in (srs, crs) for p in rs.problems if p.action == "column ignored"]
     if ignored:
         err.print(f"[dim]{tr(lang, 'load.ignored', n=len(ignored))}" +

@@ -580,7 +580,7 @@ def _rejected_section(run, lang, out):
     problems = [p for p in run.schools.problems + run.counties.problems if p.action != "column ignored"]
     if problems:
         out.append(f'<h3>{e(t["problems"])}{_p(lang, len(problems))}</h3><div class="scroll tall"><pre class="explain">'
-                   + e("\n".join(str(p) for p in problems[:2000])) + "</pre></div>")
+                   + e("\n".join(p.render(lang) for p in problems[:2000])) + "</pre></div>")
 
 
 def _provenance_footer(run, lang, out):

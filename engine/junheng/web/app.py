@@ -162,7 +162,7 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
         srs, crs = entry.run.schools, entry.run.counties
         return render_template("run.html", entry=entry, body=Markup("\n".join(body)), counties=county_ids,
                                report_css=Markup(CSS),
-                               files=file_summary(srs, crs), problems=[str(p) for p in problems_of(srs, crs)],
+                               files=file_summary(srs, crs), problems=[p.render(lang()) for p in problems_of(srs, crs)],
                                log=srs.log + crs.log)
 
     @app.route("/runs/<run_id>/explain")
