@@ -215,3 +215,61 @@ def test_help_in_chinese_has_no_english_tails(capsys):
         main(["--help"])
     out = capsys.readouterr().out
     assert "评估学校与区县" in out and "evaluate schools and counties" not in out
+
+
+def test_workbench_pages(tmp_path):
+    """The workbench in English (``serve --lang en``): the visible text of its pages."""
+    import io
+
+    from junheng.web.app import Settings, create_app
+    from junheng.web.workspace import Workspace
+
+    ws = Workspace()
+    app = create_app(Settings(save_dir=tmp_path / "saved", lang="en"), ws)
+    try:
+        c = app.test_client()
+        data = {"standard": "national/quality-2017", "as_of": "2024-09-01",
+                "schools": [(io.BytesIO(SCHOOLS.read_bytes()), "schools.csv")],
+                "counties": [(io.BytesIO(COUNTIES.read_bytes()), "counties.csv")]}
+        r = c.post("/evaluate", data=data, content_type="multipart/form-data")
+        assert r.status_code == 302, r.data.decode()[:300]
+        rid = r.headers["Location"].rsplit("/", 1)[1]
+        pages = {"/": None, f"/runs/{rid}": None, f"/runs/{rid}/explain?county=DEMO01": None,
+                 f"/runs/{rid}/explain?school=DEMO01-002&stage=junior": None, "/standards": None,
+                 "/standards/national/quality-2017": None, f"/whatif?run={rid}": None}
+        for url in pages:
+            resp = c.get(url)
+            assert resp.status_code == 200, url
+            assert_english(_page_text(resp), f"workbench {url}")
+        # an upload that is refused: the message is English
+        bad = {"standard": "national/quality-2017", "schools": [(io.BytesIO(b"x"), "schools.exe")]}
+        resp = c.post("/evaluate", data=bad, content_type="multipart/form-data")
+        assert "unsupported file type" in _page_text(resp)
+        assert_english(_page_text(resp), "workbench refused upload")
+    finally:
+        ws.close()
+
+
+def _page_text(resp) -> str:
+    v = _Visible()
+    v.feed(resp.data.decode())
+    text = "\n".join(v.parts)
+    # the product's name in the page header, and the switch to Chinese written in Chinese
+    text = text.replace("均衡 junheng", "junheng").replace("中文", " ")
+    # the standards list shows every bundled standard: their titles and jurisdictions are standard texts
+    return _cut_other_standards(text)
+
+
+def _cut_other_standards(text: str) -> str:
+    """Titles, jurisdictions and names of the other bundled standards (listed on the workbench's pages),
+    cut after the data and this standard's texts (a name from the data may contain a shorter text)."""
+    for s in ALLOWED:
+        text = text.replace(s, " ")
+    for f in sorted((ROOT / "standards").rglob("*.yaml"), key=lambda p: -len(str(p))):
+        if "tests" in f.parts:
+            continue
+        found: set[str] = set()
+        _strings(yaml.safe_load(f.read_text(encoding="utf-8")), found)
+        for s in sorted((x.strip() for x in found if CJK.search(x)), key=len, reverse=True):
+            text = text.replace(s, " ")
+    return text

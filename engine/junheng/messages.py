@@ -719,4 +719,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # one data problem (records/recordset.py Problem.render)
     "problem.column": ("列「{column}」", "column '{column}'"),
     "problem.value": ("值「{value}」", "value '{value}'"),
+
+    # punctuation for the workbench's templates and whatif.js (web/labels.py)
+    "punct.colon": ("：", ": "),
+    "punct.lparen": ("（", " ("),
+    "punct.rparen": ("）", ")"),
+    "punct.period": ("。", ". "),
 }

@@ -7,6 +7,9 @@ from __future__ import annotations
 from junheng.i18n import LANGS, t
 
 _KEYS = {
+    # punctuation around the words, which differs between the languages
+    "p_colon": "punct.colon", "p_lparen": "punct.lparen", "p_rparen": "punct.rparen", "p_period": "punct.period",
+    "p_list": "sep.list", "p_clause": "sep.clause", "p_comma": "sep.comma",
     "app": "web.app", "nav_evaluate": "web.nav_evaluate", "nav_standards": "web.nav_standards",
     "nav_whatif": "web.nav_whatif", "upload_title": "web.upload_title", "schools_file": "web.schools_file",
     "counties_file": "web.counties_file", "standard": "web.standard", "as_of": "web.as_of",
