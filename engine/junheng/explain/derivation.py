@@ -26,7 +26,8 @@ def _param_info(run: Run, pid, row_stage, lang: str = "zh"):
     if p is None:
         return None
     v = p.in_force(run.as_of)
-    return {"id": pid, "name": (p.name_en or p.name) if lang == "en" else p.name, "unit": p.unit, "value": v.value_for(row_stage) if v else None,
+    return {"id": pid, "name": (p.name_en or p.name) if lang == "en" else p.name, "unit": p.unit,
+            "value": v.value_for(row_stage) if v else None,
             "source_status": (v.source_status if v else p.source_status),
             "citation": str(v.citation or p.citation) if v and (v.citation or p.citation) else None,
             "set_at": str(v.origin if v else p.origin), "effective": str(v.window) if v else None,
@@ -72,7 +73,8 @@ def _rule_node(run: Run, rid: str, row: int, lang: str, stage=None) -> dict:
         dd = run.standard.derived[d]
         if dd.level in USABLE[space]:
             e = dd.expr.get(stage) or dd.expr.get("*")
-            derived[d] = {"name": (dd.name_en or dd.name) if lang == "en" else dd.name, "expression": e.text.strip() if e else "",
+            derived[d] = {"name": (dd.name_en or dd.name) if lang == "en" else dd.name,
+                          "expression": e.text.strip() if e else "",
                           "value": _f(ev.derived_array(d, space)[row])}
     if derived:
         node["derived"] = derived

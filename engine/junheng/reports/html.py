@@ -596,7 +596,8 @@ def _provenance_footer(run, lang, out):
         f'<li>{e(f["id"])} <code>{e(f["path"])}</code> {e(t["sha"])} <code>{e(f["sha256"])}</code></li>' for f in p["files"])
         + "</ul>")
     out.append(f'<p>{e(_c(lang, t["inputs"]))}</p><ul>' + "".join(
-        f'<li><code>{e(f["path"])}</code>{e(_p(lang, str(f["table"]) + comma + str(f["rows"]) + " " + t["row"]))}{e(t["sha"])} '
+        f'<li><code>{e(f["path"])}</code>{e(_p(lang, str(f["table"]) + comma + str(f["rows"]) + " " + t["row"]))}'
+        f'{e(t["sha"])} '
         f'<code>{e(f["sha256"])}</code></li>' for f in run.input_summary()) + "</ul>")
     out.append(f'<details><summary>{e(t["rules"])}</summary><div class="scroll"><table><tr><th>{e(t["rule"])}</th>'
                f'<th>{e(t["citation"])}</th><th>{e(t["status"])}</th><th>{e(t["at"])}</th></tr>')
@@ -635,7 +636,8 @@ def render_body(run, lang: str | None = None, explain=True, progress=None) -> li
     o = s["outcomes"]
     out = []
     title = (std.title_en or std.title) if lang == "en" else std.title
-    out.append(f'<h1>{e(t["title"])}</h1><div class="muted">{e(title)}{e(_p(lang, std.id + tr(lang, "sep.comma") + std.version))}'
+    which = _p(lang, std.id + tr(lang, "sep.comma") + std.version)
+    out.append(f'<h1>{e(t["title"])}</h1><div class="muted">{e(title)}{e(which)}'
                + (f' · {e(t["as_of"])} {e(run.as_of.isoformat())}' if run.as_of else "") + "</div>")
     stage_rules = [r for r in run.compiled.rules if r.space == "stage"]
     school_rule = next((r for r in stage_rules if r.kind == "condition"), None)

@@ -49,8 +49,8 @@ def print_summary(console, run, lang: str = "zh") -> None:
     s = summary(run)
     o = s["outcomes"]
     console.print(tr(
-        lang, "summary.counts", r=s["rows_read"], e=s["rows_evaluated"], j=s["rows_rejected"], u=s["stage_units"], n=len(v),
-        p=o["pass"], f=o["fail"], ne=o["not_evaluable"], na=o["not_applicable"]))
+        lang, "summary.counts", r=s["rows_read"], e=s["rows_evaluated"], j=s["rows_rejected"], u=s["stage_units"],
+        n=len(v), p=o["pass"], f=o["fail"], ne=o["not_evaluable"], na=o["not_applicable"]))
     if run.rejected:
         console.print(f"[yellow]{tr(lang, 'summary.rejected_rows')}[/]")
         for r in run.rejected:

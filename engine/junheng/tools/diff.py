@@ -295,7 +295,8 @@ def render(doc: dict, console, lang="zh", max_rows=200) -> None:
         console.print(ct)
     dt_ = Table(title=tr(lang, "diff.every_change"))
     for col in (tr(lang, "col.rule"), tr(lang, "diff.col_level"), tr(lang, "col.county"), tr(lang, "level.school"),
-                tr(lang, "col.stage"), tr(lang, "diff.col_value", side="A"), tr(lang, "diff.col_threshold", side="A"), "A",
+                tr(lang, "col.stage"), tr(lang, "diff.col_value", side="A"), tr(lang, "diff.col_threshold", side="A"),
+                "A",
                 tr(lang, "diff.col_value", side="B"), tr(lang, "diff.col_threshold", side="B"), "B"):
         dt_.add_column(col)
 

@@ -149,7 +149,8 @@ def render(view: dict, console, lang: str = "zh", all_versions: bool = True) -> 
     t = T[lang]
     title = view["title_en"] if lang == "en" and view["title_en"] else view["title"]
     where = (view.get("jurisdiction_en") or view["jurisdiction"]) if lang == "en" else view["jurisdiction"]
-    console.print(f"[bold]{view['id']}[/]  {title}" + tr(lang, "paren", x=where + tr(lang, "sep.comma") + view["version"]),
+    which = tr(lang, "paren", x=where + tr(lang, "sep.comma") + view["version"])
+    console.print(f"[bold]{view['id']}[/]  {title}" + which,
                   highlight=False)
     console.print(f"{t['chain']}: " + " → ".join(f"{c['id']} ({c['path']})" for c in view["chain"]), highlight=False)
     console.print(f"{t['std_window']}: {_window_text(view['effective'], lang)}    {t['as_of']}: {view['as_of'] or '—'}",

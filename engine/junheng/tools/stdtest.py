@@ -192,7 +192,8 @@ def _check_one(verdicts, exp, file, line, case, prefix="") -> Check:
         got = row["threshold_param"]
         got = None if got is None or (isinstance(got, float) and math.isnan(got)) else str(got)
         if got != (None if exp["threshold_param"] is None else str(exp["threshold_param"])):
-            problems.append(Msg("stdtest.differs", key="threshold_param", got=str(got), want=str(exp["threshold_param"])))
+            problems.append(Msg("stdtest.differs", key="threshold_param", got=str(got),
+                                want=str(exp["threshold_param"])))
     if "reason_contains" in exp and str(exp["reason_contains"]) not in str(row["reason"]):
         problems.append(Msg("stdtest.reason_lacks", text=str(exp["reason_contains"])))
     if problems:
