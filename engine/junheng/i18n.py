@@ -22,8 +22,8 @@ def t(lang: str, key: str, /, **kw) -> str:
 
 
 def _in(v, lang: str):
-    if isinstance(v, Msg):
-        return v.in_lang(lang)
+    if isinstance(v, Msg):  # in zh its str (a Bi keeps its two-language form inside Chinese texts)
+        return v.in_lang(lang) if lang == "en" else str(v)
     if isinstance(v, tuple):
         return t(lang, "sep.list").join(str(_in(x, lang)) for x in v)
     return v
@@ -48,6 +48,26 @@ class Msg(str):
 
 def _msg(key, kw):
     return Msg(key, **kw)
+
+
+class Bi(Msg):
+    """A catalogue text that the output files (JSON problems, rejected rows, and through invalid cells
+    the verdict reasons) still carry in the older two-language form ``中文 / English``: those bytes are
+    checked, so the str value keeps that form; ``in_lang`` gives one language for what is printed.
+    The separator is ``" / "``, or ``"/ "`` after a closing ``）`` as the older texts wrote it."""
+
+    def __new__(cls, key: str, /, **kw):
+        zh, en = t("zh", key, **kw), t("en", key, **kw)
+        obj = str.__new__(cls, zh + ("/ " if zh.endswith("）") else " / ") + en)
+        obj.key, obj.kw = key, kw
+        return obj
+
+    def __reduce__(self):
+        return (_bi, (self.key, self.kw))
+
+
+def _bi(key, kw):
+    return Bi(key, **kw)
 
 
 def localize(text, lang: str) -> str:

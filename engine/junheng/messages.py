@@ -792,4 +792,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "punct.lparen": ("（", " ("),
     "punct.rparen": ("）", ")"),
     "punct.period": ("。", ". "),
+
+    # data problems found by the cross-field checks (records/validate.py). Bi texts: the files keep
+    # "中文 / English", so the English here is the older English half, word for word
+    "rec.rule_county_link": ("区县归属", "county link"),
+    "rec.county_assigned": ("区县代码 county_id 为空，归属区县表中唯一的区县 {county}",
+                            "missing county_id: the only county of the county table"),
+    "rec.log_county_assigned": ("{n} 所学校没有区县代码，归属区县表中唯一的区县 {county}",
+                                "{n} school(s) without county_id assigned to the only county of the county table, {county}"),
+    "rec.no_county_id": ("缺少区县代码 county_id（学校表没有区县代码时需提供只含一个区县的区县表）", "missing county_id"),
+    "rec.unknown_county": ("区县代码「{county}」在区县表中不存在", "county_id not found in the county table"),
+    "rec.rule_required": ("必填：{field}", "required: {field}"),
+    "rec.required": ("必填项「{label}」为空", "required value missing"),
+    "rec.rule_both_stages": ("一贯制学段", "stages of a multi-stage school"),
+    "rec.both_stages": ("{type}学校应同时填写小学和初中学生人数，缺{stage}学生人数", "a {type} school has both stages"),
+    "rec.rule_type_stage": ("学校类型与学段", "school type and stage"),
+    "rec.type_stage": ("学校类型为{type}，却有{stage}学生 {n} 人", "a {type} school has no {other} pupils"),
+    "stage.senior": ("高中", "senior"),
 }

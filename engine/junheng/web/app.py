@@ -163,7 +163,7 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
         return render_template("run.html", entry=entry, body=Markup("\n".join(body)), counties=county_ids,
                                report_css=Markup(CSS),
                                files=file_summary(srs, crs), problems=[p.render(lang()) for p in problems_of(srs, crs)],
-                               log=srs.log + crs.log)
+                               log=[localize(x, lang()) for x in srs.log + crs.log])
 
     @app.route("/runs/<run_id>/explain")
     def explain(run_id):
