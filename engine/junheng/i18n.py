@@ -54,11 +54,13 @@ class Bi(Msg):
     """A catalogue text that the output files (JSON problems, rejected rows, and through invalid cells
     the verdict reasons) still carry in the older two-language form ``中文 / English``: those bytes are
     checked, so the str value keeps that form; ``in_lang`` gives one language for what is printed.
-    The separator is ``" / "``, or ``"/ "`` after a closing ``）`` as the older texts wrote it."""
+    The separator is ``" / "`` (``BiTight``: ``"/ "``, as some older texts wrote it after a ``）``)."""
+
+    SEP = " / "
 
     def __new__(cls, key: str, /, **kw):
         zh, en = t("zh", key, **kw), t("en", key, **kw)
-        obj = str.__new__(cls, zh + ("/ " if zh.endswith("）") else " / ") + en)
+        obj = str.__new__(cls, zh + cls.SEP + en)
         obj.key, obj.kw = key, kw
         return obj
 
@@ -66,8 +68,15 @@ class Bi(Msg):
         return (_bi, (self.key, self.kw))
 
 
-def _bi(key, kw):
-    return Bi(key, **kw)
+def _bi(key, kw, cls=None):
+    return (cls or Bi)(key, **kw)
+
+
+class BiTight(Bi):
+    SEP = "/ "
+
+    def __reduce__(self):
+        return (_bi, (self.key, self.kw, BiTight))
 
 
 def localize(text, lang: str) -> str:

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from junheng.i18n import localize, t as tr
+from junheng.i18n import Bi, BiTight, Msg, localize, t as tr
 from junheng.standard.catalogue import Catalogue
 from junheng.records.headers import PARTS, UNSTAGED, HeaderMap, class_band
 from junheng.records.normalize import to_bool, to_id, to_number, to_text
@@ -158,9 +158,9 @@ def load_records(paths, table: str, catalogue: Catalogue) -> RecordSet:
             if raw.layout == "empty" or not len(raw.frame):
                 continue
             if source_path(path).suffix.lower() in (".xlsx", ".xlsm") and not _belongs(raw, table, hmap, other):
-                what = "学校" if table == "school" else "区县"
-                log.append(f"{raw.file}[{raw.sheet[0]}]: 不是{what}数据表（没有可识别的{what}字段），已跳过 {len(raw.frame)} 行"
-                           f" / not a {table} sheet, skipped")
+                what = Msg("level.school" if table == "school" else "level.county")
+                log.append(Msg("rec.not_table_sheet", where=f"{raw.file}[{raw.sheet[0]}]", what=what,
+                               n=len(raw.frame)))
                 continue
             t = _type_table(raw, hmap, catalogue, table)
             frames.append(t["frame"])
@@ -244,8 +244,8 @@ def _type_table(raw: RawTable, hmap: HeaderMap, catalogue: Catalogue, table: str
         cid, factor = hmap.match(header)
         if cid is None:
             sh, row, cell = header_loc(header)
-            problems.append(Problem(raw.file, sh, row, str(header), "", "表头",
-                                    "无法识别的列，已忽略 / unknown column ignored", "column ignored", "", cell))
+            problems.append(Problem(raw.file, sh, row, str(header), "", Msg("rec.rule_header"),
+                                    Bi("rec.unknown_column"), "column ignored", "", cell))
             continue
         if cid.startswith((UNSTAGED, PARTS)):
             fid = cid.split(":", 1)[1]
@@ -253,7 +253,8 @@ def _type_table(raw: RawTable, hmap: HeaderMap, catalogue: Catalogue, table: str
             values, probs, conv = to_number(s, fd.type, factor)
             cell_problems(header, f"{fid}_*", s, probs, f"{fid}（{fd.type}）")
             notes.extend(f"{where} 列「{header}」: {c}" for c in conv)
-            mapped.append(f"{header}→{fid}（不分学段）" + (f"×{factor:g}" if factor != 1 else ""))
+            mapped.append(Msg("rec.mapped_unstaged", header=header, field=fid,
+                              factor=f"×{factor:g}" if factor != 1 else ""))
             if cid.startswith(PARTS):
                 parts.setdefault(fid, []).append((header, values))
             else:
@@ -262,9 +263,9 @@ def _type_table(raw: RawTable, hmap: HeaderMap, catalogue: Catalogue, table: str
             continue
         if cid in seen:
             sh, row, cell = header_loc(header)
-            problems.append(Problem(raw.file, sh, row, str(header), "", "表头",
-                                    f"与列「{seen[cid]}」重复（都对应 {cid}）/ duplicate column", "column ignored", cid,
-                                    cell))
+            problems.append(Problem(raw.file, sh, row, str(header), "", Msg("rec.rule_header"),
+                                    BiTight("rec.duplicate_column", header=seen[cid], field=cid), "column ignored",
+                                    cid, cell))
             continue
         seen[cid] = header
         if str(header) != cid:
@@ -281,12 +282,11 @@ def _type_table(raw: RawTable, hmap: HeaderMap, catalogue: Catalogue, table: str
         total = stack.sum(axis=1, min_count=len(items))
         partial = stack.notna().any(axis=1) & stack.isna().any(axis=1)
         if partial.any():
-            notes.append(f"{where}: {fid} 由 {len(items)} 项相加，{int(partial.sum())} 条记录有空项，按缺失处理 / "
-                         f"parts partly blank: missing")
+            notes.append(Msg("rec.parts_blank", where=where, field=fid, n=len(items), rows=int(partial.sum())))
         extra[fid] = total
         locs[f"{UNSTAGED}{fid}"] = items[0][0]
     if mapped:
-        notes.insert(0, f"{where}: 表头对应 / headers mapped: " + "，".join(mapped))
+        notes.insert(0, Msg("rec.headers_mapped", where=where, mapped=tuple(mapped)))
     for k in [k for k in locs if k.startswith(UNSTAGED)]:
         locs[k.replace(UNSTAGED, "")] = locs.pop(k)
     return dict(frame=out, extra=extra, problems=problems, notes=notes, invalid=invalid, locs=locs)
@@ -351,18 +351,18 @@ def _resolve_unstaged(rs: RecordSet, catalogue: Catalogue) -> None:
             kept += 1
             _, _, row, cell, header, _ = rs.where(fid, i)
             o = rs.origin.iloc[i]
-            msg = (f"「{header}」不分学段，学校有{'、'.join(STAGE_ZH.get(x, x) for x in sorted(stages[i])) or '未知'}学段，无法分到学段；"
-                   f"请按学段填写 / stage-less value cannot be given to one stage")
-            rs.problems.append(Problem(o["file"], o["sheet"], row, header, f"{vals[i]:g}", "学段归属", msg,
+            msg = Bi("rec.stageless", header=header,
+                     stages="、".join(STAGE_ZH.get(x, x) for x in sorted(stages[i])) or "未知")
+            rs.problems.append(Problem(o["file"], o["sheet"], row, header, f"{vals[i]:g}",
+                                       Msg("rec.rule_stage_attribution"), msg,
                                        "note", fid, cell))
             for s in fd.per_stage:
                 if s in stages[i] and pd.isna(frame.at[i, f"{fid}_{s}"]):
                     rs.invalid.setdefault(f"{fid}_{s}", {})[i] = msg
         if moved:
-            rs.log.append(f"不分学段的 {fid} 给了单一学段学校的该学段 {moved} 所 / stage-less {fid} given to the "
-                          f"school's only stage")
+            rs.log.append(Msg("rec.log_stageless_moved", field=fid, n=moved))
         if kept:
-            rs.log.append(f"不分学段的 {fid} 在 {kept} 所多学段学校无法分到学段 / could not be attributed")
+            rs.log.append(Msg("rec.log_stageless_kept", field=fid, n=kept))
     if bands:
         derived = 0
         for st, limit in CLASS_LIMITS.items():
@@ -376,8 +376,7 @@ def _resolve_unstaged(rs: RecordSet, catalogue: Catalogue) -> None:
                     frame.at[i, col] = total[i]
                     derived += 1
         if derived:
-            rs.log.append(f"由班额分段（每班…人班级个数）推出超过规定班额的班级数（小学>45，初中>50）{derived} 所 / "
-                          f"classes_over_limit derived from class-size bands")
+            rs.log.append(Msg("rec.log_bands", n=derived))
 
 
 def _reject_unkeyed(rs: RecordSet) -> None:
@@ -389,7 +388,7 @@ def _reject_unkeyed(rs: RecordSet) -> None:
     ids = frame[key] if key in frame else pd.Series(None, index=frame.index)
     no_id = ids.isna()
     reject |= no_id
-    reasons[no_id] = f"缺少{'学校代码' if key == 'school_id' else '区县代码'} {key} / missing {key}"
+    reasons[no_id] = Bi("rec.no_id", what=Msg("col.school_id" if key == "school_id" else "rec.county_code"), key=key)
     dup = ids.notna() & ids.duplicated(keep="first")
     if dup.any():
         first = {}
@@ -398,8 +397,8 @@ def _reject_unkeyed(rs: RecordSet) -> None:
                 first[v] = i
         for i in np.flatnonzero(dup.to_numpy()):
             f, sh, row, *_ = rs.where(key, first[ids.iloc[i]])
-            reasons.iloc[i] = (f"代码「{ids.iloc[i]}」重复（与 {Path(f).name}{f'[{sh}]' if sh else ''} 第 {row} 行相同）"
-                               f" / duplicate id")
+            reasons.iloc[i] = Bi("rec.duplicate_id", id=ids.iloc[i], where=Path(f).name + (f"[{sh}]" if sh else ""),
+                                 row=row)
     reject |= dup
     apply_rejections(rs, reject, reasons)
 
@@ -419,7 +418,8 @@ def apply_rejections(rs: RecordSet, reject, reasons) -> None:
         rs.rejected.append({"table": rs.table, "file": o["file"], "sheet": o["sheet"], "row": int(o["row"]),
                             "id": rid, "reason": reason})
         rs.problems.append(Problem(o["file"], o["sheet"], int(o["row"]), header if cell else key,
-                                   "" if rid is None else str(rid), "记录键", reason, "row rejected", key, cell))
+                                   "" if rid is None else str(rid), Msg("rec.rule_key"), reason, "row rejected", key,
+                                   cell))
     keep = ~reject.to_numpy()
     kept = np.flatnonzero(keep)
     remap = {old: new for new, old in enumerate(kept)}

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from junheng.records.recordset import Problem, RecordSet, reject_where, school_stage_masks
-from junheng.i18n import Bi, Msg, localize, t as tr
+from junheng.i18n import Bi, BiTight, Msg, localize, t as tr
 
 STAGE_ZH = {"primary": "小学", "junior": "初中", "senior": "高中"}
 STAGE_KEYS = {"primary": "stage.primary", "junior": "stage.junior", "senior": "stage.senior"}
@@ -84,7 +84,7 @@ def link_counties(srs: RecordSet, crs: RecordSet, county_file_given: bool) -> No
         srs.log.append(Msg("rec.log_county_assigned", n=int(missing.sum()), county=known[0]))
         missing = np.zeros(len(sf), dtype=bool)
     reasons = pd.Series("", index=sf.index, dtype="object")
-    reasons[missing] = Bi("rec.no_county_id")
+    reasons[missing] = BiTight("rec.no_county_id")
     reject = missing.copy()
     if county_file_given:
         unknown = ~missing & ~sf["county_id"].isin(set(known)).to_numpy()
@@ -259,7 +259,7 @@ def report(err, srs: RecordSet, crs: RecordSet, quiet: bool = False, lang: str =
         err.print(f"[dim]{tr(lang, 'load.ignored', n=len(ignored))}" +
                   tr(lang, "sep.list").join(sorted({p.column for p in ignored})) + "[/]", highlight=False)
     for s in file_summary(srs, crs):
-        why = tr(lang, "sep.clause").join(f"{k} ×{v}" for k, v in s["reasons"].items())
+        why = tr(lang, "sep.clause").join(f"{localize(k, lang)} ×{v}" for k, v in s["reasons"].items())
         table = tr(lang, "level.school" if s["table"] == "school" else "level.county")
         err.print(tr(lang, "load.file", path=s["path"], table=table, read=s["rows_read"],
                     evaluated=s["rows_evaluated"], rejected=s["rows_rejected"])
