@@ -13,8 +13,9 @@ from junheng.messages import MESSAGES
 
 PACKAGE = Path(__file__).resolve().parent.parent / "engine" / "junheng"
 CJK = re.compile(r"[\u4e00-\u9fff]")
-# the language switch names the other language in that language: "中文" on the English pages
-OTHER_LANGUAGE_NAME = {"web.lang_other"}
+# the language switch names the other language in that language ("中文" on the English pages), and
+# a cell of a yes/no column must literally hold 是 or 否
+OTHER_LANGUAGE_NAME = {"web.lang_other", "norm.bool"}
 
 
 def placeholders(text: str) -> set[str]:
@@ -25,8 +26,8 @@ def placeholders(text: str) -> set[str]:
 def test_both_languages_same_placeholders(key):
     zh, en = MESSAGES[key]
     assert isinstance(zh, str) and isinstance(en, str) and zh and en, key
-    if key.startswith("rec."):  # Bi texts keep their older English half word for word: it may name less
-        assert placeholders(en) <= placeholders(zh) | {"other", "rule"}, key
+    if key.startswith(("rec.", "norm.")):  # Bi texts keep their older English half word for word
+        assert placeholders(en) <= placeholders(zh) | {"other", "allowed"}, key
     else:
         assert placeholders(zh) == placeholders(en), key
     assert key in OTHER_LANGUAGE_NAME or not CJK.search(en), f"{key}: Chinese in the English text: {en!r}"

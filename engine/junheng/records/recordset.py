@@ -226,9 +226,10 @@ def _type_table(raw: RawTable, hmap: HeaderMap, catalogue: Catalogue, table: str
         bad = probs.notna().to_numpy()
         for i in np.flatnonzero(bad):
             row, cell = raw.locate(header, i)
+            why = probs.iloc[i] if isinstance(probs.iloc[i], str) else str(probs.iloc[i])
             problems.append(Problem(raw.file, raw.sheet[i], row, str(header), str(s.iloc[i]), rule,
-                                    str(probs.iloc[i]), "cell ignored", cid, cell))
-            invalid.setdefault(cid, {})[int(i)] = f"「{s.iloc[i]}」{probs.iloc[i]}"
+                                    why, "cell ignored", cid, cell))
+            invalid.setdefault(cid, {})[int(i)] = Msg("rec.invalid_cell", value=s.iloc[i], problem=why)
 
     for header in raw.frame.columns:
         s = raw.frame[header]
@@ -237,8 +238,8 @@ def _type_table(raw: RawTable, hmap: HeaderMap, catalogue: Catalogue, table: str
             values, probs, conv = to_number(s, "count")
             name = f"class_band_{band[0]}_{'up' if band[1] == float('inf') else int(band[1])}"
             extra[name] = values
-            cell_problems(header, name, s, probs, f"{name}（count）")
-            notes.extend(f"{where} 列「{header}」: {c}" for c in conv)
+            cell_problems(header, name, s, probs, Msg("rec.rule_cell", field=name, type="count"))
+            notes.extend(Msg("rec.note_column", where=where, header=header, note=c) for c in conv)
             mapped.append(f"{header}→{name}")
             continue
         cid, factor = hmap.match(header)
@@ -251,8 +252,8 @@ def _type_table(raw: RawTable, hmap: HeaderMap, catalogue: Catalogue, table: str
             fid = cid.split(":", 1)[1]
             fd = catalogue.get(table, fid)
             values, probs, conv = to_number(s, fd.type, factor)
-            cell_problems(header, f"{fid}_*", s, probs, f"{fid}（{fd.type}）")
-            notes.extend(f"{where} 列「{header}」: {c}" for c in conv)
+            cell_problems(header, f"{fid}_*", s, probs, Msg("rec.rule_cell", field=fid, type=fd.type))
+            notes.extend(Msg("rec.note_column", where=where, header=header, note=c) for c in conv)
             mapped.append(Msg("rec.mapped_unstaged", header=header, field=fid,
                               factor=f"×{factor:g}" if factor != 1 else ""))
             if cid.startswith(PARTS):
@@ -273,10 +274,10 @@ def _type_table(raw: RawTable, hmap: HeaderMap, catalogue: Catalogue, table: str
         col = _column_def(catalogue, table, cid)
         values, probs, conv = _type_column(s, cid, col, factor)
         for c in conv:
-            notes.append(f"{where} 列「{header}」: {c}")
+            notes.append(Msg("rec.note_column", where=where, header=header, note=c))
         out[cid] = values
         locs[cid] = header
-        cell_problems(header, cid, s, probs, f"{cid}（{col.field.type}）")
+        cell_problems(header, cid, s, probs, Msg("rec.rule_cell", field=cid, type=col.field.type))
     for fid, items in parts.items():
         stack = pd.concat([v for _, v in items], axis=1)
         total = stack.sum(axis=1, min_count=len(items))
