@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from junheng.i18n import Bi, BiTight, Msg, localize, t as tr
+from junheng.i18n import Bi, Msg, localize, t as tr
 from junheng.standard.catalogue import Catalogue
 from junheng.records.headers import PARTS, UNSTAGED, HeaderMap, class_band
 from junheng.records.normalize import to_bool, to_id, to_number, to_text
