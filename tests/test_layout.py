@@ -133,7 +133,9 @@ def test_light_entry_points_import_nothing_heavy():
     (--help is fast)."""
     for rel in LAZY_FILES:
         for _, module, _ in imports_of(PKG / rel, top_only=True):
-            assert module.split(".")[0] in sys.stdlib_module_names or module in ("__future__", "junheng.version", "junheng.i18n", "junheng.messages", "junheng.reports.formats"), \
+            assert module.split(".")[0] in sys.stdlib_module_names or module in ("__future__", "junheng.version",
+                                                                                 "junheng.i18n", "junheng.messages",
+                                                                                 "junheng.reports.formats"), \
                 (rel, module)
 
 

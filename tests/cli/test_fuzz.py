@@ -10,7 +10,8 @@ Only clean located errors are allowed: exit code 0/1/2, no traceback, every stan
 carries file:line:col. Cases are counted and the count of tracebacks must be zero. Any crasher
 found is kept in tests/data/fuzz/crashers/ and replayed by test_crasher_corpus.
 
-Figures reported in docs/reliability.md come from FUZZ_STATS (printed at the end of the pytest run, see conftest.pytest_terminal_summary).
+Figures reported in docs/reliability.md come from FUZZ_STATS (printed at the end of the pytest run, see
+conftest.pytest_terminal_summary).
 """
 from __future__ import annotations
 
@@ -277,7 +278,8 @@ def test_fuzz_expressions_parse_and_compile(tmp_path):
 
 # ------------------------------------------------------------------ mutated standard files
 
-RETYPES = ["[]", "{}", "null", "1.0e+400", "1" * 400, "-1", "true", '"x"', "[1, [2, [3]]]", "!!python/object:os.system x",
+RETYPES = ["[]", "{}", "null", "1.0e+400", "1" * 400, "-1", "true", '"x"', "[1, [2, [3]]]",
+           "!!python/object:os.system x",
            "*alias", "&a 1", ".nan", ".inf", "2017-13-45", '"../../etc/passwd"', "'>= 1'"]
 
 

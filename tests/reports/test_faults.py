@@ -539,9 +539,11 @@ def test_whatif_accepts_a_huge_threshold(web):
     flipped = {row["school_id"] for row in doc["impact"]["rows"] if row["rule_id"] == "R4" and row["b"] == "fail"}
     d = pd.read_csv(DEMO / "schools.csv", dtype={"school_id": str})
     per = (d["teaching_aux_area"] - d["indoor_sports_area"]) / (
-        d["students_primary"].fillna(0) + 1.1 * d["students_junior"].fillna(0).where(d["school_type"] == "九年一贯制", 0))
+        d["students_primary"].fillna(0) + 1.1 * d["students_junior"].fillna(0).where(d["school_type"] == "九年一贯制",
+                                                                                     0))
     # a 教学点 under 50 pupils is outside the resource evaluation (issue 20): R4 not_applicable, never flips
-    in_scope = ~((d["school_type"] == "教学点") & (d["students_primary"].fillna(0) + d["students_junior"].fillna(0) < 50))
+    in_scope = ~((d["school_type"] == "教学点") & (d["students_primary"].fillna(0) + d["students_junio"
+                                                                                    "r"].fillna(0) < 50))
     passing_before = set(d.loc[(d["students_primary"].fillna(0) > 0) & (per >= 4.5) & in_scope, "school_id"])
     assert flipped == passing_before
 

@@ -163,7 +163,8 @@ def test_cli_formats_and_quiet(tmp_path):
     assert p.stderr == ""  # --quiet: no progress, no summary
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     x = tmp_path / "r.xlsx"
-    p = subprocess.run(base + ["--format", "xlsx", "--out", str(x), "--quiet"], capture_output=True, text=True, cwd=ROOT)
+    p = subprocess.run(base + ["--format", "xlsx", "--out", str(x), "--quiet"], capture_output=True, text=True,
+                       cwd=ROOT)
     assert p.returncode == 0 and x.stat().st_size > 0
     p = subprocess.run(base + ["--format", "xlsx", "--quiet"], capture_output=True, text=True, cwd=ROOT)
     assert p.returncode == 2

@@ -312,7 +312,8 @@ def test_dated_override_layers_on_the_parent(tmp_path):
     parent_v = [v for v in q.versions if v.value == 50][0]
     assert parent_v.window.end == dt.date(2020, 12, 31)
     s = std.parameters["size_max"]
-    assert [s.in_force(dt.date(y, 6, 1)).value for y in (2018, 2019, 2020, 2021, 2023)] == [2000, 2000, 2200, 2400, 2000]
+    assert [s.in_force(dt.date(y, 6, 1)).value for y in (2018, 2019, 2020, 2021, 2023)] == [2000, 2000, 2200, 2400,
+                                                                                            2000]
 
 
 def test_as_of_changes_verdicts(tmp_path):

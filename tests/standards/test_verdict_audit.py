@@ -314,7 +314,8 @@ def test_value_of_a_rule_inside_an_aggregate_respects_its_applies_when(tmp_path)
     # Engine defect under item 3: value(R) in weighted_cv ignored R's applies_when. Make R1 apply only to S1's
     # county... simplest: a standard where R1 applies only when students > 999: S1 (1000) in, S2 (800 junior) out.
     # R1_cv junior then reduces no unit -> empty selection -> not_evaluable (never a CV of 0 over nothing).
-    p, _ = _std_with(tmp_path, "  - id: R1\n    level: stage\n    area: resources\n    applies_when: in_resource_scope\n",
+    p, _ = _std_with(tmp_path, "  - id: R1\n    level: stage\n    area: resources\n    applies_when: "
+                               "in_resource_scope\n",
                      "  - id: R1\n    level: stage\n    area: resources\n    applies_when: students > 999\n")
     r = run(tmp_path, std=str(p))
     assert v(r, "R1", "S2").outcome == "not_applicable"
@@ -501,7 +502,8 @@ def test_r3_pass_only_with_visiting_teachers_is_marked(tmp_path):
                                   "music_teachers_primary": 0, "fine_art_teachers_primary": 0})
     r = run(tmp_path, schools, as_of="2020-09-01")
     row = v(r, "R3", "S1")
-    assert row.outcome == "pass" and row.value == 1.0 and row.relaxation == "R3_visiting_counted 2019-01-01 ~ 2022-12-31"
+    assert row.outcome == "pass" and row.value == 1.0
+    assert row.relaxation == "R3_visiting_counted 2019-01-01 ~ 2022-12-31"
     # with 11 own PE/art teachers (the base) the pass does not depend on the visiting ones: not marked
     schools = rows("schools", S1={"rural_small_50_99": True, "visiting_pe_art_teachers_primary": 5})
     r = run(tmp_path, schools, as_of="2020-09-01")

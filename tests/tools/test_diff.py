@@ -40,7 +40,8 @@ def test_two_dates_of_one_standard():
     assert (p["id"], p["a"], p["b"]) == ("size_max", 2400, 2000)
     rows = [(r["rule_id"], r["school_id"], r["outcome_a"], r["outcome_b"]) for r in doc["impact"]["changed"]]
     assert ("G4_school", "S4", "pass", "fail") in rows
-    assert doc["impact"]["schools"] == [{"school_id": sid, "county_id": "C2", "rules": ["G4_school"]} for sid in ("S3", "S4")]
+    assert doc["impact"]["schools"] == [{"school_id": sid, "county_id": "C2", "rules": ["G4_school"]} for sid in ("S3",
+                                                                                                                  "S4")]
 
 
 def test_identical_sides_no_difference():

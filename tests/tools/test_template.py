@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 SCHOOLS = [
     dict(school_id="T1", school_name="一小", county_id="C1", school_type="小学", students_primary=900,
-         teachers_college_primary=10, teachers_bachelor_primary=25, teachers_master_primary=3, teachers_doctor_primary=0,
+         teachers_college_primary=10, teachers_bachelor_primary=25, teachers_master_primary=3,
+         teachers_doctor_primary=0,
          backbone_teachers_primary=9, pe_teachers_primary=4, music_teachers_primary=2, fine_art_teachers_primary=2,
          art_teachers_primary=0, teaching_aux_area=5000, indoor_sports_area=600, gym_area=0, sports_ground_area=7000,
          equipment_value=1900000, multimedia_rooms=20, rural_small_50_99="否", dense_central_city="否"),

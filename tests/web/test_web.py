@@ -38,7 +38,8 @@ def expected_r4_flips(new_primary_min: float, old_primary_min: float = 4.5) -> s
     per_student = (d["teaching_aux_area"] - d["indoor_sports_area"]) / weighted
     has_primary = sp > 0
     # outside the resource evaluation (issue 20): teaching points under 50 pupils, special and vocational schools
-    in_scope = ~(((d["school_type"] == "教学点") & (sp + sj < 50)) | d["school_type"].isin(["特殊教育学校", "职业学校"]))
+    in_scope = ~(((d["school_type"] == "教学点") & (sp + sj < 50)) | d["school_type"].isin(["特殊教育学校",
+                                                                                         "职业学校"]))
     hit = has_primary & in_scope & (per_student >= old_primary_min) & (per_student < new_primary_min)
     return set(d.loc[hit, "school_id"])
 
@@ -211,7 +212,8 @@ def test_checker_errors_point_at_the_parameter(tmp_path):
 
 
 def _save(c, rid, new_id, **meta):
-    m = {"new_id": new_id, "title": "试算", "reason": "提高小学生均教学用房要求", "document": "某市教育局文件〔2026〕1号",
+    m = {"new_id": new_id, "title": "试算", "reason": "提高小学生均教学用房要求",
+         "document": "某市教育局文件〔2026〕1号",
          "article": "第三条", "source_status": "verified"}
     m.update(meta)
     return c.post("/api/whatif/save", json={"standard": STD, "run": rid, "edits": {"R4_min": {"primary": "5"}},
@@ -301,7 +303,8 @@ def test_host_origin_and_token(tmp_path):
     assert t.get("/", headers={"Host": "10.0.0.5:8765"}).status_code == 401
     assert t.get("/?token=wrong").status_code == 401
     r = t.get("/standards?token=s3cret-token")
-    assert r.status_code == 302 and r.headers["Location"].endswith("/standards") and "token" not in r.headers["Location"]
+    assert r.status_code == 302 and r.headers["Location"].endswith("/standard"
+                                                                   "s") and "token" not in r.headers["Location"]
     assert "HttpOnly" in r.headers["Set-Cookie"]
     assert t.get("/standards").status_code == 200  # the cookie now carries it
     t2 = tapp.test_client()
@@ -411,7 +414,8 @@ def test_whatif_without_data_checks_and_saves(app_env):
                                               "edits": {"G5_class_size_max": {"primary": "40"}}}).get_json()
     assert doc["ok"] and doc["impact"] is None and "G5_class_size_max:" in doc["yaml"]
     assert "extends: jilin/quality-2017" in doc["yaml"]
-    r = c.post("/api/whatif/save", json={"standard": "jilin/quality-2017", "edits": {"G5_class_size_max": {"primary": "40"}},
+    r = c.post("/api/whatif/save", json={"standard": "jilin/quality-2017",
+                                         "edits": {"G5_class_size_max": {"primary": "40"}},
                                          "meta": {"new_id": "jilin/changchun-2026", "reason": "试算", "document": "x",
                                                   "source_status": "recalled"}})
     assert r.status_code == 200

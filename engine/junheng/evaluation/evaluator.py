@@ -15,8 +15,8 @@ import pandas as pd
 from junheng.language import nodes as ast
 from junheng.standard.checker import Compiled, natural_level, meet
 from junheng.language.functions import FUNCTIONS, is_aggregate
-from junheng.evaluation.logic import (ABSENT, FAIL, NOT_APPLICABLE, NOT_EVALUABLE, PASS, aggregate, and3, bool_from_outcome, compare,
-                    not3, or3, outcome_from_bool, round_half_up)
+from junheng.evaluation.logic import (ABSENT, FAIL, NOT_APPLICABLE, NOT_EVALUABLE, PASS, aggregate, and3,
+                    bool_from_outcome, compare, not3, or3, outcome_from_bool, round_half_up)
 from junheng.evaluation.units import Spaces
 
 

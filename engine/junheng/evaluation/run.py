@@ -49,7 +49,8 @@ class Run:
         if self.as_of_given:
             return self.as_of.isoformat()
         zh = (lang or self.lang) == "zh"
-        return self.as_of.isoformat() + ("（未指定评估日期，按运行当天）" if zh else " (no as-of date given: the day of the run)")
+        return self.as_of.isoformat() + ("（未指定评估日期，按运行当天）" if zh else " (no as-of date given: "
+                                                                      "the day of the run)")
 
     @property
     def verdicts(self) -> pd.DataFrame:
@@ -95,7 +96,8 @@ class Run:
         read = self.schools.rows_read
         if not read:
             names = "、".join(f["path"] for f in self.schools.files)
-            return (f"没有可评估的学校：{names} 中没有学校数据行（空白的填报表？）/ nothing to evaluate: no school rows "
+            return (f"没有可评估的学校：{names} 中没有学校数据行（空白的填报表？）/ nothing to evaluate: no "
+                    "school rows "
                     f"in the school file(s)")
         reasons: dict = {}
         for x in self.schools.rejected:
@@ -181,4 +183,5 @@ def evaluate_records(std, compiled, srs: RecordSet, crs: RecordSet, day=None, co
     return run
 
 
-__all__ = ["Run", "evaluate_files", "evaluate_frames", "evaluate_records", "load_inputs", "prepare", "resolve_day", "__version__"]
+__all__ = ["Run", "evaluate_files", "evaluate_frames", "evaluate_records", "load_inputs", "prepare", "resolve_day",
+           "__version__"]

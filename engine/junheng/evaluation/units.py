@@ -137,7 +137,8 @@ def split_whole_school_counts(std: Standard, schools: RecordSet, masks: dict, sh
                 for i in np.flatnonzero(on):
                     bad.pop(int(i), None)
         out[fid] = rows
-        schools.log.append(f"不分学段的 {fid} 在 {int(rows.sum())} 所多学段学校按标准声明的加权学生数拆分到学段 / whole-school "
+        schools.log.append(f"不分学段的 {fid} 在 {int(rows.sum())} "
+                           "所多学段学校按标准声明的加权学生数拆分到学段 / whole-school "
                            f"{fid} split between stages by the declared weighted shares")
     return out
 

@@ -38,7 +38,8 @@ def cv_contributions(run, rule, row: int, lang: str = "zh", top: int = 10) -> li
     for k in order:
         u = members[k]
         out.append({"school_id": sids[sp.u_school[u]], "school_name": names[sp.u_school[u]],
-                    "value": number_or_text(xs[k]), "weight": number_or_text(ws[k]), "county_mean": number_or_text(mean),
+                    "value": number_or_text(xs[k]), "weight": number_or_text(ws[k]),
+                    "county_mean": number_or_text(mean),
                     "share_of_variance": number_or_text(contrib[k] / total) if total > 0 else 0.0,
                     "direction": t(lang, "explain.below_mean" if xs[k] < mean else "explain.above_mean")})
     return out

@@ -159,7 +159,8 @@ def _read_csv(p: Path, name: str) -> RawTable:
     notes = []
     if enc.endswith("+bom"):
         enc = enc[:-4]
-        notes.append(f"{name}: 文件开头有 UTF-8 标记（BOM），内容却是 GBK 编码，已按 GBK 读取 / a UTF-8 BOM in front of "
+        notes.append(f"{name}: 文件开头有 UTF-8 标记（BOM），内容却是 GBK 编码，已按 GBK 读取 / a UTF-8 BOM in "
+                     "front of "
                      f"GBK text: read as GBK")
     sep = _separator(text, p.suffix.lower())
     if sep == "\t" and p.suffix.lower() != ".tsv":
@@ -294,7 +295,8 @@ def _check_zip(p: Path, name: str) -> None:
 
     strings = sum(i.file_size for i in infos if i.filename.lower().endswith("sharedstrings.xml"))
     if strings > MAX_SHARED_STRINGS:
-        raise InputError(f"{name}: 共享字符串表解压后 {mb(strings)}，超过上限 {mb(MAX_SHARED_STRINGS)}，拒绝读取（可能是"
+        raise InputError(f"{name}: 共享字符串表解压后 {mb(strings)}，超过上限 {mb(MAX_SHARED_STRINGS)}，"
+                         "拒绝读取（可能是"
                          f"压缩炸弹；真实数据请另存为 CSV）/ shared strings would uncompress to {mb(strings)}: refused")
     total = sum(i.file_size for i in infos)
     if total > MAX_XLSX_UNCOMPRESSED:
@@ -482,7 +484,8 @@ def _flat_table(name, title, rows, merged, known, notes, range_boundaries):
                     merged=spans)
 
 
-FORMULA_NO_VALUE = "公式没有计算结果（请在 Excel 中打开并保存）/ formula without a cached value: open and save the file in Excel"
+FORMULA_NO_VALUE = ("公式没有计算结果（请在 Excel 中打开并保存）/ formula without a cached value: "
+                    "open and save the file in Excel")
 
 
 def _cell(c, fmt: str = ""):
@@ -596,7 +599,8 @@ def _loads(text: str, name: str, where: str = ""):
         at = int(np.argmax(depth > MAX_JSON_DEPTH))
         head = text.encode("utf-8")[:at]
         line, col = head.count(b"\n") + 1, at - (head.rfind(b"\n") + 1) + 1
-        raise InputError(f"{name}{where}: JSON 嵌套过深（第 {line} 行第 {col} 列起超过 {MAX_JSON_DEPTH} 层）/ JSON nested "
+        raise InputError(f"{name}{where}: JSON 嵌套过深（第 {line} 行第 {col} 列起超过 {MAX_JSON_DEPTH} 层）/ "
+                         "JSON nested "
                          f"too deep (line {line} column {col})") from None
 
 
@@ -625,7 +629,8 @@ def _read_json(p: Path, name: str, lines: bool) -> RawTable:
         for k, a, b in getattr(r, "dups", ()):
             same = _json_text(a) == _json_text(b)
             issues.append(dict(i=i, header=k, value=_json_text(b), action="note" if same else "cell ignored",
-                               rule="重复键", message=f"键「{k}」在同一对象中出现两次（「{_json_text(a)}」与「{_json_text(b)}」）"
+                               rule="重复键",
+                               message=f"键「{k}」在同一对象中出现两次（「{_json_text(a)}」与「{_json_text(b)}」）"
                                + ("，值相同" if same else "，值不一致，按缺失处理") + " / the same key twice"))
             if not same:
                 r[k] = None

@@ -201,7 +201,8 @@ def load_records(paths, table: str, catalogue: Catalogue) -> RecordSet:
             raws = read_records(path, known)
             digest = sha256_bytes(source_path(path))
         if digest in seen_digest:
-            log.append(f"{_display(path)}: 与 {seen_digest[digest]} 内容完全相同（同一文件给了两次），其中的记录将作为重复代码被拒绝"
+            log.append(f"{_display(path)}: 与 {seen_digest[digest]} 内容完全相同（同一文件给了两次），"
+                       "其中的记录将作为重复代码被拒绝"
                        f" / the same file given twice")
         seen_digest.setdefault(digest, _display(path))
         n_file = 0
@@ -403,7 +404,8 @@ def _fill_merged(raw: RawTable, hmap: HeaderMap, catalogue: Catalogue, table: st
             continue
         col = _column_def(catalogue, table, cid)
         if col.field.type not in _FILL_KINDS or cid == "school_name" or (cid == "school_id" and table == "school"):
-            notes.append(f"{where} 列「{raw.label(header)}」: 合并单元格 {'、'.join(r for _, _, r in spans)} 只有首行有值，"
+            notes.append(f"{where} 列「{raw.label(header)}」: 合并单元格 {'、'.join(r for _, _, r in spans)} "
+                         "只有首行有值，"
                          f"其余行按缺失处理（数值、名称和学校代码不向下填充）/ merged cells not filled down")
             continue
         s = raw.frame[header]
@@ -414,7 +416,8 @@ def _fill_merged(raw: RawTable, hmap: HeaderMap, catalogue: Catalogue, table: st
             raw.frame.loc[idx, header] = s.iloc[top]
             filled += len(idx)
         if filled:
-            notes.append(f"{where} 列「{raw.label(header)}」: 合并单元格 {'、'.join(r for _, _, r in spans)} 的值向下填入 "
+            notes.append(f"{where} 列「{raw.label(header)}」: 合并单元格 {'、'.join(r for _, _, r in spans)} "
+                         "的值向下填入 "
                          f"{filled} 行 / merged cells filled down")
 
 

@@ -90,7 +90,8 @@ def link_counties(srs: RecordSet, crs: RecordSet, county_file_given: bool) -> No
         # a school form has no 区县代码: without a county file the schools are still evaluated at school and
         # stage level, under one county standing for "not given"; county rules then name the county data missing
         sf.loc[missing, "county_id"] = NO_COUNTY
-        srs.log.append(f"{int(missing.sum())} 所学校没有区县代码，也没有区县表：按同一个区县「{NO_COUNTY}」评估学校和学段，"
+        srs.log.append(f"{int(missing.sum())} 所学校没有区县代码，也没有区县表："
+                       f"按同一个区县「{NO_COUNTY}」评估学校和学段，"
                        f"区县级规则缺少区县数据 / schools without county_id and no county file: evaluated under one "
                        f"county standing for 'not given'")
         missing = np.zeros(len(sf), dtype=bool)
@@ -207,7 +208,8 @@ def check_school_subsets(rs: RecordSet, catalogue) -> None:
 
 
 BAND_COLS = ["classes_band_25", "classes_band_26_30", "classes_band_31_35", "classes_band_36_40", "classes_band_41_45",
-             "classes_band_46_50", "classes_band_51_55", "classes_band_56_60", "classes_band_61_65", "classes_band_66_up"]
+             "classes_band_46_50", "classes_band_51_55", "classes_band_56_60", "classes_band_61_65",
+             "classes_band_66_up"]
 
 
 def check_class_bands(rs: RecordSet) -> None:
@@ -228,7 +230,8 @@ def check_class_bands(rs: RecordSet) -> None:
     with np.errstate(invalid="ignore"):
         bad = complete & ~np.isnan(whole) & (np.abs(bands - whole) > 1e-9)
     for i in np.flatnonzero(bad):
-        msg = (f"各班额分段的班级数之和 {bands[i]:g} 与班级总数 {whole[i]:g} 不相等，班额分段按缺失处理 / the class-size "
+        msg = (f"各班额分段的班级数之和 {bands[i]:g} 与班级总数 {whole[i]:g} 不相等，班额分段按缺失处理 / the "
+               "class-size "
                f"bands do not add up to the classes")
         _problem(rs, i, BAND_COLS[0], "班额分段之和", msg)
         for c in BAND_COLS:

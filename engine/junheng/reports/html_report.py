@@ -44,7 +44,8 @@ CSS = """
 *{box-sizing:border-box}
 body{font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",system-ui,sans-serif;
  margin:0;padding:24px;color:#1f2328;background:#fff;line-height:1.5;font-size:14px}
-h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bottom:2px solid var(--line);padding-bottom:4px}
+h1{font-size:22px;margin:0 0 4px}\
+h2{font-size:18px;margin:28px 0 8px;border-bottom:2px solid var(--line);padding-bottom:4px}
 h3{font-size:15px;margin:18px 0 6px}
 .muted{color:#57606a}.small{font-size:12px}
 .badge{display:inline-block;padding:2px 10px;border-radius:12px;font-weight:600;color:#fff;white-space:nowrap}
@@ -238,7 +239,8 @@ def cv_chart(items, lang="zh") -> str:
     top = max([i["limit"] for i in items if i["limit"] is not None] + [i["value"] for i in items
                                                                           if i["value"] is not None] + [1e-9]) * 1.2
     scale = (width - left - 80) / top
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{h}" role="img" viewBox="0 0 {width} {h}">']
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{h}" role="img" viewBox="0 0 '
+             f'{width} {h}">']
     for k, it in enumerate(items):
         yy = 6 + k * row_h
         parts.append(f'<text x="{left - 6}" y="{yy + 13}" text-anchor="end">{e(it["label"])}</text>')
@@ -290,8 +292,10 @@ def _county_section(run, lang, out):
             out.append(f'<p>{e(overall.reason.iloc[0])}</p>')
         elig = grp[grp.area == "eligibility"]
         if len(elig):  # 资格审查: a precondition of applying, reported apart from the four areas
+            elig_title = ("资格审查（申报条件，单独报告，不计入评估结论）" if lang == "zh"
+                          else "Eligibility (a precondition, reported apart, not part of the verdict)")
             for r in elig.itertuples(index=False):
-                out.append(f'<p><b>{"资格审查（申报条件，单独报告，不计入评估结论）" if lang == "zh" else "Eligibility (a precondition, reported apart, not part of the verdict)"}'
+                out.append(f'<p><b>{elig_title}'
                            f'</b> {e(r.rule_id)} {e(r.rule_name)} {_badge(r.outcome, lang)}'
                            f' <span class="small muted">{e(r.reason)}</span></p>')
         rel = relaxed_by_county.get(cid)
@@ -352,7 +356,8 @@ def _indicator_charts(run, lang, out):
     if not rules:
         return
     out.append(f'<h2>{e(t["charts"])}</h2><p class="muted small">{e(t["sorted"])}</p>')
-    legend = (f'<p class="legend small"><span><i class="sw" style="background:#1a7f37"></i>{e(OUTCOME_LABELS[lang]["pass"])}'
+    legend = (f'<p class="legend small"><span><i class="sw" '
+              f'style="background:#1a7f37"></i>{e(OUTCOME_LABELS[lang]["pass"])}'
               f'</span><span><i class="sw" style="background:#d4a72c"></i>'
               f'{tr(lang, "html.above_floor")}</span>'
               f'<span><i class="sw" style="background:#cf222e"></i>{tr(lang, "html.below_floor")}</span></p>')
@@ -513,10 +518,12 @@ def _provenance_footer(run, lang, out):
     comma, clause = tr(lang, "sep.comma"), tr(lang, "sep.clause")
     title = (run.standard.title_en or p["title"]) if lang == "en" else p["title"]
     out.append(f'<p>{e(title)}{e(_p(lang, p["standard"] + comma + p["version"]))}{clause}{e(t["engine"])} junheng '
-               f'{e(p["engine_version"])}{clause}{e(t["as_of"])} {e(run.as_of_text(lang))}{clause}{e(t["fingerprint"])} '
+               f'{e(p["engine_version"])}{clause}{e(t["as_of"])} '
+               f'{e(run.as_of_text(lang))}{clause}{e(t["fingerprint"])} '
                f'<code>{e(p["input_fingerprint"])}</code></p>')
     out.append(f'<p>{e(_c(lang, t["chain"]))}</p><ul>' + "".join(
-        f'<li>{e(f["id"])} <code>{e(f["path"])}</code> {e(t["sha"])} <code>{e(f["sha256"])}</code></li>' for f in p["files"])
+        f'<li>{e(f["id"])} <code>{e(f["path"])}</code> {e(t["sha"])} '
+        f'<code>{e(f["sha256"])}</code></li>' for f in p["files"])
         + "</ul>")
     out.append(f'<p>{e(_c(lang, t["inputs"]))}</p><ul>' + "".join(
         f'<li><code>{e(f["path"])}</code>{e(_p(lang, str(f["table"]) + comma + str(f["rows"]) + " " + t["row"]))}'
@@ -569,7 +576,8 @@ def render_body(run, lang: str | None = None, explain=True, progress=None) -> li
         oc = run.evaluator.results[school_rule.id].outcome
         app = oc[(oc != ABSENT)]
         cards.append((t["pass_rate"] + _p(lang, school_rule.id), f'{int((app == PASS).sum())} / {len(app)}'))
-    out.append('<div class="cards">' + "".join(f'<div class="card"><div class="k">{e(k)}</div><div class="v">{e(v)}</div>'
+    out.append('<div class="cards">' + "".join(f'<div class="card"><div class="k">{e(k)}</div><div '
+                                               f'class="v">{e(v)}</div>'
                                                 f'</div>' for k, v in cards) + "</div>")
     if progress is not None:
         progress.start(tr(lang, "step.report"), total=run.spaces.sizes["stage"] + 3)

@@ -210,7 +210,8 @@ def write_xlsx(run, path, lang: str | None = None, progress=None) -> None:
              ("engine", f"junheng {p['engine_version']}"),
              ("as_of", p.get("as_of_text") or p["as_of"] or "—"), ("input_fingerprint", p["input_fingerprint"])]
     facts += [(f"file {f['id']}", f"{f['path']} sha256={f['sha256']}") for f in p["files"]]
-    facts += [(f"input {f['table']}", f"{f['path']} rows={f['rows']} sha256={f['sha256']}") for f in run.input_summary()]
+    facts += [(f"input {f['table']}", f"{f['path']} rows={f['rows']} "
+                                      f"sha256={f['sha256']}") for f in run.input_summary()]
     from openpyxl.styles import Font
 
     _put(ws, 1, 1, t["key"]).font = Font(bold=True)

@@ -131,7 +131,8 @@ def _load_path(path: Path, search_dirs, seen: list) -> Standard:
 
     std = _build(data, display, parent, errors, path)
     std.path = display
-    std.chain = (parent.chain if parent else []) + [ChainFile(std.id, display, sha256_file(path), str(Path(path).resolve()))]
+    std.chain = (parent.chain if parent else []) + [ChainFile(std.id, display, sha256_file(path),
+                                                              str(Path(path).resolve()))]
     # expression syntax errors are kept so that the checker reports them with every other problem
     std.load_errors = (parent.load_errors if parent else []) + errors.errors
     return std

@@ -77,8 +77,8 @@ def resolve_extends(ref, extra_dirs=(), child_path=None, child_id: str = "", loc
     """Resolve the id in ``extends:``: an id only (never a path), looked up inside the standards folders.
 
     Folders searched: ``--standards-dir`` folders, the folder the child file itself sits in (when its
-    path ends with its id), then the user's folders and the bundled standards. A candidate that resolves (symlinks included)
-    outside its folder is refused.
+    path ends with its id), then the user's folders and the bundled standards. A candidate that resolves
+    (symlinks included) outside its folder is refused.
     """
     loc = loc or Loc(str(child_path or "<standard>"))
     if not is_standard_id(ref):

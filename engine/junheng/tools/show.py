@@ -126,7 +126,8 @@ def resolve_view(std: Standard, as_of=None) -> dict:
         "parameters": [param_entry(p, as_of, sources) for p in std.parameters.values()],
         "rules": [rule_entry(r, std, as_of, sources) for r in std.rules.values()],
         "removed": [{"id": d["id"], "reason": d["reason"], "citation": str(d["citation"]) if d["citation"] else "",
-                     "set_at": rel(d["origin"], sources), "removed_from": rel(d.get("removed_from"), sources)} for d in std.removed],
+                     "set_at": rel(d["origin"], sources), "removed_from": rel(d.get("removed_from"),
+                                                                              sources)} for d in std.removed],
     }
 
 

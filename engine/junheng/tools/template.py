@@ -77,12 +77,14 @@ def build_template(std, catalogue: Catalogue | None, path) -> Path:
         f"数据采集表：{std.title}（{std.id}）",
         "",
         "填写方法 / how to fill",
-        "1. 「学校」表每行一所学校，「区县」表每行一个区县；不要改动第一行表头（可以增删列，但表头须为字段名称或字段编号）。",
+        "1. 「学校」表每行一所学校，「区县」表每行一个区县；不要改动第一行表头（可以增删列，"
+        "但表头须为字段名称或字段编号）。",
         "2. 带 * 的列为必填项（橙色）；其余列为该标准评估所需的数据（蓝色）。",
         "3. 金额一律以「元」填写；如表头写明（万元），按万元填写，读入时自动乘以 10000。",
         "4. 空白、「—」「无」表示缺失（不会当作 0）；确实为零请填 0。百分数填 0–100，可带 % 号。",
         "5. 是/否 列请用下拉选项；学校类型、城乡类型等请用下拉选项。",
-        "6. 一贯制学校的面积、设备等存量按全校填写，评估时按加权学生数拆分到学段；也可以另加按学段的列（如 教学及辅助用房总面积（小学））。",
+        "6. 一贯制学校的面积、设备等存量按全校填写，评估时按加权学生数拆分到学段；也可以另加按学段的列（如 "
+        "教学及辅助用房总面积（小学））。",
         "7. 学校表的区县代码必须出现在区县表中；只有一个区县时可留空，自动归属该区县。",
         "",
         "字段一览 / fields",
@@ -300,11 +302,13 @@ def cli(out, err, args, dirs, lang) -> int:
     if getattr(args, "layout", "table") == "form":
         out_path = Path(args.out)
         school = build_form(std, compiled.table.catalogue, out_path, "school")
-        county = build_form(std, compiled.table.catalogue, out_path.with_name(out_path.stem + "-区县" + out_path.suffix),
+        county = build_form(std, compiled.table.catalogue,
+                            out_path.with_name(out_path.stem + "-区县" + out_path.suffix),
                             "county")
         n_s = len(form_items(std, compiled.table.catalogue, "school"))
         n_c = len(form_items(std, compiled.table.catalogue, "county"))
-        err.print(f"已生成 {school}（学校填报表，{n_s} 项）和 {county}（区县填报表，{n_c} 项），每个工作表一所学校/一个区县 / "
+        err.print(f"已生成 {school}（学校填报表，{n_s} 项）和 {county}（区县填报表，{n_c} 项），"
+                  "每个工作表一所学校/一个区县 / "
                   f"one-record-per-sheet forms written", highlight=False)
         return 0
     path = build_template(std, compiled.table.catalogue, args.out)

@@ -250,7 +250,8 @@ def _dictionary_column(parts):
             ok[sl] = ~missing[pos]
     dictionary = pa.array(np.concatenate(values) if values else np.zeros(0, dtype=object), type=pa.large_string(),
                           from_pandas=True)
-    dictionary = pc.fill_null(dictionary, pa.scalar("", pa.large_string()))  # never used: missing values are null indices
+    # the fill value is never used: missing values are null indices
+    dictionary = pc.fill_null(dictionary, pa.scalar("", pa.large_string()))
     return pa.DictionaryArray.from_arrays(pa.array(idx, mask=None if ok.all() else ~ok), dictionary)
 
 

@@ -38,7 +38,8 @@ def build_reasons(ev: Evaluator, res: RuleResult, keep, invalid: dict, lang: str
     n = len(res.outcome)
     o = res.outcome
     if rule.kind == "record":  # no limit in the standard: the value is shown, never judged
-        reasons = _join(_lit("仅记录（标准不设限）：" if lang == "zh" else "recorded only (no limit in the standard): "),
+        reasons = _join(_lit("仅记录（标准不设限）：" if lang == "zh" else "recorded only (no limit in the "
+                                                                "standard): "),
                         _fmt_pa(res.value))
         reasons = pc.if_else(pa.array(o == NOT_APPLICABLE), reasons, _lit(""))
     elif res.value is not None:
@@ -98,7 +99,8 @@ def _with_whole_school_note(ev, res, reasons, lang):
         return reasons
     note = _lit("；以下数值由全校数按加权学生数拆分到学段：" if lang == "zh"
                 else "; split from a whole-school count by the weighted shares:")
-    return pc.if_else(pa.array(hit), pc.binary_join_element_wise(reasons.cast(pa.large_string()), note, suffix, _lit("")),
+    return pc.if_else(pa.array(hit), pc.binary_join_element_wise(reasons.cast(pa.large_string()), note, suffix,
+                                                                 _lit("")),
                       reasons.cast(pa.large_string()))
 
 
@@ -298,7 +300,8 @@ def _field_problem(ev, sym, space, row, invalid, lang, shown):
             cols = [(f"{fd.id}_{stage}", school)]
         elif fd.split:
             cols = [(f"{fd.id}_{stage}", school), (fd.id, school)]
-            cols += [(f"students_{s}", school) for s in ev.std.school_types.get(sp.schools["school_type"].iloc[school], [])]
+            cols += [(f"students_{s}", school) for s in ev.std.school_types.get(sp.schools["school_type"].iloc[school],
+                                                                                [])]
         else:
             cols = [(fd.id, school)]
     elif sym.kind == "field" and fd.table == "school":

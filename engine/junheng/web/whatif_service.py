@@ -13,8 +13,8 @@ import shutil
 from junheng.errors import OutputError, StandardError
 from junheng.i18n import OUTCOME_LABELS, Msg
 from junheng.evaluation.finite import as_float
-from junheng.web.whatif import (Meta, Problem, check_meta, child_text, current_cells, load_child, parse_day, parse_edits,
-                     save_child, scratch_folder)
+from junheng.web.whatif import (Meta, Problem, check_meta, child_text, current_cells, load_child, parse_day,
+                     parse_edits, save_child, scratch_folder)
 from junheng.standard.registry import is_standard_id
 from junheng.evaluation.run import prepare
 from junheng.standard.catalogue import load_catalogue
