@@ -14,6 +14,7 @@ import pandas as pd
 
 from junheng.language import nodes as ast
 from junheng.standard.checker import Compiled, natural_level, meet
+from junheng.standard.model import Rule
 from junheng.language.functions import FUNCTIONS, is_aggregate
 from junheng.evaluation.logic import (ABSENT, FAIL, NOT_APPLICABLE, NOT_EVALUABLE, PASS, aggregate, and3,
                     bool_from_outcome, compare, not3, or3, outcome_from_bool, round_half_up)
@@ -22,7 +23,7 @@ from junheng.evaluation.units import Spaces
 
 @dataclass
 class RuleResult:
-    rule: object
+    rule: Rule
     space: str
     outcome: np.ndarray  # int8 codes
     value: np.ndarray | None = None  # compared value (rounded if the rule rounds)
@@ -54,7 +55,7 @@ class Evaluator:
         self.cache: dict = {}
         self.derived: dict = {}
         self.results: dict[str, RuleResult] = {}
-        self._empty = None  # rows of the rule being evaluated where an aggregate met an empty set
+        self._empty: dict | None = None  # rows of the rule being evaluated where an aggregate met an empty set
         self.suppressed: set = set()  # parameters treated as out of force (the check of relaxed passes)
 
     # ------------------------------------------------------------ spaces
@@ -609,6 +610,7 @@ class Evaluator:
                 ok = self.eval_stage_exprs(cond, space)
         res.outcome = outcome_from_bool(ok, applicable)
         res.outcome[absent] = ABSENT
+        assert self._empty is not None  # set at the start of eval_rule
         res.empty_group, res.empty_selection = self._empty["empty_group"], self._empty["empty_selection"]
         self._empty = None
         return res

@@ -108,7 +108,7 @@ def split_whole_school_counts(std: Standard, schools: RecordSet, masks: dict, sh
     two or more stages is split between them by the weighted shares the standard declares for stocks
     (``stage_weights.whole_school_counts``), when none of its stage values is given. Returns field ->
     mask of the schools split. Column-wise; the reader's "cannot attribute" marks are lifted."""
-    out = {}
+    out: dict[str, np.ndarray] = {}
     ex = schools.extra
     if not std.whole_school_counts or ex is None or not len(ex.columns) or not len(schools.frame):
         return out

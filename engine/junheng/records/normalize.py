@@ -30,10 +30,11 @@ def _nfkc(s: pd.Series) -> pd.Series:
         enc = pc.dictionary_encode(pa_arr).combine_chunks()
         if len(enc.dictionary) * 2 <= len(enc):  # few distinct texts (categories, 是/否): fold each once
             d = pd.Series(enc.dictionary.to_numpy(zero_copy_only=False), dtype="string")
-            folded = pa.array(_nfkc(d).to_numpy(dtype=object, na_value=None), type=enc.dictionary.type)
+            texts = _nfkc(d).to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]  # stubs omit na_value=None
+            folded = pa.array(texts, type=enc.dictionary.type)
             return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([folded.take(enc.indices)])),
                              index=s.index, name=s.name)
-    vals = s.to_numpy(dtype=object, na_value=None)
+    vals = s.to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]  # stubs omit na_value=None
     present = [v for v in vals if v is not None]
     if not present:
         return s

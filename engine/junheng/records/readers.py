@@ -27,7 +27,7 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable
 from pathlib import Path
 
 import numpy as np
@@ -511,13 +511,20 @@ def _vertical_table(name: str, sheets, notes: list) -> RawTable | None:
     Every value keeps its own form row and cell (e.g. E52) for locating problems. The same item
     twice on a sheet is reported with both cells (different values: the item is missing).
     """
-    records, names, rows, cells, units, issues = [], [], [], {}, {}, []
+    records: list[dict] = []
+    names: list[str] = []
+    rows: list = []
+    cells: dict = {}
+    units: dict = {}
+    issues: list[dict] = []
     for title, rows_, hi in sheets:
         header = [_text(c[0]) for c in rows_[hi][1]]
         ci, vi = header.index("填报项目"), header.index("填报值")
         ui = header.index("单位") if "单位" in header else None
         letter = _letter(vi)
-        rec, where, first, found = {}, {}, None, []
+        rec: dict = {}
+        where: dict = {}
+        first, found = None, []
         for k, r in rows_[hi + 1:]:
             if ci >= len(r) or _text(r[ci][0]) == "":
                 continue
@@ -606,6 +613,8 @@ def _loads(text: str, name: str, where: str = ""):
 
 def _read_json(p: Path, name: str, lines: bool) -> RawTable:
     text, enc = _decode(p.read_bytes(), name)
+    records: Any  # checked below: a list of objects
+    rows: list[int] | None
     try:
         if lines:
             records, rows = [], []

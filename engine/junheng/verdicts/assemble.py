@@ -5,6 +5,8 @@ inputs, or the rules / units it depends on.
 """
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -25,7 +27,9 @@ def margin_of(res: RuleResult, rows=None):
     if res.value is None:
         return None
     op = res.rule.operator
-    value, threshold = (res.value, res.threshold) if rows is None else (res.value[rows], res.threshold[rows])
+    # a rule with a value is compared against a threshold (record-only rules have no operator and no margin)
+    all_thresholds = cast(np.ndarray, res.threshold)
+    value, threshold = (res.value, all_thresholds) if rows is None else (res.value[rows], all_thresholds[rows])
     with np.errstate(invalid="ignore"):
         if op in (">=", ">"):
             m = value - threshold
@@ -44,14 +48,17 @@ def relaxation_texts(res: RuleResult) -> np.ndarray:
     out = np.empty(len(res.outcome), dtype=object)
     out.fill(None)
     if res.relaxed is not None:
+        # relaxed, relaxed_keys and relaxed_by are set together
+        assert res.relaxed_keys is not None and res.relaxed_by is not None
+        relaxed_by = res.relaxed_by
         code, sets = res.relaxed_keys
         for k, key in enumerate(sets):  # a handful of distinct parameter sets
-            out[code == k] = relaxation_text({pid: res.relaxed_by[pid] for pid in key})
+            out[code == k] = relaxation_text({pid: relaxed_by[pid] for pid in key})
     return out
 
 
 def relaxation_text(relaxed_by: dict) -> str:
-    by_window = {}
+    by_window: dict[str, list] = {}
     for pid, w in relaxed_by.items():
         by_window.setdefault(str(w), []).append(pid)
     return "；".join(f"{'、'.join(pids)} {w}" for w, pids in by_window.items())
@@ -82,8 +89,8 @@ class Verdicts:
     def __init__(self, cols: dict, n: int):
         self.cols = cols
         self.n = n
-        self._frame = None
-        self._table = None
+        self._frame: pd.DataFrame | None = None
+        self._table: pa.Table | None = None
 
     def __len__(self) -> int:
         return self.n
@@ -122,7 +129,7 @@ class Verdicts:
 
 def assemble_columns(ev: Evaluator, records_invalid: dict, lang: str = "zh") -> Verdicts:
     """The verdict columns of every rule (reasons included), not yet joined into a frame or table."""
-    cols = {c: [] for c in COLUMNS}
+    cols: dict[str, list] = {c: [] for c in COLUMNS}
     keys_cache = {}
     bases = _key_bases(ev)
     total = 0
