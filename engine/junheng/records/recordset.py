@@ -73,7 +73,7 @@ class Problem:
     field: str = ""  # canonical column id the problem is about
     cell: str = ""  # spreadsheet cell such as "E52" when known
     src: int = -1  # the record's index among all rows read (-1: not about one record, e.g. a header)
-    book: object = dc_field(default=None, repr=False, compare=False)  # (ids, names) of all rows read
+    book: tuple | None = dc_field(default=None, repr=False, compare=False)  # (ids, names) of all rows read
 
     @property
     def record(self) -> tuple[str, str]:
@@ -127,7 +127,7 @@ class RecordSet:
     def rows_read(self) -> int:
         return sum(f["rows"] for f in self.files)
 
-    def where(self, col: str, i: int) -> tuple:
+    def where(self, col: str, i: int | np.integer) -> tuple:
         """(file, sheet, row, cell, header, original text) of accepted row i's value of column col."""
         o = self.origin.iloc[i]
         if self.src is None or not self.segments:
@@ -185,7 +185,10 @@ def load_records(paths, table: str, catalogue: Catalogue) -> RecordSet:
     hmap = HeaderMap(catalogue, table)
     other = HeaderMap(catalogue, OTHER[table])
     frames, origins, problems, files, log, extras = [], [], [], [], [], []
-    invalid, segments, override, rejects = {}, [], {}, {}
+    invalid: dict = {}
+    segments: list = []
+    override: dict = {}
+    rejects: dict = {}
     n_total = 0
 
     def known(h):
@@ -193,7 +196,7 @@ def load_records(paths, table: str, catalogue: Catalogue) -> RecordSet:
         band = class_band(h)
         return hmap.match(h)[0] or other.match(h)[0] or (f"band:{band}" if band else None)
 
-    seen_digest = {}
+    seen_digest: dict[str, str] = {}
     for fileno, path in enumerate(paths):
         if isinstance(path, FrameSource):
             raws, digest = [path.raw_table()], path.sha256()
@@ -263,7 +266,7 @@ def load_records(paths, table: str, catalogue: Catalogue) -> RecordSet:
 
 def _type_column(s: pd.Series, cid: str, col, factor: float):
     if cid in ("school_id", "county_id"):
-        notes = []
+        notes: list = []
         return to_id(s, notes), pd.Series(pd.NA, index=s.index, dtype="object"), notes
     if col.field.kind == "num":
         return to_number(s, col.field.type, factor)
@@ -273,10 +276,15 @@ def _type_column(s: pd.Series, cid: str, col, factor: float):
 
 
 def _type_table(raw: RawTable, hmap: HeaderMap, catalogue: Catalogue, table: str) -> dict:
-    problems, notes, mapped = [], [], []
+    problems: list = []
+    notes: list = []
+    mapped: list = []
     out = pd.DataFrame(index=raw.frame.index)
     extra = pd.DataFrame(index=raw.frame.index)
-    invalid, locs, override, reject = {}, {}, {}, {}
+    invalid: dict = {}
+    locs: dict = {}
+    override: dict = {}
+    reject: dict = {}
     seen = {}
     column_of = {}  # frame column -> where its values went (column id, or extra's name)
     parts: dict[str, list] = {}
@@ -332,6 +340,7 @@ def _type_table(raw: RawTable, hmap: HeaderMap, catalogue: Catalogue, table: str
         if cid.startswith((UNSTAGED, PARTS)):
             fid = cid.split(":", 1)[1]
             fd = catalogue.get(table, fid)
+            assert fd is not None  # the header map only yields catalogue fields
             values, probs, conv = to_number(s, fd.type, factor)
             cell_problems(header, f"{fid}_*", s, probs, Msg("rec.rule_cell", field=fid, type=fd.type))
             notes.extend(Msg("rec.note_column", where=where, header=label(header), note=c) for c in conv)
@@ -501,6 +510,7 @@ def school_stage_sets(frame: pd.DataFrame) -> list:
 def _resolve_unstaged(rs: RecordSet, catalogue: Catalogue) -> None:
     """Give stage-less values (专任教师总人数 …, class bands) to a single-stage school's stage."""
     ex, frame = rs.extra, rs.frame
+    assert ex is not None  # set by the reader before validation
     fids = [c for c in ex.columns if catalogue.get("school", c) is not None]
     bands = [c for c in ex.columns if c.startswith("class_band_")]
     if not fids and not bands:
@@ -509,6 +519,7 @@ def _resolve_unstaged(rs: RecordSet, catalogue: Catalogue) -> None:
     single = [next(iter(s)) if len(s) == 1 else None for s in stages]
     for fid in fids:
         fd = catalogue.get("school", fid)
+        assert fd is not None  # fids are catalogue fields
         vals = ex[fid].to_numpy(dtype="float64")
         given = np.flatnonzero(~np.isnan(vals))
         moved, kept = 0, 0
@@ -516,8 +527,9 @@ def _resolve_unstaged(rs: RecordSet, catalogue: Catalogue) -> None:
             st = single[i]
             if st in fd.per_stage:
                 col = f"{fid}_{st}"
-                if pd.isna(frame.at[i, col]):
+                if pd.isna(frame.at[i, col]):  # type: ignore[arg-type]  # stubs: .at's scalar union is wider
                     frame.at[i, col] = vals[i]
+                    assert rs.src is not None  # read record sets know each row's source
                     rs.override[(col, int(rs.src[i]))] = rs.where(fid, i)[4]
                     moved += 1
                 continue
@@ -526,11 +538,12 @@ def _resolve_unstaged(rs: RecordSet, catalogue: Catalogue) -> None:
             o = rs.origin.iloc[i]
             msg = Bi("rec.stageless", header=header,
                      stages="、".join(STAGE_ZH.get(x, x) for x in sorted(stages[i])) or "未知")
+            assert rs.src is not None  # read record sets know each row's source
             rs.problems.append(Problem(o["file"], o["sheet"], row, header, f"{vals[i]:g}",
                                        Msg("rec.rule_stage_attribution"), msg,
                                        "note", fid, cell, int(rs.src[i]), rs.book))
             for s in fd.per_stage:
-                if s in stages[i] and pd.isna(frame.at[i, f"{fid}_{s}"]):
+                if s in stages[i] and pd.isna(frame.at[i, f"{fid}_{s}"]):  # type: ignore[arg-type]  # as above
                     rs.invalid.setdefault(f"{fid}_{s}", {})[i] = msg
         if moved:
             rs.log.append(Msg("rec.log_stageless_moved", field=fid, n=moved))
@@ -545,7 +558,7 @@ def _resolve_unstaged(rs: RecordSet, catalogue: Catalogue) -> None:
             total = ex[over].sum(axis=1, min_count=len(over)).to_numpy(dtype="float64")
             col = f"classes_over_limit_{st}"
             for i in np.flatnonzero(~np.isnan(total)):
-                if single[i] == st and col in frame and pd.isna(frame.at[i, col]):
+                if single[i] == st and col in frame and pd.isna(frame.at[i, col]):  # type: ignore[arg-type]  # as above
                     frame.at[i, col] = total[i]
                     derived += 1
         if derived:
@@ -562,7 +575,7 @@ def _reject_unkeyed(rs: RecordSet, unreadable: dict | None = None) -> None:
     if unreadable:
         bad = np.fromiter(unreadable, dtype=np.int64)
         reject.iloc[bad] = True
-        reasons.iloc[bad] = list(unreadable.values())
+        reasons.iloc[bad] = list(unreadable.values())  # type: ignore[call-overload]  # stubs: list value
     ids = frame[key] if key in frame else pd.Series(None, index=frame.index)
     no_id = ids.isna() & ~reject
     reject |= no_id
@@ -570,13 +583,13 @@ def _reject_unkeyed(rs: RecordSet, unreadable: dict | None = None) -> None:
     dup = ids.notna() & ids.where(~reject, None).duplicated(keep="first") & ~reject
     if dup.any():
         first = {}
-        for i, v in enumerate(ids.where(~reject, None).tolist()):
+        for j, v in enumerate(ids.where(~reject, None).tolist()):
             if v is not None and v not in first:
-                first[v] = i
+                first[v] = j
         for i in np.flatnonzero(dup.to_numpy()):
             f, sh, row, *_ = rs.where(key, first[ids.iloc[i]])
-            reasons.iloc[i] = Bi("rec.duplicate_id", id=ids.iloc[i], where=Path(f).name + (f"[{sh}]" if sh else ""),
-                                 row=row)
+            reason = Bi("rec.duplicate_id", id=ids.iloc[i], where=Path(f).name + (f"[{sh}]" if sh else ""), row=row)
+            reasons.iloc[i] = reason  # type: ignore[call-overload]  # stubs: an object value in an object column
     reject |= dup
     apply_rejections(rs, reject, reasons)
 

@@ -59,7 +59,7 @@ def _num(frame: pd.DataFrame, col: str) -> np.ndarray:
     return np.full(len(frame), np.nan)
 
 
-def _problem(rs: RecordSet, i: int, col: str, rule: str, message: str, action="cell ignored", value=None):
+def _problem(rs: RecordSet, i: int | np.integer, col: str, rule: str, message: str, action="cell ignored", value=None):
     f, sh, row, cell, header, text = rs.where(col, i)
     v = value if value is not None else text
     src = int(rs.src[i]) if rs.src is not None and i < len(rs.src) else -1
@@ -67,7 +67,7 @@ def _problem(rs: RecordSet, i: int, col: str, rule: str, message: str, action="c
                                rs.book))
 
 
-def _invalidate(rs: RecordSet, i: int, col: str, message: str) -> None:
+def _invalidate(rs: RecordSet, i: int | np.integer, col: str, message: str) -> None:
     rs.invalid.setdefault(col, {})[i] = message
     if col in rs.frame.columns:
         rs.frame.at[i, col] = np.nan
@@ -101,7 +101,7 @@ def link_counties(srs: RecordSet, crs: RecordSet, county_file_given: bool) -> No
     if county_file_given:
         unknown = ~missing & ~sf["county_id"].isin(set(known)).to_numpy()
         for i in np.flatnonzero(unknown):
-            reasons.iloc[i] = Bi("rec.unknown_county", county=sf["county_id"].iloc[i])
+            reasons.iloc[i] = Bi("rec.unknown_county", county=sf["county_id"].iloc[i])  # type: ignore[call-overload]  # object value
         reject |= unknown
     if reject.any():
         reject_where(srs, reject, reasons)

@@ -171,7 +171,8 @@ def _at_least_reasons(ev, res, lang):
     floor = ev.node_values(node.kwargs["rest_reach"], res.space) if "rest_reach" in node.kwargs else None
     n = len(res.outcome)
     met, req = msg(lang, "reason.at_least").split("{k}")
-    sep, op, cp = msg(lang, "sep.list"), *msg(lang, "paren").split("{x}")
+    sep = msg(lang, "sep.list")
+    op, cp = msg(lang, "paren").split("{x}")
     out = _join(_fmt_pa(d["passes"]), met, _fmt_pa(k), req)
     empty = pa.array(np.full(n, ""), type=pa.large_string())
     fails, unknown = empty, empty
@@ -216,7 +217,7 @@ def _not_evaluable_reasons(ev: Evaluator, res: RuleResult, rows, invalid: dict, 
     space = res.space
     fields = sorted(ev.c.inputs.get(rule.id, set()))
     label = _labels(ev, lang)
-    per_row = [[] for _ in rows]
+    per_row: list[list[str]] = [[] for _ in rows]
     checked, n_missing = 0, np.zeros(len(rows), dtype=np.int64)
     # 0. an aggregate over an empty set: a county without evaluable schools, or none it applies to
     for flags, key in ((res.empty_group, "no_units"), (res.empty_selection, "no_selected_units")):
@@ -263,15 +264,15 @@ def _not_evaluable_reasons(ev: Evaluator, res: RuleResult, rows, invalid: dict, 
     # (not on a row whose every input is missing: the missing inputs are the whole reason there)
     whys = _unknown_texts(rule, getattr(ev.std, "derived", None))
     if whys:
-        for j in range(len(rows)):
-            if checked == 0 or n_missing[j] < checked:
-                per_row[j].extend(whys)
+        for k in range(len(rows)):
+            if checked == 0 or n_missing[k] < checked:
+                per_row[k].extend(whys)
     out = []
-    for j, i in enumerate(rows):
-        parts = list(dict.fromkeys(per_row[j]))
+    for k, i in enumerate(rows):
+        parts = list(dict.fromkeys(per_row[k]))
         if not parts:
             vals = msg(lang, "sep.list").join(f"{f}={fmt_num(_scalar(ev, f, space, i))}" for f in fields[:6]
-                                              if ev.t.get(f) and ev.t.get(f).level in USABLE[space])
+                                              if (sym_f := ev.t.get(f)) and sym_f.level in USABLE[space])
             parts = [msg(lang, "invalid_result", inputs=vals or "—")]
         out.append(msg(lang, "sep.clause").join(parts))
     return out
