@@ -453,16 +453,8 @@ def _expr_items(obj):
             yield "expr", stage, e
 
 
-def compile_standard(std: Standard, catalogue: Catalogue | None = None, as_of=None) -> Compiled:
-    """Check a standard; return what evaluation needs. Raises StandardError with every problem."""
-    errors = ErrorList(list(std.load_errors))
-    catalogue = catalogue or load_catalogue()
-    table = SymbolTable(std, catalogue, errors)
-    rules = std.rules_in_force(as_of) if as_of is not None else list(std.rules.values())
-    in_force = {r.id for r in rules}
-    deps: dict[str, RuleDeps] = {}
-    all_stages = set(std.stages)
-
+def _check_declared_inputs(std: Standard, table: SymbolTable, errors: ErrorList) -> None:
+    """The standard's declared inputs and whole-school counts are catalogue fields of the right kind."""
     for table_name, ids in std.inputs.items():
         for fid in ids:
             if table.catalogue.get(table_name, fid) is None:
@@ -473,50 +465,75 @@ def compile_standard(std: Standard, catalogue: Catalogue | None = None, as_of=No
         if fd is None or not fd.per_stage or fd.type != "count":
             errors.add(std.loc or Loc(std.path), Msg("check.whole_school_counts", field=fid), fid)
 
+
+def _check_rule_header(obj, errors: ErrorList, all_stages: set) -> bool:
+    """A rule's level, stages and rounding; False when its level is unknown (nothing more is checked)."""
+    if obj.level not in ("stage", "school", "county"):
+        errors.add(obj.origin, Msg("check.unknown_level", level=obj.level), obj.level)
+        return False
+    if obj.per_stage and obj.level != "county":
+        errors.add(obj.origin, Msg("check.per_stage_county"), obj.id)
+    for s in obj.stages or []:
+        if s not in all_stages:
+            errors.add(obj.origin, Msg("check.unknown_stage", stage=s), s)
+    if obj.round is not None and obj.kind not in ("threshold", "record"):
+        errors.add(obj.origin, Msg("check.round_value"), obj.id)
+    return True
+
+
+def _check_item(kind: str, obj, d: RuleDeps, table: SymbolTable, errors: ErrorList, all_stages: set,
+                in_force: set) -> None:
+    """Check one derived field or rule (its level, stages and expressions); record its dependencies in d."""
+    space = obj.space if kind == "rule" else obj.level
+    scope = set(obj.stages) if kind == "rule" and obj.stages else all_stages
+    if kind == "rule" and not _check_rule_header(obj, errors, all_stages):
+        return
+    for part, stage, e in _expr_items(obj):
+        if stage != "*":
+            if space not in STAGE_SPACES:
+                errors.add(e.loc, Msg("check.per_stage_exprs"), stage)
+                continue
+            if stage not in all_stages:
+                errors.add(e.loc, Msg("check.unknown_stage", stage=stage), stage)
+                continue
+        checker = _ExprChecker(table, errors, e, d, None if stage == "*" else stage, scope)
+        k = checker.check(e.node, space)
+        want = "bool" if part in ("condition", "applies_when") or getattr(obj, "kind", "") == "bool" else "num"
+        if k is not None and k != want:
+            errors.add(e.loc, Msg("check.part_kind", part=part, want=_vk(want), kind=_vk(k)),
+                       e.text.strip()[:60])
+    if kind == "rule" and obj.kind == "threshold" and obj.value is not None and obj.threshold is not None:
+        vs, ts = set(obj.value), set(obj.threshold)
+        if not vs or not ts:  # an expression that did not parse is already reported
+            return
+        if "*" not in vs and space in STAGE_SPACES and (scope - vs):
+            errors.add(obj.origin, Msg("check.missing_stage_value", rule=obj.id, stages=tuple(sorted(scope - vs))),
+                       obj.id)
+        if "*" not in ts and space in STAGE_SPACES and (scope - ts):
+            errors.add(obj.origin, Msg("check.missing_stage_threshold", rule=obj.id,
+                                       stages=tuple(sorted(scope - ts))), obj.id)
+    for rid in d.rules:
+        if rid not in in_force:
+            errors.add(obj.origin, Msg("check.rule_not_in_force", rule=obj.id, ref=rid), rid)
+
+
+def compile_standard(std: Standard, catalogue: Catalogue | None = None, as_of=None) -> Compiled:
+    """Check a standard; return what evaluation needs. Raises StandardError with every problem."""
+    errors = ErrorList(list(std.load_errors))
+    catalogue = catalogue or load_catalogue()
+    table = SymbolTable(std, catalogue, errors)
+    rules = std.rules_in_force(as_of) if as_of is not None else list(std.rules.values())
+    in_force = {r.id for r in rules}
+    deps: dict[str, RuleDeps] = {}
+    all_stages = set(std.stages)
+
+    _check_declared_inputs(std, table, errors)
+
     items = [("derived", d) for d in std.derived.values()] + [("rule", r) for r in rules]
     for kind, obj in items:
         d = RuleDeps()
         deps[obj.id] = d
-        space = obj.space if kind == "rule" else obj.level
-        scope = set(obj.stages) if kind == "rule" and obj.stages else all_stages
-        if kind == "rule":
-            if obj.level not in ("stage", "school", "county"):
-                errors.add(obj.origin, Msg("check.unknown_level", level=obj.level), obj.level)
-                continue
-            if obj.per_stage and obj.level != "county":
-                errors.add(obj.origin, Msg("check.per_stage_county"), obj.id)
-            for s in obj.stages or []:
-                if s not in all_stages:
-                    errors.add(obj.origin, Msg("check.unknown_stage", stage=s), s)
-            if obj.round is not None and obj.kind not in ("threshold", "record"):
-                errors.add(obj.origin, Msg("check.round_value"), obj.id)
-        for part, stage, e in _expr_items(obj):
-            if stage != "*":
-                if space not in STAGE_SPACES:
-                    errors.add(e.loc, Msg("check.per_stage_exprs"), stage)
-                    continue
-                if stage not in all_stages:
-                    errors.add(e.loc, Msg("check.unknown_stage", stage=stage), stage)
-                    continue
-            checker = _ExprChecker(table, errors, e, d, None if stage == "*" else stage, scope)
-            k = checker.check(e.node, space)
-            want = "bool" if part in ("condition", "applies_when") or getattr(obj, "kind", "") == "bool" else "num"
-            if k is not None and k != want:
-                errors.add(e.loc, Msg("check.part_kind", part=part, want=_vk(want), kind=_vk(k)),
-                           e.text.strip()[:60])
-        if kind == "rule" and obj.kind == "threshold" and obj.value is not None and obj.threshold is not None:
-            vs, ts = set(obj.value), set(obj.threshold)
-            if not vs or not ts:  # an expression that did not parse is already reported
-                continue
-            if "*" not in vs and space in STAGE_SPACES and (scope - vs):
-                errors.add(obj.origin, Msg("check.missing_stage_value", rule=obj.id, stages=tuple(sorted(scope - vs))),
-                           obj.id)
-            if "*" not in ts and space in STAGE_SPACES and (scope - ts):
-                errors.add(obj.origin, Msg("check.missing_stage_threshold", rule=obj.id,
-                                           stages=tuple(sorted(scope - ts))), obj.id)
-        for rid in d.rules:
-            if rid not in in_force:
-                errors.add(obj.origin, Msg("check.rule_not_in_force", rule=obj.id, ref=rid), rid)
+        _check_item(kind, obj, d, table, errors, all_stages, in_force)
     if errors:
         errors.raise_if_any()
 
