@@ -249,117 +249,146 @@ def render(tree: dict, console, lang: str = "zh") -> None:
     console.print(build_tree(tree, lang))
 
 
-def build_tree(tree: dict, lang: str = "zh") -> Tree:
-    """The explanation ``tree`` as a rich Tree (``text.tree_text`` turns it into plain text)."""
+_STYLE = {"pass": "green", "fail": "bold red", "not_evaluable": "yellow", "not_applicable": "dim"}
 
+
+def _par(lang: str, x) -> str:
+    return t(lang, "paren", x=x)
+
+
+def _lab(lang: str, key: str) -> str:
+    return t(lang, key) + ": "
+
+
+def _add_value_lines(b, node: dict, lang: str) -> None:
+    """The compared value, its threshold and margin, the unrounded value and where the threshold comes from."""
+    clause = t(lang, "sep.clause")
+    val = fmt_num(node["value"])
+    line = _lab(lang, "explain.value") + f"{val} {node.get('unit') or ''} {node['operator']} " \
+        f"{t(lang, 'explain.threshold')} {fmt_num(node['threshold'])}"
+    if node.get("margin") is not None:
+        line += _par(lang, f"{t(lang, 'explain.margin')} {fmt_num(node['margin'])}")
+    b.add(line)
+    if node.get("raw_value") is not None:
+        b.add(_lab(lang, "explain.unrounded") + f"{fmt_num(node['raw_value'])}{clause}{node['rounding']}")
+    ts = node.get("threshold_source")
+    if ts:
+        b.add(_lab(lang, "explain.threshold_from") + f"{ts['id']} {ts['name']} = "
+              f"{fmt_num(ts['value'])} {ts['unit']}{clause}{ts['citation'] or ''}{clause}"
+              f"{t(lang, 'explain.set_at')} {ts['set_at']}"
+              + (f"{clause}{t(lang, 'explain.in_force')} {ts['effective']}"
+                 if ts.get("effective") and ts["effective"] != "… ~ …" else ""))
+
+
+def _rule_branch(parent, node, lang: str):
+    """One rule's verdict with its value, threshold, inputs, reason and citation as a branch of parent."""
     L = OUTCOME_LABELS[lang]
     comma, clause = t(lang, "sep.comma"), t(lang, "sep.clause")
+    o = node["outcome"]
+    head = f"[{_STYLE.get(o, '')}]{L.get(o, o)}[/] [bold]{node['rule_id']}[/] {node['name']}"
+    b = parent.add(head)
+    if node.get("expression"):
+        b.add(_lab(lang, "explain.expression") + node["expression"])
+    if "value" in node:
+        _add_value_lines(b, node, lang)
+    if node.get("inputs"):
+        b.add(_lab(lang, "explain.inputs") + comma.join(f"{k}={_fmt_any(v)}" for k, v in node["inputs"].items()))
+    for d, info in (node.get("derived") or {}).items():
+        b.add(f"{d}{_par(lang, info['name'])} = {info['expression']} = {fmt_num(info['value'])}")
+    if node.get("split"):
+        s = node["split"]
+        b.add(_lab(lang, "explain.split") + f"{s['school_type']} {s['weights']}{comma}"
+              + t(lang, "explain.share", share=fmt_num(s["share"])))
+    for item in node.get("dispersion") or []:
+        b.add(f"  {escape(str(item['school_name']))}{_par(lang, escape(str(item['school_id'])))}"
+              + t(lang, "explain.dispersion_item", value=fmt_num(item["value"]), weight=fmt_num(item["weight"]),
+                  share=fmt_num(item["share_of_variance"] * 100), direction=item["direction"]))
+    if node.get("reason"):
+        b.add(_lab(lang, "explain.reason") + escape(str(node["reason"])))
+    for opt in node.get("counterfactual") or []:
+        b.add(f"[cyan]{_lab(lang, 'explain.to_pass')}{escape(opt['text'])}[/]")
+    if node.get("citation"):
+        b.add(f"[dim]{_lab(lang, 'explain.citation')}{node['citation']}{clause}{node['defined_at']}[/]")
+    if node.get("provenance"):
+        b.add(f"[dim]{_lab(lang, 'explain.provenance')}{escape(short_text(node['provenance'], lang))}[/]")
+    return b
 
-    def par(x):
-        return t(lang, "paren", x=x)
 
-    def lab(key):
-        return t(lang, key) + ": "
-    style = {"pass": "green", "fail": "bold red", "not_evaluable": "yellow", "not_applicable": "dim"}
+def _school_root(tree: dict, lang: str) -> Tree:
+    """A school's explanation: its stages' rules, then its school-level rules."""
+    root = Tree(f"[bold]{escape(str(tree.get('school_name') or ''))}{_par(lang, escape(str(tree['school_id'])))}[/] "
+                f"{escape(str(tree.get('school_type') or ''))} "
+                f"{t(lang, 'level.county')} {escape(str(tree['county_id']))}")
+    for st in tree["stages"]:
+        b = root.add(f"[bold]{st['label']}[/]")
+        for node in st["rules"]:
+            _rule_branch(b, node, lang)
+    for node in tree.get("school_rules", []):
+        _rule_branch(root, node, lang)
+    return root
 
-    def rule_branch(parent, node):
-        o = node["outcome"]
-        head = f"[{style.get(o, '')}]{L.get(o, o)}[/] [bold]{node['rule_id']}[/] {node['name']}"
-        b = parent.add(head)
-        if node.get("expression"):
-            b.add(lab("explain.expression") + node["expression"])
-        if "value" in node:
-            val = fmt_num(node["value"])
-            line = lab("explain.value") + f"{val} {node.get('unit') or ''} {node['operator']} " \
-                f"{t(lang, 'explain.threshold')} {fmt_num(node['threshold'])}"
-            if node.get("margin") is not None:
-                line += par(f"{t(lang, 'explain.margin')} {fmt_num(node['margin'])}")
-            b.add(line)
-            if node.get("raw_value") is not None:
-                b.add(lab("explain.unrounded") + f"{fmt_num(node['raw_value'])}{clause}{node['rounding']}")
-            ts = node.get("threshold_source")
-            if ts:
-                b.add(lab("explain.threshold_from") + f"{ts['id']} {ts['name']} = "
-                      f"{fmt_num(ts['value'])} {ts['unit']}{clause}{ts['citation'] or ''}{clause}"
-                      f"{t(lang, 'explain.set_at')} {ts['set_at']}"
-                      + (f"{clause}{t(lang, 'explain.in_force')} {ts['effective']}"
-                         if ts.get("effective") and ts["effective"] != "… ~ …" else ""))
-        if node.get("inputs"):
-            b.add(lab("explain.inputs") + comma.join(f"{k}={_fmt_any(v)}" for k, v in node["inputs"].items()))
-        for d, info in (node.get("derived") or {}).items():
-            b.add(f"{d}{par(info['name'])} = {info['expression']} = {fmt_num(info['value'])}")
-        if node.get("split"):
-            s = node["split"]
-            b.add(lab("explain.split") + f"{s['school_type']} {s['weights']}{comma}"
-                  + t(lang, "explain.share", share=fmt_num(s["share"])))
-        for item in node.get("dispersion") or []:
-            b.add(f"  {escape(str(item['school_name']))}{par(escape(str(item['school_id'])))}"
-                  + t(lang, "explain.dispersion_item", value=fmt_num(item["value"]), weight=fmt_num(item["weight"]),
-                      share=fmt_num(item["share_of_variance"] * 100), direction=item["direction"]))
-        if node.get("reason"):
-            b.add(lab("explain.reason") + escape(str(node["reason"])))
-        for opt in node.get("counterfactual") or []:
-            b.add(f"[cyan]{lab('explain.to_pass')}{escape(opt['text'])}[/]")
-        if node.get("citation"):
-            b.add(f"[dim]{lab('explain.citation')}{node['citation']}{clause}{node['defined_at']}[/]")
-        if node.get("provenance"):
-            b.add(f"[dim]{lab('explain.provenance')}{escape(short_text(node['provenance'], lang))}[/]")
-        return b
 
-    if tree["subject"] == "school":
-        root = Tree(f"[bold]{escape(str(tree.get('school_name') or ''))}{par(escape(str(tree['school_id'])))}[/] "
-                    f"{escape(str(tree.get('school_type') or ''))} "
-                    f"{t(lang, 'level.county')} {escape(str(tree['county_id']))}")
-        for st in tree["stages"]:
-            b = root.add(f"[bold]{st['label']}[/]")
-            for node in st["rules"]:
-                rule_branch(b, node)
-        for node in tree.get("school_rules", []):
-            rule_branch(root, node)
+def _county_root(tree: dict, lang: str) -> Tree:
+    """A county's explanation: the chain of its verdicts (or its rules), per-stage rules and failing units."""
+    L = OUTCOME_LABELS[lang]
+    comma = t(lang, "sep.comma")
+    root = Tree(f"[bold]{escape(str(tree.get('county_name') or ''))}{_par(lang, escape(str(tree['county_id'])))}[/]")
+    by_rule = {}
+    for node in tree["county_rules"]:
+        by_rule.setdefault(node["rule_id"], []).append(node)
+    stage_word = {"primary": t(lang, "stage.primary"), "junior": t(lang, "stage.junior")}
+    for node in tree["stage_rules"]:
+        node = dict(node)
+        node["name"] = f"{node['name']}{_par(lang, stage_word.get(node['stage'], node['stage']))}"
+        by_rule.setdefault(node["rule_id"], []).append(node)
+
+    def chain_branch(parent, item):
+        # the overall verdict first, then what it rests on; passing rules are not expanded
+        for node in by_rule.get(item["rule_id"], []):
+            b = _rule_branch(parent, node, lang)
+            if node["outcome"] == "pass":
+                continue
+            for child in item["children"]:
+                chain_branch(b, child)
+            for dep in item["finer"]:
+                units = [u for u in tree["failing_units"] if any(r == dep for r, _ in u["rules"])]
+                if units:
+                    ub = b.add(f"{dep} {t(lang, 'explain.failing_schools')}{_par(lang, len(units))}")
+                    for u in units:
+                        ub.add(f"{escape(str(u['school_name']))}{_par(lang, escape(str(u['school_id'])))}"
+                               f"{u['stage'] or ''}: " + comma.join(f"{r} {L.get(o, o)}" for r, o in u["rules"]))
+
+    if tree.get("chain"):
+        for item in tree["chain"]:
+            chain_branch(root, item)
     else:
-        root = Tree(f"[bold]{escape(str(tree.get('county_name') or ''))}{par(escape(str(tree['county_id'])))}[/]")
-        by_rule = {}
         for node in tree["county_rules"]:
-            by_rule.setdefault(node["rule_id"], []).append(node)
-        stage_word = {"primary": t(lang, "stage.primary"), "junior": t(lang, "stage.junior")}
+            _rule_branch(root, node, lang)
+    if not tree.get("chain"):
+        _add_unchained(root, tree, lang)
+    return root
+
+
+def _add_unchained(root: Tree, tree: dict, lang: str) -> None:
+    """Without a verdict chain: the per-stage rules and the failing stage units as flat lists."""
+    L = OUTCOME_LABELS[lang]
+    comma = t(lang, "sep.comma")
+    if tree["stage_rules"]:
+        b = root.add(t(lang, "explain.per_stage"))
         for node in tree["stage_rules"]:
             node = dict(node)
-            node["name"] = f"{node['name']}{par(stage_word.get(node['stage'], node['stage']))}"
-            by_rule.setdefault(node["rule_id"], []).append(node)
+            node["name"] = f"[{node['stage']}] {node['name']}"
+            _rule_branch(b, node, lang)
+    if tree["failing_units"]:
+        b = root.add(t(lang, "explain.failing_stages") + _par(lang, len(tree["failing_units"])))
+        for u in tree["failing_units"]:
+            b.add(f"{escape(str(u['school_name']))}{_par(lang, escape(str(u['school_id'])))}{u['stage']}: " +
+                  comma.join(f"{rid} {L.get(o, o)}" for rid, o in u["rules"]))
 
-        def chain_branch(parent, item):
-            # the overall verdict first, then what it rests on; passing rules are not expanded
-            for node in by_rule.get(item["rule_id"], []):
-                b = rule_branch(parent, node)
-                if node["outcome"] == "pass":
-                    continue
-                for child in item["children"]:
-                    chain_branch(b, child)
-                for dep in item["finer"]:
-                    units = [u for u in tree["failing_units"] if any(r == dep for r, _ in u["rules"])]
-                    if units:
-                        ub = b.add(f"{dep} {t(lang, 'explain.failing_schools')}{par(len(units))}")
-                        for u in units:
-                            ub.add(f"{escape(str(u['school_name']))}{par(escape(str(u['school_id'])))}"
-                                   f"{u['stage'] or ''}: " + comma.join(f"{r} {L.get(o, o)}" for r, o in u["rules"]))
 
-        if tree.get("chain"):
-            for item in tree["chain"]:
-                chain_branch(root, item)
-        else:
-            for node in tree["county_rules"]:
-                rule_branch(root, node)
-        if tree["stage_rules"] and not tree.get("chain"):
-            b = root.add(t(lang, "explain.per_stage"))
-            for node in tree["stage_rules"]:
-                node = dict(node)
-                node["name"] = f"[{node['stage']}] {node['name']}"
-                rule_branch(b, node)
-        if tree["failing_units"] and not tree.get("chain"):
-            b = root.add(t(lang, "explain.failing_stages") + par(len(tree["failing_units"])))
-            for u in tree["failing_units"]:
-                b.add(f"{escape(str(u['school_name']))}{par(escape(str(u['school_id'])))}{u['stage']}: " +
-                      comma.join(f"{rid} {L.get(o, o)}" for rid, o in u["rules"]))
+def build_tree(tree: dict, lang: str = "zh") -> Tree:
+    """The explanation ``tree`` as a rich Tree (``text.tree_text`` turns it into plain text)."""
+    root = _school_root(tree, lang) if tree["subject"] == "school" else _county_root(tree, lang)
     p = tree["provenance"]
     prov = root.add(f"[dim]{t(lang, 'explain.provenance')}[/]")
     for f in p["files"]:
