@@ -87,7 +87,7 @@ def machine() -> dict:
             "loadavg": open("/proc/loadavg").read().split()[:3], "python": platform.python_version()}
 
 
-def main(argv=None):
+def main(argv=None):  # noqa: C901
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scale", choices=["county", "province", "nation"], default="county")
     ap.add_argument("--repeat", type=int, default=3)

@@ -582,7 +582,7 @@ def _as_text(s: pd.Series) -> pd.Series:
     return t.astype(object).where(s.notna(), "")
 
 
-def _inject_mistakes(rng, df, rate):
+def _inject_mistakes(rng, df, rate):  # noqa: C901
     n = len(df)
     k = int(round(n * rate))
     if k <= 0 or n == 0:

@@ -87,7 +87,7 @@ def sweep_inputs(tmp_path_factory):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("std_id", STANDARDS)
-def test_one_missing_input_never_passes_silently(std_id, sweep_inputs):
+def test_one_missing_input_never_passes_silently(std_id, sweep_inputs):  # noqa: C901
     sp, cp, blanked = sweep_inputs
     std, compiled = prepare(std_id)
     run = evaluate_files(std_id, [str(sp)], [str(cp)])

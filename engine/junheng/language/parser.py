@@ -99,7 +99,7 @@ def _pos(meta_holder) -> dict:
     return dict(line=m.line, col=m.column, start=m.start_pos, end=m.end_pos)
 
 
-def _build(node, text: str) -> ast.Node:
+def _build(node, text: str) -> ast.Node:  # noqa: C901
     if isinstance(node, Token):  # a bare token only appears for parenthesised atoms
         raise ExprSyntaxError(Msg("parse.syntax"), node.line or 1, node.column or 1, str(node))
     kind = node.data if isinstance(node.data, str) else node.data.value

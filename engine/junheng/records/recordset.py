@@ -178,7 +178,7 @@ def _display(source) -> str:
     return str(source) if isinstance(source, FrameSource) else source_name(source)
 
 
-def load_records(paths, table: str, catalogue: Catalogue) -> RecordSet:
+def load_records(paths, table: str, catalogue: Catalogue) -> RecordSet:  # noqa: C901
     """Read one or more files of one table (school or county)."""
     if isinstance(paths, (str, Path, NamedFile, FrameSource)):
         paths = [paths]
@@ -275,7 +275,7 @@ def _type_column(s: pd.Series, cid: str, col, factor: float):
     return to_text(s, col.field.values or None)
 
 
-def _type_table(raw: RawTable, hmap: HeaderMap, catalogue: Catalogue, table: str) -> dict:
+def _type_table(raw: RawTable, hmap: HeaderMap, catalogue: Catalogue, table: str) -> dict:  # noqa: C901
     problems: list = []
     notes: list = []
     mapped: list = []
@@ -507,7 +507,7 @@ def school_stage_sets(frame: pd.DataFrame) -> list:
     return [sets[c] for c in code.tolist()]
 
 
-def _resolve_unstaged(rs: RecordSet, catalogue: Catalogue) -> None:
+def _resolve_unstaged(rs: RecordSet, catalogue: Catalogue) -> None:  # noqa: C901
     """Give stage-less values (专任教师总人数 …, class bands) to a single-stage school's stage."""
     ex, frame = rs.extra, rs.frame
     assert ex is not None  # set by the reader before validation

@@ -262,7 +262,7 @@ def cv_chart(items, lang="zh") -> str:
 
 # ------------------------------------------------------------------ sections
 
-def _county_section(run, lang, out):
+def _county_section(run, lang, out):  # noqa: C901
     t = T[lang]
     v = run.verdicts
     std = run.standard

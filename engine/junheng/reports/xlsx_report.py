@@ -106,7 +106,7 @@ def _outcome_format(ws, ref, lang):
                                                       font=Font(bold=(key == "fail"))))
 
 
-def write_xlsx(run, path, lang: str | None = None, progress=None) -> None:
+def write_xlsx(run, path, lang: str | None = None, progress=None) -> None:  # noqa: C901
     from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
 

@@ -296,7 +296,7 @@ class _ExprChecker:
         self.check(node.operand, space)
         return "bool"
 
-    def _Call(self, node, space):
+    def _Call(self, node, space):  # noqa: C901
         spec = FUNCTIONS.get(node.func)
         if spec is None:
             self.err(node, Msg("check.unknown_function", func=node.func), node.func)

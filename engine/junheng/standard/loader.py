@@ -152,7 +152,7 @@ def _check_id_matches_place(data, path: Path, errors: ErrorList) -> None:
         errors.add(data.loc_of("id"), Msg("load.id_place", id=str(data["id"]), expected=expected), str(data["id"]))
 
 
-def _build(data: LocDict, display: str, parent: Standard | None, errors: ErrorList, path: Path) -> Standard:
+def _build(data: LocDict, display: str, parent: Standard | None, errors: ErrorList, path: Path) -> Standard:  # noqa: C901
     text_lines = Path(path).read_text(encoding="utf-8").splitlines()
     documents = dict(parent.documents) if parent else {}
     for doc_id, spec in (data.get("documents") or {}).items():
@@ -246,7 +246,7 @@ def _intent_errors(kind, oid, spec, loc, old, has_parent, errors: ErrorList) -> 
     return True
 
 
-def _merge_parameters(std: Standard, params: LocDict, documents, errors: ErrorList, has_parent: bool = False) -> None:
+def _merge_parameters(std: Standard, params: LocDict, documents, errors: ErrorList, has_parent: bool = False) -> None:  # noqa: C901
     for pid, spec in params.items():
         loc = params.key_loc(pid)
         old = std.parameters.get(pid)
@@ -310,7 +310,7 @@ _RULE_SCALARS = ("level", "name", "name_en", "per_stage", "area", "description",
                  "veto", "note", "record")
 
 
-def _merge_rules(std: Standard, rules: LocList, documents, lines, errors: ErrorList, has_parent: bool = False) -> None:
+def _merge_rules(std: Standard, rules: LocList, documents, lines, errors: ErrorList, has_parent: bool = False) -> None:  # noqa: C901
     seen: dict = {}
     for i, spec in enumerate(rules):
         loc = rules.item_locs[i]

@@ -253,7 +253,7 @@ def run_diff(side_a, side_b, as_of=None, schools=None, counties=None, dirs=(), l
 
 # ------------------------------------------------------------------ rendering
 
-def render(doc: dict, console, lang="zh", max_rows=200) -> None:
+def render(doc: dict, console, lang="zh", max_rows=200) -> None:  # noqa: C901
     ol = dict(OUTCOME_LABELS[lang], absent=tr(lang, "diff.absent"))
     console.print(f"[bold]A[/] = {doc['a']['ref']}  ({' → '.join(doc['a']['chain'])})", highlight=False)
     console.print(f"[bold]B[/] = {doc['b']['ref']}  ({' → '.join(doc['b']['chain'])})", highlight=False)

@@ -239,7 +239,7 @@ def _line(obj, default=0) -> int:
     return getattr(loc, "line", default) or default
 
 
-def run_file(path, standards_dirs=()) -> FileResult:
+def run_file(path, standards_dirs=()) -> FileResult:  # noqa: C901
     path = Path(path)
     res = FileResult(str(path))
     try:

@@ -212,7 +212,7 @@ def _missing(arr):
     return pd.isna(arr)
 
 
-def _not_evaluable_reasons(ev: Evaluator, res: RuleResult, rows, invalid: dict, lang: str) -> list:
+def _not_evaluable_reasons(ev: Evaluator, res: RuleResult, rows, invalid: dict, lang: str) -> list:  # noqa: C901
     rule = res.rule
     space = res.space
     fields = sorted(ev.c.inputs.get(rule.id, set()))

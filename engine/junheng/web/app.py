@@ -63,7 +63,7 @@ class Settings:
         return [str(self.save_dir)] + [str(d) for d in self.standards_dirs]
 
 
-def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
+def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:  # noqa: C901
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = int(settings.max_upload_mb * 1024 * 1024)
     app.config["MAX_FORM_PARTS"] = settings.max_files + FORM_FIELDS  # werkzeug: 413 beyond this many parts
