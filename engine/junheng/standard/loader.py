@@ -310,7 +310,7 @@ _RULE_SCALARS = ("level", "name", "name_en", "per_stage", "area", "description",
                  "veto", "note", "record")
 
 
-def _merge_rules(std: Standard, rules: LocList, documents, lines, errors: ErrorList, has_parent: bool = False) -> None:  # noqa: C901
+def _merge_rules(std: Standard, rules: LocList, documents, lines, errors: ErrorList, has_parent: bool = False) -> None:
     seen: dict = {}
     for i, spec in enumerate(rules):
         loc = rules.item_locs[i]
@@ -323,54 +323,72 @@ def _merge_rules(std: Standard, rules: LocList, documents, lines, errors: ErrorL
         if not _intent_errors(Msg("kind.rule"), rid, spec, loc, old, has_parent, errors):
             continue
         citation = _citation(spec.get("citation"), documents)
-        if has_parent and citation is not None and citation.document not in documents:
-            errors.add(loc, Msg("load.unknown_document", kind=Msg("kind.rule"), id=rid, document=citation.document),
-                       citation.document)
-        if old is not None and citation is None:
-            errors.add(loc, Msg("load.override_no_citation", kind=Msg("kind.rule"), id=rid), rid)
-        elif old is not None and citation is not None and not citation.source_status:
-            errors.add(loc, Msg("load.override_no_status", kind=Msg("kind.rule"), id=rid), rid)
-        if old is not None:
-            for key in ("level", "per_stage"):
-                if key in spec and spec[key] != getattr(old, key):
-                    errors.add(spec.loc_of(key), Msg("load.override_rule_key", rule=rid, key=key,
-                                                     old=repr(getattr(old, key)), at=str(old.origin)), str(spec[key]))
+        _check_rule_override(spec, rid, loc, old, citation, documents, has_parent, errors)
         rule = Rule(rid, spec.get("level", old.level if old else "stage"), spec.get("name", old.name if old else ""),
                     citation or (old.citation if old else None))
-        if old is not None:
-            for attr in _RULE_SCALARS + ("stages", "value", "threshold", "condition", "applies_when", "window"):
-                setattr(rule, attr, getattr(old, attr))
-            rule.overrode = old.overrode + [old.origin]
-        for attr in _RULE_SCALARS:
-            if attr in spec:
-                setattr(rule, attr, spec[attr])
-        if "stages" in spec:
-            rule.stages = list(spec["stages"])
-        for part in ("value", "threshold", "condition"):
-            if part in spec:
-                setattr(rule, part, parse_stage_exprs(spec, part, lines, errors) or {})
-        if old is not None and "condition" in spec:
-            rule.value = rule.threshold = rule.operator = None  # a condition replaces value/operator/threshold
-        if old is not None and "value" in spec and "condition" not in spec:
-            rule.condition = None
-        if "applies_when" in spec:
-            rule.applies_when = parse_expr(spec, "applies_when", lines, errors)
-        if "effective" in spec:
-            rule.window = _window(spec["effective"])
+        _fill_rule(rule, spec, old, lines, errors)
         rule.origin = loc
-        if old is None:
-            for key in ("level", "name", "citation"):
-                if key not in spec:
-                    errors.add(loc, Msg("load.rule_needs", rule=rid, key=key), rid)
-        if rule.value is not None and rule.condition is not None:
-            errors.add(loc, Msg("load.value_and_condition", rule=rid), rid)
-        elif rule.value is None and rule.condition is None:
-            errors.add(loc, Msg("load.value_or_condition", rule=rid), rid)
-        elif rule.record and (rule.value is None or rule.operator is not None or rule.threshold is not None):
-            errors.add(loc, Msg("load.record_rule", rule=rid), rid)
-        elif rule.value is not None and not rule.record and (rule.operator is None or rule.threshold is None):
-            errors.add(loc, Msg("load.value_needs_threshold", rule=rid), rid)
+        _check_rule_shape(rule, spec, rid, loc, old, errors)
         std.rules[rid] = rule
+
+
+def _check_rule_override(spec, rid: str, loc, old: Rule | None, citation, documents, has_parent: bool,
+                         errors: ErrorList) -> None:
+    """A rule's citation names a known document; an override cites its source and keeps level and per_stage."""
+    if has_parent and citation is not None and citation.document not in documents:
+        errors.add(loc, Msg("load.unknown_document", kind=Msg("kind.rule"), id=rid, document=citation.document),
+                   citation.document)
+    if old is not None and citation is None:
+        errors.add(loc, Msg("load.override_no_citation", kind=Msg("kind.rule"), id=rid), rid)
+    elif old is not None and citation is not None and not citation.source_status:
+        errors.add(loc, Msg("load.override_no_status", kind=Msg("kind.rule"), id=rid), rid)
+    if old is not None:
+        for key in ("level", "per_stage"):
+            if key in spec and spec[key] != getattr(old, key):
+                errors.add(spec.loc_of(key), Msg("load.override_rule_key", rule=rid, key=key,
+                                                 old=repr(getattr(old, key)), at=str(old.origin)), str(spec[key]))
+
+
+def _fill_rule(rule: Rule, spec, old: Rule | None, lines, errors: ErrorList) -> None:
+    """The rule's attributes: the overridden rule's first (if any), then what the spec gives."""
+    if old is not None:
+        for attr in _RULE_SCALARS + ("stages", "value", "threshold", "condition", "applies_when", "window"):
+            setattr(rule, attr, getattr(old, attr))
+        assert old.origin is not None  # every loaded rule has its origin
+        rule.overrode = old.overrode + [old.origin]
+    for attr in _RULE_SCALARS:
+        if attr in spec:
+            setattr(rule, attr, spec[attr])
+    if "stages" in spec:
+        rule.stages = list(spec["stages"])
+    for part in ("value", "threshold", "condition"):
+        if part in spec:
+            setattr(rule, part, parse_stage_exprs(spec, part, lines, errors) or {})
+    if old is not None and "condition" in spec:
+        rule.value = rule.threshold = rule.operator = None  # a condition replaces value/operator/threshold
+    if old is not None and "value" in spec and "condition" not in spec:
+        rule.condition = None
+    if "applies_when" in spec:
+        rule.applies_when = parse_expr(spec, "applies_when", lines, errors)
+    if "effective" in spec:
+        rule.window = _window(spec["effective"])
+
+
+def _check_rule_shape(rule: Rule, spec, rid: str, loc, old: Rule | None, errors: ErrorList) -> None:
+    """A new rule has level, name and citation; a rule has a value or a condition, and a value is compared
+    with an operator and a threshold unless it is only recorded."""
+    if old is None:
+        for key in ("level", "name", "citation"):
+            if key not in spec:
+                errors.add(loc, Msg("load.rule_needs", rule=rid, key=key), rid)
+    if rule.value is not None and rule.condition is not None:
+        errors.add(loc, Msg("load.value_and_condition", rule=rid), rid)
+    elif rule.value is None and rule.condition is None:
+        errors.add(loc, Msg("load.value_or_condition", rule=rid), rid)
+    elif rule.record and (rule.value is None or rule.operator is not None or rule.threshold is not None):
+        errors.add(loc, Msg("load.record_rule", rule=rid), rid)
+    elif rule.value is not None and not rule.record and (rule.operator is None or rule.threshold is None):
+        errors.add(loc, Msg("load.value_needs_threshold", rule=rid), rid)
 
 
 def seen_rule_ids(data) -> set:
