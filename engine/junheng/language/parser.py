@@ -99,17 +99,10 @@ def _pos(meta_holder) -> dict:
     return dict(line=m.line, col=m.column, start=m.start_pos, end=m.end_pos)
 
 
-def _build(node, text: str) -> ast.Node:  # noqa: C901
-    if isinstance(node, Token):  # a bare token only appears for parenthesised atoms
-        raise ExprSyntaxError(Msg("parse.syntax"), node.line or 1, node.column or 1, str(node))
-    kind = node.data if isinstance(node.data, str) else node.data.value
-    c = node.children
-    p = _pos(node)
+def _build_leaf(kind: str, c, p: dict) -> ast.Node | None:
+    """A literal or a name; None for every other kind of node."""
     if kind == "number":
-        value = float(c[0])
-        if value in (float("inf"), float("-inf")):  # 1e400 would compare as equal to any huge value
-            raise ExprSyntaxError(Msg("parse.number_too_large", number=c[0][:20]), p["line"], p["col"], str(c[0])[:20])
-        return ast.Number(value, **p)
+        return _build_number(c, p)
     if kind == "string":
         return ast.String(str(c[0])[1:-1], **p)
     if kind == "true":
@@ -118,28 +111,54 @@ def _build(node, text: str) -> ast.Node:  # noqa: C901
         return ast.Bool(False, **p)
     if kind == "name":
         return ast.Name(str(c[0]), **p)
+    return None
+
+
+def _build_number(c, p: dict) -> ast.Number:
+    value = float(c[0])
+    if value in (float("inf"), float("-inf")):  # 1e400 would compare as equal to any huge value
+        raise ExprSyntaxError(Msg("parse.number_too_large", number=c[0][:20]), p["line"], p["col"], str(c[0])[:20])
+    return ast.Number(value, **p)
+
+
+def _build_call(c, text: str, p: dict) -> ast.Call:
+    """A function call: positional arguments, then keyword arguments (each key once)."""
+    name, arglist = c
+    args: list = []
+    kwargs: dict = {}
+    kw_pos: dict = {}
+    if arglist is not None:
+        for a in arglist.children:
+            if isinstance(a, Tree) and a.data == "kwarg":
+                tok = cast(Token, a.children[0])
+                key = str(tok)
+                if key in kwargs:
+                    raise ExprSyntaxError(Msg("parse.duplicate_argument", key=key), tok.line or 1,
+                                          tok.column or 1, key)
+                kwargs[key] = _build(a.children[1], text)
+                kw_pos[key] = (tok.line or 1, tok.column or 1)
+            else:
+                if kwargs:
+                    pp = _pos(a)
+                    raise ExprSyntaxError(Msg("parse.positional_after_keyword"),
+                                          pp["line"], pp["col"])
+                args.append(_build(a, text))
+    return ast.Call(str(name), args, kwargs, kw_pos, **p)
+
+
+def _build(node, text: str) -> ast.Node:
+    if isinstance(node, Token):  # a bare token only appears for parenthesised atoms
+        raise ExprSyntaxError(Msg("parse.syntax"), node.line or 1, node.column or 1, str(node))
+    kind = node.data if isinstance(node.data, str) else node.data.value
+    c = node.children
+    p = _pos(node)
+    leaf = _build_leaf(kind, c, p)
+    if leaf is not None:
+        return leaf
     if kind == "list":
         return ast.ListExpr([_build(x, text) for x in c if x is not None], **p)
     if kind == "call":
-        name, arglist = c
-        args, kwargs, kw_pos = [], {}, {}
-        if arglist is not None:
-            for a in arglist.children:
-                if isinstance(a, Tree) and a.data == "kwarg":
-                    tok = cast(Token, a.children[0])
-                    key = str(tok)
-                    if key in kwargs:
-                        raise ExprSyntaxError(Msg("parse.duplicate_argument", key=key), tok.line or 1,
-                                              tok.column or 1, key)
-                    kwargs[key] = _build(a.children[1], text)
-                    kw_pos[key] = (tok.line or 1, tok.column or 1)
-                else:
-                    if kwargs:
-                        pp = _pos(a)
-                        raise ExprSyntaxError(Msg("parse.positional_after_keyword"),
-                                              pp["line"], pp["col"])
-                    args.append(_build(a, text))
-        return ast.Call(str(name), args, kwargs, kw_pos, **p)
+        return _build_call(c, text, p)
     if kind == "binop":
         op = _OPS.get(str(c[1]), str(c[1]))
         return ast.BinOp(op, _build(c[0], text), _build(c[2], text), **p)
