@@ -246,7 +246,30 @@ def _intent_errors(kind, oid, spec, loc, old, has_parent, errors: ErrorList) -> 
     return True
 
 
-def _merge_parameters(std: Standard, params: LocDict, documents, errors: ErrorList, has_parent: bool = False) -> None:  # noqa: C901
+def _param_versions(pid: str, spec, loc, citation, status: str, documents, errors: ErrorList) -> list:
+    """A parameter's versions: its direct value(s) (in force always) and its dated versions, each with its
+    citation and source status (its own, else its citation's, else the parameter's)."""
+    versions = []
+    has_direct = "value" in spec or "values" in spec
+    if has_direct and "versions" in spec:
+        errors.add(loc, Msg("load.value_and_versions", id=pid), pid)
+    if "value" in spec and "values" in spec:
+        errors.add(loc, Msg("load.value_and_values", id=pid), pid)
+    if has_direct:
+        versions.append(ParamVersion(spec.get("value"), dict(spec["values"]) if "values" in spec else None,
+                                     _window(None), citation, status, loc, spec.get("note", "")))
+    for i, v in enumerate(spec.get("versions") or []):
+        vloc = spec["versions"].item_locs[i]
+        vc = _citation(v.get("citation"), documents) or citation
+        versions.append(ParamVersion(v.get("value"), dict(v["values"]) if "values" in v else None,
+                                     _window(v.get("effective")), vc,
+                                     v.get("source_status") or (vc.source_status if v.get("citation") and vc
+                                                                else status), vloc,
+                                     v.get("note", "")))
+    return versions
+
+
+def _merge_parameters(std: Standard, params: LocDict, documents, errors: ErrorList, has_parent: bool = False) -> None:
     for pid, spec in params.items():
         loc = params.key_loc(pid)
         old = std.parameters.get(pid)
@@ -257,23 +280,7 @@ def _merge_parameters(std: Standard, params: LocDict, documents, errors: ErrorLi
             errors.add(loc, Msg("load.unknown_document", kind=Msg("kind.param"), id=pid, document=citation.document),
                        citation.document)
         status = spec.get("source_status") or (citation.source_status if citation else "")
-        versions = []
-        has_direct = "value" in spec or "values" in spec
-        if has_direct and "versions" in spec:
-            errors.add(loc, Msg("load.value_and_versions", id=pid), pid)
-        if "value" in spec and "values" in spec:
-            errors.add(loc, Msg("load.value_and_values", id=pid), pid)
-        if has_direct:
-            versions.append(ParamVersion(spec.get("value"), dict(spec["values"]) if "values" in spec else None,
-                                         _window(None), citation, status, loc, spec.get("note", "")))
-        for i, v in enumerate(spec.get("versions") or []):
-            vloc = spec["versions"].item_locs[i]
-            vc = _citation(v.get("citation"), documents) or citation
-            versions.append(ParamVersion(v.get("value"), dict(v["values"]) if "values" in v else None,
-                                         _window(v.get("effective")), vc,
-                                         v.get("source_status") or (vc.source_status if v.get("citation") and vc
-                                                                    else status), vloc,
-                                         v.get("note", "")))
+        versions = _param_versions(pid, spec, loc, citation, status, documents, errors)
         for v, message in window_problems(versions):
             errors.add(v.origin, Msg("load.param_version", id=pid, problem=message), pid)
         if len(set(shape_of(versions))) > 1:
