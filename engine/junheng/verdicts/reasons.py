@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 from junheng.standard.checker import USABLE
 from junheng.evaluation.evaluator import Evaluator, RuleResult
 from junheng.i18n import fmt_distinct, fmt_num, msg
+from junheng.verdicts.outofforce import out_of_force_text
 from junheng.evaluation.logic import FAIL, NOT_APPLICABLE, NOT_EVALUABLE, PASS
 from junheng.language import nodes as _ast
 
@@ -262,8 +263,11 @@ def _not_evaluable_reasons(ev: Evaluator, res: RuleResult, rows, invalid: dict, 
             if checked == 0 or n_missing[j] < checked:
                 per_row[j].extend(whys)
     out = []
+    no_value = out_of_force_text(ev.std, rule, ev.as_of, lang)  # a parameter with no version on the date
     for j, i in enumerate(rows):
         parts = list(dict.fromkeys(per_row[j]))
+        if not parts and no_value:
+            parts = [no_value]
         if not parts:
             vals = "、".join(f"{f}={fmt_num(_scalar(ev, f, space, i))}" for f in fields[:6]
                             if ev.t.get(f) and ev.t.get(f).level in USABLE[space])
