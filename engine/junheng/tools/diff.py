@@ -16,6 +16,7 @@ import pandas as pd
 from junheng.i18n import OUTCOME_LABELS
 from junheng.standard.loader import load_standard, names_in
 from junheng.tools.show import fmt_values, rel, rule_text, value_json
+from junheng.tools.changes import derived_changes, field_changes, show_value
 from junheng.standard.model import Standard, parse_date
 from junheng.evaluation.run import evaluate_files
 from rich.table import Table
@@ -155,8 +156,8 @@ def rule_changes(a: Standard, day_a, b: Standard, day_b, params: list, lang="zh"
             continue
         parts = []
         for k in what:
-            parts.append(f"{_ATTR_ZH[k] if lang == 'zh' else k}：{fa[k]} → {fb[k]}" if lang == "zh"
-                         else f"{k}: {fa[k]} → {fb[k]}")
+            parts.append(f"{_ATTR_ZH[k]}：{show_value(fa[k], lang)} → {show_value(fb[k], lang)}" if lang == "zh"
+                         else f"{k}: {show_value(fa[k], lang)} → {show_value(fb[k], lang)}")
         for pid in via:
             p = changed_params[pid]
             parts.append(f"阈值参数 {pid} 由 {fmt_json(p['a'], p['unit'])} 改为 {fmt_json(p['b'], p['unit'])}"
@@ -188,7 +189,9 @@ def semantic_diff(ref_a, day_a, ref_b, day_b, dirs=(), lang="zh") -> dict:
         if day is not None and not std.window.contains(day):
             notes.append(f"{side}: 标准 {std.id} 在 {day} 不生效（生效期 {std.window}）" if lang == "zh" else
                          f"{side}: standard {std.id} is not in force on {day} (in force {std.window})")
-    return {"a": {"ref": _label(ref_a, day_a), "id": a.id, "as_of": day_a.isoformat() if day_a else None,
+    fields, derived = field_changes(a, b, lang), derived_changes(a, b, lang)
+    return {"fields": fields, "derived": derived,
+            "a": {"ref": _label(ref_a, day_a), "id": a.id, "as_of": day_a.isoformat() if day_a else None,
                   "chain": [c.id for c in a.chain]},
             "b": {"ref": _label(ref_b, day_b), "id": b.id, "as_of": day_b.isoformat() if day_b else None,
                   "chain": [c.id for c in b.chain]},
@@ -277,13 +280,21 @@ def render(doc: dict, console, lang="zh", max_rows=200) -> None:
     console.print(f"[bold]B[/] = {doc['b']['ref']}  ({' → '.join(doc['b']['chain'])})", highlight=False)
     for n in doc["notes"]:
         console.print(f"[yellow]{n}[/]", highlight=False)
-    if not doc["parameters"] and not doc["rules"]:
+    if not doc["parameters"] and not doc["rules"] and not doc.get("fields") and not doc.get("derived"):
         console.print("两者的参数和规则完全相同 / no difference in parameters or rules" if zh else
                       "no difference in parameters or rules")
     if doc["parameters"]:
         console.print("[bold]阈值与参数变化[/]" if zh else "[bold]Thresholds and parameters[/]")
         for p in doc["parameters"]:
             console.print(f"  • {p['words']}", highlight=False)
+    if doc.get("fields"):
+        console.print("[bold]数据字段变化[/]" if zh else "[bold]Fields[/]")
+        for f in doc["fields"]:
+            console.print(f"  • {f['words']}", highlight=False)
+    if doc.get("derived"):
+        console.print("[bold]派生值变化[/]" if zh else "[bold]Derived values[/]")
+        for d in doc["derived"]:
+            console.print(f"  • {d['words']}", highlight=False)
     if doc["rules"]:
         console.print("[bold]规则变化[/]" if zh else "[bold]Rules[/]")
         for r in doc["rules"]:
