@@ -18,6 +18,7 @@ from junheng.errors import ErrorList, Loc
 from junheng.language.functions import FUNCTIONS, RULE_REF_FUNCS, is_aggregate
 from junheng.standard.model import Expr, Rule, Standard
 from junheng.evaluation.logic import ROUND_DIGITS_MAX
+from junheng.standard.rootcause import count_uses, kind_root_message
 
 SPACES = ("stage", "school", "county_stage", "county")
 STAGE_SPACES = ("stage", "county_stage")
@@ -480,6 +481,17 @@ def compile_standard(std: Standard, catalogue: Catalogue | None = None, as_of=No
                        f"must be a per-stage count field", fid)
 
     items = [("derived", d) for d in std.derived.values()] + [("rule", r) for r in rules]
+    # one mistake, one error: a derived value of the other kind than declared is reported once, at its own
+    # expression, with the count of its uses; its uses then take it as of unknown kind (no repeated error)
+    wrong_kind: dict = {}
+    for d_ in std.derived.values():
+        for _stage, e in d_.expr.items():
+            k = _ExprChecker(table, ErrorList(), e, RuleDeps(), None if _stage == "*" else _stage,
+                             all_stages).check(e.node, d_.level)
+            if k is not None and k != d_.kind:
+                wrong_kind[d_.id] = k
+    for did in wrong_kind:
+        table.syms[did].vkind = None
     for kind, obj in items:
         d = RuleDeps()
         deps[obj.id] = d
@@ -508,7 +520,9 @@ def compile_standard(std: Standard, catalogue: Catalogue | None = None, as_of=No
             checker = _ExprChecker(table, errors, e, d, None if stage == "*" else stage, scope)
             k = checker.check(e.node, space)
             want = "bool" if part in ("condition", "applies_when") or getattr(obj, "kind", "") == "bool" else "num"
-            if k is not None and k != want:
+            if kind == "derived" and obj.id in wrong_kind and k is not None and k != want:
+                errors.add(e.loc, kind_root_message(obj.id, want, k, *count_uses(std, obj.id)), e.text.strip()[:60])
+            elif k is not None and k != want:
                 errors.add(e.loc, f"{part} 应为{_vk(want)}，得到{_vk(k)} / {part} must be {want}, got {k}",
                            e.text.strip()[:60])
         if kind == "rule" and obj.kind == "threshold" and obj.value is not None and obj.threshold is not None:
