@@ -97,3 +97,29 @@ def field_changes(a, b, lang="zh") -> list:
 
 def derived_changes(a, b, lang="zh") -> list:
     return _changes("派生值", "derived value", a.derived, b.derived, derived_parts, lang)
+
+
+def citation_changes(a, day_a, b, day_b, lang="zh") -> list:
+    """Items whose value and wording are the same but whose citation differs (a province citing its own text
+    for a value equal to the parent's): not a semantic change, listed so that the diff never says 'identical'."""
+    out = []
+    for pid, pb in b.parameters.items():
+        pa = a.parameters.get(pid)
+        va, vb = (pa.in_force(day_a) if pa else None), pb.in_force(day_b)
+        if pa is None or va is None or vb is None:
+            continue
+        ca, cb = str(va.citation or pa.citation or ""), str(vb.citation or pb.citation or "")
+        if ca != cb:
+            out.append({"id": pid, "kind": "parameter", "a": ca, "b": cb})
+    for kind, da, db in (("derived", a.derived, b.derived), ("rule", a.rules, b.rules)):
+        for oid, y in db.items():
+            x = da.get(oid)
+            if x is None:
+                continue
+            ca, cb = str(x.citation or ""), str(y.citation or "")
+            if ca != cb:
+                out.append({"id": oid, "kind": kind, "a": ca, "b": cb})
+    for c in out:
+        c["words"] = (f"{c['id']}：出处 {c['a'] or '（无）'} → {c['b']}" if lang == "zh" else
+                      f"{c['id']}: citation {c['a'] or '(none)'} → {c['b']}")
+    return out
