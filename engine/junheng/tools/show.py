@@ -113,7 +113,7 @@ def rule_entry(r: Rule, std: Standard, as_of, sources: dict | None = None) -> di
         "source_status": r.citation.source_status if r.citation else "",
         "effective": r.window.to_json(), "in_force": r.window.contains(as_of) if as_of is not None else True,
         "set_at": rel(r.origin, sources), "overrode": [rel(o, sources) for o in r.overrode],
-        "applies_when": " ".join(r.applies_when.text.split()) if r.applies_when else None,
+        "applies_when": " ".join(r.applies_when.text.split()) if r.applies_when else None, "round": r.round,
     }
 
 
@@ -210,6 +210,12 @@ def render(view: dict, console, lang: str = "zh", all_versions: bool = True) -> 
         test = r["test"]
         if r.get("applies_when"):
             test += ("\n适用条件：" if lang == "zh" else "\napplies when: ") + r["applies_when"]
+        if r.get("stages"):
+            test += ("\n适用学段：" if lang == "zh" else "\nstages: ") + ", ".join(r["stages"])
+        if r.get("round") is not None:
+            test += (f"\n取整：{r['round']} 位（四舍五入）" if lang == "zh" else f"\nrounded to {r['round']} digits")
+        if r.get("veto"):
+            test += "\n一票否决" if lang == "zh" else "\nveto"
         over = "\n".join(r["overrode"])
         if r.get("changed"):
             over = (("改动：" if lang == "zh" else "changes: ") + r["changed"] + "\n" + over).strip()
