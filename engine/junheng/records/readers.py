@@ -385,7 +385,6 @@ def _unique(header: list) -> tuple[list, dict]:
 
 def _read_xlsx(p: Path, name: str, known=None) -> list[RawTable]:
     import openpyxl
-    from openpyxl.utils import get_column_letter
     from openpyxl.utils.cell import range_boundaries
 
     _check_zip(p, name)
