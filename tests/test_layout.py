@@ -113,7 +113,7 @@ def test_the_cycle_detector_finds_cycles():
 
 def test_imports_at_module_top():
     late = []
-    for m, p in modules().items():
+    for _m, p in modules().items():
         rel = p.relative_to(PKG).as_posix()
         if rel in LAZY_FILES:
             continue
@@ -150,7 +150,7 @@ def test_help_loads_nothing_heavy():
 
 def test_no_writes_into_another_objects_dict():
     bad = []
-    for m, p in modules().items():
+    for _m, p in modules().items():
         for n in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
             target = None
             if isinstance(n, ast.Attribute) and n.attr == "__dict__":

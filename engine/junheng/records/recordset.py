@@ -408,7 +408,7 @@ def _fill_merged(raw: RawTable, hmap: HeaderMap, catalogue: Catalogue, table: st
             continue
         s = raw.frame[header]
         filled = 0
-        for top, last, ref in spans:
+        for top, last, _ref in spans:
             blank = s.iloc[top + 1:last + 1].map(_text_blank)
             idx = s.index[top + 1:last + 1][blank.to_numpy(dtype=bool)]
             raw.frame.loc[idx, header] = s.iloc[top]
