@@ -57,6 +57,8 @@ def _parser() -> argparse.ArgumentParser:
                         "parquet：判定表（列同 csv，需 --out，全国规模推荐）")
     e.add_argument("--out", help="输出文件（默认标准输出）")
     e.add_argument("--strict", action="store_true", help="数据有任何问题即以退出码 1 结束，不评估")
+    e.add_argument("--problems", metavar="FILE", help="全部数据问题写入此文件（CSV，或 .json）/ every data problem "
+                   "to FILE (CSV, or JSON when it ends in .json)")
 
     x = sub.add_parser("explain", help="解释一所学校或一个区县的判定过程 / explain a verdict")
     data_args(x)
@@ -283,6 +285,10 @@ def cmd_evaluate(out, err, args, dirs, lang) -> int:
         with Steps(err, enabled=not args.quiet) as steps:  # progress bar on stderr; --quiet turns it off
             run = _run(args, dirs, lang, steps)
         _report_problems(err, run, args.quiet)
+    if getattr(args, "problems", None):
+        from junheng.records.problem_list import write_problems
+
+        write_problems(run.schools.problems + run.counties.problems, args.problems)
     target = args.out or sys.stdout
     if args.format in ("html", "xlsx"):
         from junheng.reports.progress import Steps, counterfactuals_with_progress

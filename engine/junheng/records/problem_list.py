@@ -1,0 +1,63 @@
+"""Many data problems (issue 18): a terminal summary, and the complete list in a file.
+
+A messy national file has hundreds of thousands of problems; printing each line costs minutes and helps
+nobody. Above ``SUMMARY_ABOVE`` problems the terminal shows counts by rule and by column and the first
+few located examples; ``junheng evaluate --problems FILE`` writes the complete list (CSV, or JSON when
+FILE ends in .json), atomically. The JSON output of ``evaluate`` lists every problem as before.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from junheng.atomic import write_bytes
+
+SUMMARY_ABOVE = 200  # up to this many problems every one is printed, as before
+EXAMPLES = 5
+TOP = 20
+FIELDS = ["file", "sheet", "row", "cell", "column", "value", "field", "rule", "message", "action", "record_id",
+          "record_name"]
+
+
+def print_summary(err, problems: list) -> None:
+    """Counts by rule and by column, then the first EXAMPLES problems with their place."""
+    by_rule = Counter(p.rule for p in problems).most_common()
+    by_col = Counter(p.field or p.column for p in problems).most_common()
+    err.print(f"  按规则 / by rule（{len(by_rule)}）：" + "；".join(f"{r} ×{n}" for r, n in by_rule[:TOP])
+              + (f"；…另 {len(by_rule) - TOP} 条规则 / more" if len(by_rule) > TOP else ""), markup=False, highlight=False)
+    err.print(f"  按列 / by column（{len(by_col)}）：" + "；".join(f"{c} ×{n}" for c, n in by_col[:TOP])
+              + (f"；…另 {len(by_col) - TOP} 列 / more" if len(by_col) > TOP else ""), markup=False, highlight=False)
+    err.print(f"  前 {EXAMPLES} 处 / first {EXAMPLES}:", markup=False, highlight=False)
+    for p in problems[:EXAMPLES]:
+        err.print(f"  {p}", markup=False, highlight=False)
+    err.print("  完整列表：--problems 文件（CSV 或 .json）或 --format json / the complete list: --problems FILE "
+              "(CSV or .json) or --format json", markup=False, highlight=False)
+
+
+def columns(problems: list) -> dict:
+    """The problems as columns (the fields of ``Problem.to_json``)."""
+    recs = [p.record for p in problems]
+    return {"file": [str(p.file) for p in problems], "sheet": [p.sheet for p in problems],
+            "row": [p.row for p in problems], "cell": [p.cell for p in problems],
+            "column": [p.column for p in problems], "value": [p.value for p in problems],
+            "field": [p.field for p in problems], "rule": [p.rule for p in problems],
+            "message": [p.message for p in problems], "action": [p.action for p in problems],
+            "record_id": [r[0] for r in recs], "record_name": [r[1] for r in recs]}
+
+
+def write_problems(problems: list, target) -> None:
+    """Every problem to target: JSON (a list of objects, as in the JSON output) if it ends in .json, else
+    CSV (UTF-8 with BOM so that Excel shows the Chinese text), one row per problem."""
+    cols = columns(problems)
+    if str(target).lower().endswith(".json"):
+        rows = [dict(zip(FIELDS, vals)) for vals in zip(*(cols[f] for f in FIELDS))]
+        write_bytes(target, json.dumps(rows, ensure_ascii=False, indent=1).encode("utf-8"))
+        return
+    table = pa.table({f: pa.array(cols[f], type=pa.int64() if f == "row" else pa.string()) for f in FIELDS})
+    sink = pa.BufferOutputStream()
+    pacsv.write_csv(table, sink)
+    write_bytes(target, b"\xef\xbb\xbf" + sink.getvalue().to_pybytes())
+
