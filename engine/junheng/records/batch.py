@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from junheng.records.cells import locate_many
 from junheng.records.recordset import Problem, RecordSet
 
 
@@ -19,18 +20,6 @@ def _origin_cols(rs: RecordSet, idx: np.ndarray):
     o = rs.origin
     return (o["file"].to_numpy(dtype=object)[idx], o["sheet"].to_numpy(dtype=object)[idx],
             o["row"].to_numpy()[idx].astype(np.int64))
-
-
-def locate_many(raw, header, k: np.ndarray):
-    """(rows, cells) of records k under header, as ``RawTable.locate`` gives them one by one."""
-    rows = np.asarray(raw.row, dtype=object)[k] if len(k) else np.empty(0, dtype=object)
-    if raw.cells is not None:  # vertical forms: a few records, kept as the reader located them
-        out = [raw.locate(header, int(i)) for i in k]
-        return np.array([r for r, _ in out], dtype=object), np.array([c for _, c in out], dtype=object)
-    if raw.columns and header in raw.columns:
-        letter = str(raw.columns[header])
-        return rows, np.array([letter + str(r) for r in rows], dtype=object) if len(k) else rows
-    return rows, np.full(len(k), "", dtype=object)
 
 
 def where_many(rs: RecordSet, col: str, idx) -> tuple:
