@@ -7,9 +7,9 @@ FILE ends in .json), atomically. The JSON output of ``evaluate`` lists every pro
 """
 from __future__ import annotations
 
-import json
 from collections import Counter
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
@@ -37,15 +37,28 @@ def print_summary(err, problems: list) -> None:
               "(CSV or .json) or --format json", markup=False, highlight=False)
 
 
+def _records(problems: list):
+    """(record_id, record_name) columns: ``Problem.record`` computed once per distinct record."""
+    rid, rname = [""] * len(problems), [""] * len(problems)
+    seen: dict = {}
+    for k, p in enumerate(problems):  # a dict lookup per problem; _shown once per record
+        key = (id(p.book), p.src)
+        hit = seen.get(key)
+        if hit is None:
+            hit = seen[key] = p.record
+        rid[k], rname[k] = hit
+    return rid, rname
+
+
 def columns(problems: list) -> dict:
     """The problems as columns (the fields of ``Problem.to_json``)."""
-    recs = [p.record for p in problems]
+    rid, rname = _records(problems)
     return {"file": [str(p.file) for p in problems], "sheet": [p.sheet for p in problems],
             "row": [p.row for p in problems], "cell": [p.cell for p in problems],
             "column": [p.column for p in problems], "value": [p.value for p in problems],
             "field": [p.field for p in problems], "rule": [p.rule for p in problems],
             "message": [p.message for p in problems], "action": [p.action for p in problems],
-            "record_id": [r[0] for r in recs], "record_name": [r[1] for r in recs]}
+            "record_id": rid, "record_name": rname}
 
 
 def write_problems(problems: list, target) -> None:
@@ -53,8 +66,8 @@ def write_problems(problems: list, target) -> None:
     CSV (UTF-8 with BOM so that Excel shows the Chinese text), one row per problem."""
     cols = columns(problems)
     if str(target).lower().endswith(".json"):
-        rows = [dict(zip(FIELDS, vals)) for vals in zip(*(cols[f] for f in FIELDS))]
-        write_bytes(target, json.dumps(rows, ensure_ascii=False, indent=1).encode("utf-8"))
+        frame = pd.DataFrame({f: cols[f] for f in FIELDS})  # pandas' C JSON writer: one object per problem
+        write_bytes(target, frame.to_json(orient="records", force_ascii=False, indent=1).encode("utf-8"))
         return
     table = pa.table({f: pa.array(cols[f], type=pa.int64() if f == "row" else pa.string()) for f in FIELDS})
     sink = pa.BufferOutputStream()
