@@ -38,6 +38,7 @@ from junheng.records.recordset import load_records
 pytestmark = pytest.mark.slow  # see pyproject's markers: CI runs it, `-m "not slow"` leaves it out
 
 HERE = Path(__file__).parents[1]  # tests/
+ROOT = HERE.parent
 FUZZ = HERE / "data" / "fuzz"
 CRASHERS = FUZZ / "crashers"
 BASE_SCHOOLS = FUZZ / "base_schools.csv"

@@ -211,7 +211,7 @@ def test_at_least_against_truth_table(k):
         results[rid] = RuleResult(rule=None, space="stage", outcome=o, value=v, raw_value=v, threshold=t)
     ev = _stub_evaluator(results, len(rows))
     node = parse_expression(f"at_least({k}, [{', '.join(RULES7)}], rest_reach = 0.85)")
-    got, passes, unknown, below = ev._at_least(node, "stage")
+    got, passes, unknown, below = ev.at_least_parts(node, "stage")
     want = np.array([truth_at_least(r, k) for r in rows])
     mismatch = ~((got == want) | (np.isnan(got) & np.isnan(want)))
     assert not mismatch.any(), [rows[i] for i in np.flatnonzero(mismatch)[:5]]
@@ -230,7 +230,7 @@ def test_at_least_floor_boundary_is_tolerant():
     results["R7"].value = np.array([0.1 * 3 / 0.3 * 8.5])  # 8.499999999999998 or so
     ev = _stub_evaluator(results, 1)
     node = parse_expression(f"at_least(6, [{', '.join(RULES7)}], rest_reach = 0.85)")
-    assert ev._at_least(node, "stage")[0][0] == 1.0
+    assert ev.at_least_parts(node, "stage")[0][0] == 1.0
 
 
 # ------------------------------------------------------------------ unknown never becomes pass

@@ -421,7 +421,7 @@ def test_control_characters_download(web):
 def test_a_failing_download_is_a_message_not_a_partial_file(web, monkeypatch):
     """Downloads are built whole in memory before the answer starts: a writer failing midway gives a
     500 page with a Chinese message (no traceback, no path), never a truncated file."""
-    import junheng.web.app
+    import junheng.reports.xlsx_report
 
     app, *_ = web
     c = app.test_client()
@@ -431,7 +431,7 @@ def test_a_failing_download_is_a_message_not_a_partial_file(web, monkeypatch):
         path.write(b"PK\x03\x04partial")
         raise RuntimeError("/secret/server/path exploded")
 
-    monkeypatch.setattr(junheng.web.app, "write_xlsx", broken)
+    monkeypatch.setattr(junheng.reports.xlsx_report, "write_xlsx", broken)
     r = c.get(f"/runs/{rid}/download/xlsx")
     body = r.data.decode()
     assert r.status_code == 500 and "Content-Disposition" not in r.headers

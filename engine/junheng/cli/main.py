@@ -9,6 +9,8 @@
     junheng diff     A[@DATE] B[@DATE] [--as-of DATE] [--schools F --counties F] [--format table|json]
     junheng new      PROVINCE --extends ID [--name 名称] [--dir STANDARDS_FOLDER]
     junheng serve    [--host 127.0.0.1] [--port 8765] [--token T] [--save-dir DIR]
+    junheng monitor  --standard ID --schools 2022=F 2023=F ... [--counties ...] [--variant ID]
+                     [--format table|json|html|xlsx] [--out PATH]
 
 Exit codes (README.md, "Exit codes"): 0 done; 1 problems in the data with --strict, nothing to
 evaluate (no school row could be evaluated: the outputs are still written), or (``test``) a failed
@@ -121,6 +123,12 @@ def _parser() -> argparse.ArgumentParser:
     add_arguments(sv)
     sv.add_argument("--lang", choices=["zh", "en"], default=argparse.SUPPRESS)
     sv.add_argument("--standards-dir", action="append", default=argparse.SUPPRESS)
+
+    mo = sub.add_parser("monitor", help="多年监测与预警：趋势、预测、申请资格、区县排名 / several years: monitoring, "
+                                        "early warning, eligibility, ranking")
+    from junheng.monitor.options import add_arguments as monitor_arguments
+
+    monitor_arguments(mo)
     return p
 
 
@@ -173,11 +181,12 @@ def _dispatch(args, out, err, dirs, lang) -> int:
             from junheng.tools.stdtest import cli as test_cli
 
             return test_cli(out, err, args, dirs, lang)
-        if args.command in ("show", "diff", "new", "template", "serve"):
+        if args.command in ("show", "diff", "new", "template", "serve", "monitor"):
             import importlib
 
             module = {"show": "junheng.tools.show", "diff": "junheng.tools.diff", "new": "junheng.tools.scaffold",
-                      "template": "junheng.tools.template", "serve": "junheng.web.serve"}[args.command]
+                      "template": "junheng.tools.template", "serve": "junheng.web.serve",
+                      "monitor": "junheng.monitor.cli"}[args.command]
             return importlib.import_module(module).cli(out, err, args, dirs, lang)
     except StandardError as exc:
         err.print(f"[bold red]标准文件有 {len(exc.errors)} 处错误 / {len(exc.errors)} error(s) in standard files:[/]")

@@ -14,7 +14,7 @@ import pandas as pd
 
 from junheng.language import nodes as ast
 from junheng.standard.checker import Compiled, natural_level, meet
-from junheng.language.functions import is_aggregate
+from junheng.language.functions import FUNCTIONS, is_aggregate
 from junheng.evaluation.logic import (ABSENT, FAIL, NOT_APPLICABLE, NOT_EVALUABLE, PASS, aggregate, and3, bool_from_outcome, compare,
                     not3, or3, outcome_from_bool, round_half_up)
 from junheng.evaluation.units import Spaces
@@ -391,60 +391,10 @@ class Evaluator:
         raise TypeError("list outside a function")
 
     def _Call(self, node, space, override=None):
-        f = node.func
-        if is_aggregate(f, len(node.args)):
-            return self._aggregate(node, space)
-        if f in ("value", "threshold"):
-            r = self.results[node.args[0].id]
-            arr = r.raw_value if f == "value" else r.threshold
-            return self.broadcast(arr, r.space, space)
-        if f == "passed":
-            return self.rule_outcome_bool(node.args[0].id, space)
-        if f == "failed":
-            return not3(self.rule_outcome_bool(node.args[0].id, space))
-        if f == "in_force":
-            p = self.std.parameters[node.args[0].id]
-            on = p.in_force(self.as_of) is not None and p.id not in self.suppressed
-            return np.full(self.n(space), 1.0 if on else 0.0)
-        if f == "unknown":
-            return np.full(self.n(space), np.nan)
-        if f == "as_of_year":
-            return np.full(self.n(space), float(self.as_of.year) if self.as_of is not None else np.nan)
-        if f == "at_least":
-            return self._at_least(node, space)[0]
-        if f == "count_passed":
-            outs = [self.results[i.id].outcome for i in node.args[0].items]
-            passed = sum((o == PASS).astype(float) for o in outs)
-            unknown = np.zeros(self.n(space), dtype=bool)
-            for o in outs:
-                unknown |= o == NOT_EVALUABLE
-            return np.where(unknown, np.nan, passed)
-        args = [self.node_values(a, space) for a in node.args] if override is None else [override]
-        with np.errstate(invalid="ignore"):
-            if f == "round":
-                return round_half_up(args[0], literal_int(node.args[1]) if len(node.args) > 1 else 0)
-            if f == "ceil":
-                return np.ceil(np.round(args[0], 9))
-            if f == "floor":
-                return np.floor(np.round(args[0], 9))
-            if f == "abs":
-                return np.abs(args[0])
-            if f in ("min", "max"):
-                r = args[0]
-                for a in args[1:]:
-                    r = np.minimum(r, a) if f == "min" else np.maximum(r, a)
-                return r
-            if f == "coalesce":
-                r = args[0]
-                for a in args[1:]:
-                    if r.dtype == object:
-                        r = np.where(_text_missing(r), a, r)
-                    else:
-                        r = np.where(np.isnan(r), a, r)
-                return r
-        raise ValueError(f"unknown function {f}")  # pragma: no cover
+        """A function call: its implementation in the function table (language/functions.py)."""
+        return FUNCTIONS[node.func].evaluate(self, node, space, override)
 
-    def _at_least(self, node, space):
+    def at_least_parts(self, node, space):
         """at_least(k, [rules], rest_reach = f), three-valued.
 
         fail  if a failing rule is below f × its threshold, or passes + unknowns < k;
@@ -469,7 +419,7 @@ class Evaluator:
         definite_pass = (unknown == 0) & (passes >= k) & ~below
         return np.where(definite_fail, 0.0, np.where(definite_pass, 1.0, np.nan)), passes, unknown, below
 
-    def _aggregate(self, node, space):
+    def aggregate_call(self, node, space):
         parts = list(node.args) + list(node.kwargs.values())
         src = "const"
         for p in parts:
@@ -653,7 +603,7 @@ class Evaluator:
             cond = rule.condition
             node = cond.get("*").node if "*" in cond else None
             if isinstance(node, ast.Call) and node.func == "at_least":
-                ok, passes, unknown, below = self._at_least(node, space)
+                ok, passes, unknown, below = self.at_least_parts(node, space)
                 res.detail = {"passes": passes, "unknown": unknown, "below_floor": below}
             else:
                 ok = self.eval_stage_exprs(cond, space)
@@ -693,13 +643,6 @@ def _value_refs(node) -> list:
                 continue
         stack.extend(n.children())
     return out
-
-
-def literal_int(node) -> int:
-    """The integer written as a literal (``2`` or ``-2``); the checker refuses anything else."""
-    if isinstance(node, ast.Neg):
-        return -literal_int(node.operand)
-    return int(node.value)
 
 
 def filled(n: int, value) -> np.ndarray:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass, field
+from typing import Callable
 from pathlib import Path
 
 import numpy as np
@@ -118,16 +119,11 @@ def _read_path(p: Path, name: str, known=None) -> list[RawTable]:
         raise InputError(f"{name}: 文件不存在 / file not found")
     if p.stat().st_size > MAX_INPUT_BYTES:
         raise InputError(f"{name}: 文件过大 / file too large")
-    suffix = p.suffix.lower()
-    if suffix in (".csv", ".txt", ".tsv"):
-        return [_read_csv(p, name)]
-    if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(p, name, known)
-    if suffix == ".json":
-        return [_read_json(p, name, lines=False)]
-    if suffix in (".jsonl", ".ndjson"):
-        return [_read_json(p, name, lines=True)]
-    raise InputError(f"{name}: 不支持的文件格式 {suffix}（支持 csv、xlsx、json、jsonl）/ unsupported format")
+    fmt = input_format(p)
+    if fmt is None:
+        raise InputError(f"{name}: 不支持的文件格式 {p.suffix.lower()}（支持 {'、'.join(INPUT_SUFFIXES)}）/ "
+                         f"unsupported format")
+    return fmt.read(p, name, known)
 
 
 def _decode(data: bytes, name: str) -> tuple[str, str]:
@@ -389,7 +385,6 @@ def _unique(header: list) -> tuple[list, dict]:
 
 def _read_xlsx(p: Path, name: str, known=None) -> list[RawTable]:
     import openpyxl
-    from openpyxl.utils import get_column_letter
     from openpyxl.utils.cell import range_boundaries
 
     _check_zip(p, name)
@@ -641,3 +636,36 @@ def _read_json(p: Path, name: str, lines: bool) -> RawTable:
                 r[k] = None
     df = pd.DataFrame([{k: _json_text(v) for k, v in r.items()} for r in records], dtype=object).fillna("")
     return RawTable(df, name, [None] * len(df), rows or list(range(1, len(df) + 1)), enc, issues=issues)
+
+
+# ------------------------------------------------------------------ the input formats
+@dataclass(frozen=True)
+class InputFormat:
+    """One input format: the file name endings it is chosen by and its reader. The CLI, the workbench's
+    upload check and the docs read this table; a new format is one entry here."""
+
+    name: str
+    suffixes: tuple
+    read: Callable[..., list]  # (path, display name, known) -> [RawTable]
+    workbook: bool = False  # a zip container: its sheets are checked for the table, its size before reading
+    description: str = ""
+
+
+INPUT_FORMATS = (
+    InputFormat("csv", (".csv", ".txt", ".tsv"), lambda p, name, known: [_read_csv(p, name)],
+                description="CSV or tab-separated text, UTF-8/UTF-16/GBK"),
+    InputFormat("xlsx", (".xlsx", ".xlsm"), lambda p, name, known: _read_xlsx(p, name, known), workbook=True,
+                description="Excel workbook: flat tables, or one school per sheet (序号/类别/填报项目/单位/填报值)"),
+    InputFormat("json", (".json",), lambda p, name, known: [_read_json(p, name, lines=False)],
+                description="JSON: a list of records"),
+    InputFormat("jsonl", (".jsonl", ".ndjson"), lambda p, name, known: [_read_json(p, name, lines=True)],
+                description="JSON Lines: one record per line"),
+)
+INPUT_SUFFIXES = tuple(s for f in INPUT_FORMATS for s in f.suffixes)
+WORKBOOK_SUFFIXES = tuple(s for f in INPUT_FORMATS if f.workbook for s in f.suffixes)
+
+
+def input_format(path) -> InputFormat | None:
+    """The format a file is read as, by its name's ending (None: not a record file)."""
+    suffix = Path(str(path)).suffix.lower()
+    return next((f for f in INPUT_FORMATS if suffix in f.suffixes), None)

@@ -29,7 +29,7 @@ from junheng.standard.catalogue import Catalogue
 from junheng.records.cells import cell_problems_many
 from junheng.records.headers import PARTS, UNSTAGED, HeaderMap, class_band
 from junheng.records.normalize import to_bool, to_id, to_number, to_text
-from junheng.records.readers import NamedFile, RawTable, read_records, source_name, source_path
+from junheng.records.readers import input_format, NamedFile, RawTable, read_records, source_name, source_path
 from junheng.records.frames import FrameSource
 
 KEY = {"school": "school_id", "county": "county_id"}
@@ -205,7 +205,8 @@ def load_records(paths, table: str, catalogue: Catalogue) -> RecordSet:
             log.extend(raw.notes)
             if raw.layout == "empty" or not len(raw.frame):
                 continue
-            if not isinstance(path, FrameSource) and source_path(path).suffix.lower() in (".xlsx", ".xlsm") \
+            fmt = None if isinstance(path, FrameSource) else input_format(source_path(path))
+            if fmt is not None and fmt.workbook \
                     and not _belongs(raw, table, hmap, other):
                 what = "学校" if table == "school" else "区县"
                 log.append(f"{raw.file}[{raw.sheet[0]}]: 不是{what}数据表（没有可识别的{what}字段），已跳过 {len(raw.frame)} 行"

@@ -343,3 +343,16 @@ def _write(target, text):
     else:
         with atomic_open(target, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
+
+
+# the output-format table's writers (reports/formats.py): one signature for every format
+def write_json_report(run: Run, target, lang: str = "zh", progress=None) -> None:
+    write_json(run, target)
+
+
+def write_csv_report(run: Run, target, lang: str = "zh", progress=None) -> None:
+    write_csv(run, target)
+
+
+def write_parquet_report(run: Run, target, lang: str = "zh", progress=None) -> None:
+    write_parquet(run, target)

@@ -598,3 +598,8 @@ def write_html(run, path_or_stream, lang: str | None = None, progress=None) -> N
 
 
 __all__ = ["render_html", "render_body", "write_html", "bar_chart", "cv_chart", "__version__"]
+
+
+def write_html_report(run, target, lang: str = "zh", progress=None) -> None:
+    """The output-format table's writer (reports/formats.py)."""
+    write_html(run, target, lang, progress=progress)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import time
 from junheng.evaluation.run import evaluate_records, load_inputs, prepare, resolve_day
-from junheng.standard.model import parse_date
 from junheng.explain.counterfactual import all_counterfactuals
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 

@@ -99,3 +99,8 @@ def _print_conclusion(console, county, std, lang):
                   *[f"{MARK.get(by.loc[a, 'outcome'], '')} {L.get(by.loc[a, 'outcome'], '')}" for a in areas],
                   "、".join(fired) if fired else ("无" if zh else "none"), str(overall.reason))
     console.print(t)
+
+
+def write_table(run, console, lang: str = "zh", progress=None) -> None:
+    """The output-format table's writer (reports/formats.py): the summary on a rich console."""
+    print_summary(console, run, lang)

@@ -240,3 +240,8 @@ def write_xlsx(run, path, lang: str | None = None, progress=None) -> None:
         buf = io.BytesIO()  # built in memory (openpyxl's zip writer is not ours to clean up if interrupted)
         wb.save(buf)
         write_bytes(path, buf.getvalue())  # temp file + fsync + rename: never half a workbook
+
+
+def write_xlsx_report(run, target, lang: str = "zh", progress=None) -> None:
+    """The output-format table's writer (reports/formats.py)."""
+    write_xlsx(run, target, lang, progress=progress)

@@ -22,15 +22,12 @@ from junheng.reports.html_report import CSS, render_body
 from junheng.records.validate import file_summary, problems_of
 from junheng.explain.derivation import NotFound, explain_county, explain_school
 from junheng.explain.text import explain_text
-from junheng.reports.files import write_csv, write_json
 from junheng.standard.registry import list_standards
 from junheng.standard.loader import load_standard
 from junheng.standard.registry import is_standard_id
 from junheng.tools.show import resolve_view
 from junheng.web.whatif import SOURCE_STATUSES, editable_parameters, suggest_id
 from junheng.web.whatif_service import whatif
-from junheng.reports.html_report import render_html
-from junheng.reports.xlsx_report import write_xlsx
 from urllib.parse import urlsplit
 from urllib.parse import urlencode
 import os
@@ -39,6 +36,8 @@ import tempfile
 from junheng.paths import standards_dir
 import re
 import zipfile
+from junheng.web.monitor_page import monitor_blueprint
+from junheng.reports.formats import OUTPUT_FORMATS
 
 DEFAULT_STANDARD = "national/quality-2017"
 FORM_FIELDS = 10  # non-file fields of the upload form (standard, as_of, ...), on top of max_files
@@ -161,6 +160,8 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
             text = LABELS[lang()].get(f"http_{exc.code}") or exc.name
         return _error(exc.code or 500, text)
 
+    app.register_blueprint(monitor_blueprint(ws, settings, lambda: lang(), DEFAULT_STANDARD))  # junheng monitor
+
     @app.route("/lang/<code>")
     def set_lang(code):
         resp = redirect(request.referrer if request.referrer and guard.same_origin(
@@ -251,22 +252,14 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
         run = entry.run
         stem = "junheng-" + "-".join(sorted(set(run.spaces.counties["county_id"].astype(str)))[:3] or ["report"])
         stem = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_") else "_" for ch in stem)
-        if fmt == "html":
-            data, mime = render_html(run, lang()).encode("utf-8"), "text/html; charset=utf-8"
-        elif fmt == "xlsx":
-            buf = io.BytesIO()
-            write_xlsx(run, buf, lang())
-            data, mime = buf.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        elif fmt == "json":
-            buf = io.StringIO()
-            write_json(run, buf)
-            data, mime = buf.getvalue().encode("utf-8"), "application/json"
-        elif fmt == "csv":
-            buf = io.StringIO()
-            write_csv(run, buf)
-            data, mime = buf.getvalue().encode("utf-8"), "text/csv; charset=utf-8"
-        else:
+        spec = OUTPUT_FORMATS.get(fmt)
+        if spec is None or not spec.download:
             abort(404)
+        buf = io.BytesIO() if spec.binary else io.StringIO()
+        spec.write(run, buf, lang())  # built whole in memory: a failure is an error page, never a partial file
+        data, mime = buf.getvalue(), spec.mime
+        if isinstance(data, str):
+            data = data.encode("utf-8")
         data = _scrub_download(data, fmt, scrub)  # the provenance names standard files: no server folders
         return Response(data, mimetype=mime,
                         headers={"Content-Disposition": f'attachment; filename="{stem}.{fmt}"'})

@@ -20,10 +20,11 @@ from junheng.records.readers import NamedFile
 import io
 import zipfile
 from junheng.atomic import atomic_open
+from junheng.records.readers import INPUT_SUFFIXES, WORKBOOK_SUFFIXES
 
-ALLOWED_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".json", ".jsonl", ".ndjson")
+ALLOWED_SUFFIXES = INPUT_SUFFIXES  # the record readers' formats (records/readers.py INPUT_FORMATS)
 MAX_NAME = 120
-ZIP_SUFFIXES = (".xlsx", ".xlsm")
+ZIP_SUFFIXES = WORKBOOK_SUFFIXES
 MAX_UNPACKED_MB = 200  # a workbook is a zip: its uncompressed size counts too (a zip bomb is refused)
 
 

@@ -1,0 +1,573 @@
+"""``junheng monitor``: several years of records → per-unit series, projections, early warnings, county CVs,
+eligibility and a ranking of counties.
+
+Every value comes from the engine: each observed year is evaluated (``load_inputs`` +
+``evaluate_records``, as ``evaluate_files`` does) at a date in that year; projected years are the
+engine's evaluation of projected records (``project.py``); a verdict that passes only under a dated
+parameter version (a relaxation) is found by evaluating the last year's records again the day after
+that version ends. Nothing here recomputes an indicator.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from junheng.evaluation.run import Run, evaluate_records, load_inputs
+from junheng.standard.catalogue import load_catalogue
+from junheng.standard.checker import compile_standard
+from junheng.standard.loader import load_standard
+from junheng.explain.dispersion import cv_contributions, is_cv_rule
+from junheng.monitor.inputs import year_sources
+from junheng.monitor.project import fit_lines, project_frame, projected_recordset
+from junheng.monitor.texts import t
+from junheng.tools.diff import _top_rules, impact_of
+from junheng.verdicts.assemble import _text_column
+
+CODES = {"fail": 0, "pass": 1, "not_evaluable": 2, "not_applicable": 3}
+NAMES = np.array(["fail", "pass", "not_evaluable", "not_applicable", None], dtype=object)  # index -1 → None
+KEYS = ["level", "county_id", "school_id", "stage", "rule_id"]
+CERT_FIELD = "basic_balance_certified_year"
+ELIGIBILITY_GAP = 3  # reference §8: certified at least 3 years earlier
+
+
+@dataclass
+class Options:
+    horizon: int = 3  # projected years
+    warn_within: int = 2  # projected failure within this many years → warning
+    near: float = 0.05  # relative margin below this → warning
+    day: str = "09-01"  # the evaluation date in each year (MM-DD)
+    variant: str | None = None  # a provincial standard to compare the last year with
+    contributors: int = 3
+    lang: str = "zh"
+
+
+@dataclass
+class Monitor:
+    standard: str
+    years: list
+    projected: list
+    days: dict
+    runs: dict  # year → Run (observed and projected)
+    units: pd.DataFrame  # one row per (level, county, school, stage, rule)
+    matrices: dict  # name → units × all years
+    options: Options
+    changes: pd.DataFrame
+    relax: pd.DataFrame
+    variant_run: Run | None = None
+    notes: list = field(default_factory=list)
+
+
+def day_in(year: int, day: str) -> dt.date:
+    m, d = (int(x) for x in day.split("-"))
+    return dt.date(year, m, d)
+
+
+class Standards:
+    """One standard loaded once and compiled for each evaluation date (the parameters and rules in force)."""
+
+    def __init__(self, ref: str, dirs=()):
+        self.std = load_standard(ref, tuple(dirs), collect=True)
+        self.compiled: dict = {}
+
+    def at(self, day):
+        if day not in self.compiled:
+            self.compiled[day] = compile_standard(self.std, load_catalogue(), day)
+        return self.std, self.compiled[day]
+
+
+def evaluate_sources(stds: Standards, schools, counties, day, lang) -> Run:
+    """The engine's evaluation of one year's files at ``day`` (what ``evaluate_files`` does, standard loaded once)."""
+    std, compiled = stds.at(day)
+    srs, crs = load_inputs(compiled, schools, counties)
+    return evaluate_records(std, compiled, srs, crs, day, county_file_given=bool(counties), lang=lang)
+
+
+def run_monitor(standard: str, schools, counties=None, dirs=(), opts: Options | None = None, progress=None) -> Monitor:
+    opts = opts or Options()
+    sources = year_sources(schools, counties)
+    years = sorted(sources)
+    stds = Standards(standard, dirs)
+    days, runs = {}, {}
+    for y in years:
+        s, c = sources[y]
+        days[y] = day_in(y, opts.day)
+        runs[y] = evaluate_sources(stds, s, c, days[y], opts.lang)
+        if progress:
+            progress(y)
+    last = years[-1]
+    county_given = sources[last][1] is not None
+    projected = [last + k for k in range(1, opts.horizon + 1)]
+    _project(stds, opts, years, projected, runs, days, county_given)
+    units, mats = _matrices(runs, years + projected)
+    relax = _relaxations(stds, opts, runs[last], days[last], county_given, units, mats, years.index(last))
+    mon = Monitor(standard, years, projected, days, runs, units, mats, opts, _changes(runs, years), relax)
+    if opts.variant:
+        s, c = sources[last]
+        vs = Standards(opts.variant, dirs)
+        std_v, comp_v = vs.at(days[last])
+        base = runs[last]
+        if comp_v.table.catalogue == base.compiled.table.catalogue:  # same fields: the records read once serve both
+            mon.variant_run = evaluate_records(std_v, comp_v, base.schools, base.counties, days[last],
+                                               county_file_given=county_given, lang=opts.lang)
+        else:
+            mon.variant_run = evaluate_sources(vs, s, c, days[last], opts.lang)
+    return mon
+
+
+def _project(stds, opts, years, projected, runs, days, county_given):
+    cat = runs[years[-1]].compiled.table.catalogue
+    scols = [(c.id, c.field.type) for c in cat.columns("school")]
+    ccols = [(c.id, c.field.type) for c in cat.columns("county")]
+    sf = project_frame({y: runs[y].schools.frame for y in years}, years, "school_id", scols, projected, "school_type",
+                       {y: runs[y].schools.invalid for y in years})
+    cf = {}
+    if county_given and len(runs[years[-1]].counties.frame):
+        cf = project_frame({y: runs[y].counties.frame for y in years}, years, "county_id", ccols, projected,
+                           invalid={y: runs[y].counties.invalid for y in years})
+    last = runs[years[-1]]
+    for y in projected:
+        days[y] = day_in(y, opts.day)
+        std, compiled = stds.at(days[y])
+        srs = projected_recordset(last.schools, sf[y], y)
+        crs = last.counties
+        if y in cf:
+            frame = cf[y]
+            if "year" in frame.columns:
+                frame["year"] = float(y)
+            crs = projected_recordset(last.counties, frame, y)
+        runs[y] = evaluate_records(std, compiled, srs, crs, days[y], county_file_given=county_given, lang=opts.lang)
+
+
+LONG_TEXT = ["level", "county_id", "school_id", "stage", "rule_id", "school_name", "rule_name", "operator", "unit"]
+
+
+def _long(run: Run, year: int) -> pd.DataFrame:
+    """The columns of a run's verdicts the monitor needs, built from the assembled columns (the full
+    verdict frame with its reason texts is not needed)."""
+    cols, n = run.columns.cols, len(run.columns)
+    if not n:
+        f = pd.DataFrame({c: pd.Series(dtype=object) for c in LONG_TEXT})
+        for c in ("value", "threshold", "margin"):
+            f[c] = pd.Series(dtype=float)
+        f["outcome"] = pd.Series(dtype=np.int8)
+    else:
+        f = pd.DataFrame({c: _text_column(cols[c]) for c in LONG_TEXT})
+        for c in ("value", "threshold", "margin"):
+            f[c] = np.concatenate(cols[c]).astype(float)
+        f["outcome"] = np.concatenate([p[1] for p in cols["outcome"]]).astype(np.int8)
+    f["school_id"] = f["school_id"].fillna("")
+    f["stage"] = f["stage"].fillna("")
+    f["year"] = year
+    return f
+
+
+def unit_codes(long: pd.DataFrame) -> np.ndarray:
+    """One integer per distinct (level, county, school, stage, rule), in order of first appearance."""
+    key = np.zeros(len(long), dtype=np.int64)
+    for c in KEYS:
+        codes, uniq = pd.factorize(long[c])
+        key = key * (len(uniq) + 1) + (codes + 1)
+    _, first, inv = np.unique(key, return_index=True, return_inverse=True)
+    order = np.argsort(np.argsort(first))  # renumber by first appearance
+    return order[inv]
+
+
+def _matrices(runs: dict, all_years: list):
+    """units × years matrices of value, threshold, margin, outcome (the engine's verdicts, aligned by key)."""
+    long = pd.concat([_long(runs[y], y) for y in all_years], ignore_index=True)
+    code = unit_codes(long)
+    # each unit described by its latest appearance (rows are in year order)
+    last_pos = np.full(code.max() + 1 if len(code) else 0, -1)
+    last_pos[code] = np.arange(len(code))  # later rows overwrite earlier ones
+    units = long.iloc[last_pos].drop(columns=["value", "threshold", "margin", "outcome", "year"]) \
+        .reset_index(drop=True)
+    for c in units.columns:
+        units[c] = units[c].astype(object).where(units[c].notna(), None)
+    n, k = len(units), len(all_years)
+    col = pd.Index(all_years).get_indexer(long["year"])
+    mats = {}
+    for name in ("value", "threshold", "margin"):
+        m = np.full((n, k), np.nan)
+        m[code, col] = long[name].to_numpy(float)
+        mats[name] = m
+    o = np.full((n, k), -1, dtype=np.int8)
+    o[code, col] = long["outcome"].to_numpy()
+    mats["outcome"] = o
+    return units, mats
+
+
+def _param_closure(compiled) -> dict:
+    """rule id → every parameter it reads, through derived fields and other rules."""
+    memo: dict = {}
+
+    def params(i, seen=()):
+        if i in memo:
+            return memo[i]
+        d = compiled.deps.get(i)
+        if d is None or i in seen:
+            return set()
+        out = set(d.params)
+        for j in set(d.rules) | set(d.derived):
+            out |= params(j, seen + (i,))
+        memo[i] = out
+        return out
+
+    return {r.id: params(r.id) for r in compiled.rules}
+
+
+def _relaxations(stds, opts, run: Run, day, county_given, units, mats, li) -> pd.DataFrame:
+    """Units passing in the last year that fail the day after a dated parameter version in force ends."""
+    std = run.standard
+    ends: dict = {}
+    for p in std.parameters.values():
+        v = p.in_force(day)
+        if v is not None and v.window.end is not None and v.window.end >= day:
+            ends.setdefault(v.window.end, set()).add(p.id)
+    closure = _param_closure(run.compiled)
+    parts = []
+    for end, pids in sorted(ends.items()):
+        after = end + dt.timedelta(days=1)
+        std_a, comp_a = stds.at(after)
+        ra = evaluate_records(std_a, comp_a, run.schools, run.counties, after, county_file_given=county_given,
+                              lang=opts.lang)
+        la = _long(ra, 0).set_index(KEYS)["outcome"]
+        here = pd.MultiIndex.from_frame(units[KEYS])
+        oa = la.reindex(here).fillna(-1).to_numpy()
+        per_rule = {r: ",".join(sorted(ps & pids)) for r, ps in closure.items()}
+        dep = units["rule_id"].map(per_rule).fillna("").to_numpy()
+        hit = (mats["outcome"][:, li] == 1) & (oa == 0) & (dep != "")
+        idx = np.flatnonzero(hit)
+        parts.append(pd.DataFrame({"unit": idx, "ends": end.isoformat(), "params": dep[idx]}))
+    if not parts:
+        return pd.DataFrame({"unit": np.zeros(0, int), "ends": [], "params": []})
+    return pd.concat(parts).drop_duplicates("unit")
+
+
+def _changes(runs: dict, years: list) -> pd.DataFrame:
+    """Schools that appear, disappear or change type, matched across years by school code."""
+    frames = []
+    for y in years:
+        f = runs[y].schools.frame
+        frames.append(pd.DataFrame({"school_id": f["school_id"].astype(str), "school_name": f["school_name"],
+                                    "county_id": f["county_id"], "school_type": f["school_type"].astype(object),
+                                    "year": y}))
+    a = pd.concat(frames, ignore_index=True).drop_duplicates(["school_id", "year"])
+    first, last = years[0], years[-1]
+    span = a.groupby("school_id").agg(first=("year", "min"), last=("year", "max"), name=("school_name", "last"),
+                                      county=("county_id", "last"), type=("school_type", "last"))
+    out = []
+    op = span[span["first"] > first]
+    out.append(pd.DataFrame({"school_id": op.index, "school_name": op["name"], "county_id": op["county"],
+                             "kind": "opened", "year": op["first"], "before": None, "after": op["type"]}))
+    cl = span[span["last"] < last]
+    out.append(pd.DataFrame({"school_id": cl.index, "school_name": cl["name"], "county_id": cl["county"],
+                             "kind": "closed",  # the first observed year without it
+                             "year": np.asarray(years)[np.searchsorted(years, cl["last"].to_numpy(), side="right")],
+                             "before": cl["type"], "after": None}))
+    a = a.sort_values(["school_id", "year"])
+    prev = a.groupby("school_id")["school_type"].shift()
+    ch = a[prev.notna() & a["school_type"].notna() & (prev != a["school_type"])]
+    out.append(pd.DataFrame({"school_id": ch["school_id"], "school_name": ch["school_name"],
+                             "county_id": ch["county_id"], "kind": "type_changed", "year": ch["year"],
+                             "before": prev[ch.index], "after": ch["school_type"]}))
+    res = pd.concat(out, ignore_index=True)
+    return res.sort_values(["county_id", "school_id", "year"], kind="stable").reset_index(drop=True)
+
+
+# ------------------------------------------------------------------------------------------ derived views
+
+def unit_table(mon: Monitor) -> pd.DataFrame:
+    """Per unit: latest outcome, margins, trend, projected first failure and the warning flags."""
+    years, proj = mon.years, mon.projected
+    allyears = years + proj
+    li = len(years) - 1
+    m = mon.matrices
+    u = mon.units[KEYS + ["school_name", "rule_name", "operator", "unit"]].copy()
+    out_last = m["outcome"][:, li]
+    thr = m["threshold"][:, li]
+    margin = m["margin"][:, li]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rel = np.where(np.abs(thr) > 0, margin / np.abs(thr), np.nan)
+    slope, _, _, _ = fit_lines(years, m["value"][:, :len(years)])
+    pf = m["outcome"][:, len(years):] == 0
+    first_fail = np.where(pf.any(axis=1), np.asarray(proj)[np.argmax(pf, axis=1)] if proj else 0, 0)
+    passing = out_last == 1
+    u["outcome"] = NAMES[out_last]
+    u["value"] = m["value"][:, li]
+    u["threshold"] = thr
+    u["margin"] = margin
+    u["relative_margin"] = rel
+    u["trend"] = slope
+    u["projected_fail_year"] = np.where(passing & (first_fail > 0), first_fail, 0)
+    u["stays_passing"] = passing & ~pf.any(axis=1) & (m["outcome"][:, len(years):] == 1).all(axis=1)
+    warn_fail = passing & (first_fail > 0) & (first_fail <= years[-1] + mon.options.warn_within)
+    warn_near = passing & (rel < mon.options.near) & ~np.isnan(rel)
+    relax = np.zeros(len(u), dtype=bool)
+    relax[mon.relax["unit"].to_numpy(int)] = True
+    ends = np.full(len(u), None, dtype=object)
+    params = np.full(len(u), None, dtype=object)
+    ends[mon.relax["unit"].to_numpy(int)] = mon.relax["ends"].to_numpy(object)
+    params[mon.relax["unit"].to_numpy(int)] = mon.relax["params"].to_numpy(object)
+    u["warn_projected_fail"] = warn_fail
+    u["warn_near"] = warn_near
+    u["warn_relaxation"] = relax
+    u["relaxation_ends"] = ends
+    u["relaxation_params"] = params
+    u["warning"] = warn_fail | warn_near | relax
+    u.attrs["years"] = allyears
+    return u
+
+
+def _num(v):
+    return None if v is None or (isinstance(v, float) and np.isnan(v)) else float(v)
+
+
+def _rows_of(m: np.ndarray, years) -> list:
+    """Each row of a matrix as {year: value or None} (one conversion for the whole matrix)."""
+    keys = [str(y) for y in years]
+    obj = np.where(np.isnan(m), None, m).tolist() if m.size else [[] for _ in range(len(m))]
+    return [dict(zip(keys, r)) for r in obj]
+
+
+def warnings_list(mon: Monitor, ut: pd.DataFrame) -> list:
+    lang = mon.options.lang
+    w = ut["warning"].to_numpy()
+    # by county, then the earliest projected failure, then the smallest relative margin
+    pfy = ut["projected_fail_year"].to_numpy()
+    order = np.lexsort((np.nan_to_num(ut["relative_margin"].to_numpy(float), nan=np.inf),
+                        np.where(pfy > 0, pfy, 99999), ut["county_id"].astype(str).to_numpy()))
+    idx = order[w[order]]
+    m = mon.matrices
+    obs, proj = mon.years, mon.projected
+    k = len(obs)
+    out = []
+    sub = ut.iloc[idx]
+    vals, pvals, ths = _rows_of(m["value"][idx, :k], obs), _rows_of(m["value"][idx, k:], proj), \
+        _rows_of(m["threshold"][idx], obs + proj)
+    for j, r in enumerate(sub.itertuples(index=False)):
+        reasons = []
+        if r.warn_projected_fail:
+            reasons.append(t("reason_projected_fail", lang, year=int(r.projected_fail_year)))
+        if r.warn_near:
+            reasons.append(t("reason_near", lang, pct=f"{r.relative_margin * 100:.1f}%"))
+        if r.warn_relaxation:
+            reasons.append(t("reason_relaxation", lang, params=r.relaxation_params, end=r.relaxation_ends))
+        out.append({
+            "level": r.level, "county_id": r.county_id, "school_id": r.school_id or None,
+            "school_name": r.school_name if isinstance(r.school_name, str) else None,
+            "stage": r.stage or None, "rule_id": r.rule_id, "rule_name": r.rule_name,
+            "values": vals[j], "projected_values": pvals[j], "thresholds": ths[j],
+            "threshold": _num(r.threshold), "operator": r.operator if isinstance(r.operator, str) else None,
+            "margin": _num(r.margin), "relative_margin": _num(r.relative_margin), "trend": _num(r.trend),
+            "projected_fail_year": int(r.projected_fail_year) or None,
+            "relaxation": {"ends": r.relaxation_ends, "parameters": r.relaxation_params.split(",")}
+            if r.warn_relaxation else None,
+            "reasons": reasons})
+    return out
+
+
+def county_names(mon: Monitor) -> dict:
+    names = {}
+    for y in mon.years:
+        f = mon.runs[y].counties.frame
+        if len(f) and "county_name" in f.columns:
+            names.update(dict(zip(f["county_id"].astype(str), f["county_name"])))
+    return names
+
+
+def _cv_rules(run: Run) -> list:
+    return [r for r in run.compiled.rules if is_cv_rule(r)]
+
+
+def contributors(mon: Monitor) -> dict:
+    """(county, stage, rule) → the schools contributing most to that CV in the last observed year."""
+    run = mon.runs[mon.years[-1]]
+    sp = run.evaluator.sp
+    cids = sp.counties["county_id"].astype(str).to_numpy()
+    stages = np.asarray(sp.stages, dtype=object)
+    out = {}
+    for rule in _cv_rules(run):
+        rows = range(len(sp.cs_county)) if rule.space == "county_stage" else range(len(cids))
+        for row in rows:
+            if rule.space == "county_stage":
+                key = (cids[sp.cs_county[row]], stages[sp.cs_stage[row]] if len(stages) else "", rule.id)
+            else:
+                key = (cids[row], "", rule.id)
+            out[key] = cv_contributions(run, rule, row, mon.options.lang, top=mon.options.contributors)
+    return out
+
+
+def counties_view(mon: Monitor, ut: pd.DataFrame) -> list:
+    """Per county and year: the county-level outcomes and the CVs (observed and projected)."""
+    run = mon.runs[mon.years[-1]]
+    cv_ids = {r.id for r in _cv_rules(run)}
+    top = _top_rules(run.standard, run.as_of)
+    allyears = mon.years + mon.projected
+    names = county_names(mon)
+    contrib = contributors(mon)
+    cert = eligibility(mon)
+    u = mon.units
+    is_c = (u["level"] == "county").to_numpy()
+    idx = np.flatnonzero(is_c)
+    o, v = mon.matrices["outcome"], mon.matrices["value"]
+    res: dict = {}
+    cid_arr, rid_arr, st_arr = u["county_id"].to_numpy(object), u["rule_id"].to_numpy(object), \
+        u["stage"].to_numpy(object)
+    for i in idx:
+        cid, rid, st = cid_arr[i], rid_arr[i], st_arr[i]
+        c = res.setdefault(cid, {"county_id": cid, "county_name": names.get(cid), "years": {
+            str(y): {"projected": y in mon.projected, "outcome": None, "outcomes": {}, "cv": {}} for y in allyears},
+            "cv_contributors": {}, "eligibility": cert.get(cid)})
+        label = f"{rid}:{st}" if st else rid
+        for j, y in enumerate(allyears):
+            code = int(o[i, j])
+            if code < 0:
+                continue
+            yd = c["years"][str(y)]
+            yd["outcomes"][label] = NAMES[code]
+            if rid in top:
+                yd["outcome"] = NAMES[code]
+            if rid in cv_ids:
+                yd["cv"].setdefault(rid, {})[st or "all"] = _num(v[i, j])
+        if rid in cv_ids and (cid, st, rid) in contrib:
+            c["cv_contributors"].setdefault(rid, {})[st or "all"] = contrib[(cid, st, rid)]
+    return list(res.values())
+
+
+def eligibility(mon: Monitor) -> dict:
+    """Per county: certification year (county field), earliest application year (+3, reference §8) and the
+    monitored years behind an application with each year's county verdict."""
+    lang = mon.options.lang
+    last = mon.years[-1]
+    cert: dict = {}
+    for y in mon.years:
+        f = mon.runs[y].counties.frame
+        if len(f) and CERT_FIELD in f.columns:
+            s = pd.to_numeric(f[CERT_FIELD], errors="coerce")
+            ok = s.notna()
+            cert.update(dict(zip(f.loc[ok, "county_id"].astype(str), s[ok].astype(int))))
+    run = mon.runs[last]
+    top = _top_rules(run.standard, run.as_of)
+    u = mon.units
+    sel = np.flatnonzero((u["level"] == "county").to_numpy() & u["rule_id"].isin(top).to_numpy())
+    verdict = {}
+    for i in sel:
+        verdict[u["county_id"].iat[i]] = {str(y): NAMES[int(mon.matrices["outcome"][i, j])]
+                                          for j, y in enumerate(mon.years) if mon.matrices["outcome"][i, j] >= 0}
+    out = {}
+    all_c = set(verdict) | set(cert)
+    for cid in sorted(all_c):
+        cy = cert.get(cid)
+        yearly = verdict.get(cid, {})
+        if cy is None:
+            out[cid] = {"certified_year": None, "status": "not_evaluable", "text": t("no_cert", lang),
+                        "monitored_years": yearly}
+            continue
+        earliest = cy + ELIGIBILITY_GAP
+        behind = {y: o for y, o in yearly.items() if int(y) > cy}
+        out[cid] = {"certified_year": cy, "earliest_application_year": earliest,
+                    "status": "met" if last >= earliest else "not_yet",
+                    "text": t("met", lang) if last >= earliest else t("not_yet", lang) + (
+                        f"（{earliest}年起）" if lang == "zh" else f" (from {earliest})"),
+                    "monitored_years": behind, "monitored_years_count": len(behind)}
+    return out
+
+
+def ranking(mon: Monitor, ut: pd.DataFrame) -> list:
+    """Counties ranked by readiness in the last observed year: county verdict, failing county items, failing
+    school stages, items not evaluable, distance to pass (sum of relative shortfalls of failing thresholds)."""
+    run = mon.runs[mon.years[-1]]
+    top = _top_rules(run.standard, run.as_of)
+    names = county_names(mon)
+    u = ut
+    fail = (u["outcome"] == "fail").to_numpy()
+    ne = (u["outcome"] == "not_evaluable").to_numpy()
+    county = (u["level"] == "county").to_numpy()
+    is_top = u["rule_id"].isin(top).to_numpy()
+    short = np.where(fail & ~np.isnan(u["relative_margin"].to_numpy(float)), -u["relative_margin"].to_numpy(float), 0)
+    df = pd.DataFrame({"county_id": u["county_id"], "top_pass": county & is_top & (u["outcome"] == "pass").to_numpy(),
+                       "top_fail": county & is_top & fail,
+                       "failing_items": county & ~is_top & fail, "not_evaluable_items": county & ~is_top & ne,
+                       "failing_school_units": ~county & fail, "distance": short})
+    g = df.groupby("county_id").agg(passes=("top_pass", "any"), fails=("top_fail", "any"),
+                                    failing_items=("failing_items", "sum"),
+                                    not_evaluable_items=("not_evaluable_items", "sum"),
+                                    failing_school_units=("failing_school_units", "sum"), distance=("distance", "sum"))
+    g["warnings"] = ut.groupby("county_id")["warning"].sum().reindex(g.index).fillna(0)
+    flips: dict = {}
+    if mon.variant_run is not None:
+        imp = impact_of(run, mon.variant_run)
+        for c in imp["counties"]:
+            flips.setdefault(c["county_id"], []).append({"rule_id": c["rule_id"], "stage": c["stage"],
+                                                         "from": c["a"], "to": c["b"]})
+    g = g.sort_values(["passes", "failing_items", "not_evaluable_items", "distance", "failing_school_units"],
+                      ascending=[False, True, True, True, True])
+    out = []
+    for rank, (cid, r) in enumerate(g.iterrows(), start=1):
+        outcome = "pass" if r["passes"] else ("fail" if r["fails"] else "not_evaluable")
+        item = {"rank": rank, "county_id": cid, "county_name": names.get(cid), "outcome": outcome,
+                "passes_this_year": bool(r["passes"]), "failing_items": int(r["failing_items"]),
+                "not_evaluable_items": int(r["not_evaluable_items"]),
+                "failing_school_units": int(r["failing_school_units"]), "distance_to_pass": float(r["distance"]),
+                "warnings": int(r["warnings"])}
+        if mon.variant_run is not None:
+            item["variant"] = mon.options.variant
+            item["variant_flips"] = flips.get(cid, [])
+        out.append(item)
+    return out
+
+
+def changes_list(mon: Monitor) -> list:
+    c = mon.changes
+    return [{"school_id": r.school_id, "school_name": r.school_name, "county_id": r.county_id, "kind": r.kind,
+             "year": int(r.year), "before": r.before, "after": r.after} for r in c.itertuples(index=False)]
+
+
+def document(mon: Monitor, detail: bool = False) -> dict:
+    """The JSON document (also what the HTML, XLSX and table views are drawn from)."""
+    lang = mon.options.lang
+    ut = unit_table(mon)
+    doc = {
+        "standard": mon.standard, "years": mon.years, "projected_years": mon.projected,
+        "as_of": {str(y): d.isoformat() for y, d in mon.days.items()},
+        "method": {"projection": t("method", lang), "trend": t("trend", lang),
+                   "near": t("near", lang, pct=f"{mon.options.near * 100:g}"),
+                   "warn_within_years": mon.options.warn_within, "eligibility": t("eligibility_rule", lang),
+                   "ranking": t("ranking_rule", lang)},
+        "inputs": {str(y): mon.runs[y].input_summary() for y in mon.years},
+        "rejected": {str(y): mon.runs[y].rejected for y in mon.years if mon.runs[y].rejected},
+        "summary": {"units": int(len(ut)), "passing_now": int((ut["outcome"] == "pass").sum()),
+                    "failing_now": int((ut["outcome"] == "fail").sum()),
+                    "stays_passing": int(ut["stays_passing"].sum()), "warnings": int(ut["warning"].sum()),
+                    "projected_to_fail": int((ut["projected_fail_year"] > 0).sum()),
+                    "near_threshold": int(ut["warn_near"].sum()), "relaxation": int(ut["warn_relaxation"].sum())},
+        "changes": changes_list(mon),
+        "warnings": warnings_list(mon, ut),
+        "counties": counties_view(mon, ut),
+        "ranking": ranking(mon, ut),
+    }
+    if detail:
+        doc["indicators"] = indicators_list(mon, ut)
+    return doc
+
+
+def indicators_list(mon: Monitor, ut: pd.DataFrame) -> list:
+    """Every school/stage indicator with a value: series, margin, trend, first projected failure."""
+    m = mon.matrices
+    k = len(mon.years)
+    sel = np.flatnonzero((ut["level"] != "county").to_numpy() & ~np.isnan(m["value"]).all(axis=1))
+    out = []
+    vals, pvals = _rows_of(m["value"][sel, :k], mon.years), _rows_of(m["value"][sel, k:], mon.projected)
+    for j, r in enumerate(ut.iloc[sel].itertuples(index=False)):
+        out.append({"county_id": r.county_id, "school_id": r.school_id, "school_name": r.school_name,
+                    "stage": r.stage or None, "rule_id": r.rule_id,
+                    "outcome": r.outcome if isinstance(r.outcome, str) else None,
+                    "values": vals[j], "projected_values": pvals[j],
+                    "threshold": _num(r.threshold), "margin": _num(r.margin),
+                    "relative_margin": _num(r.relative_margin), "trend": _num(r.trend),
+                    "projected_fail_year": int(r.projected_fail_year) or None,
+                    "stays_passing": bool(r.stays_passing)})
+    return out

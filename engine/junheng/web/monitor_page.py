@@ -1,0 +1,79 @@
+"""Workbench page for ``junheng monitor``: upload one school file with a year column (and a county file),
+get the monitor's self-contained HTML report. Files are kept only for the run."""
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, Response, render_template_string, request
+
+from junheng.errors import InputError, StandardError
+from junheng.monitor.render import write_html
+from junheng.monitor.series import Options, document, run_monitor
+from junheng.web.workspace import UploadRefused
+
+FORM = """{% extends "base.html" %}
+{% block main %}
+<h1>{{ text.title }}</h1>
+{% if errors %}<div class="errors" id="errors"><ul>
+{% for e in errors %}<li>{{ e }}</li>{% endfor %}</ul></div>{% endif %}
+<form id="monitor" method="post" enctype="multipart/form-data" class="panel">
+  <label>{{ text.schools }}<input type="file" name="schools" id="schools" required
+         accept=".csv,.tsv,.txt,.xlsx,.xlsm,.json,.jsonl,.ndjson"></label>
+  <label>{{ text.counties }}<input type="file" name="counties" id="counties"
+         accept=".csv,.tsv,.txt,.xlsx,.xlsm,.json,.jsonl,.ndjson"></label>
+  <label>{{ text.standard }}<input name="standard" id="standard" value="{{ standard }}"></label>
+  <label>{{ text.horizon }}<input type="number" name="horizon" id="horizon" min="1" max="10" value="3"></label>
+  <button type="submit" id="go">{{ text.go }}</button>
+  <p class="muted small">{{ text.hint }}</p>
+</form>
+{% endblock %}"""
+
+TEXT = {
+    "zh": {"title": "多年监测与预警", "schools": "学校数据（一个文件，含“年份/填报年度”列）",
+           "counties": "区县数据（含年份列，或一个文件用于所有年份；可不选）", "standard": "标准编号",
+           "horizon": "预测年数", "go": "生成监测报告",
+           "hint": "每年由规则引擎按该年 9 月 1 日评估；预测方法见报告开头。"
+                   "命令行 junheng monitor 可按年份分别给文件。"},
+    "en": {"title": "Monitoring and early warning", "schools": "School records (one file with a year column)",
+           "counties": "County records (with a year column, or one file for every year; optional)",
+           "standard": "Standard id", "horizon": "Years to project", "go": "Build the monitoring report",
+           "hint": "Each year is evaluated by the engine at 1 September; the projection method is stated in the "
+                   "report. The command junheng monitor also takes one file per year."},
+}
+
+
+def monitor_blueprint(ws, settings, lang_of, default_standard: str) -> Blueprint:
+    bp = Blueprint("monitor", __name__)
+
+    @bp.route("/monitor", methods=["GET", "POST"])
+    def monitor_page():
+        lg = lang_of()
+        errors: list = []
+        standard = request.form.get("standard", default_standard).strip() or default_standard
+        if request.method == "POST":
+            stored = []
+            try:
+                for key in ("schools", "counties"):
+                    f = request.files.get(key)
+                    if f and f.filename:
+                        stored.append((key, ws.store(f.filename, f.read())))
+                files = dict(stored)
+                if "schools" not in files:
+                    errors.append("请选择学校数据文件 / choose a school records file")
+                else:
+                    horizon = max(1, min(10, int(request.form.get("horizon") or 3)))
+                    mon = run_monitor(standard, [files["schools"]],
+                                      [files["counties"]] if "counties" in files else None, settings.dirs,
+                                      Options(horizon=horizon, lang=lg))
+                    buf = io.StringIO()
+                    write_html(document(mon), buf, lg)
+                    return Response(buf.getvalue(), mimetype="text/html")
+            except (InputError, UploadRefused, ValueError) as exc:
+                errors.append(str(exc))
+            except StandardError as exc:
+                errors.extend(str(e) for e in exc.errors)
+            finally:
+                ws.discard([f for _, f in stored])
+        return render_template_string(FORM, text=TEXT[lg], errors=errors, standard=standard), (400 if errors else 200)
+
+    return bp
