@@ -703,7 +703,8 @@ def generate(n_counties, schools_per_county, seed, mistakes=0.0, *, total_school
 
 # --------------------------------------------------------------------------- scenarios (issue 18)
 
-# what a county sends first: the resource sheet (R1-R7 inputs), every government and quality field absent
+# what a county sends first: the resource sheet (every input of R1-R7 and R_school, scope flags included),
+# every government and quality field absent
 RESOURCE_COLS = ["school_id", "school_name", "county_id", "school_type", "urban_rural", "students_primary",
                  "students_junior", "students_senior", "teachers_primary", "teachers_junior",
                  "teachers_college_primary", "teachers_bachelor_primary", "teachers_bachelor_junior",
@@ -711,8 +712,9 @@ RESOURCE_COLS = ["school_id", "school_name", "county_id", "school_type", "urban_
                  "teachers_doctor_junior", "backbone_teachers_primary", "backbone_teachers_junior",
                  "pe_teachers_primary", "pe_teachers_junior", "music_teachers_primary", "music_teachers_junior",
                  "fine_art_teachers_primary", "fine_art_teachers_junior", "art_teachers_primary",
-                 "art_teachers_junior", "teaching_aux_area", "indoor_sports_area", "gym_area", "sports_ground_area",
-                 "equipment_value", "multimedia_rooms"]
+                 "art_teachers_junior", "visiting_pe_art_teachers_primary", "visiting_pe_art_teachers_junior",
+                 "teaching_aux_area", "indoor_sports_area", "gym_area", "sports_ground_area", "leased_sports_area",
+                 "other_sports_area", "equipment_value", "multimedia_rooms", "dense_central_city", "rural_small_50_99"]
 SCENARIOS = ("complete", "partial", "messy")
 _MESSY_WORDS = np.array(["不详", "见附表", "待核实", "暂无"], dtype=object)
 
