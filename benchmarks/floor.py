@@ -23,7 +23,9 @@ MIN = {"R1": (4.2, 5.3), "R2": (1, 1), "R3": (0.9, 0.9), "R4": (4.5, 5.8), "R5":
        "R7": (2.3, 2.4)}
 CV_MAX = np.array([0.50, 0.45])
 K, FLOOR, TOL = 6, 0.85, 1e-9
-FAIL, PASS, NE = 0, 1, 2
+FAIL, PASS, NE, NA = 0, 1, 2, 3
+OUT_OF_SCOPE_TYPES = ("特殊教育学校", "职业学校")  # and 教学点 under SCOPE_MIN pupils: outside R1-R7 and the CVs
+SCOPE_MIN = 50
 SPLIT = ["teaching_aux_area", "indoor_sports_area", "gym_area", "sports_ground_area", "equipment_value",
          "multimedia_rooms"]
 
@@ -105,7 +107,9 @@ def resource_floor(schools: pd.DataFrame) -> dict:
         }
     vals = {k: np.where(np.isfinite(v), v, np.nan) for k, v in vals.items()}
     thr = {k: np.where(prim, a, b) for k, (a, b) in MIN.items()}
-    out = {k: _outcome(_ge(vals[k], thr[k])) for k in vals}
+    compulsory = np.nan_to_num(stud["primary"]) + np.nan_to_num(stud["junior"])
+    in_scope = ~(np.isin(types, OUT_OF_SCOPE_TYPES) | ((types == "教学点") & (compulsory < SCOPE_MIN)))[u_school]
+    out = {k: np.where(in_scope, _outcome(_ge(vals[k], thr[k])), NA).astype(np.int8) for k in vals}
 
     # ---- at least 6 of 7, every failing one at least 85 % of its threshold
     passes = sum((out[k] == PASS).astype(int) for k in out)
@@ -115,20 +119,21 @@ def resource_floor(schools: pd.DataFrame) -> dict:
         below |= (out[k] == FAIL) & (_ge(vals[k], FLOOR * thr[k]) == 0)
     school = np.where(below | (passes + unknown < K), FAIL,
                       np.where((unknown == 0) & (passes >= K), PASS, NE)).astype(np.int8)
+    school = np.where(in_scope, school, NA).astype(np.int8)
 
     # ---- per-stage weighted CVs over the county's school stages (county x stage groups)
     county_codes, _ = pd.factorize(schools["county_id"])
     key = county_codes[u_school] * 2 + u_stage
     groups, g = np.unique(key, return_inverse=True)
     m = len(groups)
-    wn = np.isnan(students)
-    w = np.where(wn, 0.0, students)
+    wn = np.isnan(students) & in_scope
+    w = np.where(np.isnan(students) | ~in_scope, 0.0, students)
     W = np.bincount(g, w, m)
     cv, cv_out = {}, {}
     for k, x in vals.items():
-        xn = np.isnan(x)
+        xn = np.isnan(x) & in_scope
         bad = np.bincount(g, (xn | wn).astype(float), m) > 0
-        xf = np.where(xn, 0.0, x)
+        xf = np.where(np.isnan(x) | ~in_scope, 0.0, x)
         with np.errstate(divide="ignore", invalid="ignore"):
             mean = np.bincount(g, w * xf, m) / W
             d = xf - mean[g]

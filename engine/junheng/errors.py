@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 import errno as _errno
 import os as _os
 
+from junheng.i18n import localize
+
 
 @dataclass(frozen=True)
 class Loc:
@@ -34,8 +36,12 @@ class LocatedError:
     text: str = ""  # the offending text, shown after the message
 
     def __str__(self) -> str:
+        return self.render("zh")
+
+    def render(self, lang: str = "zh") -> str:
+        """``file:line:col: message  [text]`` with the message in ``lang`` (when it is a catalogue text)."""
         tail = f"  [{self.text}]" if self.text else ""
-        return f"{self.loc}: {self.message}{tail}"
+        return f"{self.loc}: {localize(self.message, lang)}{tail}"
 
 
 @dataclass

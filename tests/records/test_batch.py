@@ -34,10 +34,13 @@ def _same(monkeypatch, schools, counties):
     old = _load(monkeypatch, True, schools, counties)
     new = _load(monkeypatch, False, schools, counties)
     for a, b in zip(old, new):
-        assert [(p.to_json(), str(p), p.src) for p in a.problems] == [(p.to_json(), str(p), p.src) for p in b.problems]
+        assert [(p.to_json(), str(p), p.render("en"), p.src) for p in a.problems] == \
+            [(p.to_json(), str(p), p.render("en"), p.src) for p in b.problems]
         assert list(a.invalid) == list(b.invalid)
         for col in a.invalid:
             assert list(a.invalid[col].items()) == list(b.invalid[col].items())
+            assert [getattr(m, "key", None) for m in a.invalid[col].values()] == \
+                [getattr(m, "key", None) for m in b.invalid[col].values()]
         pd.testing.assert_frame_equal(a.frame, b.frame)
         assert a.rejected == b.rejected
     return new

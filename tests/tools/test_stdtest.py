@@ -91,11 +91,11 @@ def test_cli_exit_codes(tmp_path, capsys):
     good.write_text(good.read_text(encoding="utf-8").replace("value: 5.2", "value: 5.3"), encoding="utf-8")
     assert main(["test", str(good)]) == 1
     out = capsys.readouterr().out
-    assert "value 5.2 ≠ 期望 expected 5.3" in out and "R1 [school=S1]" in out
+    assert "value 5.2 ≠ 期望 5.3" in out and "R1 [school=S1]" in out
 
 
 def test_ambiguous_or_missing_row_fails(tmp_path):
     p = _tmp_test(tmp_path, [{"rule": "R1", "outcome": "pass"}, {"rule": "no_such_rule", "outcome": "pass"}])
     res = run_file(p)
     assert [c.ok for c in res.checks] == [False, False]
-    assert "2 行判定" in res.checks[0].message and "no verdict row" in res.checks[1].message
+    assert "2 行判定" in res.checks[0].message and "没有判定行" in res.checks[1].message

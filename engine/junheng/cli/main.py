@@ -26,6 +26,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from junheng.i18n import t
+
 EXIT_OK, EXIT_DATA, EXIT_ERROR, EXIT_OUTPUT = 0, 1, 2, 3
 EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
 
@@ -35,34 +37,34 @@ def _terminate(signum, frame):
     raise SystemExit(EXIT_TERMINATED)
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="junheng", description="县域义务教育均衡发展督导评估规则引擎 / county balanced "
-                                                            "compulsory-education evaluation engine")
-    p.add_argument("--lang", choices=["zh", "en"], default=None, help="输出语言 / output language (default zh)")
-    p.add_argument("--standards-dir", action="append", default=[], help="额外的标准目录 / extra folder of standards")
+def _parser(lang: str = "zh") -> argparse.ArgumentParser:
+    def h(key):
+        return t(lang, key)
+
+    p = argparse.ArgumentParser(prog="junheng", description=h("help.description"))
+    p.add_argument("--lang", choices=["zh", "en"], default=None, help=h("help.lang"))
+    p.add_argument("--standards-dir", action="append", default=[], help=h("help.standards_dir"))
     sub = p.add_subparsers(dest="command")
 
     def data_args(sp):
-        sp.add_argument("--standard", required=True, help="标准编号或文件路径，如 national/quality-2017")
-        sp.add_argument("--schools", required=True, nargs="+", help="学校数据文件（CSV/XLSX/JSON）")
-        sp.add_argument("--counties", nargs="+", help="区县数据文件")
-        sp.add_argument("--as-of", help="评估日期 YYYY-MM-DD（决定哪些阈值生效）")
+        sp.add_argument("--standard", required=True, help=h("help.standard"))
+        sp.add_argument("--schools", required=True, nargs="+", help=h("help.schools"))
+        sp.add_argument("--counties", nargs="+", help=h("help.counties"))
+        sp.add_argument("--as-of", help=h("help.as_of"))
         # SUPPRESS: a subcommand's flag does not overwrite the same flag given before the subcommand
         sp.add_argument("--lang", choices=["zh", "en"], default=argparse.SUPPRESS)
         sp.add_argument("--standards-dir", action="append", default=argparse.SUPPRESS)
-        sp.add_argument("--quiet", action="store_true", help="不显示进度与数据问题摘要")
+        sp.add_argument("--quiet", action="store_true", help=h("help.quiet"))
 
-    e = sub.add_parser("evaluate", help="评估学校与区县 / evaluate")
+    e = sub.add_parser("evaluate", help=h("help.evaluate"))
     data_args(e)
     e.add_argument("--format", choices=["table", "json", "csv", "parquet", "html", "xlsx"], default="table",
-                   help="html：单文件报告（图表、学校表、解释、来源）；xlsx：Excel 报告（需 --out）；"
-                        "parquet：判定表（列同 csv，需 --out，全国规模推荐）")
-    e.add_argument("--out", help="输出文件（默认标准输出）")
-    e.add_argument("--strict", action="store_true", help="数据有任何问题即以退出码 1 结束，不评估")
-    e.add_argument("--problems", metavar="FILE", help="全部数据问题写入此文件（CSV，或 .json）/ every data problem "
-                   "to FILE (CSV, or JSON when it ends in .json)")
+                   help=h("help.format"))
+    e.add_argument("--out", help=h("help.out"))
+    e.add_argument("--strict", action="store_true", help=h("help.strict"))
+    e.add_argument("--problems", metavar="FILE", help=h("help.problems"))
 
-    x = sub.add_parser("explain", help="解释一所学校或一个区县的判定过程 / explain a verdict")
+    x = sub.add_parser("explain", help=h("help.explain"))
     data_args(x)
     g = x.add_mutually_exclusive_group(required=True)
     g.add_argument("--school")
@@ -70,72 +72,86 @@ def _parser() -> argparse.ArgumentParser:
     x.add_argument("--stage", choices=["primary", "junior"])
     x.add_argument("--format", choices=["tree", "json"], default="tree")
 
-    c = sub.add_parser("check", help="检查标准文件 / check standard files")
+    c = sub.add_parser("check", help=h("help.check"))
     c.add_argument("paths", nargs="+")
     c.add_argument("--standards-dir", action="append", default=argparse.SUPPRESS)
 
-    ls = sub.add_parser("list", help="列出可用标准 / list standards")
+    ls = sub.add_parser("list", help=h("help.list"))
     ls.add_argument("--standards-dir", action="append", default=argparse.SUPPRESS)
 
-    ts = sub.add_parser("test", help="运行标准旁的 YAML 测试用例 / run the YAML tests of standards")
-    ts.add_argument("paths", nargs="*", default=["standards"], help="测试文件或目录（默认 standards）")
+    ts = sub.add_parser("test", help=h("help.test"))
+    ts.add_argument("paths", nargs="*", default=["standards"], help=h("help.test_paths"))
     ts.add_argument("--standards-dir", action="append", default=argparse.SUPPRESS)
-    ts.add_argument("-v", "--verbose", action="store_true", help="也列出通过的检查")
+    ts.add_argument("-v", "--verbose", action="store_true", help=h("help.verbose"))
 
-    tp = sub.add_parser("template", help="生成某个标准的数据采集表（xlsx）/ data-collection workbook for a standard")
-    tp.add_argument("--standard", required=True, help="标准编号或文件路径")
-    tp.add_argument("--out", required=True, help="输出文件 .xlsx")
-    tp.add_argument("--layout", choices=["table", "form"], default="table",
-                    help="table：每行一所学校（默认）；form：每个工作表一所学校的纵向填报表（填报项目/填报值），另写一份区县填报表")
+    tp = sub.add_parser("template", help=h("help.template"))
+    tp.add_argument("--standard", required=True, help=h("help.standard_ref"))
+    tp.add_argument("--out", required=True, help=h("help.out_xlsx"))
+    tp.add_argument("--layout", choices=["table", "form"], default="table", help=h("help.layout"))
     tp.add_argument("--standards-dir", action="append", default=argparse.SUPPRESS)
 
-    sh = sub.add_parser("show", help="显示合并后的标准：每个参数和规则的取值、出处、生效期、设定位置 / resolved standard")
-    sh.add_argument("standard", help="标准编号或文件路径")
-    sh.add_argument("--as-of", help="日期 YYYY-MM-DD：显示该日生效的取值")
+    sh = sub.add_parser("show", help=h("help.show"))
+    sh.add_argument("standard", help=h("help.standard_ref"))
+    sh.add_argument("--as-of", help=h("help.show_as_of"))
     sh.add_argument("--format", choices=["table", "json"], default="table")
-    sh.add_argument("--only", nargs="+", help="只显示这些编号（可用 * 通配），如 G14 'G14*'")
+    sh.add_argument("--only", nargs="+", help=h("help.only"))
     sh.add_argument("--lang", choices=["zh", "en"], default=argparse.SUPPRESS)
     sh.add_argument("--standards-dir", action="append", default=argparse.SUPPRESS)
 
-    d = sub.add_parser("diff", help="比较两个标准或同一标准的两个日期 / semantic diff of two standards or dates")
-    d.add_argument("a", help="标准 A：编号，或 编号@日期（如 national/quality-2017@2020-09-01）")
-    d.add_argument("b", help="标准 B：编号，或 编号@日期")
-    d.add_argument("--as-of", help="未写 @日期 的一方所用的日期")
-    d.add_argument("--schools", nargs="+", help="学校数据：给出时同时比较判定结果")
-    d.add_argument("--counties", nargs="+", help="区县数据")
+    d = sub.add_parser("diff", help=h("help.diff"))
+    d.add_argument("a", help=h("help.diff_a"))
+    d.add_argument("b", help=h("help.diff_b"))
+    d.add_argument("--as-of", help=h("help.diff_as_of"))
+    d.add_argument("--schools", nargs="+", help=h("help.diff_schools"))
+    d.add_argument("--counties", nargs="+", help=h("help.diff_counties"))
     d.add_argument("--format", choices=["table", "json"], default="table")
-    d.add_argument("--out", help="输出文件（默认标准输出）")
+    d.add_argument("--out", help=h("help.out"))
     d.add_argument("--lang", choices=["zh", "en"], default=argparse.SUPPRESS)
     d.add_argument("--standards-dir", action="append", default=argparse.SUPPRESS)
 
-    n = sub.add_parser("new", help="为一个省（市）新建继承标准的目录 / scaffold a provincial standard")
-    n.add_argument("province", help="目录名（小写拼音），如 jilin")
-    n.add_argument("--extends", required=True, help="上级标准编号，如 national/quality-2017")
-    n.add_argument("--name", help="辖区名称，如 吉林省")
-    n.add_argument("--title", help="标准标题")
-    n.add_argument("--id-name", help="文件名（默认与上级相同，如 quality-2017）")
-    n.add_argument("--dir", help="标准目录（默认为 junheng 自带的 standards/）")
+    n = sub.add_parser("new", help=h("help.new"))
+    n.add_argument("province", help=h("help.province"))
+    n.add_argument("--extends", required=True, help=h("help.extends"))
+    n.add_argument("--name", help=h("help.name"))
+    n.add_argument("--title", help=h("help.title"))
+    n.add_argument("--id-name", help=h("help.id_name"))
+    n.add_argument("--dir", help=h("help.dir"))
     n.add_argument("--standards-dir", action="append", default=argparse.SUPPRESS)
 
-    sv = sub.add_parser("serve", help="启动本地网页工作台：上传数据、查看判定、试算阈值 / local web workbench")
+    from junheng.plan.options import add_parser as add_plan_parser  # light: argparse only
+
+    add_plan_parser(sub, data_args, lang)
+
+    sv = sub.add_parser("serve", help=h("help.serve"))
     from junheng.web.options import add_arguments
 
-    add_arguments(sv)
+    add_arguments(sv, lang)
     sv.add_argument("--lang", choices=["zh", "en"], default=argparse.SUPPRESS)
     sv.add_argument("--standards-dir", action="append", default=argparse.SUPPRESS)
 
-    mo = sub.add_parser("monitor", help="多年监测与预警：趋势、预测、申请资格、区县排名 / several years: monitoring, "
-                                        "early warning, eligibility, ranking")
+    mo = sub.add_parser("monitor", help=h("help.monitor"))
     from junheng.monitor.options import add_arguments as monitor_arguments
 
-    monitor_arguments(mo)
+    monitor_arguments(mo, lang)
     return p
 
 
+def _lang_asked(argv) -> str:
+    """The --lang given on the command line, read before parsing so that --help is in that language."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    for i, a in enumerate(argv):
+        if a == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if a.startswith("--lang="):
+            return a.split("=", 1)[1]
+    return "zh"
+
+
 def main(argv=None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser(_lang_asked(argv))
+    args = parser.parse_args(argv)
     if not args.command:
-        _parser().print_help()
+        parser.print_help()
         return EXIT_ERROR
     from rich.console import Console
 
@@ -181,6 +197,10 @@ def _dispatch(args, out, err, dirs, lang) -> int:
             from junheng.tools.stdtest import cli as test_cli
 
             return test_cli(out, err, args, dirs, lang)
+        if args.command == "plan":
+            from junheng.plan.cli import cli as plan_cli
+
+            return plan_cli(out, err, args, dirs, lang)
         if args.command in ("show", "diff", "new", "template", "serve", "monitor"):
             import importlib
 
@@ -189,12 +209,12 @@ def _dispatch(args, out, err, dirs, lang) -> int:
                       "monitor": "junheng.monitor.cli"}[args.command]
             return importlib.import_module(module).cli(out, err, args, dirs, lang)
     except StandardError as exc:
-        err.print(f"[bold red]标准文件有 {len(exc.errors)} 处错误 / {len(exc.errors)} error(s) in standard files:[/]")
+        err.print(f"[bold red]{t(lang, 'cli.standard_errors', n=len(exc.errors))}[/]")
         for e in exc.errors:
-            err.print(str(e), markup=False, highlight=False)
+            err.print(e.render(lang), markup=False, highlight=False)
         return EXIT_ERROR
     except InputError as exc:
-        err.print(f"[bold red]无法读取输入 / cannot read input:[/] {exc}", highlight=False)
+        err.print(f"[bold red]{t(lang, 'cli.cannot_read')}[/] {exc}", highlight=False)
         return EXIT_ERROR
     return EXIT_ERROR
 
@@ -204,16 +224,16 @@ def cmd_list(out, dirs, lang) -> int:
 
     from junheng.standard.registry import list_standards
 
-    t = Table(title="可用标准 / standards")
-    for col in ("id", "标题 title", "版本 version", "继承 extends", "辖区 jurisdiction", "文件 file"):
-        t.add_column(col)
+    table = Table(title=t(lang, "list.title"))
+    for col in ("list.id", "list.std_title", "list.version", "list.extends", "list.jurisdiction", "list.file"):
+        table.add_column(t(lang, col))
     for s in list_standards(dirs):
         where = str(Path(s["path"]).resolve())  # the file it is really loaded from
         if "error" in s:
-            t.add_row(s["id"], f"[red]{s['error']}[/]", "", "", "", where)
+            table.add_row(s["id"], f"[red]{s['error']}[/]", "", "", "", where)
         else:
-            t.add_row(s["id"], s["title"], s["version"], s["extends"] or "", s["jurisdiction"], where)
-    out.print(t)
+            table.add_row(s["id"], s["title"], s["version"], s["extends"] or "", s["jurisdiction"], where)
+    out.print(table)
     return EXIT_OK
 
 
@@ -239,15 +259,16 @@ def cmd_check(out, err, paths, dirs, lang) -> int:
             std = load_standard(str(f), dirs, collect=True)
             compile_standard(std, load_catalogue())
             checked += 1
-            out.print(f"[green]✓[/] {f}  ({std.id}: {len(std.parameters)} 个参数, {len(std.rules)} 条规则)")
+            out.print(f"[green]✓[/] {f}  " + t(lang, "check.ok_file", id=std.id, params=len(std.parameters),
+                                                 rules=len(std.rules)))
         except StandardError as exc:
             all_errors.extend(exc.errors)
     if all_errors:
-        err.print(f"[bold red]发现 {len(all_errors)} 处错误 / {len(all_errors)} error(s):[/]")
+        err.print(f"[bold red]{t(lang, 'check.errors', n=len(all_errors))}[/]")
         for e in all_errors:
-            err.print(str(e), markup=False, highlight=False)
+            err.print(e.render(lang), markup=False, highlight=False)
         return EXIT_ERROR
-    out.print(f"[green]全部 {checked} 个标准文件通过检查 / all {checked} standard file(s) OK[/]")
+    out.print(f"[green]{t(lang, 'check.all_ok', n=checked)}[/]")
     return EXIT_OK
 
 
@@ -261,10 +282,10 @@ def _run(args, dirs, lang, steps=None):
     return evaluate_files(args.standard, args.schools, args.counties, args.as_of, dirs, lang)
 
 
-def _report_problems(err, run, quiet=False):
+def _report_problems(err, run, quiet=False, lang="zh"):
     from junheng.records.validate import report
 
-    return report(err, run.schools, run.counties, quiet)
+    return report(err, run.schools, run.counties, quiet, lang)
 
 
 def cmd_evaluate(out, err, args, dirs, lang) -> int:
@@ -282,9 +303,9 @@ def cmd_evaluate(out, err, args, dirs, lang) -> int:
         day, given = resolve_day(args.as_of)
         std, compiled = prepare(args.standard, dirs, day)
         srs, crs = load_inputs(compiled, args.schools, args.counties)
-        problems = report(err, srs, crs, args.quiet)
+        problems = report(err, srs, crs, args.quiet, lang)
         if problems:
-            err.print(f"[bold red]--strict：数据有 {len(problems)} 处问题，未评估 / data problems, not evaluated[/]")
+            err.print(f"[bold red]{t(lang, 'cli.strict', n=len(problems))}[/]")
             return EXIT_DATA
         run = evaluate_records(std, compiled, srs, crs, day, county_file_given=bool(args.counties), lang=lang,
                                as_of_given=given)
@@ -293,7 +314,7 @@ def cmd_evaluate(out, err, args, dirs, lang) -> int:
 
         with Steps(err, enabled=not args.quiet) as steps:  # progress bar on stderr; --quiet turns it off
             run = _run(args, dirs, lang, steps)
-        _report_problems(err, run, args.quiet)
+        _report_problems(err, run, args.quiet, lang)
     if getattr(args, "problems", None):
         from junheng.records.problem_list import write_problems
 
@@ -303,7 +324,7 @@ def cmd_evaluate(out, err, args, dirs, lang) -> int:
         from junheng.reports.progress import Steps, counterfactuals_with_progress
 
         if args.format == "xlsx" and not args.out:
-            err.print("[red]--format xlsx 需要 --out 文件名 / --format xlsx needs --out[/]")
+            err.print(f"[red]{t(lang, 'cli.needs_out', format='xlsx')}[/]")
             return EXIT_ERROR
         with Steps(err, enabled=not args.quiet) as steps:
             counterfactuals_with_progress(run, steps, lang)
@@ -321,7 +342,7 @@ def cmd_evaluate(out, err, args, dirs, lang) -> int:
         _write(write_csv, run, target)
     elif args.format == "parquet":
         if not args.out:
-            err.print("[red]--format parquet 需要 --out 文件名 / --format parquet needs --out[/]")
+            err.print(f"[red]{t(lang, 'cli.needs_out', format='parquet')}[/]")
             return EXIT_ERROR
         from junheng.reports.files import write_parquet
 
@@ -332,14 +353,14 @@ def cmd_evaluate(out, err, args, dirs, lang) -> int:
         print_summary(out, run, lang)
     if args.out and not args.quiet:
         s = summary(run)
-        err.print(f"已写入 {args.out}：{run.verdict_count()} 条判定；读入 {s['rows_read']} 行，评估 {s['rows_evaluated']} 行，"
-                  f"拒绝 {s['rows_rejected']} 行", highlight=False)
+        err.print(t(lang, "cli.written", out=args.out, n=run.verdict_count(), read=s["rows_read"],
+                    evaluated=s["rows_evaluated"], rejected=s["rows_rejected"]), highlight=False)
     if not args.quiet:
         from junheng.explain.gaps import form_gaps
 
         gaps = form_gaps(run, lang)
         if gaps:
-            err.print(f"[yellow]文件缺少的数据项 / form gaps（{len(gaps)}）:[/]")
+            err.print(f"[yellow]{t(lang, 'cli.form_gaps', n=len(gaps))}[/]")
             for g in gaps:
                 err.print(f"  {g['text']}", markup=False, highlight=False)
     nothing = run.nothing_to_evaluate()

@@ -33,7 +33,8 @@ from junheng.standard.checker import USABLE
 from junheng.evaluation.evaluator import Evaluator
 from junheng.evaluation.units import Spaces
 from junheng.explain.dispersion import cv_contributions, is_cv_rule
-from junheng.i18n import fmt_num
+from junheng.i18n import t as tr
+from junheng.formatting import fmt_num
 from junheng.evaluation.logic import FAIL, compare, round_half_up
 
 WEIGHTING_FIELDS = {"students"}  # the split of whole-school stocks is weighted by enrolment (units.py)
@@ -245,27 +246,18 @@ def fmt_amount(delta: float, unit: str, lang: str = "zh") -> str:
     a = abs(delta)
     if unit == "元" and a >= 10000:
         w = math.floor(a / 100 + 1e-9) / 100
-        return f"{fmt_num(w)} 万元" if lang == "zh" else f"{fmt_num(w * 10000)} yuan"
+        # 万元 (10,000 yuan) in Chinese, as officials write large sums; whole yuan in English
+        return tr(lang, "cf.wan_yuan", amount=fmt_num(w if lang == "zh" else w * 10000))
     u = unit if lang == "zh" else UNIT_EN.get(unit, unit)
     return f"{fmt_num(a)} {u}".rstrip()
 
 
-PHRASES = {
-    "zh": {"up": "需增加{label} {amount}", "down": "需减少{label} {amount}", "alternatives": "（{alternatives}任一项）",
-           "whole_school": "（全校合计，按加权学生数拆分到各学段）"},
-    "en": {"up": "increase {label} by {amount}", "down": "reduce {label} by {amount}",
-           "alternatives": " (any of {alternatives})",
-           "whole_school": " (whole-school total, split between stages by weighted enrolment)"},
-}
-
-
 def phrase(label: str, delta: float, unit: str, lang: str, whole_school: bool, alternatives=None) -> str:
-    t = PHRASES["zh" if lang == "zh" else "en"]
-    text = t["up" if delta > 0 else "down"].format(label=label, amount=fmt_amount(delta, unit, lang))
+    text = tr(lang, "cf.up" if delta > 0 else "cf.down", label=label, amount=fmt_amount(delta, unit, lang))
     if alternatives:
-        text += t["alternatives"].format(alternatives=alternatives)
+        text += tr(lang, "cf.alternatives", alternatives=alternatives)
     if whole_school:
-        text += t["whole_school"]
+        text += tr(lang, "cf.whole_school")
     return text
 
 
@@ -317,7 +309,8 @@ def rule_counterfactuals(ev: Evaluator, rule, lang: str = "zh", only_rows=None) 
                 dname = (dd.name_en if lang == "en" and dd.name_en else dd.name) or info.derived
                 label = dname[:-1] if lang == "zh" and dname.endswith("数") else dname
                 if others:
-                    alternatives = "、".join(m[0].label for m in members)
+                    alternatives = tr(lang, "sep.list").join(m[0].label if lang == "zh" else m[0].name
+                                                             for m in members)
             elif lang == "en":
                 label = info.name
             opts.append({"fields": names, "delta": float(d), "unit": info.unit, "whole_school": whole,

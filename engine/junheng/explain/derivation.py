@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from junheng.standard.checker import USABLE
-from junheng.i18n import OUTCOME_LABELS, fmt_num
+from junheng.i18n import OUTCOME_LABELS, t
+from junheng.formatting import fmt_num
 from junheng.evaluation.logic import ABSENT, FAIL, NOT_EVALUABLE, OUTCOME_NAMES
 from junheng.evaluation.run import Run
 from junheng.verdicts.assemble import margin_of
@@ -26,12 +27,13 @@ class NotFound(Exception):
     pass
 
 
-def _param_info(run: Run, pid, row_stage):
+def _param_info(run: Run, pid, row_stage, lang: str = "zh"):
     p = run.standard.parameters.get(pid)
     if p is None:
         return None
     v = p.in_force(run.as_of)
-    return {"id": pid, "name": p.name, "unit": p.unit, "value": v.value_for(row_stage) if v else None,
+    return {"id": pid, "name": (p.name_en or p.name) if lang == "en" else p.name, "unit": p.unit,
+            "value": v.value_for(row_stage) if v else None,
             "source_status": (v.source_status if v else p.source_status),
             "citation": str(v.citation or p.citation) if v and (v.citation or p.citation) else None,
             "set_at": str(v.origin if v else p.origin), "effective": str(v.window) if v else None,
@@ -57,14 +59,14 @@ def _rule_node(run: Run, rid: str, row: int, lang: str, stage=None) -> dict:
         node["value"] = _f(res.value[row])
         if rule.round is not None:
             node["raw_value"] = _f(res.raw_value[row])
-            node["rounding"] = f"四舍五入到 {rule.round} 位小数" if lang == "zh" else f"half-up to {rule.round} decimals"
+            node["rounding"] = t(lang, "explain.rounding", places=rule.round)
         node["threshold"] = _f(res.threshold[row]) if res.threshold is not None else None
         node["unit"] = rule.unit
         m = margin_of(res, [row])
         node["margin"] = _f(m[0]) if m is not None else None
         pid = res.threshold_param[row] if res.threshold_param is not None else None
         if pid:
-            node["threshold_source"] = _param_info(run, pid, stage)
+            node["threshold_source"] = _param_info(run, pid, stage, lang)
     else:
         cond = rule.condition.get(stage) or rule.condition.get("*")
         node["expression"] = cond.text.strip()
@@ -77,12 +79,13 @@ def _rule_node(run: Run, rid: str, row: int, lang: str, stage=None) -> dict:
         dd = run.standard.derived[d]
         if dd.level in USABLE[space]:
             e = dd.expr.get(stage) or dd.expr.get("*")
-            derived[d] = {"name": dd.name, "expression": e.text.strip() if e else "",
+            derived[d] = {"name": (dd.name_en or dd.name) if lang == "en" else dd.name,
+                          "expression": e.text.strip() if e else "",
                           "value": _f(ev.derived_array(d, space)[row])}
     if derived:
         node["derived"] = derived
     if space == "stage":
-        split = _split_note(run, row)
+        split = _split_note(run, row, lang)
         if split:
             node["split"] = split
     if "weighted_cv" in node.get("expression", "") and space in ("county_stage", "county"):
@@ -119,7 +122,7 @@ def _verdict_reason(run: Run, rid: str, row: int) -> str:
     return run.reason_at(pos) if pos is not None else ""
 
 
-def _split_note(run: Run, row: int):
+def _split_note(run: Run, row: int, lang: str = "zh"):
     sp = run.spaces
     share = sp.u_share[row]
     if share == 1.0 or np.isnan(share):
@@ -127,7 +130,7 @@ def _split_note(run: Run, row: int):
     school = sp.u_school[row]
     stype = sp.schools["school_type"].iloc[school]
     return {"school_type": stype, "weights": run.standard.stage_weights.get(stype),
-            "share": _f(share), "note": "整校存量（面积、设备、教室）按加权学生数拆分到本学段"}
+            "share": _f(share), "note": t(lang, "explain.split_note")}
 
 
 def explain_school(run: Run, school_id: str, stage: str | None = None, lang: str = "zh") -> dict:
@@ -137,14 +140,16 @@ def explain_school(run: Run, school_id: str, stage: str | None = None, lang: str
     if not len(hits):
         rej = [r for r in run.rejected if r.get("id") == school_id]
         if rej:
-            raise NotFound(f"学校 {school_id} 的记录被拒绝：{rej[0]['reason']}（{rej[0]['file']} 第 {rej[0]['row']} 行）")
-        raise NotFound(f"找不到学校 {school_id} / no school {school_id}")
+            raise NotFound(t(lang, "explain.school_rejected", school=school_id, reason=rej[0]["reason"],
+                             file=rej[0]["file"], row=rej[0]["row"]))
+        raise NotFound(t(lang, "explain.no_school", school=school_id))
     s = hits[0]
     units = np.flatnonzero(sp.u_school == s)
     stages = [sp.stages[sp.u_stage[u]] for u in units]
     if stage is not None:
         if stage not in stages:
-            raise NotFound(f"学校 {school_id} 没有 {stage} 学段 / school has no {stage} stage (它有: {stages})")
+            raise NotFound(t(lang, "explain.no_stage", school=school_id, stage=stage,
+                             stages=t(lang, "sep.list").join(stages)))
         units = [u for u in units if sp.stages[sp.u_stage[u]] == stage]
     out = {"subject": "school", "school_id": school_id, "school_name": sp.schools["school_name"].iloc[s]
            if "school_name" in sp.schools else None, "county_id": sp.counties["county_id"].iloc[sp.s_county[s]],
@@ -168,7 +173,7 @@ def explain_county(run: Run, county_id: str, lang: str = "zh") -> dict:
     ids = sp.counties["county_id"].to_numpy(dtype=object)
     hits = np.flatnonzero(ids == county_id)
     if not len(hits):
-        raise NotFound(f"找不到区县 {county_id} / no county {county_id}")
+        raise NotFound(t(lang, "explain.no_county", county=county_id))
     c = hits[0]
     ev = run.evaluator
     out = {"subject": "county", "county_id": county_id,
@@ -248,6 +253,13 @@ def build_tree(tree: dict, lang: str = "zh") -> Tree:
     """The explanation ``tree`` as a rich Tree (``text.tree_text`` turns it into plain text)."""
 
     L = OUTCOME_LABELS[lang]
+    comma, clause = t(lang, "sep.comma"), t(lang, "sep.clause")
+
+    def par(x):
+        return t(lang, "paren", x=x)
+
+    def lab(key):
+        return t(lang, key) + ": "
     style = {"pass": "green", "fail": "bold red", "not_evaluable": "yellow", "not_applicable": "dim"}
 
     def rule_branch(parent, node):
@@ -255,47 +267,49 @@ def build_tree(tree: dict, lang: str = "zh") -> Tree:
         head = f"[{style.get(o, '')}]{L.get(o, o)}[/] [bold]{node['rule_id']}[/] {node['name']}"
         b = parent.add(head)
         if node.get("expression"):
-            b.add(f"{'表达式' if lang == 'zh' else 'expression'}: {node['expression']}")
+            b.add(lab("explain.expression") + node["expression"])
         if "value" in node:
             val = fmt_num(node["value"])
-            line = f"{'计算值' if lang == 'zh' else 'value'}: {val} {node.get('unit') or ''} {node['operator']} " \
-                   f"{'阈值' if lang == 'zh' else 'threshold'} {fmt_num(node['threshold'])}"
+            line = lab("explain.value") + f"{val} {node.get('unit') or ''} {node['operator']} " \
+                f"{t(lang, 'explain.threshold')} {fmt_num(node['threshold'])}"
             if node.get("margin") is not None:
-                line += f"（{'余量' if lang == 'zh' else 'margin'} {fmt_num(node['margin'])}）"
+                line += par(f"{t(lang, 'explain.margin')} {fmt_num(node['margin'])}")
             b.add(line)
             if node.get("raw_value") is not None:
-                b.add(f"{'未舍入值' if lang == 'zh' else 'unrounded'}: {fmt_num(node['raw_value'])}；{node['rounding']}")
+                b.add(lab("explain.unrounded") + f"{fmt_num(node['raw_value'])}{clause}{node['rounding']}")
             ts = node.get("threshold_source")
             if ts:
-                b.add(f"{'阈值来源' if lang == 'zh' else 'threshold from'}: {ts['id']} {ts['name']} = "
-                      f"{fmt_num(ts['value'])} {ts['unit']}；{ts['citation'] or ''}；{'设定于' if lang == 'zh' else 'set at'} "
-                      f"{ts['set_at']}" + (f"；{'有效期' if lang == 'zh' else 'in force'} {ts['effective']}"
-                                           if ts.get("effective") and ts["effective"] != "… ~ …" else ""))
+                b.add(lab("explain.threshold_from") + f"{ts['id']} {ts['name']} = "
+                      f"{fmt_num(ts['value'])} {ts['unit']}{clause}{ts['citation'] or ''}{clause}"
+                      f"{t(lang, 'explain.set_at')} {ts['set_at']}"
+                      + (f"{clause}{t(lang, 'explain.in_force')} {ts['effective']}"
+                         if ts.get("effective") and ts["effective"] != "… ~ …" else ""))
         if node.get("inputs"):
-            b.add(f"{'输入' if lang == 'zh' else 'inputs'}: " + "，".join(f"{k}={_fmt_any(v)}"
-                                                                        for k, v in node["inputs"].items()))
+            b.add(lab("explain.inputs") + comma.join(f"{k}={_fmt_any(v)}" for k, v in node["inputs"].items()))
         for d, info in (node.get("derived") or {}).items():
-            b.add(f"{d}（{info['name']}）= {info['expression']} = {fmt_num(info['value'])}")
+            b.add(f"{d}{par(info['name'])} = {info['expression']} = {fmt_num(info['value'])}")
         if node.get("split"):
             s = node["split"]
-            b.add(f"{'拆分' if lang == 'zh' else 'split'}: {s['school_type']} {s['weights']}，本学段份额 {fmt_num(s['share'])}")
+            b.add(lab("explain.split") + f"{s['school_type']} {s['weights']}{comma}"
+                  + t(lang, "explain.share", share=fmt_num(s["share"])))
         for item in node.get("dispersion") or []:
-            b.add(f"  {escape(str(item['school_name']))}（{escape(str(item['school_id']))}）值 {fmt_num(item['value'])}，权重 {fmt_num(item['weight'])}，"
-                  f"占方差 {fmt_num(item['share_of_variance'] * 100)}%，{item['direction']}")
+            b.add(f"  {escape(str(item['school_name']))}{par(escape(str(item['school_id'])))}"
+                  + t(lang, "explain.dispersion_item", value=fmt_num(item["value"]), weight=fmt_num(item["weight"]),
+                      share=fmt_num(item["share_of_variance"] * 100), direction=item["direction"]))
         if node.get("reason"):
-            b.add(f"{'说明' if lang == 'zh' else 'reason'}: {escape(str(node['reason']))}")
+            b.add(lab("explain.reason") + escape(str(node["reason"])))
         for opt in node.get("counterfactual") or []:
-            b.add(f"[cyan]{'如何达标' if lang == 'zh' else 'to pass'}: {escape(opt['text'])}[/]")
+            b.add(f"[cyan]{lab('explain.to_pass')}{escape(opt['text'])}[/]")
         if node.get("citation"):
-            b.add(f"[dim]{'依据' if lang == 'zh' else 'citation'}: {node['citation']}；{node['defined_at']}[/]")
+            b.add(f"[dim]{lab('explain.citation')}{node['citation']}{clause}{node['defined_at']}[/]")
         if node.get("provenance"):
-            b.add(f"[dim]{'来源' if lang == 'zh' else 'provenance'}: {escape(short_text(node['provenance'], lang))}[/]")
+            b.add(f"[dim]{lab('explain.provenance')}{escape(short_text(node['provenance'], lang))}[/]")
         return b
 
     if tree["subject"] == "school":
-        root = Tree(f"[bold]{escape(str(tree.get('school_name') or ''))}（{escape(str(tree['school_id']))}）[/] "
+        root = Tree(f"[bold]{escape(str(tree.get('school_name') or ''))}{par(escape(str(tree['school_id'])))}[/] "
                     f"{escape(str(tree.get('school_type') or ''))} "
-                    f"{'区县' if lang == 'zh' else 'county'} {escape(str(tree['county_id']))}")
+                    f"{t(lang, 'level.county')} {escape(str(tree['county_id']))}")
         for st in tree["stages"]:
             b = root.add(f"[bold]{st['label']}[/]")
             for node in st["rules"]:
@@ -303,14 +317,14 @@ def build_tree(tree: dict, lang: str = "zh") -> Tree:
         for node in tree.get("school_rules", []):
             rule_branch(root, node)
     else:
-        root = Tree(f"[bold]{escape(str(tree.get('county_name') or ''))}（{escape(str(tree['county_id']))}）[/]")
+        root = Tree(f"[bold]{escape(str(tree.get('county_name') or ''))}{par(escape(str(tree['county_id'])))}[/]")
         by_rule = {}
         for node in tree["county_rules"]:
             by_rule.setdefault(node["rule_id"], []).append(node)
-        stage_word = {"primary": "小学", "junior": "初中"} if lang == "zh" else {}
+        stage_word = {"primary": t(lang, "stage.primary"), "junior": t(lang, "stage.junior")}
         for node in tree["stage_rules"]:
             node = dict(node)
-            node["name"] = f"{node['name']}（{stage_word.get(node['stage'], node['stage'])}）"
+            node["name"] = f"{node['name']}{par(stage_word.get(node['stage'], node['stage']))}"
             by_rule.setdefault(node["rule_id"], []).append(node)
 
         def chain_branch(parent, item):
@@ -324,11 +338,10 @@ def build_tree(tree: dict, lang: str = "zh") -> Tree:
                 for dep in item["finer"]:
                     units = [u for u in tree["failing_units"] if any(r == dep for r, _ in u["rules"])]
                     if units:
-                        ub = b.add(f"{dep} {'未达标或无法判定的学校' if lang == 'zh' else 'failing or unknown'}"
-                                   f"（{len(units)}）")
+                        ub = b.add(f"{dep} {t(lang, 'explain.failing_schools')}{par(len(units))}")
                         for u in units:
-                            ub.add(f"{escape(str(u['school_name']))}（{escape(str(u['school_id']))}）"
-                                   f"{u['stage'] or ''}: " + "，".join(f"{r} {L.get(o, o)}" for r, o in u["rules"]))
+                            ub.add(f"{escape(str(u['school_name']))}{par(escape(str(u['school_id'])))}"
+                                   f"{u['stage'] or ''}: " + comma.join(f"{r} {L.get(o, o)}" for r, o in u["rules"]))
 
         if tree.get("chain"):
             for item in tree["chain"]:
@@ -337,20 +350,20 @@ def build_tree(tree: dict, lang: str = "zh") -> Tree:
             for node in tree["county_rules"]:
                 rule_branch(root, node)
         if tree["stage_rules"] and not tree.get("chain"):
-            b = root.add("分学段区县指标" if lang == "zh" else "county indicators per stage")
+            b = root.add(t(lang, "explain.per_stage"))
             for node in tree["stage_rules"]:
                 node = dict(node)
                 node["name"] = f"[{node['stage']}] {node['name']}"
                 rule_branch(b, node)
         if tree["failing_units"] and not tree.get("chain"):
-            b = root.add(("未达标或无法判定的学校学段" if lang == "zh" else "failing or not evaluable school stages")
-                         + f"（{len(tree['failing_units'])}）")
+            b = root.add(t(lang, "explain.failing_stages") + par(len(tree["failing_units"])))
             for u in tree["failing_units"]:
-                b.add(f"{escape(str(u['school_name']))}（{escape(str(u['school_id']))}）{u['stage']}: " +
-                      "，".join(f"{rid} {L.get(o, o)}" for rid, o in u["rules"]))
+                b.add(f"{escape(str(u['school_name']))}{par(escape(str(u['school_id'])))}{u['stage']}: " +
+                      comma.join(f"{rid} {L.get(o, o)}" for rid, o in u["rules"]))
     p = tree["provenance"]
-    prov = root.add("[dim]来源 / provenance[/]")
+    prov = root.add(f"[dim]{t(lang, 'explain.provenance')}[/]")
     for f in p["files"]:
         prov.add(f"[dim]{f['id']} {f['path']} sha256={f['sha256'][:16]}…[/]")
-    prov.add(f"[dim]engine {p['engine_version']}，as-of {p['as_of'] or '—'}，inputs {p['input_fingerprint'][:16]}…[/]")
+    prov.add("[dim]" + t(lang, "explain.run", version=p["engine_version"], day=p["as_of"] or "—",
+                         fingerprint=p["input_fingerprint"][:16]) + "[/]")
     return root

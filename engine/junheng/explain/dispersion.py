@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from junheng.i18n import t
+
 
 def is_cv_rule(rule) -> bool:
     return rule.kind == "threshold" and any("weighted_cv" in (e.text or "") for e in (rule.value or {}).values())
@@ -38,8 +40,7 @@ def cv_contributions(run, rule, row: int, lang: str = "zh", top: int = 10) -> li
         out.append({"school_id": sids[sp.u_school[u]], "school_name": names[sp.u_school[u]],
                     "value": number_or_text(xs[k]), "weight": number_or_text(ws[k]), "county_mean": number_or_text(mean),
                     "share_of_variance": number_or_text(contrib[k] / total) if total > 0 else 0.0,
-                    "direction": ("低于均值" if xs[k] < mean else "高于均值") if lang == "zh" else
-                    ("below mean" if xs[k] < mean else "above mean")})
+                    "direction": t(lang, "explain.below_mean" if xs[k] < mean else "explain.above_mean")})
     return out
 
 

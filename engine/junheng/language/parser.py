@@ -13,6 +13,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from junheng.language import nodes as ast
+from junheng.i18n import Msg
 
 MAX_EXPR_CHARS = 4000
 MAX_DEPTH = 60
@@ -43,55 +44,48 @@ def _depth(tree) -> int:
     return best
 
 
-def _describe_expected(expected) -> str:
+def _describe_expected(expected) -> tuple:
     pretty = {
-        "NAME": "名称", "NUMBER": "数字", "STRING": "字符串", "RPAR": ")", "LPAR": "(",
-        "RSQB": "]", "LSQB": "[", "COMMA": ",", "COMP_OP": "比较符", "ADD_OP": "+/-", "MUL_OP": "*//", "MINUS": "-", "__ANON_0": "比较符",
+        "NAME": Msg("parse.tok_name"), "NUMBER": Msg("parse.tok_number"), "STRING": Msg("parse.tok_string"),
+        "RPAR": ")", "LPAR": "(", "RSQB": "]", "LSQB": "[", "COMMA": ",", "COMP_OP": Msg("parse.tok_comp"),
+        "ADD_OP": "+/-", "MUL_OP": "*//", "MINUS": "-", "__ANON_0": Msg("parse.tok_comp"),
     }
     names = sorted({pretty.get(e, e.strip('"').lower()) for e in expected})
-    return "、".join(names[:8])
+    return tuple(names[:8])  # a tuple: joined with the separator of the language it is printed in
 
 
 def parse_expression(text: str) -> ast.Node:
     """Parse one expression. Raises :class:`ExprSyntaxError` with a position on any mistake."""
     if not isinstance(text, str):
-        raise ExprSyntaxError("表达式必须是文本 / expression must be text", 1, 1)
+        raise ExprSyntaxError(Msg("parse.not_text"), 1, 1)
     if not text.strip():
-        raise ExprSyntaxError("表达式为空 / empty expression", 1, 1)
+        raise ExprSyntaxError(Msg("parse.empty"), 1, 1)
     if len(text) > MAX_EXPR_CHARS:
-        raise ExprSyntaxError(
-            f"表达式过长（{len(text)} 字符，上限 {MAX_EXPR_CHARS}）/ expression too long", 1, 1
-        )
+        raise ExprSyntaxError(Msg("parse.too_long", n=len(text), limit=MAX_EXPR_CHARS), 1, 1)
     try:
         tree = _parser().parse(text)
     except UnexpectedCharacters as exc:
         pos = exc.pos_in_stream or 0
         ch = text[pos] if pos < len(text) else ""
-        raise ExprSyntaxError(f"无法识别的字符 '{ch}' / unexpected character", exc.line, exc.column, ch)
+        raise ExprSyntaxError(Msg("parse.bad_char", ch=ch), exc.line, exc.column, ch)
     except UnexpectedEOF as exc:
         lines = text.splitlines() or [""]
-        raise ExprSyntaxError(
-            f"表达式不完整，期望：{_describe_expected(exc.expected)} / incomplete expression",
-            len(lines), len(lines[-1]) + 1,
-        )
+        raise ExprSyntaxError(Msg("parse.incomplete", expected=_describe_expected(exc.expected)),
+                              len(lines), len(lines[-1]) + 1)
     except UnexpectedToken as exc:
         tok = exc.token
         if tok.type == "$END":
             lines = text.splitlines() or [""]
-            raise ExprSyntaxError(
-                f"表达式不完整，期望：{_describe_expected(exc.expected)} / incomplete expression",
-                len(lines), len(lines[-1]) + 1,
-            )
-        raise ExprSyntaxError(
-            f"此处不应出现 '{tok}'，期望：{_describe_expected(exc.expected)} / unexpected '{tok}'",
-            tok.line, tok.column, str(tok),
-        )
+            raise ExprSyntaxError(Msg("parse.incomplete", expected=_describe_expected(exc.expected)),
+                                  len(lines), len(lines[-1]) + 1)
+        raise ExprSyntaxError(Msg("parse.unexpected", tok=str(tok), expected=_describe_expected(exc.expected)),
+                              tok.line, tok.column, str(tok))
     except UnexpectedInput as exc:  # pragma: no cover - covered by the cases above
-        raise ExprSyntaxError("语法错误 / syntax error", getattr(exc, "line", 1), getattr(exc, "column", 1))
+        raise ExprSyntaxError(Msg("parse.syntax"), getattr(exc, "line", 1), getattr(exc, "column", 1))
     except RecursionError:
-        raise ExprSyntaxError("表达式嵌套过深 / expression nested too deeply", 1, 1)
+        raise ExprSyntaxError(Msg("parse.too_deep"), 1, 1)
     if _depth(tree) > MAX_DEPTH:
-        raise ExprSyntaxError(f"表达式嵌套过深（上限 {MAX_DEPTH} 层）/ expression nested too deeply", 1, 1)
+        raise ExprSyntaxError(Msg("parse.too_deep_limit", limit=MAX_DEPTH), 1, 1)
     return _build(tree, text)
 
 
@@ -107,14 +101,14 @@ def _pos(meta_holder) -> dict:
 
 def _build(node, text: str) -> ast.Node:
     if isinstance(node, Token):  # a bare token only appears for parenthesised atoms
-        raise ExprSyntaxError("语法错误 / syntax error", node.line or 1, node.column or 1, str(node))
+        raise ExprSyntaxError(Msg("parse.syntax"), node.line or 1, node.column or 1, str(node))
     kind = node.data if isinstance(node.data, str) else node.data.value
     c = node.children
     p = _pos(node)
     if kind == "number":
         value = float(c[0])
         if value in (float("inf"), float("-inf")):  # 1e400 would compare as equal to any huge value
-            raise ExprSyntaxError(f"数值过大 '{c[0][:20]}' / number too large", p["line"], p["col"], str(c[0])[:20])
+            raise ExprSyntaxError(Msg("parse.number_too_large", number=c[0][:20]), p["line"], p["col"], str(c[0])[:20])
         return ast.Number(value, **p)
     if kind == "string":
         return ast.String(str(c[0])[1:-1], **p)
@@ -135,14 +129,14 @@ def _build(node, text: str) -> ast.Node:
                     tok = cast(Token, a.children[0])
                     key = str(tok)
                     if key in kwargs:
-                        raise ExprSyntaxError(f"参数 '{key}' 重复 / duplicate argument '{key}'", tok.line or 1,
+                        raise ExprSyntaxError(Msg("parse.duplicate_argument", key=key), tok.line or 1,
                                               tok.column or 1, key)
                     kwargs[key] = _build(a.children[1], text)
                     kw_pos[key] = (tok.line or 1, tok.column or 1)
                 else:
                     if kwargs:
                         pp = _pos(a)
-                        raise ExprSyntaxError("位置参数不能出现在命名参数之后 / positional argument after keyword",
+                        raise ExprSyntaxError(Msg("parse.positional_after_keyword"),
                                               pp["line"], pp["col"])
                     args.append(_build(a, text))
         return ast.Call(str(name), args, kwargs, kw_pos, **p)
@@ -166,7 +160,7 @@ def _build(node, text: str) -> ast.Node:
         return ast.In(_build(c[0], text), cast(ast.ListExpr, _build(c[1], text)), negate=(kind == "not_in"), **p)
     if kind in ("is_missing", "is_present"):
         return ast.IsMissing(_build(c[0], text), negate=(kind == "is_present"), **p)
-    raise ExprSyntaxError(f"未知的语法结构 {kind}", p["line"], p["col"])  # pragma: no cover
+    raise ExprSyntaxError(Msg("parse.unknown_node", kind=kind), p["line"], p["col"])  # pragma: no cover
 
 
 def source_of(node: ast.Node, text: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from junheng.i18n import Bi, Msg
 from junheng.records.cells import locate_many
 from junheng.records.recordset import Problem, RecordSet
 
@@ -64,8 +65,8 @@ def problems_for(rs: RecordSet, col: str, idx, rule: str, messages, action="cell
     if not len(idx):
         return []
     f, sh, row, cell, header, text = where_many(rs, col, idx)
-    v = text if values is None else np.broadcast_to(np.asarray(values, dtype=object), idx.shape)
-    msgs = np.broadcast_to(np.asarray(messages, dtype=object), idx.shape)
+    v = text if values is None else (values if isinstance(values, np.ndarray) else [values] * len(idx))
+    msgs = messages if isinstance(messages, np.ndarray) else [messages] * len(idx)  # one text or catalogue Msg
     src = np.asarray(rs.src, dtype=np.int64) if rs.src is not None else np.empty(0, dtype=np.int64)
     srcs = np.where(idx < len(src), src[np.minimum(idx, max(len(src) - 1, 0))] if len(src) else -1, -1)
     return [Problem(a, b, c, d, "" if e is None else str(e), rule, m, action, col, g, int(s), rs.book)
@@ -77,8 +78,8 @@ def invalidate_many(rs: RecordSet, col: str, idx, messages) -> None:
     idx = np.asarray(idx, dtype=np.int64)
     if not len(idx):
         return
-    msgs = np.broadcast_to(np.asarray(messages, dtype=object), idx.shape)
-    rs.invalid.setdefault(col, {}).update(zip(idx.tolist(), msgs.tolist()))
+    msgs = messages.tolist() if isinstance(messages, np.ndarray) else [messages] * len(idx)
+    rs.invalid.setdefault(col, {}).update(zip(idx.tolist(), msgs))
     if col in rs.frame.columns:
         rs.frame.loc[idx, col] = np.nan
 
@@ -131,7 +132,7 @@ def check_subset(rs: RecordSet, rule: str, vals: list, whole_cols: list, whole: 
 
 def check_required(rs: RecordSet, cid: str, label: str, missing: np.ndarray) -> None:
     idx = np.flatnonzero(missing)
-    rs.problems.extend(problems_for(rs, cid, idx, f"必填：{cid}", f"必填项「{label}」为空 / required value missing",
+    rs.problems.extend(problems_for(rs, cid, idx, Msg("rec.rule_required", field=cid), Bi("rec.required", label=label),
                                     "cell missing"))
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from junheng.i18n import Msg
+
 
 def locate_many(raw, header, k: np.ndarray):
     """(rows, cells) of records k under header, as ``RawTable.locate`` gives them one by one."""
@@ -32,9 +34,10 @@ def cell_problems_many(make, raw, header, shown_header: str, cid: str, s, probs,
     rows, cells = locate_many(raw, header, idx)
     vals = s.to_numpy(dtype=object)[idx]
     texts = np.array([str(v) for v in vals] + [None], dtype=object)[:-1]
-    msgs = np.array([str(m) for m in probs.to_numpy(dtype=object)[idx]] + [None], dtype=object)[:-1]
+    msgs = np.array([m if isinstance(m, str) else str(m) for m in probs.to_numpy(dtype=object)[idx]] + [None],
+                    dtype=object)[:-1]
     sheets = np.asarray(raw.sheet, dtype=object)[idx]
     ii = idx.tolist()
     problems.extend(make(raw.file, sh, r, shown_header, t, rule, m, "cell ignored", cid, c, i)
                     for sh, r, t, m, c, i in zip(sheets, rows, texts, msgs, cells, ii))
-    invalid.setdefault(cid, {}).update(zip(ii, ("「" + texts + "」" + msgs).tolist()))
+    invalid.setdefault(cid, {}).update(zip(ii, (Msg("rec.invalid_cell", value=v, problem=m) for v, m in zip(vals, msgs))))

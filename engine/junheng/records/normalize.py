@@ -10,6 +10,8 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
+from junheng.i18n import Bi, BiTight, Msg
+
 MISSING_TOKENS = {"", "—", "——", "-", "--", "－", "/", "无", "n/a", "na", "nan", "none", "null", "#n/a", "缺"}
 TRUE_TOKENS = {"是", "有", "y", "yes", "true", "1", "√", "✓"}
 FALSE_TOKENS = {"否", "无", "n", "no", "false", "0", "×", "✗"}
@@ -55,12 +57,12 @@ def _common_notes(raw: pd.Series, missing: pd.Series, folded: pd.Series | None =
     folded = _nfkc(orig) if folded is None else folded
     changed = (folded != orig).fillna(False)
     if changed.any():
-        notes.append(f"全角字符转为半角 {int(changed.sum())} 处 / full-width characters folded")
+        notes.append(Msg("norm.fullwidth", n=int(changed.sum())))
     t = orig.fillna("").str.strip()
     dash = missing & (t != "")
     if dash.any():
         tokens = "、".join(sorted(set(t[dash].tolist())))[:40]
-        notes.append(f"「{tokens}」按缺失处理（不是0）{int(dash.sum())} 处 / dashes and 无 read as missing, not 0")
+        notes.append(Msg("norm.dashes", tokens=tokens, n=int(dash.sum())))
     return notes
 
 
@@ -95,8 +97,7 @@ def _fast_numeric(raw: pd.Series, ftype: str):
 
 
 def _factor_note(factor: float, n: int) -> str:
-    return (f"万元换算为元（×{factor:g}）{n} 处 / 万元 converted to yuan" if factor == 10000.0 else
-            f"按单位换算 ×{factor:g} {n} 处 / scaled by the unit")
+    return Msg("norm.wan" if factor == 10000.0 else "norm.scaled", factor=f"{factor:g}", n=n)
 
 
 def to_number(raw: pd.Series, ftype: str, factor: float = 1.0):
@@ -120,10 +121,10 @@ def to_number(raw: pd.Series, ftype: str, factor: float = 1.0):
     values = pd.Series(np.empty(len(raw)), index=raw.index, name=raw.name)
     values[plain] = fv.to_numpy()
     values[rest] = sv.to_numpy(dtype="float64")
-    problems = pd.Series(pd.NA, index=raw.index, dtype="object")
-    problems[plain] = fp.to_numpy(dtype=object)
-    problems[rest] = sp.to_numpy(dtype=object)
-    return values, problems, notes
+    prob = np.full(len(raw), pd.NA, dtype=object)  # numpy keeps the message objects (pandas may cast one to str)
+    prob[plain] = fp.to_numpy(dtype=object)
+    prob[rest] = sp.to_numpy(dtype=object)
+    return values, pd.Series(prob, index=raw.index, dtype="object"), notes
 
 
 def _to_number_all(raw: pd.Series, ftype: str, factor: float = 1.0, more_present: int = 0):
@@ -140,15 +141,15 @@ def _to_number_all(raw: pd.Series, ftype: str, factor: float = 1.0, more_present
     if ftype == "year":
         dated = t.str.match(r"^\d{4}\s*(?:[-/.年]\s*\d{1,2}.*)?$") & ~t.str.fullmatch(r"\d{4}")
         if dated.any():
-            notes.append(f"日期取年份 {int(dated.sum())} 处 / year taken from a date")
+            notes.append(Msg("norm.year_from_date", n=int(dated.sum())))
             t = t.where(~dated, t.str.slice(0, 4))
     had_sep = t.str.contains(r"\d,\d{3}", regex=True)
     if had_sep.any():
-        notes.append(f"去掉千位分隔符 {int(had_sep.sum())} 处 / removed thousands separators")
+        notes.append(Msg("norm.thousands", n=int(had_sep.sum())))
     t = t.str.replace(r"(?<=\d),(?=\d{3})", "", regex=True)
     pct = t.str.endswith("%")
     if pct.any():
-        notes.append(f"去掉百分号 {int(pct.sum())} 处 / removed % signs")
+        notes.append(Msg("norm.percent_signs", n=int(pct.sum())))
     t = t.str.rstrip("%").str.strip()
     wan = t.str.endswith("万元") | t.str.endswith("万")
     t = t.str.replace(r"\s*万元?$", "", regex=True).str.replace(r"\s*(元|平方米|㎡|人|间|个|台|册)$", "", regex=True)
@@ -156,17 +157,17 @@ def _to_number_all(raw: pd.Series, ftype: str, factor: float = 1.0, more_present
     bad = (~missing) & values.isna()
     if wan.any():
         values = values.where(~wan, values * 10000.0)
-        notes.append(f"单元格内 万元 换算为元 {int(wan.sum())} 处 / 万元 in cells converted to yuan")
+        notes.append(Msg("norm.wan_cells", n=int(wan.sum())))
     if factor != 1.0:
         values = (values * factor).round(6)
         n = int(values.notna().sum()) + more_present
         if n:
             notes.append(_factor_note(factor, n))
     problems = pd.Series(pd.NA, index=raw.index, dtype="object")
-    problems[bad] = "不是数字 / not a number"
+    problems[bad] = Bi("norm.not_number")
     if ftype != "percent" and pct.any():
         wrong = pct & ~missing
-        problems[wrong] = "不是百分数列，不应带 % / a % sign in a column that is not a percent"
+        problems[wrong] = Bi("norm.percent_sign")
         values[wrong] = np.nan
     return _checked(values, raw, ftype, notes, problems)
 
@@ -182,16 +183,16 @@ def _checked(values: pd.Series, raw: pd.Series, ftype: str, notes: list, problem
         arr[mask] = np.nan
 
     with np.errstate(invalid="ignore"):
-        flag(~(np.isfinite(arr) | np.isnan(arr)), "数值无效（无穷大）/ not a finite number")
+        flag(~(np.isfinite(arr) | np.isnan(arr)), BiTight("norm.infinite"))
         if ftype in ("count", "number", "money", "percent", "year", "score"):
-            flag(arr < 0, "不能为负数 / must not be negative")
+            flag(arr < 0, Bi("norm.negative"))
         if ftype == "count":
-            flag(~np.isnan(arr) & (np.abs(arr - np.round(arr)) > 1e-9), "应为整数 / must be a whole number")
+            flag(~np.isnan(arr) & (np.abs(arr - np.round(arr)) > 1e-9), Bi("norm.whole"))
         if ftype == "percent":
-            flag(arr > 100, "百分比应在 0–100 之间 / percent must be 0–100")
+            flag(arr > 100, Bi("norm.percent_range"))
         if ftype == "year":
             flag(~np.isnan(arr) & ((arr < 1800) | (arr > 2200) | (np.abs(arr - np.round(arr)) > 0)),
-                 "年份无效 / not a plausible year")
+                 Bi("norm.year"))
     index = values.index
     return pd.Series(arr, index=index, name=values.name), pd.Series(prob, index=index, dtype="object"), notes
 
@@ -206,12 +207,12 @@ def to_bool(raw: pd.Series):
     values[low.isin(FALSE_TOKENS).fillna(False)] = 0.0
     bad = (~missing) & values.isna()
     problems = pd.Series(pd.NA, index=raw.index, dtype="object")
-    problems[bad] = "应为 是/否 / must be 是 or 否"
+    problems[bad] = Bi("norm.bool")
     notes = _common_notes(raw, missing & text.notna() & (text != ""), folded)
     other = values.notna() & ~low.isin({"是", "否"}).fillna(False)
     if other.any():
         tokens = "、".join(sorted(set(text[other].tolist())))[:40]
-        notes.append(f"「{tokens}」读作 是/否 {int(other.sum())} 处 / read as yes/no")
+        notes.append(Msg("norm.read_as_bool", tokens=tokens, n=int(other.sum())))
     return values, problems, notes
 
 
@@ -233,7 +234,7 @@ def to_text(raw: pd.Series, allowed: list | None = None):
     problems = pd.Series(pd.NA, index=raw.index, dtype="object")
     if allowed:
         bad = values.notna() & ~values.isin(allowed)
-        problems[bad] = f"取值应为 {'/'.join(allowed)} 之一 / must be one of {allowed}"
+        problems[bad] = Bi("norm.one_of", values="/".join(allowed), allowed=str(allowed))
         values[bad] = None
         notes = _common_notes(raw, missing & text.notna() & (text != ""), folded)
         if invisible:

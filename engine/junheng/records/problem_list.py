@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from junheng.atomic import write_bytes
+from junheng.i18n import t as tr
 
 SUMMARY_ABOVE = 200  # up to this many problems every one is printed, as before
 EXAMPLES = 5
@@ -22,19 +23,18 @@ FIELDS = ["file", "sheet", "row", "cell", "column", "value", "field", "rule", "m
           "record_name"]
 
 
-def print_summary(err, problems: list) -> None:
+def print_summary(err, problems: list, lang: str = "zh") -> None:
     """Counts by rule and by column, then the first EXAMPLES problems with their place."""
-    by_rule = Counter(p.rule for p in problems).most_common()
+    by_rule = Counter(str(p.rule) for p in problems).most_common()
     by_col = Counter(p.field or p.column for p in problems).most_common()
-    err.print(f"  按规则 / by rule（{len(by_rule)}）：" + "；".join(f"{r} ×{n}" for r, n in by_rule[:TOP])
-              + (f"；…另 {len(by_rule) - TOP} 条规则 / more" if len(by_rule) > TOP else ""), markup=False, highlight=False)
-    err.print(f"  按列 / by column（{len(by_col)}）：" + "；".join(f"{c} ×{n}" for c, n in by_col[:TOP])
-              + (f"；…另 {len(by_col) - TOP} 列 / more" if len(by_col) > TOP else ""), markup=False, highlight=False)
-    err.print(f"  前 {EXAMPLES} 处 / first {EXAMPLES}:", markup=False, highlight=False)
+    for key, counts in (("problems.by_rule", by_rule), ("problems.by_column", by_col)):
+        shown = tr(lang, "sep.clause").join(f"{k} ×{n}" for k, n in counts[:TOP])
+        more = tr(lang, "problems.more", n=len(counts) - TOP) if len(counts) > TOP else ""
+        err.print("  " + tr(lang, key, n=len(counts)) + shown + more, markup=False, highlight=False)
+    err.print("  " + tr(lang, "problems.first", n=min(EXAMPLES, len(problems))), markup=False, highlight=False)
     for p in problems[:EXAMPLES]:
-        err.print(f"  {p}", markup=False, highlight=False)
-    err.print("  完整列表：--problems 文件（CSV 或 .json）或 --format json / the complete list: --problems FILE "
-              "(CSV or .json) or --format json", markup=False, highlight=False)
+        err.print(f"  {p.render(lang)}", markup=False, highlight=False)
+    err.print("  " + tr(lang, "problems.full_list"), markup=False, highlight=False)
 
 
 def _records(problems: list):

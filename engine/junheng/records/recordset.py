@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from junheng.i18n import Bi, BiTight, Msg, localize, t as tr
 from junheng.standard.catalogue import Catalogue
 from junheng.records.cells import cell_problems_many
 from junheng.records.headers import PARTS, UNSTAGED, HeaderMap, class_band
@@ -91,13 +92,18 @@ class Problem:
                     record_id=rid, record_name=rname)
 
     def __str__(self) -> str:
+        return self.render("zh")
+
+    def render(self, lang: str = "zh") -> str:
+        """``file[sheet]:row cell column value: message (rule; action)``, the frame in ``lang``."""
         sheet = f"[{self.sheet}]" if self.sheet else ""
         cell = f" {self.cell}" if self.cell else ""
         rid, rname = self.record
         rec = f" 〈{' '.join(x for x in (rid, rname) if x)}〉" if rid or rname else ""
-        col = f" 列「{self.column}」" if self.column else ""
-        val = f" 值「{_shown(self.value, 60)}」" if self.value not in ("", None) else ""
-        return f"{self.file}{sheet}:{self.row}{cell}{rec}{col}{val}: {self.message}（{self.rule}；{self.action}）"
+        col = " " + tr(lang, "problem.column", column=self.column) if self.column else ""
+        val = " " + tr(lang, "problem.value", value=_shown(self.value, 60)) if self.value not in ("", None) else ""
+        tail = tr(lang, "paren", x=f"{localize(self.rule, lang)}{tr(lang, 'sep.clause')}{self.action}")
+        return f"{self.file}{sheet}:{self.row}{cell}{rec}{col}{val}: {localize(self.message, lang)}{tail}"
 
 
 @dataclass
@@ -208,9 +214,9 @@ def load_records(paths, table: str, catalogue: Catalogue) -> RecordSet:
             fmt = None if isinstance(path, FrameSource) else input_format(source_path(path))
             if fmt is not None and fmt.workbook \
                     and not _belongs(raw, table, hmap, other):
-                what = "学校" if table == "school" else "区县"
-                log.append(f"{raw.file}[{raw.sheet[0]}]: 不是{what}数据表（没有可识别的{what}字段），已跳过 {len(raw.frame)} 行"
-                           f" / not a {table} sheet, skipped")
+                what = Msg("level.school" if table == "school" else "level.county")
+                log.append(Msg("rec.not_table_sheet", where=f"{raw.file}[{raw.sheet[0]}]", what=what,
+                               n=len(raw.frame)))
                 continue
             t = _type_table(raw, hmap, catalogue, table)
             frames.append(t["frame"])
@@ -295,9 +301,10 @@ def _type_table(raw: RawTable, hmap: HeaderMap, catalogue: Catalogue, table: str
         bad = probs.notna().to_numpy()
         for i in np.flatnonzero(bad):
             row, cell = raw.locate(header, i)
+            why = probs.iloc[i] if isinstance(probs.iloc[i], str) else str(probs.iloc[i])
             problems.append(Problem(raw.file, raw.sheet[i], row, label(header), str(s.iloc[i]), rule,
-                                    str(probs.iloc[i]), "cell ignored", cid, cell, int(i)))
-            invalid.setdefault(cid, {})[int(i)] = f"「{s.iloc[i]}」{probs.iloc[i]}"
+                                    why, "cell ignored", cid, cell, int(i)))
+            invalid.setdefault(cid, {})[int(i)] = Msg("rec.invalid_cell", value=s.iloc[i], problem=why)
 
     _fill_merged(raw, hmap, catalogue, table, notes, where)
     for header in raw.frame.columns:
@@ -315,23 +322,24 @@ def _type_table(raw: RawTable, hmap: HeaderMap, catalogue: Catalogue, table: str
                 out[bid] = values
                 locs[bid] = header
                 column_of[header] = bid
-            cell_problems(header, bid or name, s, probs, f"{name}（count）")
-            notes.extend(f"{where} 列「{label(header)}」: {c}" for c in conv)
+            cell_problems(header, bid or name, s, probs, Msg("rec.rule_cell", field=name, type="count"))
+            notes.extend(Msg("rec.note_column", where=where, header=label(header), note=c) for c in conv)
             mapped.append(f"{label(header)}→{name}")
             continue
         cid, factor = hmap.match(label(header))
         if cid is None:
             sh, row, cell = header_loc(header)
-            problems.append(Problem(raw.file, sh, row, label(header), "", "表头",
-                                    "无法识别的列，已忽略 / unknown column ignored", "column ignored", "", cell))
+            problems.append(Problem(raw.file, sh, row, label(header), "", Msg("rec.rule_header"),
+                                    Bi("rec.unknown_column"), "column ignored", "", cell))
             continue
         if cid.startswith((UNSTAGED, PARTS)):
             fid = cid.split(":", 1)[1]
             fd = catalogue.get(table, fid)
             values, probs, conv = to_number(s, fd.type, factor)
-            cell_problems(header, f"{fid}_*", s, probs, f"{fid}（{fd.type}）")
-            notes.extend(f"{where} 列「{label(header)}」: {c}" for c in conv)
-            mapped.append(f"{label(header)}→{fid}（不分学段）" + (f"×{factor:g}" if factor != 1 else ""))
+            cell_problems(header, f"{fid}_*", s, probs, Msg("rec.rule_cell", field=fid, type=fd.type))
+            notes.extend(Msg("rec.note_column", where=where, header=label(header), note=c) for c in conv)
+            mapped.append(Msg("rec.mapped_unstaged", header=label(header), field=fid,
+                              factor=f"×{factor:g}" if factor != 1 else ""))
             if cid.startswith(PARTS):
                 parts.setdefault(fid, []).append((header, values))
             else:
@@ -350,17 +358,16 @@ def _type_table(raw: RawTable, hmap: HeaderMap, catalogue: Catalogue, table: str
             mapped.append(f"{label(header)}→{cid}" + (f"×{factor:g}" if factor != 1 else ""))
         values, probs, conv = _type_column(s, cid, col, factor)
         for c in conv:
-            notes.append(f"{where} 列「{label(header)}」: {c}")
+            notes.append(Msg("rec.note_column", where=where, header=label(header), note=c))
         out[cid] = values
         locs[cid] = header
-        cell_problems(header, cid, s, probs, f"{cid}（{col.field.type}）")
+        cell_problems(header, cid, s, probs, Msg("rec.rule_cell", field=cid, type=col.field.type))
     for fid, items in parts.items():
         stack = pd.concat([v for _, v in items], axis=1)
         total = stack.sum(axis=1, min_count=len(items))
         partial = stack.notna().any(axis=1) & stack.isna().any(axis=1)
         if partial.any():
-            notes.append(f"{where}: {fid} 由 {len(items)} 项相加，{int(partial.sum())} 条记录有空项，按缺失处理 / "
-                         f"parts partly blank: missing")
+            notes.append(Msg("rec.parts_blank", where=where, field=fid, n=len(items), rows=int(partial.sum())))
         extra[fid] = total
         for h, _ in items:
             column_of[h] = fid
@@ -381,7 +388,7 @@ def _type_table(raw: RawTable, hmap: HeaderMap, catalogue: Catalogue, table: str
                 frame.loc[frame.index[i], target] = None if frame[target].dtype == object else np.nan
             invalid.setdefault(target, {})[int(i)] = it["message"]
     if mapped:
-        notes.insert(0, f"{where}: 表头对应 / headers mapped: " + "，".join(mapped))
+        notes.insert(0, Msg("rec.headers_mapped", where=where, mapped=tuple(mapped)))
     for k in [k for k in locs if k.startswith(UNSTAGED)]:
         locs[k.replace(UNSTAGED, "")] = locs.pop(k)
     return dict(frame=out, extra=extra, problems=problems, notes=notes, invalid=invalid, locs=locs,
@@ -518,20 +525,18 @@ def _resolve_unstaged(rs: RecordSet, catalogue: Catalogue) -> None:
             kept += 1
             _, _, row, cell, header, _ = rs.where(fid, i)
             o = rs.origin.iloc[i]
-            msg = (f"「{header}」不分学段，学校有{'、'.join(STAGE_ZH.get(x, x) for x in sorted(stages[i])) or '未知'}学段："
-                   f"标准声明了拆分方法（stage_weights.whole_school_counts）时按加权学生数拆分到学段，否则无法判定；"
-                   f"最好按学段填写 / stage-less value of a school with several stages: split by the standard's "
-                   f"weighted shares when it declares so")
-            rs.problems.append(Problem(o["file"], o["sheet"], row, header, f"{vals[i]:g}", "学段归属", msg,
+            msg = Bi("rec.stageless", header=header,
+                     stages="、".join(STAGE_ZH.get(x, x) for x in sorted(stages[i])) or "未知")
+            rs.problems.append(Problem(o["file"], o["sheet"], row, header, f"{vals[i]:g}",
+                                       Msg("rec.rule_stage_attribution"), msg,
                                        "note", fid, cell, int(rs.src[i]), rs.book))
             for s in fd.per_stage:
                 if s in stages[i] and pd.isna(frame.at[i, f"{fid}_{s}"]):
                     rs.invalid.setdefault(f"{fid}_{s}", {})[i] = msg
         if moved:
-            rs.log.append(f"不分学段的 {fid} 给了单一学段学校的该学段 {moved} 所 / stage-less {fid} given to the "
-                          f"school's only stage")
+            rs.log.append(Msg("rec.log_stageless_moved", field=fid, n=moved))
         if kept:
-            rs.log.append(f"不分学段的 {fid} 在 {kept} 所多学段学校无法分到学段 / could not be attributed")
+            rs.log.append(Msg("rec.log_stageless_kept", field=fid, n=kept))
     if bands:
         derived = 0
         for st, limit in CLASS_LIMITS.items():
@@ -545,8 +550,7 @@ def _resolve_unstaged(rs: RecordSet, catalogue: Catalogue) -> None:
                     frame.at[i, col] = total[i]
                     derived += 1
         if derived:
-            rs.log.append(f"由班额分段（每班…人班级个数）推出超过规定班额的班级数（小学>45，初中>50）{derived} 所 / "
-                          f"classes_over_limit derived from class-size bands")
+            rs.log.append(Msg("rec.log_bands", n=derived))
 
 
 def _reject_unkeyed(rs: RecordSet, unreadable: dict | None = None) -> None:
@@ -563,7 +567,7 @@ def _reject_unkeyed(rs: RecordSet, unreadable: dict | None = None) -> None:
     ids = frame[key] if key in frame else pd.Series(None, index=frame.index)
     no_id = ids.isna() & ~reject
     reject |= no_id
-    reasons[no_id] = f"缺少{'学校代码' if key == 'school_id' else '区县代码'} {key} / missing {key}"
+    reasons[no_id] = Bi("rec.no_id", what=Msg("col.school_id" if key == "school_id" else "rec.county_code"), key=key)
     dup = ids.notna() & ids.where(~reject, None).duplicated(keep="first") & ~reject
     if dup.any():
         first = {}
@@ -572,8 +576,8 @@ def _reject_unkeyed(rs: RecordSet, unreadable: dict | None = None) -> None:
                 first[v] = i
         for i in np.flatnonzero(dup.to_numpy()):
             f, sh, row, *_ = rs.where(key, first[ids.iloc[i]])
-            reasons.iloc[i] = (f"代码「{ids.iloc[i]}」重复（与 {Path(f).name}{f'[{sh}]' if sh else ''} 第 {row} 行相同）"
-                               f" / duplicate id")
+            reasons.iloc[i] = Bi("rec.duplicate_id", id=ids.iloc[i], where=Path(f).name + (f"[{sh}]" if sh else ""),
+                                 row=row)
     reject |= dup
     apply_rejections(rs, reject, reasons)
 
@@ -593,8 +597,8 @@ def apply_rejections(rs: RecordSet, reject, reasons) -> None:
         rs.rejected.append({"table": rs.table, "file": o["file"], "sheet": o["sheet"], "row": int(o["row"]),
                             "id": rid, "reason": reason, "fileno": int(o.get("fileno", -1))})
         rs.problems.append(Problem(o["file"], o["sheet"], int(o["row"]), header if cell else key,
-                                   "" if rid is None else str(rid), "记录键", reason, "row rejected", key, cell,
-                                   int(rs.src[i]) if rs.src is not None else -1, rs.book))
+                                   "" if rid is None else str(rid), Msg("rec.rule_key"), reason, "row rejected", key,
+                                   cell, int(rs.src[i]) if rs.src is not None else -1, rs.book))
     keep = ~reject.to_numpy()
     kept = np.flatnonzero(keep)
     remap = {old: new for new, old in enumerate(kept)}

@@ -23,10 +23,12 @@ import pandas as pd
 from junheng.records import batch
 from junheng.records.problem_list import SUMMARY_ABOVE, print_summary
 from junheng.records.recordset import Problem, RecordSet, reject_where, school_stage_masks
+from junheng.i18n import Bi, BiTight, Msg, localize, t as tr
 
 STAGE_ZH = {"primary": "小学", "junior": "初中", "senior": "高中"}
 PER_CELL = False  # True: the per-cell reference path (tests compare the column-wise path with it)
 NO_COUNTY = "未填区县代码"  # the county of schools given without 区县代码 and without a county file
+STAGE_KEYS = {"primary": "stage.primary", "junior": "stage.junior", "senior": "stage.senior"}
 
 # (rule id, parts, whole, per stage?, description)
 SCHOOL_SUBSETS = [
@@ -83,10 +85,9 @@ def link_counties(srs: RecordSet, crs: RecordSet, county_file_given: bool) -> No
     if missing.any() and len(known) == 1:
         sf.loc[missing, "county_id"] = known[0]
         for i in np.flatnonzero(missing):
-            _problem(srs, i, "county_id", "区县归属", f"区县代码 county_id 为空，归属区县表中唯一的区县 {known[0]} / "
-                     f"missing county_id: the only county of the county table", "note", value="")
-        srs.log.append(f"{int(missing.sum())} 所学校没有区县代码，归属区县表中唯一的区县 {known[0]} / schools without "
-                       f"county_id assigned to the only county of the county table")
+            _problem(srs, i, "county_id", Msg("rec.rule_county_link"), Bi("rec.county_assigned", county=known[0]),
+                     "note", value="")
+        srs.log.append(Msg("rec.log_county_assigned", n=int(missing.sum()), county=known[0]))
         missing = np.zeros(len(sf), dtype=bool)
     if missing.any() and not county_file_given:
         # a school form has no 区县代码: without a county file the schools are still evaluated at school and
@@ -97,12 +98,12 @@ def link_counties(srs: RecordSet, crs: RecordSet, county_file_given: bool) -> No
                        f"county standing for 'not given'")
         missing = np.zeros(len(sf), dtype=bool)
     reasons = pd.Series("", index=sf.index, dtype="object")
-    reasons[missing] = ("缺少区县代码 county_id（学校表没有区县代码时需提供只含一个区县的区县表）/ missing county_id")
+    reasons[missing] = BiTight("rec.no_county_id")
     reject = missing.copy()
     if county_file_given:
         unknown = ~missing & ~sf["county_id"].isin(set(known)).to_numpy()
         for i in np.flatnonzero(unknown):
-            reasons.iloc[i] = f"区县代码「{sf['county_id'].iloc[i]}」在区县表中不存在 / county_id not found in the county table"
+            reasons.iloc[i] = Bi("rec.unknown_county", county=sf["county_id"].iloc[i])
         reject |= unknown
     if reject.any():
         reject_where(srs, reject, reasons)
@@ -117,7 +118,8 @@ def check_required(rs: RecordSet, catalogue) -> None:
             batch.check_required(rs, c.id, c.label, col.isna().to_numpy())
             continue
         for i in np.flatnonzero(col.isna().to_numpy()):
-            _problem(rs, i, c.id, f"必填：{c.id}", f"必填项「{c.label}」为空 / required value missing", "cell missing")
+            _problem(rs, i, c.id, Msg("rec.rule_required", field=c.id), Bi("rec.required", label=c.label),
+                     "cell missing")
 
 
 def check_stages(rs: RecordSet) -> None:
@@ -128,16 +130,16 @@ def check_stages(rs: RecordSet) -> None:
         if t in ("九年一贯制", "十二年一贯制"):
             for s, v in (("primary", sp[i]), ("junior", sj[i])):
                 if np.isnan(v) and i not in rs.invalid.get(f"students_{s}", {}):
-                    msg = f"{t}学校应同时填写小学和初中学生人数，缺{STAGE_ZH[s]}学生人数 / a {t} school has both stages"
-                    _problem(rs, i, f"students_{s}", "一贯制学段", msg, "cell missing")
+                    msg = Bi("rec.both_stages", type=t, stage=Msg(STAGE_KEYS[s]))
+                    _problem(rs, i, f"students_{s}", Msg("rec.rule_both_stages"), msg, "cell missing")
                     rs.invalid.setdefault(f"students_{s}", {})[i] = msg
         own = {"小学": "primary", "教学点": "primary", "初中": "junior", "完全中学": "junior"}.get(t)
         if own:
             other = "junior" if own == "primary" else "primary"
             v = sj[i] if other == "junior" else sp[i]
             if v > 0:
-                msg = f"学校类型为{t}，却有{STAGE_ZH[other]}学生 {v:g} 人 / a {t} school has no {other} pupils"
-                _problem(rs, i, f"students_{other}", "学校类型与学段", msg)
+                msg = Bi("rec.type_stage", type=t, stage=Msg(STAGE_KEYS[other]), n=f"{v:g}", other=other)
+                _problem(rs, i, f"students_{other}", Msg("rec.rule_type_stage"), msg)
                 _invalidate(rs, i, f"students_{other}", msg)
 
 
@@ -292,35 +294,35 @@ def file_summary(*sets: RecordSet) -> list:
     return out
 
 
-def report(err, srs: RecordSet, crs: RecordSet, quiet: bool = False) -> list:
+def report(err, srs: RecordSet, crs: RecordSet, quiet: bool = False, lang: str = "zh") -> list:
     """Print (to the stderr console) what was converted, every problem with its place, and the row counts."""
     problems = problems_of(srs, crs)
     if quiet:
         return problems
     log = srs.log + crs.log
     if log:
-        err.print(f"[dim]读入与转换 / reading and conversions（{len(log)}）:[/]")
+        err.print(f"[dim]{tr(lang, 'load.log', n=len(log))}[/]")
         for line in log:
-            err.print(f"  {line}", markup=False, highlight=False)
+            err.print(f"  {localize(line, lang)}", markup=False, highlight=False)
     notes = [p for rs in (srs, crs) for p in rs.problems if p.action == "note"]
     for p in notes:
-        err.print(f"  [注] {p}", markup=False, highlight=False)
+        err.print(f"  {tr(lang, 'load.note')} {p.render(lang)}", markup=False, highlight=False)
     if problems:
         n_rej = len(srs.rejected) + len(crs.rejected)
-        err.print(f"[yellow]数据问题 {len(problems)} 处（含拒绝的行 {n_rej} 行）/ {len(problems)} data problem(s):[/]")
+        err.print(f"[yellow]{tr(lang, 'load.problems', n=len(problems), rejected=n_rej)}[/]")
         if len(problems) > SUMMARY_ABOVE:  # counts and the first few; the whole list: --problems FILE
-            print_summary(err, problems)
+            print_summary(err, problems, lang)
         else:
             for p in problems:
-                err.print(f"  {p}", markup=False, highlight=False)
+                err.print(f"  {p.render(lang)}", markup=False, highlight=False)
     ignored = [p for rs in (srs, crs) for p in rs.problems if p.action == "column ignored"]
     if ignored:
-        err.print(f"[dim]忽略了 {len(ignored)} 个无法识别的列 / unknown columns ignored：" +
-                  "、".join(sorted({p.column for p in ignored})) + "[/]", highlight=False)
+        err.print(f"[dim]{tr(lang, 'load.ignored', n=len(ignored))}" +
+                  tr(lang, "sep.list").join(sorted({p.column for p in ignored})) + "[/]", highlight=False)
     for s in file_summary(srs, crs):
-        why = "；".join(f"{k} ×{v}" for k, v in s["reasons"].items())
-        err.print(f"{s['path']}（{'学校' if s['table'] == 'school' else '区县'}）：读入 {s['rows_read']} 行，评估 "
-                  f"{s['rows_evaluated']} 行，拒绝 {s['rows_rejected']} 行" + (f"（{why}）" if why else "") +
-                  f" / read {s['rows_read']}, evaluated {s['rows_evaluated']}, rejected {s['rows_rejected']}",
-                  markup=False, highlight=False)
+        why = tr(lang, "sep.clause").join(f"{localize(k, lang)} ×{v}" for k, v in s["reasons"].items())
+        table = tr(lang, "level.school" if s["table"] == "school" else "level.county")
+        err.print(tr(lang, "load.file", path=s["path"], table=table, read=s["rows_read"],
+                    evaluated=s["rows_evaluated"], rejected=s["rows_rejected"])
+                  + (tr(lang, "paren", x=why) if why else ""), markup=False, highlight=False)
     return problems

@@ -28,7 +28,8 @@ from junheng.explain.counterfactual import all_counterfactuals
 from junheng.explain.dispersion import cv_contributions, is_cv_rule
 from junheng.explain.derivation import explain_school
 from junheng.explain.text import explain_text
-from junheng.i18n import OUTCOME_LABELS, fmt_num
+from junheng.i18n import LANGS, OUTCOME_LABELS, t as tr
+from junheng.formatting import fmt_num
 from junheng.evaluation.logic import ABSENT, FAIL, NOT_EVALUABLE, PASS
 from junheng.standard.provenance import run_provenance, short_text
 from junheng.language.nodes import Call, Name
@@ -83,37 +84,23 @@ def e(x) -> str:
     return html.escape(str(x), quote=True)
 
 
-T = {
-    "zh": {"title": "县域义务教育均衡发展督导评估报告", "county": "区县判定", "areas": "各领域判定", "veto": "一票否决",
-           "charts": "资源配置指标（每个学校学段的值与达标值）", "cv": "校际差异系数", "schools": "学校学段判定",
-           "rejected": "被拒绝的行", "problems": "数据问题", "prov": "来源与可复现信息", "value": "值",
-           "threshold": "达标值", "floor": "{p}% 底线", "school": "学校", "stage": "学段", "id": "学校代码",
-           "name": "学校名称", "explain": "解释", "to_pass": "如何达标", "limit": "上限", "no_county": "本标准未定义区县总判定规则（county）；以下为已定义的区县级判定。",
-           "file": "文件", "row": "行", "reason": "原因", "rule": "规则", "outcome": "结果", "none": "无",
-           "fail_first": "不达标或无法判定的学段排在前面；点击“解释”展开与 junheng explain 相同的推导过程。",
-           "contrib": "对离散贡献最大的学校", "generated": "生成", "engine": "引擎版本", "as_of": "评估日期",
-           "fingerprint": "输入指纹", "inputs": "输入文件", "chain": "标准文件", "rules": "规则来源",
-           "units": "学段单位", "schools_n": "学校", "verdicts": "判定", "read": "读入行", "rej": "拒绝行",
-           "pass_rate": "达标学段", "sorted": "按值从小到大排列；鼠标悬停可看学校名称。", "clipped": "超出图幅，已截断",
-           "explained_only": "仅前 {n} 个学段（不达标者优先）附有解释；其余请用 junheng explain 查看。",
-           "at": "设定于", "eff": "有效期", "status": "来源状态", "citation": "依据", "sha": "sha256"},
-    "en": {"title": "County balanced compulsory education evaluation report", "county": "County verdict",
-           "areas": "Area verdicts", "veto": "Vetoes", "charts": "Resource indicators (each school stage against the threshold)",
-           "cv": "Inter-school coefficient of variation", "schools": "School-stage verdicts", "rejected": "Rejected rows",
-           "problems": "Data problems", "prov": "Provenance", "value": "value", "threshold": "threshold",
-           "floor": "{p}% floor", "school": "school", "stage": "stage", "id": "school id", "name": "name",
-           "explain": "explain", "to_pass": "to pass", "limit": "limit",
-           "no_county": "The standard defines no overall county rule ('county'); the county-level verdicts defined are listed.",
-           "file": "file", "row": "row", "reason": "reason", "rule": "rule", "outcome": "outcome", "none": "none",
-           "fail_first": "Failing or not-evaluable stages first; 'explain' shows the same derivation as junheng explain.",
-           "contrib": "schools contributing most to the dispersion", "generated": "generated", "engine": "engine",
-           "as_of": "as of", "fingerprint": "input fingerprint", "inputs": "input files", "chain": "standard files",
-           "rules": "rule provenance", "units": "stage units", "schools_n": "schools", "verdicts": "verdicts",
-           "read": "rows read", "rej": "rows rejected", "pass_rate": "stages passing",
-           "sorted": "Sorted by value; hover a bar for the school.", "clipped": "off the chart, clipped",
-           "explained_only": "Only the first {n} stages (failing first) carry an explanation; use junheng explain for others.",
-           "at": "set at", "eff": "in force", "status": "source status", "citation": "citation", "sha": "sha256"},
+# the report's texts, from the catalogue (junheng.messages)
+_T_KEYS = {
+    "title": "html.title", "county": "html.county", "veto": "html.veto",
+    "charts": "html.charts", "cv": "html.cv", "schools": "html.schools", "rejected": "html.rejected",
+    "problems": "html.problems", "prov": "html.prov", "value": "html.value", "threshold": "html.threshold",
+    "floor": "html.floor", "stage": "html.stage", "id": "html.id", "name": "html.name",
+    "explain": "html.explain", "to_pass": "html.to_pass", "limit": "html.limit", "no_county": "html.no_county",
+    "file": "html.file", "row": "html.row", "reason": "html.reason", "rule": "html.rule",
+    "outcome": "html.outcome", "none": "html.none", "fail_first": "html.fail_first", "contrib": "html.contrib",
+    "engine": "html.engine", "as_of": "html.as_of",
+    "fingerprint": "html.fingerprint", "inputs": "html.inputs", "chain": "html.chain", "rules": "html.rules",
+    "units": "html.units", "schools_n": "html.schools_n", "verdicts": "html.verdicts", "read": "html.read",
+    "rej": "html.rej", "pass_rate": "html.pass_rate", "sorted": "html.sorted", "clipped": "html.clipped",
+    "explained_only": "html.explained_only", "at": "html.at", "status": "html.status",
+    "citation": "html.citation", "sha": "html.sha",
 }
+T = {lang: {k: tr(lang, key) for k, key in _T_KEYS.items()} for lang in LANGS}
 
 
 # ------------------------------------------------------------------ helpers
@@ -121,6 +108,16 @@ T = {
 def _badge(outcome, lang, big=False):
     label = OUTCOME_LABELS[lang].get(outcome, outcome or "—")
     return f'<span class="badge b-{e(outcome or "none")}{" verdict" if big else ""}">{e(label)}</span>'
+
+
+def _p(lang, x) -> str:
+    """x in brackets: （x） in Chinese, " (x)" in English."""
+    return tr(lang, "paren", x=x)
+
+
+def _c(lang, x) -> str:
+    """x followed by a colon: x： in Chinese, "x: " in English."""
+    return tr(lang, "colon", x=x)
 
 
 def _rule_name(rule, lang):
@@ -197,7 +194,8 @@ def bar_chart(values, thresholds, labels, unit, floor=None, lang="zh", op=">=") 
         x = left + i * (bw + gap)
         yy = y(v)
         clipped = v > top
-        tip = f"{labels[i]}：{fmt_num(v)} {unit}（{t['threshold']} {fmt_num(th)}）" + (f" {t['clipped']}" if clipped else "")
+        tip = _c(lang, labels[i]) + f"{fmt_num(v)} {unit}" + _p(lang, f"{t['threshold']} {fmt_num(th)}") \
+            + (f" {t['clipped']}" if clipped else "")
         parts.append(f'<rect x="{x}" y="{yy:.1f}" width="{bw}" height="{max(pad_top + plot_h - yy, 0.5):.1f}" '
                      f'fill="{color}"><title>{e(tip)}</title></rect>')
         if clipped:
@@ -284,7 +282,7 @@ def _county_section(run, lang, out):
             hit = cf.loc[cf.county_id == cid, "county_name"]
             name = hit.iloc[0] if len(hit) and isinstance(hit.iloc[0], str) else ""
         overall = grp[grp.rule_id == "county"]
-        head = f'<h3>{e(name)}（{e(cid)}）'
+        head = f'<h3>{e(name)}{e(_p(lang, cid))}'
         if len(overall):
             head += " " + _badge(overall.outcome.iloc[0], lang, big=True)
         out.append(head + "</h3>")
@@ -323,11 +321,11 @@ def _county_section(run, lang, out):
         if len(rest):
             bad = rest[rest.outcome.isin(["fail", "not_evaluable"])]
             if len(bad):  # what keeps the county from passing, always visible
-                out.append(f'<p><b>{"未达标或无法判定的区县级指标" if lang == "zh" else "county indicators failing or not evaluable"}'
-                           f'（{len(bad)}）</b></p>')
+                out.append(f'<p><b>{tr(lang, "html.county_failing")}'
+                           f'{_p(lang, len(bad))}</b></p>')
                 _county_rows(bad, std, lang, t, out)
-            out.append(f'<details><summary>{"全部区县级指标" if lang == "zh" else "all county indicators"}'
-                       f'（{len(rest)}）</summary>')
+            out.append(f'<details><summary>{tr(lang, "html.county_all")}'
+                       f'{_p(lang, len(rest))}</summary>')
             _county_rows(rest, std, lang, t, out)
             out.append("</details>")
 
@@ -356,8 +354,8 @@ def _indicator_charts(run, lang, out):
     out.append(f'<h2>{e(t["charts"])}</h2><p class="muted small">{e(t["sorted"])}</p>')
     legend = (f'<p class="legend small"><span><i class="sw" style="background:#1a7f37"></i>{e(OUTCOME_LABELS[lang]["pass"])}'
               f'</span><span><i class="sw" style="background:#d4a72c"></i>'
-              f'{"未达标但不低于底线" if lang == "zh" else "below threshold, above floor"}</span>'
-              f'<span><i class="sw" style="background:#cf222e"></i>{"低于底线" if lang == "zh" else "below floor"}</span></p>')
+              f'{tr(lang, "html.above_floor")}</span>'
+              f'<span><i class="sw" style="background:#cf222e"></i>{tr(lang, "html.below_floor")}</span></p>')
     out.append(legend)
     names = sp.schools["school_name"].to_numpy(dtype=object) if "school_name" in sp.schools else \
         sp.schools["school_id"].to_numpy(dtype=object)
@@ -369,10 +367,10 @@ def _indicator_charts(run, lang, out):
             rows = np.flatnonzero((sp.u_stage == code) & (res.outcome != ABSENT))
             if not len(rows):
                 continue
-            labels = [f"{names[sp.u_school[r]]}（{sids[sp.u_school[r]]}）" for r in rows]
+            labels = [f"{names[sp.u_school[r]]}{_p(lang, sids[sp.u_school[r]])}" for r in rows]
             fails = int((res.outcome[rows] == FAIL).sum())
-            out.append(f'<div class="small">{e(run.standard.stage_label(stage, lang))}：'
-                       f'{"不达标" if lang == "zh" else "failing"} {fails} / {len(rows)}</div>')
+            out.append(f'<div class="small">{e(_c(lang, run.standard.stage_label(stage, lang)))}'
+                       f'{tr(lang, "html.failing")} {fails} / {len(rows)}</div>')
             out.append('<div class="scroll chart">' + bar_chart(res.value[rows], res.threshold[rows], labels,
                                                                 rule.unit or "", floors.get(rule.id), lang,
                                                                 rule.operator) + "</div>")
@@ -405,14 +403,16 @@ def _cv_section(run, lang, out):
         if not items:
             continue
         cname = cnames[c] if isinstance(cnames[c], str) else ""
-        out.append(f'<h3>{e(cname)}（{e(cids[c])}） {e(run.standard.stage_label(sp.stages[code], lang))}</h3>')
+        out.append(f'<h3>{e(cname)}{e(_p(lang, cids[c]))} {e(run.standard.stage_label(sp.stages[code], lang))}</h3>')
         out.append('<div class="scroll chart">' + cv_chart(items, lang) + "</div>")
         for r, i in failing:
             contrib = cv_contributions(run, r, int(i), lang, 5)
             if contrib:
-                out.append(f'<p class="small">{e(r.id)} {e(t["contrib"])}：' + "；".join(
-                    f'{e(x["school_name"])}（{e(x["school_id"])}）{e(fmt_num(x["value"]))}，'
-                    f'{e(fmt_num((x["share_of_variance"] or 0) * 100))}%，{e(x["direction"])}' for x in contrib) + "</p>")
+                comma = tr(lang, "sep.comma")
+                out.append(f'<p class="small">{e(r.id)} {e(_c(lang, t["contrib"]))}' + tr(lang, "sep.clause").join(
+                    f'{e(x["school_name"])}{e(_p(lang, x["school_id"]))}{e(fmt_num(x["value"]))}{comma}'
+                    f'{e(fmt_num((x["share_of_variance"] or 0) * 100))}%{comma}{e(x["direction"])}'
+                    for x in contrib) + "</p>")
 
 
 
@@ -463,11 +463,11 @@ def _school_table(run, lang, out, explain=True, progress=None):
                 text = "–"
             tip = f"{r.id} {L.get(name, name)}"
             if res.value is not None and res.threshold is not None:
-                tip += f"：{fmt_num(res.value[u])} {r.operator} {fmt_num(res.threshold[u])}"
+                tip = _c(lang, tip) + f"{fmt_num(res.value[u])} {r.operator} {fmt_num(res.threshold[u])}"
             cells.append(f'<td class="{name} num" title="{e(tip)}">{e(text)}</td>')
             opts = cfs.get(r.id, {}).get(int(u))
             if opts:
-                hints.append(f"{r.id}：{opts[0]['text']}")
+                hints.append(_c(lang, r.id) + opts[0]["text"])
         hint = "<br>".join(e(h) for h in hints)
         row = (f'<tr><td>{e(sids[s])}</td><td>{e(names[s])}</td><td>{e(std.stage_label(stage, lang))}</td>'
                + "".join(cells) + f'<td class="cf">{hint}</td>')
@@ -489,7 +489,7 @@ def _school_table(run, lang, out, explain=True, progress=None):
 
 def _rejected_section(run, lang, out):
     t = T[lang]
-    out.append(f'<h2>{e(t["rejected"])}（{len(run.rejected)}）</h2>')
+    out.append(f'<h2>{e(t["rejected"])}{_p(lang, len(run.rejected))}</h2>')
     if not run.rejected:
         out.append(f'<p class="muted">{e(t["none"])}</p>')
     else:
@@ -502,21 +502,25 @@ def _rejected_section(run, lang, out):
         out.append("</table></div>")
     problems = [p for p in run.schools.problems + run.counties.problems if p.action != "column ignored"]
     if problems:
-        out.append(f'<h3>{e(t["problems"])}（{len(problems)}）</h3><div class="scroll tall"><pre class="explain">'
-                   + e("\n".join(str(p) for p in problems[:2000])) + "</pre></div>")
+        out.append(f'<h3>{e(t["problems"])}{_p(lang, len(problems))}</h3><div class="scroll tall"><pre class="explain">'
+                   + e("\n".join(p.render(lang) for p in problems[:2000])) + "</pre></div>")
 
 
 def _provenance_footer(run, lang, out):
     t = T[lang]
     p = run_provenance(run)
     out.append(f'<footer><h2>{e(t["prov"])}</h2>')
-    out.append(f'<p>{e(p["title"])}（{e(p["standard"])}，{e(p["version"])}）；{e(t["engine"])} junheng {e(p["engine_version"])}；'
-               f'{e(t["as_of"])} {e(run.as_of_text(lang))}；{e(t["fingerprint"])} <code>{e(p["input_fingerprint"])}</code></p>')
-    out.append(f'<p>{e(t["chain"])}：</p><ul>' + "".join(
+    comma, clause = tr(lang, "sep.comma"), tr(lang, "sep.clause")
+    title = (run.standard.title_en or p["title"]) if lang == "en" else p["title"]
+    out.append(f'<p>{e(title)}{e(_p(lang, p["standard"] + comma + p["version"]))}{clause}{e(t["engine"])} junheng '
+               f'{e(p["engine_version"])}{clause}{e(t["as_of"])} {e(run.as_of_text(lang))}{clause}{e(t["fingerprint"])} '
+               f'<code>{e(p["input_fingerprint"])}</code></p>')
+    out.append(f'<p>{e(_c(lang, t["chain"]))}</p><ul>' + "".join(
         f'<li>{e(f["id"])} <code>{e(f["path"])}</code> {e(t["sha"])} <code>{e(f["sha256"])}</code></li>' for f in p["files"])
         + "</ul>")
-    out.append(f'<p>{e(t["inputs"])}：</p><ul>' + "".join(
-        f'<li><code>{e(f["path"])}</code>（{e(f["table"])}，{e(f["rows"])} {e(t["row"])}）{e(t["sha"])} '
+    out.append(f'<p>{e(_c(lang, t["inputs"]))}</p><ul>' + "".join(
+        f'<li><code>{e(f["path"])}</code>{e(_p(lang, str(f["table"]) + comma + str(f["rows"]) + " " + t["row"]))}'
+        f'{e(t["sha"])} '
         f'<code>{e(f["sha256"])}</code></li>' for f in run.input_summary()) + "</ul>")
     out.append(f'<details><summary>{e(t["rules"])}</summary><div class="scroll"><table><tr><th>{e(t["rule"])}</th>'
                f'<th>{e(t["citation"])}</th><th>{e(t["status"])}</th><th>{e(t["at"])}</th></tr>')
@@ -552,7 +556,9 @@ def render_body(run, lang: str | None = None, explain=True, progress=None) -> li
     s = summary(run)
     o = s["outcomes"]
     out = []
-    out.append(f'<h1>{e(t["title"])}</h1><div class="muted">{e(std.title)}（{e(std.id)}，{e(std.version)}）'
+    title = (std.title_en or std.title) if lang == "en" else std.title
+    which = _p(lang, std.id + tr(lang, "sep.comma") + std.version)
+    out.append(f'<h1>{e(t["title"])}</h1><div class="muted">{e(title)}{e(which)}'
                + f' · {e(t["as_of"])} {e(run.as_of_text(lang))}' + "</div>")
     stage_rules = [r for r in run.compiled.rules if r.space == "stage"]
     school_rule = next((r for r in stage_rules if r.kind == "condition"), None)
@@ -562,11 +568,11 @@ def render_body(run, lang: str | None = None, explain=True, progress=None) -> li
     if school_rule is not None:
         oc = run.evaluator.results[school_rule.id].outcome
         app = oc[(oc != ABSENT)]
-        cards.append((f'{t["pass_rate"]}（{school_rule.id}）', f'{int((app == PASS).sum())} / {len(app)}'))
+        cards.append((t["pass_rate"] + _p(lang, school_rule.id), f'{int((app == PASS).sum())} / {len(app)}'))
     out.append('<div class="cards">' + "".join(f'<div class="card"><div class="k">{e(k)}</div><div class="v">{e(v)}</div>'
                                                 f'</div>' for k, v in cards) + "</div>")
     if progress is not None:
-        progress.start("生成报告 / writing report", total=run.spaces.sizes["stage"] + 3)
+        progress.start(tr(lang, "step.report"), total=run.spaces.sizes["stage"] + 3)
     for fn in (_county_section, _indicator_charts, _cv_section):
         fn(run, lang, out)
         if progress is not None:

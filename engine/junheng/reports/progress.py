@@ -15,6 +15,8 @@ from junheng.evaluation.run import evaluate_records, load_inputs, prepare, resol
 from junheng.explain.counterfactual import all_counterfactuals
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from junheng.i18n import t
+
 
 class Steps:
     def __init__(self, console=None, enabled: bool = True, transient: bool = True):
@@ -76,13 +78,13 @@ def evaluate_with_progress(standard, schools, counties=None, as_of=None, standar
     steps = steps or OFF
     t0 = time.perf_counter()
     day, given = resolve_day(as_of)
-    steps.start("读取标准 / standard")
+    steps.start(t(lang, "step.standard"))
     std, compiled = prepare(standard, standards_dirs, day)
     t1 = time.perf_counter()
-    steps.start(f"读取数据 / reading {len(schools) + len(counties or [])} file(s)")
+    steps.start(t(lang, "step.reading", n=len(schools) + len(counties or [])))
     srs, crs = load_inputs(compiled, schools, counties)
     t2 = time.perf_counter()
-    steps.start(f"评估 / evaluating {len(srs.frame)} schools")
+    steps.start(t(lang, "step.evaluating", n=len(srs.frame)))
     run = evaluate_records(std, compiled, srs, crs, day, county_file_given=bool(counties), lang=lang,
                            as_of_given=given)
     run.timings.update(load_standard=t1 - t0, read_inputs=t2 - t1)
@@ -92,5 +94,5 @@ def evaluate_with_progress(standard, schools, counties=None, as_of=None, standar
 def counterfactuals_with_progress(run, steps=None, lang=None):
     steps = steps or OFF
     rules = [r for r in run.compiled.rules if r.kind == "threshold"]
-    steps.start("反事实分析 / counterfactuals", total=len(rules))
+    steps.start(t(lang, "step.counterfactuals"), total=len(rules))
     return all_counterfactuals(run, lang, progress=steps)

@@ -17,7 +17,7 @@ import numpy as np
 from junheng.evaluation.finite import as_float as _num
 from junheng.explain.counterfactual import all_counterfactuals
 from junheng.explain.dispersion import is_cv_rule
-from junheng.i18n import OUTCOME_LABELS
+from junheng.i18n import LANGS, OUTCOME_LABELS, t as tr
 from junheng.evaluation.logic import ABSENT, FAIL, NOT_EVALUABLE, PASS
 from junheng.standard.provenance import run_provenance, short_text
 import io
@@ -27,21 +27,17 @@ DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 # the characters XML 1.0 (and so openpyxl) cannot store: C0 controls except tab, line feed, CR
 ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 REPLACEMENT = "\ufffd"  # visible: the cell shows where a character was dropped
-L = {
-    "zh": {"county": "区县汇总", "schools": "学校学段判定", "cv": "差异系数", "rejected": "被拒绝的行", "prov": "来源",
-           "county_id": "区县代码", "county_name": "区县名称", "rule": "规则", "name": "名称", "area": "领域",
-           "stage": "学段", "value": "值", "op": "比较", "threshold": "阈值", "margin": "余量", "outcome": "结果",
-           "reason": "说明", "school_id": "学校代码", "school_name": "学校名称", "to_pass": "如何达标（最小改变）",
-           "file": "文件", "row": "行", "id": "代码", "unit": "单位", "citation": "依据", "status": "来源状态",
-           "where": "定义与阈值位置", "key": "项目", "val": "内容", "fails": "不达标项"},
-    "en": {"county": "county summary", "schools": "school stages", "cv": "CV", "rejected": "rejected rows",
-           "prov": "provenance", "county_id": "county id", "county_name": "county", "rule": "rule", "name": "name",
-           "area": "area", "stage": "stage", "value": "value", "op": "op", "threshold": "threshold",
-           "margin": "margin", "outcome": "outcome", "reason": "reason", "school_id": "school id",
-           "school_name": "school", "to_pass": "to pass (smallest change)", "file": "file", "row": "row", "id": "id",
-           "unit": "unit", "citation": "citation", "status": "source status", "where": "defined / threshold set at",
-           "key": "item", "val": "value", "fails": "failing"},
+# the workbook's texts, from the catalogue (junheng.messages)
+_L_KEYS = {
+    "county": "xlsx.county", "schools": "xlsx.schools", "cv": "xlsx.cv", "rejected": "xlsx.rejected",
+    "prov": "xlsx.prov", "county_id": "xlsx.county_id", "county_name": "xlsx.county_name", "rule": "xlsx.rule",
+    "name": "xlsx.name", "area": "xlsx.area", "stage": "xlsx.stage", "value": "xlsx.value", "op": "xlsx.op",
+    "threshold": "xlsx.threshold", "margin": "xlsx.margin", "outcome": "xlsx.outcome", "reason": "xlsx.reason",
+    "school_id": "xlsx.school_id", "school_name": "xlsx.school_name", "to_pass": "xlsx.to_pass",
+    "file": "xlsx.file", "row": "xlsx.row", "id": "xlsx.id", "citation": "xlsx.citation", "status": "xlsx.status",
+    "where": "xlsx.where", "key": "xlsx.key", "val": "xlsx.val", "fails": "xlsx.fails",
 }
+L = {lang: {k: tr(lang, key) for k, key in _L_KEYS.items()} for lang in LANGS}
 FILLS = {"pass": "DAFBE1", "fail": "FFD8D3", "not_evaluable": "FFF1C2"}
 
 
@@ -123,7 +119,7 @@ def write_xlsx(run, path, lang: str | None = None, progress=None) -> None:
     sp = run.spaces
     wb = Workbook()
     if progress is not None:
-        progress.start("生成 Excel / writing workbook", total=5)
+        progress.start(tr(lang, "step.workbook"), total=5)
 
     # 1. county summary: every county-level verdict (area, county, vetoes, CVs, government, quality...)
     county = v[v.level == "county"]
@@ -170,8 +166,8 @@ def write_xlsx(run, path, lang: str | None = None, progress=None) -> None:
                 fails.append(r.id)
             opts = cfs.get(r.id, {}).get(u)
             if opts:
-                hints.append(f"{r.id}：{opts[0]['text']}")
-        row += ["、".join(fails), "\n".join(hints)]
+                hints.append(tr(lang, "colon", x=r.id) + opts[0]["text"])
+        row += [tr(lang, "sep.list").join(fails), "\n".join(hints)]
         rows.append(row)
     widths = {1: 12, 2: 14, 3: 24, 4: 8, len(heads) - 1: 20, len(heads): 60}
     ws = _sheet(wb, t["schools"], heads, rows, widths)
@@ -202,14 +198,16 @@ def write_xlsx(run, path, lang: str | None = None, progress=None) -> None:
 
     # 4. rejected rows
     rows = [[r.get("file"), r.get("sheet"), r.get("row"), r.get("id"), r.get("reason")] for r in run.rejected]
-    _sheet(wb, t["rejected"], [t["file"], "sheet", t["row"], t["id"], t["reason"]], rows, {1: 40, 5: 80})
+    _sheet(wb, t["rejected"], [t["file"], tr(lang, "xlsx.sheet"), t["row"], t["id"], t["reason"]], rows, {1: 40, 5: 80})
     if progress is not None:
         progress.advance()
 
     # 5. provenance: run facts, then one row per rule
     p = run_provenance(run)
     ws = wb.create_sheet(t["prov"])
-    facts = [("standard", f"{p['title']}（{p['standard']}，{p['version']}）"), ("engine", f"junheng {p['engine_version']}"),
+    title = (std.title_en or p["title"]) if lang == "en" else p["title"]
+    facts = [("standard", title + tr(lang, "paren", x=p["standard"] + tr(lang, "sep.comma") + p["version"])),
+             ("engine", f"junheng {p['engine_version']}"),
              ("as_of", p.get("as_of_text") or p["as_of"] or "—"), ("input_fingerprint", p["input_fingerprint"])]
     facts += [(f"file {f['id']}", f"{f['path']} sha256={f['sha256']}") for f in p["files"]]
     facts += [(f"input {f['table']}", f"{f['path']} rows={f['rows']} sha256={f['sha256']}") for f in run.input_summary()]

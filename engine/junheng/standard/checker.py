@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from junheng.language import nodes as ast
 from junheng.standard.catalogue import Catalogue, FieldDef, load_catalogue
 from junheng.errors import ErrorList, Loc
+from junheng.i18n import Msg
 from junheng.language.functions import FUNCTIONS, RULE_REF_FUNCS, is_aggregate
 from junheng.standard.model import Expr, Rule, Standard
 from junheng.evaluation.logic import ROUND_DIGITS_MAX
@@ -31,7 +32,8 @@ USABLE = {
 # which finer levels an aggregate in each space may reduce
 FINER = {"stage": set(), "school": {"stage"}, "county_stage": {"stage", "school"},
          "county": {"stage", "school", "county_stage"}}
-LEVEL_NAMES = {"stage": "学段", "school": "学校", "county_stage": "区县（分学段）", "county": "区县", "const": "常量"}
+LEVEL_NAMES = {"stage": Msg("level.stage"), "school": Msg("level.school"), "county_stage": Msg("level.county_stage"),
+               "county": Msg("level.county"), "const": Msg("level.const")}
 
 
 def meet(a: str, b: str) -> str:
@@ -82,8 +84,8 @@ class SymbolTable:
     def _add(self, sym: Sym, loc, errors: ErrorList):
         old = self.syms.get(sym.name)
         if old is not None and old.kind not in ("field", "column"):
-            errors.add(loc or Loc(self.std.path), f"名称 '{sym.name}' 已被{_kind_zh(old.kind)}使用 / name '{sym.name}' "
-                                                   f"is already a {old.kind}", sym.name)
+            errors.add(loc or Loc(self.std.path), Msg("check.name_taken", name=sym.name, kind=_kind_zh(old.kind)),
+                       sym.name)
             return
         if old is not None and sym.kind in ("field", "column"):
             return  # a field name repeated across tables: first (school) wins
@@ -111,8 +113,9 @@ class SymbolTable:
 
 
 def _kind_zh(kind: str) -> str:
-    return {"param": "参数", "derived": "派生字段", "rule": "规则", "builtin": "内置名称", "field": "字段",
-            "column": "字段"}.get(kind, kind)
+    keys = {"param": "kind.param", "derived": "kind.derived", "rule": "kind.rule", "builtin": "kind.builtin",
+            "field": "kind.field", "column": "kind.field"}
+    return Msg(keys[kind]) if kind in keys else kind
 
 
 def natural_level(node: ast.Node, table: SymbolTable) -> str:
@@ -191,31 +194,28 @@ class _ExprChecker:
     def _Name(self, node, space):
         sym = self.t.get(node.id)
         if sym is None:
-            self.err(node, f"未知的名称 '{node.id}'（不是字段、参数、派生字段或规则）/ unknown name '{node.id}'")
+            self.err(node, Msg("check.unknown_name", name=node.id))
             return None
         self._record(sym)
         if sym.level not in USABLE[space]:
-            self.err(node, f"'{node.id}' 是{LEVEL_NAMES[sym.level]}级的值，不能直接用于{LEVEL_NAMES[space]}级规则，"
-                           f"请用汇总函数（如 all/sum/weighted_cv）/ '{node.id}' is a {sym.level}-level value; "
-                           f"use an aggregate in a {space} rule")
+            self.err(node, Msg("check.level_value", name=node.id, level=LEVEL_NAMES[sym.level],
+                               space=LEVEL_NAMES[space]))
             return None
         if sym.needs_stage and space not in STAGE_SPACES:
-            self.err(node, f"'{node.id}' 按学段取值，只能用于学段级或分学段的区县规则 / '{node.id}' has per-stage values")
+            self.err(node, Msg("check.per_stage_value", name=node.id))
             return None
         if sym.stages is not None:
             wanted = {self.stage} if self.stage else self.stages_in_scope
             if space in STAGE_SPACES or sym.level == "stage":
                 missing = sorted(s for s in wanted if s not in sym.stages)
                 if missing:
-                    self.err(node, f"'{node.id}' 没有 {', '.join(missing)} 学段的取值 / '{node.id}' has no value for "
-                                   f"stage {', '.join(missing)}")
+                    self.err(node, Msg("check.no_stage_value", name=node.id, stages=", ".join(missing)))
                     return None
         if sym.kind == "field" and self.t.std.inputs:
             fd = sym.obj
             declared = self.t.std.inputs.get(fd.table, [])
             if fd.id not in declared:
-                self.err(node, f"字段 '{node.id}' 未在 inputs.{fd.table} 中声明 / field '{node.id}' is not declared in "
-                               f"inputs.{fd.table}")
+                self.err(node, Msg("check.undeclared_field", name=node.id, table=fd.table))
         if sym.kind == "rule" and sym.obj.kind == "threshold":
             return "bool"
         return sym.vkind
@@ -230,17 +230,17 @@ class _ExprChecker:
         elif sym.kind == "param":
             self.deps.params.add(sym.name)
 
-    def _num(self, node, space, what="运算"):
+    def _num(self, node, space, what=None):
         k = self.check(node, space)
         if k is not None and k != "num":
-            self.err(node, f"{what}需要数值，这里是{_vk(k)} / expected a number, got {k}")
+            self.err(node, Msg("check.needs_number", what=what or Msg("check.operation"), kind=_vk(k)))
             return None
         return k
 
     def _bool(self, node, space):
         k = self.check(node, space)
         if k is not None and k != "bool":
-            self.err(node, f"这里需要条件（真/假），得到的是{_vk(k)} / expected a condition, got {k}")
+            self.err(node, Msg("check.needs_condition", kind=_vk(k)))
             return None
         return k
 
@@ -258,9 +258,9 @@ class _ExprChecker:
         if a is None or b is None:
             return "bool"
         if a != b:
-            self.err(node, f"不能比较{_vk(a)}和{_vk(b)} / cannot compare {a} with {b}")
+            self.err(node, Msg("check.cannot_compare", a=_vk(a), b=_vk(b)))
         elif a in ("text", "bool") and node.op not in ("==", "!="):
-            self.err(node, f"{_vk(a)}只能用 == 或 != 比较 / {a} values only support == and !=")
+            self.err(node, Msg("check.eq_only", kind=_vk(a)))
         return "bool"
 
     def _And(self, node, space):
@@ -279,7 +279,7 @@ class _ExprChecker:
         a = self.check(node.then, space)
         b = self.check(node.other, space)
         if a and b and a != b:
-            self.err(node, f"if 的两个分支类型不同（{_vk(a)} / {_vk(b)}）/ branches of if differ in kind")
+            self.err(node, Msg("check.if_branches", a=_vk(a), b=_vk(b)))
             return None
         return a or b
 
@@ -287,9 +287,9 @@ class _ExprChecker:
         k = self.check(node.operand, space)
         for item in node.options.items:
             if not isinstance(item, (ast.String, ast.Number)):
-                self.err(item, "in 列表只能包含常量 / an in-list holds constants only")
+                self.err(item, Msg("check.in_constants"))
             elif k and ((k == "text") != isinstance(item, ast.String)):
-                self.err(item, f"in 列表的值类型与{_vk(k)}不符 / list item kind does not match")
+                self.err(item, Msg("check.in_kind", kind=_vk(k)))
         return "bool"
 
     def _IsMissing(self, node, space):
@@ -299,14 +299,13 @@ class _ExprChecker:
     def _Call(self, node, space):
         spec = FUNCTIONS.get(node.func)
         if spec is None:
-            self.err(node, f"未知的函数 '{node.func}' / unknown function '{node.func}'", node.func)
+            self.err(node, Msg("check.unknown_function", func=node.func), node.func)
             return None
         n = len(node.args)
         if n < spec.min_args or (spec.max_args is not None and n > spec.max_args):
             want = f"{spec.min_args}" if spec.min_args == spec.max_args else \
                 f"{spec.min_args}–{spec.max_args if spec.max_args is not None else '…'}"
-            self.err(node, f"函数 {node.func} 需要 {want} 个参数，给了 {n} 个 / {node.func} takes {want} "
-                           f"arguments, got {n}。用法：{spec.doc}")
+            self.err(node, Msg("check.arg_count", func=node.func, want=want, n=n, usage=spec.doc))
             return None
         aggregate = is_aggregate(node.func, n)
         for key in node.kwargs:
@@ -314,10 +313,10 @@ class _ExprChecker:
             if key not in allowed:
                 line, col = node.kw_pos.get(key, (node.line, node.col))
                 self.errors.add(self.expr.loc_of(ast.Number(0, line=line, col=col)),
-                                f"函数 {node.func} 没有参数 '{key}' / {node.func} has no argument '{key}'", key)
+                                Msg("check.no_such_argument", func=node.func, key=key), key)
         for key in spec.required_kwargs:
             if key not in node.kwargs:
-                self.err(node, f"函数 {node.func} 需要参数 {key}= / {node.func} needs {key}=. 用法：{spec.doc}")
+                self.err(node, Msg("check.needs_argument", func=node.func, key=key, usage=spec.doc))
         if aggregate:
             return self._aggregate(node, space)
         f = node.func
@@ -327,7 +326,7 @@ class _ExprChecker:
             arg = node.args[0]
             sym = self.t.get(arg.id) if isinstance(arg, ast.Name) else None
             if sym is None or sym.kind != "param":
-                self.err(arg, "in_force 的参数必须是参数名 / in_force takes a parameter name")
+                self.err(arg, Msg("check.in_force_param"))
             else:
                 self._record(sym)  # a rule gated by in_force(P) depends on P's window (relaxed passes)
             return "bool"
@@ -335,7 +334,7 @@ class _ExprChecker:
             return self._rule_list_func(node, space)
         if f == "unknown":
             if not isinstance(node.args[0], ast.String):
-                self.err(node.args[0], 'unknown 的参数必须是说明文字，如 unknown("…") / unknown takes a text')
+                self.err(node.args[0], Msg("check.unknown_text"))
             return None  # a value of any kind that is not known: fits a condition and a number alike
         if f == "as_of_year":
             return "num"
@@ -344,55 +343,52 @@ class _ExprChecker:
             digits = node.args[1]
             lit = digits.operand if isinstance(digits, ast.Neg) else digits
             if not isinstance(lit, ast.Number) or lit.value != int(lit.value):
-                self.err(digits, "round 的位数必须是写明的整数，如 round(x, 2) 或 round(x, -2) / the digits of round "
-                                 "must be a literal integer")
+                self.err(digits, Msg("check.round_literal"))
             elif abs(lit.value) > ROUND_DIGITS_MAX:
-                self.err(digits, f"round 的位数必须在 -{ROUND_DIGITS_MAX} 到 {ROUND_DIGITS_MAX} 之间 / round digits must be "
-                                 f"within ±{ROUND_DIGITS_MAX}")
+                self.err(digits, Msg("check.round_range", n=ROUND_DIGITS_MAX))
             return "num"
         if f == "coalesce":
             kinds = {self.check(a, space) for a in node.args} - {None}
             if len(kinds) > 1:
-                self.err(node, "coalesce 的参数类型必须一致 / coalesce arguments must be of one kind")
+                self.err(node, Msg("check.coalesce_kinds"))
             return kinds.pop() if kinds else None
         for a in node.args:
-            self._num(a, space, f"函数 {f} ")
+            self._num(a, space, Msg("check.function", func=f))
         return "num"
 
     def _rule_ref(self, node, space):
         arg = node.args[0]
         sym = self.t.get(arg.id) if isinstance(arg, ast.Name) else None
         if sym is None or sym.kind != "rule":
-            self.err(arg, f"{node.func}() 的参数必须是规则编号 / {node.func}() takes a rule id")
+            self.err(arg, Msg("check.takes_rule_id", func=node.func))
             return None
         self._record(sym)
         if sym.level not in USABLE[space]:
-            self.err(node, f"规则 '{arg.id}' 是{LEVEL_NAMES[sym.level]}级的，不能直接用于{LEVEL_NAMES[space]}级规则，"
-                           f"请用汇总函数 / rule '{arg.id}' is {sym.level}-level; use an aggregate")
+            self.err(node, Msg("check.rule_level", rule=arg.id, level=LEVEL_NAMES[sym.level], space=LEVEL_NAMES[space]))
             return None
         if (node.func == "value" and sym.obj.kind not in ("threshold", "record")) or \
                 (node.func == "threshold" and sym.obj.kind != "threshold"):
-            self.err(arg, f"规则 '{arg.id}' 没有数值（它是条件规则）/ rule '{arg.id}' has no value")
+            self.err(arg, Msg("check.rule_no_value", rule=arg.id))
             return None
         return "num" if node.func in ("value", "threshold") else "bool"
 
     def _rule_list_func(self, node, space):
         lst = node.args[-1]
         if not isinstance(lst, ast.ListExpr) or not lst.items:
-            self.err(lst, f"{node.func} 需要规则列表，如 [R1, R2] / {node.func} needs a list of rules")
+            self.err(lst, Msg("check.needs_rule_list", func=node.func))
             return None
         for item in lst.items:
             sym = self.t.get(item.id) if isinstance(item, ast.Name) else None
             if sym is None or sym.kind != "rule":
-                self.err(item, "列表中必须是规则编号 / list items must be rule ids")
+                self.err(item, Msg("check.list_rule_ids"))
                 continue
             self._record(sym)
             if sym.level != space:
-                self.err(item, f"规则 '{item.id}' 与本规则不在同一层级 / rule '{item.id}' is not at this rule's level")
+                self.err(item, Msg("check.not_same_level", rule=item.id))
             if node.func == "at_least" and "rest_reach" in node.kwargs:
                 r = sym.obj
                 if r.kind != "threshold" or r.operator not in (">=", ">"):
-                    self.err(item, f"rest_reach 只适用于 ≥ 类阈值规则，'{item.id}' 不是 / rest_reach needs >= rules")
+                    self.err(item, Msg("check.rest_reach", rule=item.id))
         if node.func == "at_least":
             self._const_num(node.args[0], space, "k")
             if "rest_reach" in node.kwargs:
@@ -403,11 +399,11 @@ class _ExprChecker:
     def _const_num(self, node, space, what):
         k = self._num(node, space)
         if k and natural_level(node, self.t) not in ("const",):
-            self.err(node, f"{what} 必须是常数或参数 / {what} must be a constant or a parameter")
+            self.err(node, Msg("check.const_or_param", what=what))
 
     def _aggregate(self, node, space):
         if not FINER[space]:
-            self.err(node, f"汇总函数 {node.func} 不能用于学段级规则 / aggregates are not available in stage rules")
+            self.err(node, Msg("check.aggregate_in_stage", func=node.func))
             return None
         parts = list(node.args) + list(node.kwargs.values())
         level = "const"
@@ -415,13 +411,11 @@ class _ExprChecker:
             level = meet(level, natural_level(p, self.t))
         if level == "const" or level in USABLE[space]:
             if not (node.func == "count" and not node.args and level == "const"):
-                self.err(node, f"{node.func}(...) 需要一个比{LEVEL_NAMES[space]}更细的值（如学段或学校字段）/ "
-                               f"aggregate over a finer level than {space}")
+                self.err(node, Msg("check.aggregate_finer", func=node.func, space=LEVEL_NAMES[space]))
                 return None
             level = "stage"
         if level not in FINER[space]:
-            self.err(node, f"不能把{LEVEL_NAMES[level]}级的值汇总到{LEVEL_NAMES[space]}级 / cannot aggregate "
-                           f"{level} into {space}")
+            self.err(node, Msg("check.aggregate_into", level=LEVEL_NAMES[level], space=LEVEL_NAMES[space]))
             return None
         sub = _ExprChecker(self.t, self.errors, self.expr, self.deps, self.stage, self.stages_in_scope)
         if level == "stage" and self.stage:
@@ -431,22 +425,23 @@ class _ExprChecker:
             k = sub.check(node.args[0], level)
             if f in ("all", "any", "share", "count"):
                 if k is not None and k != "bool":
-                    sub.err(node.args[0], f"{f}(...) 需要条件 / {f} needs a condition, got {k}")
+                    sub.err(node.args[0], Msg("check.aggregate_needs_condition", func=f, kind=_vk(k)))
             elif k is not None and k != "num":
-                sub.err(node.args[0], f"{f}(...) 需要数值 / {f} needs a number, got {k}")
+                sub.err(node.args[0], Msg("check.aggregate_needs_number", func=f, kind=_vk(k)))
         if "where" in node.kwargs:
             k = sub.check(node.kwargs["where"], level)
             if k is not None and k != "bool":
-                sub.err(node.kwargs["where"], "where= 需要条件 / where= needs a condition")
+                sub.err(node.kwargs["where"], Msg("check.where_condition"))
         if "weight" in node.kwargs:
             k = sub.check(node.kwargs["weight"], level)
             if k is not None and k != "num":
-                sub.err(node.kwargs["weight"], "weight= 需要数值 / weight= needs a number")
+                sub.err(node.kwargs["weight"], Msg("check.weight_number"))
         return "bool" if f in ("all", "any") else "num"
 
 
 def _vk(k: str) -> str:
-    return {"num": "数值", "bool": "条件", "text": "文本", "list": "列表"}.get(k, str(k))
+    keys = {"num": "kind.num", "bool": "kind.bool", "text": "kind.text", "list": "kind.list"}
+    return Msg(keys[k]) if k in keys else str(k)
 
 
 def _expr_items(obj):
@@ -472,12 +467,11 @@ def compile_standard(std: Standard, catalogue: Catalogue | None = None, as_of=No
         for fid in ids:
             if table.catalogue.get(table_name, fid) is None:
                 loc = std.loc or Loc(std.path)
-                errors.add(loc, f"inputs.{table_name} 中的字段 '{fid}' 不在字段目录中 / unknown input field '{fid}'", fid)
+                errors.add(loc, Msg("check.unknown_input", table=table_name, field=fid), fid)
     for fid in std.whole_school_counts:
         fd = table.catalogue.get("school", fid)
         if fd is None or not fd.per_stage or fd.type != "count":
-            errors.add(std.loc or Loc(std.path), f"stage_weights.whole_school_counts 中的 '{fid}' 应为分学段的计数字段 / "
-                       f"must be a per-stage count field", fid)
+            errors.add(std.loc or Loc(std.path), Msg("check.whole_school_counts", field=fid), fid)
 
     items = [("derived", d) for d in std.derived.values()] + [("rule", r) for r in rules]
     for kind, obj in items:
@@ -487,43 +481,42 @@ def compile_standard(std: Standard, catalogue: Catalogue | None = None, as_of=No
         scope = set(obj.stages) if kind == "rule" and obj.stages else all_stages
         if kind == "rule":
             if obj.level not in ("stage", "school", "county"):
-                errors.add(obj.origin, f"未知的层级 '{obj.level}'", obj.level)
+                errors.add(obj.origin, Msg("check.unknown_level", level=obj.level), obj.level)
                 continue
             if obj.per_stage and obj.level != "county":
-                errors.add(obj.origin, "per_stage 只适用于区县级规则 / per_stage is for county rules", obj.id)
+                errors.add(obj.origin, Msg("check.per_stage_county"), obj.id)
             for s in obj.stages or []:
                 if s not in all_stages:
-                    errors.add(obj.origin, f"未知的学段 '{s}' / unknown stage '{s}'", s)
+                    errors.add(obj.origin, Msg("check.unknown_stage", stage=s), s)
             if obj.round is not None and obj.kind not in ("threshold", "record"):
-                errors.add(obj.origin, "round 只适用于有数值的规则 / round applies to rules with a value", obj.id)
+                errors.add(obj.origin, Msg("check.round_value"), obj.id)
         for part, stage, e in _expr_items(obj):
             if stage != "*":
                 if space not in STAGE_SPACES:
-                    errors.add(e.loc, "按学段分别书写的表达式只能用于学段级或分学段区县规则 / per-stage expressions need "
-                                      "a stage-level rule", stage)
+                    errors.add(e.loc, Msg("check.per_stage_exprs"), stage)
                     continue
                 if stage not in all_stages:
-                    errors.add(e.loc, f"未知的学段 '{stage}' / unknown stage '{stage}'", stage)
+                    errors.add(e.loc, Msg("check.unknown_stage", stage=stage), stage)
                     continue
             checker = _ExprChecker(table, errors, e, d, None if stage == "*" else stage, scope)
             k = checker.check(e.node, space)
             want = "bool" if part in ("condition", "applies_when") or getattr(obj, "kind", "") == "bool" else "num"
             if k is not None and k != want:
-                errors.add(e.loc, f"{part} 应为{_vk(want)}，得到{_vk(k)} / {part} must be {want}, got {k}",
+                errors.add(e.loc, Msg("check.part_kind", part=part, want=_vk(want), kind=_vk(k)),
                            e.text.strip()[:60])
         if kind == "rule" and obj.kind == "threshold" and obj.value is not None and obj.threshold is not None:
             vs, ts = set(obj.value), set(obj.threshold)
             if not vs or not ts:  # an expression that did not parse is already reported
                 continue
             if "*" not in vs and space in STAGE_SPACES and (scope - vs):
-                errors.add(obj.origin, f"规则 '{obj.id}' 缺少学段 {sorted(scope - vs)} 的 value / missing per-stage value",
+                errors.add(obj.origin, Msg("check.missing_stage_value", rule=obj.id, stages=tuple(sorted(scope - vs))),
                            obj.id)
             if "*" not in ts and space in STAGE_SPACES and (scope - ts):
-                errors.add(obj.origin, f"规则 '{obj.id}' 缺少学段 {sorted(scope - ts)} 的 threshold", obj.id)
+                errors.add(obj.origin, Msg("check.missing_stage_threshold", rule=obj.id,
+                                           stages=tuple(sorted(scope - ts))), obj.id)
         for rid in d.rules:
             if rid not in in_force:
-                errors.add(obj.origin, f"'{obj.id}' 引用的规则 '{rid}' 在评估日期不生效 / references a rule not in force",
-                           rid)
+                errors.add(obj.origin, Msg("check.rule_not_in_force", rule=obj.id, ref=rid), rid)
     if errors:
         errors.raise_if_any()
 
@@ -539,7 +532,7 @@ def compile_standard(std: Standard, catalogue: Catalogue | None = None, as_of=No
         if st == 1:
             cycle = stack[stack.index(oid):] + [oid]
             origin = (std.rules.get(oid) or std.derived.get(oid)).origin
-            errors.add(origin, f"循环引用 / reference cycle: {' → '.join(cycle)}", oid)
+            errors.add(origin, Msg("check.cycle", cycle=" → ".join(cycle)), oid)
             return
         state[oid] = 1
         stack.append(oid)

@@ -12,6 +12,7 @@ import jsonschema
 
 from junheng.standard.catalogue import field_from_yaml
 from junheng.errors import ErrorList, Loc, StandardError
+from junheng.i18n import Msg
 from junheng.paths import display_path, schemas_dir, standards_dir
 from junheng.standard.registry import resolve_extends, resolve_standard
 from junheng.standard.model import (Citation, Derived, Parameter, ParamVersion, Rule, Standard, ChainFile, Window,
@@ -49,15 +50,15 @@ def _loc_at(data, path) -> Loc | None:
 def _schema_message(err) -> str:
     v = err.validator
     if v == "required":
-        return f"缺少必填项 / missing required key: {err.message.split(' ')[0]}"
+        return Msg("load.missing_key", key=err.message.split(" ")[0])
     if v == "additionalProperties":
-        return f"未知的键 / unknown key: {err.message}"
+        return Msg("load.unknown_key", key=err.message)
     if v == "enum":
-        return f"取值不在允许范围内 {err.validator_value} / value not allowed: {err.instance!r}"
+        return Msg("load.enum", allowed=str(err.validator_value), value=repr(err.instance))
     if v == "type":
-        return f"类型错误，应为 {err.validator_value} / wrong type: {err.instance!r}"
+        return Msg("load.type", want=str(err.validator_value), value=repr(err.instance))
     if v == "pattern":
-        return f"格式不符合 {err.validator_value} / bad format: {err.instance!r}"
+        return Msg("load.pattern", pattern=str(err.validator_value), value=repr(err.instance))
     return err.message
 
 
@@ -112,7 +113,7 @@ def _load_path(path: Path, search_dirs, seen: list) -> Standard:
     data = load_yaml_file(path, display)
     errors = ErrorList()
     if not isinstance(data, LocDict):
-        errors.add(Loc(display, 1, 1), "标准文件必须是一个映射（键: 值）/ a standard file must be a mapping")
+        errors.add(Loc(display, 1, 1), Msg("load.not_mapping"))
         errors.raise_if_any()
     errors.extend(_collect_schema_errors(data, display))
     errors.raise_if_any()
@@ -123,8 +124,7 @@ def _load_path(path: Path, search_dirs, seen: list) -> Standard:
     if data.get("extends"):
         ref = data["extends"]
         if ref in seen or ref == data["id"] or len(seen) >= MAX_CHAIN:
-            errors.add(data.loc_of("extends"), f"继承链出现循环或过长 / extends cycle or chain too long: "
-                                               f"{' → '.join(seen + [data['id'], ref])}")
+            errors.add(data.loc_of("extends"), Msg("load.extends_cycle", chain=" → ".join(seen + [data["id"], ref])))
             errors.raise_if_any()
         parent_path = resolve_extends(ref, search_dirs, path, data["id"], data.loc_of("extends"))
         parent = _load_path(parent_path, search_dirs, seen + [data["id"]])
@@ -148,8 +148,7 @@ def _check_id_matches_place(data, path: Path, errors: ErrorList) -> None:
         return
     expected = rel.with_suffix("").as_posix()
     if data["id"] != expected:
-        errors.add(data.loc_of("id"), f"编号 '{data['id']}' 与文件位置不一致，应为 '{expected}' / the id of a file in "
-                                      f"standards/ must be its path: '{expected}'", str(data["id"]))
+        errors.add(data.loc_of("id"), Msg("load.id_place", id=str(data["id"]), expected=expected), str(data["id"]))
 
 
 def _build(data: LocDict, display: str, parent: Standard | None, errors: ErrorList, path: Path) -> Standard:
@@ -203,7 +202,7 @@ def _build(data: LocDict, display: str, parent: Standard | None, errors: ErrorLi
 
     _merge_parameters(std, data.get("parameters") or LocDict(), documents, errors, parent is not None)
     for did, spec in (data.get("derived") or {}).items():
-        if not _intent_errors("派生字段", "derived value", did, spec, data["derived"].key_loc(did),
+        if not _intent_errors(Msg("kind.derived"), did, spec, data["derived"].key_loc(did),
                               std.derived.get(did), parent is not None, errors):
             continue
         expr = parse_stage_exprs(spec, "expr", text_lines, errors)
@@ -216,11 +215,10 @@ def _build(data: LocDict, display: str, parent: Standard | None, errors: ErrorLi
     for i, rem in enumerate(data.get("remove_rules") or []):
         loc = data["remove_rules"].item_locs[i]
         if parent is None or rem["id"] not in parent.rules:
-            errors.add(loc, f"要删除的规则不在上级标准中 / cannot remove rule '{rem['id']}': the parent does not define it",
-                       rem["id"])
+            errors.add(loc, Msg("load.remove_unknown", rule=rem["id"]), rem["id"])
             continue
         if rem["id"] in seen_rule_ids(data):
-            errors.add(loc, f"规则 '{rem['id']}' 在本文件中既被删除又被定义 / rule both removed and defined here", rem["id"])
+            errors.add(loc, Msg("load.removed_and_defined", rule=rem["id"]), rem["id"])
             continue
         del std.rules[rem["id"]]
         entry = {"id": rem["id"], "reason": rem["reason"], "citation": _citation(rem["citation"], documents),
@@ -231,19 +229,18 @@ def _build(data: LocDict, display: str, parent: Standard | None, errors: ErrorLi
     return std
 
 
-def _intent_errors(kind_zh, kind, oid, spec, loc, old, has_parent, errors: ErrorList) -> bool:
+def _intent_errors(kind, oid, spec, loc, old, has_parent, errors: ErrorList) -> bool:
     """``override: true`` must name something the parent defines; redefining without it is refused.
 
     Returns True when the item can be merged.
     """
     wants = bool(spec.get("override", False))
     if wants and old is None:
-        where = "上级标准中没有该项" if has_parent else "本文件没有 extends，无可覆盖"
-        errors.add(loc, f"要覆盖的{kind_zh} '{oid}' 不存在（{where}）/ override of unknown {kind} '{oid}'", oid)
+        where = Msg("load.parent_lacks" if has_parent else "load.no_extends")
+        errors.add(loc, Msg("load.override_unknown", kind=kind, id=oid, where=where), oid)
         return False
     if not wants and old is not None:
-        errors.add(loc, f"{kind_zh} '{oid}' 已在 {old.origin} 定义；如要覆盖，请写 override: true 并给出 citation / "
-                        f"{kind} '{oid}' is already defined at {old.origin}; write override: true to override it", oid)
+        errors.add(loc, Msg("load.already_defined", kind=kind, id=oid, at=str(old.origin)), oid)
         return False
     return True
 
@@ -252,19 +249,19 @@ def _merge_parameters(std: Standard, params: LocDict, documents, errors: ErrorLi
     for pid, spec in params.items():
         loc = params.key_loc(pid)
         old = std.parameters.get(pid)
-        if not _intent_errors("参数", "parameter", pid, spec, loc, old, has_parent, errors):
+        if not _intent_errors(Msg("kind.param"), pid, spec, loc, old, has_parent, errors):
             continue
         citation = _citation(spec.get("citation"), documents)
         if has_parent and citation is not None and citation.document not in documents:
-            errors.add(loc, f"参数 '{pid}' 引用的文件 '{citation.document}' 未在 documents 中登记 / unknown document",
+            errors.add(loc, Msg("load.unknown_document", kind=Msg("kind.param"), id=pid, document=citation.document),
                        citation.document)
         status = spec.get("source_status") or (citation.source_status if citation else "")
         versions = []
         has_direct = "value" in spec or "values" in spec
         if has_direct and "versions" in spec:
-            errors.add(loc, f"参数 '{pid}' 不能同时给出 value/values 和 versions / give either value(s) or versions", pid)
+            errors.add(loc, Msg("load.value_and_versions", id=pid), pid)
         if "value" in spec and "values" in spec:
-            errors.add(loc, f"参数 '{pid}' 不能同时给出 value 和 values / give value or values, not both", pid)
+            errors.add(loc, Msg("load.value_and_values", id=pid), pid)
         if has_direct:
             versions.append(ParamVersion(spec.get("value"), dict(spec["values"]) if "values" in spec else None,
                                          _window(None), citation, status, loc, spec.get("note", "")))
@@ -277,34 +274,31 @@ def _merge_parameters(std: Standard, params: LocDict, documents, errors: ErrorLi
                                                                     else status), vloc,
                                          v.get("note", "")))
         for v, message in window_problems(versions):
-            errors.add(v.origin, f"参数 '{pid}' 的{message}", pid)
+            errors.add(v.origin, Msg("load.param_version", id=pid, problem=message), pid)
         if len(set(shape_of(versions))) > 1:
-            errors.add(loc, f"参数 '{pid}' 各版本的学段形态不一致（{shape_text(shape_of(versions))}）/ versions differ in "
-                            f"per-stage shape", pid)
+            errors.add(loc, Msg("load.versions_shape", id=pid, shapes=shape_text(shape_of(versions))), pid)
         if old is None:
             if not versions:
-                errors.add(loc, f"参数 '{pid}' 没有取值 / parameter '{pid}' has no value", pid)
+                errors.add(loc, Msg("load.param_no_value", id=pid), pid)
             if citation is None and not any(v.citation for v in versions):
-                errors.add(loc, f"参数 '{pid}' 缺少出处 citation / parameter '{pid}' needs a citation", pid)
+                errors.add(loc, Msg("load.param_no_citation", id=pid), pid)
             std.parameters[pid] = Parameter(pid, spec.get("name", ""), spec.get("name_en", ""), spec.get("unit", ""),
                                             versions, citation, status, spec.get("note", ""), loc)
             continue
         # an override
         if not versions:
-            errors.add(loc, f"覆盖参数 '{pid}' 没有给出新的取值 / an override of '{pid}' gives no value", pid)
+            errors.add(loc, Msg("load.override_no_value", id=pid), pid)
             continue
         if citation is None and not all(v.citation for v in versions):
-            errors.add(loc, f"覆盖参数 '{pid}' 必须给出出处 citation / an override of '{pid}' needs a citation", pid)
+            errors.add(loc, Msg("load.override_no_citation", kind=Msg("kind.param"), id=pid), pid)
         elif not all(v.source_status for v in versions):
-            errors.add(loc, f"覆盖参数 '{pid}' 必须注明 source_status（verified / secondary / recalled）/ an override of "
-                            f"'{pid}' needs a source_status", pid)
+            errors.add(loc, Msg("load.override_no_status", kind=Msg("kind.param"), id=pid), pid)
         if "unit" in spec and spec["unit"] != old.unit:
-            errors.add(spec.loc_of("unit"), f"覆盖参数 '{pid}' 不能改变单位（上级为 '{old.unit}'）/ an override cannot "
-                                            f"change the unit", str(spec["unit"]))
+            errors.add(spec.loc_of("unit"), Msg("load.override_unit", id=pid, unit=old.unit), str(spec["unit"]))
         old_shape, new_shape = shape_of(old.versions), shape_of(versions)
         if old_shape and new_shape and old_shape != new_shape:
-            errors.add(loc, f"覆盖参数 '{pid}' 改变了学段形态：上级为{shape_text(old_shape)}（{old.origin}），"
-                            f"这里为{shape_text(new_shape)} / an override cannot change the per-stage shape", pid)
+            errors.add(loc, Msg("load.override_shape", id=pid, old=shape_text(old_shape), at=str(old.origin),
+                                new=shape_text(new_shape)), pid)
         std.parameters[pid] = Parameter(
             pid, spec.get("name", old.name), spec.get("name_en", old.name_en), old.unit,
             clip_versions(old.versions, versions), citation or old.citation, status or old.source_status,
@@ -321,27 +315,25 @@ def _merge_rules(std: Standard, rules: LocList, documents, lines, errors: ErrorL
         loc = rules.item_locs[i]
         rid = spec["id"]
         if rid in seen:
-            errors.add(loc, f"规则 '{rid}' 重复定义（第一次在第 {seen[rid].line} 行）/ duplicate rule id", rid)
+            errors.add(loc, Msg("load.duplicate_rule", rule=rid, line=seen[rid].line), rid)
             continue
         seen[rid] = loc
         old = std.rules.get(rid)
-        if not _intent_errors("规则", "rule", rid, spec, loc, old, has_parent, errors):
+        if not _intent_errors(Msg("kind.rule"), rid, spec, loc, old, has_parent, errors):
             continue
         citation = _citation(spec.get("citation"), documents)
         if has_parent and citation is not None and citation.document not in documents:
-            errors.add(loc, f"规则 '{rid}' 引用的文件 '{citation.document}' 未在 documents 中登记 / unknown document",
+            errors.add(loc, Msg("load.unknown_document", kind=Msg("kind.rule"), id=rid, document=citation.document),
                        citation.document)
         if old is not None and citation is None:
-            errors.add(loc, f"覆盖规则 '{rid}' 必须给出出处 citation / an override of rule '{rid}' needs a citation", rid)
+            errors.add(loc, Msg("load.override_no_citation", kind=Msg("kind.rule"), id=rid), rid)
         elif old is not None and citation is not None and not citation.source_status:
-            errors.add(loc, f"覆盖规则 '{rid}' 必须注明 source_status / an override of rule '{rid}' needs a "
-                            f"source_status", rid)
+            errors.add(loc, Msg("load.override_no_status", kind=Msg("kind.rule"), id=rid), rid)
         if old is not None:
             for key in ("level", "per_stage"):
                 if key in spec and spec[key] != getattr(old, key):
-                    errors.add(spec.loc_of(key), f"覆盖规则 '{rid}' 不能改变 {key}（上级为 {getattr(old, key)!r}，"
-                                                 f"{old.origin}）；请删除后另立新规则 / an override cannot change '{key}'",
-                               str(spec[key]))
+                    errors.add(spec.loc_of(key), Msg("load.override_rule_key", rule=rid, key=key,
+                                                     old=repr(getattr(old, key)), at=str(old.origin)), str(spec[key]))
         rule = Rule(rid, spec.get("level", old.level if old else "stage"), spec.get("name", old.name if old else ""),
                     citation or (old.citation if old else None))
         if old is not None:
@@ -368,17 +360,15 @@ def _merge_rules(std: Standard, rules: LocList, documents, lines, errors: ErrorL
         if old is None:
             for key in ("level", "name", "citation"):
                 if key not in spec:
-                    errors.add(loc, f"规则 '{rid}' 缺少 {key} / rule '{rid}' needs '{key}'", rid)
+                    errors.add(loc, Msg("load.rule_needs", rule=rid, key=key), rid)
         if rule.value is not None and rule.condition is not None:
-            errors.add(loc, f"规则 '{rid}' 不能同时有 value 和 condition / a rule has value+operator+threshold or a condition", rid)
+            errors.add(loc, Msg("load.value_and_condition", rule=rid), rid)
         elif rule.value is None and rule.condition is None:
-            errors.add(loc, f"规则 '{rid}' 需要 value+operator+threshold 或 condition / rule needs value or condition", rid)
+            errors.add(loc, Msg("load.value_or_condition", rule=rid), rid)
         elif rule.record and (rule.value is None or rule.operator is not None or rule.threshold is not None):
-            errors.add(loc, f"规则 '{rid}' 是仅记录的值（record: true），只写 value，不写 operator/threshold / a record rule "
-                            f"has a value and no operator or threshold", rid)
+            errors.add(loc, Msg("load.record_rule", rule=rid), rid)
         elif rule.value is not None and not rule.record and (rule.operator is None or rule.threshold is None):
-            errors.add(loc, f"规则 '{rid}' 有 value 但缺少 operator 或 threshold（不设限、仅记录的值写 record: true）/ "
-                            f"value needs operator and threshold (or record: true)", rid)
+            errors.add(loc, Msg("load.value_needs_threshold", rule=rid), rid)
         std.rules[rid] = rule
 
 
@@ -404,5 +394,5 @@ def _check_removals(std: Standard, removed_here: list, errors: ErrorList) -> Non
     for rem in removed_here:
         users = [r for r in std.rules.values() if rem["id"] in names_in(r)]
         for r in users:
-            errors.add(rem["origin"], f"删除的规则 '{rem['id']}' 仍被规则 '{r.id}'（{r.origin}）使用；请同时覆盖 "
-                                      f"'{r.id}' / removed rule is still used by '{r.id}'", rem["id"])
+            errors.add(rem["origin"], Msg("load.removed_still_used", rule=rem["id"], user=r.id, at=str(r.origin)),
+                       rem["id"])

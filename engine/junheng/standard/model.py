@@ -12,6 +12,7 @@ from pathlib import Path
 
 from junheng.language import nodes as ast
 from junheng.errors import ErrorList, Loc
+from junheng.i18n import Msg
 from junheng.language.parser import ExprSyntaxError, parse_expression
 
 LEVELS = ("stage", "school", "county")
@@ -303,7 +304,7 @@ def parse_expr(container, key, lines, errors: ErrorList) -> Expr | None:
     text = container[key]
     loc = expr_loc(container, key, lines)
     if isinstance(text, bool) or not isinstance(text, (str, int, float)):
-        errors.add(loc, "表达式必须是文本 / an expression must be text")
+        errors.add(loc, Msg("parse.not_text"))
         return None
     text = str(text)
     try:

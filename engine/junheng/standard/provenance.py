@@ -10,6 +10,7 @@ as-of date and the input fingerprint.
 from __future__ import annotations
 
 from junheng.version import __version__
+from junheng.i18n import t
 from junheng.language.nodes import Name
 
 
@@ -71,16 +72,15 @@ def run_provenance(run, rules: bool = True) -> dict:
 
 def short_text(prov: dict, lang: str = "zh") -> str:
     """One line for a rule: 'R3 defined at f:12:5; threshold R3_min set at f:80:3 (2017-01-01 ~ …)'."""
-    zh = lang == "zh"
-    parts = [f"{prov['rule_id']} {'定义于' if zh else 'defined at'} {prov['defined_at']}"]
-    for t in prov["thresholds"]:
-        v = t.get("in_force") or {}
+    sep = t(lang, "sep.list")
+    parts = [t(lang, "prov.defined_at", rule=prov["rule_id"], at=prov["defined_at"])]
+    for th in prov["thresholds"]:
+        v = th.get("in_force") or {}
         eff = v.get("effective") or {}
         window = f"{eff.get('from') or '…'} ~ {eff.get('to') or '…'}"
-        parts.append(f"{'阈值' if zh else 'threshold'} {t['id']} {'设定于' if zh else 'set at'} {v.get('set_at') or t['set_at']}"
-                     f"（{'有效期' if zh else 'in force'} {window}）")
-        if t["overrode"]:
-            parts.append(("覆盖了 " if zh else "overrode ") + "、".join(t["overrode"]))
+        parts.append(t(lang, "prov.threshold_set_at", id=th["id"], at=v.get("set_at") or th["set_at"], window=window))
+        if th["overrode"]:
+            parts.append(t(lang, "prov.overrode", what=sep.join(th["overrode"])))
     if prov["overrode"]:
-        parts.append(("规则覆盖了 " if zh else "rule overrode ") + "、".join(prov["overrode"]))
-    return "；".join(parts)
+        parts.append(t(lang, "prov.rule_overrode", what=sep.join(prov["overrode"])))
+    return t(lang, "sep.clause").join(parts)

@@ -6,6 +6,7 @@ from typing import Any
 from pathlib import Path
 
 from junheng.errors import LocatedError, Loc, StandardError
+from junheng.i18n import Msg
 from junheng.paths import standards_dir, user_dirs
 from junheng.standard.yamlsafe import load_yaml_file
 
@@ -26,7 +27,7 @@ def _is_id(ref: str) -> bool:
 def resolve_standard(ref: str, extra_dirs=()) -> Path:
     """A path to an existing file, or an id looked up as ``<dir>/<id>.yaml`` in each search dir."""
     if not isinstance(ref, str) or not ref:
-        raise StandardError([LocatedError(Loc("<standard>"), "标准引用为空 / empty standard reference")])
+        raise StandardError([LocatedError(Loc("<standard>"), Msg("std.empty_ref"))])
     p = Path(ref)
     if ref.endswith((".yaml", ".yml")) and _is_file(p):
         return p
@@ -39,8 +40,8 @@ def resolve_standard(ref: str, extra_dirs=()) -> Path:
                 continue
             if _is_file(cand):
                 return cand
-    raise StandardError([LocatedError(Loc(ref), f"找不到标准 / cannot find standard '{ref}' "
-                                                 f"(searched: {', '.join(str(d) for d in search_path(extra_dirs))})")])
+    raise StandardError([LocatedError(Loc(ref), Msg("std.not_found", ref=ref,
+                                                    searched=", ".join(str(d) for d in search_path(extra_dirs))))])
 
 
 def _is_file(p: Path) -> bool:
@@ -81,8 +82,7 @@ def resolve_extends(ref, extra_dirs=(), child_path=None, child_id: str = "", loc
     """
     loc = loc or Loc(str(child_path or "<standard>"))
     if not is_standard_id(ref):
-        raise StandardError([LocatedError(loc, "extends 只能写标准编号（如 national/quality-2017），不能写路径 / "
-                                               "extends takes a standard id, not a path", str(ref))])
+        raise StandardError([LocatedError(loc, Msg("std.extends_path"), str(ref))])
     root = root_of(child_path, child_id) if child_path else None
     dirs = [Path(d) for d in extra_dirs if d] + ([root] if root is not None else []) + search_path(())
     for d in dirs:
@@ -93,8 +93,8 @@ def resolve_extends(ref, extra_dirs=(), child_path=None, child_id: str = "", loc
             continue
         if _is_file(cand):
             return cand
-    raise StandardError([LocatedError(loc, f"找不到被继承的标准 / cannot find extended standard '{ref}' "
-                                           f"(searched: {', '.join(str(d) for d in dirs)})", ref)])
+    raise StandardError([LocatedError(loc, Msg("std.extends_not_found", ref=ref,
+                                              searched=", ".join(str(d) for d in dirs)), ref)])
 
 
 def list_standards(extra_dirs=()) -> list[dict[str, Any]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
+from junheng.i18n import Msg
 from junheng.standard.model import Window
 
 
@@ -17,8 +18,8 @@ def shape_of(versions) -> tuple:
 
 
 def shape_text(shape) -> str:
-    return "；".join("单一取值 value" if s[0] == "scalar" else f"分学段 values {{{', '.join(sorted(s[1]))}}}"
-                    for s in shape)
+    return Msg("shape.list", shapes=tuple(Msg("shape.scalar") if s[0] == "scalar"
+                                          else Msg("shape.stages", stages=", ".join(sorted(s[1]))) for s in shape))
 
 
 _MIN, _MAX = dt.date.min, dt.date.max
@@ -95,16 +96,15 @@ def window_problems(versions) -> list:
             if b0 > a1:
                 break
             if (a0, a1) == (b0, b1):
-                probs.append((b, f"生效期与 {a.origin} 的版本完全相同 / same effective range as the version at {a.origin}"))
+                probs.append((b, Msg("versions.same_range", at=str(a.origin))))
             elif not (a0 <= b0 and b1 <= a1):
-                probs.append((b, f"生效期 {b.window} 与 {a.origin} 的 {a.window} 部分重叠 / effective range overlaps "
-                                 f"the version at {a.origin}"))
+                probs.append((b, Msg("versions.overlap", window=str(b.window), at=str(a.origin), other=str(a.window))))
     # gaps: holes in the union of the windows
     end = None
     for v in vs:
         v0, v1 = _bounds(v.window)
         if end is not None and end != _MAX and v0 > end + dt.timedelta(days=1):
-            probs.append((v, f"与上一版本之间有空档 {end + dt.timedelta(days=1)} ~ {v0 - dt.timedelta(days=1)}，"
-                             f"期间没有取值 / gap in effective ranges before this version"))
+            probs.append((v, Msg("versions.gap", start=str(end + dt.timedelta(days=1)),
+                                 end=str(v0 - dt.timedelta(days=1)))))
         end = v1 if end is None else max(end, v1)
     return probs

@@ -19,6 +19,7 @@ import yaml
 
 from junheng.errors import ErrorList, Loc, StandardError
 from junheng.errors import LocatedError
+from junheng.i18n import Msg
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 40
@@ -59,11 +60,11 @@ class _Loader(yaml.SafeLoader):
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
-            raise _Refused(event.start_mark, "YAML 别名（*alias）不允许出现在标准文件中 / YAML aliases are not allowed")
+            raise _Refused(event.start_mark, Msg("yaml.alias"))
         event = self.peek_event()
         anchor = getattr(event, "anchor", None)
         if anchor is not None:
-            raise _Refused(event.start_mark, "YAML 锚点（&anchor）不允许出现在标准文件中 / YAML anchors are not allowed")
+            raise _Refused(event.start_mark, Msg("yaml.anchor"))
         return super().compose_node(parent, index)
 
 
@@ -75,7 +76,7 @@ def _value_loc(loader, node) -> tuple[Loc, str | None]:
 
 def _construct_mapping(loader: _Loader, node, depth=0):
     if depth > MAX_DEPTH:
-        raise _Refused(node.start_mark, f"嵌套过深（超过 {MAX_DEPTH} 层）/ nesting deeper than {MAX_DEPTH}")
+        raise _Refused(node.start_mark, Msg("yaml.too_deep_limit", limit=MAX_DEPTH))
     result = LocDict()
     result.loc = _loc(loader.filename, node.start_mark)
     result.key_locs, result.value_locs, result.value_styles = {}, {}, {}
@@ -83,12 +84,12 @@ def _construct_mapping(loader: _Loader, node, depth=0):
     for key_node, value_node in node.value:
         key = _scalar(loader, key_node)
         if isinstance(key, (dict, list)):
-            raise _Refused(key_node.start_mark, "键必须是简单值 / keys must be scalars")
+            raise _Refused(key_node.start_mark, Msg("yaml.key_not_scalar"))
         if key in result:
             first = result.key_locs[key]
             raise _Refused(
                 key_node.start_mark,
-                f"重复的键 '{key}'（第一次出现在第 {first.line} 行）/ duplicate key '{key}' (first at line {first.line})",
+                Msg("yaml.duplicate_key", key=key, line=first.line),
             )
         result[key] = _construct_any(loader, value_node, depth + 1)
         result.key_locs[key] = _loc(loader.filename, key_node.start_mark)
@@ -98,7 +99,7 @@ def _construct_mapping(loader: _Loader, node, depth=0):
 
 def _construct_sequence(loader, node, depth=0):
     if depth > MAX_DEPTH:
-        raise _Refused(node.start_mark, f"嵌套过深（超过 {MAX_DEPTH} 层）/ nesting deeper than {MAX_DEPTH}")
+        raise _Refused(node.start_mark, Msg("yaml.too_deep_limit", limit=MAX_DEPTH))
     result = LocList()
     result.loc = _loc(loader.filename, node.start_mark)
     result.item_locs, result.item_styles = [], []
@@ -116,16 +117,16 @@ _PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 def _construct_any(loader, node, depth):
     if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_TAGS:
         # e.g. !!python/object/apply on a list: never constructed, and not silently read as a plain list
-        raise _Refused(node.start_mark, f"不支持的 YAML 标签 {node.tag} / YAML tag not allowed")
+        raise _Refused(node.start_mark, Msg("yaml.tag", tag=node.tag))
     if isinstance(node, yaml.MappingNode):
         return _construct_mapping(loader, node, depth)
     if isinstance(node, yaml.SequenceNode):
         return _construct_sequence(loader, node, depth)
     value = _scalar(loader, node)
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        raise _Refused(node.start_mark, "不允许 NaN/Infinity 数值 / NaN and Infinity are not allowed")
+        raise _Refused(node.start_mark, Msg("yaml.nan"))
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**300:
-        raise _Refused(node.start_mark, "数值过大 / number too large")
+        raise _Refused(node.start_mark, Msg("yaml.number_too_large"))
     return value
 
 
@@ -137,14 +138,14 @@ def _scalar(loader, node):
             return value.isoformat()  # an unquoted date (from: 2019-12-01) is the text it shows
         return value
     except (ValueError, OverflowError) as exc:
-        raise _Refused(node.start_mark, f"无效的值 / invalid value: {exc}")
+        raise _Refused(node.start_mark, Msg("yaml.invalid_value", error=str(exc)))
 
 
 def load_yaml_text(text: str, filename: str):
     """Parse YAML text; raise StandardError with a located message on any problem."""
     errors = ErrorList()
     if len(text.encode("utf-8", "replace")) > MAX_FILE_BYTES:
-        errors.add(Loc(filename, 1, 1), f"文件过大（超过 {MAX_FILE_BYTES // 1024} KiB）/ file too large")
+        errors.add(Loc(filename, 1, 1), Msg("yaml.file_too_large_kib", limit=MAX_FILE_BYTES // 1024))
         errors.raise_if_any()
     loader = _Loader(text)
     loader.filename = filename
@@ -157,15 +158,15 @@ def load_yaml_text(text: str, filename: str):
         errors.add(_loc(filename, exc.mark), exc.message)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        msg = f"YAML 语法错误 / YAML syntax error: {exc.problem or exc.context}"
+        msg = Msg("yaml.syntax", problem=exc.problem or exc.context)
         if mark is not None:
             errors.add(_loc(filename, mark), msg)
         else:
             errors.add(Loc(filename), msg)
     except yaml.YAMLError as exc:  # pragma: no cover - other YAML errors carry no mark
-        errors.add(Loc(filename), f"YAML 错误 / YAML error: {exc}")
+        errors.add(Loc(filename), Msg("yaml.error", error=str(exc)))
     except RecursionError:
-        errors.add(Loc(filename, 1, 1), "嵌套过深 / nesting too deep")
+        errors.add(Loc(filename, 1, 1), Msg("yaml.too_deep"))
     finally:
         loader.dispose()
     errors.raise_if_any()
@@ -177,13 +178,13 @@ def load_yaml_file(path: Path | str, display_name: str | None = None):
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise StandardError([_simple(name, f"无法读取文件 / cannot read file: {exc.strerror}")])
+        raise StandardError([_simple(name, Msg("yaml.cannot_read", error=exc.strerror))])
     if size > MAX_FILE_BYTES:
-        raise StandardError([_simple(name, f"文件过大（{size} 字节，上限 {MAX_FILE_BYTES}）/ file too large")])
+        raise StandardError([_simple(name, Msg("yaml.file_too_large", size=size, limit=MAX_FILE_BYTES))])
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise StandardError([_simple(name, f"文件不是 UTF-8 编码 / file is not UTF-8: {exc.reason}")])
+        raise StandardError([_simple(name, Msg("yaml.not_utf8", error=exc.reason))])
     return load_yaml_text(text, name)
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from junheng.i18n import OUTCOME_LABELS
+from junheng.i18n import OUTCOME_LABELS, t as tr
 from junheng.standard.loader import load_standard, names_in
 from junheng.tools.show import fmt_values, rel, rule_text, value_json
 from junheng.standard.model import Standard, parse_date
@@ -27,7 +27,11 @@ from junheng.atomic import write_text
 
 _REF_RE = re.compile(r"^(?P<ref>.+?)@(?P<date>\d{4}(-\d{2}(-\d{2})?)?)$")
 KEY = ["level", "county_id", "school_id", "stage", "rule_id"]
-LEVEL_ZH = {"stage": "学段", "school": "学校", "county": "区县"}
+LEVEL_KEYS = {"stage": "level.stage", "school": "level.school", "county": "level.county"}
+
+
+def _level(level, lang):
+    return tr(lang, LEVEL_KEYS[level]) if level in LEVEL_KEYS else level
 
 
 def parse_side(text: str, default_as_of=None):
@@ -84,27 +88,13 @@ def param_changes(a: Standard, day_a, b: Standard, day_b, lang="zh") -> list:
         wa = str(va.window) if va is not None else ""
         wb = str(vb.window) if vb is not None else ""
         cit = str(vb.citation) if vb is not None and vb.citation else ""
-        if lang == "zh":
-            words = {"added": f"新增参数 {pid}（{_pname(p, lang)}）= {tb}",
-                     "removed": f"删除参数 {pid}（{_pname(p, lang)}），原为 {ta}",
-                     "changed": f"阈值参数 {pid}（{_pname(p, lang)}）由 {ta} 改为 {tb}",
-                     "ended": f"参数 {pid}（{_pname(p, lang)}）在 B 的日期不生效（A 为 {ta}，生效期 {wa}）",
-                     "started": f"参数 {pid}（{_pname(p, lang)}）在 B 的日期生效：{tb}（生效期 {wb}），A 的日期不生效"}[change]
-            if used_by:
-                words += f"；用于规则 {'、'.join(used_by)}"
-            if cit and change != "removed":
-                words += f"；出处：{cit}"
-        else:
-            words = {"added": f"new parameter {pid} ({_pname(p, lang)}) = {tb}",
-                     "removed": f"parameter {pid} ({_pname(p, lang)}) removed, was {ta}",
-                     "changed": f"threshold parameter {pid} ({_pname(p, lang)}) changed from {ta} to {tb}",
-                     "ended": f"parameter {pid} ({_pname(p, lang)}) not in force at B's date (A: {ta}, in force {wa})",
-                     "started": f"parameter {pid} ({_pname(p, lang)}) in force at B's date: {tb} (in force {wb}), "
-                                f"not at A's"}[change]
-            if used_by:
-                words += f"; used by {', '.join(used_by)}"
-            if cit and change != "removed":
-                words += f"; source: {cit}"
+        key = {"added": "diff.param_added", "removed": "diff.param_removed", "changed": "diff.param_changed",
+               "ended": "diff.param_ended", "started": "diff.param_started"}[change]
+        words = tr(lang, key, id=pid, name=_pname(p, lang), a=ta, b=tb, wa=wa, wb=wb)
+        if used_by:
+            words += tr(lang, "diff.used_by", rules=tuple(used_by))
+        if cit and change != "removed":
+            words += tr(lang, "diff.source", citation=cit)
         out.append({"id": pid, "change": change, "a": ja, "b": jb, "unit": unit, "used_by": used_by,
                     "set_at_b": rel(vb.origin) if vb is not None else None,
                     "source_status_b": vb.source_status if vb is not None else None, "words": words})
@@ -112,8 +102,9 @@ def param_changes(a: Standard, day_a, b: Standard, day_b, lang="zh") -> list:
 
 
 _ATTRS = ("level", "per_stage", "stages", "area", "test", "applies_when", "round", "veto")
-_ATTR_ZH = {"level": "层级", "per_stage": "分学段", "stages": "适用学段", "area": "领域", "test": "判定式",
-            "applies_when": "适用条件", "round": "取整位数", "veto": "一票否决"}
+_ATTR_KEYS = {"level": "diff.attr_level", "per_stage": "diff.attr_per_stage", "stages": "diff.attr_stages",
+              "area": "diff.attr_area", "test": "diff.attr_test", "applies_when": "diff.attr_applies_when",
+              "round": "diff.attr_round", "veto": "diff.attr_veto"}
 
 
 def _rule_facts(r):
@@ -131,20 +122,16 @@ def rule_changes(a: Standard, day_a, b: Standard, day_b, params: list, lang="zh"
     for rid in list(ra) + [r for r in rb if r not in ra]:
         x, y = ra.get(rid), rb.get(rid)
         if x is None:
-            words = (f"新增规则 {rid}（{_rname(y, lang)}，{LEVEL_ZH.get(y.level, y.level)}级）：{rule_text(y)}；出处：{y.citation}"
-                     if lang == "zh" else f"new rule {rid} ({_rname(y, lang)}, {y.level} level): {rule_text(y)}; "
-                                          f"source: {y.citation}")
+            words = tr(lang, "diff.rule_added", id=rid, name=_rname(y, lang), level=_level(y.level, lang),
+                       test=rule_text(y), citation=str(y.citation))
             out.append({"id": rid, "change": "added", "what": [], "b": _rule_facts(y), "set_at_b": rel(y.origin),
                         "words": words})
             continue
         if y is None:
             why = removed_reason.get(rid)
-            if lang == "zh":
-                words = f"删除规则 {rid}（{_rname(x, lang)}）"
-                words += f"；理由：{why['reason']}；出处：{why['citation']}" if why else "（在该日期不生效）"
-            else:
-                words = f"rule {rid} ({_rname(x, lang)}) removed"
-                words += f"; reason: {why['reason']}; source: {why['citation']}" if why else " (not in force then)"
+            words = tr(lang, "diff.rule_removed", id=rid, name=_rname(x, lang))
+            words += tr(lang, "diff.removed_why", reason=why["reason"], citation=str(why["citation"])) if why \
+                else tr(lang, "diff.not_in_force_then")
             out.append({"id": rid, "change": "removed", "what": [], "a": _rule_facts(x), "words": words,
                         "set_at_b": rel(why["origin"]) if why else None})
             continue
@@ -155,23 +142,20 @@ def rule_changes(a: Standard, day_a, b: Standard, day_b, params: list, lang="zh"
             continue
         parts = []
         for k in what:
-            parts.append(f"{_ATTR_ZH[k] if lang == 'zh' else k}：{fa[k]} → {fb[k]}" if lang == "zh"
-                         else f"{k}: {fa[k]} → {fb[k]}")
+            parts.append(tr(lang, "colon", x=tr(lang, _ATTR_KEYS[k])) + f"{fa[k]} → {fb[k]}")
         for pid in via:
             p = changed_params[pid]
-            parts.append(f"阈值参数 {pid} 由 {fmt_json(p['a'], p['unit'])} 改为 {fmt_json(p['b'], p['unit'])}"
-                         if lang == "zh" else f"threshold parameter {pid}: {fmt_json(p['a'], p['unit'])} → "
-                                              f"{fmt_json(p['b'], p['unit'])}")
-        words = (f"规则 {rid}（{_rname(y, lang)}）：" if lang == "zh" else f"rule {rid} ({_rname(y, lang)}): ") + \
-            ("；" if lang == "zh" else "; ").join(parts)
+            parts.append(tr(lang, "diff.rule_param", id=pid, a=fmt_json(p["a"], p["unit"], lang),
+                            b=fmt_json(p["b"], p["unit"], lang)))
+        words = tr(lang, "diff.rule_changed", id=rid, name=_rname(y, lang)) + tr(lang, "sep.clause").join(parts)
         out.append({"id": rid, "change": "changed", "what": what, "via_parameters": via, "a": fa, "b": fb,
                     "set_at_b": rel(y.origin), "words": words})
     return out
 
 
-def fmt_json(v, unit=""):
+def fmt_json(v, unit="", lang="zh"):
     if v is None:
-        return "不生效 / not in force"
+        return tr(lang, "diff.not_in_force")
     if isinstance(v, dict):
         return ", ".join(f"{s} {x:g}" for s, x in v.items()) + (f" {unit}" if unit else "")
     return f"{v:g}" + (f" {unit}" if unit else "")
@@ -183,11 +167,10 @@ def semantic_diff(ref_a, day_a, ref_b, day_b, dirs=(), lang="zh") -> dict:
     rules = rule_changes(a, day_a, b, day_b, params, lang)
     notes = []
     if a.path and b.path and Path(a.path).resolve() == Path(b.path).resolve() and day_a == day_b:
-        notes.append(f"A 与 B 是同一个文件（{a.path}）/ A and B are the same file")
+        notes.append(tr(lang, "diff.same_file", path=a.path))
     for std, day, side in ((a, day_a, "A"), (b, day_b, "B")):
         if day is not None and not std.window.contains(day):
-            notes.append(f"{side}: 标准 {std.id} 在 {day} 不生效（生效期 {std.window}）" if lang == "zh" else
-                         f"{side}: standard {std.id} is not in force on {day} (in force {std.window})")
+            notes.append(tr(lang, "diff.std_not_in_force", side=side, id=std.id, day=day, window=std.window))
     return {"a": {"ref": _label(ref_a, day_a), "id": a.id, "as_of": day_a.isoformat() if day_a else None,
                   "chain": [c.id for c in a.chain]},
             "b": {"ref": _label(ref_b, day_b), "id": b.id, "as_of": day_b.isoformat() if day_b else None,
@@ -271,75 +254,70 @@ def run_diff(side_a, side_b, as_of=None, schools=None, counties=None, dirs=(), l
 # ------------------------------------------------------------------ rendering
 
 def render(doc: dict, console, lang="zh", max_rows=200) -> None:
-    zh = lang == "zh"
-    ol = dict(OUTCOME_LABELS[lang], absent="（无此判定）" if zh else "(absent)")
+    ol = dict(OUTCOME_LABELS[lang], absent=tr(lang, "diff.absent"))
     console.print(f"[bold]A[/] = {doc['a']['ref']}  ({' → '.join(doc['a']['chain'])})", highlight=False)
     console.print(f"[bold]B[/] = {doc['b']['ref']}  ({' → '.join(doc['b']['chain'])})", highlight=False)
     for n in doc["notes"]:
         console.print(f"[yellow]{n}[/]", highlight=False)
     if not doc["parameters"] and not doc["rules"]:
-        console.print("两者的参数和规则完全相同 / no difference in parameters or rules" if zh else
-                      "no difference in parameters or rules")
+        console.print(tr(lang, "diff.no_difference"))
     if doc["parameters"]:
-        console.print("[bold]阈值与参数变化[/]" if zh else "[bold]Thresholds and parameters[/]")
+        console.print(f"[bold]{tr(lang, 'diff.params_title')}[/]")
         for p in doc["parameters"]:
             console.print(f"  • {p['words']}", highlight=False)
     if doc["rules"]:
-        console.print("[bold]规则变化[/]" if zh else "[bold]Rules[/]")
+        console.print(f"[bold]{tr(lang, 'diff.rules_title')}[/]")
         for r in doc["rules"]:
             console.print(f"  • {r['words']}", highlight=False)
     imp = doc.get("impact")
     if imp is None:
         return
-    console.print(("[bold]判定影响[/]（A {a} 条判定，B {b} 条判定，变化 {n} 条）" if zh else
-                   "[bold]Verdict impact[/] (A {a} verdicts, B {b}, {n} changed)").format(
-        a=imp["rows_compared"]["a"], b=imp["rows_compared"]["b"], n=len(imp["changed"])))
+    console.print(tr(lang, "diff.impact", a=imp["rows_compared"]["a"], b=imp["rows_compared"]["b"],
+                     n=len(imp["changed"])))
     if not imp["changed"]:
-        console.print("  没有任何判定发生变化 / no verdict changes" if zh else "  no verdict changes")
+        console.print("  " + tr(lang, "diff.no_verdict_changes"))
         return
-    t = Table(title="按规则 / per rule" if zh else "per rule")
-    for col in (("规则", "rule"), ("名称", "name"), ("层级", "level"), ("变化数", "changed"),
-                ("达标→不达标", "pass→fail"), ("不达标→达标", "fail→pass"), ("其他（含新增、删除的判定）", "other (incl. added/removed)")):
-        t.add_column(col[0] if zh else col[1])
+    t = Table(title=tr(lang, "diff.per_rule"))
+    for col in ("col.rule", "col.name", "diff.col_level", "diff.col_changed", "diff.col_pass_fail",
+                "diff.col_fail_pass", "diff.col_other"):
+        t.add_column(tr(lang, col))
     for r in imp["per_rule"]:
         t.add_row(r["rule_id"] + (" ★" if r["verdict_rule"] else ""), r["rule_name"],
-                  LEVEL_ZH.get(r["level"], r["level"]) if zh else r["level"], str(r["changed"]),
+                  _level(r["level"], lang), str(r["changed"]),
                   str(r["pass_to_fail"]), str(r["fail_to_pass"]), str(r["other"]))
     console.print(t)
     if not imp["counties"]:
-        console.print("没有区县的结论发生变化（★ 结论性规则未变）/ no county verdict changes" if zh else
-                      "no county verdict changes")
+        console.print(tr(lang, "diff.no_county_changes"))
     if imp["counties"]:
-        ct = Table(title="结论变化的区县（★ 结论性规则）/ counties whose verdict changes" if zh else
-                   "counties whose verdict changes")
-        for col in (("区县", "county"), ("规则", "rule"), ("学段", "stage"), ("A", "A"), ("B", "B")):
-            ct.add_column(col[0] if zh else col[1])
+        ct = Table(title=tr(lang, "diff.county_changes"))
+        for col in (tr(lang, "col.county"), tr(lang, "col.rule"), tr(lang, "col.stage"), "A", "B"):
+            ct.add_column(col)
         for c in imp["counties"]:
             ct.add_row(c["county_id"], f"{c['rule_id']} {c['rule_name']}", c["stage"] or "",
                        ol.get(c["a"], c["a"]), ol.get(c["b"], c["b"]))
         console.print(ct)
-    dt_ = Table(title="全部变化的判定 / every changed verdict" if zh else "every changed verdict")
-    for col in (("规则", "rule"), ("层级", "level"), ("区县", "county"), ("学校", "school"), ("学段", "stage"),
-                ("A 值", "A value"), ("A 阈值", "A threshold"), ("A", "A"), ("B 值", "B value"),
-                ("B 阈值", "B threshold"), ("B", "B")):
-        dt_.add_column(col[0] if zh else col[1])
+    dt_ = Table(title=tr(lang, "diff.every_change"))
+    for col in (tr(lang, "col.rule"), tr(lang, "diff.col_level"), tr(lang, "col.county"), tr(lang, "level.school"),
+                tr(lang, "col.stage"), tr(lang, "diff.col_value", side="A"), tr(lang, "diff.col_threshold", side="A"),
+                "A",
+                tr(lang, "diff.col_value", side="B"), tr(lang, "diff.col_threshold", side="B"), "B"):
+        dt_.add_column(col)
 
     def num(v):
         return "" if v is None else f"{v:g}" if isinstance(v, float) else str(v)
     for r in imp["changed"][:max_rows]:
-        dt_.add_row(r["rule_id"], LEVEL_ZH.get(r["level"], r["level"]) if zh else r["level"], r["county_id"] or "",
+        dt_.add_row(r["rule_id"], _level(r["level"], lang), r["county_id"] or "",
                     r["school_id"] or "", r["stage"] or "", num(r["value_a"]), num(r["threshold_a"]),
                     ol.get(r["outcome_a"], r["outcome_a"]), num(r["value_b"]), num(r["threshold_b"]),
                     ol.get(r["outcome_b"], r["outcome_b"]))
     console.print(dt_)
     if len(imp["changed"]) > max_rows:
-        console.print(f"（只显示前 {max_rows} 条，共 {len(imp['changed'])} 条；完整结果用 --format json）" if zh else
-                      f"(first {max_rows} of {len(imp['changed'])}; use --format json for all)")
+        console.print(tr(lang, "diff.first_rows", n=max_rows, total=len(imp["changed"])))
 
 
 def cli(out, err, args, dirs, lang) -> int:
     if args.counties and not args.schools:
-        err.print("[red]--counties 需要同时给出 --schools / --counties needs --schools[/]")
+        err.print(f"[red]{tr(lang, 'diff.counties_needs_schools')}[/]")
         return 2
     doc = run_diff(args.a, args.b, args.as_of, args.schools, args.counties, dirs, lang)
     if args.format == "json":

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 from junheng.errors import LocatedError, Loc, StandardError
+from junheng.i18n import Msg, t
 from junheng.standard.loader import load_standard
 from junheng.paths import user_save_dir
 from junheng.tools.show import fmt_values, rule_text
@@ -123,12 +124,11 @@ def readme_text(std_id: str, parent_id: str, name: str) -> str:
 def scaffold(province: str, extends: str, name: str | None = None, title: str | None = None,
              std_name: str | None = None, root=None, dirs=()) -> list[Path]:
     if not PROVINCE_RE.match(province or ""):
-        _fail(f"省份目录名只能用小写字母、数字、- 和 _（如 jilin）/ province folder must match {PROVINCE_RE.pattern}: "
-              f"{province!r}")
+        _fail(Msg("new.bad_province", pattern=PROVINCE_RE.pattern, name=repr(province)))
     parent = load_standard(extends, dirs)
     std_name = std_name or parent.id.split("/")[-1]
     if not PROVINCE_RE.match(std_name.replace(".", "-")):
-        _fail(f"标准名称不合法 / bad standard name {std_name!r}")
+        _fail(Msg("new.bad_name", name=repr(std_name)))
     root = Path(root) if root else user_save_dir(dirs)
     std_id = f"{province}/{std_name}"
     name = name or province
@@ -141,7 +141,7 @@ def scaffold(province: str, extends: str, name: str | None = None, title: str | 
         files[readme] = readme_text(std_id, parent.id, name)
     exists = [p for p in files if p.exists()]
     if exists:
-        _fail(f"文件已存在，不覆盖 / will not overwrite: {', '.join(str(p) for p in exists)}")
+        _fail(Msg("new.exists", files=", ".join(str(p) for p in exists)))
 
     for p, text in files.items():
         p.parent.mkdir(parents=True, exist_ok=True)
@@ -153,7 +153,7 @@ def scaffold(province: str, extends: str, name: str | None = None, title: str | 
 def cli(out, err, args, dirs, lang) -> int:
     files = scaffold(args.province, args.extends, args.name, args.title, args.id_name, args.dir, dirs)
     for f in files:
-        out.print(f"已创建 / created: {f}", highlight=False)
+        out.print(t(lang, "new.created", file=str(f)), highlight=False)
     std = [f for f in files if f.suffix == ".yaml" and f.parent.name != "tests"][0]
-    out.print(f"下一步 / next: junheng check {std}", highlight=False)
+    out.print(t(lang, "new.next", command=f"junheng check {std}"), highlight=False)
     return 0

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 
-from junheng.i18n import fmt_num
+from junheng.i18n import LANGS, t as tr
+from junheng.formatting import fmt_num
 from junheng.standard.loader import names_in
 from junheng.standard.model import Parameter, Rule, Standard
 from fnmatch import fnmatchcase
@@ -17,22 +18,20 @@ import json
 from junheng.standard.loader import load_standard
 from junheng.standard.model import parse_date
 
-LEVEL_ZH = {"stage": "学段", "school": "学校", "county": "区县"}
-STATUS_ZH = {"verified": "已核实", "secondary": "二手来源", "recalled": "凭记忆", "": "未注明"}
+STATUS_KEYS = {"verified": "status.verified", "secondary": "status.secondary", "recalled": "status.recalled",
+               "": "status.none"}
+LEVEL_KEYS = {"stage": "level.stage", "school": "level.school", "county": "level.county"}
 
-T = {
-    "zh": {"params": "参数", "rules": "规则", "removed": "删除的规则", "id": "编号", "name": "名称", "value": "取值",
-           "unit": "单位", "citation": "出处", "status": "来源状态", "effective": "生效期", "set_at": "设定于",
-           "overrode": "覆盖了", "level": "层级", "test": "判定", "chain": "继承链", "as_of": "评估日期",
-           "not_in_force": "（不生效）", "none": "无", "reason": "理由", "std_window": "标准生效期",
-           "std_not_in_force": "注意：标准本身在该日期不生效", "versions": "各版本", "all": "全部"},
-    "en": {"params": "Parameters", "rules": "Rules", "removed": "Removed rules", "id": "id", "name": "name",
-           "value": "value", "unit": "unit", "citation": "citation", "status": "source status",
-           "effective": "effective", "set_at": "set at", "overrode": "overrode", "level": "level", "test": "test",
-           "chain": "chain", "as_of": "as of", "not_in_force": "(not in force)", "none": "none", "reason": "reason",
-           "std_window": "standard in force", "std_not_in_force": "note: the standard itself is not in force then",
-           "versions": "versions", "all": "all"},
+# from the catalogue (junheng.messages)
+_T_KEYS = {
+    "params": "show.params", "rules": "show.rules", "removed": "show.removed", "id": "show.id",
+    "name": "show.name", "value": "show.value", "unit": "show.unit", "citation": "show.citation",
+    "status": "show.status", "effective": "show.effective", "set_at": "show.set_at", "overrode": "show.overrode",
+    "level": "show.level", "test": "show.test", "chain": "show.chain", "as_of": "show.as_of",
+    "not_in_force": "show.not_in_force", "reason": "show.reason", "std_window": "show.std_window",
+    "std_not_in_force": "show.std_not_in_force", "versions": "show.versions",
 }
+T = {lang: {k: tr(lang, key) for k, key in _T_KEYS.items()} for lang in LANGS}
 
 
 def rel_path(f) -> str:
@@ -56,7 +55,7 @@ def rel(loc, sources: dict | None = None) -> str:
 
 
 def fmt_values(v) -> str:
-    """A parameter version's value: ``45`` or ``小学 45 / 初中 50``-style ``primary 45, junior 50``."""
+    """A parameter version's value: ``45``, or per stage ``primary 45, junior 50``."""
     if v is None:
         return "—"
     if v.values is not None:
@@ -119,7 +118,8 @@ def resolve_view(std: Standard, as_of=None) -> dict:
     sources = {c.path: c.source for c in std.chain if c.source}
     return {
         "id": std.id, "title": std.title, "title_en": std.title_en, "version": std.version,
-        "jurisdiction": std.jurisdiction.get("name", ""), "extends": std.extends,
+        "jurisdiction": std.jurisdiction.get("name", ""), "jurisdiction_en": std.jurisdiction.get("name_en", ""),
+        "extends": std.extends,
         "chain": [{"id": c.id, "path": rel_path(c.source or c.path), "sha256": c.sha256} for c in std.chain],
         "effective": std.window.to_json(), "as_of": as_of.isoformat() if as_of else None,
         "standard_in_force": std.window.contains(as_of) if as_of is not None else True,
@@ -140,21 +140,24 @@ def only(view: dict, patterns) -> dict:
 
 
 def _status(s, lang):
-    return STATUS_ZH.get(s or "", s) if lang == "zh" else (s or "-")
+    return tr(lang, STATUS_KEYS[s or ""]) if (s or "") in STATUS_KEYS else s
 
 
 def _window_text(w, lang="zh") -> str:
     if not w:
         return "—"
     if not w.get("from") and not w.get("to"):
-        return "不限" if lang == "zh" else "open"
+        return tr(lang, "show.open")
     return f"{w['from'] or '…'} ~ {w['to'] or '…'}"
 
 
 def render(view: dict, console, lang: str = "zh", all_versions: bool = True) -> None:
     t = T[lang]
     title = view["title_en"] if lang == "en" and view["title_en"] else view["title"]
-    console.print(f"[bold]{view['id']}[/]  {title}  ({view['jurisdiction']}, {view['version']})", highlight=False)
+    where = (view.get("jurisdiction_en") or view["jurisdiction"]) if lang == "en" else view["jurisdiction"]
+    which = tr(lang, "paren", x=where + tr(lang, "sep.comma") + view["version"])
+    console.print(f"[bold]{view['id']}[/]  {title}" + which,
+                  highlight=False)
     console.print(f"{t['chain']}: " + " → ".join(f"{c['id']} ({c['path']})" for c in view["chain"]), highlight=False)
     console.print(f"{t['std_window']}: {_window_text(view['effective'], lang)}    {t['as_of']}: {view['as_of'] or '—'}",
                   highlight=False)
@@ -179,9 +182,9 @@ def render(view: dict, console, lang: str = "zh", all_versions: bool = True) -> 
         rt.add_column(t[col], overflow="fold")
     for r in view["rules"]:
         name = r["name_en"] if lang == "en" and r["name_en"] else r["name"]
-        level = LEVEL_ZH.get(r["level"], r["level"]) if lang == "zh" else r["level"]
+        level = tr(lang, LEVEL_KEYS[r["level"]]) if r["level"] in LEVEL_KEYS else r["level"]
         if r["per_stage"]:
-            level += "（分学段）" if lang == "zh" else " (per stage)"
+            level += tr(lang, "show.per_stage")
         eff = _window_text(r["effective"], lang) + ("" if r["in_force"] else f" {t['not_in_force']}")
         rt.add_row(r["id"], name, level, r["test"], r["citation"], _status(r["source_status"], lang), eff,
                    r["set_at"], "\n".join(r["overrode"]))

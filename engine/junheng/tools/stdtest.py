@@ -43,6 +43,7 @@ from pathlib import Path
 
 from junheng.evaluation.finite import as_float as _num
 from junheng.errors import JunhengError, StandardError
+from junheng.i18n import Msg, localize, t
 from junheng.standard.yamlsafe import LocList, load_yaml_file
 from junheng.evaluation.run import evaluate_files
 from rich.markup import escape
@@ -89,7 +90,7 @@ def find_test_files(paths) -> list[Path]:
         elif pp.is_file():
             out.append(pp)
         else:
-            raise JunhengError(f"{p}: 文件不存在 / no such file or folder")
+            raise JunhengError(Msg("stdtest.no_such_path", path=str(p)))
     return list(dict.fromkeys(out))
 
 
@@ -122,13 +123,13 @@ def _rows(rows, key: str, patch: dict | None, what: str, add=None) -> list[dict]
         if like is not None:
             base = [x for x in out if str(x.get(key)) == str(like)]
             if not base:
-                raise ValueError(f"like: 没有 {key} = {like} 的行 / no row with {key} = {like} to copy")
+                raise ValueError(Msg("stdtest.no_like_row", key=key, value=str(like)))
             r = {**base[0], **{k: _cell(v) for k, v in r.items()}}
         out.append({k: _cell(v) for k, v in r.items()})
     for rid, changes in (patch or {}).items():
         hit = [r for r in out if str(r.get(key)) == str(rid)]
         if not hit:
-            raise ValueError(f"patch.{what}: 没有 {key} = {rid} 的行 / no row with {key} = {rid}")
+            raise ValueError(Msg("stdtest.no_patch_row", what=what, key=key, value=str(rid)))
         for r in hit:
             for k, v in dict(changes).items():
                 if v is None:
@@ -177,29 +178,30 @@ def _check_one(verdicts, exp, file, line, case, prefix="") -> Check:
     label = f"{rule}" + (f" [{where}]" if where else "")
     sel = _select(verdicts, exp, prefix)
     if len(sel) != 1:
-        found = "没有判定行 / no verdict row" if len(sel) == 0 else \
-            f"{len(sel)} 行判定，请用 school/stage/county 指定 / {len(sel)} rows, narrow with school/stage/county"
+        found = Msg("stdtest.no_row") if len(sel) == 0 else Msg("stdtest.many_rows", n=len(sel))
         return Check(file, line, case, label, False, found)
     row = sel.iloc[0]
     problems = []
     if "outcome" in exp and str(row["outcome"]) != str(exp["outcome"]):
-        problems.append(f"outcome {row['outcome']} ≠ 期望 expected {exp['outcome']}")
+        problems.append(Msg("stdtest.differs", key="outcome", got=str(row["outcome"]), want=str(exp["outcome"])))
     for key in ("value", "threshold"):
         if key in exp:
             got = _num(row[key])
             want = None if exp[key] is None else exp[key]
             if not _close(got, want):
-                problems.append(f"{key} {got} ≠ 期望 expected {want}")
+                problems.append(Msg("stdtest.differs", key=key, got=str(got), want=str(want)))
     if "threshold_param" in exp:
         got = row["threshold_param"]
         got = None if got is None or (isinstance(got, float) and math.isnan(got)) else str(got)
         if got != (None if exp["threshold_param"] is None else str(exp["threshold_param"])):
-            problems.append(f"threshold_param {got} ≠ 期望 expected {exp['threshold_param']}")
+            problems.append(Msg("stdtest.differs", key="threshold_param", got=str(got),
+                                want=str(exp["threshold_param"])))
     if "reason_contains" in exp and str(exp["reason_contains"]) not in str(row["reason"]):
-        problems.append(f"reason 不含 / lacks「{exp['reason_contains']}」")
+        problems.append(Msg("stdtest.reason_lacks", text=str(exp["reason_contains"])))
     if problems:
-        detail = f"（value={_num(row['value'])}, threshold={_num(row['threshold'])}, reason={row['reason']}）"
-        return Check(file, line, case, label, False, "；".join(problems) + " " + detail)
+        return Check(file, line, case, label, False, Msg("stdtest.failed", problems=tuple(problems),
+                                                         value=str(_num(row["value"])),
+                                                         threshold=str(_num(row["threshold"])), reason=row["reason"]))
     return Check(file, line, case, label, True)
 
 
@@ -207,28 +209,28 @@ def _check_one(verdicts, exp, file, line, case, prefix="") -> Check:
 
 def _validate(data, path) -> str:
     if not isinstance(data, dict):
-        return "测试文件必须是一个映射 / a test file must be a mapping"
+        return Msg("stdtest.not_mapping")
     allowed = {"standard", "description", "schools", "counties", "cases"}
     extra = set(data) - allowed
     if extra:
-        return f"未知的键 / unknown keys: {sorted(extra)}"
+        return Msg("stdtest.unknown_keys", where="", keys=tuple(sorted(extra)))
     if not isinstance(data.get("cases"), list) or not data["cases"]:
-        return "缺少 cases 列表 / 'cases' must be a non-empty list"
+        return Msg("stdtest.no_cases")
     for i, c in enumerate(data["cases"]):
         if not isinstance(c, dict) or "name" not in c or not isinstance(c.get("expect"), list):
-            return f"cases[{i}] 需要 name 和 expect 列表 / each case needs a name and an expect list"
+            return Msg("stdtest.case_shape", i=i)
         bad = set(c) - {"name", "as_of", "schools", "counties", "add", "patch", "expect", "note"}
         if bad:
-            return f"cases[{i}] 未知的键 / unknown keys: {sorted(bad)}"
+            return Msg("stdtest.unknown_keys", where=f"cases[{i}] ", keys=tuple(sorted(bad)))
         for j, e in enumerate(c["expect"]):
             if not isinstance(e, dict) or "rule" not in e:
-                return f"cases[{i}].expect[{j}] 需要 rule / each expectation needs a rule"
+                return Msg("stdtest.needs_rule", where=f"cases[{i}].expect[{j}]")
             if "outcome" in e and e["outcome"] not in OUTCOMES:
-                return f"cases[{i}].expect[{j}] outcome 应为 {sorted(OUTCOMES)} 之一"
+                return Msg("stdtest.bad_outcome", where=f"cases[{i}].expect[{j}]", outcomes=tuple(sorted(OUTCOMES)))
             bad = set(e) - {"rule", "school", "stage", "county", "outcome", "value", "threshold", "threshold_param",
                             "reason_contains"}
             if bad:
-                return f"cases[{i}].expect[{j}] 未知的键 / unknown keys: {sorted(bad)}"
+                return Msg("stdtest.unknown_keys", where=f"cases[{i}].expect[{j}] ", keys=tuple(sorted(bad)))
     return ""
 
 
@@ -266,9 +268,10 @@ def run_file(path, standards_dirs=()) -> FileResult:
             counties = _rows(case.get("counties", data.get("counties")), "county_id", patch.get("counties"),
                              "counties", add.get("counties"))
             if not schools:
-                raise ValueError("没有学校行 / a case needs at least one school row")
+                raise ValueError(Msg("stdtest.no_school_row"))
         except ValueError as exc:
-            prepared.append((ci, case, name, line, None, str(exc)))
+            prepared.append((ci, case, name, line, None, exc.args[0] if exc.args and isinstance(exc.args[0], Msg)
+                             else str(exc)))
             continue
         prefix = f"c{ci}-"
         for r in schools:
@@ -294,7 +297,7 @@ def run_file(path, standards_dirs=()) -> FileResult:
                 cp = _write_json(g["counties"], tmp, f"group{gi}-counties.json") if g["counties"] else None
                 runs[key] = evaluate_files(ref, sp, cp, key[0], list(standards_dirs))
             except JunhengError as exc:
-                failures[key] = f"无法运行 / cannot run: {exc}"
+                failures[key] = Msg("stdtest.cannot_run", error=str(exc))
     for ci, case, name, line, key, problem in prepared:
         if problem or key in failures:
             res.checks.append(Check(str(path), line, name, "*", False, problem or failures[key]))
@@ -319,7 +322,7 @@ def covered_rules(path) -> set:
     return out
 
 
-def report(results: list[FileResult], out=None, verbose: bool = False) -> tuple[int, int]:
+def report(results: list[FileResult], out=None, verbose: bool = False, lang: str = "zh") -> tuple[int, int]:
     """Print results (rich console or plain print); return (passed, failed) expectation counts."""
     def say(text, style=""):
         if out is not None:
@@ -331,19 +334,21 @@ def report(results: list[FileResult], out=None, verbose: bool = False) -> tuple[
     for r in results:
         if r.error:
             failed += 1
-            say(f"✗ {r.path}: {r.error}", "red")
+            say(f"✗ {r.path}: {localize(r.error, lang)}", "red")
             continue
         n_ok = sum(c.ok for c in r.checks)
         n_bad = len(r.checks) - n_ok
         passed += n_ok
         failed += n_bad
         mark = "✓" if n_bad == 0 else "✗"
-        say(f"{mark} {r.path} ({r.standard}): {n_ok} 通过 passed, {n_bad} 失败 failed", "green" if n_bad == 0 else "red")
+        say(f"{mark} {r.path} ({r.standard}): " + t(lang, "stdtest.file_counts", ok=n_ok, bad=n_bad),
+            "green" if n_bad == 0 else "red")
         for c in r.checks:
             if not c.ok:
-                say(f"  ✗ {c.file}:{c.line} 「{c.case}」 {c.rule}: {c.message}", "red")
+                say(f"  ✗ {c.file}:{c.line} " + t(lang, "stdtest.case", case=c.case) + f" {c.rule}: "
+                    + localize(c.message, lang), "red")
             elif verbose:
-                say(f"  ✓ 「{c.case}」 {c.rule}")
+                say("  ✓ " + t(lang, "stdtest.case", case=c.case) + f" {c.rule}")
     return passed, failed
 
 
@@ -352,13 +357,12 @@ def cli(out, err, args, dirs, lang) -> int:
     try:
         results = run_paths(args.paths or ["standards"], dirs)
     except JunhengError as exc:
-        err.print(f"[red]{exc}[/]", highlight=False)
+        err.print(f"[red]{localize(exc.args[0], lang) if exc.args else exc}[/]", highlight=False)
         return 2
     if not results:
-        err.print("[yellow]没有找到测试文件 / no test files found[/]")
+        err.print(f"[yellow]{t(lang, 'stdtest.no_files')}[/]")
         return 1
-    passed, failed = report(results, out, getattr(args, "verbose", False))
+    passed, failed = report(results, out, getattr(args, "verbose", False), lang)
     style = "green" if failed == 0 else "bold red"
-    out.print(f"[{style}]{len(results)} 个测试文件，{passed} 项检查通过，{failed} 项失败 / {len(results)} file(s), "
-              f"{passed} check(s) passed, {failed} failed[/]")
+    out.print(f"[{style}]{t(lang, 'stdtest.summary', files=len(results), passed=passed, failed=failed)}[/]")
     return 0 if failed == 0 else 1

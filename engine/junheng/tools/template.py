@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from junheng.i18n import t as tr
 from junheng.standard.catalogue import Catalogue, Column, load_catalogue
 from junheng.standard.loader import load_standard
 from junheng.paths import schemas_dir
@@ -309,5 +310,5 @@ def cli(out, err, args, dirs, lang) -> int:
     path = build_template(std, compiled.table.catalogue, args.out)
     n_s = len(template_columns(std, compiled.table.catalogue, "school"))
     n_c = len(template_columns(std, compiled.table.catalogue, "county"))
-    err.print(f"已生成 {path}：学校表 {n_s} 列，区县表 {n_c} 列 / template written", highlight=False)
+    err.print(tr(lang, "template.written", path=str(path), schools=n_s, counties=n_c), highlight=False)
     return 0

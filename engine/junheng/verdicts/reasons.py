@@ -12,7 +12,8 @@ import pyarrow.compute as pc
 
 from junheng.standard.checker import USABLE
 from junheng.evaluation.evaluator import Evaluator, RuleResult
-from junheng.i18n import fmt_distinct, fmt_num, msg
+from junheng.i18n import msg
+from junheng.formatting import fmt_distinct, fmt_num
 from junheng.evaluation.logic import FAIL, NOT_APPLICABLE, NOT_EVALUABLE, PASS
 from junheng.language import nodes as _ast
 from junheng.verdicts.unknown_reasons import not_evaluable_reasons
@@ -48,8 +49,8 @@ def build_reasons(ev: Evaluator, res: RuleResult, keep, invalid: dict, lang: str
         t = _fmt_pa(res.threshold)
         op = rule.operator
         passed = pa.array(o == PASS)  # "v op t，达标" or "v 未满足 op t": one join for both
-        mid = pc.if_else(passed, _lit(f" {op} "), _lit((" 未满足 " if lang == "zh" else " does not meet ") + f"{op} "))
-        tail = pc.if_else(passed, _lit("，达标" if lang == "zh" else ": meets"), _lit(""))
+        mid = pc.if_else(passed, _lit(f" {op} "), _lit(msg(lang, "reason.misses", op=op)))
+        tail = pc.if_else(passed, _lit(msg(lang, "reason.meets")), _lit(""))
         reasons = pc.if_else(pa.array((o == PASS) | (o == FAIL)), _join(v, mid, t, tail), _lit(""))
         reasons = _with_threshold_version(ev, res, reasons, lang)
         reasons = _with_both_branches(ev, res, reasons, lang)
@@ -124,26 +125,27 @@ def _cond_fail(ev, res, lang):
 
     def add(mask, text):
         nonlocal joined
-        joined = np.where(mask, np.where(joined == "", text, joined + "、" + text), joined)
+        joined = np.where(mask, np.where(joined == "", text, joined + sep + text), joined)
 
-    finer = []
+    finer, sep = [], msg(lang, "sep.list")
     for rid in deps:
         r = ev.results[rid]
         if r.space == res.space:
-            shown = (f"{rid}（一票否决：{r.rule.name}）" if lang == "zh" else f"{rid} (veto: {r.rule.name_en or r.rule.name})") \
-                if r.rule.veto else rid
+            shown = msg(lang, "reason.veto", rule=rid, name=(r.rule.name_en or r.rule.name) if lang == "en"
+                        else r.rule.name) if r.rule.veto else rid
             add(r.outcome == FAIL, shown)
         elif r.space not in USABLE[res.space]:
             finer.append(r)
-    out = np.where(joined != "", (("未达标：" if lang == "zh" else "failed: ") + joined).astype(object), "")
+    out = np.where(joined != "", (msg(lang, "reason.failed") + joined).astype(object), "")
     for r in finer:  # list the failing units of each group (only for the failing rows)
         rows = np.flatnonzero(res.outcome == FAIL)
         per_row = [[] for _ in rows]
         _units_with(ev, r.outcome == FAIL, r.space, res.space, rows, per_row, lang,
-                    f"{r.rule.id} 未达标" if lang == "zh" else f"{r.rule.id} failed")
+                    msg(lang, "reason.rule_failed", rule=r.rule.id))
+        clause = msg(lang, "sep.clause")
         for j, i in enumerate(rows):
             if per_row[j]:
-                out[i] = (out[i] + "；" if out[i] else "") + "；".join(per_row[j])
+                out[i] = (out[i] + clause if out[i] else "") + clause.join(per_row[j])
     return np.where(out != "", out, msg(lang, "cond_fail"))
 
 
@@ -175,9 +177,9 @@ def _at_least_reasons(ev, res, lang):
     k = ev.node_values(node.args[0], res.space)
     floor = ev.node_values(node.kwargs["rest_reach"], res.space) if "rest_reach" in node.kwargs else None
     n = len(res.outcome)
-    zh = lang == "zh"
-    out = _join(_fmt_pa(d["passes"]), " 项达标（要求至少 " if zh else " indicators met (at least ",
-                _fmt_pa(k), " 项）" if zh else " required)")
+    met, req = msg(lang, "reason.at_least").split("{k}")
+    sep, op, cp = msg(lang, "sep.list"), *msg(lang, "paren").split("{x}")
+    out = _join(_fmt_pa(d["passes"]), met, _fmt_pa(k), req)
     empty = pa.array(np.full(n, ""), type=pa.large_string())
     fails, unknown = empty, empty
     fl = np.broadcast_to(np.asarray(floor, dtype="float64"), (n,)) if floor is not None else None
@@ -185,9 +187,9 @@ def _at_least_reasons(ev, res, lang):
         r = ev.results[rid]
         if r.value is None:  # a condition rule: no value to show, only whether it failed
             f = r.outcome == FAIL
-            fails = np.where(f, np.where(fails == "", rid, fails + "、" + rid), fails)
+            fails = np.where(f, np.where(fails == "", rid, fails + sep + rid), fails)
             u = r.outcome == NOT_EVALUABLE
-            unknown = np.where(u, np.where(unknown == "", rid, unknown + "、" + rid), unknown)
+            unknown = np.where(u, np.where(unknown == "", rid, unknown + sep + rid), unknown)
             continue
         rows = np.flatnonzero(r.outcome == FAIL)  # texts only for the rows that show them
         if len(rows):
@@ -195,19 +197,20 @@ def _at_least_reasons(ev, res, lang):
                 pct = r.value[rows] / r.threshold[rows] * 100
             if fl is not None:
                 low = pct < fl[rows] * 100 - 1e-9
-                floor_text = _join("，低于" if zh else ", below ", _fmt_pa(fl[rows] * 100), "%")
+                floor_text = _join(msg(lang, "reason.below"), _fmt_pa(fl[rows] * 100), "%")
                 mark = pc.if_else(pa.array(low), floor_text, _lit(""))
             else:
                 mark = _lit("")
-            frag = _join(rid + "=", _fmt_pa(r.value[rows]), "（", _fmt_pa(pct), "%", mark, "）")
+            frag = _join(rid + "=", _fmt_pa(r.value[rows]), op, _fmt_pa(pct), "%", mark, cp)
             before = fails.take(pa.array(rows))
-            fails = _scatter(fails, rows, pc.if_else(pc.equal(before, ""), frag, _join(before, "、", frag)))
+            fails = _scatter(fails, rows, pc.if_else(pc.equal(before, ""), frag, _join(before, sep, frag)))
         rows = np.flatnonzero(r.outcome == NOT_EVALUABLE)
         if len(rows):
             before = unknown.take(pa.array(rows))
-            unknown = _scatter(unknown, rows, pc.if_else(pc.equal(before, ""), _lit(rid), _join(before, "、", rid)))
-    out = pc.if_else(pc.not_equal(fails, ""), _join(out, "；未达标：" if zh else "; failed: ", fails), out)
-    out = pc.if_else(pc.not_equal(unknown, ""), _join(out, "；", "无法判定：" if zh else "not evaluable: ", unknown), out)
+            unknown = _scatter(unknown, rows, pc.if_else(pc.equal(before, ""), _lit(rid), _join(before, sep, rid)))
+    clause = msg(lang, "sep.clause")
+    out = pc.if_else(pc.not_equal(fails, ""), _join(out, clause, msg(lang, "reason.failed"), fails), out)
+    out = pc.if_else(pc.not_equal(unknown, ""), _join(out, clause, msg(lang, "reason.unknown"), unknown), out)
     return out
 
 
@@ -261,8 +264,8 @@ def _not_evaluable_reasons(ev: Evaluator, res: RuleResult, rows, invalid: dict, 
         if sym is None or sym.level in USABLE[space]:
             continue
         arr = ev.field_array(f, sym.level if sym.level != "const" else space)
-        _units_with(ev, _missing(arr), sym.level, space, rows, per_row, lang, f"{label(f)} 缺失" if lang == "zh"
-                    else f"{f} missing")
+        _units_with(ev, _missing(arr), sym.level, space, rows, per_row, lang,
+                    msg(lang, "reason.missing", name=label(f)))
     # 5. facts the standard itself says it cannot know: unknown("why")
     # (not on a row whose every input is missing: the missing inputs are the whole reason there)
     whys = _unknown_texts(rule, getattr(ev.std, "derived", None))
@@ -274,10 +277,10 @@ def _not_evaluable_reasons(ev: Evaluator, res: RuleResult, rows, invalid: dict, 
     for j, i in enumerate(rows):
         parts = list(dict.fromkeys(per_row[j]))
         if not parts:
-            vals = "、".join(f"{f}={fmt_num(_scalar(ev, f, space, i))}" for f in fields[:6]
-                            if ev.t.get(f) and ev.t.get(f).level in USABLE[space])
+            vals = msg(lang, "sep.list").join(f"{f}={fmt_num(_scalar(ev, f, space, i))}" for f in fields[:6]
+                                              if ev.t.get(f) and ev.t.get(f).level in USABLE[space])
             parts = [msg(lang, "invalid_result", inputs=vals or "—")]
-        out.append("；".join(parts))
+        out.append(msg(lang, "sep.clause").join(parts))
     return out
 
 
@@ -311,17 +314,16 @@ def _field_problem(ev, sym, space, row, invalid, lang, shown):
         cols = [(fd.id, row if space == "school" else None)]
     for col, r in cols:
         if r is not None and r in invalid.get(col, {}):
-            return f"{col} 无效：{invalid[col][r]}" if lang == "zh" else f"{col} invalid: {invalid[col][r]}"
+            return msg(lang, "reason.invalid_field", col=col, why=invalid[col][r])
     name = cols[0][0] if cols else sym.name
     if fd is not None and getattr(fd, "split", False) and space == "stage":
-        return (f"{name} 缺失（或拆分所需的各学段学生数缺失）" if lang == "zh"
-                else f"{name} missing (or the stage enrolments needed to split it)")
-    return f"{name} 缺失" if lang == "zh" else f"{name} missing"
+        return msg(lang, "reason.missing_split", name=name)
+    return msg(lang, "reason.missing", name=name)
 
 
 def _units_not_evaluable(ev, r: RuleResult, space, rows, per_row, lang):
     _units_with(ev, r.outcome == NOT_EVALUABLE, r.space, space, rows, per_row, lang,
-                f"{r.rule.id} 无法判定" if lang == "zh" else f"{r.rule.id} not evaluable")
+                msg(lang, "reason.rule_unknown", rule=r.rule.id))
 
 
 def _units_with(ev, mask, src, space, rows, per_row, lang, what):
@@ -352,8 +354,8 @@ def _units_with(ev, mask, src, space, rows, per_row, lang, what):
             listed = [f"{names[school_of[h]] or sids[school_of[h]]}" for h in hits[:MAX_LISTED]]
         else:
             listed = [str(h) for h in hits[:MAX_LISTED]]
-        more = f" 等 {len(hits)} 个" if len(hits) > MAX_LISTED else ""
-        per_row[j].append(f"{what}：" + "、".join(listed) + more)
+        more = msg(lang, "reason.more", n=len(hits)) if len(hits) > MAX_LISTED else ""
+        per_row[j].append(msg(lang, "colon", x=what) + msg(lang, "sep.list").join(listed) + more)
 
 
 def _unknown_texts(rule, derived: dict | None = None) -> list:
@@ -396,10 +398,10 @@ def _with_threshold_version(ev, res, reasons, lang):
             p = ev.std.parameters.get(pid)
             v = p.in_force(ev.as_of) if p is not None else None
             name = (p.name_en or p.name) if (p is not None and lang == "en") else (p.name if p is not None else "")
-            win = f"，生效 {v.window}" if (v is not None and (v.window.start or v.window.end)) else ""
-            if lang == "en":
-                win = f", in force {v.window}" if (v is not None and (v.window.start or v.window.end)) else ""
-            cache[pid] = "；" + msg(lang, "threshold_from", param=pid) + (f"（{name}{win}）" if name or win else "")
+            win = msg(lang, "reason.in_force", window=v.window) \
+                if (v is not None and (v.window.start or v.window.end)) else ""
+            cache[pid] = msg(lang, "sep.clause") + msg(lang, "threshold_from", param=pid) + \
+                (msg(lang, "paren", x=f"{name}{win}") if name or win else "")
     suffix = np.full(len(res.outcome), "", dtype=object)
     suffix[rows] = np.asarray([cache[p] for p in pids], dtype=object)[codes]
     return _join(reasons, pa.array(suffix, type=pa.large_string()))

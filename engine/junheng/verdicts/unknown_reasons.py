@@ -17,7 +17,8 @@ import pyarrow.compute as pc
 
 from junheng.standard.checker import USABLE
 from junheng.evaluation.logic import NOT_EVALUABLE
-from junheng.i18n import fmt_num, msg
+from junheng.formatting import fmt_num
+from junheng.i18n import msg
 
 MAX_LISTED = 5
 _T = pa.large_string()
@@ -90,15 +91,17 @@ def field_problem_texts(ev, sym, space, rws: np.ndarray, invalid: dict, lang: st
             if not len(m):
                 continue
             why = look.reindex(np.asarray(recs, dtype=np.int64)[m]).to_numpy(dtype=object)
-            hit = pd.notna(why)
-            sep = " 无效：" if lang == "zh" else " invalid: "
-            found[m[hit]] = col + sep + why[hit].astype(str).astype(object)
+            hit = np.flatnonzero(pd.notna(why))
+            if len(hit):  # one text per distinct message (a catalogue Msg shown in lang)
+                codes, uniq = pd.factorize(why[hit])
+                texts = np.array([msg(lang, "reason.invalid_field", col=col, why=w) for w in uniq] + [None],
+                                 dtype=object)[:-1]
+                found[m[hit]] = texts[codes]
     name = first if first is not None else np.full(k, sym.name, dtype=object)
-    if fd is not None and getattr(fd, "split", False) and space == "stage":
-        tail = " 缺失（或拆分所需的各学段学生数缺失）" if lang == "zh" else " missing (or the stage enrolments needed to split it)"
-    else:
-        tail = " 缺失" if lang == "zh" else " missing"
-    missing = name.astype(object) + tail
+    key = "reason.missing_split" if fd is not None and getattr(fd, "split", False) and space == "stage" \
+        else "reason.missing"
+    codes, uniq = pd.factorize(name.astype(object))
+    missing = np.array([msg(lang, key, name=u) for u in uniq] + [None], dtype=object)[:-1][codes]
     return np.where(pd.isna(found), missing, found)
 
 
@@ -141,13 +144,14 @@ def units_with_part(ev, mask, src, space, rows, lang, what) -> pa.Array | None:
         part = np.full(m, None, dtype=object)
         part[ok] = shown[lo[ok] + r]
         cols.append(pa.array(part, type=_T))
-    listed = _join_skip(cols, "、")
+    listed = _join_skip(cols, msg(lang, "sep.list"))
     count = hi - lo
     more = np.full(m, "", dtype=object)
     big = count > MAX_LISTED
     if big.any():
-        more[big] = " 等 " + count[big].astype(str).astype(object) + " 个"
-    text = pc.binary_join_element_wise(pa.scalar(f"{what}：", _T), listed, pa.array(more, type=_T), pa.scalar("", _T))
+        codes, uniq = pd.factorize(count[big])
+        more[big] = np.array([msg(lang, "reason.more", n=int(u)) for u in uniq] + [None], dtype=object)[:-1][codes]
+    text = pc.binary_join_element_wise(pa.scalar(msg(lang, "colon", x=what), _T), listed, pa.array(more, type=_T), pa.scalar("", _T))
     return pc.if_else(pa.array(has), text, pa.nulls(m, _T))
 
 
@@ -195,7 +199,7 @@ def not_evaluable_reasons(ev, res, rows, invalid: dict, lang: str, whys: list) -
                 parts.append(_col(m, u, msg(lang, "dep_unknown", rules=rid)))
         else:
             p = units_with_part(ev, r.outcome == NOT_EVALUABLE, r.space, space, rows, lang,
-                                f"{r.rule.id} 无法判定" if lang == "zh" else f"{r.rule.id} not evaluable")
+                                msg(lang, "reason.rule_unknown", rule=r.rule.id))
             if p is not None:
                 parts.append(p)
     # 4. finer-level fields read through an aggregate
@@ -205,7 +209,7 @@ def not_evaluable_reasons(ev, res, rows, invalid: dict, lang: str, whys: list) -
             continue
         arr = ev.field_array(f, sym.level if sym.level != "const" else space)
         p = units_with_part(ev, pd.isna(arr), sym.level, space, rows, lang,
-                            f"{_label(ev, f, lang)} 缺失" if lang == "zh" else f"{f} missing")
+                            msg(lang, "reason.missing", name=_label(ev, f, lang)))
         if p is not None:
             parts.append(p)
     # 5. unknown("why") of the standard, not on a row whose every input is missing
@@ -221,7 +225,7 @@ def not_evaluable_reasons(ev, res, rows, invalid: dict, lang: str, whys: list) -
             dup = eq if dup is None else pc.or_(dup, eq)
         parts[k] = pc.if_else(dup, pa.nulls(m, _T), parts[k])
     if parts:
-        out = _join_skip(parts, "；")
+        out = _join_skip(parts, msg(lang, "sep.clause"))
         empty = np.asarray(pc.equal(out, "").to_numpy(zero_copy_only=False), dtype=bool)
     else:
         out = pa.array(np.full(m, "", dtype=object), type=_T)
@@ -265,7 +269,7 @@ def _fill_invalid_result(ev, out, rows, e, fields, space, lang):
             codes, uniq = pd.factorize(raw, use_na_sentinel=False)
             shown = np.array([fmt_num(_conv(u)) for u in uniq] + [None], dtype=object)[:-1][codes]
         piece = f + "=" + shown
-        vals = np.where(vals == "", piece, vals + "、" + piece)
+        vals = np.where(vals == "", piece, vals + msg(lang, "sep.list") + piece)
     pre, post = msg(lang, "invalid_result", inputs="\0").split("\0")
     fill = pre + np.where(vals == "", "—", vals).astype(object) + post
     pos = np.arange(len(out))

@@ -13,6 +13,7 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from junheng.errors import InputError, StandardError
+from junheng.i18n import localize, t
 from junheng.web import guard
 from junheng.web.labels import LABELS
 from junheng.web.whatif import parse_day
@@ -85,10 +86,10 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
     def _guard():
         host = request.headers.get("Host", "")
         if not guard.host_allowed(host, settings.host):
-            return _error(403, LABELS[lang()]["forbidden"] + f"（Host: {host}）")
+            return _error(403, LABELS[lang()]["forbidden"] + t(lang(), "paren", x=f"Host: {host}"))
         if request.method not in ("GET", "HEAD", "OPTIONS") and not guard.same_origin(
                 request.headers.get("Origin"), host):
-            return _error(403, LABELS[lang()]["forbidden"] + "（跨站请求 / cross-site request）")
+            return _error(403, LABELS[lang()]["forbidden"] + t(lang(), "paren", x=t(lang(), "web.cross_site")))
         if settings.token:
             given = request.args.get("token")
             if given is not None and guard.token_ok(given, settings.token) and request.method == "GET":
@@ -138,7 +139,7 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
         limit = app.config["MAX_CONTENT_LENGTH"]
         if request.content_length is not None and request.content_length <= limit:  # too many parts, not bytes
             return _error(413, LABELS[lang()]["too_many_files"].format(n=settings.max_files))
-        return _error(413, f'{LABELS[lang()]["too_large"]}（{settings.max_upload_mb:g} MB）')
+        return _error(413, LABELS[lang()]["too_large"] + t(lang(), "paren", x=f"{settings.max_upload_mb:g} MB"))
 
     @app.errorhandler(Exception)
     def _internal(exc):  # a safety net: a message, never a traceback or a server path
@@ -187,9 +188,9 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
                         try:
                             bucket.append(ws.store(f.filename, f.read()))
                         except UploadRefused as exc:
-                            errors.append(str(exc))
+                            errors.append(localize(exc.args[0], lang()) if exc.args else str(exc))
             if not schools and not errors:
-                errors.append("请选择学校数据文件 / choose a school records file")
+                errors.append(t(lang(), "web.choose_schools"))
 
             if not (len(form["standard"]) <= MAX_ID and is_standard_id(form["standard"])):
                 errors.append(LABELS[lang()]["bad_standard_id"] + form["standard"][:80])
@@ -203,9 +204,9 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
                                      schools, counties, run, lang()))
                 return redirect(url_for("run_page", run_id=entry.id))
         except (InputError, ValueError) as exc:
-            errors.append(str(exc))
+            errors.append(localize(exc.args[0], lang()) if exc.args else str(exc))
         except StandardError as exc:
-            errors.extend(str(e) for e in exc.errors)
+            errors.extend(e.render(lang()) for e in exc.errors)
         ws.discard(schools + counties)
         return render_template("index.html", standards=_standards(), recent=list(reversed(ws._runs.values())),
                                default_standard=form["standard"], errors=errors, form=form), 400
@@ -226,8 +227,8 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
         srs, crs = entry.run.schools, entry.run.counties
         return render_template("run.html", entry=entry, body=Markup("\n".join(body)), counties=county_ids,
                                report_css=Markup(CSS),
-                               files=file_summary(srs, crs), problems=[str(p) for p in problems_of(srs, crs)],
-                               log=srs.log + crs.log)
+                               files=file_summary(srs, crs), problems=[p.render(lang()) for p in problems_of(srs, crs)],
+                               log=[localize(x, lang()) for x in srs.log + crs.log])
 
     @app.route("/runs/<run_id>/explain")
     def explain(run_id):
@@ -280,7 +281,7 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
         try:
             std = load_standard(sid, settings.dirs, collect=True)
         except StandardError as exc:
-            return render_template("error.html", code=400, message="\n".join(str(e) for e in exc.errors)), 400
+            return render_template("error.html", code=400, message="\n".join(e.render(lang()) for e in exc.errors)), 400
         view = resolve_view(std, day)
         params = {p["id"]: p for p in view["parameters"]}
         for r in view["rules"]:
@@ -297,7 +298,7 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
         try:
             std = load_standard(sid, settings.dirs, collect=True)
         except StandardError as exc:
-            return render_template("error.html", code=400, message="\n".join(str(e) for e in exc.errors)), 400
+            return render_template("error.html", code=400, message="\n".join(e.render(lang()) for e in exc.errors)), 400
         return render_template("whatif.html", entry=entry, std=std, as_of=day.isoformat() if day else "",
                                params=editable_parameters(std, day, lang()), standards=_standards(),
                                new_id=suggest_id(std, settings.dirs), statuses=SOURCE_STATUSES,

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from junheng.errors import StandardError
+from junheng.i18n import Msg, localize
 from junheng.standard.registry import is_standard_id, resolve_standard
 from junheng.standard.model import Standard
 from junheng.standard.model import parse_date
@@ -57,8 +58,8 @@ class Problem:
     message: str
     where: str = ""
 
-    def to_json(self) -> dict:
-        return {"field": self.field, "message": self.message, "where": self.where}
+    def to_json(self, lang: str = "zh") -> dict:
+        return {"field": self.field, "message": localize(self.message, lang), "where": self.where}
 
 
 @dataclass
@@ -85,7 +86,7 @@ def parse_day(text: str):
     try:
         return parse_date(text)
     except Exception:  # parse_date raises its own error kinds; the form shows one message
-        raise ValueError(f"评估日期 '{text}' 不是 YYYY-MM-DD 格式的日期 / not a date") from None
+        raise ValueError(Msg("web.bad_date", text=text)) from None
 
 
 def current_cells(p, day) -> dict | None:
@@ -149,28 +150,27 @@ def parse_edits(std: Standard, as_of, edits: dict) -> tuple[dict, list]:
     ``edits``: {parameter id: {stage or "*": text}}. Cells left as they were are not changes."""
     changes, problems = {}, []
     if not isinstance(edits, dict):
-        return {}, [Problem("", "修改内容格式错误 / malformed edits")]
+        return {}, [Problem("", Msg("web.malformed_edits"))]
     for pid, cells in edits.items():
         p = std.parameters.get(pid)
         old = current_cells(p, as_of) if p is not None else None
         if old is None or not isinstance(cells, dict):
-            problems.append(Problem(f"param:{pid}", f"参数 '{pid}' 不存在或在该日期没有生效取值 / no such parameter "
-                                                    f"in force"))
+            problems.append(Problem(f"param:{pid}", Msg("web.no_param", id=pid)))
             continue
         new, bad = dict(old), False
         for stage, text in cells.items():
             key = f"param:{pid}:{stage}"
             if stage not in old:
-                problems.append(Problem(key, f"参数 '{pid}' 没有学段 '{stage}' / no such stage"))
+                problems.append(Problem(key, Msg("web.no_stage", id=pid, stage=stage)))
                 bad = True
                 continue
             v = parse_number(text)
             if v is None:
-                problems.append(Problem(key, f"'{_clean_text(text)[:40]}' 不是有限的数 / not a finite number"))
+                problems.append(Problem(key, Msg("web.not_number", text=_clean_text(text)[:40])))
                 bad = True
                 continue
             if v < 0:
-                problems.append(Problem(key, "阈值不能为负数 / a threshold cannot be negative"))
+                problems.append(Problem(key, Msg("web.negative")))
                 bad = True
                 continue
             new[stage] = v
@@ -189,19 +189,18 @@ def check_meta(meta: Meta, dirs, for_save: bool) -> list:
     """The fields a saved change needs; an id must be new (no file anywhere on the search path)."""
     out = []
     if not is_standard_id(meta.new_id):
-        out.append(Problem("meta:new_id", "新标准编号应为小写字母、数字、-、_ 组成的路径，如 liaoning/shenyang-2026 / "
-                                          "the new id must look like province/name"))
+        out.append(Problem("meta:new_id", Msg("web.bad_new_id")))
     else:
         found = existing(meta.new_id, dirs)
         if found is not None:
-            out.append(Problem("meta:new_id", f"编号 '{meta.new_id}' 已存在（{found}），请换一个 / already exists"))
+            out.append(Problem("meta:new_id", Msg("web.id_exists_at", id=meta.new_id, at=str(found))))
     if for_save:
         if not meta.reason:
-            out.append(Problem("meta:reason", "请填写修改理由 / a reason is required"))
+            out.append(Problem("meta:reason", Msg("web.need_reason")))
         if not meta.document:
-            out.append(Problem("meta:document", "请填写依据文件（文件名称或文号）/ the citing document is required"))
+            out.append(Problem("meta:document", Msg("web.need_document")))
         if meta.source_status not in SOURCE_STATUSES:
-            out.append(Problem("meta:source_status", "请选择来源状态 / choose a source status"))
+            out.append(Problem("meta:source_status", Msg("web.need_status")))
     return out
 
 

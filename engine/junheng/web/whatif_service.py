@@ -11,7 +11,7 @@ import shlex
 import shutil
 
 from junheng.errors import OutputError, StandardError
-from junheng.i18n import OUTCOME_LABELS
+from junheng.i18n import OUTCOME_LABELS, Msg
 from junheng.evaluation.finite import as_float
 from junheng.web.whatif import (Meta, Problem, check_meta, child_text, current_cells, load_child, parse_day, parse_edits,
                      save_child, scratch_folder)
@@ -30,7 +30,7 @@ def whatif(doc: dict, save: bool, settings, ws, lang: str = "zh") -> dict:
     try:
         day = parse_day(str(doc.get("as_of") or ""))
     except ValueError as exc:
-        out["problems"] = [Problem("as_of", str(exc)).to_json()]
+        out["problems"] = [Problem("as_of", exc.args[0] if exc.args else str(exc)).to_json(lang)]
         return out
     sid = str(doc.get("standard") or "")
     if not (len(sid) <= 200 and is_standard_id(sid)):  # an id from the standards folders, never a path
@@ -40,7 +40,7 @@ def whatif(doc: dict, save: bool, settings, ws, lang: str = "zh") -> dict:
     try:
         base, base_compiled = prepare(sid, settings.dirs, day)  # cached per standard
     except StandardError as exc:
-        out["problems"] = [Problem("standard", e.message, str(e.loc)).to_json() for e in exc.errors]
+        out["problems"] = [Problem("standard", e.message, str(e.loc)).to_json(lang) for e in exc.errors]
         return out
     changes, problems = parse_edits(base, day, doc.get("edits") or {})
     meta = Meta.from_json(doc.get("meta"))
@@ -54,25 +54,24 @@ def whatif(doc: dict, save: bool, settings, ws, lang: str = "zh") -> dict:
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     problems += check_problems
-    out["problems"] = [p.to_json() for p in problems]
-    out["meta_problems"] = [p.to_json() for p in meta_problems]
+    out["problems"] = [p.to_json(lang) for p in problems]
+    out["meta_problems"] = [p.to_json(lang) for p in meta_problems]
     entry = ws.get(str(doc.get("run") or "")) if doc.get("run") else None
     if new_std is not None and entry is not None and changes:
         out["impact"] = _impact(entry, _base_run(entry, base, base_compiled, day, lang), new_std, day, lang)
     out["ok"] = not problems
     if save:
         if not changes:
-            out["meta_problems"].append(Problem("", "没有修改任何阈值，无需保存 / nothing changed").to_json())
+            out["meta_problems"].append(Problem("", Msg("web.nothing_changed")).to_json(lang))
         if problems or meta_problems or not changes:
             return out
         try:
             out["saved"] = _save(child, meta, settings, entry)
         except FileExistsError:  # saved by another request since the check
-            out["meta_problems"].append(Problem("meta:new_id", f"编号 '{meta.new_id}' 已存在，请换一个 / already "
-                                                               f"exists").to_json())
+            out["meta_problems"].append(Problem("meta:new_id", Msg("web.id_exists", id=meta.new_id)).to_json(lang))
         except (OSError, OutputError) as exc:
-            out["meta_problems"].append(Problem("", f"无法写入保存目录 {settings.save_dir}：{exc.strerror} / cannot "
-                                                    f"write the save folder").to_json())
+            out["meta_problems"].append(Problem("", Msg("web.cannot_write", folder=str(settings.save_dir),
+                                                        error=exc.strerror)).to_json(lang))
     return out
 
 

@@ -16,6 +16,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from junheng.i18n import Msg
 from junheng.records.readers import NamedFile
 import io
 import zipfile
@@ -52,8 +53,7 @@ def suffix_of(filename: str) -> str:
     for suf in sorted(ALLOWED_SUFFIXES, key=len, reverse=True):
         if name.endswith(suf):
             return suf
-    raise UploadRefused(f"{display_name(filename)}：不支持的文件类型（支持 {'、'.join(ALLOWED_SUFFIXES)}）/ "
-                        f"unsupported file type")
+    raise UploadRefused(Msg("web.bad_suffix", file=display_name(filename), suffixes=tuple(ALLOWED_SUFFIXES)))
 
 
 @dataclass
@@ -83,16 +83,15 @@ class Workspace:
         """Keep an uploaded file under a generated name; return it with the user's name for display."""
         suffix = suffix_of(filename)
         if not data:
-            raise UploadRefused(f"{display_name(filename)}：文件是空的 / the file is empty")
+            raise UploadRefused(Msg("web.empty_file", file=display_name(filename)))
         if suffix in ZIP_SUFFIXES:
             try:
                 size = unpacked_size(data)
             except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-                raise UploadRefused(f"{display_name(filename)}：不是有效的 Excel 工作簿（xlsx 是 zip 文件）/ not a "
-                                    f"valid workbook") from None
+                raise UploadRefused(Msg("web.not_a_workbook", file=display_name(filename))) from None
             if size > self.max_unpacked:
-                raise UploadRefused(f"{display_name(filename)}：工作簿解压后 {size / 1048576:.0f} MB，超过上限 "
-                                    f"{self.max_unpacked / 1048576:.0f} MB / the workbook is too large uncompressed")
+                raise UploadRefused(Msg("web.workbook_too_large", file=display_name(filename),
+                                        size=f"{size / 1048576:.0f}", limit=f"{self.max_unpacked / 1048576:.0f}"))
         path = self.root / f"{secrets.token_hex(16)}{suffix}"
 
         with atomic_open(path, "wb", exclusive=True) as fh:  # whole or not at all

@@ -57,18 +57,18 @@
           if (!stage || i.dataset.stage === stage) i.classList.add("invalid");
         });
       }
-      list.append(el("li", {class: "bad"}, (p.where ? p.where + "：" : "") + p.message));
+      list.append(el("li", {class: "bad"}, (p.where ? p.where + T.p_colon : "") + p.message));
     }
     const n = Object.keys(edits()).length;
     const st = $("#check-status");
     if ((doc.problems || []).length) {
-      st.className = "bad"; st.textContent = `${T.wi_errors}（${doc.problems.length}）`;
+      st.className = "bad"; st.textContent = `${T.wi_errors}${T.p_lparen}${doc.problems.length}${T.p_rparen}`;
     } else if (!n) {
       st.className = "muted"; st.textContent = T.wi_noedit;
     } else {
       st.className = "ok";
-      st.textContent = `${T.wi_ok} · ${T.wi_changes}：` + (doc.changes || []).map((c) =>
-        c.id + " " + c.cells.filter((x) => x.old !== x.new).map((x) => `${x.label}${x.old}→${x.new}`).join("，")).join("；");
+      st.textContent = `${T.wi_ok} · ${T.wi_changes}${T.p_colon}` + (doc.changes || []).map((c) =>
+        c.id + " " + c.cells.filter((x) => x.old !== x.new).map((x) => `${x.label}${x.old}→${x.new}`).join(T.p_comma)).join(T.p_clause);
     }
   }
 
@@ -89,7 +89,7 @@
     if (!imp) { box.append(el("span", {class: "muted"}, Object.keys(edits()).length ? "" : T.wi_noedit)); return; }
     if (!imp.rows.length && !imp.counties.length) { box.append(el("p", {id: "no-change"}, T.wi_nochange)); return; }
     const summary = el("p", {id: "impact-summary"});
-    summary.textContent = `${T.wi_schools}：${imp.schools.length}；${T.wi_counties}：${imp.counties.length}`;
+    summary.textContent = `${T.wi_schools}${T.p_colon}${imp.schools.length}${T.p_clause}${T.wi_counties}${T.p_colon}${imp.counties.length}`;
     box.append(summary);
     if (imp.counties.length) {
       box.append(el("h4", {}, T.wi_counties));
@@ -109,7 +109,7 @@
         attrs: {class: "school-change", "data-school": r.school_id, "data-stage": r.stage, "data-rule": r.rule_id,
                 "data-a": r.a, "data-b": r.b},
         cells: [`${r.school_id} ${r.school_name}`, r.stage_label, r.rule_id, r.value == null ? "" :
-                `${r.value}（${r.threshold_a ?? ""}→${r.threshold_b ?? ""}）`,
+                `${r.value}${T.p_lparen}${r.threshold_a ?? ""}→${r.threshold_b ?? ""}${T.p_rparen}`,
                 badge(r.a, r.a_label), badge(r.b, r.b_label)],
       }))));
     }
@@ -153,7 +153,7 @@
     const doc = await r.json();
     showProblems(doc);
     if (doc.saved) {
-      out.append(el("p", {class: "ok", id: "saved-ok"}, `${T.wi_saved}：${doc.saved.id} → ${doc.saved.path}`));
+      out.append(el("p", {class: "ok", id: "saved-ok"}, `${T.wi_saved}${T.p_colon}${doc.saved.id} → ${doc.saved.path}`));
       out.append(el("p", {}, T.wi_run_cmd), el("pre", {class: "small", id: "saved-cmd"}, doc.saved.command));
       root.dataset.state = "saved";
     } else {

@@ -1,0 +1,14 @@
+"""The `junheng plan` command line (argparse only, so `junheng --help` loads no solver)."""
+from __future__ import annotations
+
+from junheng.i18n import t
+
+
+def add_parser(sub, data_args, lang: str = "zh"):
+    p = sub.add_parser("plan", help=t(lang, "help.plan"))
+    data_args(p)
+    p.add_argument("--costs", help=t(lang, "help.plan_costs"))
+    p.add_argument("--format", choices=["table", "json", "html", "xlsx"], default="table")
+    p.add_argument("--out", help=t(lang, "help.plan_out"))
+    p.add_argument("--time-limit", type=float, default=120.0, help=t(lang, "help.plan_time_limit"))
+    return p

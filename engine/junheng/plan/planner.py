@@ -1,0 +1,225 @@
+"""`junheng plan`: build the county problems, solve them, apply the plan to the records and evaluate
+again with the engine. A plan is reported only with the verdicts of that second evaluation."""
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from junheng.evaluation.logic import FAIL, NOT_EVALUABLE, PASS
+from junheng.evaluation.run import Run, evaluate_records
+from junheng.plan.costs import CostFile
+from junheng.plan.model import Structure, add_to_frame, build_structure, upper_bounds
+from junheng.plan.solver import CountyProblem, CountyResult, solve_county
+
+OUTCOME = {PASS: "pass", FAIL: "fail", NOT_EVALUABLE: "not_evaluable", 3: "not_applicable"}
+
+
+@dataclass
+class Plan:
+    run: Run
+    costs: CostFile
+    structure: Structure
+    items: pd.DataFrame
+    total_cost: float
+    lower_bound: float
+    gap: float | None
+    counties: list  # per county: id, status, cost, lower bound, rounds, cuts, seconds
+    infeasible: list  # per blocked county: what blocks and the smallest relaxation
+    excluded: list  # stage units the model could not include (missing data)
+    after: Run | None = None
+    verified: dict = field(default_factory=dict)
+    seconds: dict = field(default_factory=dict)
+
+
+def _county_problem(st: Structure, run: Run, costs: CostFile, ub: np.ndarray, c: int, capped_too=False):
+    """The county's problem; ``capped_too``: also the actions a limit forbids (for the relaxation)."""
+    sp = run.spaces
+    in_c = sp.u_county == c
+    units = np.flatnonzero(in_c & st.plannable)
+    u_school = sp.u_school[units]
+    n_s = len(sp.schools)
+    xa, xs = [], []
+    for a in range(len(costs.actions)):
+        eff = (st.coef[a][:, units] != 0).any(axis=0)
+        touched = np.bincount(u_school[eff], minlength=n_s) > 0
+        ok = np.flatnonzero(touched & ((ub[a] > 0) | capped_too))
+        xa.append(np.full(len(ok), a))
+        xs.append(ok)
+    xa = np.concatenate(xa).astype(np.int64) if xa else np.zeros(0, np.int64)
+    xs = np.concatenate(xs).astype(np.int64) if xs else np.zeros(0, np.int64)
+    cost = np.array([a.cost for a in costs.actions])[xa]
+    integer = np.array([a.integer for a in costs.actions], dtype=bool)[xa]
+    cones, skipped = [], []
+    for g in np.unique(sp.u_cs[in_c]):
+        members = np.flatnonzero(sp.u_cs == g)
+        for ci, cv in enumerate(st.cvs):
+            w = cv.weight[members]
+            if not st.plannable[members].all() or not np.isfinite(w).all() or w.sum() <= 0 \
+                    or not math.isfinite(cv.effective[g]):
+                skipped.append((cv.id, int(g)))
+                continue
+            cones.append((ci, members, w / w.sum(), float(cv.effective[g])))
+    prob = CountyProblem(units, u_school, xa, xs, ub[xa, xs], cost, integer, cones)
+    return prob, skipped
+
+
+def _diagnose(st, run, costs, ub, c, time_limit) -> dict:
+    """Why a county has no plan: indicators no action in the cost file can raise (whatever the caps), or
+    the caps and limits; then the smallest relaxation of the caps (least total units above the caps)."""
+    sp = run.spaces
+    prob, _ = _county_problem(st, run, costs, ub, c, capped_too=True)
+    out = {"blocked_indicators": [], "relaxation": []}
+    # an indicator below its floor that no available action raises at that unit
+    t, f, v0 = st.thresholds[:, prob.units], st.floor[prob.units], st.values[:, prob.units]
+    raise_ok = np.zeros_like(v0, dtype=bool)
+    for a in np.unique(prob.xa):
+        s_has = np.zeros(len(sp.schools), dtype=bool)
+        s_has[prob.xs[prob.xa == a]] = True
+        raise_ok |= (st.coef[a][:, prob.units] > 0) & s_has[prob.u_school][None, :]
+    short_floor = (v0 < f * t * (1 - 1e-9)) & ~raise_ok
+    short_thr = (v0 < t * (1 - 1e-9)) & ~raise_ok
+    J = len(st.ids)
+    hopeless = short_floor.any(axis=0) | (J - short_thr.sum(axis=0) < st.k[prob.units])
+    for j, u in zip(*np.nonzero(short_thr & hopeless[None, :])):
+        out["blocked_indicators"].append({"unit": int(prob.units[u]), "rule": st.ids[j]})
+    if hopeless.any():
+        return out
+    el = solve_county(st, prob, time_limit=min(time_limit, 30.0), mip_gap=1e-4, elastic=True)
+    if el.status in ("optimal", "feasible"):
+        for i, cap, need in el.relaxation:
+            out["relaxation"].append({"action": int(prob.xa[i]), "school": int(prob.xs[i]), "cap": cap,
+                                      "needed": need})
+    else:
+        out["relaxation_status"] = el.status  # the relaxation search itself ran out of time
+    return out
+
+
+def _items(run: Run, costs: CostFile, prob: CountyProblem, x: np.ndarray) -> list:
+    sf = run.spaces.schools
+    rows = []
+    take = np.flatnonzero(x > 0)
+    ids = sf["school_id"].to_numpy(dtype=object) if "school_id" in sf else np.full(len(sf), None)
+    names = sf["school_name"].to_numpy(dtype=object) if "school_name" in sf else np.full(len(sf), None)
+    stages = run.spaces.stages
+    for a in np.unique(prob.xa[take]):  # loops over actions and their fields, never over schools
+        act = costs.actions[a]
+        sel = take[prob.xa[take] == a]
+        s = prob.xs[sel]
+        for n, (fid, amt) in enumerate(act.adds.items()):
+            stage = next((st for st in stages if fid.endswith("_" + st)), None)
+            rows.append(pd.DataFrame({
+                "school_id": ids[s], "school_name": names[s], "stage": stage, "action": act.id,
+                "action_name": act.name, "units": x[sel], "unit": act.unit, "field": fid, "add": x[sel] * amt,
+                "cost": x[sel] * act.cost if n == 0 else 0.0, "school_pos": s}))
+    return rows
+
+
+def apply_plan(run: Run, items: pd.DataFrame) -> Run:
+    """The records with the plan added, evaluated again by the engine (evaluate_records)."""
+    frame = run.spaces.schools.copy()
+    if len(items):
+        for fid, part in items.groupby("field", sort=False):
+            frame = add_to_frame(frame, part["school_pos"].to_numpy(dtype=np.int64), fid,
+                                 part["add"].to_numpy(dtype=float))
+    # validated=False: the cross-field checks (degrees ≤ teachers, …) run again on the changed records
+    srs = dataclasses.replace(run.schools, frame=frame, problems=[], rejected=[], invalid=dict(run.schools.invalid),
+                              validated=False)
+    crs = dataclasses.replace(run.counties, frame=run.counties.frame.copy(), problems=[], rejected=[],
+                              invalid=dict(run.counties.invalid), validated=False)
+    return evaluate_records(run.standard, run.compiled, srs, crs, run.as_of, county_file_given=True, lang=run.lang)
+
+
+def _regressions(before: Run, after: Run) -> dict:
+    """Any rule of the standard (not only the resource rules) with verdicts that passed before the plan
+    and do not pass after it: rule id → how many."""
+    out = {}
+    for rid, r in before.evaluator.results.items():
+        a = after.evaluator.results.get(rid)
+        if a is None or len(a.outcome) != len(r.outcome):
+            continue
+        n = int(((r.outcome == PASS) & (a.outcome != PASS)).sum())
+        if n:
+            out[rid] = n
+    return out
+
+
+def _new_problems(before: Run, after: Run) -> list:
+    """Cross-field problems the changed records have that the original records did not."""
+    old = {(p.row, p.column, p.rule) for p in before.schools.problems + before.counties.problems}
+    return [str(p) for p in after.schools.problems + after.counties.problems
+            if (p.row, p.column, p.rule) not in old]
+
+
+def _verdict_summary(run: Run, st: Structure) -> dict:
+    ev, sp = run.evaluator, run.spaces
+    sf = sp.schools
+    school = ev.results[st.school_rule].outcome
+    out = {"school_rule": st.school_rule, "units": []}
+    ids = sf["school_id"].to_numpy(dtype=object)[sp.u_school]
+    names = sf["school_name"].to_numpy(dtype=object)[sp.u_school] if "school_name" in sf else ids
+    stage = np.asarray(sp.stages, dtype=object)[sp.u_stage]
+    codes, labels = np.unique(school, return_inverse=True)
+    text = np.array([OUTCOME.get(int(c), str(c)) for c in codes], dtype=object)[labels]
+    out["units"] = pd.DataFrame({"school_id": ids, "school_name": names, "stage": stage,
+                                 "outcome": text}).to_dict(orient="records")
+    cid = sp.counties["county_id"].to_numpy(dtype=object)[sp.cs_county]
+    cst = np.asarray(sp.stages, dtype=object)[sp.cs_stage]
+    cvs = []
+    for cv in st.cvs:
+        r = ev.results[cv.id]
+        oc = np.array([OUTCOME.get(int(c), str(c)) for c in r.outcome], dtype=object)
+        cvs.append(pd.DataFrame({"rule": cv.id, "county_id": cid, "stage": cst, "value": r.value,
+                                 "limit": r.threshold, "outcome": oc}))
+    out["cv"] = pd.concat(cvs, ignore_index=True).to_dict(orient="records") if cvs else []
+    n_fail = int((school == FAIL).sum()) + sum(int((ev.results[cv.id].outcome == FAIL).sum()) for cv in st.cvs)
+    n_unk = int((school == NOT_EVALUABLE).sum()) + sum(int((ev.results[cv.id].outcome == NOT_EVALUABLE).sum())
+                                                        for cv in st.cvs)
+    out["failing"], out["not_evaluable"] = n_fail, n_unk
+    out["all_pass"] = n_fail == 0 and n_unk == 0 and len(school) > 0
+    return out
+
+
+def make_plan(run: Run, costs: CostFile, time_limit: float = 120.0) -> Plan:
+    t0 = time.perf_counter()
+    st = build_structure(run, costs)
+    ub = upper_bounds(run, costs)
+    t1 = time.perf_counter()
+    sp = run.spaces
+    items, counties, infeasible, excluded = [], [], [], []
+    total, lower = 0.0, 0.0
+    county_ids = sp.counties["county_id"].to_numpy(dtype=object)
+    for c in np.unique(sp.u_county):  # one problem per county (counties are independent)
+        prob, skipped = _county_problem(st, run, costs, ub, int(c))
+        for u in np.flatnonzero((sp.u_county == c) & ~st.plannable):
+            excluded.append(int(u))
+        res: CountyResult = solve_county(st, prob, time_limit=time_limit)
+        row = {"county_id": county_ids[c], "status": res.status, "cost": res.cost, "lower_bound": res.lower_bound,
+               "rounds": res.rounds, "cuts": res.cuts, "seconds": round(res.seconds, 3),
+               "cv_not_planned": [{"rule": r, "stage": sp.stages[sp.cs_stage[g]]} for r, g in skipped]}
+        counties.append(row)
+        if res.status in ("optimal", "feasible"):
+            items += _items(run, costs, prob, res.x)
+            total += res.cost
+            lower += res.lower_bound
+        else:
+            d = _diagnose(st, run, costs, ub, int(c), time_limit) if res.status == "infeasible" else {}
+            infeasible.append({"county_id": county_ids[c], "status": res.status, **d})
+    t2 = time.perf_counter()
+    frame = pd.concat(items, ignore_index=True).sort_values(["school_pos", "action"], kind="stable") \
+        .reset_index(drop=True) if items else pd.DataFrame(
+        columns=["school_id", "school_name", "stage", "action", "action_name", "units", "unit", "field", "add",
+                 "cost", "school_pos"])
+    gap = (total - lower) / total if total > 0 else (0.0 if not infeasible else None)
+    plan = Plan(run, costs, st, frame, total, lower, gap, counties, infeasible, excluded)
+    plan.after = apply_plan(run, frame)
+    plan.verified = _verdict_summary(plan.after, st)
+    plan.verified["new_data_problems"] = _new_problems(run, plan.after)
+    plan.verified["regressions"] = _regressions(run, plan.after)
+    plan.verified["rows_rejected_after"] = len(plan.after.rejected)
+    plan.seconds = {"model": t1 - t0, "solve": t2 - t1, "verify": time.perf_counter() - t2}
+    return plan
