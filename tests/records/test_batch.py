@@ -91,3 +91,23 @@ def test_problem_file_csv_and_json(tmp_path, monkeypatch):
     assert back["row"].astype(int).tolist() == [p.row for p in probs]
     assert back["message"].tolist() == [p.message for p in probs]
     assert back["record_id"].tolist() == [p.record[0] for p in probs]
+
+
+def test_terminal_summary_above_the_limit(tmp_path, monkeypatch):
+    import io
+
+    from rich.console import Console
+
+    s, c = generate(3, 40, 1)
+    s, c = apply_scenario(s, c, "messy", 1)
+    paths = write(s, c, tmp_path)
+    srs, crs = _load(monkeypatch, False, paths[0], paths[1])
+    buf = io.StringIO()
+    probs = validate.report(Console(file=buf, width=100000), srs, crs)
+    text = buf.getvalue()
+    assert len(probs) > 200
+    n_degree = sum(1 for p in probs if p.rule == "degree_le_teachers")
+    assert n_degree and f"degree_le_teachers ×{n_degree}" in text
+    listed = [p for p in probs if str(p) in text]
+    assert [str(p) for p in listed] == [str(p) for p in probs[:5]]  # only the first five, in order
+    assert "--problems" in text

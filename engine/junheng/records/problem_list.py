@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from junheng.atomic import write_bytes
-from junheng.i18n import t as tr
+from junheng.i18n import localize, t as tr
 
 SUMMARY_ABOVE = 200  # up to this many problems every one is printed, as before
 EXAMPLES = 5
@@ -25,7 +25,10 @@ FIELDS = ["file", "sheet", "row", "cell", "column", "value", "field", "rule", "m
 
 def print_summary(err, problems: list, lang: str = "zh") -> None:
     """Counts by rule and by column, then the first EXAMPLES problems with their place."""
-    by_rule = Counter(str(p.rule) for p in problems).most_common()
+    first = {}
+    for p in problems:  # the rule as a catalogue text: shown in lang, counted by its Chinese form
+        first.setdefault(str(p.rule), p.rule)
+    by_rule = [(localize(first[r], lang), n) for r, n in Counter(str(p.rule) for p in problems).most_common()]
     by_col = Counter(p.field or p.column for p in problems).most_common()
     for key, counts in (("problems.by_rule", by_rule), ("problems.by_column", by_col)):
         shown = tr(lang, "sep.clause").join(f"{k} ×{n}" for k, n in counts[:TOP])
