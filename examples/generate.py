@@ -1007,7 +1007,7 @@ def write(schools, counties, out, fmt="csv"):
             schools.to_parquet(out / "schools.parquet", index=False)
             counties.to_parquet(out / "counties.parquet", index=False)
         except ImportError as exc:
-            raise SystemExit(f"parquet output needs pyarrow (pip install pyarrow): {exc}")
+            raise SystemExit(f"parquet output needs pyarrow (pip install pyarrow): {exc}") from None
         return [out / "schools.parquet", out / "counties.parquet"]
     paths = [out / "schools.csv", out / "counties.csv"]
     for df, p in zip((schools, counties), paths):

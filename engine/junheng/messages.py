@@ -82,6 +82,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "county.fail": ("未通过", "fail"),
 
     # terminal summary (reports/terminal.py)
+    "summary.relaxed_only": ("（仅因过渡期放宽：{params}）", " (only under a relaxation: {params})"),
     "summary.as_of": ("  评估日期 {day}", "  as of {day}"),
     "summary.county_verdicts": ("区县判定", "county verdicts"),
     "summary.stage_verdicts": ("学校学段判定", "school-stage verdicts"),

@@ -133,7 +133,7 @@ def token_soup(rnd: random.Random) -> str:
 def expressions(n: int, seed: int):
     rnd = random.Random(seed)
     out = []
-    for i in range(n):
+    for _i in range(n):
         r = rnd.random()
         e = gen_expr(rnd) if r < 0.45 else mutate_text(rnd, gen_expr(rnd)) if r < 0.85 else token_soup(rnd)
         out.append(e)

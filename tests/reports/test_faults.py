@@ -601,7 +601,7 @@ def test_concurrent_uploads_do_not_mix(web):
         t.join(timeout=300)
     assert not errors, errors
     assert len({r[0] for r in results.values()}) == n
-    for k, (rid, text, page) in results.items():
+    for k, (_rid, text, page) in results.items():
         rows = list(csv.DictReader(io.StringIO(text)))
         got = {r["school_id"] for r in rows if r["school_id"]}
         assert got == set(subsets[k]["school_id"]), k

@@ -184,3 +184,27 @@ def test_progress_bar_renders_on_a_terminal():
         steps.advance(3)
     assert len(run.verdicts) and "评估" in buf.getvalue()
     assert not Steps(console, enabled=False).enabled  # --quiet
+
+
+def test_terminal_table_names_a_county_relaxation(monkeypatch):
+    """A county verdict that passes only under a relaxation says so in the terminal table, in each
+    language (the line once raised NameError: ruff F821 found it). The test data's school named
+    "[/b][red]x[/red]" is printed as text, not read as rich markup (it once raised MarkupError)."""
+    import io
+
+    from rich.console import Console
+
+    import junheng
+    from junheng.evaluation.run import Run
+    from junheng.reports.terminal import print_summary
+
+    run = junheng.evaluate_files(STD, str(DATA / "schools.csv"), str(DATA / "counties.csv"), as_of="2020-09-01")
+    frame = run.verdicts.copy()
+    row = frame.index[(frame.level == "county") & (frame.rule_id == "G1")][0]
+    frame.loc[row, "relaxation"] = "G1_RELAXED_TEST（2019-01-01 ~ 2022-12-31）"
+    monkeypatch.setattr(Run, "verdicts", property(lambda self: frame))
+    for lang, words in (("zh", "仅因过渡期放宽"), ("en", "only under a relaxation")):
+        c = Console(file=io.StringIO(), width=300)
+        print_summary(c, run, lang)
+        assert f"{words}" in c.file.getvalue() and "G1_RELAXED_TEST" in c.file.getvalue()
+        assert "[/b][red]x[/red]" in c.file.getvalue()

@@ -54,7 +54,7 @@ def app_env(tmp_path):
 
 def upload(client, schools=("schools.csv",), counties=("counties.csv",), standard=STD, as_of="", names=None):
     data = {"standard": standard, "as_of": as_of, "schools": [], "counties": []}
-    for i, f in enumerate(schools):
+    for _i, f in enumerate(schools):
         data["schools"].append((io.BytesIO((DEMO / f).read_bytes()), (names or {}).get(f, f)))
     for f in counties:
         data["counties"].append((io.BytesIO((DEMO / f).read_bytes()), f))

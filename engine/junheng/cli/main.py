@@ -27,6 +27,7 @@ import sys
 from pathlib import Path
 
 from junheng.i18n import t
+from junheng.reports.formats import OUTPUT_FORMATS
 
 EXIT_OK, EXIT_DATA, EXIT_ERROR, EXIT_OUTPUT = 0, 1, 2, 3
 EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
@@ -58,7 +59,7 @@ def _parser(lang: str = "zh") -> argparse.ArgumentParser:
 
     e = sub.add_parser("evaluate", help=h("help.evaluate"))
     data_args(e)
-    e.add_argument("--format", choices=["table", "json", "csv", "parquet", "html", "xlsx"], default="table",
+    e.add_argument("--format", choices=list(OUTPUT_FORMATS), default="table",
                    help=h("help.format"))
     e.add_argument("--out", help=h("help.out"))
     e.add_argument("--strict", action="store_true", help=h("help.strict"))
@@ -289,8 +290,11 @@ def _report_problems(err, run, quiet=False, lang="zh"):
 
 
 def cmd_evaluate(out, err, args, dirs, lang) -> int:
-    from junheng.reports.files import summary, write_csv, write_json
+    from junheng.reports.files import summary
 
+    if OUTPUT_FORMATS[args.format].needs_out and not args.out:
+        err.print(f"[red]{t(lang, 'cli.needs_out', format=args.format)}[/]")
+        return EXIT_ERROR
     if args.out:  # a folder or a missing folder: say so now, not after the evaluation
         from junheng.atomic import check_target
 
@@ -319,39 +323,18 @@ def cmd_evaluate(out, err, args, dirs, lang) -> int:
         from junheng.records.problem_list import write_problems
 
         write_problems(run.schools.problems + run.counties.problems, args.problems)
-    target = args.out or sys.stdout
-    if args.format in ("html", "xlsx"):
+    fmt = OUTPUT_FORMATS[args.format]  # reports/formats.py: writer, whether it needs --out, report or not
+    if fmt.name == "table":
+        fmt.write(run, out, lang)
+    elif fmt.report:  # suggestions first (counterfactuals), with their own progress steps
         from junheng.reports.progress import Steps, counterfactuals_with_progress
 
-        if args.format == "xlsx" and not args.out:
-            err.print(f"[red]{t(lang, 'cli.needs_out', format='xlsx')}[/]")
-            return EXIT_ERROR
         with Steps(err, enabled=not args.quiet) as steps:
             counterfactuals_with_progress(run, steps, lang)
-            if args.format == "html":
-                from junheng.reports.html_report import write_html
-
-                _write(write_html, run, target, lang, progress=steps)
-            else:
-                from junheng.reports.xlsx_report import write_xlsx
-
-                write_xlsx(run, args.out, lang, progress=steps)
-    elif args.format == "json":
-        _write(write_json, run, target)
-    elif args.format == "csv":
-        _write(write_csv, run, target)
-    elif args.format == "parquet":
-        if not args.out:
-            err.print(f"[red]{t(lang, 'cli.needs_out', format='parquet')}[/]")
-            return EXIT_ERROR
-        from junheng.reports.files import write_parquet
-
-        write_parquet(run, args.out)
+            _write(fmt.write, run, args.out or sys.stdout, lang, steps)
     else:
-        from junheng.reports.terminal import print_summary
-
-        print_summary(out, run, lang)
-    if args.out and not args.quiet:
+        _write(fmt.write, run, args.out or sys.stdout, lang)
+    if args.out and not args.quiet and fmt.name != "table":
         s = summary(run)
         err.print(t(lang, "cli.written", out=args.out, n=run.verdict_count(), read=s["rows_read"],
                     evaluated=s["rows_evaluated"], rejected=s["rows_rejected"]), highlight=False)

@@ -295,7 +295,7 @@ def rule_counterfactuals(ev: Evaluator, rule, lang: str = "zh", only_rows=None) 
                 continue  # enrolment also moves the split shares: one input no longer changes alone
             key = (info.derived, d, bool(info.whole_school[row])) if info.derived else (info.name,)
             groups.setdefault(key, []).append((info, d))
-        for key, members in groups.items():
+        for members in groups.values():
             info, d = members[0]
             whole = bool(info.whole_school[row])
             names = [m[0].name for m in members]

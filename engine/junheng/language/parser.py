@@ -67,23 +67,23 @@ def parse_expression(text: str) -> ast.Node:
     except UnexpectedCharacters as exc:
         pos = exc.pos_in_stream or 0
         ch = text[pos] if pos < len(text) else ""
-        raise ExprSyntaxError(Msg("parse.bad_char", ch=ch), exc.line, exc.column, ch)
+        raise ExprSyntaxError(Msg("parse.bad_char", ch=ch), exc.line, exc.column, ch) from None
     except UnexpectedEOF as exc:
         lines = text.splitlines() or [""]
         raise ExprSyntaxError(Msg("parse.incomplete", expected=_describe_expected(exc.expected)),
-                              len(lines), len(lines[-1]) + 1)
+                              len(lines), len(lines[-1]) + 1) from None
     except UnexpectedToken as exc:
         tok = exc.token
         if tok.type == "$END":
             lines = text.splitlines() or [""]
             raise ExprSyntaxError(Msg("parse.incomplete", expected=_describe_expected(exc.expected)),
-                                  len(lines), len(lines[-1]) + 1)
+                                  len(lines), len(lines[-1]) + 1) from None
         raise ExprSyntaxError(Msg("parse.unexpected", tok=str(tok), expected=_describe_expected(exc.expected)),
-                              tok.line, tok.column, str(tok))
+                              tok.line, tok.column, str(tok)) from None
     except UnexpectedInput as exc:  # pragma: no cover - covered by the cases above
-        raise ExprSyntaxError(Msg("parse.syntax"), getattr(exc, "line", 1), getattr(exc, "column", 1))
+        raise ExprSyntaxError(Msg("parse.syntax"), getattr(exc, "line", 1), getattr(exc, "column", 1)) from None
     except RecursionError:
-        raise ExprSyntaxError(Msg("parse.too_deep"), 1, 1)
+        raise ExprSyntaxError(Msg("parse.too_deep"), 1, 1) from None
     if _depth(tree) > MAX_DEPTH:
         raise ExprSyntaxError(Msg("parse.too_deep_limit", limit=MAX_DEPTH), 1, 1)
     return _build(tree, text)

@@ -170,7 +170,7 @@ def _read_csv(p: Path, name: str) -> RawTable:
             df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sep, skip_blank_lines=True,
                              index_col=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(f"{name}: CSV 格式错误 / malformed CSV: {exc}")
+        raise InputError(f"{name}: CSV 格式错误 / malformed CSV: {exc}") from None
     labels = _real_headers(text, sep, list(df.columns))
     # a cell can span lines only when the text has more line breaks than header + records (one C-level count)
     may_span = '"' in text and text.count("\n") > len(df) + 1
@@ -205,7 +205,7 @@ def _spanning_cells(df: pd.DataFrame, sep: str, labels: dict):
     swallowed the rows below into one cell: the record is rejected, naming the lines. Column-wise."""
     counts = []
     issues = []
-    for j, c in enumerate(df.columns):
+    for _j, c in enumerate(df.columns):
         s = df[c].astype("string")
         nl = s.str.count("\n").fillna(0).to_numpy(dtype=np.int64)
         counts.append(nl)
@@ -287,7 +287,7 @@ def _check_zip(p: Path, name: str) -> None:
         with zipfile.ZipFile(p) as zf:
             infos = zf.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise InputError(f"{name}: 无法打开 Excel 文件 / cannot open workbook: {exc}")
+        raise InputError(f"{name}: 无法打开 Excel 文件 / cannot open workbook: {exc}") from None
 
     def mb(n):
         return f"{n / 2 ** 20:.0f} MB"
@@ -393,7 +393,7 @@ def _read_xlsx(p: Path, name: str, known=None) -> list[RawTable]:
         try:
             wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a damaged file
-            raise InputError(f"{name}: 无法打开 Excel 文件 / cannot open workbook: {exc}")
+            raise InputError(f"{name}: 无法打开 Excel 文件 / cannot open workbook: {exc}") from None
     fmt = _formats(wb)
     tables, vertical, notes = [], [], []
     try:
@@ -413,7 +413,7 @@ def _read_xlsx(p: Path, name: str, known=None) -> list[RawTable]:
             except InputError:
                 raise
             except Exception as exc:
-                raise InputError(f"{name}[{ws.title}]: 无法读取工作表 / cannot read sheet: {exc}")
+                raise InputError(f"{name}[{ws.title}]: 无法读取工作表 / cannot read sheet: {exc}") from None
             if not rows:
                 continue
             vh = _is_vertical(rows)
@@ -597,7 +597,7 @@ def _loads(text: str, name: str, where: str = ""):
         head = text.encode("utf-8")[:at]
         line, col = head.count(b"\n") + 1, at - (head.rfind(b"\n") + 1) + 1
         raise InputError(f"{name}{where}: JSON 嵌套过深（第 {line} 行第 {col} 列起超过 {MAX_JSON_DEPTH} 层）/ JSON nested "
-                         f"too deep (line {line} column {col})")
+                         f"too deep (line {line} column {col})") from None
 
 
 def _read_json(p: Path, name: str, lines: bool) -> RawTable:
@@ -610,14 +610,14 @@ def _read_json(p: Path, name: str, lines: bool) -> RawTable:
                     try:
                         records.append(_loads(line, name, f":{n}"))
                     except json.JSONDecodeError as exc:
-                        raise InputError(f"{name}:{n}: JSON 格式错误 / malformed JSON: {exc}")
+                        raise InputError(f"{name}:{n}: JSON 格式错误 / malformed JSON: {exc}") from None
                     rows.append(n)
         else:
             data = _loads(text, name)
             records = data.get("records", data.get("schools", data.get("counties"))) if isinstance(data, dict) else data
             rows = None
     except (json.JSONDecodeError, AttributeError) as exc:
-        raise InputError(f"{name}: JSON 格式错误 / malformed JSON: {exc}")
+        raise InputError(f"{name}: JSON 格式错误 / malformed JSON: {exc}") from None
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         raise InputError(f"{name}: JSON 应为对象数组 / JSON must be a list of objects")
     issues = []

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from junheng.i18n import Bi, BiTight, Msg, localize, t as tr
+from junheng.i18n import Bi, Msg, localize, t as tr
 from junheng.standard.catalogue import Catalogue
 from junheng.records.cells import cell_problems_many
 from junheng.records.headers import PARTS, UNSTAGED, HeaderMap, class_band
@@ -412,7 +412,7 @@ def _fill_merged(raw: RawTable, hmap: HeaderMap, catalogue: Catalogue, table: st
             continue
         s = raw.frame[header]
         filled = 0
-        for top, last, ref in spans:
+        for top, last, _ref in spans:
             blank = s.iloc[top + 1:last + 1].map(_text_blank)
             idx = s.index[top + 1:last + 1][blank.to_numpy(dtype=bool)]
             raw.frame.loc[idx, header] = s.iloc[top]

@@ -1,6 +1,7 @@
 """The default terminal summary of an evaluation (rich tables, Chinese by default)."""
 from __future__ import annotations
 
+from rich.markup import escape
 from rich.table import Table
 
 from junheng.i18n import OUTCOME_LABELS, t as tr
@@ -26,11 +27,11 @@ def print_summary(console, run, lang: str = "zh") -> None:
             t.add_column(tr(lang, c))
         for r in county.itertuples(index=False):
             stage = std.stage_label(r.stage, lang) if isinstance(r.stage, str) else ""
-            t.add_row(str(r.county_id), stage, r.rule_id, r.rule_name, fmt_num(r.value),
+            t.add_row(escape(str(r.county_id)), stage, r.rule_id, escape(str(r.rule_name)), fmt_num(r.value),
                       (f"{r.operator} {fmt_num(r.threshold)}" if r.operator else ""),
                       f"{MARK.get(r.outcome, '')} {L.get(r.outcome, r.outcome)}"
-                      + (("（仅因过渡期放宽：" if zh else " (only under a relaxation: ") + str(r.relaxation)
-                         + ("）" if zh else ")") if isinstance(getattr(r, "relaxation", None), str) else ""))
+                      + (escape(tr(lang, "summary.relaxed_only", params=r.relaxation))
+                         if isinstance(getattr(r, "relaxation", None), str) else ""))
         console.print(t)
     stage = v[v.level == "stage"]
     if len(stage):
@@ -46,7 +47,7 @@ def print_summary(console, run, lang: str = "zh") -> None:
             if k >= MAX_ROWS:
                 t.add_row("…", tr(lang, "summary.more_rows", n=len(wide) - MAX_ROWS), "", *[""] * len(rules))
                 break
-            t.add_row(str(idx[1]), str(idx[2]), std.stage_label(idx[3], lang),
+            t.add_row(escape(str(idx[1])), escape(str(idx[2])), std.stage_label(idx[3], lang),
                       *[MARK.get(row.get(rid), "") for rid in rules])
         console.print(t)
     s = summary(run)
@@ -90,10 +91,10 @@ def _print_conclusion(console, county, std, lang):
         county_word = {"pass": tr(lang, "county.pass"), "fail": tr(lang, "county.fail")}
         elig = [f"{MARK.get(by.loc[e, 'outcome'], '')} {L.get(by.loc[e, 'outcome'], '')}" if e in by.index else ""
                 for e in eligibility]
-        t.add_row(str(cid), *elig, f"{MARK.get(overall.outcome, '')} "
+        t.add_row(escape(str(cid)), *elig, f"{MARK.get(overall.outcome, '')} "
                             f"{county_word.get(overall.outcome) or L.get(overall.outcome, overall.outcome)}",
                   *[f"{MARK.get(by.loc[a, 'outcome'], '')} {L.get(by.loc[a, 'outcome'], '')}" for a in areas],
-                  tr(lang, "sep.list").join(fired) if fired else tr(lang, "summary.none"), str(overall.reason))
+                  tr(lang, "sep.list").join(fired) if fired else tr(lang, "summary.none"), escape(str(overall.reason)))
     console.print(t)
 
 

@@ -112,7 +112,7 @@ def write_xlsx(run, path, lang: str | None = None, progress=None) -> None:
 
     lang = lang or run.lang or "zh"
     t = L[lang]
-    O = OUTCOME_LABELS[lang]
+    labels = OUTCOME_LABELS[lang]
     std = run.standard
     v = run.verdicts
     ev = run.evaluator
@@ -128,7 +128,7 @@ def write_xlsx(run, path, lang: str | None = None, progress=None) -> None:
     for r in county.itertuples(index=False):
         rows.append([r.county_id, cnames.get(r.county_id), r.rule_id, r.rule_name, r.area,
                      std.stage_label(r.stage, lang) if isinstance(r.stage, str) else None, _num(r.value), r.operator,
-                     _num(r.threshold), _num(r.margin), O.get(r.outcome, r.outcome), r.reason])
+                     _num(r.threshold), _num(r.margin), labels.get(r.outcome, r.outcome), r.reason])
     # per-county count of failing school stages, after the rules
     heads = [t["county_id"], t["county_name"], t["rule"], t["name"], t["area"], t["stage"], t["value"], t["op"],
              t["threshold"], t["margin"], t["outcome"], t["reason"]]
@@ -161,7 +161,7 @@ def write_xlsx(run, path, lang: str | None = None, progress=None) -> None:
             if r.kind == "threshold":
                 row.append(_num(res.value[u]) if o != ABSENT else None)
             name = {PASS: "pass", FAIL: "fail", NOT_EVALUABLE: "not_evaluable"}.get(o, "not_applicable")
-            row.append(None if o == ABSENT else O[name])
+            row.append(None if o == ABSENT else labels[name])
             if o == FAIL:
                 fails.append(r.id)
             opts = cfs.get(r.id, {}).get(u)
@@ -188,7 +188,7 @@ def write_xlsx(run, path, lang: str | None = None, progress=None) -> None:
             stage = std.stage_label(sp.stages[sp.cs_stage[i]], lang) if r.space == "county_stage" else None
             o = {PASS: "pass", FAIL: "fail", NOT_EVALUABLE: "not_evaluable"}.get(int(res.outcome[i]), "not_applicable")
             rows.append([cids[c], cnames.get(cids[c]), stage, r.id, r.name_en if lang == "en" and r.name_en else r.name,
-                         _num(res.value[i]), r.operator, _num(res.threshold[i]), O[o]])
+                         _num(res.value[i]), r.operator, _num(res.threshold[i]), labels[o]])
     ws = _sheet(wb, t["cv"], [t["county_id"], t["county_name"], t["stage"], t["rule"], t["name"], t["value"], t["op"],
                               t["threshold"], t["outcome"]], rows, {1: 12, 2: 14, 4: 10, 5: 44})
     if rows:

@@ -68,7 +68,7 @@ class SymbolTable:
         errors = errors if errors is not None else ErrorList()
         self._add(Sym("stage", "builtin", "const", "text", needs_stage=True), None, errors)
         for table in ("school", "county"):
-            for fid, fd in self.catalogue.fields[table].items():
+            for _fid, fd in self.catalogue.fields[table].items():
                 self._add_field(fd, errors)
         for pid, p in std.parameters.items():
             self._add(Sym(pid, "param", "const", "num", needs_stage=p.per_stage,
@@ -552,7 +552,7 @@ def compile_standard(std: Standard, catalogue: Catalogue | None = None, as_of=No
 
     # input fields read by each rule, through derived fields
     inputs: dict[str, set] = {}
-    for kind, oid in order:
+    for _kind, oid in order:
         d = deps[oid]
         s = set(d.fields)
         for did in d.derived:

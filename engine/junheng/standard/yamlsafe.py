@@ -138,7 +138,7 @@ def _scalar(loader, node):
             return value.isoformat()  # an unquoted date (from: 2019-12-01) is the text it shows
         return value
     except (ValueError, OverflowError) as exc:
-        raise _Refused(node.start_mark, Msg("yaml.invalid_value", error=str(exc)))
+        raise _Refused(node.start_mark, Msg("yaml.invalid_value", error=str(exc))) from None
 
 
 def load_yaml_text(text: str, filename: str):
@@ -178,13 +178,13 @@ def load_yaml_file(path: Path | str, display_name: str | None = None):
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise StandardError([_simple(name, Msg("yaml.cannot_read", error=exc.strerror))])
+        raise StandardError([_simple(name, Msg("yaml.cannot_read", error=exc.strerror))]) from None
     if size > MAX_FILE_BYTES:
         raise StandardError([_simple(name, Msg("yaml.file_too_large", size=size, limit=MAX_FILE_BYTES))])
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise StandardError([_simple(name, Msg("yaml.not_utf8", error=exc.reason))])
+        raise StandardError([_simple(name, Msg("yaml.not_utf8", error=exc.reason))]) from None
     return load_yaml_text(text, name)
 
 
