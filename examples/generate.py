@@ -701,6 +701,69 @@ def generate(n_counties, schools_per_county, seed, mistakes=0.0, *, total_school
     return schools, county_df
 
 
+# --------------------------------------------------------------------------- scenarios (issue 18)
+
+# what a county sends first: the resource sheet (every input of R1-R7 and R_school, scope flags included),
+# every government and quality field absent
+RESOURCE_COLS = ["school_id", "school_name", "county_id", "school_type", "urban_rural", "students_primary",
+                 "students_junior", "students_senior", "teachers_primary", "teachers_junior",
+                 "teachers_college_primary", "teachers_bachelor_primary", "teachers_bachelor_junior",
+                 "teachers_master_primary", "teachers_master_junior", "teachers_doctor_primary",
+                 "teachers_doctor_junior", "backbone_teachers_primary", "backbone_teachers_junior",
+                 "pe_teachers_primary", "pe_teachers_junior", "music_teachers_primary", "music_teachers_junior",
+                 "fine_art_teachers_primary", "fine_art_teachers_junior", "art_teachers_primary",
+                 "art_teachers_junior", "visiting_pe_art_teachers_primary", "visiting_pe_art_teachers_junior",
+                 "teaching_aux_area", "indoor_sports_area", "gym_area", "sports_ground_area", "leased_sports_area",
+                 "other_sports_area", "equipment_value", "multimedia_rooms", "dense_central_city", "rural_small_50_99"]
+SCENARIOS = ("complete", "partial", "messy")
+_MESSY_WORDS = np.array(["不详", "见附表", "待核实", "暂无"], dtype=object)
+
+
+def apply_scenario(schools, counties, scenario, seed=1, invalid_rate=0.05):
+    """complete: as generated; partial: only the resource fields (county file: ids and names);
+    messy: at least one cross-field problem per school (a degree count, backbone or in-zone count above
+    its whole) and ``invalid_rate`` of the numeric cells invalid (text, negative, out of range)."""
+    if scenario == "complete":
+        return schools, counties
+    if scenario == "partial":
+        return (schools[[c for c in RESOURCE_COLS if c in schools.columns]].copy(),
+                counties[["county_id", "county_name", "year"]].copy())
+    if scenario != "messy":
+        raise ValueError(f"unknown scenario {scenario}")
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 18]))
+    df = schools.copy()
+    n = len(df)
+    # one cross-field problem per school, on a stage the school has
+    prim = df["students_primary"].notna().to_numpy()
+    kind = rng.integers(0, 3, n)
+    for s, has in (("primary", prim), ("junior", ~prim)):
+        whole = df[f"teachers_{s}"].to_numpy(dtype="float64", na_value=np.nan)
+        stud = df[f"students_{s}"].to_numpy(dtype="float64", na_value=np.nan)
+        for k, (col, w) in enumerate(((f"teachers_bachelor_{s}", whole), (f"backbone_teachers_{s}", whole),
+                                      (f"in_zone_students_{s}", stud))):
+            r = np.flatnonzero(has & (kind == k) & ~np.isnan(w))
+            v = df[col].to_numpy(dtype="float64", na_value=np.nan)
+            v[r] = w[r] + rng.integers(1, 6, len(r))
+            df[col] = pd.array(np.where(np.isnan(v), None, v), dtype="Int64") if len(r) else df[col]
+    # invalid numeric cells: text, negative, out of range (a percentage-like 1e9)
+    nums = [c for c in df.columns if c not in ("school_id", "school_name", "county_id", "school_type", "urban_rural",
+                                                 "ownership", "boarding", "dense_central_city", "rural_small_50_99",
+                                                 "rural_small_under30", "built_year")]
+    for c in nums:
+        vals = df[c].to_numpy(dtype="float64", na_value=np.nan)
+        hit = (rng.random(n) < invalid_rate) & ~np.isnan(vals)
+        if not hit.any():
+            continue
+        t = _as_text(df[c]).to_numpy(dtype=object).copy()
+        how = rng.integers(0, 3, n)
+        t[hit & (how == 0)] = _MESSY_WORDS[rng.integers(0, len(_MESSY_WORDS), n)][hit & (how == 0)]
+        neg = hit & (how == 1)
+        t[neg] = ["-" + x if x and x != "0" else "-1" for x in t[neg]]
+        t[hit & (how == 2)] = "999999999999"
+        df[c] = t
+    return df, counties
+
+
 # --------------------------------------------------------------------------- multi-year series
 
 # counts that scale with a school's enrolment (rounded half-up); parts of a total are floored so
@@ -968,6 +1031,8 @@ def main(argv=None):
     ap.add_argument("--year", type=int, default=2024, help="evaluation year (county column year)")
     ap.add_argument("--demo", action="store_true", help="write the bundled example county (fixed seed)")
     ap.add_argument("--quiet", action="store_true")
+    ap.add_argument("--scenario", choices=SCENARIOS, default="complete",
+                    help="complete | partial (resource fields only) | messy (cross-field problems, 5%% invalid cells)")
     ap.add_argument("--series", type=int, metavar="N", help="write N consecutive years ending in --year (files "
                     "schools-YEAR.csv, counties-YEAR.csv; falling enrolment, schools opening and closing; "
                     "for junheng monitor)")
@@ -1014,6 +1079,7 @@ def main(argv=None):
         except ValueError as exc:
             ap.error(str(exc))
         out = a.out or "out"
+        schools, counties = apply_scenario(schools, counties, a.scenario, a.seed)
     t1 = time.perf_counter()
     paths = write(schools, counties, out, a.format)
     t2 = time.perf_counter()

@@ -21,8 +21,21 @@ DATA = Path(__file__).parents[1] / "data" / "provinces"
 sys.path.insert(0, str(DATA))
 from passing import passing_data  # noqa: E402
 
-PROVINCES = ["liaoning/province", "liaoning/shenyang-2021", "neimenggu/quality-2017", "jilin/quality-2017",
-             "guangxi/quality-2017"]
+# every standard file below standards/ except the national ones: a new province needs no edit here
+PROVINCES = sorted(p.relative_to(STD).with_suffix("").as_posix() for p in STD.rglob("*.yaml")
+                   if "tests" not in p.relative_to(STD).parts and p.parent != STD and p.parent.name != "national")
+
+
+def test_provinces_are_discovered():
+    assert {"liaoning/province", "liaoning/shenyang-2021", "neimenggu/quality-2017", "jilin/quality-2017",
+            "guangxi/quality-2017", "hebei/quality-2017"} <= set(PROVINCES)
+
+
+@pytest.mark.parametrize("sid", PROVINCES)
+def test_every_province_has_yaml_tests(sid):
+    """standards/<prov>/tests/<name>.yaml exists and names at least one rule; tests/tools/test_stdtest.py runs it."""
+    path = STD / (sid.rsplit("/", 1)[0]) / "tests" / (sid.rsplit("/", 1)[1] + ".yaml")
+    assert path.exists(), f"{sid}: no YAML tests at {path}"
 
 
 def value(std_id, pid, day=None):

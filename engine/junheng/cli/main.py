@@ -63,6 +63,7 @@ def _parser(lang: str = "zh") -> argparse.ArgumentParser:
                    help=h("help.format"))
     e.add_argument("--out", help=h("help.out"))
     e.add_argument("--strict", action="store_true", help=h("help.strict"))
+    e.add_argument("--problems", metavar="FILE", help=h("help.problems"))
 
     x = sub.add_parser("explain", help=h("help.explain"))
     data_args(x)
@@ -106,6 +107,8 @@ def _parser(lang: str = "zh") -> argparse.ArgumentParser:
     d.add_argument("--counties", nargs="+", help=h("help.diff_counties"))
     d.add_argument("--format", choices=["table", "json"], default="table")
     d.add_argument("--out", help=h("help.out"))
+    d.add_argument("--moved", type=float, default=0.0,
+                   help="结论未变而数值变化超过此数的判定也列出（默认 0：任何变化）/ list values that moved by more than this")
     d.add_argument("--lang", choices=["zh", "en"], default=argparse.SUPPRESS)
     d.add_argument("--standards-dir", action="append", default=argparse.SUPPRESS)
 
@@ -318,6 +321,10 @@ def cmd_evaluate(out, err, args, dirs, lang) -> int:
         with Steps(err, enabled=not args.quiet) as steps:  # progress bar on stderr; --quiet turns it off
             run = _run(args, dirs, lang, steps)
         _report_problems(err, run, args.quiet, lang)
+    if getattr(args, "problems", None):
+        from junheng.records.problem_list import write_problems
+
+        write_problems(run.schools.problems + run.counties.problems, args.problems)
     fmt = OUTPUT_FORMATS[args.format]  # reports/formats.py: writer, whether it needs --out, report or not
     if fmt.name == "table":
         fmt.write(run, out, lang)

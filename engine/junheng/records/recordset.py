@@ -27,6 +27,7 @@ import pandas as pd
 
 from junheng.i18n import Bi, Msg, localize, t as tr
 from junheng.standard.catalogue import Catalogue
+from junheng.records.cells import cell_problems_many
 from junheng.records.headers import PARTS, UNSTAGED, HeaderMap, class_band
 from junheng.records.normalize import to_bool, to_id, to_number, to_text
 from junheng.records.readers import input_format, NamedFile, RawTable, read_records, source_name, source_path
@@ -45,6 +46,7 @@ CLASS_LIMITS = {"primary": 45, "junior": 50}
 STAGE_ZH = {"primary": "小学", "junior": "初中", "senior": "高中"}
 
 
+PER_CELL = False  # True: the per-cell reference path for reader problems (tests compare both)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 
 
@@ -303,6 +305,8 @@ def _type_table(raw: RawTable, hmap: HeaderMap, catalogue: Catalogue, table: str
         return sheet0, max(row, 1), f"{letter}{max(row, 1)}" if letter else ""
 
     def cell_problems(header, cid, s, probs, rule):
+        if not PER_CELL:
+            return cell_problems_many(Problem, raw, header, label(header), cid, s, probs, rule, problems, invalid)
         bad = probs.notna().to_numpy()
         for i in np.flatnonzero(bad):
             row, cell = raw.locate(header, i)

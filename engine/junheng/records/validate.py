@@ -20,10 +20,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from junheng.records import batch
+from junheng.records.problem_list import SUMMARY_ABOVE, print_summary
 from junheng.records.recordset import Problem, RecordSet, reject_where, school_stage_masks
 from junheng.i18n import Bi, BiTight, Msg, localize, t as tr
 
 STAGE_ZH = {"primary": "小学", "junior": "初中", "senior": "高中"}
+PER_CELL = False  # True: the per-cell reference path (tests compare the column-wise path with it)
 NO_COUNTY = "未填区县代码"  # the county of schools given without 区县代码 and without a county file
 STAGE_KEYS = {"primary": "stage.primary", "junior": "stage.junior", "senior": "stage.senior"}
 
@@ -112,6 +115,9 @@ def check_required(rs: RecordSet, catalogue) -> None:
         if not c.field.required or c.id in ("school_id", "county_id") or c.id not in rs.frame:
             continue
         col = rs.frame[c.id]
+        if not PER_CELL:
+            batch.check_required(rs, c.id, c.label, col.isna().to_numpy())
+            continue
         for i in np.flatnonzero(col.isna().to_numpy()):
             _problem(rs, i, c.id, Msg("rec.rule_required", field=c.id), Bi("rec.required", label=c.label),
                      "cell missing")
@@ -151,6 +157,8 @@ def _check_subset(rs: RecordSet, rule: str, parts: list, whole_cols: list, whole
         bad = any_part & ~np.isnan(whole) & (total > whole + 1e-9)
     if rows is not None:
         bad &= rows
+    if not PER_CELL:
+        return batch.check_subset(rs, rule, vals, whole_cols, whole, desc, bad, total)
     for i in np.flatnonzero(bad):
         shown = "+".join(f"{v[i]:g}" for _, v in vals if not np.isnan(v[i]))
         msg = f"{desc}：{shown} = {total[i]:g} > {'+'.join(whole_cols)} = {whole[i]:g} / {rule}"
@@ -229,6 +237,8 @@ def check_class_bands(rs: RecordSet) -> None:
     whole = np.where(np.isnan(whole), staged, whole)
     with np.errstate(invalid="ignore"):
         bad = complete & ~np.isnan(whole) & (np.abs(bands - whole) > 1e-9)
+    if not PER_CELL:
+        return batch.check_class_bands(rs, BAND_COLS, bad, bands, whole)
     for i in np.flatnonzero(bad):
         msg = (f"各班额分段的班级数之和 {bands[i]:g} 与班级总数 {whole[i]:g} 不相等，班额分段按缺失处理 / the "
                "class-size "
@@ -303,8 +313,11 @@ def report(err, srs: RecordSet, crs: RecordSet, quiet: bool = False, lang: str =
     if problems:
         n_rej = len(srs.rejected) + len(crs.rejected)
         err.print(f"[yellow]{tr(lang, 'load.problems', n=len(problems), rejected=n_rej)}[/]")
-        for p in problems:
-            err.print(f"  {p.render(lang)}", markup=False, highlight=False)
+        if len(problems) > SUMMARY_ABOVE:  # counts and the first few; the whole list: --problems FILE
+            print_summary(err, problems, lang)
+        else:
+            for p in problems:
+                err.print(f"  {p.render(lang)}", markup=False, highlight=False)
     ignored = [p for rs in (srs, crs) for p in rs.problems if p.action == "column ignored"]
     if ignored:
         err.print(f"[dim]{tr(lang, 'load.ignored', n=len(ignored))}" +

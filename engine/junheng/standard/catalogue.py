@@ -34,6 +34,7 @@ class FieldDef:
     aliases: list[str] = field(default_factory=list)
     stage_aliases: dict[str, list[str]] = field(default_factory=dict)
     loc: object = None
+    overrode: list = field(default_factory=list)  # where the redefined field was (override: true in a standard)
 
     @property
     def kind(self) -> str:

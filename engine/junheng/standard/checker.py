@@ -19,6 +19,7 @@ from junheng.i18n import Msg
 from junheng.language.functions import FUNCTIONS, RULE_REF_FUNCS, is_aggregate
 from junheng.standard.model import Expr, Rule, Standard
 from junheng.evaluation.logic import ROUND_DIGITS_MAX
+from junheng.standard.rootcause import count_uses, kind_root_message
 
 SPACES = ("stage", "school", "county_stage", "county")
 STAGE_SPACES = ("stage", "county_stage")
@@ -482,7 +483,7 @@ def _check_rule_header(obj, errors: ErrorList, all_stages: set) -> bool:
 
 
 def _check_item(kind: str, obj, d: RuleDeps, table: SymbolTable, errors: ErrorList, all_stages: set,
-                in_force: set) -> None:
+                in_force: set, std: Standard, wrong_kind: dict) -> None:
     """Check one derived field or rule (its level, stages and expressions); record its dependencies in d."""
     space = obj.space if kind == "rule" else obj.level
     scope = set(obj.stages) if kind == "rule" and obj.stages else all_stages
@@ -499,7 +500,9 @@ def _check_item(kind: str, obj, d: RuleDeps, table: SymbolTable, errors: ErrorLi
         checker = _ExprChecker(table, errors, e, d, None if stage == "*" else stage, scope)
         k = checker.check(e.node, space)
         want = "bool" if part in ("condition", "applies_when") or getattr(obj, "kind", "") == "bool" else "num"
-        if k is not None and k != want:
+        if kind == "derived" and obj.id in wrong_kind and k is not None and k != want:
+            errors.add(e.loc, kind_root_message(obj.id, want, k, *count_uses(std, obj.id)), e.text.strip()[:60])
+        elif k is not None and k != want:
             errors.add(e.loc, Msg("check.part_kind", part=part, want=_vk(want), kind=_vk(k)),
                        e.text.strip()[:60])
     if kind == "rule" and obj.kind == "threshold" and obj.value is not None and obj.threshold is not None:
@@ -530,10 +533,21 @@ def compile_standard(std: Standard, catalogue: Catalogue | None = None, as_of=No
     _check_declared_inputs(std, table, errors)
 
     items = [("derived", d) for d in std.derived.values()] + [("rule", r) for r in rules]
+    # one mistake, one error: a derived value of the other kind than declared is reported once, at its own
+    # expression, with the count of its uses; its uses then take it as of unknown kind (no repeated error)
+    wrong_kind: dict = {}
+    for d_ in std.derived.values():
+        for _stage, e in d_.expr.items():
+            k = _ExprChecker(table, ErrorList(), e, RuleDeps(), None if _stage == "*" else _stage,
+                             all_stages).check(e.node, d_.level)
+            if k is not None and k != d_.kind:
+                wrong_kind[d_.id] = k
+    for did in wrong_kind:
+        table.syms[did].vkind = None
     for kind, obj in items:
         d = RuleDeps()
         deps[obj.id] = d
-        _check_item(kind, obj, d, table, errors, all_stages, in_force)
+        _check_item(kind, obj, d, table, errors, all_stages, in_force, std, wrong_kind)
     if errors:
         errors.raise_if_any()
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import jsonschema
 
 from junheng.standard.catalogue import field_from_yaml
+from junheng.standard.fieldmerge import merge_field
 from junheng.errors import ErrorList, Loc, StandardError
 from junheng.i18n import Msg
 from junheng.paths import display_path, schemas_dir, standards_dir
@@ -196,7 +197,9 @@ def _build(data: LocDict, display: str, parent: Standard | None, errors: ErrorLi
 
     for table, defs in (data.get("fields") or {}).items():
         for fid, spec in defs.items():
-            std.extra_fields.setdefault(table, {})[fid] = field_from_yaml(fid, spec, table, defs.loc_of(fid))
+            fd = field_from_yaml(fid, spec, table, defs.key_loc(fid))
+            if merge_field(std, table, fid, spec, fd, documents, errors):
+                std.extra_fields.setdefault(table, {})[fid] = fd
     for table, ids in (data.get("inputs") or {}).items():
         cur = std.inputs.setdefault(table, [])
         cur.extend(i for i in ids if i not in cur)
@@ -207,9 +210,12 @@ def _build(data: LocDict, display: str, parent: Standard | None, errors: ErrorLi
                               std.derived.get(did), parent is not None, errors):
             continue
         expr = parse_stage_exprs(spec, "expr", text_lines, errors)
+        old_d = std.derived.get(did)
         std.derived[did] = Derived(did, spec["level"], expr or {}, spec.get("name", ""), spec.get("name_en", ""),
                                    spec.get("unit", ""), (data["derived"]).key_loc(did),
-                                   "bool" if spec.get("type") == "condition" else "num", spec.get("note", ""))
+                                   "bool" if spec.get("type") == "condition" else "num", spec.get("note", ""),
+                                   _citation(spec.get("citation"), documents),
+                                   (old_d.overrode + [old_d.origin]) if old_d is not None else [])
     _merge_rules(std, data.get("rules") or LocList(), documents, text_lines, errors, parent is not None)
 
     removed_here = []

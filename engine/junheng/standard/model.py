@@ -164,6 +164,8 @@ class Derived:
     origin: Loc | None = None
     kind: str = "num"  # num | bool (``type: condition``: a yes/no fact such as "in the resource scope")
     note: str = ""
+    citation: Citation | None = None
+    overrode: list[Loc] = field(default_factory=list)  # where the replaced definitions were (override: true)
 
 
 @dataclass

@@ -54,10 +54,17 @@ def _loc(filename: str, mark) -> Loc:
     return Loc(filename, mark.line + 1, mark.column + 1)
 
 
+MAX_NODES = 200_000  # bound on constructed values when aliases are allowed (test files): no alias bomb
+
+
 class _Loader(yaml.SafeLoader):
     filename = "<string>"
+    allow_aliases = False  # test files may reuse a row with &anchor / *alias / <<: *alias
+    nodes = 0
 
     def compose_node(self, parent, index):
+        if self.allow_aliases:
+            return super().compose_node(parent, index)
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise _Refused(event.start_mark, Msg("yaml.alias"))
@@ -80,12 +87,20 @@ def _construct_mapping(loader: _Loader, node, depth=0):
     result = LocDict()
     result.loc = _loc(loader.filename, node.start_mark)
     result.key_locs, result.value_locs, result.value_styles = {}, {}, {}
+    own = {id(k) for k, _v in node.value if k.tag != "tag:yaml.org,2002:merge"}
     loader.flatten_mapping(node)
+    merged: set = set()  # keys that came from a merge (<<: *row): a key written here replaces them
     for key_node, value_node in node.value:
         key = _scalar(loader, key_node)
         if isinstance(key, (dict, list)):
             raise _Refused(key_node.start_mark, Msg("yaml.key_not_scalar"))
-        if key in result:
+        if id(key_node) not in own:
+            if key in result:
+                continue  # PyYAML's order: the first of several merged mappings wins
+            merged.add(key)
+        elif key in merged:
+            merged.discard(key)
+        elif key in result:
             first = result.key_locs[key]
             raise _Refused(
                 key_node.start_mark,
@@ -115,6 +130,10 @@ _PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
 
 def _construct_any(loader, node, depth):
+    loader.nodes += 1
+    if loader.nodes > MAX_NODES:
+        raise _Refused(node.start_mark, f"值过多（超过 {MAX_NODES} 个，别名展开过大？）/ too many values "
+                                        f"(more than {MAX_NODES}; aliases expanding too far?)")
     if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_TAGS:
         # e.g. !!python/object/apply on a list: never constructed, and not silently read as a plain list
         raise _Refused(node.start_mark, Msg("yaml.tag", tag=node.tag))
@@ -141,14 +160,20 @@ def _scalar(loader, node):
         raise _Refused(node.start_mark, Msg("yaml.invalid_value", error=str(exc))) from None
 
 
-def load_yaml_text(text: str, filename: str):
-    """Parse YAML text; raise StandardError with a located message on any problem."""
+def load_yaml_text(text: str, filename: str, test_file: bool = False):
+    """Parse YAML text; raise StandardError with a located message on any problem.
+
+    ``test_file``: a YAML test file (``junheng test``), where anchors and aliases are allowed (to reuse a
+    row: ``- &s1 {...}`` then ``- {<<: *s1, school_id: S3}``), bounded by ``MAX_NODES``; a standard file
+    refuses them."""
     errors = ErrorList()
     if len(text.encode("utf-8", "replace")) > MAX_FILE_BYTES:
         errors.add(Loc(filename, 1, 1), Msg("yaml.file_too_large_kib", limit=MAX_FILE_BYTES // 1024))
         errors.raise_if_any()
     loader = _Loader(text)
     loader.filename = filename
+    if test_file:
+        loader.allow_aliases = True  # the refusal (yaml.alias / yaml.anchor) is for standard files only
     try:
         node = loader.get_single_node()
         if node is None:
@@ -172,7 +197,7 @@ def load_yaml_text(text: str, filename: str):
     errors.raise_if_any()
 
 
-def load_yaml_file(path: Path | str, display_name: str | None = None):
+def load_yaml_file(path: Path | str, display_name: str | None = None, test_file: bool = False):
     path = Path(path)
     name = display_name or str(path)
     try:
@@ -185,7 +210,7 @@ def load_yaml_file(path: Path | str, display_name: str | None = None):
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise StandardError([_simple(name, Msg("yaml.not_utf8", error=exc.reason))]) from None
-    return load_yaml_text(text, name)
+    return load_yaml_text(text, name, test_file)
 
 
 def _simple(name, message):

@@ -16,6 +16,8 @@ import pandas as pd
 from junheng.i18n import OUTCOME_LABELS, t as tr
 from junheng.standard.loader import load_standard, names_in
 from junheng.tools.show import fmt_values, rel, rule_text, value_json
+from junheng.tools.changes import citation_changes, derived_changes, field_changes, show_value
+from junheng.tools.moves import records, value_moves
 from junheng.standard.model import Standard, parse_date
 from junheng.evaluation.run import evaluate_files
 from rich.table import Table
@@ -142,7 +144,7 @@ def rule_changes(a: Standard, day_a, b: Standard, day_b, params: list, lang="zh"
             continue
         parts = []
         for k in what:
-            parts.append(tr(lang, "colon", x=tr(lang, _ATTR_KEYS[k])) + f"{fa[k]} → {fb[k]}")
+            parts.append(tr(lang, "colon", x=tr(lang, _ATTR_KEYS[k])) + f"{show_value(fa[k], lang)} → {show_value(fb[k], lang)}")
         for pid in via:
             p = changed_params[pid]
             parts.append(tr(lang, "diff.rule_param", id=pid, a=fmt_json(p["a"], p["unit"], lang),
@@ -171,7 +173,9 @@ def semantic_diff(ref_a, day_a, ref_b, day_b, dirs=(), lang="zh") -> dict:
     for std, day, side in ((a, day_a, "A"), (b, day_b, "B")):
         if day is not None and not std.window.contains(day):
             notes.append(tr(lang, "diff.std_not_in_force", side=side, id=std.id, day=day, window=std.window))
-    return {"a": {"ref": _label(ref_a, day_a), "id": a.id, "as_of": day_a.isoformat() if day_a else None,
+    fields, derived = field_changes(a, b, lang), derived_changes(a, b, lang)
+    return {"fields": fields, "derived": derived, "citations": citation_changes(a, day_a, b, day_b, lang),
+            "a": {"ref": _label(ref_a, day_a), "id": a.id, "as_of": day_a.isoformat() if day_a else None,
                   "chain": [c.id for c in a.chain]},
             "b": {"ref": _label(ref_b, day_b), "id": b.id, "as_of": day_b.isoformat() if day_b else None,
                   "chain": [c.id for c in b.chain]},
@@ -206,10 +210,13 @@ def compare_verdicts(va: pd.DataFrame, vb: pd.DataFrame) -> pd.DataFrame:
     return ch.sort_values(["rule_id", "county_id", "school_id", "stage"]).reset_index(drop=True)
 
 
-def verdict_impact(ref_a, day_a, ref_b, day_b, schools, counties=None, dirs=()) -> dict:
+def verdict_impact(ref_a, day_a, ref_b, day_b, schools, counties=None, dirs=(), moved=0.0) -> dict:
     ra = evaluate_files(ref_a, schools, counties, day_a, dirs)
     rb = evaluate_files(ref_b, schools, counties, day_b, dirs)
-    return impact_of(ra, rb)
+    imp = impact_of(ra, rb)
+    imp["moved_threshold"] = float(moved)
+    imp["moved"] = records(value_moves(ra.verdicts, rb.verdicts, KEY, moved))  # same outcome, value moved
+    return imp
 
 
 def impact_of(ra, rb) -> dict:
@@ -242,38 +249,54 @@ def impact_of(ra, rb) -> dict:
             "schools": school_list, "verdict_rules": sorted(top)}
 
 
-def run_diff(side_a, side_b, as_of=None, schools=None, counties=None, dirs=(), lang="zh") -> dict:
+def run_diff(side_a, side_b, as_of=None, schools=None, counties=None, dirs=(), lang="zh", moved=0.0) -> dict:
     ref_a, day_a = parse_side(side_a, as_of)
     ref_b, day_b = parse_side(side_b, as_of)
     doc = semantic_diff(ref_a, day_a, ref_b, day_b, dirs, lang)
     if schools:
-        doc["impact"] = verdict_impact(ref_a, day_a, ref_b, day_b, schools, counties, dirs)
+        doc["impact"] = verdict_impact(ref_a, day_a, ref_b, day_b, schools, counties, dirs, moved)
     return doc
 
 
 # ------------------------------------------------------------------ rendering
 
 def render(doc: dict, console, lang="zh", max_rows=200) -> None:  # noqa: C901
+    zh = lang == "zh"
     ol = dict(OUTCOME_LABELS[lang], absent=tr(lang, "diff.absent"))
     console.print(f"[bold]A[/] = {doc['a']['ref']}  ({' → '.join(doc['a']['chain'])})", highlight=False)
     console.print(f"[bold]B[/] = {doc['b']['ref']}  ({' → '.join(doc['b']['chain'])})", highlight=False)
     for n in doc["notes"]:
         console.print(f"[yellow]{n}[/]", highlight=False)
-    if not doc["parameters"] and not doc["rules"]:
-        console.print(tr(lang, "diff.no_difference"))
+    if not doc["parameters"] and not doc["rules"] and not doc.get("fields") and not doc.get("derived"):
+        console.print(tr(lang, "diff.no_difference") + (("（派生值和字段也相同；只有出处不同，见下）" if zh else
+                                                         " (nor in derived values or fields; citations differ, below)")
+                                                        if doc.get("citations") else ""))
     if doc["parameters"]:
         console.print(f"[bold]{tr(lang, 'diff.params_title')}[/]")
         for p in doc["parameters"]:
             console.print(f"  • {p['words']}", highlight=False)
+    if doc.get("fields"):
+        console.print("[bold]数据字段变化[/]" if zh else "[bold]Fields[/]")
+        for f in doc["fields"]:
+            console.print(f"  • {f['words']}", highlight=False)
+    if doc.get("derived"):
+        console.print("[bold]派生值变化[/]" if zh else "[bold]Derived values[/]")
+        for d in doc["derived"]:
+            console.print(f"  • {d['words']}", highlight=False)
     if doc["rules"]:
         console.print(f"[bold]{tr(lang, 'diff.rules_title')}[/]")
         for r in doc["rules"]:
             console.print(f"  • {r['words']}", highlight=False)
+    if doc.get("citations"):
+        console.print("[bold]出处变化（取值与写法不变）[/]" if zh else "[bold]Citations (same values and wording)[/]")
+        for c in doc["citations"]:
+            console.print(f"  • {c['words']}", highlight=False)
     imp = doc.get("impact")
     if imp is None:
         return
     console.print(tr(lang, "diff.impact", a=imp["rows_compared"]["a"], b=imp["rows_compared"]["b"],
                      n=len(imp["changed"])))
+    render_moves(imp, console, zh, max_rows)
     if not imp["changed"]:
         console.print("  " + tr(lang, "diff.no_verdict_changes"))
         return
@@ -315,11 +338,38 @@ def render(doc: dict, console, lang="zh", max_rows=200) -> None:  # noqa: C901
         console.print(tr(lang, "diff.first_rows", n=max_rows, total=len(imp["changed"])))
 
 
+def render_moves(imp: dict, console, zh: bool, max_rows: int = 200) -> None:
+    """Values that moved with the outcome unchanged, closest to the limit first, with the margin on each side."""
+    moves = imp.get("moved") or []
+    thr = imp.get("moved_threshold", 0.0)
+    if not moves:
+        console.print((f"  结论未变的判定中没有数值变化超过 {thr:g} / no value moved by more than {thr:g}" if zh else
+                       f"  no value moved by more than {thr:g} with the outcome unchanged"), highlight=False)
+        return
+    ol = OUTCOME_LABELS["zh" if zh else "en"]
+    t = Table(title=(f"数值变化（结论未变，变化超过 {thr:g}；离限值近的在前）/ values that moved" if zh else
+                     f"values that moved, outcome unchanged (by more than {thr:g}; closest to the limit first)"))
+    for col in (("规则", "rule"), ("区县", "county"), ("学校", "school"), ("学段", "stage"), ("A 值", "A value"),
+                ("B 值", "B value"), ("变化", "change"), ("B 阈值", "B threshold"), ("A 余量", "A margin"),
+                ("B 余量", "B margin"), ("结论", "outcome")):
+        t.add_column(col[0] if zh else col[1])
+
+    def num(v):
+        return "" if v is None else f"{v:.6g}" if isinstance(v, float) else str(v)
+    for r in moves[:max_rows]:
+        t.add_row(r["rule_id"], r["county_id"] or "", r["school_id"] or "", r["stage"] or "", num(r["value_a"]),
+                  num(r["value_b"]), f"{r['change']:+.6g}", num(r["threshold_b"]), num(r["margin_a"]),
+                  num(r["margin_b"]), ol.get(r["outcome"], r["outcome"]))
+    console.print(t)
+    if len(moves) > max_rows:
+        console.print(f"（只显示前 {max_rows} 条，共 {len(moves)} 条）" if zh else f"(first {max_rows} of {len(moves)})")
+
+
 def cli(out, err, args, dirs, lang) -> int:
     if args.counties and not args.schools:
         err.print(f"[red]{tr(lang, 'diff.counties_needs_schools')}[/]")
         return 2
-    doc = run_diff(args.a, args.b, args.as_of, args.schools, args.counties, dirs, lang)
+    doc = run_diff(args.a, args.b, args.as_of, args.schools, args.counties, dirs, lang, getattr(args, "moved", 0.0))
     if args.format == "json":
         text = json.dumps(doc, ensure_ascii=False, indent=2, default=str)
         if args.out:

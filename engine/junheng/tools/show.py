@@ -17,6 +17,7 @@ from rich.table import Table
 import json
 from junheng.standard.loader import load_standard
 from junheng.standard.model import parse_date
+from junheng.tools.changes import delta, delta_text, derived_parts, field_parts, rule_parts
 
 STATUS_KEYS = {"verified": "status.verified", "secondary": "status.secondary", "recalled": "status.recalled",
                "": "status.none"}
@@ -111,6 +112,7 @@ def rule_entry(r: Rule, std: Standard, as_of, sources: dict | None = None) -> di
         "source_status": r.citation.source_status if r.citation else "",
         "effective": r.window.to_json(), "in_force": r.window.contains(as_of) if as_of is not None else True,
         "set_at": rel(r.origin, sources), "overrode": [rel(o, sources) for o in r.overrode],
+        "applies_when": " ".join(r.applies_when.text.split()) if r.applies_when else None, "round": r.round,
     }
 
 
@@ -137,7 +139,9 @@ def only(view: dict, patterns) -> dict:
         return any(fnmatchcase(i, p) for p in patterns)
     return dict(view, parameters=[p for p in view["parameters"] if keep(p["id"])],
                 rules=[r for r in view["rules"] if keep(r["id"])],
-                removed=[d for d in view["removed"] if keep(d["id"])])
+                removed=[d for d in view["removed"] if keep(d["id"])],
+                derived=[d for d in view.get("derived", []) if keep(d["id"])],
+                fields=[f for f in view.get("fields", []) if keep(f["id"])])
 
 
 def _status(s, lang):
@@ -150,6 +154,26 @@ def _window_text(w, lang="zh") -> str:
     if not w.get("from") and not w.get("to"):
         return tr(lang, "show.open")
     return f"{w['from'] or '…'} ~ {w['to'] or '…'}"
+
+
+def with_parent(view: dict, std: Standard, parent: Standard | None, lang: str = "zh") -> dict:
+    """Add what each override changes against the parent (``changed``), the derived values and the fields."""
+    sources = {c.path: c.source for c in std.chain if c.source}
+    for r in view["rules"]:
+        old = parent.rules.get(r["id"]) if parent else None
+        if old is not None and r["overrode"]:
+            r["changed"] = delta_text(delta(rule_parts(old), rule_parts(std.rules[r["id"]])), lang) or \
+                ("（只改了出处或说明）" if lang == "zh" else "(citation or description only)")
+    view["derived"] = [dict(derived_parts(d), id=d.id, set_at=rel(d.origin, sources),
+                            citation=str(d.citation) if d.citation else "",
+                            overrode=[rel(o, sources) for o in d.overrode],
+                            changed=(delta_text(delta(derived_parts(parent.derived[d.id]), derived_parts(d)), lang)
+                                     if parent and d.id in parent.derived and d.overrode else None))
+                       for d in std.derived.values()]
+    view["fields"] = [dict(field_parts(f), id=f.id, table=t, set_at=rel(f.loc, sources) if f.loc else "",
+                           overrode=[rel(o, sources) for o in f.overrode])
+                      for t, defs in std.extra_fields.items() for f in defs.values()]
+    return view
 
 
 def render(view: dict, console, lang: str = "zh", all_versions: bool = True) -> None:
@@ -187,9 +211,45 @@ def render(view: dict, console, lang: str = "zh", all_versions: bool = True) -> 
         if r["per_stage"]:
             level += tr(lang, "show.per_stage")
         eff = _window_text(r["effective"], lang) + ("" if r["in_force"] else f" {t['not_in_force']}")
-        rt.add_row(r["id"], name, level, r["test"], r["citation"], _status(r["source_status"], lang), eff,
-                   r["set_at"], "\n".join(r["overrode"]))
+        test = r["test"]
+        if r.get("applies_when"):
+            test += ("\n适用条件：" if lang == "zh" else "\napplies when: ") + r["applies_when"]
+        if r.get("stages"):
+            test += ("\n适用学段：" if lang == "zh" else "\nstages: ") + ", ".join(r["stages"])
+        if r.get("round") is not None:
+            test += (f"\n取整：{r['round']} 位（四舍五入）" if lang == "zh" else f"\nrounded to {r['round']} digits")
+        if r.get("veto"):
+            test += "\n一票否决" if lang == "zh" else "\nveto"
+        over = "\n".join(r["overrode"])
+        if r.get("changed"):
+            over = (("改动：" if lang == "zh" else "changes: ") + r["changed"] + "\n" + over).strip()
+        rt.add_row(r["id"], name, level, test, r["citation"], _status(r["source_status"], lang), eff,
+                   r["set_at"], over)
     console.print(rt)
+    if view.get("derived"):
+        dt2 = Table(title="派生值" if lang == "zh" else "Derived values", show_lines=True)
+        for col in (("编号", "id"), ("名称", "name"), ("层级", "level"), ("类型", "type"), ("表达式", "expression"),
+                    ("出处", "citation"), ("设定于", "set at"), ("覆盖了", "overrode")):
+            dt2.add_column(col[0] if lang == "zh" else col[1], overflow="fold")
+        for d in view["derived"]:
+            over = "\n".join(d["overrode"])
+            if d.get("changed"):
+                over = (("改动：" if lang == "zh" else "changes: ") + d["changed"] + "\n" + over).strip()
+            elif d["overrode"]:
+                over = ("（表达式与上级相同）\n" if lang == "zh" else "(same expression as the parent)\n") + over
+            dt2.add_row(d["id"], d["name"], tr(lang, LEVEL_KEYS[d["level"]]) if d["level"] in LEVEL_KEYS else d["level"],
+                        ("条件" if d["type"] == "condition" else "数值") if lang == "zh" else d["type"],
+                        d["expr"] or "", d["citation"], d["set_at"], over)
+        console.print(dt2)
+    if view.get("fields"):
+        ft = Table(title="本标准定义的数据字段" if lang == "zh" else "Fields defined by the standard", show_lines=True)
+        for col in (("编号", "id"), ("表", "table"), ("名称", "label"), ("类型", "type"), ("单位", "unit"),
+                    ("取值范围", "values"), ("设定于", "set at"), ("覆盖了", "overrode")):
+            ft.add_column(col[0] if lang == "zh" else col[1], overflow="fold")
+        for f in view["fields"]:
+            ft.add_row(f["id"], f["table"], f["label"], f["type"], f["unit"], "、".join(f["values"]), f["set_at"],
+                       "\n".join(f["overrode"]))
+        console.print(ft)
     if view["removed"]:
         dt_ = Table(title=t["removed"])
         for col in ("id", "reason", "citation", "set_at"):
@@ -201,7 +261,9 @@ def render(view: dict, console, lang: str = "zh", all_versions: bool = True) -> 
 
 def cli(out, err, args, dirs, lang) -> int:
     day = parse_date(args.as_of) if args.as_of else None
-    view = resolve_view(load_standard(args.standard, dirs), day)
+    std = load_standard(args.standard, dirs)
+    parent = load_standard(std.extends, dirs) if std.extends else None
+    view = with_parent(resolve_view(std, day), std, parent, lang)
     if getattr(args, "only", None):
         view = only(view, args.only)
     if args.format == "json":

@@ -28,6 +28,15 @@ A test file sits next to the standard it tests (``standards/national/tests/quali
             threshold_param: G4_size_max_relaxed_single   # optional
             reason_contains: 阈值取自参数  # optional substring of the reason
 
+Reusing a row: test files (not standard files) may use YAML anchors and aliases, and the top-level
+``base:`` key is a place for rows that are only there to be reused (it is not read otherwise)::
+
+    base:
+      - &small_school {school_id: S9, county_id: C1, school_type: 教学点, students_primary: 49}
+    cases:
+      - name: ...
+        add: {schools: [{<<: *small_school, school_id: T1}]}
+
 Rows go through the same reading and normalising as real files (they are written to a temporary
 JSON file): ``true``/``false`` become 是/否, dates become text. ``run_paths`` returns one result per
 expectation; ``junheng test`` prints them and exits 1 on any failure.
@@ -210,7 +219,7 @@ def _check_one(verdicts, exp, file, line, case, prefix="") -> Check:
 def _validate(data, path) -> str:
     if not isinstance(data, dict):
         return Msg("stdtest.not_mapping")
-    allowed = {"standard", "description", "schools", "counties", "cases"}
+    allowed = {"standard", "description", "schools", "counties", "cases", "base"}
     extra = set(data) - allowed
     if extra:
         return Msg("stdtest.unknown_keys", where="", keys=tuple(sorted(extra)))
@@ -243,7 +252,7 @@ def run_file(path, standards_dirs=()) -> FileResult:  # noqa: C901
     path = Path(path)
     res = FileResult(str(path))
     try:
-        data = load_yaml_file(path, str(path))
+        data = load_yaml_file(path, str(path), test_file=True)
     except StandardError as exc:
         res.error = "; ".join(str(e) for e in exc.errors)
         return res
@@ -313,7 +322,7 @@ def run_paths(paths, standards_dirs=()) -> list[FileResult]:
 
 def covered_rules(path) -> set:
     """Rule ids named by an expectation of a test file."""
-    data = load_yaml_file(Path(path), str(path))
+    data = load_yaml_file(Path(path), str(path), test_file=True)
     out = set()
     for case in data.get("cases") or []:
         for e in case.get("expect") or []:

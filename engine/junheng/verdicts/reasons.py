@@ -14,8 +14,12 @@ from junheng.standard.checker import USABLE
 from junheng.evaluation.evaluator import Evaluator, RuleResult
 from junheng.i18n import msg
 from junheng.formatting import fmt_distinct, fmt_num
+from junheng.verdicts.outofforce import out_of_force_text
 from junheng.evaluation.logic import FAIL, NOT_APPLICABLE, NOT_EVALUABLE, PASS
 from junheng.language import nodes as _ast
+from junheng.verdicts.unknown_reasons import not_evaluable_reasons
+
+ROWWISE = False  # True: not_evaluable reasons built row by row (the reference path; tests compare both)
 
 MAX_LISTED = 5
 
@@ -66,11 +70,17 @@ def build_reasons(ev: Evaluator, res: RuleResult, keep, invalid: dict, lang: str
         at[na] = n
         extra.append(msg(lang, "not_applicable", cond=_cond_text(ev, rule.applies_when, lang)))
     ne = np.flatnonzero((o == NOT_EVALUABLE) & keep)
+    ne_texts = None
     if len(ne):
         at[ne] = n + len(extra) + np.arange(len(ne))
-        extra.extend(_not_evaluable_reasons(ev, res, ne, invalid, lang))
-    if extra:  # the special rows' texts appended once, then every row picked by position (one take)
-        reasons = pa.concat_arrays([reasons.cast(pa.large_string()), pa.array(extra, type=pa.large_string())])
+        if ROWWISE:
+            extra.extend(_not_evaluable_reasons(ev, res, ne, invalid, lang))
+        else:  # column-wise (verdicts/unknown_reasons.py)
+            ne_texts = not_evaluable_reasons(ev, res, ne, invalid, lang,
+                                             _unknown_texts(rule, getattr(ev.std, "derived", None)))
+    if extra or ne_texts is not None:  # the special rows' texts appended once, then every row picked by position
+        reasons = pa.concat_arrays([reasons.cast(pa.large_string()), pa.array(extra, type=pa.large_string())]
+                                   + ([ne_texts] if ne_texts is not None else []))
     return reasons.take(pa.array(at[keep]))
 
 
@@ -268,8 +278,11 @@ def _not_evaluable_reasons(ev: Evaluator, res: RuleResult, rows, invalid: dict, 
             if checked == 0 or n_missing[k] < checked:
                 per_row[k].extend(whys)
     out = []
+    no_value = out_of_force_text(ev.std, rule, ev.as_of, lang)  # a parameter with no version on the date
     for k, i in enumerate(rows):
         parts = list(dict.fromkeys(per_row[k]))
+        if not parts and no_value:
+            parts = [no_value]
         if not parts:
             vals = msg(lang, "sep.list").join(f"{f}={fmt_num(_scalar(ev, f, space, i))}" for f in fields[:6]
                                               if (sym_f := ev.t.get(f)) and sym_f.level in USABLE[space])
