@@ -244,7 +244,8 @@ def main(argv=None):  # noqa: C901
     for fmt, r in e2e.items():
         what = "`benchmarks/floor_e2e.py` (floor, CSV out)" if fmt == "floor" else \
             f"`cli.py evaluate --format {fmt} --out FILE`"
-        print(f"| end to end in a separate process: {what} ({r['size_mb']:.0f} MB) | {r['wall']:.2f} | {r['cpu']:.2f} |")
+        print(f"| end to end in a separate process: {what} ({r['size_mb']:.0f} MB) | {r['wall']:.2f} | "
+              f"{r['cpu']:.2f} |")
     if "floor" in e2e:
         print(f"\nend to end, engine CSV out / floor: wall {e2e['csv']['wall'] / e2e['floor']['wall']:.2f}x, "
               f"CPU {e2e['csv']['cpu'] / e2e['floor']['cpu']:.2f}x (scenario {a.scenario})")

@@ -83,6 +83,7 @@ def test_show_gives_applies_when_derived_fields_and_the_override_change(std_dir,
     assert cli.main(["show", "p/redef", "--standards-dir", str(std_dir), "--only", "R2"]) == 0
     out = capsys.readouterr().out
     assert "改动" in out and "适用条件" in out
-    assert cli.main(["show", "p/redef", "--standards-dir", str(std_dir), "--only", "in_resource_scope", "school_type"]) == 0
+    assert cli.main(["show", "p/redef", "--standards-dir", str(std_dir), "--only", "in_resource_scope",
+                     "school_type"]) == 0
     out = capsys.readouterr().out
     assert "派生值" in out and "学段" in out and "工读学校" in out and "fields.yaml" in out

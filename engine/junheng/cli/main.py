@@ -108,7 +108,8 @@ def _parser(lang: str = "zh") -> argparse.ArgumentParser:
     d.add_argument("--format", choices=["table", "json"], default="table")
     d.add_argument("--out", help=h("help.out"))
     d.add_argument("--moved", type=float, default=0.0,
-                   help="结论未变而数值变化超过此数的判定也列出（默认 0：任何变化）/ list values that moved by more than this")
+                   help="结论未变而数值变化超过此数的判定也列出（默认 0：任何变化）/ list values that moved by "
+                        "more than this")
     d.add_argument("--lang", choices=["zh", "en"], default=argparse.SUPPRESS)
     d.add_argument("--standards-dir", action="append", default=argparse.SUPPRESS)
 

@@ -40,4 +40,5 @@ def cell_problems_many(make, raw, header, shown_header: str, cid: str, s, probs,
     ii = idx.tolist()
     problems.extend(make(raw.file, sh, r, shown_header, t, rule, m, "cell ignored", cid, c, i)
                     for sh, r, t, m, c, i in zip(sheets, rows, texts, msgs, cells, ii))
-    invalid.setdefault(cid, {}).update(zip(ii, (Msg("rec.invalid_cell", value=v, problem=m) for v, m in zip(vals, msgs))))
+    invalid.setdefault(cid, {}).update(zip(ii, (Msg("rec.invalid_cell", value=v, problem=m)
+                                                for v, m in zip(vals, msgs))))

@@ -25,7 +25,7 @@ FIELDS = ["file", "sheet", "row", "cell", "column", "value", "field", "rule", "m
 
 def print_summary(err, problems: list, lang: str = "zh") -> None:
     """Counts by rule and by column, then the first EXAMPLES problems with their place."""
-    first = {}
+    first: dict = {}
     for p in problems:  # the rule as a catalogue text: shown in lang, counted by its Chinese form
         first.setdefault(str(p.rule), p.rule)
     by_rule = [(localize(first[r], lang), n) for r, n in Counter(str(p.rule) for p in problems).most_common()]

@@ -55,7 +55,7 @@ class Sym:
     name: str
     kind: str  # field | column | param | derived | rule | builtin
     level: str  # const | stage | school | county_stage | county
-    vkind: str  # num | bool | text
+    vkind: str | None  # num | bool | text; None: unknown (a derived value of the wrong kind, reported once)
     needs_stage: bool = False
     stages: set | None = None  # stages for which the symbol has a value (None = all)
     obj: object = None
@@ -520,6 +520,23 @@ def _check_item(kind: str, obj, d: RuleDeps, table: SymbolTable, errors: ErrorLi
             errors.add(obj.origin, Msg("check.rule_not_in_force", rule=obj.id, ref=rid), rid)
 
 
+def _derived_of_wrong_kind(std: Standard, table: SymbolTable, all_stages: set) -> dict:
+    """Derived values of the other kind than declared (id -> kind found), made of unknown kind in the table.
+
+    One mistake, one error: such a value is reported once, at its own expression, with the count of its
+    uses; its uses then take it as of unknown kind (no repeated error)."""
+    wrong_kind: dict = {}
+    for d_ in std.derived.values():
+        for _stage, e in d_.expr.items():
+            k = _ExprChecker(table, ErrorList(), e, RuleDeps(), None if _stage == "*" else _stage,
+                             all_stages).check(e.node, d_.level)
+            if k is not None and k != d_.kind:
+                wrong_kind[d_.id] = k
+    for did in wrong_kind:
+        table.syms[did].vkind = None
+    return wrong_kind
+
+
 def compile_standard(std: Standard, catalogue: Catalogue | None = None, as_of=None) -> Compiled:
     """Check a standard; return what evaluation needs. Raises StandardError with every problem."""
     errors = ErrorList(list(std.load_errors))
@@ -533,17 +550,7 @@ def compile_standard(std: Standard, catalogue: Catalogue | None = None, as_of=No
     _check_declared_inputs(std, table, errors)
 
     items = [("derived", d) for d in std.derived.values()] + [("rule", r) for r in rules]
-    # one mistake, one error: a derived value of the other kind than declared is reported once, at its own
-    # expression, with the count of its uses; its uses then take it as of unknown kind (no repeated error)
-    wrong_kind: dict = {}
-    for d_ in std.derived.values():
-        for _stage, e in d_.expr.items():
-            k = _ExprChecker(table, ErrorList(), e, RuleDeps(), None if _stage == "*" else _stage,
-                             all_stages).check(e.node, d_.level)
-            if k is not None and k != d_.kind:
-                wrong_kind[d_.id] = k
-    for did in wrong_kind:
-        table.syms[did].vkind = None
+    wrong_kind = _derived_of_wrong_kind(std, table, all_stages)
     for kind, obj in items:
         d = RuleDeps()
         deps[obj.id] = d

@@ -3,6 +3,8 @@ or an extended standard already defines may be redefined only with ``override: t
 as for parameters, derived values and rules; ``override: true`` on a new field is an error too."""
 from __future__ import annotations
 
+from typing import cast
+
 from junheng.errors import ErrorList, Loc
 from junheng.standard.catalogue import FieldDef, load_catalogue
 
@@ -26,7 +28,7 @@ def merge_field(std, table: str, fid: str, spec, fd: FieldDef, documents: dict, 
     """Check one ``fields.<table>.<fid>`` entry; record what it overrode on ``fd``. True when it can be merged."""
     old = previous_field(std, table, fid)
     wants = bool(spec.get("override", False))
-    loc = fd.loc
+    loc = cast(Loc, fd.loc)  # the loader builds fd with the location of its YAML key
     if wants and old is None:
         errors.add(loc, f"要覆盖的字段 '{fid}' 不存在（字段目录和上级标准中都没有 {table} 表的该字段）/ override of "
                         f"unknown field '{fid}'", fid)
@@ -36,9 +38,11 @@ def merge_field(std, table: str, fid: str, spec, fd: FieldDef, documents: dict, 
                         f"field '{fid}' is already defined at {_where(old)}; write override: true to redefine it", fid)
         return False
     if wants:
+        assert old is not None  # an override of a missing field returned above
         cit = spec.get("citation")
         if not cit:
-            errors.add(loc, f"覆盖字段 '{fid}' 必须给出出处 citation / an override of field '{fid}' needs a citation", fid)
+            errors.add(loc, f"覆盖字段 '{fid}' 必须给出出处 citation / an override of field '{fid}' needs a citation",
+                       fid)
         elif cit.get("document") not in documents:
             errors.add(loc, f"字段 '{fid}' 引用的文件 '{cit.get('document')}' 未在 documents 中登记 / unknown document",
                        str(cit.get("document")))

@@ -144,7 +144,8 @@ def rule_changes(a: Standard, day_a, b: Standard, day_b, params: list, lang="zh"
             continue
         parts = []
         for k in what:
-            parts.append(tr(lang, "colon", x=tr(lang, _ATTR_KEYS[k])) + f"{show_value(fa[k], lang)} → {show_value(fb[k], lang)}")
+            parts.append(tr(lang, "colon", x=tr(lang, _ATTR_KEYS[k]))
+                         + f"{show_value(fa[k], lang)} → {show_value(fb[k], lang)}")
         for pid in via:
             p = changed_params[pid]
             parts.append(tr(lang, "diff.rule_param", id=pid, a=fmt_json(p["a"], p["unit"], lang),
@@ -362,7 +363,8 @@ def render_moves(imp: dict, console, zh: bool, max_rows: int = 200) -> None:
                   num(r["margin_b"]), ol.get(r["outcome"], r["outcome"]))
     console.print(t)
     if len(moves) > max_rows:
-        console.print(f"（只显示前 {max_rows} 条，共 {len(moves)} 条）" if zh else f"(first {max_rows} of {len(moves)})")
+        console.print(f"（只显示前 {max_rows} 条，共 {len(moves)} 条）" if zh
+                      else f"(first {max_rows} of {len(moves)})")
 
 
 def cli(out, err, args, dirs, lang) -> int:

@@ -176,7 +176,7 @@ def with_parent(view: dict, std: Standard, parent: Standard | None, lang: str = 
     return view
 
 
-def render(view: dict, console, lang: str = "zh", all_versions: bool = True) -> None:
+def render(view: dict, console, lang: str = "zh", all_versions: bool = True) -> None:  # noqa: C901
     t = T[lang]
     title = view["title_en"] if lang == "en" and view["title_en"] else view["title"]
     where = (view.get("jurisdiction_en") or view["jurisdiction"]) if lang == "en" else view["jurisdiction"]
@@ -237,7 +237,8 @@ def render(view: dict, console, lang: str = "zh", all_versions: bool = True) -> 
                 over = (("改动：" if lang == "zh" else "changes: ") + d["changed"] + "\n" + over).strip()
             elif d["overrode"]:
                 over = ("（表达式与上级相同）\n" if lang == "zh" else "(same expression as the parent)\n") + over
-            dt2.add_row(d["id"], d["name"], tr(lang, LEVEL_KEYS[d["level"]]) if d["level"] in LEVEL_KEYS else d["level"],
+            dt2.add_row(d["id"], d["name"],
+                        tr(lang, LEVEL_KEYS[d["level"]]) if d["level"] in LEVEL_KEYS else d["level"],
                         ("条件" if d["type"] == "condition" else "数值") if lang == "zh" else d["type"],
                         d["expr"] or "", d["citation"], d["set_at"], over)
         console.print(dt2)

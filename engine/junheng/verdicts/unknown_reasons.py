@@ -152,11 +152,12 @@ def units_with_part(ev, mask, src, space, rows, lang, what) -> pa.Array | None:
     if big.any():
         codes, uniq = pd.factorize(count[big])
         more[big] = np.array([msg(lang, "reason.more", n=int(u)) for u in uniq] + [None], dtype=object)[:-1][codes]
-    text = pc.binary_join_element_wise(pa.scalar(msg(lang, "colon", x=what), _T), listed, pa.array(more, type=_T), pa.scalar("", _T))
+    text = pc.binary_join_element_wise(pa.scalar(msg(lang, "colon", x=what), _T), listed, pa.array(more, type=_T),
+                                       pa.scalar("", _T))
     return pc.if_else(pa.array(has), text, pa.nulls(m, _T))
 
 
-def not_evaluable_reasons(ev, res, rows, invalid: dict, lang: str, whys: list) -> pa.Array:
+def not_evaluable_reasons(ev, res, rows, invalid: dict, lang: str, whys: list) -> pa.Array:  # noqa: C901
     """The reason of every not_evaluable row (rows), as the per-row code gives it, column-wise."""
     rule = res.rule
     space = res.space
@@ -221,8 +222,8 @@ def not_evaluable_reasons(ev, res, rows, invalid: dict, lang: str, whys: list) -
     # the parts of each row without repeats (the first kept), joined
     for k in range(1, len(parts)):
         dup = None
-        for j in range(k):
-            eq = pc.fill_null(pc.equal(parts[k], parts[j]), False)
+        for earlier in range(k):
+            eq = pc.fill_null(pc.equal(parts[k], parts[earlier]), False)
             dup = eq if dup is None else pc.or_(dup, eq)
         parts[k] = pc.if_else(dup, pa.nulls(m, _T), parts[k])
     if parts:
