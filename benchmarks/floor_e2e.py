@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import floor  # noqa: E402
 
 TEXT = {"school_id", "school_name", "county_id", "school_type", "urban_rural", "ownership", "boarding"}
-OUT = np.array(["fail", "pass", "not_evaluable"], dtype=object)
+OUT = np.array(["fail", "pass", "not_evaluable", "not_applicable"], dtype=object)
 STAGE = np.array(["primary", "junior"], dtype=object)
 
 
