@@ -27,6 +27,8 @@ import pytest
 import junheng.cli.main as cli
 import junheng.atomic as atomic
 
+pytestmark = pytest.mark.slow  # the fault-injection suite (subprocesses killed mid-write): CI runs it
+
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "examples" / "demo-county"
 STD = "national/quality-2017"
