@@ -3,32 +3,17 @@
 Every expected value is derived by hand in the comment next to it. The base county is the one of
 standards/national/tests/quality-2017.yaml (C1: primary school S1, junior school S2, every item met).
 """
-import copy
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
 from junheng.evaluation.logic import aggregate, round_half_up
 from junheng.evaluation.run import evaluate_files
-from junheng.tools.stdtest import _cell
 
-ROOT = Path(__file__).resolve().parents[2]
-STD = "national/quality-2017"
-BASE = yaml.safe_load((ROOT / "standards/national/tests/quality-2017.yaml").read_text(encoding="utf-8"))
-
-
-def rows(which, **patch):
-    out = copy.deepcopy(BASE[which])
-    key = "school_id" if which == "schools" else "county_id"
-    for rid, changes in patch.items():
-        for r in out:
-            if r[key] == rid:
-                r.update(changes)
-    return [{k: _cell(v) for k, v in r.items() if v is not None} for r in out]
+# the national test file's sample county, patched per case (shared with test_national_quality)
+from test_national_quality import BASE, ROOT, STD, rows  # noqa: E402,F401
 
 
 def run(tmp_path, schools=None, counties=None, as_of="2025-09-01", std=STD):
