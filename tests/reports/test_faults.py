@@ -643,6 +643,7 @@ def test_path_scrubber_replaces_whole_folders_only(tmp_path, monkeypatch):
     (the working folder /.../r must not touch /runs/... or /.../rx)."""
     import tempfile
 
+    from junheng.paths import standards_dir
     from junheng.web.app import Settings, _path_scrubber
     from junheng.web.workspace import Workspace
 
@@ -655,7 +656,7 @@ def test_path_scrubber_replaces_whole_folders_only(tmp_path, monkeypatch):
     try:
         scrub = _path_scrubber(Settings(save_dir=work / "saved"), ws)
         text = (f"searched: {work}/saved, {work}/savedx; /runs/abc {work}x {ws.root}/f.csv {work}/examples/a.csv "
-                f"{ROOT / 'standards'}/national/quality-2017.yaml")
+                f"{standards_dir()}/national/quality-2017.yaml")  # the bundled folder, wherever installed
         rx = "tmp" + str(work)[len(tmp):] + "x"  # only the temp folder part of /.../rx is a known folder
         assert scrub(text) == (f"searched: saved, ./savedx; /runs/abc {rx} uploads/f.csv ./examples/a.csv "
                                "standards/national/quality-2017.yaml")
