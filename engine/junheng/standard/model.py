@@ -202,15 +202,7 @@ class Rule:
     @property
     def has_if(self) -> bool:
         """Whether the value or threshold holds an ``if`` (whose condition may be unknown)."""
-        for part in (self.value, self.threshold):
-            for e in (part or {}).values():
-                stack = [e.node]
-                while stack:
-                    n = stack.pop()
-                    if isinstance(n, ast.If):
-                        return True
-                    stack.extend(n.children())
-        return False
+        return exprs_have_if(self.value) or exprs_have_if(self.threshold)
 
     @property
     def space(self) -> str:
@@ -329,3 +321,8 @@ def parse_stage_exprs(container, key, lines, errors) -> StageExprs | None:
         return out
     e = parse_expr(container, key, lines, errors)
     return {"*": e} if e is not None else None
+
+
+def exprs_have_if(exprs) -> bool:
+    """Whether any of the per-stage expressions holds an ``if``."""
+    return any(isinstance(n, ast.If) for e in (exprs or {}).values() for n in e.node.walk())

@@ -17,7 +17,8 @@ from junheng.formatting import fmt_distinct, fmt_num
 from junheng.verdicts.outofforce import out_of_force_text
 from junheng.evaluation.logic import FAIL, NOT_APPLICABLE, NOT_EVALUABLE, PASS
 from junheng.language import nodes as _ast
-from junheng.verdicts.unknown_reasons import not_evaluable_reasons
+from junheng.verdicts.unknown_reasons import not_evaluable_reasons, unit_groups
+from junheng.standard.model import exprs_have_if
 
 ROWWISE = False  # True: not_evaluable reasons built row by row (the reference path; tests compare both)
 
@@ -336,15 +337,10 @@ def _units_not_evaluable(ev, r: RuleResult, space, rows, per_row, lang):
 
 def _units_with(ev, mask, src, space, rows, per_row, lang, what):
     sp = ev.sp
-    if src == "school" and space == "county_stage":
-        g = sp.s_county
-        target = sp.cs_county[rows]
-    else:
-        try:
-            g = ev.group(src, space)
-        except (ValueError, KeyError):
-            return
-        target = rows
+    groups = unit_groups(ev, src, space, rows)
+    if groups is None:
+        return
+    g, target = groups
     bad = np.flatnonzero(mask)
     if not len(bad):
         return
@@ -381,20 +377,9 @@ def _unknown_texts(rule, derived: dict | None = None) -> list:
     return out
 
 
-def _has_if(exprs) -> bool:
-    for e in (exprs or {}).values():
-        stack = [e.node]
-        while stack:
-            n = stack.pop()
-            if isinstance(n, _ast.If):
-                return True
-            stack.extend(n.children())
-    return False
-
-
 def _with_threshold_version(ev, res, reasons, lang):
     """For a threshold chosen by ``if ... then P1 else P2``: say which parameter (version) was used and why."""
-    if res.threshold_param is None or not _has_if(res.rule.threshold):
+    if res.threshold_param is None or not exprs_have_if(res.rule.threshold):
         return reasons
     rows = np.flatnonzero(pd.notna(res.threshold_param) & ((res.outcome == PASS) | (res.outcome == FAIL)))
     if not len(rows):

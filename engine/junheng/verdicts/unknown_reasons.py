@@ -106,20 +106,27 @@ def field_problem_texts(ev, sym, space, rws: np.ndarray, invalid: dict, lang: st
     return np.where(pd.isna(found), missing, found)
 
 
+def unit_groups(ev, src: str, space: str, rows):
+    """(group of each unit in ``src``, the group of each of ``rows`` in ``space``), or None when units of
+    ``src`` do not group into ``space``. Schools group into a county-and-stage row by its county."""
+    sp = ev.sp
+    if src == "school" and space == "county_stage":
+        return sp.s_county, sp.cs_county[rows]
+    try:
+        return ev.group(src, space), rows
+    except (ValueError, KeyError):
+        return None
+
+
 def units_with_part(ev, mask, src, space, rows, lang, what) -> pa.Array | None:
     """``reasons._units_with`` as one part: for each row, '<what>：name1、name2… 等 N 个' (the first
     MAX_LISTED units of its group, in unit order), null where its group has none."""
     sp = ev.sp
     m = len(rows)
-    if src == "school" and space == "county_stage":
-        g = sp.s_county
-        target = sp.cs_county[rows]
-    else:
-        try:
-            g = ev.group(src, space)
-        except (ValueError, KeyError):
-            return None
-        target = rows
+    groups = unit_groups(ev, src, space, rows)
+    if groups is None:
+        return None
+    g, target = groups
     bad = np.flatnonzero(mask)
     if not len(bad):
         return None
