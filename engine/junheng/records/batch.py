@@ -4,8 +4,8 @@
 has hundreds of thousands of problems. Here the places (file, sheet, row, cell, header, original text)
 of all the rows of one column are found with numpy takes per file segment, the offending cells are set
 missing with one assignment per column, and the problems are appended in the order the per-cell code
-appends them (``tests/records/test_batch.py`` compares both on messy files). The only per-problem Python
-work left is building the ``Problem`` objects themselves (one constructor call each, from arrays).
+appends them (``tests/records/test_batch.py`` compares both on messy files), as column chunks of the
+record set's ``ProblemTable`` (no object per problem).
 """
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ import pandas as pd
 
 from junheng.i18n import Bi, Msg
 from junheng.records.cells import locate_many
-from junheng.records.recordset import Problem, RecordSet
+from junheng.records.problems import FIELDS, full, make_chunk, strs
+from junheng.records.recordset import RecordSet
 
 
 def _origin_cols(rs: RecordSet, idx: np.ndarray):
@@ -55,22 +56,21 @@ def where_many(rs: RecordSet, col: str, idx) -> tuple:
             header[mm] = raw.label(h)
             if h in raw.frame.columns:
                 text[mm] = raw.frame[h].to_numpy(dtype=object)[k]
-    row = np.array([int(x) for x in row], dtype=object) if n else row
-    return file, sheet, row, cell, header, np.array([str(t) for t in text], dtype=object)
+    return file, sheet, row.astype(np.int64), cell, header, text.astype(str).astype(object)
 
 
-def problems_for(rs: RecordSet, col: str, idx, rule: str, messages, action="cell ignored", values=None) -> list:
-    """The Problems ``validate._problem`` makes for rows idx of column col (same fields, same order)."""
+def problems_for(rs: RecordSet, col: str, idx, rule: str, messages, action="cell ignored", values=None) -> dict:
+    """The problems ``validate._problem`` makes for rows idx of column col (same fields, same order), as a
+    column chunk for ``ProblemTable.add_chunk``."""
     idx = np.asarray(idx, dtype=np.int64)
-    if not len(idx):
-        return []
     f, sh, row, cell, header, text = where_many(rs, col, idx)
-    v = text if values is None else (values if isinstance(values, np.ndarray) else [values] * len(idx))
-    msgs = messages if isinstance(messages, np.ndarray) else [messages] * len(idx)  # one text or catalogue Msg
+    v = text if values is None else (strs(values) if isinstance(values, np.ndarray) else
+                                     np.full(len(idx), "" if values is None else str(values), dtype=object))
+    msgs = messages if isinstance(messages, np.ndarray) else full(len(idx), messages)
     src = np.asarray(rs.src, dtype=np.int64) if rs.src is not None else np.empty(0, dtype=np.int64)
     srcs = np.where(idx < len(src), src[np.minimum(idx, max(len(src) - 1, 0))] if len(src) else -1, -1)
-    return [Problem(a, b, c, d, "" if e is None else str(e), rule, m, action, col, g, int(s), rs.book)
-            for a, b, c, d, e, m, g, s in zip(f, sh, row, header, v, msgs, cell, srcs)]
+    return make_chunk(len(idx), dict(file=f, sheet=sh, row=row, column=header, value=v, rule=rule, message=msgs,
+                                 action=action, field=col, cell=cell, src=srcs), rs.book)
 
 
 def invalidate_many(rs: RecordSet, col: str, idx, messages) -> None:
@@ -95,14 +95,15 @@ def fmt_g(values: np.ndarray) -> np.ndarray:
 
 def _append_in_row_order(rs: RecordSet, batches: list) -> None:
     """Append problems of several columns as the per-cell loop does: by row, then by column order.
-    batches: [(idx array, problems list)] in column order."""
+    batches: [(idx array, column chunk)] in column order."""
     if not batches:
         return
     rows = np.concatenate([b[0] for b in batches])
     part = np.concatenate([np.full(len(b[0]), k) for k, b in enumerate(batches)])
-    probs = [p for b in batches for p in b[1]]
     order = np.lexsort((part, rows))
-    rs.problems.extend(probs[i] for i in order)
+    merged: dict = {f: np.concatenate([b[1][f] for b in batches])[order] for f in FIELDS}
+    merged["book"] = rs.book
+    rs.problems.add_chunk(merged)
 
 
 def check_subset(rs: RecordSet, rule: str, vals: list, whole_cols: list, whole: np.ndarray, desc: str,
@@ -130,10 +131,83 @@ def check_subset(rs: RecordSet, rule: str, vals: list, whole_cols: list, whole: 
         invalidate_many(rs, p, i, m)
 
 
+BOTH_STAGES = ("九年一贯制", "十二年一贯制")
+OWN_STAGE = {"小学": "primary", "教学点": "primary", "初中": "junior", "完全中学": "junior"}
+STAGE_KEYS = {"primary": "stage.primary", "junior": "stage.junior"}
+
+
+def _msgs_by(make, *keys: np.ndarray) -> np.ndarray:
+    """make(*key) for every row of the key columns, called once per distinct key."""
+    n = len(keys[0])
+    if not n:
+        return np.empty(0, dtype=object)
+    frame = pd.DataFrame({k: v for k, v in enumerate(keys)})
+    codes, uniq = pd.factorize(pd.MultiIndex.from_frame(frame))
+    made = [make(*u) for u in uniq]
+    return np.array(made + [None], dtype=object)[:-1][codes]
+
+
+def check_stages(rs: RecordSet, sp: np.ndarray, sj: np.ndarray) -> None:
+    """``validate.check_stages`` column-wise: a nine- or twelve-year school without primary or junior
+    enrolment (cell missing), a single-stage school with enrolment of the other compulsory stage (cell
+    invalid); problems in the per-school order, invalid cells in the order the per-school loop sets them."""
+    f = rs.frame
+    n = len(f)
+    types = f["school_type"].to_numpy(dtype=object) if "school_type" in f else np.full(n, None, dtype=object)
+    both = pd.Series(types).isin(BOTH_STAGES).to_numpy()
+    batches, marks = [], []  # marks: (column, rows, messages, set the value missing)
+    for s, v in (("primary", sp), ("junior", sj)):
+        had = rs.invalid.get(f"students_{s}", {})
+        known = np.zeros(n, dtype=bool)
+        if had:
+            keys = np.fromiter(had, dtype=np.int64, count=len(had))
+            known[keys[(keys >= 0) & (keys < n)]] = True
+        idx = np.flatnonzero(both & np.isnan(v) & ~known)
+        stage = Msg(STAGE_KEYS[s])
+        msg = _msgs_by(lambda t, st=stage: Bi("rec.both_stages", type=t, stage=st), types[idx])
+        batches.append((idx, problems_for(rs, f"students_{s}", idx, Msg("rec.rule_both_stages"), msg,
+                                          "cell missing")))
+        marks.append((f"students_{s}", idx, msg, False))
+    own = pd.Series(types).map(OWN_STAGE).to_numpy(dtype=object)
+    with np.errstate(invalid="ignore"):
+        bad = {"junior": (own == "primary") & (sj > 0), "primary": (own == "junior") & (sp > 0)}
+    for other, v in (("junior", sj), ("primary", sp)):
+        idx = np.flatnonzero(bad[other])
+        stage = Msg(STAGE_KEYS[other])
+        msg = _msgs_by(lambda t, x, st=stage, o=other: Bi("rec.type_stage", type=t, stage=st, n=f"{x:g}", other=o),
+                       types[idx], v[idx])
+        batches.append((idx, problems_for(rs, f"students_{other}", idx, Msg("rec.rule_type_stage"), msg)))
+        marks.append((f"students_{other}", idx, msg, True))
+    _append_in_row_order(rs, batches)  # a school has one type: the own-type parts never share a row
+    _mark_in_row_order(rs, marks)
+
+
+def _mark_in_row_order(rs: RecordSet, marks: list) -> None:
+    """Invalid cells of several parts set as a loop over rows (then parts) sets them: dict keys created in
+    the order of their first row, each column's entries in row order."""
+    by_col: dict = {}
+    for k, (col, idx, msg, blank) in enumerate(marks):
+        by_col.setdefault(col, []).append((idx, msg, k, blank))
+    firsts = []
+    for col, parts in by_col.items():
+        rows = np.concatenate([p[0] for p in parts])
+        if not len(rows):
+            continue
+        part = np.concatenate([np.full(len(p[0]), p[2]) for p in parts])
+        msgs = np.concatenate([p[1] for p in parts])
+        blank = np.concatenate([np.full(len(p[0]), p[3]) for p in parts])
+        order = np.lexsort((part, rows))
+        firsts.append((int(rows[order[0]]), int(part[order[0]]), col, rows[order], msgs[order], blank[order]))
+    for _, _, col, rows, msgs, blank in sorted(firsts, key=lambda x: x[:2]):
+        rs.invalid.setdefault(col, {}).update(zip(rows.tolist(), msgs.tolist()))
+        if col in rs.frame.columns and blank.any():
+            rs.frame.loc[rows[blank], col] = np.nan
+
+
 def check_required(rs: RecordSet, cid: str, label: str, missing: np.ndarray) -> None:
     idx = np.flatnonzero(missing)
-    rs.problems.extend(problems_for(rs, cid, idx, Msg("rec.rule_required", field=cid), Bi("rec.required", label=label),
-                                    "cell missing"))
+    rs.problems.add_chunk(problems_for(rs, cid, idx, Msg("rec.rule_required", field=cid),
+                                       Bi("rec.required", label=label), "cell missing"))
 
 
 def check_class_bands(rs: RecordSet, band_cols: list, bad: np.ndarray, bands: np.ndarray, whole: np.ndarray) -> None:
@@ -142,6 +216,6 @@ def check_class_bands(rs: RecordSet, band_cols: list, bad: np.ndarray, bands: np
         return
     msg = "各班额分段的班级数之和 " + fmt_g(bands[idx]) + " 与班级总数 " + fmt_g(whole[idx]) \
         + " 不相等，班额分段按缺失处理 / the class-size bands do not add up to the classes"
-    rs.problems.extend(problems_for(rs, band_cols[0], idx, "班额分段之和", msg))
+    rs.problems.add_chunk(problems_for(rs, band_cols[0], idx, "班额分段之和", msg))
     for c in band_cols:
         invalidate_many(rs, c, idx, msg)

@@ -6,8 +6,10 @@ Kept free of ``recordset`` imports (the problem class is passed in) so that ``re
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from junheng.i18n import Msg
+from junheng.records.problems import strs
 
 
 def locate_many(raw, header, k: np.ndarray):
@@ -24,21 +26,31 @@ def locate_many(raw, header, k: np.ndarray):
     return rows, np.full(len(k), "", dtype=object)
 
 
-def cell_problems_many(make, raw, header, shown_header: str, cid: str, s, probs, rule: str, problems: list,
+def cell_problems_many(make, raw, header, shown_header: str, cid: str, s, probs, rule: str, problems,
                        invalid: dict) -> None:
     """What the reader's per-cell loop appends for the bad cells of one column (probs: message or NA per
-    record), in record order: one ``make(...)`` problem per bad cell and its invalid-cell message."""
+    record), in record order: the problems as one column chunk of ``problems`` (a ``ProblemTable``; ``make``,
+    the Problem class, is used when it is a list) and each cell's invalid-cell message, one catalogue Msg
+    per distinct (value, message)."""
     idx = np.flatnonzero(probs.notna().to_numpy())
     if not len(idx):
         return
     rows, cells = locate_many(raw, header, idx)
     vals = s.to_numpy(dtype=object)[idx]
-    texts = np.array([str(v) for v in vals] + [None], dtype=object)[:-1]
-    msgs = np.array([m if isinstance(m, str) else str(m) for m in probs.to_numpy(dtype=object)[idx]] + [None],
-                    dtype=object)[:-1]
+    texts = strs(vals)
+    pm = probs.to_numpy(dtype=object)[idx]
+    mcodes, muniq = pd.factorize(pm)
+    msgs = np.array([m if isinstance(m, str) else str(m) for m in muniq] + [None], dtype=object)[:-1][mcodes]
     sheets = np.asarray(raw.sheet, dtype=object)[idx]
-    ii = idx.tolist()
-    problems.extend(make(raw.file, sh, r, shown_header, t, rule, m, "cell ignored", cid, c, i)
-                    for sh, r, t, m, c, i in zip(sheets, rows, texts, msgs, cells, ii))
-    invalid.setdefault(cid, {}).update(zip(ii, (Msg("rec.invalid_cell", value=v, problem=m)
-                                                for v, m in zip(vals, msgs))))
+    if isinstance(problems, list):
+        problems.extend(make(raw.file, sh, r, shown_header, t, rule, m, "cell ignored", cid, c, i)
+                        for sh, r, t, m, c, i in zip(sheets, rows, texts, msgs, cells, idx.tolist()))
+    else:
+        problems.add(len(idx), file=raw.file, sheet=sheets, row=np.asarray(rows, dtype=np.int64), column=shown_header,
+                     value=texts, rule=rule, message=msgs, action="cell ignored", field=cid, cell=cells, src=idx)
+    tcodes, tuniq = pd.factorize(texts)
+    pair, first = np.unique(tcodes.astype(np.int64) * max(len(muniq), 1) + mcodes, return_index=True)
+    at = np.searchsorted(pair, tcodes.astype(np.int64) * max(len(muniq), 1) + mcodes)
+    made = np.array([Msg("rec.invalid_cell", value=vals[f], problem=msgs[f]) for f in first.tolist()] + [None],
+                    dtype=object)[:-1]
+    invalid.setdefault(cid, {}).update(zip(idx.tolist(), made[at].tolist()))

@@ -7,14 +7,14 @@ FILE ends in .json), atomically. The JSON output of ``evaluate`` lists every pro
 """
 from __future__ import annotations
 
-from collections import Counter
-
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from junheng.atomic import write_bytes
 from junheng.i18n import localize, t as tr
+from junheng.records.problems import ProblemTable
 
 SUMMARY_ABOVE = 200  # up to this many problems every one is printed, as before
 EXAMPLES = 5
@@ -23,13 +23,19 @@ FIELDS = ["file", "sheet", "row", "cell", "column", "value", "field", "rule", "m
           "record_name"]
 
 
-def print_summary(err, problems: list, lang: str = "zh") -> None:
-    """Counts by rule and by column, then the first EXAMPLES problems with their place."""
-    first: dict = {}
-    for p in problems:  # the rule as a catalogue text: shown in lang, counted by its Chinese form
-        first.setdefault(str(p.rule), p.rule)
-    by_rule = [(localize(first[r], lang), n) for r, n in Counter(str(p.rule) for p in problems).most_common()]
-    by_col = Counter(p.field or p.column for p in problems).most_common()
+def _table(problems) -> ProblemTable:
+    return problems if isinstance(problems, ProblemTable) else ProblemTable(problems)
+
+
+def print_summary(err, problems, lang: str = "zh") -> None:
+    """Counts by rule and by column, then the first EXAMPLES problems with their place (from the columns
+    of the problem table; the rule as a catalogue text is shown in lang and counted by its Chinese form)."""
+    problems = _table(problems)
+    by_rule = [(localize(r, lang), n) for r, n in problems.counts("rule")]
+    field, column = problems.column("field"), problems.column("column")
+    codes, uniq = pd.factorize(field, use_na_sentinel=False)
+    named = np.array([bool(x) for x in uniq], dtype=bool)  # `p.field or p.column`, decided per distinct field
+    by_col = problems.counts("", np.where(named[codes], field, column) if len(field) else field)
     for key, counts in (("problems.by_rule", by_rule), ("problems.by_column", by_col)):
         shown = tr(lang, "sep.clause").join(f"{k} ×{n}" for k, n in counts[:TOP])
         more = tr(lang, "problems.more", n=len(counts) - TOP) if len(counts) > TOP else ""
@@ -40,31 +46,14 @@ def print_summary(err, problems: list, lang: str = "zh") -> None:
     err.print("  " + tr(lang, "problems.full_list"), markup=False, highlight=False)
 
 
-def _records(problems: list):
-    """(record_id, record_name) columns: ``Problem.record`` computed once per distinct record."""
-    rid, rname = [""] * len(problems), [""] * len(problems)
-    seen: dict = {}
-    for k, p in enumerate(problems):  # a dict lookup per problem; _shown once per record
-        key = (id(p.book), p.src)
-        hit = seen.get(key)
-        if hit is None:
-            hit = seen[key] = p.record
-        rid[k], rname[k] = hit
-    return rid, rname
+def columns(problems) -> dict:
+    """The problems as columns (the fields of ``Problem.to_json``; file as text), read from the table."""
+    cols = _table(problems).json_columns()
+    cols["file"] = cols["file"].astype(str).astype(object)
+    return cols
 
 
-def columns(problems: list) -> dict:
-    """The problems as columns (the fields of ``Problem.to_json``)."""
-    rid, rname = _records(problems)
-    return {"file": [str(p.file) for p in problems], "sheet": [p.sheet for p in problems],
-            "row": [p.row for p in problems], "cell": [p.cell for p in problems],
-            "column": [p.column for p in problems], "value": [p.value for p in problems],
-            "field": [p.field for p in problems], "rule": [p.rule for p in problems],
-            "message": [p.message for p in problems], "action": [p.action for p in problems],
-            "record_id": rid, "record_name": rname}
-
-
-def write_problems(problems: list, target) -> None:
+def write_problems(problems, target) -> None:
     """Every problem to target: JSON (a list of objects, as in the JSON output) if it ends in .json, else
     CSV (UTF-8 with BOM so that Excel shows the Chinese text), one row per problem."""
     cols = columns(problems)
@@ -76,4 +65,3 @@ def write_problems(problems: list, target) -> None:
     sink = pa.BufferOutputStream()
     pacsv.write_csv(table, sink)
     write_bytes(target, b"\xef\xbb\xbf" + sink.getvalue().to_pybytes())
-

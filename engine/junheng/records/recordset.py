@@ -28,6 +28,7 @@ import pandas as pd
 from junheng.i18n import Bi, Msg, localize, t as tr
 from junheng.standard.catalogue import Catalogue
 from junheng.records.cells import cell_problems_many
+from junheng.records.problems import ProblemTable
 from junheng.records.headers import PARTS, UNSTAGED, HeaderMap, class_band
 from junheng.records.normalize import to_bool, to_id, to_number, to_text
 from junheng.records.readers import input_format, NamedFile, RawTable, read_records, source_name, source_path
@@ -106,12 +107,16 @@ class Problem:
         return f"{self.file}{sheet}:{self.row}{cell}{rec}{col}{val}: {localize(self.message, lang)}{tail}"
 
 
+ProblemTable.item = Problem  # a table's rows read one at a time are Problems
+ProblemTable.shown = staticmethod(_shown)
+
+
 @dataclass
 class RecordSet:
     table: str
     frame: pd.DataFrame  # accepted rows, canonical column ids, typed
     origin: pd.DataFrame  # file, sheet, row per accepted row
-    problems: list[Problem] = field(default_factory=list)
+    problems: ProblemTable = field(default_factory=ProblemTable)  # columnar; iterates as Problem objects
     rejected: list[dict] = field(default_factory=list)
     files: list[dict] = field(default_factory=list)
     invalid: dict = field(default_factory=dict)  # column id -> {frame index: message}
@@ -124,6 +129,10 @@ class RecordSet:
     override: dict = field(default_factory=dict)
     validated: bool = False
     book: tuple = ((), ())  # (ids, names) of all rows read, for naming the record of each problem
+
+    def __post_init__(self):
+        if not isinstance(self.problems, ProblemTable):  # a list (tests, the planner's and monitor's copies)
+            self.problems = ProblemTable(self.problems)
 
     @property
     def rows_read(self) -> int:
@@ -186,7 +195,8 @@ def load_records(paths, table: str, catalogue: Catalogue) -> RecordSet:  # noqa:
         paths = [paths]
     hmap = HeaderMap(catalogue, table)
     other = HeaderMap(catalogue, OTHER[table])
-    frames, origins, problems, files, log, extras = [], [], [], [], [], []
+    frames, origins, files, log, extras = [], [], [], [], []
+    problems = ProblemTable()
     invalid: dict = {}
     segments: list = []
     override: dict = {}
@@ -226,9 +236,7 @@ def load_records(paths, table: str, catalogue: Catalogue) -> RecordSet:  # noqa:
             frames.append(t["frame"])
             extras.append(t["extra"])
             origins.append(pd.DataFrame({"file": raw.file, "sheet": raw.sheet, "row": raw.row, "fileno": fileno}))
-            for p in t["problems"]:
-                if p.src >= 0:
-                    p.src += n_total
+            t["problems"].shift_src(n_total)
             problems.extend(t["problems"])
             log.extend(t["notes"])
             for c, d in t["invalid"].items():
@@ -258,8 +266,7 @@ def load_records(paths, table: str, catalogue: Catalogue) -> RecordSet:  # noqa:
                    np.arange(len(frame), dtype=np.int64), override)
     name_col = "school_name" if table == "school" else "county_name"
     rs.book = (frame[KEY[table]].tolist(), frame[name_col].tolist() if name_col in frame else [None] * len(frame))
-    for p in problems:
-        p.book = rs.book
+    problems.set_book(rs.book)
     if table == "school":
         _resolve_unstaged(rs, catalogue)
     _reject_unkeyed(rs, rejects)
@@ -278,7 +285,7 @@ def _type_column(s: pd.Series, cid: str, col, factor: float):
 
 
 def _type_table(raw: RawTable, hmap: HeaderMap, catalogue: Catalogue, table: str) -> dict:  # noqa: C901
-    problems: list = []
+    problems = ProblemTable()
     notes: list = []
     mapped: list = []
     out = pd.DataFrame(index=raw.frame.index)
@@ -640,8 +647,8 @@ def reject_where(rs: RecordSet, mask: np.ndarray, reason) -> None:
     apply_rejections(rs, pd.Series(mask, index=rs.frame.index), reasons)
 
 
-def all_problems(*sets: RecordSet, include_ignored_columns: bool = False) -> list:
-    out = []
+def all_problems(*sets: RecordSet, include_ignored_columns: bool = False) -> ProblemTable:
+    out = ProblemTable()
     for rs in sets:
-        out += [p for p in rs.problems if include_ignored_columns or p.action != "column ignored"]
+        out.extend(rs.problems if include_ignored_columns else rs.problems.where_action(("column ignored",), False))
     return out

@@ -22,6 +22,7 @@ import pandas as pd
 
 from junheng.records import batch
 from junheng.records.problem_list import SUMMARY_ABOVE, print_summary
+from junheng.records.problems import ProblemTable
 from junheng.records.recordset import Problem, RecordSet, reject_where, school_stage_masks
 from junheng.i18n import Bi, BiTight, Msg, localize, t as tr
 
@@ -29,6 +30,8 @@ STAGE_ZH = {"primary": "小学", "junior": "初中", "senior": "高中"}
 PER_CELL = False  # True: the per-cell reference path (tests compare the column-wise path with it)
 NO_COUNTY = "未填区县代码"  # the county of schools given without 区县代码 and without a county file
 STAGE_KEYS = {"primary": "stage.primary", "junior": "stage.junior", "senior": "stage.senior"}
+BOTH_STAGES = batch.BOTH_STAGES  # school types that must have primary and junior enrolment
+OWN_STAGE = batch.OWN_STAGE  # single-stage school types and their compulsory stage
 
 # (rule id, parts, whole, per stage?, description)
 SCHOOL_SUBSETS = [
@@ -84,9 +87,13 @@ def link_counties(srs: RecordSet, crs: RecordSet, county_file_given: bool) -> No
     missing = sf["county_id"].isna().to_numpy()
     if missing.any() and len(known) == 1:
         sf.loc[missing, "county_id"] = known[0]
-        for i in np.flatnonzero(missing):
-            _problem(srs, i, "county_id", Msg("rec.rule_county_link"), Bi("rec.county_assigned", county=known[0]),
-                     "note", value="")
+        rule, why = Msg("rec.rule_county_link"), Bi("rec.county_assigned", county=known[0])
+        if PER_CELL:
+            for i in np.flatnonzero(missing):
+                _problem(srs, i, "county_id", rule, why, "note", value="")
+        else:
+            srs.problems.add_chunk(batch.problems_for(srs, "county_id", np.flatnonzero(missing), rule, why, "note",
+                                                      values=""))
         srs.log.append(Msg("rec.log_county_assigned", n=int(missing.sum()), county=known[0]))
         missing = np.zeros(len(sf), dtype=bool)
     if missing.any() and not county_file_given:
@@ -103,8 +110,10 @@ def link_counties(srs: RecordSet, crs: RecordSet, county_file_given: bool) -> No
     reject = missing.copy()
     if county_file_given:
         unknown = ~missing & ~sf["county_id"].isin(set(known)).to_numpy()
-        for i in np.flatnonzero(unknown):
-            reasons.iloc[i] = Bi("rec.unknown_county", county=sf["county_id"].iloc[i])  # type: ignore[call-overload]  # object value
+        at = np.flatnonzero(unknown)
+        codes, uniq = pd.factorize(sf["county_id"].to_numpy(dtype=object)[at], use_na_sentinel=False)
+        texts = np.array([Bi("rec.unknown_county", county=u) for u in uniq] + [None], dtype=object)[:-1]
+        reasons.iloc[at] = texts[codes]  # type: ignore[call-overload]  # one reason per distinct unknown county
         reject |= unknown
     if reject.any():
         reject_where(srs, reject, reasons)
@@ -124,17 +133,19 @@ def check_required(rs: RecordSet, catalogue) -> None:
 
 
 def check_stages(rs: RecordSet) -> None:
+    if not PER_CELL:
+        return batch.check_stages(rs, _num(rs.frame, "students_primary"), _num(rs.frame, "students_junior"))
     f = rs.frame
     types = f["school_type"].tolist() if "school_type" in f else [None] * len(f)
     sp, sj = _num(f, "students_primary"), _num(f, "students_junior")
     for i, t in enumerate(types):
-        if t in ("九年一贯制", "十二年一贯制"):
+        if t in BOTH_STAGES:
             for s, v in (("primary", sp[i]), ("junior", sj[i])):
                 if np.isnan(v) and i not in rs.invalid.get(f"students_{s}", {}):
                     msg = Bi("rec.both_stages", type=t, stage=Msg(STAGE_KEYS[s]))
                     _problem(rs, i, f"students_{s}", Msg("rec.rule_both_stages"), msg, "cell missing")
                     rs.invalid.setdefault(f"students_{s}", {})[i] = msg
-        own = {"小学": "primary", "教学点": "primary", "初中": "junior", "完全中学": "junior"}.get(t)
+        own = OWN_STAGE.get(t)
         if own:
             other = "junior" if own == "primary" else "primary"
             v = sj[i] if other == "junior" else sp[i]
@@ -270,9 +281,12 @@ def validate_records(srs: RecordSet, crs: RecordSet, catalogue, county_file_give
     srs.validated = crs.validated = True
 
 
-def problems_of(*sets: RecordSet) -> list:
+def problems_of(*sets: RecordSet) -> ProblemTable:
     """Data problems that count for --strict (unknown columns and notes are reported, not counted)."""
-    return [p for rs in sets for p in rs.problems if p.action not in ("column ignored", "note")]
+    out = ProblemTable()
+    for rs in sets:
+        out.extend(rs.problems.where_action(("column ignored", "note"), False))
+    return out
 
 
 def _of_file(rejected: dict, f: dict) -> bool:
@@ -297,7 +311,7 @@ def file_summary(*sets: RecordSet) -> list:
     return out
 
 
-def report(err, srs: RecordSet, crs: RecordSet, quiet: bool = False, lang: str = "zh") -> list:
+def report(err, srs: RecordSet, crs: RecordSet, quiet: bool = False, lang: str = "zh") -> ProblemTable:
     """Print (to the stderr console) what was converted, every problem with its place, and the row counts."""
     problems = problems_of(srs, crs)
     if quiet:
@@ -307,7 +321,7 @@ def report(err, srs: RecordSet, crs: RecordSet, quiet: bool = False, lang: str =
         err.print(f"[dim]{tr(lang, 'load.log', n=len(log))}[/]")
         for line in log:
             err.print(f"  {localize(line, lang)}", markup=False, highlight=False)
-    notes = [p for rs in (srs, crs) for p in rs.problems if p.action == "note"]
+    notes = srs.problems.where_action(("note",), True) + crs.problems.where_action(("note",), True)
     for p in notes:
         err.print(f"  {tr(lang, 'load.note')} {p.render(lang)}", markup=False, highlight=False)
     if problems:
@@ -318,7 +332,8 @@ def report(err, srs: RecordSet, crs: RecordSet, quiet: bool = False, lang: str =
         else:
             for p in problems:
                 err.print(f"  {p.render(lang)}", markup=False, highlight=False)
-    ignored = [p for rs in (srs, crs) for p in rs.problems if p.action == "column ignored"]
+    ignored = srs.problems.where_action(("column ignored",), True) + \
+        crs.problems.where_action(("column ignored",), True)
     if ignored:
         err.print(f"[dim]{tr(lang, 'load.ignored', n=len(ignored))}" +
                   tr(lang, "sep.list").join(sorted({p.column for p in ignored})) + "[/]", highlight=False)

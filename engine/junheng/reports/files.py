@@ -93,7 +93,7 @@ def to_document(run: Run, run_info: dict | None = None) -> dict:
         "inputs": run.input_summary(),
         "input_fingerprint": run.fingerprint(),
         "rejected": [{k: _clean(x) for k, x in r.items()} for r in run.rejected],
-        "problems": [p.to_json() for p in run.schools.problems + run.counties.problems],
+        "problems": (run.schools.problems + run.counties.problems).to_json(),
         "summary": summary(run),
         "form_gaps": _form_gaps(run),
         "verdicts": records,
