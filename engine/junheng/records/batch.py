@@ -13,15 +13,15 @@ import numpy as np
 import pandas as pd
 
 from junheng.i18n import Bi, Msg
-from junheng.records.cells import locate_many
+from junheng.records.cells import locate_many, row_arrays
 from junheng.records.problems import FIELDS, full, make_chunk, strs
 from junheng.records.recordset import RecordSet
 
 
 def _origin_cols(rs: RecordSet, idx: np.ndarray):
-    o = rs.origin
-    return (o["file"].to_numpy(dtype=object)[idx], o["sheet"].to_numpy(dtype=object)[idx],
-            o["row"].to_numpy()[idx].astype(np.int64))
+    o = rs.origin.iloc[idx]  # taken first: an arrow text column converts cell by cell
+    return (np.array(o["file"].to_numpy(dtype=object)), np.array(o["sheet"].to_numpy(dtype=object)),
+            o["row"].to_numpy().astype(np.int64))
 
 
 def where_many(rs: RecordSet, col: str, idx) -> tuple:
@@ -50,12 +50,12 @@ def where_many(rs: RecordSet, col: str, idx) -> tuple:
             mm = m[hdr == h]
             k = j[mm] - start
             r, c = locate_many(raw, h, k)
-            sheet[mm] = np.asarray(raw.sheet, dtype=object)[k]
+            sheet[mm] = row_arrays(raw)[0][k]
             row[mm] = r
             cell[mm] = c
             header[mm] = raw.label(h)
             if h in raw.frame.columns:
-                text[mm] = raw.frame[h].to_numpy(dtype=object)[k]
+                text[mm] = raw.frame[h].iloc[k].to_numpy(dtype=object)
     return file, sheet, row.astype(np.int64), cell, header, text.astype(str).astype(object)
 
 

@@ -5,6 +5,8 @@ Kept free of ``recordset`` imports (the problem class is passed in) so that ``re
 """
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import pandas as pd
 
@@ -12,17 +14,32 @@ from junheng.i18n import Msg
 from junheng.records.problems import strs
 
 
+_ARRAYS: dict = {}  # id(raw) -> (weak reference, sheets, rows): the per-record lists as arrays, made once
+
+
+def row_arrays(raw) -> tuple[np.ndarray, np.ndarray]:
+    """(sheet, row) of every record of raw as object arrays (converted once per table, not per column)."""
+    hit = _ARRAYS.get(id(raw))
+    if hit is not None and hit[0]() is raw:
+        return hit[1], hit[2]
+    for k in [k for k, v in _ARRAYS.items() if v[0]() is None]:  # tables no longer alive
+        del _ARRAYS[k]
+    out = (np.asarray(raw.sheet, dtype=object), np.asarray(raw.row, dtype=object))
+    _ARRAYS[id(raw)] = (weakref.ref(raw), *out)
+    return out
+
+
 def locate_many(raw, header, k: np.ndarray):
     """(rows, cells) of records k under header, as ``RawTable.locate`` gives them one by one."""
     k = np.asarray(k, dtype=np.int64)
-    rows = np.asarray(raw.row, dtype=object)[k] if len(k) else np.empty(0, dtype=object)
+    rows = row_arrays(raw)[1][k] if len(k) else np.empty(0, dtype=object)
     if raw.cells is not None:  # vertical forms: a few records, located as the reader found them
         out = [raw.locate(header, int(i)) for i in k]
         return np.array([r for r, _ in out] + [None], dtype=object)[:-1], \
             np.array([c for _, c in out] + [None], dtype=object)[:-1]
     if raw.columns and header in raw.columns:
         letter = str(raw.columns[header])
-        return rows, np.array([letter + str(r) for r in rows], dtype=object)
+        return rows, np.char.add(letter, rows.astype(np.int64).astype(str)).astype(object)
     return rows, np.full(len(k), "", dtype=object)
 
 
@@ -36,12 +53,12 @@ def cell_problems_many(make, raw, header, shown_header: str, cid: str, s, probs,
     if not len(idx):
         return
     rows, cells = locate_many(raw, header, idx)
-    vals = s.to_numpy(dtype=object)[idx]
+    vals = s.iloc[idx].to_numpy(dtype=object)  # the bad cells only (an arrow column converts cell by cell)
     texts = strs(vals)
     pm = probs.to_numpy(dtype=object)[idx]
     mcodes, muniq = pd.factorize(pm)
     msgs = np.array([m if isinstance(m, str) else str(m) for m in muniq] + [None], dtype=object)[:-1][mcodes]
-    sheets = np.asarray(raw.sheet, dtype=object)[idx]
+    sheets = row_arrays(raw)[0][idx]
     if isinstance(problems, list):
         problems.extend(make(raw.file, sh, r, shown_header, t, rule, m, "cell ignored", cid, c, i)
                         for sh, r, t, m, c, i in zip(sheets, rows, texts, msgs, cells, idx.tolist()))

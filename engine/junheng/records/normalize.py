@@ -144,16 +144,19 @@ def _to_number_all(raw: pd.Series, ftype: str, factor: float = 1.0, more_present
         if dated.any():
             notes.append(Msg("norm.year_from_date", n=int(dated.sum())))
             t = t.where(~dated, t.str.slice(0, 4))
+    # each rewrite only when some cell needs it (the regex rewrites run in Python, cell by cell; t is stripped)
     had_sep = t.str.contains(r"\d,\d{3}", regex=True)
     if had_sep.any():
         notes.append(Msg("norm.thousands", n=int(had_sep.sum())))
-    t = t.str.replace(r"(?<=\d),(?=\d{3})", "", regex=True)
+        t = t.str.replace(r"(?<=\d),(?=\d{3})", "", regex=True)
     pct = t.str.endswith("%")
     if pct.any():
         notes.append(Msg("norm.percent_signs", n=int(pct.sum())))
-    t = t.str.rstrip("%").str.strip()
+        t = t.str.rstrip("%").str.strip()
     wan = t.str.endswith("万元") | t.str.endswith("万")
-    t = t.str.replace(r"\s*万元?$", "", regex=True).str.replace(r"\s*(元|平方米|㎡|人|间|个|台|册)$", "", regex=True)
+    if t.str.endswith(("万", "元", "米", "㎡", "人", "间", "个", "台", "册")).any():  # the suffixes removed below
+        t = t.str.replace(r"\s*万元?$", "", regex=True).str.replace(r"\s*(元|平方米|㎡|人|间|个|台|册)$", "",
+                                                                    regex=True)
     values = pd.to_numeric(t.where(~missing, None), errors="coerce").astype("float64")
     bad = (~missing) & values.isna()
     if wan.any():

@@ -49,6 +49,16 @@ def _invalid_lookup(invalid: dict, col: str):
     return pd.Series(list(d.values()), index=pd.Index(list(d.keys()), dtype="int64"), dtype=object)
 
 
+def _invalid_texts(lang: str, col: str, whys: np.ndarray) -> np.ndarray:
+    """``msg(lang, "reason.invalid_field", col=col, why=w)`` of every w. In Chinese a why (a catalogue Msg or a
+    text) is its str, so the text is one concatenation per why (numpy's C loop: a messy national file has
+    hundreds of thousands of distinct invalid cells); in English each Msg is rendered in English."""
+    if lang != "en" and pd.api.types.infer_dtype(whys, skipna=False) == "string":
+        pre, post = msg(lang, "reason.invalid_field", col=col, why="\0").split("\0")
+        return np.add(np.add(pre, whys.astype(str).astype(object)), post)
+    return np.array([msg(lang, "reason.invalid_field", col=col, why=w) for w in whys] + [None], dtype=object)[:-1]
+
+
 def field_problem_texts(ev, sym, space, rws: np.ndarray, invalid: dict, lang: str) -> np.ndarray:
     """``reasons._field_problem`` for every row of rws: '<col> 缺失' or '<col> 无效：<why>'."""
     sp = ev.sp
@@ -95,8 +105,7 @@ def field_problem_texts(ev, sym, space, rws: np.ndarray, invalid: dict, lang: st
             hit = np.flatnonzero(pd.notna(why))
             if len(hit):  # one text per distinct message (a catalogue Msg shown in lang)
                 codes, uniq = pd.factorize(why[hit])
-                texts = np.array([msg(lang, "reason.invalid_field", col=col, why=w) for w in uniq] + [None],
-                                 dtype=object)[:-1]
+                texts = _invalid_texts(lang, col, np.asarray(uniq, dtype=object))
                 found[m[hit]] = texts[codes]
     name = first if first is not None else np.full(k, sym.name, dtype=object)
     key = "reason.missing_split" if fd is not None and getattr(fd, "split", False) and space == "stage" \
