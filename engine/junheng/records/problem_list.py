@@ -12,13 +12,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from junheng.atomic import write_bytes
+from junheng.atomic import atomic_open, write_bytes
 from junheng.i18n import localize, t as tr
 from junheng.records.problems import ProblemTable
 
 SUMMARY_ABOVE = 200  # up to this many problems every one is printed, as before
 EXAMPLES = 5
 TOP = 20
+BLOCK_ROWS = 100_000  # problem file rows converted and written at a time
 FIELDS = ["file", "sheet", "row", "cell", "column", "value", "field", "rule", "message", "action", "record_id",
           "record_name"]
 
@@ -49,7 +50,8 @@ def print_summary(err, problems, lang: str = "zh") -> None:
 def columns(problems) -> dict:
     """The problems as columns (the fields of ``Problem.to_json``; file as text), read from the table."""
     cols = _table(problems).json_columns()
-    cols["file"] = cols["file"].astype(str).astype(object)
+    codes, uniq = pd.factorize(cols["file"], use_na_sentinel=False)  # a few files: str of each once
+    cols["file"] = np.array([str(u) for u in uniq] + [None], dtype=object)[:-1][codes]
     return cols
 
 
@@ -61,7 +63,12 @@ def write_problems(problems, target) -> None:
         frame = pd.DataFrame({f: cols[f] for f in FIELDS})  # pandas' C JSON writer: one object per problem
         write_bytes(target, frame.to_json(orient="records", force_ascii=False, indent=1).encode("utf-8"))
         return
-    table = pa.table({f: pa.array(cols[f], type=pa.int64() if f == "row" else pa.string()) for f in FIELDS})
-    sink = pa.BufferOutputStream()
-    pacsv.write_csv(table, sink)
-    write_bytes(target, b"\xef\xbb\xbf" + sink.getvalue().to_pybytes())
+    n = len(cols["row"])
+    with atomic_open(target, "wb") as fh:  # a block of rows at a time: never the whole text in memory
+        fh.write(b"\xef\xbb\xbf")
+        for start in range(0, max(n, 1), BLOCK_ROWS):
+            part = {f: cols[f][start:start + BLOCK_ROWS] for f in FIELDS}
+            table = pa.table({f: pa.array(part[f], type=pa.int64() if f == "row" else pa.string()) for f in FIELDS})
+            sink = pa.BufferOutputStream()
+            pacsv.write_csv(table, sink, write_options=pacsv.WriteOptions(include_header=start == 0))
+            fh.write(sink.getvalue())
