@@ -126,3 +126,23 @@ def test_schools_without_county_take_the_only_county(tmp_path, monkeypatch):
         [(p.to_json(), p.render("en")) for p in new[0].problems]
     notes = [p for p in new[0].problems if p.action == "note"]
     assert [p.row for p in notes] == [3, 6, 9]
+
+
+def test_problem_file_in_blocks_is_the_one_block_file(tmp_path, monkeypatch):
+    from junheng.records import problem_list
+
+    book = ([f"S{k}" for k in range(30)], [f"学校{k}" for k in range(30)])
+    t = ProblemTable([_p(0)])
+    t.add(30, book, file="a.csv", sheet=None, row=np.arange(30) + 2, column="col",
+          value=np.array([f'v,"{k}"' for k in range(30)], dtype=object), rule="r", message="m", action="cell ignored",
+          src=np.arange(30))
+    problem_list.write_problems(t, tmp_path / "one.csv")
+    monkeypatch.setattr(problem_list, "BLOCK_ROWS", 7)
+    problem_list.write_problems(t, tmp_path / "blocks.csv")
+    data = (tmp_path / "blocks.csv").read_bytes()
+    assert data == (tmp_path / "one.csv").read_bytes()
+    back = pd.read_csv(tmp_path / "blocks.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert back["value"].tolist() == ["0"] + [f'v,"{k}"' for k in range(30)]
+    assert back["record_id"].tolist() == [""] + [f"S{k}" for k in range(30)]
+    problem_list.write_problems(ProblemTable(), tmp_path / "empty.csv")  # the header only
+    assert (tmp_path / "empty.csv").read_bytes().decode("utf-8-sig").strip().split(",")[0] == '"file"'
