@@ -22,8 +22,8 @@ def row_arrays(raw) -> tuple[np.ndarray, np.ndarray]:
     hit = _ARRAYS.get(id(raw))
     if hit is not None and hit[0]() is raw:
         return hit[1], hit[2]
-    for k in [k for k, v in _ARRAYS.items() if v[0]() is None]:  # tables no longer alive
-        del _ARRAYS[k]
+    for k in [k for k, v in list(_ARRAYS.items()) if v[0]() is None]:  # tables no longer alive
+        _ARRAYS.pop(k, None)  # (the workbench reads files on several threads)
     out = (np.asarray(raw.sheet, dtype=object), np.asarray(raw.row, dtype=object))
     _ARRAYS[id(raw)] = (weakref.ref(raw), *out)
     return out
