@@ -36,10 +36,18 @@ def _join_skip(parts: list, sep: str) -> pa.Array:
 
 
 def _col(m: int, where: np.ndarray, texts) -> pa.Array:
-    """A part: texts at positions where (a bool mask or indices), null elsewhere."""
-    out = np.full(m, None, dtype=object)
-    out[where] = texts
-    return pa.array(out, type=_T)
+    """A part: texts at positions where (a bool mask or indices), null elsewhere; one text or one per
+    position. Built by an arrow take (null where no text goes), not as an object array of all m rows."""
+    where = np.asarray(where)
+    pos = np.flatnonzero(where) if where.dtype == bool else where.astype(np.int64)
+    idx = np.full(m, -1, dtype=np.int64)
+    if isinstance(texts, str):
+        values = pa.array([texts], type=_T)
+        idx[pos] = 0
+    else:
+        values = pa.array(np.asarray(texts, dtype=object), type=_T, from_pandas=True)
+        idx[pos] = np.arange(len(pos))
+    return values.take(pa.array(idx, mask=idx < 0))
 
 
 def _invalid_lookup(invalid: dict, col: str):
