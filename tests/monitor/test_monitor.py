@@ -149,12 +149,22 @@ def test_relaxation_ending_inside_the_projection_window(tmp_path):
     assert list(mon.matrices["outcome"][i]) == [1, 1, 1, 0, 0]
     [w] = [w for w in doc["warnings"] if w["rule_id"] == "G4_school"]
     assert w["projected_fail_year"] == 2023
-    # the dated parameters the rule reads that end that day (G4_school reads both size relaxations)
-    assert w["relaxation"] == {"ends": "2022-12-31",
-                               "parameters": ["G4_size_max_relaxed_combined", "G4_size_max_relaxed_single"]}
+    # from the engine's verdict column of the last observed year: the single-school limit the threshold
+    # was taken from (2400 = G4_size_max_relaxed_single), in force 2019-01-01 ~ 2022-12-31
+    assert w["relaxation"] == {"ends": "2022-12-31", "parameters": ["G4_size_max_relaxed_single"],
+                               "verdict": "G4_size_max_relaxed_single 2019-01-01 ~ 2022-12-31"}
+    v = mon.last_run.verdicts
+    assert v.loc[v["rule_id"] == "G4_school", "relaxation"].tolist() == [w["relaxation"]["verdict"]]
     assert any("2022-12-31" in r for r in w["reasons"])
-    # the county item that aggregates it inherits the relaxation
-    assert any(w["rule_id"] == "G4" and w["relaxation"] for w in doc["warnings"])
+    # the county item that aggregates it inherits the relaxation (both size parameters reach G4)
+    [g] = [w for w in doc["warnings"] if w["rule_id"] == "G4"]
+    assert g["relaxation"]["ends"] == "2022-12-31"
+    assert g["relaxation"]["parameters"] == ["G4_size_max_relaxed_combined", "G4_size_max_relaxed_single"]
+    # 2020-2022 observed: the relaxation is in force every year; only the last year's verdict makes the warning,
+    # and a relaxation already ended is not one: evaluated in 2023 the same school fails with no relaxation
+    mon23 = run_monitor(STD, s[1:] + [s[-1].replace("2022=", "2023=")], None, opts=Options(horizon=1))
+    j = int(np.flatnonzero((mon23.units["rule_id"] == "G4_school").to_numpy())[0])
+    assert list(mon23.matrices["outcome"][j]) == [1, 1, 0, 0] and len(mon23.relax) == 0
 
 
 # ------------------------------------------------------------------------------------------ eligibility
@@ -188,7 +198,7 @@ def test_one_file_with_a_year_column_keeps_file_rows(tmp_path):
     src = year_sources([str(p)], None)
     assert sorted(src) == [2023, 2024]
     mon = run_monitor(STD, [str(p)], None, opts=Options(horizon=1))
-    probs = mon.runs[2024].schools.problems
+    probs = mon.records[2024][0].problems
     # B's negative count is reported at its row in the file (row 4: header + 3 rows)
     assert any(pr.row == 4 and pr.file == str(p) and pr.column == "students_primary" for pr in probs)
 

@@ -24,11 +24,10 @@ from junheng.monitor.inputs import year_sources
 from junheng.monitor.project import fit_lines, project_frame, projected_recordset
 from junheng.monitor.texts import t
 from junheng.tools.diff import _top_rules, impact_of
-from junheng.verdicts.assemble import _text_column
+from junheng.monitor.units import KEYS, Keeper, matrices
 
 CODES = {"fail": 0, "pass": 1, "not_evaluable": 2, "not_applicable": 3}
 NAMES = np.array(["fail", "pass", "not_evaluable", "not_applicable", None], dtype=object)  # index -1 → None
-KEYS = ["level", "county_id", "school_id", "stage", "rule_id"]
 CERT_FIELD = "basic_balance_certified_year"
 ELIGIBILITY_GAP = 3  # reference §8: certified at least 3 years earlier
 
@@ -50,7 +49,10 @@ class Monitor:
     years: list
     projected: list
     days: dict
-    runs: dict  # year → Run (observed and projected)
+    last_run: Run  # the last observed year's run (CV contributors, the variant comparison)
+    records: dict  # observed year → (schools RecordSet, counties RecordSet)
+    inputs: dict  # observed year → the run's input summary
+    rejected: dict  # observed year → rejected rows
     units: pd.DataFrame  # one row per (level, county, school, stage, rule)
     matrices: dict  # name → units × all years
     options: Options
@@ -78,179 +80,102 @@ class Standards:
         return self.std, self.compiled[day]
 
 
-def evaluate_sources(stds: Standards, schools, counties, day, lang) -> Run:
+def evaluate_sources(stds: Standards, schools, counties, day, lang, reasons=True) -> Run:
     """The engine's evaluation of one year's files at ``day`` (what ``evaluate_files`` does, standard loaded once)."""
     std, compiled = stds.at(day)
     srs, crs = load_inputs(compiled, schools, counties)
-    return evaluate_records(std, compiled, srs, crs, day, county_file_given=bool(counties), lang=lang)
+    return evaluate_records(std, compiled, srs, crs, day, county_file_given=bool(counties), lang=lang,
+                            reasons=reasons)
 
 
 def run_monitor(standard: str, schools, counties=None, dirs=(), opts: Options | None = None, progress=None) -> Monitor:
+    """Evaluate every observed year, project and evaluate the coming years. Of each year only the coded
+    verdict numbers (``units.Keeper``) and, for observed years, the records are kept; the full run is kept
+    for the last observed year only."""
     opts = opts or Options()
     sources = year_sources(schools, counties)
     years = sorted(sources)
     stds = Standards(standard, dirs)
-    days, runs = {}, {}
+    keeper = Keeper()
+    days: dict = {}
+    records, inputs, rejected = {}, {}, {}
+    last = years[-1]
+    run = None
     for y in years:
         s, c = sources[y]
         days[y] = day_in(y, opts.day)
-        runs[y] = evaluate_sources(stds, s, c, days[y], opts.lang)
+        # the variant comparison reads the reasons of the last year's verdicts; nothing else does
+        run = evaluate_sources(stds, s, c, days[y], opts.lang, reasons=bool(opts.variant) and y == last)
+        keeper.keep(y, run)
+        records[y] = (run.schools, run.counties)
+        inputs[y], rejected[y] = run.input_summary(), run.rejected
+        if y != last:
+            run = None  # the spaces, evaluator and verdict columns of the year are not kept
         if progress:
             progress(y)
-    last = years[-1]
+    assert run is not None
     county_given = sources[last][1] is not None
     projected = [last + k for k in range(1, opts.horizon + 1)]
-    _project(stds, opts, years, projected, runs, days, county_given)
-    units, mats = _matrices(runs, years + projected)
-    relax = _relaxations(stds, opts, runs[last], days[last], county_given, units, mats, years.index(last))
-    mon = Monitor(standard, years, projected, days, runs, units, mats, opts, _changes(runs, years), relax)
+    _project(stds, opts, years, projected, records, run, days, county_given, keeper)
+    units, mats = matrices(keeper, years + projected)
+    relax = _relaxations(keeper, mats, years.index(last))
+    mon = Monitor(standard, years, projected, days, run, records, inputs, rejected, units, mats, opts,
+                  _changes(records, years), relax)
     if opts.variant:
         s, c = sources[last]
         vs = Standards(opts.variant, dirs)
         std_v, comp_v = vs.at(days[last])
-        base = runs[last]
-        if comp_v.table.catalogue == base.compiled.table.catalogue:  # same fields: the records read once serve both
-            mon.variant_run = evaluate_records(std_v, comp_v, base.schools, base.counties, days[last],
+        if comp_v.table.catalogue == run.compiled.table.catalogue:  # same fields: the records read once serve both
+            mon.variant_run = evaluate_records(std_v, comp_v, run.schools, run.counties, days[last],
                                                county_file_given=county_given, lang=opts.lang)
         else:
             mon.variant_run = evaluate_sources(vs, s, c, days[last], opts.lang)
     return mon
 
 
-def _project(stds, opts, years, projected, runs, days, county_given):
-    cat = runs[years[-1]].compiled.table.catalogue
+def _project(stds, opts, years, projected, records, last, days, county_given, keeper):
+    cat = last.compiled.table.catalogue
     scols = [(c.id, c.field.type) for c in cat.columns("school")]
     ccols = [(c.id, c.field.type) for c in cat.columns("county")]
-    sf = project_frame({y: runs[y].schools.frame for y in years}, years, "school_id", scols, projected, "school_type",
-                       {y: runs[y].schools.invalid for y in years})
+    sf = project_frame({y: records[y][0].frame for y in years}, years, "school_id", scols, projected, "school_type",
+                       {y: records[y][0].invalid for y in years})
     cf = {}
-    if county_given and len(runs[years[-1]].counties.frame):
-        cf = project_frame({y: runs[y].counties.frame for y in years}, years, "county_id", ccols, projected,
-                           invalid={y: runs[y].counties.invalid for y in years})
-    last = runs[years[-1]]
+    if county_given and len(last.counties.frame):
+        cf = project_frame({y: records[y][1].frame for y in years}, years, "county_id", ccols, projected,
+                           invalid={y: records[y][1].invalid for y in years})
     for y in projected:
         days[y] = day_in(y, opts.day)
         std, compiled = stds.at(days[y])
-        srs = projected_recordset(last.schools, sf[y], y)
+        srs = projected_recordset(last.schools, sf.pop(y), y)
         crs = last.counties
         if y in cf:
-            frame = cf[y]
+            frame = cf.pop(y)
             if "year" in frame.columns:
                 frame["year"] = float(y)
             crs = projected_recordset(last.counties, frame, y)
-        runs[y] = evaluate_records(std, compiled, srs, crs, days[y], county_file_given=county_given, lang=opts.lang)
+        keeper.keep(y, evaluate_records(std, compiled, srs, crs, days[y], county_file_given=county_given,
+                                        lang=opts.lang, reasons=False))
 
 
-LONG_TEXT = ["level", "county_id", "school_id", "stage", "rule_id", "school_name", "rule_name", "operator", "unit"]
+def _relaxations(keeper: Keeper, mats: dict, li: int) -> pd.DataFrame:
+    """Units whose last observed verdict passes only under a dated relaxation: the engine's ``relaxation``
+    verdict column, with the parameters and the day the relaxation ends."""
+    code = mats["relaxation"][:, li]
+    idx = np.flatnonzero((code >= 0) & (mats["outcome"][:, li] == 1))
+    texts = keeper.relax.values()
+    meta = [keeper.relax_meta.get(x, ([], None)) for x in texts]  # a handful of distinct texts
+    ends = np.array([m[1] for m in meta] or [None], dtype=object)
+    params = np.array([",".join(m[0]) for m in meta] or [""], dtype=object)
+    return pd.DataFrame({"unit": idx, "ends": ends[code[idx]] if len(idx) else [],
+                         "params": params[code[idx]] if len(idx) else [],
+                         "text": texts[code[idx]] if len(idx) else []})
 
 
-def _long(run: Run, year: int) -> pd.DataFrame:
-    """The columns of a run's verdicts the monitor needs, built from the assembled columns (the full
-    verdict frame with its reason texts is not needed)."""
-    cols, n = run.columns.cols, len(run.columns)
-    if not n:
-        f = pd.DataFrame({c: pd.Series(dtype=object) for c in LONG_TEXT})
-        for c in ("value", "threshold", "margin"):
-            f[c] = pd.Series(dtype=float)
-        f["outcome"] = pd.Series(dtype=np.int8)
-    else:
-        f = pd.DataFrame({c: _text_column(cols[c]) for c in LONG_TEXT})
-        for c in ("value", "threshold", "margin"):
-            f[c] = np.concatenate(cols[c]).astype(float)
-        f["outcome"] = np.concatenate([p[1] for p in cols["outcome"]]).astype(np.int8)
-    f["school_id"] = f["school_id"].fillna("")
-    f["stage"] = f["stage"].fillna("")
-    f["year"] = year
-    return f
-
-
-def unit_codes(long: pd.DataFrame) -> np.ndarray:
-    """One integer per distinct (level, county, school, stage, rule), in order of first appearance."""
-    key = np.zeros(len(long), dtype=np.int64)
-    for c in KEYS:
-        codes, uniq = pd.factorize(long[c])
-        key = key * (len(uniq) + 1) + (codes + 1)
-    _, first, inv = np.unique(key, return_index=True, return_inverse=True)
-    order = np.argsort(np.argsort(first))  # renumber by first appearance
-    return order[inv]
-
-
-def _matrices(runs: dict, all_years: list):
-    """units × years matrices of value, threshold, margin, outcome (the engine's verdicts, aligned by key)."""
-    long = pd.concat([_long(runs[y], y) for y in all_years], ignore_index=True)
-    code = unit_codes(long)
-    # each unit described by its latest appearance (rows are in year order)
-    last_pos = np.full(code.max() + 1 if len(code) else 0, -1)
-    last_pos[code] = np.arange(len(code))  # later rows overwrite earlier ones
-    units = long.iloc[last_pos].drop(columns=["value", "threshold", "margin", "outcome", "year"]) \
-        .reset_index(drop=True)
-    for c in units.columns:
-        units[c] = units[c].astype(object).where(units[c].notna(), None)
-    n, k = len(units), len(all_years)
-    col = pd.Index(all_years).get_indexer(long["year"])
-    mats = {}
-    for name in ("value", "threshold", "margin"):
-        m = np.full((n, k), np.nan)
-        m[code, col] = long[name].to_numpy(float)
-        mats[name] = m
-    o = np.full((n, k), -1, dtype=np.int8)
-    o[code, col] = long["outcome"].to_numpy()
-    mats["outcome"] = o
-    return units, mats
-
-
-def _param_closure(compiled) -> dict:
-    """rule id → every parameter it reads, through derived fields and other rules."""
-    memo: dict = {}
-
-    def params(i, seen=()):
-        if i in memo:
-            return memo[i]
-        d = compiled.deps.get(i)
-        if d is None or i in seen:
-            return set()
-        out = set(d.params)
-        for j in set(d.rules) | set(d.derived):
-            out |= params(j, seen + (i,))
-        memo[i] = out
-        return out
-
-    return {r.id: params(r.id) for r in compiled.rules}
-
-
-def _relaxations(stds, opts, run: Run, day, county_given, units, mats, li) -> pd.DataFrame:
-    """Units passing in the last year that fail the day after a dated parameter version in force ends."""
-    std = run.standard
-    ends: dict = {}
-    for p in std.parameters.values():
-        v = p.in_force(day)
-        if v is not None and v.window.end is not None and v.window.end >= day:
-            ends.setdefault(v.window.end, set()).add(p.id)
-    closure = _param_closure(run.compiled)
-    parts = []
-    for end, pids in sorted(ends.items()):
-        after = end + dt.timedelta(days=1)
-        std_a, comp_a = stds.at(after)
-        ra = evaluate_records(std_a, comp_a, run.schools, run.counties, after, county_file_given=county_given,
-                              lang=opts.lang)
-        la = _long(ra, 0).set_index(KEYS)["outcome"]
-        here = pd.MultiIndex.from_frame(units[KEYS])
-        oa = la.reindex(here).fillna(-1).to_numpy()
-        per_rule = {r: ",".join(sorted(ps & pids)) for r, ps in closure.items()}
-        dep = units["rule_id"].map(per_rule).fillna("").to_numpy()
-        hit = (mats["outcome"][:, li] == 1) & (oa == 0) & (dep != "")
-        idx = np.flatnonzero(hit)
-        parts.append(pd.DataFrame({"unit": idx, "ends": end.isoformat(), "params": dep[idx]}))
-    if not parts:
-        return pd.DataFrame({"unit": np.zeros(0, int), "ends": [], "params": []})
-    return pd.concat(parts).drop_duplicates("unit")
-
-
-def _changes(runs: dict, years: list) -> pd.DataFrame:
+def _changes(records: dict, years: list) -> pd.DataFrame:
     """Schools that appear, disappear or change type, matched across years by school code."""
     frames = []
     for y in years:
-        f = runs[y].schools.frame
+        f = records[y][0].frame
         frames.append(pd.DataFrame({"school_id": f["school_id"].astype(str), "school_name": f["school_name"],
                                     "county_id": f["county_id"], "school_type": f["school_type"].astype(object),
                                     "year": y}))
@@ -309,13 +234,16 @@ def unit_table(mon: Monitor) -> pd.DataFrame:
     relax[mon.relax["unit"].to_numpy(int)] = True
     ends = np.full(len(u), None, dtype=object)
     params = np.full(len(u), None, dtype=object)
+    texts = np.full(len(u), None, dtype=object)
     ends[mon.relax["unit"].to_numpy(int)] = mon.relax["ends"].to_numpy(object)
     params[mon.relax["unit"].to_numpy(int)] = mon.relax["params"].to_numpy(object)
+    texts[mon.relax["unit"].to_numpy(int)] = mon.relax["text"].to_numpy(object)
     u["warn_projected_fail"] = warn_fail
     u["warn_near"] = warn_near
     u["warn_relaxation"] = relax
     u["relaxation_ends"] = ends
     u["relaxation_params"] = params
+    u["relaxation_text"] = texts
     u["warning"] = warn_fail | warn_near | relax
     u.attrs["years"] = allyears
     return u
@@ -363,7 +291,8 @@ def warnings_list(mon: Monitor, ut: pd.DataFrame) -> list:
             "threshold": _num(r.threshold), "operator": r.operator if isinstance(r.operator, str) else None,
             "margin": _num(r.margin), "relative_margin": _num(r.relative_margin), "trend": _num(r.trend),
             "projected_fail_year": int(r.projected_fail_year) or None,
-            "relaxation": {"ends": r.relaxation_ends, "parameters": r.relaxation_params.split(",")}
+            "relaxation": {"ends": r.relaxation_ends, "parameters": r.relaxation_params.split(","),
+                           "verdict": r.relaxation_text}
             if r.warn_relaxation else None,
             "reasons": reasons})
     return out
@@ -372,7 +301,7 @@ def warnings_list(mon: Monitor, ut: pd.DataFrame) -> list:
 def county_names(mon: Monitor) -> dict:
     names = {}
     for y in mon.years:
-        f = mon.runs[y].counties.frame
+        f = mon.records[y][1].frame
         if len(f) and "county_name" in f.columns:
             names.update(dict(zip(f["county_id"].astype(str), f["county_name"])))
     return names
@@ -384,7 +313,7 @@ def _cv_rules(run: Run) -> list:
 
 def contributors(mon: Monitor) -> dict:
     """(county, stage, rule) → the schools contributing most to that CV in the last observed year."""
-    run = mon.runs[mon.years[-1]]
+    run = mon.last_run
     sp = run.evaluator.sp
     cids = sp.counties["county_id"].astype(str).to_numpy()
     stages = np.asarray(sp.stages, dtype=object)
@@ -402,7 +331,7 @@ def contributors(mon: Monitor) -> dict:
 
 def counties_view(mon: Monitor, ut: pd.DataFrame) -> list:
     """Per county and year: the county-level outcomes and the CVs (observed and projected)."""
-    run = mon.runs[mon.years[-1]]
+    run = mon.last_run
     cv_ids = {r.id for r in _cv_rules(run)}
     top = _top_rules(run.standard, run.as_of)
     allyears = mon.years + mon.projected
@@ -444,12 +373,12 @@ def eligibility(mon: Monitor) -> dict:
     last = mon.years[-1]
     cert: dict = {}
     for y in mon.years:
-        f = mon.runs[y].counties.frame
+        f = mon.records[y][1].frame
         if len(f) and CERT_FIELD in f.columns:
             s = pd.to_numeric(f[CERT_FIELD], errors="coerce")
             ok = s.notna()
             cert.update(dict(zip(f.loc[ok, "county_id"].astype(str), s[ok].astype(int))))
-    run = mon.runs[last]
+    run = mon.last_run
     top = _top_rules(run.standard, run.as_of)
     u = mon.units
     sel = np.flatnonzero((u["level"] == "county").to_numpy() & u["rule_id"].isin(top).to_numpy())
@@ -479,7 +408,7 @@ def eligibility(mon: Monitor) -> dict:
 def ranking(mon: Monitor, ut: pd.DataFrame) -> list:
     """Counties ranked by readiness in the last observed year: county verdict, failing county items, failing
     school stages, items not evaluable, distance to pass (sum of relative shortfalls of failing thresholds)."""
-    run = mon.runs[mon.years[-1]]
+    run = mon.last_run
     top = _top_rules(run.standard, run.as_of)
     names = county_names(mon)
     u = ut
@@ -537,8 +466,8 @@ def document(mon: Monitor, detail: bool = False) -> dict:
                    "near": t("near", lang, pct=f"{mon.options.near * 100:g}"),
                    "warn_within_years": mon.options.warn_within, "eligibility": t("eligibility_rule", lang),
                    "ranking": t("ranking_rule", lang)},
-        "inputs": {str(y): mon.runs[y].input_summary() for y in mon.years},
-        "rejected": {str(y): mon.runs[y].rejected for y in mon.years if mon.runs[y].rejected},
+        "inputs": {str(y): mon.inputs[y] for y in mon.years},
+        "rejected": {str(y): mon.rejected[y] for y in mon.years if mon.rejected[y]},
         "summary": {"units": int(len(ut)), "passing_now": int((ut["outcome"] == "pass").sum()),
                     "failing_now": int((ut["outcome"] == "fail").sum()),
                     "stays_passing": int(ut["stays_passing"].sum()), "warnings": int(ut["warning"].sum()),
