@@ -38,7 +38,7 @@ def cli(out, err, args, dirs, lang) -> int:
         if not args.quiet and (srs.problems or crs.problems):
             err.print(f"[bold]{y} 年数据问题 / data problems of {y}:[/]", highlight=False)
             report(err, srs, crs, args.quiet)
-    doc = document(mon, detail=args.detail)
+    doc = document(mon, detail=args.detail, json_text=args.format == "json")
     target = args.out or sys.stdout
     if args.format == "json":
         write_json(doc, target)

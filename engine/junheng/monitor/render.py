@@ -7,13 +7,23 @@ import json
 
 from rich.table import Table
 
+from junheng.monitor.jsonout import Raw
 from junheng.monitor.texts import county_outcome_text, outcome_text, t
 
 HTML_MAX_WARNINGS = 500  # the page lists at most this many warnings (the JSON and XLSX list all)
 
 
+RAW = "\x00raw:{}\x00"
+
+
 def write_json(doc: dict, target) -> None:
-    text = json.dumps(doc, ensure_ascii=False, default=str)  # compact: the C encoder (indent would not use it)
+    """Compact JSON (the C encoder; indent would not use it). A ``jsonout.Raw`` value (the warnings built
+    column-wise) goes in as the JSON text it already is."""
+    raws = {k: v for k, v in doc.items() if isinstance(v, Raw)}
+    text = json.dumps({k: (RAW.format(k) if k in raws else v) for k, v in doc.items()}, ensure_ascii=False,
+                      default=str)
+    for k, v in raws.items():
+        text = text.replace(json.dumps(RAW.format(k)), v.text, 1)
     if hasattr(target, "write"):
         target.write(text + "\n")
     else:

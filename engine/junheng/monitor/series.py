@@ -25,6 +25,7 @@ from junheng.monitor.project import fit_lines, project_frame, projected_recordse
 from junheng.monitor.texts import t
 from junheng.tools.diff import _top_rules, impact_of
 from junheng.monitor.units import KEYS, Keeper, matrices
+from junheng.monitor.alerts import _num, rows_of as _rows_of, warning_columns, warnings_json, warnings_list
 
 CODES = {"fail": 0, "pass": 1, "not_evaluable": 2, "not_applicable": 3}
 NAMES = np.array(["fail", "pass", "not_evaluable", "not_applicable", None], dtype=object)  # index -1 → None
@@ -249,55 +250,6 @@ def unit_table(mon: Monitor) -> pd.DataFrame:
     return u
 
 
-def _num(v):
-    return None if v is None or (isinstance(v, float) and np.isnan(v)) else float(v)
-
-
-def _rows_of(m: np.ndarray, years) -> list:
-    """Each row of a matrix as {year: value or None} (one conversion for the whole matrix)."""
-    keys = [str(y) for y in years]
-    obj = np.where(np.isnan(m), None, m).tolist() if m.size else [[] for _ in range(len(m))]
-    return [dict(zip(keys, r)) for r in obj]
-
-
-def warnings_list(mon: Monitor, ut: pd.DataFrame) -> list:
-    lang = mon.options.lang
-    w = ut["warning"].to_numpy()
-    # by county, then the earliest projected failure, then the smallest relative margin
-    pfy = ut["projected_fail_year"].to_numpy()
-    order = np.lexsort((np.nan_to_num(ut["relative_margin"].to_numpy(float), nan=np.inf),
-                        np.where(pfy > 0, pfy, 99999), ut["county_id"].astype(str).to_numpy()))
-    idx = order[w[order]]
-    m = mon.matrices
-    obs, proj = mon.years, mon.projected
-    k = len(obs)
-    out = []
-    sub = ut.iloc[idx]
-    vals, pvals, ths = _rows_of(m["value"][idx, :k], obs), _rows_of(m["value"][idx, k:], proj), \
-        _rows_of(m["threshold"][idx], obs + proj)
-    for j, r in enumerate(sub.itertuples(index=False)):
-        reasons = []
-        if r.warn_projected_fail:
-            reasons.append(t("reason_projected_fail", lang, year=int(r.projected_fail_year)))
-        if r.warn_near:
-            reasons.append(t("reason_near", lang, pct=f"{r.relative_margin * 100:.1f}%"))
-        if r.warn_relaxation:
-            reasons.append(t("reason_relaxation", lang, params=r.relaxation_params, end=r.relaxation_ends))
-        out.append({
-            "level": r.level, "county_id": r.county_id, "school_id": r.school_id or None,
-            "school_name": r.school_name if isinstance(r.school_name, str) else None,
-            "stage": r.stage or None, "rule_id": r.rule_id, "rule_name": r.rule_name,
-            "values": vals[j], "projected_values": pvals[j], "thresholds": ths[j],
-            "threshold": _num(r.threshold), "operator": r.operator if isinstance(r.operator, str) else None,
-            "margin": _num(r.margin), "relative_margin": _num(r.relative_margin), "trend": _num(r.trend),
-            "projected_fail_year": int(r.projected_fail_year) or None,
-            "relaxation": {"ends": r.relaxation_ends, "parameters": r.relaxation_params.split(","),
-                           "verdict": r.relaxation_text}
-            if r.warn_relaxation else None,
-            "reasons": reasons})
-    return out
-
-
 def county_names(mon: Monitor) -> dict:
     names = {}
     for y in mon.years:
@@ -455,10 +407,12 @@ def changes_list(mon: Monitor) -> list:
              "year": int(r.year), "before": r.before, "after": r.after} for r in c.itertuples(index=False)]
 
 
-def document(mon: Monitor, detail: bool = False) -> dict:
-    """The JSON document (also what the HTML, XLSX and table views are drawn from)."""
+def document(mon: Monitor, detail: bool = False, json_text: bool = False) -> dict:
+    """The JSON document (also what the HTML, XLSX and table views are drawn from). ``json_text``: the
+    warnings as JSON text built column-wise (``jsonout.Raw``, for ``render.write_json``), not dicts."""
     lang = mon.options.lang
     ut = unit_table(mon)
+    wc = warning_columns(mon, ut)
     doc = {
         "standard": mon.standard, "years": mon.years, "projected_years": mon.projected,
         "as_of": {str(y): d.isoformat() for y, d in mon.days.items()},
@@ -474,7 +428,7 @@ def document(mon: Monitor, detail: bool = False) -> dict:
                     "projected_to_fail": int((ut["projected_fail_year"] > 0).sum()),
                     "near_threshold": int(ut["warn_near"].sum()), "relaxation": int(ut["warn_relaxation"].sum())},
         "changes": changes_list(mon),
-        "warnings": warnings_list(mon, ut),
+        "warnings": warnings_json(mon, ut, wc) if json_text else warnings_list(mon, ut, wc),
         "counties": counties_view(mon, ut),
         "ranking": ranking(mon, ut),
     }

@@ -72,8 +72,9 @@ class Keeper:
         codes["level"] = self._const_codes(cols["level"], "level", n)
         codes["rule_id"] = self._const_codes(cols["rule_id"], "rule_id", n)
         self._keep_names(cols["school_name"], cols["school_id"], base_codes)
-        for rid, name, op, unit in zip(cols["rule_id"], cols["rule_name"], cols["operator"], cols["unit"]):
-            self.rules[int(self.reg["rule_id"].codes([rid[1]])[0])] = (name[1], op[1], unit[1])
+        rule_codes = self.reg["rule_id"].codes([p[1] for p in cols["rule_id"]]).tolist()  # one part per rule
+        for rc, name, op, unit in zip(rule_codes, cols["rule_name"], cols["operator"], cols["unit"]):
+            self.rules[rc] = (name[1], op[1], unit[1])
         self._keep_relax_meta(run)
         rel = [p[1] if p[0] == "arr" else np.full(p[2], None, dtype=object) for p in cols["relaxation"]]
         rel_all = np.concatenate(rel) if rel else np.zeros(0, dtype=object)
