@@ -334,3 +334,40 @@ def test_generator_series_has_trends_and_consistent_counts():
         assert (deg <= s["teachers_primary"].astype("Float64").fillna(0)).all()
     ids = {y: set(s["school_id"]) for y, (s, _) in series.items()}
     assert ids[2021] - ids[2024] and ids[2024] - ids[2021]  # some close, some open
+
+
+def test_contributors_of_every_county_equal_explain_one_by_one(tmp_path):
+    # the column-wise top contributors against explain.dispersion.cv_contributions run county by county
+    import sys
+
+    from junheng.explain.dispersion import cv_contributions
+    from junheng.monitor.series import _cv_rules, contributors
+
+    sys.path.insert(0, str(Path(__file__).parents[2]))
+    from examples.generate import generate_series
+
+    series = generate_series(4, 40, seed=5, years=2, last_year=2024)
+    s_items, c_items = [], []
+    for y, (s, c) in series.items():
+        s.to_csv(tmp_path / f"s{y}.csv", index=False)
+        c.to_csv(tmp_path / f"c{y}.csv", index=False)
+        s_items.append(f"{y}={tmp_path / f's{y}.csv'}")
+        c_items.append(f"{y}={tmp_path / f'c{y}.csv'}")
+    mon = run_monitor(STD, s_items, c_items, opts=Options(horizon=1, contributors=4))
+    got = contributors(mon)
+    run = mon.last_run
+    sp = run.evaluator.sp
+    cids = sp.counties["county_id"].astype(str).to_numpy()
+    n = 0
+    for rule in _cv_rules(run):
+        assert rule.space == "county_stage"
+        for row in range(len(sp.cs_county)):
+            want = cv_contributions(run, rule, row, "zh", top=4)
+            have = got[(cids[sp.cs_county[row]], sp.stages[sp.cs_stage[row]], rule.id)]
+            assert [h["school_id"] for h in have] == [w["school_id"] for w in want]
+            for h, w in zip(have, want):
+                assert h.keys() == w.keys() and h["direction"] == w["direction"]
+                for k in ("value", "weight", "county_mean", "share_of_variance"):
+                    assert h[k] == pytest.approx(w[k], rel=1e-12)
+            n += len(have)
+    assert n > 50

@@ -19,7 +19,8 @@ from junheng.evaluation.run import Run, evaluate_records, load_inputs
 from junheng.standard.catalogue import load_catalogue
 from junheng.standard.checker import compile_standard
 from junheng.standard.loader import load_standard
-from junheng.explain.dispersion import cv_contributions, is_cv_rule
+from junheng.explain.dispersion import is_cv_rule
+from junheng.i18n import t as t_engine
 from junheng.monitor.inputs import year_sources
 from junheng.monitor.project import fit_lines, project_frame, projected_recordset
 from junheng.monitor.texts import t
@@ -264,21 +265,61 @@ def _cv_rules(run: Run) -> list:
 
 
 def contributors(mon: Monitor) -> dict:
-    """(county, stage, rule) → the schools contributing most to that CV in the last observed year."""
+    """(county, stage, rule) → the schools contributing most to that CV in the last observed year (what
+    ``explain.dispersion.cv_contributions`` gives for one county, for every county at once)."""
     run = mon.last_run
     sp = run.evaluator.sp
-    cids = sp.counties["county_id"].astype(str).to_numpy()
+    cids = sp.counties["county_id"].astype(str).to_numpy(dtype=object)
     stages = np.asarray(sp.stages, dtype=object)
-    out = {}
+    out: dict = {}
     for rule in _cv_rules(run):
-        rows = range(len(sp.cs_county)) if rule.space == "county_stage" else range(len(cids))
-        for row in rows:
-            if rule.space == "county_stage":
-                key = (cids[sp.cs_county[row]], stages[sp.cs_stage[row]] if len(stages) else "", rule.id)
-            else:
-                key = (cids[row], "", rule.id)
-            out[key] = cv_contributions(run, rule, row, mon.options.lang, top=mon.options.contributors)
+        if rule.space == "county_stage":
+            keys = list(zip(cids[sp.cs_county], stages[sp.cs_stage] if len(stages) else [""] * len(sp.cs_county)))
+        else:
+            keys = [(c, "") for c in cids]
+        lists = top_contributions(run, rule, mon.options.lang, mon.options.contributors)
+        out.update({(c, st, rule.id): lists.get(row, []) for row, (c, st) in enumerate(keys)})
     return out
+
+
+def top_contributions(run: Run, rule, lang: str, top: int) -> dict:
+    """Group row (county or county-stage) → its ``top`` units by share of the weighted variance, largest
+    first, column-wise over every group (a group with a missing value or no weight has none)."""
+    ev = run.evaluator
+    sp = ev.sp
+    expr = rule.value.get("*").node
+    x = np.asarray(ev.node_values(expr.args[0], "stage"), dtype=float)
+    w = np.asarray(ev.node_values(expr.kwargs["weight"], "stage"), dtype=float)
+    g = np.asarray(sp.u_cs if rule.space == "county_stage" else sp.u_county, dtype=np.intp)
+    ng = int(g.max()) + 1 if len(g) else 0
+    bad = np.isnan(x) | np.isnan(w)
+    xs, ws = np.where(bad, 0.0, x), np.where(bad, 0.0, w)
+    P = np.bincount(g, weights=ws, minlength=ng)
+    ok = (np.bincount(g, weights=bad, minlength=ng) == 0) & (P != 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.bincount(g, weights=ws * xs, minlength=ng) / P
+        contrib = (ws / P[g]) * (xs - mean[g]) ** 2
+    total = np.bincount(g, weights=np.where(ok[g], contrib, 0.0), minlength=ng)
+    sel = np.flatnonzero(ok[g])
+    order = sel[np.lexsort((-contrib[sel], g[sel]))]
+    gs = g[order]
+    rank = np.arange(len(order)) - np.searchsorted(gs, gs, side="left")
+    keep = order[rank < top]
+    if not len(keep):
+        return {}
+    kg = g[keep]
+    sids = sp.schools["school_id"].to_numpy(dtype=object)[sp.u_school[keep]]
+    names = sp.schools["school_name"].to_numpy(dtype=object)[sp.u_school[keep]]
+    share = np.where(total[kg] > 0, contrib[keep] / np.where(total[kg] > 0, total[kg], 1.0), 0.0)
+    below, above = t_engine(lang, "explain.below_mean"), t_engine(lang, "explain.above_mean")
+    direction = np.where(x[keep] < mean[kg], below, above)
+    items = [{"school_id": a, "school_name": b, "value": c, "weight": d, "county_mean": e, "share_of_variance": f,
+              "direction": h} for a, b, c, d, e, f, h in zip(sids, names, x[keep].tolist(), w[keep].tolist(),
+                                                             mean[kg].tolist(), share.tolist(), direction.tolist())]
+    bounds = np.flatnonzero(np.diff(kg)) + 1
+    starts = np.concatenate([[0], bounds]).tolist()
+    ends = np.concatenate([bounds, [len(kg)]]).tolist()
+    return {int(kg[a]): items[a:b] for a, b in zip(starts, ends)}
 
 
 def counties_view(mon: Monitor, ut: pd.DataFrame) -> list:
@@ -291,31 +332,38 @@ def counties_view(mon: Monitor, ut: pd.DataFrame) -> list:
     contrib = contributors(mon)
     cert = eligibility(mon)
     u = mon.units
-    is_c = (u["level"] == "county").to_numpy()
-    idx = np.flatnonzero(is_c)
-    o, v = mon.matrices["outcome"], mon.matrices["value"]
-    res: dict = {}
-    cid_arr, rid_arr, st_arr = u["county_id"].to_numpy(object), u["rule_id"].to_numpy(object), \
-        u["stage"].to_numpy(object)
-    for i in idx:
-        cid, rid, st = cid_arr[i], rid_arr[i], st_arr[i]
-        c = res.setdefault(cid, {"county_id": cid, "county_name": names.get(cid), "years": {
-            str(y): {"projected": y in mon.projected, "outcome": None, "outcomes": {}, "cv": {}} for y in allyears},
-            "cv_contributors": {}, "eligibility": cert.get(cid)})
-        label = f"{rid}:{st}" if st else rid
-        for j, y in enumerate(allyears):
-            code = int(o[i, j])
-            if code < 0:
-                continue
-            yd = c["years"][str(y)]
-            yd["outcomes"][label] = NAMES[code]
-            if rid in top:
-                yd["outcome"] = NAMES[code]
-            if rid in cv_ids:
-                yd["cv"].setdefault(rid, {})[st or "all"] = _num(v[i, j])
-        if rid in cv_ids and (cid, st, rid) in contrib:
-            c["cv_contributors"].setdefault(rid, {})[st or "all"] = contrib[(cid, st, rid)]
-    return list(res.values())
+    idx = np.flatnonzero((u["level"] == "county").to_numpy())
+    cid_arr = u["county_id"].to_numpy(object)[idx]
+    idx = idx[np.argsort(pd.factorize(cid_arr)[0], kind="stable")]  # county by county (first seen first)
+    cid_arr, rid_arr, st_arr = (u[c].to_numpy(object)[idx] for c in ("county_id", "rule_id", "stage"))
+    o, v = mon.matrices["outcome"][idx], mon.matrices["value"][idx]
+    labels = np.where(st_arr == "", rid_arr, rid_arr + ":" + st_arr) if len(idx) else np.zeros(0, dtype=object)
+    names_o = NAMES[o]  # -1 → None
+    is_top, is_cv = np.isin(rid_arr, list(top)), np.isin(rid_arr, list(cv_ids))
+    st_key = np.where(st_arr == "", "all", st_arr) if len(idx) else st_arr
+    vals = np.where(np.isnan(v), None, v).astype(object)
+    bounds = np.flatnonzero(cid_arr[1:] != cid_arr[:-1]) + 1
+    res = []
+    for a, b in zip(np.concatenate([[0], bounds]).tolist(), np.concatenate([bounds, [len(idx)]]).tolist()):
+        cid = cid_arr[a]
+        years = {}
+        for j, y in enumerate(allyears):  # per county and year: its items at once
+            there = o[a:b, j] >= 0
+            tops = names_o[a:b, j][there & is_top[a:b]]
+            cv: dict = {}
+            for rid, st, val in zip(rid_arr[a:b][there & is_cv[a:b]], st_key[a:b][there & is_cv[a:b]],
+                                    vals[a:b, j][there & is_cv[a:b]]):
+                cv.setdefault(rid, {})[st] = val
+            years[str(y)] = {"projected": y in mon.projected, "outcome": tops[-1] if len(tops) else None,
+                             "outcomes": dict(zip(labels[a:b][there].tolist(), names_o[a:b, j][there].tolist())),
+                             "cv": cv}
+        cvc: dict = {}
+        for rid, st, stk in zip(rid_arr[a:b][is_cv[a:b]], st_arr[a:b][is_cv[a:b]], st_key[a:b][is_cv[a:b]]):
+            if (cid, st, rid) in contrib:
+                cvc.setdefault(rid, {})[stk] = contrib[(cid, st, rid)]
+        res.append({"county_id": cid, "county_name": names.get(cid), "years": years, "cv_contributors": cvc,
+                    "eligibility": cert.get(cid)})
+    return res
 
 
 def eligibility(mon: Monitor) -> dict:
