@@ -58,12 +58,14 @@ def warning_columns(mon, ut: pd.DataFrame) -> dict:
     lang = mon.options.lang
     w = ut["warning"].to_numpy()
     pfy_all = ut["projected_fail_year"].to_numpy()
-    order = np.lexsort((np.nan_to_num(ut["relative_margin"].to_numpy(float), nan=np.inf),
-                        np.where(pfy_all > 0, pfy_all, 99999), ut["county_id"].astype(str).to_numpy()))
-    idx = order[w[order]]
+    sel = np.flatnonzero(w)
+    county = pd.factorize(ut["county_id"].to_numpy(dtype=object)[sel], sort=True)[0]  # codes in text order
+    order = np.lexsort((np.nan_to_num(ut["relative_margin"].to_numpy(float)[sel], nan=np.inf),
+                        np.where(pfy_all[sel] > 0, pfy_all[sel], 99999), county))
+    idx = sel[order]
     c: dict = {"index": idx}
     for f in TEXT_FIELDS:
-        v = ut[f].to_numpy(dtype=object)[idx]
+        v = np.asarray(ut[f].to_numpy(), dtype=object)[idx]
         ok = pd.notna(v) & (v != "") if len(v) else np.zeros(0, bool)
         c[f] = np.where(ok, v, None)
     for f in NUMBER_FIELDS:

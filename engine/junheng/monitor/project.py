@@ -97,7 +97,7 @@ def project_frame(frames: dict, years: list, key: str, columns: list, targets: l
     ids = base[key].astype(str).to_numpy()
     rows = aligned(frames, key, ids)
     mask = segment_mask(frames, years, rows, segment_col) if segment_col and segment_col in base.columns else None
-    out = {t: base.copy() for t in targets}
+    new: dict = {t: {} for t in targets}
     for cid, ftype in columns:
         if ftype not in NUMERIC_TYPES or cid not in base.columns:
             continue
@@ -113,8 +113,10 @@ def project_frame(frames: dict, years: list, key: str, columns: list, targets: l
                 v = np.minimum(v, 100.0)
             if ftype == "count":
                 v = np.floor(v + 0.5)
-            out[t][cid] = np.where(present, v, np.nan)
-    return out
+            new[t][cid] = np.where(present, v, np.nan)
+    # each frame built once (setting columns one by one copies the frame's blocks every time)
+    return {t: pd.DataFrame({c: new[t][c] if c in new[t] else base[c] for c in base.columns}, index=base.index)
+            for t in targets}
 
 
 def projected_recordset(last: RecordSet, frame: pd.DataFrame, year: int) -> RecordSet:

@@ -222,7 +222,7 @@ def unit_table(mon: Monitor) -> pd.DataFrame:
     pf = m["outcome"][:, len(years):] == 0
     first_fail = np.where(pf.any(axis=1), np.asarray(proj)[np.argmax(pf, axis=1)] if proj else 0, 0)
     passing = out_last == 1
-    u["outcome"] = NAMES[out_last]
+    u["outcome"] = pd.Series(NAMES[out_last], dtype=object)
     u["value"] = m["value"][:, li]
     u["threshold"] = thr
     u["margin"] = margin
@@ -243,9 +243,9 @@ def unit_table(mon: Monitor) -> pd.DataFrame:
     u["warn_projected_fail"] = warn_fail
     u["warn_near"] = warn_near
     u["warn_relaxation"] = relax
-    u["relaxation_ends"] = ends
-    u["relaxation_params"] = params
-    u["relaxation_text"] = texts
+    u["relaxation_ends"] = pd.Series(ends, dtype=object)
+    u["relaxation_params"] = pd.Series(params, dtype=object)
+    u["relaxation_text"] = pd.Series(texts, dtype=object)
     u["warning"] = warn_fail | warn_near | relax
     u.attrs["years"] = allyears
     return u

@@ -26,7 +26,9 @@ class Registry:
         self.index = pd.Index([], dtype=object)
 
     def codes(self, values) -> np.ndarray:
-        arr = pd.Series(np.asarray(values, dtype=object)).fillna("").astype(str).to_numpy(dtype=object)
+        arr = np.asarray(values, dtype=object)
+        if len(arr):
+            arr = np.where(pd.isna(arr), "", arr).astype(str).astype(object)
         idx = self.index.get_indexer(arr) if len(self.index) else np.full(len(arr), -1)
         if (idx < 0).any():
             new = pd.unique(arr[idx < 0])
@@ -151,10 +153,8 @@ def matrices(keeper: Keeper, all_years: list):
         parts.append(key)
     keys = np.concatenate(parts) if parts else np.zeros(0, np.int64)
     col = np.repeat(np.arange(len(all_years)), [len(p) for p in parts])
-    uniq, first, inv = np.unique(keys, return_index=True, return_inverse=True)
-    order = np.argsort(np.argsort(first, kind="stable"), kind="stable")  # units in order of first appearance
-    code = order[inv]
-    n, k = len(uniq), len(all_years)
+    code, ukey = pd.factorize(keys)  # hashed, not sorted: units in order of first appearance
+    n, k = len(ukey), len(all_years)
     mats = {}
     for name in ("value", "threshold", "margin"):
         m = np.full((n, k), np.nan)
@@ -167,7 +167,7 @@ def matrices(keeper: Keeper, all_years: list):
     rx[code, col] = np.concatenate([keeper.years[y].relaxation for y in all_years]) if parts else []
     mats["relaxation"] = rx
     # decode the unit keys back into texts
-    ukey = uniq[np.argsort(order)]  # unit i's key
+    ukey = np.asarray(ukey, dtype=np.int64)  # unit i's key
     units = {}
     for kname, size in zip(reversed(KEYS), reversed(sizes)):
         c = (ukey % size).astype(np.intp)
@@ -178,12 +178,14 @@ def matrices(keeper: Keeper, all_years: list):
             school_code = c
         if kname == "rule_id":
             rule_code = c
-    frame = pd.DataFrame({k: units[k] for k in KEYS})
+    # object columns: pandas would otherwise turn millions of key texts into arrow strings (and back)
+    frame = pd.DataFrame({k: pd.Series(units[k], dtype=object) for k in KEYS})
     names = np.full(max(len(keeper.reg["school_id"]), 1), None, dtype=object)
     names[:len(keeper.names)] = keeper.names
-    frame["school_name"] = np.where(frame["school_id"].to_numpy() == "", None, names[school_code]) if n else []
+    frame["school_name"] = pd.Series(np.where(units["school_id"] == "", None, names[school_code]) if n else [],
+                                     dtype=object)
     meta = np.array([keeper.rules.get(i, (None, None, None)) for i in range(len(keeper.reg["rule_id"]))] or
                     [(None, None, None)], dtype=object)
     for j, c in enumerate(("rule_name", "operator", "unit")):
-        frame[c] = meta[rule_code, j] if n else []
+        frame[c] = pd.Series(meta[rule_code, j] if n else [], dtype=object)
     return frame, mats
