@@ -10,6 +10,7 @@ that version ends. Nothing here recomputes an indicator.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -62,6 +63,7 @@ class Monitor:
     relax: pd.DataFrame
     variant_run: Run | None = None
     notes: list = field(default_factory=list)
+    timings: dict = field(default_factory=dict)  # seconds per phase (benchmarks)
 
 
 def day_in(year: int, day: str) -> dt.date:
@@ -103,6 +105,13 @@ def run_monitor(standard: str, schools, counties=None, dirs=(), opts: Options | 
     records, inputs, rejected = {}, {}, {}
     last = years[-1]
     run = None
+    clock = [time.perf_counter()]
+    timings: dict = {}
+
+    def lap(name):
+        clock.append(time.perf_counter())
+        timings[name] = round(clock[-1] - clock[-2], 3)
+
     for y in years:
         s, c = sources[y]
         days[y] = day_in(y, opts.day)
@@ -113,16 +122,20 @@ def run_monitor(standard: str, schools, counties=None, dirs=(), opts: Options | 
         inputs[y], rejected[y] = run.input_summary(), run.rejected
         if y != last:
             run = None  # the spaces, evaluator and verdict columns of the year are not kept
+        lap(f"observed {y}")
         if progress:
             progress(y)
     assert run is not None
     county_given = sources[last][1] is not None
     projected = [last + k for k in range(1, opts.horizon + 1)]
     _project(stds, opts, years, projected, records, run, days, county_given, keeper)
+    lap("projected years")
     units, mats = matrices(keeper, years + projected)
+    keeper.years.clear()  # each year's rows are in the matrices now
     relax = _relaxations(keeper, mats, years.index(last))
     mon = Monitor(standard, years, projected, days, run, records, inputs, rejected, units, mats, opts,
-                  _changes(records, years), relax)
+                  _changes(records, years), relax, timings=timings)
+    lap("matrices")
     if opts.variant:
         s, c = sources[last]
         vs = Standards(opts.variant, dirs)
@@ -412,20 +425,23 @@ def ranking(mon: Monitor, ut: pd.DataFrame) -> list:
     top = _top_rules(run.standard, run.as_of)
     names = county_names(mon)
     u = ut
-    fail = (u["outcome"] == "fail").to_numpy()
-    ne = (u["outcome"] == "not_evaluable").to_numpy()
+    code = mon.matrices["outcome"][:, len(mon.years) - 1]  # the last observed year's outcome codes
+    fail, ne = code == CODES["fail"], code == CODES["not_evaluable"]
     county = (u["level"] == "county").to_numpy()
     is_top = u["rule_id"].isin(top).to_numpy()
     short = np.where(fail & ~np.isnan(u["relative_margin"].to_numpy(float)), -u["relative_margin"].to_numpy(float), 0)
-    df = pd.DataFrame({"county_id": u["county_id"], "top_pass": county & is_top & (u["outcome"] == "pass").to_numpy(),
+    cc, cu = pd.factorize(u["county_id"].to_numpy(dtype=object), sort=True)  # grouped by code, not by text
+    df = pd.DataFrame({"county": cc, "top_pass": county & is_top & (code == CODES["pass"]),
                        "top_fail": county & is_top & fail,
                        "failing_items": county & ~is_top & fail, "not_evaluable_items": county & ~is_top & ne,
-                       "failing_school_units": ~county & fail, "distance": short})
-    g = df.groupby("county_id").agg(passes=("top_pass", "any"), fails=("top_fail", "any"),
-                                    failing_items=("failing_items", "sum"),
-                                    not_evaluable_items=("not_evaluable_items", "sum"),
-                                    failing_school_units=("failing_school_units", "sum"), distance=("distance", "sum"))
-    g["warnings"] = ut.groupby("county_id")["warning"].sum().reindex(g.index).fillna(0)
+                       "failing_school_units": ~county & fail, "distance": short,
+                       "warnings": u["warning"].to_numpy(dtype=int)})
+    g = df.groupby("county").agg(passes=("top_pass", "any"), fails=("top_fail", "any"),
+                                 failing_items=("failing_items", "sum"),
+                                 not_evaluable_items=("not_evaluable_items", "sum"),
+                                 failing_school_units=("failing_school_units", "sum"), distance=("distance", "sum"),
+                                 warnings=("warnings", "sum"))
+    g.index = pd.Index(np.asarray(cu, dtype=object)[g.index.to_numpy()], dtype=object, name="county_id")
     flips: dict = {}
     if mon.variant_run is not None:
         imp = impact_of(run, mon.variant_run)
