@@ -59,6 +59,33 @@ def test_fit_lines_by_hand():
     assert np.isnan(slope[3])
 
 
+def test_fit_lines_complete_rows_equal_polyfit():
+    # every year observed (the fast path: one matrix product) against numpy's polyfit row by row,
+    # alone and mixed with a row that misses a year (the general formula for that row)
+    rng = np.random.default_rng(7)
+    years = [2020, 2021, 2022, 2023, 2024]
+    y = rng.normal(100, 20, size=(50, 5))
+    for vals in (y, np.vstack([y, [[1.0, np.nan, 3.0, np.nan, 5.0]]])):
+        slope, tbar, ybar, n = fit_lines(years, vals)
+        for i in range(50):
+            b, a = np.polyfit(years, vals[i], 1)
+            assert slope[i] == pytest.approx(b, rel=1e-9) and ybar[i] + slope[i] * (2026 - tbar[i]) == \
+                pytest.approx(a + b * 2026, rel=1e-9)
+    assert slope[50] == pytest.approx(1.0) and n[50] == 3  # (2020, 1), (2022, 3), (2024, 5)
+
+
+def test_projected_count_on_an_exact_half_rounds_up():
+    # 10, 10, 10, 11, 10 pupils in 2020-2024: ȳ = 10.2, slope = Σ(t−t̄)y / Σ(t−t̄)² = 1/10, so 2025 lies on
+    # 10.2 + 3 × 0.1 = 10.5 exactly → 11 (half-up), whatever float noise the fit leaves; 2026: 10.6 → 11
+    from junheng.monitor.project import project_frame
+
+    years = [2020, 2021, 2022, 2023, 2024]
+    frames = {y: pd.DataFrame({"school_id": ["A", "B"], "students_primary": [v, 7.0]})
+              for y, v in zip(years, [10.0, 10.0, 10.0, 11.0, 10.0])}
+    out = project_frame(frames, years, "school_id", [("students_primary", "count")], [2025, 2026])
+    assert list(out[2025]["students_primary"]) == [11.0, 7.0] and list(out[2026]["students_primary"]) == [11.0, 7.0]
+
+
 # ------------------------------------------------------------------------------------------ projections by hand
 
 @pytest.fixture(scope="module")

@@ -129,7 +129,7 @@ def warnings_json(mon, ut: pd.DataFrame, cols: dict | None = None) -> J.Raw:
     c = cols or warning_columns(mon, ut)
     n = len(c["index"])
     if not n:
-        return J.Raw("[]", 0)
+        return J.Raw(None, 0)
     obs, proj = mon.years, mon.projected
     full = np.full(n, "null", dtype=object)
     rel = c["warn_relaxation"]
@@ -152,4 +152,4 @@ def warnings_json(mon, ut: pd.DataFrame, cols: dict | None = None) -> J.Raw:
                ("relaxation", rel_frag), ("reasons", J.text_list(c["reasons"]))]
     rows = J.obj(fields)
     assert pc.all(pc.is_valid(rows)).as_py()
-    return J.Raw(J.join_rows(rows), n)
+    return J.join_rows(rows)

@@ -94,18 +94,34 @@ def text_list(columns: list) -> pa.Array:
     return concat("[", pc.binary_join(lists, pa.scalar(",", LS)), "]")
 
 
-def join_rows(rows: pa.Array) -> str:
-    """``[row, row, ...]`` as one text."""
-    lists = pa.LargeListArray.from_arrays(pa.array(np.array([0, len(rows)], dtype=np.int64)), rows.cast(LS))
-    return "[" + pc.binary_join(lists, pa.scalar(",", LS))[0].as_py() + "]"
+def join_rows(rows: pa.Array) -> Raw:
+    """``[row, row, ...]``: each row followed by a comma, the arrow text buffer taken as it is (no Python
+    string of the whole list is made; ``Raw.write`` sends the bytes to the file)."""
+    joined = concat(rows, ",")
+    return Raw(joined, len(rows))
 
 
 class Raw:
-    """A JSON text to put into a document as it is (``render.write_json``)."""
+    """A JSON list to put into a document as it is (``render.write_json``): rows already JSON, each
+    followed by a comma in one arrow text array."""
 
-    def __init__(self, text: str, count: int):
-        self.text = text
+    def __init__(self, rows: pa.Array | None, count: int):
+        self.rows = rows
         self.count = count
 
     def __len__(self) -> int:
         return self.count
+
+    def chunks(self):
+        """The bytes of the list: ``[``, the rows (the last comma left out), ``]``."""
+        yield b"["
+        if self.rows is not None and len(self.rows):
+            a = self.rows
+            offsets = np.frombuffer(a.buffers()[1], dtype=np.int64)[a.offset:a.offset + len(a) + 1]
+            data = a.buffers()[2]
+            yield memoryview(data)[int(offsets[0]):int(offsets[-1]) - 1]
+        yield b"]"
+
+    @property
+    def text(self) -> str:
+        return b"".join(bytes(c) for c in self.chunks()).decode("utf-8")

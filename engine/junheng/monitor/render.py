@@ -18,17 +18,21 @@ RAW = "\x00raw:{}\x00"
 
 def write_json(doc: dict, target) -> None:
     """Compact JSON (the C encoder; indent would not use it). A ``jsonout.Raw`` value (the warnings built
-    column-wise) goes in as the JSON text it already is."""
+    column-wise) goes in as the JSON bytes it already is, written piece by piece."""
     raws = {k: v for k, v in doc.items() if isinstance(v, Raw)}
     text = json.dumps({k: (RAW.format(k) if k in raws else v) for k, v in doc.items()}, ensure_ascii=False,
                       default=str)
+    pieces: list = []
     for k, v in raws.items():
-        text = text.replace(json.dumps(RAW.format(k)), v.text, 1)
+        before, text = text.split(json.dumps(RAW.format(k)), 1)
+        pieces += [before.encode("utf-8"), *v.chunks()]
+    pieces.append((text + "\n").encode("utf-8"))
     if hasattr(target, "write"):
-        target.write(text + "\n")
+        target.write(b"".join(bytes(p) for p in pieces).decode("utf-8"))
     else:
-        with open(target, "w", encoding="utf-8") as fh:
-            fh.write(text + "\n")
+        with open(target, "wb") as fh:
+            for p in pieces:
+                fh.write(p)
 
 
 def _fmt(v, digits=4):

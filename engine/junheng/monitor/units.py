@@ -27,8 +27,9 @@ class Registry:
 
     def codes(self, values) -> np.ndarray:
         arr = np.asarray(values, dtype=object)
-        if len(arr):
-            arr = np.where(pd.isna(arr), "", arr).astype(str).astype(object)
+        miss = pd.isna(arr)
+        if miss.any():
+            arr = np.where(miss, "", arr)
         idx = self.index.get_indexer(arr) if len(self.index) else np.full(len(arr), -1)
         if (idx < 0).any():
             new = pd.unique(arr[idx < 0])
