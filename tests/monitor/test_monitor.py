@@ -285,7 +285,17 @@ def test_cli_views(tmp_path, three_years):
                      "--detail", "--quiet"]) == 0
     from openpyxl import load_workbook
 
-    assert load_workbook(xlsx).sheetnames == ["预警", "区县", "排名", "申请资格", "学校变动", "学校指标", "方法"]
+    wb = load_workbook(xlsx)
+    assert wb.sheetnames == ["预警", "区县", "排名", "申请资格", "学校变动", "学校指标", "方法"]
+    # Chinese throughout: headers, stages, summary and method labels (no field names or stage codes)
+    head = [c.value for c in wb["预警"][1]]
+    assert head[:4] == ["区县", "学校代码", "学校", "学段"] and "school_id" not in head
+    assert {r[3].value for r in wb["预警"].iter_rows(min_row=2)} <= {"小学", "初中", None}
+    labels = [r[0].value for r in wb["方法"].iter_rows()]
+    assert "预测方法" in labels and "各年评估日期" in labels
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in x) for x in labels), labels
+    assert "本年达标" in text and "passing_now" not in text and "<td>primary</td>" not in text
+    assert doc["stage_labels"] == {"primary": "小学", "junior": "初中"}
 
 
 def test_xlsx_text_never_becomes_a_formula(tmp_path, three_years):

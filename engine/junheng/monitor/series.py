@@ -491,6 +491,7 @@ def document(mon: Monitor, detail: bool = False, json_text: bool = False) -> dic
                     "stays_passing": int(ut["stays_passing"].sum()), "warnings": int(ut["warning"].sum()),
                     "projected_to_fail": int((ut["projected_fail_year"] > 0).sum()),
                     "near_threshold": int(ut["warn_near"].sum()), "relaxation": int(ut["warn_relaxation"].sum())},
+        "stage_labels": {st: mon.last_run.standard.stage_label(st, lang) for st in mon.last_run.evaluator.sp.stages},
         "changes": changes_list(mon),
         "warnings": warnings_json(mon, ut, wc) if json_text else warnings_list(mon, ut, wc),
         "counties": counties_view(mon, ut),
