@@ -26,7 +26,11 @@ def _num(v):
 def rows_of(m: np.ndarray, years) -> list:
     """Each row of a matrix as {year: value or None} (one conversion for the whole matrix)."""
     keys = [str(y) for y in years]
-    obj = np.where(np.isnan(m), None, m).tolist() if m.size else [[] for _ in range(len(m))]
+    if not m.size:
+        return [{} for _ in range(len(m))]
+    o = m.astype(object)
+    o[np.isnan(m)] = None
+    obj = o.tolist()
     return [dict(zip(keys, r)) for r in obj]
 
 
@@ -39,8 +43,11 @@ def fill(key: str, lang: str, rows: np.ndarray, **cols) -> np.ndarray:
             parts.append(literal)
         if name is not None:
             parts.append(pa.array(np.asarray(cols[name], dtype=object), type=J.LS, from_pandas=True))
-    joined = J.concat(*parts).to_numpy(zero_copy_only=False) if len(rows) else np.zeros(0, dtype=object)
-    return np.where(rows, joined, None)
+    out = np.full(len(rows), None, dtype=object)
+    if len(rows):
+        joined = J.concat(*parts).to_numpy(zero_copy_only=False)
+        out[rows] = joined[rows]
+    return out
 
 
 def percent_text(rel: np.ndarray) -> np.ndarray:
@@ -66,8 +73,10 @@ def warning_columns(mon, ut: pd.DataFrame) -> dict:
     c: dict = {"index": idx}
     for f in TEXT_FIELDS:
         v = np.asarray(ut[f].to_numpy(), dtype=object)[idx]
-        ok = pd.notna(v) & (v != "") if len(v) else np.zeros(0, bool)
-        c[f] = np.where(ok, v, None)
+        v = v.copy()
+        if len(v):
+            v[pd.isna(v) | (v == "")] = None
+        c[f] = v
     for f in NUMBER_FIELDS:
         c[f] = ut[f].to_numpy(dtype=float)[idx]
     pfy = pfy_all[idx].astype(np.int64)

@@ -30,11 +30,11 @@ class Registry:
         miss = pd.isna(arr)
         if miss.any():
             arr = np.where(miss, "", arr)
-        idx = self.index.get_indexer(arr) if len(self.index) else np.full(len(arr), -1)
+        idx = self.index.get_indexer(pd.Index(arr)) if len(self.index) else np.full(len(arr), -1)
         if (idx < 0).any():
             new = pd.unique(arr[idx < 0])
             self.index = self.index.append(pd.Index(new, dtype=object))
-            idx = self.index.get_indexer(arr)
+            idx = self.index.get_indexer(pd.Index(arr))
         return idx.astype(np.int32)
 
     def __len__(self) -> int:
@@ -149,27 +149,28 @@ def matrices(keeper: Keeper, all_years: list):
     for y in all_years:
         r = keeper.years[y]
         key = np.zeros(len(r.outcome), dtype=np.int64)
-        for k, size in zip(KEYS, sizes):
-            key = key * size + r.codes[k]
+        for kname, size in zip(KEYS, sizes):
+            key = key * size + r.codes[kname]
         parts.append(key)
     keys = np.concatenate(parts) if parts else np.zeros(0, np.int64)
     col = np.repeat(np.arange(len(all_years)), [len(p) for p in parts])
     code, ukey = pd.factorize(keys)  # hashed, not sorted: units in order of first appearance
-    n, k = len(ukey), len(all_years)
+    n, ny = len(ukey), len(all_years)
     mats = {}
     for name in ("value", "threshold", "margin"):
-        m = np.full((n, k), np.nan)
+        m = np.full((n, ny), np.nan)
         m[code, col] = np.concatenate([getattr(keeper.years[y], name) for y in all_years]) if parts else []
         mats[name] = m
-    o = np.full((n, k), -1, dtype=np.int8)
+    o = np.full((n, ny), -1, dtype=np.int8)
     o[code, col] = np.concatenate([keeper.years[y].outcome for y in all_years]) if parts else []
     mats["outcome"] = o
-    rx = np.full((n, k), -1, dtype=np.int32)
+    rx = np.full((n, ny), -1, dtype=np.int32)
     rx[code, col] = np.concatenate([keeper.years[y].relaxation for y in all_years]) if parts else []
     mats["relaxation"] = rx
     # decode the unit keys back into texts
     ukey = np.asarray(ukey, dtype=np.int64)  # unit i's key
     units = {}
+    school_code = rule_code = np.zeros(n, dtype=np.intp)
     for kname, size in zip(reversed(KEYS), reversed(sizes)):
         c = (ukey % size).astype(np.intp)
         ukey = ukey // size
@@ -183,10 +184,11 @@ def matrices(keeper: Keeper, all_years: list):
     frame = pd.DataFrame({k: pd.Series(units[k], dtype=object) for k in KEYS})
     names = np.full(max(len(keeper.reg["school_id"]), 1), None, dtype=object)
     names[:len(keeper.names)] = keeper.names
-    frame["school_name"] = pd.Series(np.where(units["school_id"] == "", None, names[school_code]) if n else [],
-                                     dtype=object)
+    school_names = names[school_code]
+    school_names[units["school_id"] == ""] = None  # county units
+    frame["school_name"] = pd.Series(school_names, dtype=object)
     meta = np.array([keeper.rules.get(i, (None, None, None)) for i in range(len(keeper.reg["rule_id"]))] or
                     [(None, None, None)], dtype=object)
-    for j, c in enumerate(("rule_name", "operator", "unit")):
-        frame[c] = pd.Series(meta[rule_code, j] if n else [], dtype=object)
+    for j, cname in enumerate(("rule_name", "operator", "unit")):
+        frame[cname] = pd.Series(meta[rule_code, j] if n else [], dtype=object)
     return frame, mats
