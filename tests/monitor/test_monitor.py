@@ -59,6 +59,33 @@ def test_fit_lines_by_hand():
     assert np.isnan(slope[3])
 
 
+def test_fit_lines_complete_rows_equal_polyfit():
+    # every year observed (the fast path: one matrix product) against numpy's polyfit row by row,
+    # alone and mixed with a row that misses a year (the general formula for that row)
+    rng = np.random.default_rng(7)
+    years = [2020, 2021, 2022, 2023, 2024]
+    y = rng.normal(100, 20, size=(50, 5))
+    for vals in (y, np.vstack([y, [[1.0, np.nan, 3.0, np.nan, 5.0]]])):
+        slope, tbar, ybar, n = fit_lines(years, vals)
+        for i in range(50):
+            b, a = np.polyfit(years, vals[i], 1)
+            assert slope[i] == pytest.approx(b, rel=1e-9) and ybar[i] + slope[i] * (2026 - tbar[i]) == \
+                pytest.approx(a + b * 2026, rel=1e-9)
+    assert slope[50] == pytest.approx(1.0) and n[50] == 3  # (2020, 1), (2022, 3), (2024, 5)
+
+
+def test_projected_count_on_an_exact_half_rounds_up():
+    # 10, 10, 10, 11, 10 pupils in 2020-2024: ȳ = 10.2, slope = Σ(t−t̄)y / Σ(t−t̄)² = 1/10, so 2025 lies on
+    # 10.2 + 3 × 0.1 = 10.5 exactly → 11 (half-up), whatever float noise the fit leaves; 2026: 10.6 → 11
+    from junheng.monitor.project import project_frame
+
+    years = [2020, 2021, 2022, 2023, 2024]
+    frames = {y: pd.DataFrame({"school_id": ["A", "B"], "students_primary": [v, 7.0]})
+              for y, v in zip(years, [10.0, 10.0, 10.0, 11.0, 10.0])}
+    out = project_frame(frames, years, "school_id", [("students_primary", "count")], [2025, 2026])
+    assert list(out[2025]["students_primary"]) == [11.0, 7.0] and list(out[2026]["students_primary"]) == [11.0, 7.0]
+
+
 # ------------------------------------------------------------------------------------------ projections by hand
 
 @pytest.fixture(scope="module")
@@ -149,12 +176,22 @@ def test_relaxation_ending_inside_the_projection_window(tmp_path):
     assert list(mon.matrices["outcome"][i]) == [1, 1, 1, 0, 0]
     [w] = [w for w in doc["warnings"] if w["rule_id"] == "G4_school"]
     assert w["projected_fail_year"] == 2023
-    # the dated parameters the rule reads that end that day (G4_school reads both size relaxations)
-    assert w["relaxation"] == {"ends": "2022-12-31",
-                               "parameters": ["G4_size_max_relaxed_combined", "G4_size_max_relaxed_single"]}
+    # from the engine's verdict column of the last observed year: the single-school limit the threshold
+    # was taken from (2400 = G4_size_max_relaxed_single), in force 2019-01-01 ~ 2022-12-31
+    assert w["relaxation"] == {"ends": "2022-12-31", "parameters": ["G4_size_max_relaxed_single"],
+                               "verdict": "G4_size_max_relaxed_single 2019-01-01 ~ 2022-12-31"}
+    v = mon.last_run.verdicts
+    assert v.loc[v["rule_id"] == "G4_school", "relaxation"].tolist() == [w["relaxation"]["verdict"]]
     assert any("2022-12-31" in r for r in w["reasons"])
-    # the county item that aggregates it inherits the relaxation
-    assert any(w["rule_id"] == "G4" and w["relaxation"] for w in doc["warnings"])
+    # the county item that aggregates it inherits the relaxation (both size parameters reach G4)
+    [g] = [w for w in doc["warnings"] if w["rule_id"] == "G4"]
+    assert g["relaxation"]["ends"] == "2022-12-31"
+    assert g["relaxation"]["parameters"] == ["G4_size_max_relaxed_combined", "G4_size_max_relaxed_single"]
+    # 2020-2022 observed: the relaxation is in force every year; only the last year's verdict makes the warning,
+    # and a relaxation already ended is not one: evaluated in 2023 the same school fails with no relaxation
+    mon23 = run_monitor(STD, s[1:] + [s[-1].replace("2022=", "2023=")], None, opts=Options(horizon=1))
+    j = int(np.flatnonzero((mon23.units["rule_id"] == "G4_school").to_numpy())[0])
+    assert list(mon23.matrices["outcome"][j]) == [1, 1, 0, 0] and len(mon23.relax) == 0
 
 
 # ------------------------------------------------------------------------------------------ eligibility
@@ -188,7 +225,7 @@ def test_one_file_with_a_year_column_keeps_file_rows(tmp_path):
     src = year_sources([str(p)], None)
     assert sorted(src) == [2023, 2024]
     mon = run_monitor(STD, [str(p)], None, opts=Options(horizon=1))
-    probs = mon.runs[2024].schools.problems
+    probs = mon.records[2024][0].problems
     # B's negative count is reported at its row in the file (row 4: header + 3 rows)
     assert any(pr.row == 4 and pr.file == str(p) and pr.column == "students_primary" for pr in probs)
 
@@ -248,7 +285,17 @@ def test_cli_views(tmp_path, three_years):
                      "--detail", "--quiet"]) == 0
     from openpyxl import load_workbook
 
-    assert load_workbook(xlsx).sheetnames == ["预警", "区县", "排名", "申请资格", "学校变动", "学校指标", "方法"]
+    wb = load_workbook(xlsx)
+    assert wb.sheetnames == ["预警", "区县", "排名", "申请资格", "学校变动", "学校指标", "方法"]
+    # Chinese throughout: headers, stages, summary and method labels (no field names or stage codes)
+    head = [c.value for c in wb["预警"][1]]
+    assert head[:4] == ["区县", "学校代码", "学校", "学段"] and "school_id" not in head
+    assert {r[3].value for r in wb["预警"].iter_rows(min_row=2)} <= {"小学", "初中", None}
+    labels = [r[0].value for r in wb["方法"].iter_rows()]
+    assert "预测方法" in labels and "各年评估日期" in labels
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in x) for x in labels), labels
+    assert "本年达标" in text and "passing_now" not in text and "<td>primary</td>" not in text
+    assert doc["stage_labels"] == {"primary": "小学", "junior": "初中"}
 
 
 def test_xlsx_text_never_becomes_a_formula(tmp_path, three_years):
@@ -324,3 +371,40 @@ def test_generator_series_has_trends_and_consistent_counts():
         assert (deg <= s["teachers_primary"].astype("Float64").fillna(0)).all()
     ids = {y: set(s["school_id"]) for y, (s, _) in series.items()}
     assert ids[2021] - ids[2024] and ids[2024] - ids[2021]  # some close, some open
+
+
+def test_contributors_of_every_county_equal_explain_one_by_one(tmp_path):
+    # the column-wise top contributors against explain.dispersion.cv_contributions run county by county
+    import sys
+
+    from junheng.explain.dispersion import cv_contributions
+    from junheng.monitor.series import _cv_rules, contributors
+
+    sys.path.insert(0, str(Path(__file__).parents[2]))
+    from examples.generate import generate_series
+
+    series = generate_series(4, 40, seed=5, years=2, last_year=2024)
+    s_items, c_items = [], []
+    for y, (s, c) in series.items():
+        s.to_csv(tmp_path / f"s{y}.csv", index=False)
+        c.to_csv(tmp_path / f"c{y}.csv", index=False)
+        s_items.append(f"{y}={tmp_path / f's{y}.csv'}")
+        c_items.append(f"{y}={tmp_path / f'c{y}.csv'}")
+    mon = run_monitor(STD, s_items, c_items, opts=Options(horizon=1, contributors=4))
+    got = contributors(mon)
+    run = mon.last_run
+    sp = run.evaluator.sp
+    cids = sp.counties["county_id"].astype(str).to_numpy()
+    n = 0
+    for rule in _cv_rules(run):
+        assert rule.space == "county_stage"
+        for row in range(len(sp.cs_county)):
+            want = cv_contributions(run, rule, row, "zh", top=4)
+            have = got[(cids[sp.cs_county[row]], sp.stages[sp.cs_stage[row]], rule.id)]
+            assert [h["school_id"] for h in have] == [w["school_id"] for w in want]
+            for h, w in zip(have, want):
+                assert h.keys() == w.keys() and h["direction"] == w["direction"]
+                for k in ("value", "weight", "county_mean", "share_of_variance"):
+                    assert h[k] == pytest.approx(w[k], rel=1e-12)
+            n += len(have)
+    assert n > 50

@@ -165,7 +165,9 @@ def load_inputs(compiled, schools, counties=None):
 
 
 def evaluate_records(std, compiled, srs: RecordSet, crs: RecordSet, day=None, county_file_given=True,
-                     lang="zh", as_of_given: bool | None = None) -> Run:
+                     lang="zh", as_of_given: bool | None = None, reasons: bool = True) -> Run:
+    """The engine's evaluation of record sets at ``day`` (``reasons=False``: the reason texts are not built,
+    for callers that keep only outcomes and numbers)."""
     if as_of_given is None:
         as_of_given = day is not None
     if day is None:
@@ -176,7 +178,7 @@ def evaluate_records(std, compiled, srs: RecordSet, crs: RecordSet, day=None, co
     ev = Evaluator(compiled, spaces, day).run()
     t1 = time.perf_counter()
     invalid = {**{k: v for k, v in srs.invalid.items()}}
-    verdicts = assemble_columns(ev, invalid, lang)  # the frame is built on first use of run.verdicts
+    verdicts = assemble_columns(ev, invalid, lang, reasons)  # the frame is built on first use of run.verdicts
     t2 = time.perf_counter()
     run = Run(std, compiled, srs, crs, spaces, ev, verdicts, day, lang, as_of_given=as_of_given)
     run.timings.update(evaluate=t1 - t0, assemble=t2 - t1)

@@ -34,11 +34,11 @@ def cli(out, err, args, dirs, lang) -> int:
 
     mon = run_monitor(args.standard, args.schools, args.counties, dirs, opts, progress)
     for y in mon.years:
-        run = mon.runs[y]
-        if not args.quiet and (run.schools.problems or run.counties.problems):
+        srs, crs = mon.records[y]
+        if not args.quiet and (srs.problems or crs.problems):
             err.print(f"[bold]{y} 年数据问题 / data problems of {y}:[/]", highlight=False)
-            report(err, run.schools, run.counties, args.quiet)
-    doc = document(mon, detail=args.detail)
+            report(err, srs, crs, args.quiet)
+    doc = document(mon, detail=args.detail, json_text=args.format == "json")
     target = args.out or sys.stdout
     if args.format == "json":
         write_json(doc, target)

@@ -29,6 +29,21 @@ def fit_lines(years, values: np.ndarray):
     t = np.asarray(years, dtype=float)[None, :]
     ok = ~np.isnan(values)
     n = ok.sum(axis=1)
+    full = n == values.shape[1]
+    if full.all() and values.shape[1] > 0:  # every year observed (most rows): fixed weights, one product
+        tb = t.mean()
+        dtv = t[0] - tb
+        sxx = float((dtv * dtv).sum())
+        ybar = values.mean(axis=1)
+        slope = values @ (dtv / sxx) if sxx > 0 else np.zeros(len(values))
+        return slope, np.full(len(values), tb), ybar, n
+    if full.any() and not full.all():  # the complete rows at once, the others by the general formula
+        s1, t1, y1, _ = fit_lines(years, values[full])
+        s2, t2, y2, _ = fit_lines(years, values[~full])
+        slope, tbar, ybar = (np.empty(len(values)) for _ in range(3))
+        slope[full], tbar[full], ybar[full] = s1, t1, y1
+        slope[~full], tbar[~full], ybar[~full] = s2, t2, y2
+        return slope, tbar, ybar, n
     with np.errstate(invalid="ignore", divide="ignore"):
         tbar = np.where(ok, t, 0.0).sum(axis=1) / n
         ybar = np.where(ok, values, 0.0).sum(axis=1) / n
@@ -97,7 +112,7 @@ def project_frame(frames: dict, years: list, key: str, columns: list, targets: l
     ids = base[key].astype(str).to_numpy()
     rows = aligned(frames, key, ids)
     mask = segment_mask(frames, years, rows, segment_col) if segment_col and segment_col in base.columns else None
-    out = {t: base.copy() for t in targets}
+    new: dict = {t: {} for t in targets}
     for cid, ftype in columns:
         if ftype not in NUMERIC_TYPES or cid not in base.columns:
             continue
@@ -111,10 +126,12 @@ def project_frame(frames: dict, years: list, key: str, columns: list, targets: l
             v = np.maximum(v, 0.0)
             if ftype == "percent":
                 v = np.minimum(v, 100.0)
-            if ftype == "count":
-                v = np.floor(v + 0.5)
-            out[t][cid] = np.where(present, v, np.nan)
-    return out
+            if ftype == "count":  # half-up; a line through whole numbers lands on exact halves, which
+                v = np.floor(np.round(v, 9) + 0.5)  # float noise (±1e-13) must not decide
+            new[t][cid] = np.where(present, v, np.nan)
+    # each frame built once (setting columns one by one copies the frame's blocks every time)
+    return {t: pd.DataFrame({c: new[t][c] if c in new[t] else base[c] for c in base.columns}, index=base.index)
+            for t in targets}
 
 
 def projected_recordset(last: RecordSet, frame: pd.DataFrame, year: int) -> RecordSet:

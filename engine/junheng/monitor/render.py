@@ -7,18 +7,32 @@ import json
 
 from rich.table import Table
 
+from junheng.monitor.jsonout import Raw
 from junheng.monitor.texts import county_outcome_text, outcome_text, t
 
 HTML_MAX_WARNINGS = 500  # the page lists at most this many warnings (the JSON and XLSX list all)
 
 
+RAW = "\x00raw:{}\x00"
+
+
 def write_json(doc: dict, target) -> None:
-    text = json.dumps(doc, ensure_ascii=False, default=str)  # compact: the C encoder (indent would not use it)
+    """Compact JSON (the C encoder; indent would not use it). A ``jsonout.Raw`` value (the warnings built
+    column-wise) goes in as the JSON bytes it already is, written piece by piece."""
+    raws = {k: v for k, v in doc.items() if isinstance(v, Raw)}
+    text = json.dumps({k: (RAW.format(k) if k in raws else v) for k, v in doc.items()}, ensure_ascii=False,
+                      default=str)
+    pieces: list = []
+    for k, v in raws.items():
+        before, text = text.split(json.dumps(RAW.format(k)), 1)
+        pieces += [before.encode("utf-8"), *v.chunks()]
+    pieces.append((text + "\n").encode("utf-8"))
     if hasattr(target, "write"):
-        target.write(text + "\n")
+        target.write(b"".join(bytes(p) for p in pieces).decode("utf-8"))
     else:
-        with open(target, "w", encoding="utf-8") as fh:
-            fh.write(text + "\n")
+        with open(target, "wb") as fh:
+            for p in pieces:
+                fh.write(p)
 
 
 def _fmt(v, digits=4):
@@ -37,7 +51,13 @@ HEAD = {
            "cert": "基本均衡认定年份", "earliest": "最早可申请年份", "status": "时间条件",
            "monitored": "认定后监测年度",
            "kind": "变动", "year": "年份", "before": "原类型", "after": "新类型", "summary": "概况",
-           "years": "观测年份", "projected_years": "预测年份", "trend_chart": "趋势", "cvs": "差异系数（最后观测年）"},
+           "years": "观测年份", "projected_years": "预测年份", "trend_chart": "趋势", "cvs": "差异系数（最后观测年）",
+           "school_id": "学校代码", "county_name": "区县名称", "yes": "是", "as_of": "各年评估日期",
+           "units": "指标单元", "passing_now": "本年达标", "failing_now": "本年不达标",
+           "stays_passing": "预测期内保持达标",
+           "projected_to_fail": "预计将不达标", "near_threshold": "临近阈值", "relaxation": "仅在放宽规定下达标",
+           "projection": "预测方法", "warn_within_years": "预警年限（年）", "eligibility": "申请资格",
+           "ranking": "排名方法", "near": "临近阈值的标准"},
     "en": {"county": "county", "school": "school", "stage": "stage", "rule": "indicator", "values": "values",
            "proj": "projected", "threshold": "threshold", "margin": "margin", "rel": "relative margin",
            "trend": "trend/yr", "fail_year": "projected fail year", "why": "why", "rank": "rank",
@@ -46,8 +66,29 @@ HEAD = {
            "variant": "flips under variant", "cert": "certified", "earliest": "earliest application",
            "status": "time condition", "monitored": "monitored years since", "kind": "change", "year": "year",
            "before": "before", "after": "after", "summary": "summary", "years": "observed years",
-           "projected_years": "projected years", "trend_chart": "trend", "cvs": "CVs (last observed year)"},
+           "projected_years": "projected years", "trend_chart": "trend", "cvs": "CVs (last observed year)",
+           "school_id": "school code", "county_name": "county name", "yes": "yes", "as_of": "evaluation dates",
+           "units": "units", "passing_now": "passing now", "failing_now": "failing now",
+           "stays_passing": "stays passing", "projected_to_fail": "projected to fail",
+           "near_threshold": "near the threshold", "relaxation": "passing only under a relaxation",
+           "projection": "projection", "warn_within_years": "warning window (years)", "eligibility": "eligibility",
+           "ranking": "ranking", "near": "near the threshold"},
 }
+
+
+def _label(k, lang):
+    """A summary or method key as the page shows it."""
+    return HEAD[lang].get(k, k)
+
+
+def _stage(doc, st):
+    return (doc.get("stage_labels") or {}).get(st, st) if st else ""
+
+
+def _flips(r, lang):
+    return ", ".join(f"{f['rule_id']}{'（' + f['stage'] + '）' if f.get('stage') else ''}:"
+                     f"{outcome_text(f['from'], lang)}→{outcome_text(f['to'], lang)}"
+                     for f in r.get("variant_flips", []))
 
 
 def _kind(k, lang):
@@ -67,7 +108,7 @@ def print_table(doc: dict, console, lang="zh", max_rows=40) -> None:
     s = doc["summary"]
     console.print(f"[bold]{t('title', lang)}[/] {doc['standard']}  {h['years']} {doc['years']}  "
                   f"{h['projected_years']} {doc['projected_years']}", highlight=False)
-    console.print(" ".join(f"{k}={v}" for k, v in s.items()), highlight=False)
+    console.print(" ".join(f"{_label(k, lang)}={v}" for k, v in s.items()), highlight=False)
     rt = Table(title=t("ranking", lang))
     for c in ("rank", "county", "outcome", "failing", "ne", "school_units", "distance", "warnings"):
         rt.add_column(h[c])
@@ -79,14 +120,14 @@ def print_table(doc: dict, console, lang="zh", max_rows=40) -> None:
                str(r["failing_items"]), str(r["not_evaluable_items"]), str(r["failing_school_units"]),
                _fmt(r["distance_to_pass"], 2), str(r["warnings"])]
         if has_variant:
-            row.append(", ".join(f"{f['rule_id']}:{f['from']}→{f['to']}" for f in r.get("variant_flips", [])))
+            row.append(_flips(r, lang))
         rt.add_row(*row)
     console.print(rt)
     wt = Table(title=f"{t('warnings', lang)}（{len(doc['warnings'])}）")
     for c in ("county", "school", "stage", "rule", "values", "threshold", "rel", "fail_year", "why"):
         wt.add_column(h[c])
     for w in doc["warnings"][:max_rows]:
-        wt.add_row(w["county_id"], f"{w['school_name'] or ''} {w['school_id'] or ''}".strip(), w["stage"] or "",
+        wt.add_row(w["county_id"], f"{w['school_name'] or ''} {w['school_id'] or ''}".strip(), _stage(doc, w["stage"]),
                    w["rule_id"], _values_text(w), _fmt(w["threshold"]),
                    f"{w['relative_margin'] * 100:.1f}%" if w["relative_margin"] is not None else "—",
                    str(w["projected_fail_year"] or ""), "；".join(w["reasons"]))
@@ -169,7 +210,7 @@ def write_html(doc: dict, target, lang="zh") -> None:
            f"<h1>{_e(t('title', lang))}</h1>",
            f"<p>{_e(doc['standard'])} · {h['years']} {_e(doc['years'])} · {h['projected_years']} "
            f"{_e(doc['projected_years'])}</p>",
-           "<p>" + " · ".join(f"{_e(k)}: {_e(v)}" for k, v in doc["summary"].items()) + "</p>",
+           "<p>" + " · ".join(f"{_e(_label(k, lang))}: {_e(v)}" for k, v in doc["summary"].items()) + "</p>",
            f'<p class="note">{_e(doc["method"]["projection"])}</p><p class="note">{_e(doc["method"]["trend"])} '
            f'{_e(doc["method"]["near"])}</p>']
     out.append(f"<h2>{_e(t('ranking', lang))}</h2><p class='note'>{_e(doc['method']['ranking'])}</p>"
@@ -177,7 +218,7 @@ def write_html(doc: dict, target, lang="zh") -> None:
         f"<th>{h[c]}</th>" for c in ("rank", "county", "outcome", "failing", "ne", "school_units", "distance",
                                      "warnings", "variant")) + "</tr>")
     for r in doc["ranking"]:
-        flips = ", ".join(f"{f['rule_id']}:{f['from']}→{f['to']}" for f in r.get("variant_flips", []))
+        flips = _flips(r, lang)
         out.append(f"<tr><td>{r['rank']}</td><td>{_e(r['county_name'])} {_e(r['county_id'])}</td>"
                    f"<td class='{r['outcome']}'>{_e(county_outcome_text(r['outcome'], lang))}</td>"
                    f"<td>{r['failing_items']}</td><td>{r['not_evaluable_items']}</td><td>{r['failing_school_units']}</td>"
@@ -194,7 +235,7 @@ def write_html(doc: dict, target, lang="zh") -> None:
     for w in ws[:HTML_MAX_WARNINGS]:
         rel = f"{w['relative_margin'] * 100:.1f}%" if w["relative_margin"] is not None else "—"
         out.append(f"<tr><td>{_e(w['county_id'])}</td><td>{_e(w['school_name'])} {_e(w['school_id'])}</td>"
-                   f"<td>{_e(w['stage'])}</td><td>{_e(w['rule_id'])} {_e(w['rule_name'])}</td>"
+                   f"<td>{_e(_stage(doc, w['stage']))}</td><td>{_e(w['rule_id'])} {_e(w['rule_name'])}</td>"
                    f"<td>{svg_trend(w['values'], w['projected_values'], w['thresholds'])}</td>"
                    f"<td>{_e(_values_text(w))}</td><td>{_e(_fmt(w['threshold']))}</td><td>{rel}</td>"
                    f"<td>{_e(w['projected_fail_year'] or '')}</td><td>{_e('；'.join(w['reasons']))}</td></tr>")
@@ -241,7 +282,8 @@ def _county_html(c: dict, doc: dict, lang: str) -> str:
             contrib = (c["cv_contributors"].get(rid) or {}).get(st) or []
             who = "；".join(f"{_e(x['school_name'])}（{_e(x['direction'])}，{x['share_of_variance'] * 100:.0f}%）"
                            for x in contrib if x.get("share_of_variance") is not None)
-            rows.append(f"<tr><td>{_e(rid)}</td><td>{_e(st)}</td><td>{svg_trend(vals, pv, {}, 160, 40)}</td>"
+            rows.append(f"<tr><td>{_e(rid)}</td><td>{_e(_stage(doc, st) if st != 'all' else '')}</td>"
+                        f"<td>{svg_trend(vals, pv, {}, 160, 40)}</td>"
                         f"<td>{_e(' → '.join(_fmt(v, 3) for v in vals.values()))} ⇢ "
                         f"{_e(' → '.join(_fmt(v, 3) for v in pv.values()))}</td><td>{who}</td></tr>")
     verdicts = " ".join(f"{y}{'*' if yd['projected'] else ''}:{county_outcome_text(yd['outcome'], lang)}"
@@ -285,25 +327,25 @@ def write_xlsx(doc: dict, path, lang="zh") -> None:
     years, proj = doc["years"], doc["projected_years"]
 
     ws = _Sheet(wb, t("warnings", lang))
-    ws.append([h["county"], "school_id", h["school"], h["stage"], h["rule"], *map(str, years),
+    ws.append([h["county"], h["school_id"], h["school"], h["stage"], h["rule"], *map(str, years),
                *(f"{y}{t('projected', lang)}" for y in proj), h["threshold"], h["margin"], h["rel"], h["trend"],
                h["fail_year"], h["why"]])
     for w in doc["warnings"]:
-        ws.append([w["county_id"], w["school_id"], w["school_name"], w["stage"], w["rule_id"],
+        ws.append([w["county_id"], w["school_id"], w["school_name"], _stage(doc, w["stage"]), w["rule_id"],
                    *w["values"].values(), *w["projected_values"].values(), w["threshold"], w["margin"],
                    w["relative_margin"], w["trend"], w["projected_fail_year"], "；".join(w["reasons"])])
 
     cs = _Sheet(wb, t("counties", lang))
-    cs.append([h["county"], "county_name", h["year"], t("projected", lang), h["outcome"], h["rule"], h["stage"],
+    cs.append([h["county"], h["county_name"], h["year"], t("projected", lang), h["outcome"], h["rule"], h["stage"],
                t("cv", lang), t("contributors", lang)])
     for c in doc["counties"]:
         for y, yd in c["years"].items():
-            cs.append([c["county_id"], c["county_name"], int(y), "是" if yd["projected"] else "",
+            cs.append([c["county_id"], c["county_name"], int(y), h["yes"] if yd["projected"] else "",
                        outcome_text(yd["outcome"], lang), "", "", None, ""])
             for rid, per in yd["cv"].items():
                 for st, v in per.items():
                     contrib = (c["cv_contributors"].get(rid) or {}).get(st) or [] if not yd["projected"] else []
-                    cs.append([c["county_id"], c["county_name"], int(y), "是" if yd["projected"] else "",
+                    cs.append([c["county_id"], c["county_name"], int(y), h["yes"] if yd["projected"] else "",
                                outcome_text(yd["outcomes"].get(f"{rid}:{st}", yd["outcomes"].get(rid)), lang), rid, st,
                                v, "；".join(f"{x['school_id']} {x['school_name']}" for x in contrib)
                                if int(y) == years[-1] else ""])
@@ -315,7 +357,7 @@ def write_xlsx(doc: dict, path, lang="zh") -> None:
         rs.append([r["rank"], f"{r['county_name'] or ''} {r['county_id']}", county_outcome_text(r["outcome"], lang),
                    r["failing_items"], r["not_evaluable_items"], r["failing_school_units"], r["distance_to_pass"],
                    r["warnings"],
-                   ", ".join(f"{f['rule_id']}:{f['from']}→{f['to']}" for f in r.get("variant_flips", []))])
+                   _flips(r, lang)])
 
     es = _Sheet(wb, t("eligibility", lang))
     es.append([h[c] for c in ("county", "cert", "earliest", "status", "monitored")])
@@ -332,17 +374,17 @@ def write_xlsx(doc: dict, path, lang="zh") -> None:
 
     if "indicators" in doc:
         it = _Sheet(wb, t("indicators", lang))
-        it.append([h["county"], "school_id", h["school"], h["stage"], h["rule"], *map(str, years),
+        it.append([h["county"], h["school_id"], h["school"], h["stage"], h["rule"], *map(str, years),
                    *(f"{y}{t('projected', lang)}" for y in proj), h["threshold"], h["margin"], h["rel"], h["trend"],
                    h["fail_year"], h["outcome"]])
         for w in doc["indicators"]:
-            it.append([w["county_id"], w["school_id"], w["school_name"], w["stage"], w["rule_id"],
+            it.append([w["county_id"], w["school_id"], w["school_name"], _stage(doc, w["stage"]), w["rule_id"],
                        *w["values"].values(), *w["projected_values"].values(), w["threshold"], w["margin"],
                        w["relative_margin"], w["trend"], w["projected_fail_year"] or t("stays", lang)
                        if w["stays_passing"] else w["projected_fail_year"], outcome_text(w["outcome"], lang)])
 
     ms = _Sheet(wb, t("method_sheet", lang))
     for k, v in doc["method"].items():
-        ms.append([k, str(v)])
-    ms.append(["as_of", json.dumps(doc["as_of"])])
+        ms.append([_label(k, lang), str(v)])
+    ms.append([h["as_of"], "；".join(f"{y}: {d}" for y, d in doc["as_of"].items())])
     wb.save(path)

@@ -10,6 +10,7 @@ that version ends. Nothing here recomputes an indicator.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,16 +20,17 @@ from junheng.evaluation.run import Run, evaluate_records, load_inputs
 from junheng.standard.catalogue import load_catalogue
 from junheng.standard.checker import compile_standard
 from junheng.standard.loader import load_standard
-from junheng.explain.dispersion import cv_contributions, is_cv_rule
+from junheng.explain.dispersion import is_cv_rule
+from junheng.i18n import t as t_engine
 from junheng.monitor.inputs import year_sources
 from junheng.monitor.project import fit_lines, project_frame, projected_recordset
 from junheng.monitor.texts import t
 from junheng.tools.diff import _top_rules, impact_of
-from junheng.verdicts.assemble import _text_column
+from junheng.monitor.units import KEYS, Keeper, matrices
+from junheng.monitor.alerts import _num, rows_of as _rows_of, warning_columns, warnings_json, warnings_list
 
 CODES = {"fail": 0, "pass": 1, "not_evaluable": 2, "not_applicable": 3}
 NAMES = np.array(["fail", "pass", "not_evaluable", "not_applicable", None], dtype=object)  # index -1 → None
-KEYS = ["level", "county_id", "school_id", "stage", "rule_id"]
 CERT_FIELD = "basic_balance_certified_year"
 ELIGIBILITY_GAP = 3  # reference §8: certified at least 3 years earlier
 
@@ -50,7 +52,10 @@ class Monitor:
     years: list
     projected: list
     days: dict
-    runs: dict  # year → Run (observed and projected)
+    last_run: Run  # the last observed year's run (CV contributors, the variant comparison)
+    records: dict  # observed year → (schools RecordSet, counties RecordSet)
+    inputs: dict  # observed year → the run's input summary
+    rejected: dict  # observed year → rejected rows
     units: pd.DataFrame  # one row per (level, county, school, stage, rule)
     matrices: dict  # name → units × all years
     options: Options
@@ -58,6 +63,7 @@ class Monitor:
     relax: pd.DataFrame
     variant_run: Run | None = None
     notes: list = field(default_factory=list)
+    timings: dict = field(default_factory=dict)  # seconds per phase (benchmarks)
 
 
 def day_in(year: int, day: str) -> dt.date:
@@ -78,179 +84,113 @@ class Standards:
         return self.std, self.compiled[day]
 
 
-def evaluate_sources(stds: Standards, schools, counties, day, lang) -> Run:
+def evaluate_sources(stds: Standards, schools, counties, day, lang, reasons=True) -> Run:
     """The engine's evaluation of one year's files at ``day`` (what ``evaluate_files`` does, standard loaded once)."""
     std, compiled = stds.at(day)
     srs, crs = load_inputs(compiled, schools, counties)
-    return evaluate_records(std, compiled, srs, crs, day, county_file_given=bool(counties), lang=lang)
+    return evaluate_records(std, compiled, srs, crs, day, county_file_given=bool(counties), lang=lang,
+                            reasons=reasons)
 
 
 def run_monitor(standard: str, schools, counties=None, dirs=(), opts: Options | None = None, progress=None) -> Monitor:
+    """Evaluate every observed year, project and evaluate the coming years. Of each year only the coded
+    verdict numbers (``units.Keeper``) and, for observed years, the records are kept; the full run is kept
+    for the last observed year only."""
     opts = opts or Options()
     sources = year_sources(schools, counties)
     years = sorted(sources)
     stds = Standards(standard, dirs)
-    days, runs = {}, {}
+    keeper = Keeper()
+    days: dict = {}
+    records, inputs, rejected = {}, {}, {}
+    last = years[-1]
+    run = None
+    clock = [time.perf_counter()]
+    timings: dict = {}
+
+    def lap(name):
+        clock.append(time.perf_counter())
+        timings[name] = round(clock[-1] - clock[-2], 3)
+
     for y in years:
         s, c = sources[y]
         days[y] = day_in(y, opts.day)
-        runs[y] = evaluate_sources(stds, s, c, days[y], opts.lang)
+        # the variant comparison reads the reasons of the last year's verdicts; nothing else does
+        run = evaluate_sources(stds, s, c, days[y], opts.lang, reasons=bool(opts.variant) and y == last)
+        keeper.keep(y, run)
+        records[y] = (run.schools, run.counties)
+        inputs[y], rejected[y] = run.input_summary(), run.rejected
+        if y != last:
+            run = None  # the spaces, evaluator and verdict columns of the year are not kept
+        lap(f"observed {y}")
         if progress:
             progress(y)
-    last = years[-1]
+    assert run is not None
     county_given = sources[last][1] is not None
     projected = [last + k for k in range(1, opts.horizon + 1)]
-    _project(stds, opts, years, projected, runs, days, county_given)
-    units, mats = _matrices(runs, years + projected)
-    relax = _relaxations(stds, opts, runs[last], days[last], county_given, units, mats, years.index(last))
-    mon = Monitor(standard, years, projected, days, runs, units, mats, opts, _changes(runs, years), relax)
+    _project(stds, opts, years, projected, records, run, days, county_given, keeper)
+    lap("projected years")
+    units, mats = matrices(keeper, years + projected)
+    keeper.years.clear()  # each year's rows are in the matrices now
+    relax = _relaxations(keeper, mats, years.index(last))
+    mon = Monitor(standard, years, projected, days, run, records, inputs, rejected, units, mats, opts,
+                  _changes(records, years), relax, timings=timings)
+    lap("matrices")
     if opts.variant:
         s, c = sources[last]
         vs = Standards(opts.variant, dirs)
         std_v, comp_v = vs.at(days[last])
-        base = runs[last]
-        if comp_v.table.catalogue == base.compiled.table.catalogue:  # same fields: the records read once serve both
-            mon.variant_run = evaluate_records(std_v, comp_v, base.schools, base.counties, days[last],
+        if comp_v.table.catalogue == run.compiled.table.catalogue:  # same fields: the records read once serve both
+            mon.variant_run = evaluate_records(std_v, comp_v, run.schools, run.counties, days[last],
                                                county_file_given=county_given, lang=opts.lang)
         else:
             mon.variant_run = evaluate_sources(vs, s, c, days[last], opts.lang)
     return mon
 
 
-def _project(stds, opts, years, projected, runs, days, county_given):
-    cat = runs[years[-1]].compiled.table.catalogue
+def _project(stds, opts, years, projected, records, last, days, county_given, keeper):
+    cat = last.compiled.table.catalogue
     scols = [(c.id, c.field.type) for c in cat.columns("school")]
     ccols = [(c.id, c.field.type) for c in cat.columns("county")]
-    sf = project_frame({y: runs[y].schools.frame for y in years}, years, "school_id", scols, projected, "school_type",
-                       {y: runs[y].schools.invalid for y in years})
+    sf = project_frame({y: records[y][0].frame for y in years}, years, "school_id", scols, projected, "school_type",
+                       {y: records[y][0].invalid for y in years})
     cf = {}
-    if county_given and len(runs[years[-1]].counties.frame):
-        cf = project_frame({y: runs[y].counties.frame for y in years}, years, "county_id", ccols, projected,
-                           invalid={y: runs[y].counties.invalid for y in years})
-    last = runs[years[-1]]
+    if county_given and len(last.counties.frame):
+        cf = project_frame({y: records[y][1].frame for y in years}, years, "county_id", ccols, projected,
+                           invalid={y: records[y][1].invalid for y in years})
     for y in projected:
         days[y] = day_in(y, opts.day)
         std, compiled = stds.at(days[y])
-        srs = projected_recordset(last.schools, sf[y], y)
+        srs = projected_recordset(last.schools, sf.pop(y), y)
         crs = last.counties
         if y in cf:
-            frame = cf[y]
+            frame = cf.pop(y)
             if "year" in frame.columns:
                 frame["year"] = float(y)
             crs = projected_recordset(last.counties, frame, y)
-        runs[y] = evaluate_records(std, compiled, srs, crs, days[y], county_file_given=county_given, lang=opts.lang)
+        keeper.keep(y, evaluate_records(std, compiled, srs, crs, days[y], county_file_given=county_given,
+                                        lang=opts.lang, reasons=False))
 
 
-LONG_TEXT = ["level", "county_id", "school_id", "stage", "rule_id", "school_name", "rule_name", "operator", "unit"]
+def _relaxations(keeper: Keeper, mats: dict, li: int) -> pd.DataFrame:
+    """Units whose last observed verdict passes only under a dated relaxation: the engine's ``relaxation``
+    verdict column, with the parameters and the day the relaxation ends."""
+    code = mats["relaxation"][:, li]
+    idx = np.flatnonzero((code >= 0) & (mats["outcome"][:, li] == 1))
+    texts = keeper.relax.values()
+    meta = [keeper.relax_meta.get(x, ([], None)) for x in texts]  # a handful of distinct texts
+    ends = np.array([m[1] for m in meta] or [None], dtype=object)
+    params = np.array([",".join(m[0]) for m in meta] or [""], dtype=object)
+    return pd.DataFrame({"unit": idx, "ends": ends[code[idx]] if len(idx) else [],
+                         "params": params[code[idx]] if len(idx) else [],
+                         "text": texts[code[idx]] if len(idx) else []})
 
 
-def _long(run: Run, year: int) -> pd.DataFrame:
-    """The columns of a run's verdicts the monitor needs, built from the assembled columns (the full
-    verdict frame with its reason texts is not needed)."""
-    cols, n = run.columns.cols, len(run.columns)
-    if not n:
-        f = pd.DataFrame({c: pd.Series(dtype=object) for c in LONG_TEXT})
-        for c in ("value", "threshold", "margin"):
-            f[c] = pd.Series(dtype=float)
-        f["outcome"] = pd.Series(dtype=np.int8)
-    else:
-        f = pd.DataFrame({c: _text_column(cols[c]) for c in LONG_TEXT})
-        for c in ("value", "threshold", "margin"):
-            f[c] = np.concatenate(cols[c]).astype(float)
-        f["outcome"] = np.concatenate([p[1] for p in cols["outcome"]]).astype(np.int8)
-    f["school_id"] = f["school_id"].fillna("")
-    f["stage"] = f["stage"].fillna("")
-    f["year"] = year
-    return f
-
-
-def unit_codes(long: pd.DataFrame) -> np.ndarray:
-    """One integer per distinct (level, county, school, stage, rule), in order of first appearance."""
-    key = np.zeros(len(long), dtype=np.int64)
-    for c in KEYS:
-        codes, uniq = pd.factorize(long[c])
-        key = key * (len(uniq) + 1) + (codes + 1)
-    _, first, inv = np.unique(key, return_index=True, return_inverse=True)
-    order = np.argsort(np.argsort(first))  # renumber by first appearance
-    return order[inv]
-
-
-def _matrices(runs: dict, all_years: list):
-    """units × years matrices of value, threshold, margin, outcome (the engine's verdicts, aligned by key)."""
-    long = pd.concat([_long(runs[y], y) for y in all_years], ignore_index=True)
-    code = unit_codes(long)
-    # each unit described by its latest appearance (rows are in year order)
-    last_pos = np.full(code.max() + 1 if len(code) else 0, -1)
-    last_pos[code] = np.arange(len(code))  # later rows overwrite earlier ones
-    units = long.iloc[last_pos].drop(columns=["value", "threshold", "margin", "outcome", "year"]) \
-        .reset_index(drop=True)
-    for c in units.columns:
-        units[c] = units[c].astype(object).where(units[c].notna(), None)
-    n, k = len(units), len(all_years)
-    col = pd.Index(all_years).get_indexer(long["year"])
-    mats = {}
-    for name in ("value", "threshold", "margin"):
-        m = np.full((n, k), np.nan)
-        m[code, col] = long[name].to_numpy(float)
-        mats[name] = m
-    o = np.full((n, k), -1, dtype=np.int8)
-    o[code, col] = long["outcome"].to_numpy()
-    mats["outcome"] = o
-    return units, mats
-
-
-def _param_closure(compiled) -> dict:
-    """rule id → every parameter it reads, through derived fields and other rules."""
-    memo: dict = {}
-
-    def params(i, seen=()):
-        if i in memo:
-            return memo[i]
-        d = compiled.deps.get(i)
-        if d is None or i in seen:
-            return set()
-        out = set(d.params)
-        for j in set(d.rules) | set(d.derived):
-            out |= params(j, seen + (i,))
-        memo[i] = out
-        return out
-
-    return {r.id: params(r.id) for r in compiled.rules}
-
-
-def _relaxations(stds, opts, run: Run, day, county_given, units, mats, li) -> pd.DataFrame:
-    """Units passing in the last year that fail the day after a dated parameter version in force ends."""
-    std = run.standard
-    ends: dict = {}
-    for p in std.parameters.values():
-        v = p.in_force(day)
-        if v is not None and v.window.end is not None and v.window.end >= day:
-            ends.setdefault(v.window.end, set()).add(p.id)
-    closure = _param_closure(run.compiled)
-    parts = []
-    for end, pids in sorted(ends.items()):
-        after = end + dt.timedelta(days=1)
-        std_a, comp_a = stds.at(after)
-        ra = evaluate_records(std_a, comp_a, run.schools, run.counties, after, county_file_given=county_given,
-                              lang=opts.lang)
-        la = _long(ra, 0).set_index(KEYS)["outcome"]
-        here = pd.MultiIndex.from_frame(units[KEYS])
-        oa = la.reindex(here).fillna(-1).to_numpy()
-        per_rule = {r: ",".join(sorted(ps & pids)) for r, ps in closure.items()}
-        dep = units["rule_id"].map(per_rule).fillna("").to_numpy()
-        hit = (mats["outcome"][:, li] == 1) & (oa == 0) & (dep != "")
-        idx = np.flatnonzero(hit)
-        parts.append(pd.DataFrame({"unit": idx, "ends": end.isoformat(), "params": dep[idx]}))
-    if not parts:
-        return pd.DataFrame({"unit": np.zeros(0, int), "ends": [], "params": []})
-    return pd.concat(parts).drop_duplicates("unit")
-
-
-def _changes(runs: dict, years: list) -> pd.DataFrame:
+def _changes(records: dict, years: list) -> pd.DataFrame:
     """Schools that appear, disappear or change type, matched across years by school code."""
     frames = []
     for y in years:
-        f = runs[y].schools.frame
+        f = records[y][0].frame
         frames.append(pd.DataFrame({"school_id": f["school_id"].astype(str), "school_name": f["school_name"],
                                     "county_id": f["county_id"], "school_type": f["school_type"].astype(object),
                                     "year": y}))
@@ -295,7 +235,7 @@ def unit_table(mon: Monitor) -> pd.DataFrame:
     pf = m["outcome"][:, len(years):] == 0
     first_fail = np.where(pf.any(axis=1), np.asarray(proj)[np.argmax(pf, axis=1)] if proj else 0, 0)
     passing = out_last == 1
-    u["outcome"] = NAMES[out_last]
+    u["outcome"] = pd.Series(NAMES[out_last], dtype=object)
     u["value"] = m["value"][:, li]
     u["threshold"] = thr
     u["margin"] = margin
@@ -309,70 +249,25 @@ def unit_table(mon: Monitor) -> pd.DataFrame:
     relax[mon.relax["unit"].to_numpy(int)] = True
     ends = np.full(len(u), None, dtype=object)
     params = np.full(len(u), None, dtype=object)
+    texts = np.full(len(u), None, dtype=object)
     ends[mon.relax["unit"].to_numpy(int)] = mon.relax["ends"].to_numpy(object)
     params[mon.relax["unit"].to_numpy(int)] = mon.relax["params"].to_numpy(object)
+    texts[mon.relax["unit"].to_numpy(int)] = mon.relax["text"].to_numpy(object)
     u["warn_projected_fail"] = warn_fail
     u["warn_near"] = warn_near
     u["warn_relaxation"] = relax
-    u["relaxation_ends"] = ends
-    u["relaxation_params"] = params
+    u["relaxation_ends"] = pd.Series(ends, dtype=object)
+    u["relaxation_params"] = pd.Series(params, dtype=object)
+    u["relaxation_text"] = pd.Series(texts, dtype=object)
     u["warning"] = warn_fail | warn_near | relax
     u.attrs["years"] = allyears
     return u
 
 
-def _num(v):
-    return None if v is None or (isinstance(v, float) and np.isnan(v)) else float(v)
-
-
-def _rows_of(m: np.ndarray, years) -> list:
-    """Each row of a matrix as {year: value or None} (one conversion for the whole matrix)."""
-    keys = [str(y) for y in years]
-    obj = np.where(np.isnan(m), None, m).tolist() if m.size else [[] for _ in range(len(m))]
-    return [dict(zip(keys, r)) for r in obj]
-
-
-def warnings_list(mon: Monitor, ut: pd.DataFrame) -> list:
-    lang = mon.options.lang
-    w = ut["warning"].to_numpy()
-    # by county, then the earliest projected failure, then the smallest relative margin
-    pfy = ut["projected_fail_year"].to_numpy()
-    order = np.lexsort((np.nan_to_num(ut["relative_margin"].to_numpy(float), nan=np.inf),
-                        np.where(pfy > 0, pfy, 99999), ut["county_id"].astype(str).to_numpy()))
-    idx = order[w[order]]
-    m = mon.matrices
-    obs, proj = mon.years, mon.projected
-    k = len(obs)
-    out = []
-    sub = ut.iloc[idx]
-    vals, pvals, ths = _rows_of(m["value"][idx, :k], obs), _rows_of(m["value"][idx, k:], proj), \
-        _rows_of(m["threshold"][idx], obs + proj)
-    for j, r in enumerate(sub.itertuples(index=False)):
-        reasons = []
-        if r.warn_projected_fail:
-            reasons.append(t("reason_projected_fail", lang, year=int(r.projected_fail_year)))
-        if r.warn_near:
-            reasons.append(t("reason_near", lang, pct=f"{r.relative_margin * 100:.1f}%"))
-        if r.warn_relaxation:
-            reasons.append(t("reason_relaxation", lang, params=r.relaxation_params, end=r.relaxation_ends))
-        out.append({
-            "level": r.level, "county_id": r.county_id, "school_id": r.school_id or None,
-            "school_name": r.school_name if isinstance(r.school_name, str) else None,
-            "stage": r.stage or None, "rule_id": r.rule_id, "rule_name": r.rule_name,
-            "values": vals[j], "projected_values": pvals[j], "thresholds": ths[j],
-            "threshold": _num(r.threshold), "operator": r.operator if isinstance(r.operator, str) else None,
-            "margin": _num(r.margin), "relative_margin": _num(r.relative_margin), "trend": _num(r.trend),
-            "projected_fail_year": int(r.projected_fail_year) or None,
-            "relaxation": {"ends": r.relaxation_ends, "parameters": r.relaxation_params.split(",")}
-            if r.warn_relaxation else None,
-            "reasons": reasons})
-    return out
-
-
 def county_names(mon: Monitor) -> dict:
     names = {}
     for y in mon.years:
-        f = mon.runs[y].counties.frame
+        f = mon.records[y][1].frame
         if len(f) and "county_name" in f.columns:
             names.update(dict(zip(f["county_id"].astype(str), f["county_name"])))
     return names
@@ -383,26 +278,66 @@ def _cv_rules(run: Run) -> list:
 
 
 def contributors(mon: Monitor) -> dict:
-    """(county, stage, rule) → the schools contributing most to that CV in the last observed year."""
-    run = mon.runs[mon.years[-1]]
+    """(county, stage, rule) → the schools contributing most to that CV in the last observed year (what
+    ``explain.dispersion.cv_contributions`` gives for one county, for every county at once)."""
+    run = mon.last_run
     sp = run.evaluator.sp
-    cids = sp.counties["county_id"].astype(str).to_numpy()
+    cids = sp.counties["county_id"].astype(str).to_numpy(dtype=object)
     stages = np.asarray(sp.stages, dtype=object)
-    out = {}
+    out: dict = {}
     for rule in _cv_rules(run):
-        rows = range(len(sp.cs_county)) if rule.space == "county_stage" else range(len(cids))
-        for row in rows:
-            if rule.space == "county_stage":
-                key = (cids[sp.cs_county[row]], stages[sp.cs_stage[row]] if len(stages) else "", rule.id)
-            else:
-                key = (cids[row], "", rule.id)
-            out[key] = cv_contributions(run, rule, row, mon.options.lang, top=mon.options.contributors)
+        if rule.space == "county_stage":
+            keys = list(zip(cids[sp.cs_county], stages[sp.cs_stage] if len(stages) else [""] * len(sp.cs_county)))
+        else:
+            keys = [(c, "") for c in cids]
+        lists = top_contributions(run, rule, mon.options.lang, mon.options.contributors)
+        out.update({(c, st, rule.id): lists.get(row, []) for row, (c, st) in enumerate(keys)})
     return out
+
+
+def top_contributions(run: Run, rule, lang: str, top: int) -> dict:
+    """Group row (county or county-stage) → its ``top`` units by share of the weighted variance, largest
+    first, column-wise over every group (a group with a missing value or no weight has none)."""
+    ev = run.evaluator
+    sp = ev.sp
+    expr = rule.value.get("*").node
+    x = np.asarray(ev.node_values(expr.args[0], "stage"), dtype=float)
+    w = np.asarray(ev.node_values(expr.kwargs["weight"], "stage"), dtype=float)
+    g = np.asarray(sp.u_cs if rule.space == "county_stage" else sp.u_county, dtype=np.intp)
+    ng = int(g.max()) + 1 if len(g) else 0
+    bad = np.isnan(x) | np.isnan(w)
+    xs, ws = np.where(bad, 0.0, x), np.where(bad, 0.0, w)
+    P = np.bincount(g, weights=ws, minlength=ng)
+    ok = (np.bincount(g, weights=bad, minlength=ng) == 0) & (P != 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.bincount(g, weights=ws * xs, minlength=ng) / P
+        contrib = (ws / P[g]) * (xs - mean[g]) ** 2
+    total = np.bincount(g, weights=np.where(ok[g], contrib, 0.0), minlength=ng)
+    sel = np.flatnonzero(ok[g])
+    order = sel[np.lexsort((-contrib[sel], g[sel]))]
+    gs = g[order]
+    rank = np.arange(len(order)) - np.searchsorted(gs, gs, side="left")
+    keep = order[rank < top]
+    if not len(keep):
+        return {}
+    kg = g[keep]
+    sids = sp.schools["school_id"].to_numpy(dtype=object)[sp.u_school[keep]]
+    names = sp.schools["school_name"].to_numpy(dtype=object)[sp.u_school[keep]]
+    share = np.where(total[kg] > 0, contrib[keep] / np.where(total[kg] > 0, total[kg], 1.0), 0.0)
+    below, above = t_engine(lang, "explain.below_mean"), t_engine(lang, "explain.above_mean")
+    direction = np.where(x[keep] < mean[kg], below, above)
+    items = [{"school_id": a, "school_name": b, "value": c, "weight": d, "county_mean": e, "share_of_variance": f,
+              "direction": h} for a, b, c, d, e, f, h in zip(sids, names, x[keep].tolist(), w[keep].tolist(),
+                                                             mean[kg].tolist(), share.tolist(), direction.tolist())]
+    bounds = np.flatnonzero(np.diff(kg)) + 1
+    starts = np.concatenate([[0], bounds]).tolist()
+    ends = np.concatenate([bounds, [len(kg)]]).tolist()
+    return {int(kg[a]): items[a:b] for a, b in zip(starts, ends)}
 
 
 def counties_view(mon: Monitor, ut: pd.DataFrame) -> list:
     """Per county and year: the county-level outcomes and the CVs (observed and projected)."""
-    run = mon.runs[mon.years[-1]]
+    run = mon.last_run
     cv_ids = {r.id for r in _cv_rules(run)}
     top = _top_rules(run.standard, run.as_of)
     allyears = mon.years + mon.projected
@@ -410,31 +345,38 @@ def counties_view(mon: Monitor, ut: pd.DataFrame) -> list:
     contrib = contributors(mon)
     cert = eligibility(mon)
     u = mon.units
-    is_c = (u["level"] == "county").to_numpy()
-    idx = np.flatnonzero(is_c)
-    o, v = mon.matrices["outcome"], mon.matrices["value"]
-    res: dict = {}
-    cid_arr, rid_arr, st_arr = u["county_id"].to_numpy(object), u["rule_id"].to_numpy(object), \
-        u["stage"].to_numpy(object)
-    for i in idx:
-        cid, rid, st = cid_arr[i], rid_arr[i], st_arr[i]
-        c = res.setdefault(cid, {"county_id": cid, "county_name": names.get(cid), "years": {
-            str(y): {"projected": y in mon.projected, "outcome": None, "outcomes": {}, "cv": {}} for y in allyears},
-            "cv_contributors": {}, "eligibility": cert.get(cid)})
-        label = f"{rid}:{st}" if st else rid
-        for j, y in enumerate(allyears):
-            code = int(o[i, j])
-            if code < 0:
-                continue
-            yd = c["years"][str(y)]
-            yd["outcomes"][label] = NAMES[code]
-            if rid in top:
-                yd["outcome"] = NAMES[code]
-            if rid in cv_ids:
-                yd["cv"].setdefault(rid, {})[st or "all"] = _num(v[i, j])
-        if rid in cv_ids and (cid, st, rid) in contrib:
-            c["cv_contributors"].setdefault(rid, {})[st or "all"] = contrib[(cid, st, rid)]
-    return list(res.values())
+    idx = np.flatnonzero((u["level"] == "county").to_numpy())
+    cid_arr = u["county_id"].to_numpy(object)[idx]
+    idx = idx[np.argsort(pd.factorize(cid_arr)[0], kind="stable")]  # county by county (first seen first)
+    cid_arr, rid_arr, st_arr = (u[c].to_numpy(object)[idx] for c in ("county_id", "rule_id", "stage"))
+    o, v = mon.matrices["outcome"][idx], mon.matrices["value"][idx]
+    labels = np.where(st_arr == "", rid_arr, rid_arr + ":" + st_arr) if len(idx) else np.zeros(0, dtype=object)
+    names_o = NAMES[o]  # -1 → None
+    is_top, is_cv = np.isin(rid_arr, list(top)), np.isin(rid_arr, list(cv_ids))
+    st_key = np.where(st_arr == "", "all", st_arr) if len(idx) else st_arr
+    vals = np.where(np.isnan(v), None, v).astype(object)
+    bounds = np.flatnonzero(cid_arr[1:] != cid_arr[:-1]) + 1
+    res = []
+    for a, b in zip(np.concatenate([[0], bounds]).tolist(), np.concatenate([bounds, [len(idx)]]).tolist()):
+        cid = cid_arr[a]
+        years = {}
+        for j, y in enumerate(allyears):  # per county and year: its items at once
+            there = o[a:b, j] >= 0
+            tops = names_o[a:b, j][there & is_top[a:b]]
+            cv: dict = {}
+            for rid, st, val in zip(rid_arr[a:b][there & is_cv[a:b]], st_key[a:b][there & is_cv[a:b]],
+                                    vals[a:b, j][there & is_cv[a:b]]):
+                cv.setdefault(rid, {})[st] = val
+            years[str(y)] = {"projected": y in mon.projected, "outcome": tops[-1] if len(tops) else None,
+                             "outcomes": dict(zip(labels[a:b][there].tolist(), names_o[a:b, j][there].tolist())),
+                             "cv": cv}
+        cvc: dict = {}
+        for rid, st, stk in zip(rid_arr[a:b][is_cv[a:b]], st_arr[a:b][is_cv[a:b]], st_key[a:b][is_cv[a:b]]):
+            if (cid, st, rid) in contrib:
+                cvc.setdefault(rid, {})[stk] = contrib[(cid, st, rid)]
+        res.append({"county_id": cid, "county_name": names.get(cid), "years": years, "cv_contributors": cvc,
+                    "eligibility": cert.get(cid)})
+    return res
 
 
 def eligibility(mon: Monitor) -> dict:
@@ -444,12 +386,12 @@ def eligibility(mon: Monitor) -> dict:
     last = mon.years[-1]
     cert: dict = {}
     for y in mon.years:
-        f = mon.runs[y].counties.frame
+        f = mon.records[y][1].frame
         if len(f) and CERT_FIELD in f.columns:
             s = pd.to_numeric(f[CERT_FIELD], errors="coerce")
             ok = s.notna()
             cert.update(dict(zip(f.loc[ok, "county_id"].astype(str), s[ok].astype(int))))
-    run = mon.runs[last]
+    run = mon.last_run
     top = _top_rules(run.standard, run.as_of)
     u = mon.units
     sel = np.flatnonzero((u["level"] == "county").to_numpy() & u["rule_id"].isin(top).to_numpy())
@@ -479,24 +421,27 @@ def eligibility(mon: Monitor) -> dict:
 def ranking(mon: Monitor, ut: pd.DataFrame) -> list:
     """Counties ranked by readiness in the last observed year: county verdict, failing county items, failing
     school stages, items not evaluable, distance to pass (sum of relative shortfalls of failing thresholds)."""
-    run = mon.runs[mon.years[-1]]
+    run = mon.last_run
     top = _top_rules(run.standard, run.as_of)
     names = county_names(mon)
     u = ut
-    fail = (u["outcome"] == "fail").to_numpy()
-    ne = (u["outcome"] == "not_evaluable").to_numpy()
+    code = mon.matrices["outcome"][:, len(mon.years) - 1]  # the last observed year's outcome codes
+    fail, ne = code == CODES["fail"], code == CODES["not_evaluable"]
     county = (u["level"] == "county").to_numpy()
     is_top = u["rule_id"].isin(top).to_numpy()
     short = np.where(fail & ~np.isnan(u["relative_margin"].to_numpy(float)), -u["relative_margin"].to_numpy(float), 0)
-    df = pd.DataFrame({"county_id": u["county_id"], "top_pass": county & is_top & (u["outcome"] == "pass").to_numpy(),
+    cc, cu = pd.factorize(u["county_id"].to_numpy(dtype=object), sort=True)  # grouped by code, not by text
+    df = pd.DataFrame({"county": cc, "top_pass": county & is_top & (code == CODES["pass"]),
                        "top_fail": county & is_top & fail,
                        "failing_items": county & ~is_top & fail, "not_evaluable_items": county & ~is_top & ne,
-                       "failing_school_units": ~county & fail, "distance": short})
-    g = df.groupby("county_id").agg(passes=("top_pass", "any"), fails=("top_fail", "any"),
-                                    failing_items=("failing_items", "sum"),
-                                    not_evaluable_items=("not_evaluable_items", "sum"),
-                                    failing_school_units=("failing_school_units", "sum"), distance=("distance", "sum"))
-    g["warnings"] = ut.groupby("county_id")["warning"].sum().reindex(g.index).fillna(0)
+                       "failing_school_units": ~county & fail, "distance": short,
+                       "warnings": u["warning"].to_numpy(dtype=int)})
+    g = df.groupby("county").agg(passes=("top_pass", "any"), fails=("top_fail", "any"),
+                                 failing_items=("failing_items", "sum"),
+                                 not_evaluable_items=("not_evaluable_items", "sum"),
+                                 failing_school_units=("failing_school_units", "sum"), distance=("distance", "sum"),
+                                 warnings=("warnings", "sum"))
+    g.index = pd.Index(np.asarray(cu, dtype=object)[g.index.to_numpy()], dtype=object, name="county_id")
     flips: dict = {}
     if mon.variant_run is not None:
         imp = impact_of(run, mon.variant_run)
@@ -526,10 +471,12 @@ def changes_list(mon: Monitor) -> list:
              "year": int(r.year), "before": r.before, "after": r.after} for r in c.itertuples(index=False)]
 
 
-def document(mon: Monitor, detail: bool = False) -> dict:
-    """The JSON document (also what the HTML, XLSX and table views are drawn from)."""
+def document(mon: Monitor, detail: bool = False, json_text: bool = False) -> dict:
+    """The JSON document (also what the HTML, XLSX and table views are drawn from). ``json_text``: the
+    warnings as JSON text built column-wise (``jsonout.Raw``, for ``render.write_json``), not dicts."""
     lang = mon.options.lang
     ut = unit_table(mon)
+    wc = warning_columns(mon, ut)
     doc = {
         "standard": mon.standard, "years": mon.years, "projected_years": mon.projected,
         "as_of": {str(y): d.isoformat() for y, d in mon.days.items()},
@@ -537,15 +484,16 @@ def document(mon: Monitor, detail: bool = False) -> dict:
                    "near": t("near", lang, pct=f"{mon.options.near * 100:g}"),
                    "warn_within_years": mon.options.warn_within, "eligibility": t("eligibility_rule", lang),
                    "ranking": t("ranking_rule", lang)},
-        "inputs": {str(y): mon.runs[y].input_summary() for y in mon.years},
-        "rejected": {str(y): mon.runs[y].rejected for y in mon.years if mon.runs[y].rejected},
+        "inputs": {str(y): mon.inputs[y] for y in mon.years},
+        "rejected": {str(y): mon.rejected[y] for y in mon.years if mon.rejected[y]},
         "summary": {"units": int(len(ut)), "passing_now": int((ut["outcome"] == "pass").sum()),
                     "failing_now": int((ut["outcome"] == "fail").sum()),
                     "stays_passing": int(ut["stays_passing"].sum()), "warnings": int(ut["warning"].sum()),
                     "projected_to_fail": int((ut["projected_fail_year"] > 0).sum()),
                     "near_threshold": int(ut["warn_near"].sum()), "relaxation": int(ut["warn_relaxation"].sum())},
+        "stage_labels": {st: mon.last_run.standard.stage_label(st, lang) for st in mon.last_run.evaluator.sp.stages},
         "changes": changes_list(mon),
-        "warnings": warnings_list(mon, ut),
+        "warnings": warnings_json(mon, ut, wc) if json_text else warnings_list(mon, ut, wc),
         "counties": counties_view(mon, ut),
         "ranking": ranking(mon, ut),
     }

@@ -127,8 +127,9 @@ class Verdicts:
         return self._table
 
 
-def assemble_columns(ev: Evaluator, records_invalid: dict, lang: str = "zh") -> Verdicts:
-    """The verdict columns of every rule (reasons included), not yet joined into a frame or table."""
+def assemble_columns(ev: Evaluator, records_invalid: dict, lang: str = "zh", reasons: bool = True) -> Verdicts:
+    """The verdict columns of every rule (reasons included unless ``reasons`` is False: ``junheng monitor``
+    keeps only the numbers of each year), not yet joined into a frame or table."""
     cols: dict[str, list] = {c: [] for c in COLUMNS}
     keys_cache = {}
     bases = _key_bases(ev)
@@ -163,7 +164,8 @@ def assemble_columns(ev: Evaluator, records_invalid: dict, lang: str = "zh") -> 
         cols["citation_document"].append(("const", (cit.document_number or cit.document) if cit else None, n))
         cols["citation_article"].append(("const", cit.article if cit else None, n))
         cols["source_status"].append(("const", cit.source_status if cit else None, n))
-        cols["reason"].append(("pa", build_reasons(ev, res, keep, records_invalid, lang)))
+        cols["reason"].append(("pa", build_reasons(ev, res, keep, records_invalid, lang)) if reasons
+                              else ("const", None, n))
         cols["relaxation"].append(("arr", relaxation_texts(res)[idx]) if res.relaxed is not None
                                   else ("const", None, n))
     return Verdicts(cols, total)

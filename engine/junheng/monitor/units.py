@@ -1,0 +1,194 @@
+"""What the monitor keeps of each evaluated year: per verdict row, integer codes of its unit key (level,
+county, school, stage, rule) and the engine's value, threshold, margin, outcome and ``relaxation``
+column, taken from the assembled verdict columns. Text keys are coded once per distinct value (a year's
+county ids, school ids, stages), never per verdict row; the run itself (records, spaces, evaluator,
+verdict columns) can then be dropped.
+
+``matrices`` aligns the years: one row per distinct unit, one column per year.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from junheng.verdicts.assemble import relaxation_text
+
+KEYS = ["level", "county_id", "school_id", "stage", "rule_id"]
+DESCRIBE = ["school_name", "rule_name", "operator", "unit"]
+
+
+class Registry:
+    """Distinct texts → stable integer codes, over all years (missing → "")."""
+
+    def __init__(self) -> None:
+        self.index = pd.Index([], dtype=object)
+
+    def codes(self, values) -> np.ndarray:
+        arr = np.asarray(values, dtype=object)
+        miss = pd.isna(arr)
+        if miss.any():
+            arr = np.where(miss, "", arr)
+        idx = self.index.get_indexer(pd.Index(arr)) if len(self.index) else np.full(len(arr), -1)
+        if (idx < 0).any():
+            new = pd.unique(arr[idx < 0])
+            self.index = self.index.append(pd.Index(new, dtype=object))
+            idx = self.index.get_indexer(pd.Index(arr))
+        return idx.astype(np.int32)
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def values(self) -> np.ndarray:
+        return self.index.to_numpy(dtype=object)
+
+
+@dataclass
+class YearRows:
+    """One year's verdict rows: key codes and the engine's numbers."""
+    codes: dict  # KEYS name → int32 codes
+    value: np.ndarray
+    threshold: np.ndarray
+    margin: np.ndarray
+    outcome: np.ndarray  # int8: 0 fail, 1 pass, 2 not_evaluable, 3 not_applicable
+    relaxation: np.ndarray  # int32 code into Keeper.relax (-1: no relaxation)
+
+
+@dataclass
+class Keeper:
+    """The registries shared by every year, and each year's rows."""
+    reg: dict = field(default_factory=lambda: {k: Registry() for k in KEYS})
+    names: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))  # school code → latest name
+    rules: dict = field(default_factory=dict)  # rule code → (name, operator, unit), latest year
+    relax: Registry = field(default_factory=Registry)
+    relax_meta: dict = field(default_factory=dict)  # relaxation text → (parameters, end date)
+    years: dict = field(default_factory=dict)  # year → YearRows
+
+    def keep(self, year: int, run) -> None:
+        """Code a run's verdict columns (the run can be dropped afterwards)."""
+        cols, n = run.columns.cols, len(run.columns)
+        base_codes: dict = {}
+        codes = {}
+        for k in ("county_id", "school_id", "stage"):
+            codes[k] = self._take_codes(cols[k], k, base_codes, n)
+        codes["level"] = self._const_codes(cols["level"], "level", n)
+        codes["rule_id"] = self._const_codes(cols["rule_id"], "rule_id", n)
+        self._keep_names(cols["school_name"], cols["school_id"], base_codes)
+        rule_codes = self.reg["rule_id"].codes([p[1] for p in cols["rule_id"]]).tolist()  # one part per rule
+        for rc, name, op, unit in zip(rule_codes, cols["rule_name"], cols["operator"], cols["unit"]):
+            self.rules[rc] = (name[1], op[1], unit[1])
+        self._keep_relax_meta(run)
+        rel = [p[1] if p[0] == "arr" else np.full(p[2], None, dtype=object) for p in cols["relaxation"]]
+        rel_all = np.concatenate(rel) if rel else np.zeros(0, dtype=object)
+        has = pd.notna(rel_all)
+        relax = np.full(n, -1, dtype=np.int32)
+        if has.any():
+            relax[has] = self.relax.codes(rel_all[has])
+
+        def floats(c):
+            return np.concatenate(cols[c]).astype(float) if n else np.zeros(0)
+
+        outcome = np.concatenate([p[1] for p in cols["outcome"]]).astype(np.int8) if n else np.zeros(0, np.int8)
+        self.years[year] = YearRows(codes, floats("value"), floats("threshold"), floats("margin"), outcome, relax)
+
+    def _take_codes(self, parts, key, base_codes, n) -> np.ndarray:
+        out = np.empty(n, dtype=np.int32)
+        at = 0
+        for p in parts:  # one part per rule
+            if p[0] == "take":
+                b = (key, id(p[1]))  # the same array (no stage: [None]) serves several keys
+                if b not in base_codes:
+                    base_codes[b] = self.reg[key].codes(p[1])
+                m = len(p[2])
+                out[at:at + m] = base_codes[b][p[2]]
+            elif p[0] == "const":
+                m = p[2]
+                out[at:at + m] = self.reg[key].codes([p[1]])[0]
+            else:
+                m = len(p[1])
+                out[at:at + m] = self.reg[key].codes(p[1])
+            at += m
+        return out
+
+    def _const_codes(self, parts, key, n) -> np.ndarray:
+        code = self.reg[key].codes([p[1] for p in parts])
+        return np.repeat(code, [p[2] for p in parts]).astype(np.int32) if n else np.zeros(0, np.int32)
+
+    def _keep_names(self, name_parts, id_parts, base_codes) -> None:
+        for pn, pi in zip(name_parts, id_parts):
+            if pn[0] == "take" and pi[0] == "take" and ("school_id", id(pi[1])) in base_codes \
+                    and ("n", id(pn[1])) not in base_codes:
+                base_codes[("n", id(pn[1]))] = True
+                sc = base_codes[("school_id", id(pi[1]))]
+                if len(self.names) < len(self.reg["school_id"]):
+                    grown = np.full(len(self.reg["school_id"]), None, dtype=object)
+                    grown[:len(self.names)] = self.names
+                    self.names = grown
+                self.names[sc] = pn[1]
+
+    def _keep_relax_meta(self, run) -> None:
+        """Each relaxation text the verdict column can hold → (parameters, the day the relaxation ends), from
+        the same parameter windows the engine wrote it from (``relaxation_text``)."""
+        for res in run.evaluator.results.values():
+            if getattr(res, "relaxed_keys", None) is None or res.relaxed_by is None:
+                continue
+            for key in res.relaxed_keys[1]:
+                by = {pid: res.relaxed_by[pid] for pid in key}
+                text = relaxation_text(by)
+                if text not in self.relax_meta:
+                    ends = [w.end for w in by.values() if w.end is not None]
+                    self.relax_meta[text] = (sorted(by), min(ends).isoformat() if ends else None)
+
+
+def matrices(keeper: Keeper, all_years: list):
+    """units × years matrices of value, threshold, margin, outcome and relaxation code, aligned by unit key,
+    and the units frame (keys and descriptions; a unit described by its latest year)."""
+    sizes = [max(len(keeper.reg[k]), 1) for k in KEYS]
+    parts = []
+    for y in all_years:
+        r = keeper.years[y]
+        key = np.zeros(len(r.outcome), dtype=np.int64)
+        for kname, size in zip(KEYS, sizes):
+            key = key * size + r.codes[kname]
+        parts.append(key)
+    keys = np.concatenate(parts) if parts else np.zeros(0, np.int64)
+    col = np.repeat(np.arange(len(all_years)), [len(p) for p in parts])
+    code, ukey = pd.factorize(keys)  # hashed, not sorted: units in order of first appearance
+    n, ny = len(ukey), len(all_years)
+    mats = {}
+    for name in ("value", "threshold", "margin"):
+        m = np.full((n, ny), np.nan)
+        m[code, col] = np.concatenate([getattr(keeper.years[y], name) for y in all_years]) if parts else []
+        mats[name] = m
+    o = np.full((n, ny), -1, dtype=np.int8)
+    o[code, col] = np.concatenate([keeper.years[y].outcome for y in all_years]) if parts else []
+    mats["outcome"] = o
+    rx = np.full((n, ny), -1, dtype=np.int32)
+    rx[code, col] = np.concatenate([keeper.years[y].relaxation for y in all_years]) if parts else []
+    mats["relaxation"] = rx
+    # decode the unit keys back into texts
+    ukey = np.asarray(ukey, dtype=np.int64)  # unit i's key
+    units = {}
+    school_code = rule_code = np.zeros(n, dtype=np.intp)
+    for kname, size in zip(reversed(KEYS), reversed(sizes)):
+        c = (ukey % size).astype(np.intp)
+        ukey = ukey // size
+        vals = keeper.reg[kname].values()
+        units[kname] = vals[c] if len(vals) else np.full(len(c), "", dtype=object)
+        if kname == "school_id":
+            school_code = c
+        if kname == "rule_id":
+            rule_code = c
+    # object columns: pandas would otherwise turn millions of key texts into arrow strings (and back)
+    frame = pd.DataFrame({k: pd.Series(units[k], dtype=object) for k in KEYS})
+    names = np.full(max(len(keeper.reg["school_id"]), 1), None, dtype=object)
+    names[:len(keeper.names)] = keeper.names
+    school_names = names[school_code]
+    school_names[units["school_id"] == ""] = None  # county units
+    frame["school_name"] = pd.Series(school_names, dtype=object)
+    meta = np.array([keeper.rules.get(i, (None, None, None)) for i in range(len(keeper.reg["rule_id"]))] or
+                    [(None, None, None)], dtype=object)
+    for j, cname in enumerate(("rule_name", "operator", "unit")):
+        frame[cname] = pd.Series(meta[rule_code, j] if n else [], dtype=object)
+    return frame, mats
