@@ -138,9 +138,19 @@ def load_costs(path, columns) -> CostFile:
         data = p.read_bytes()
     except OSError as exc:
         raise InputError(f"{path}: {exc}") from exc
+    return parse_costs(data, str(path), columns)
+
+
+def parse_costs(data: bytes, path: str, columns) -> CostFile:
+    """A cost file given as bytes; ``path`` is the name its errors are located by (the workbench gives
+    the name the user uploaded it as, never a server path). YAML unless the name ends in ``.csv``."""
+    p = Path(path)
     if len(data) > MAX_BYTES:
         raise InputError(f"{path}: 文件过大 / file too large (> {MAX_BYTES} bytes)")
-    text = data.decode("utf-8-sig")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: 不是 UTF-8 文本 / not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     errors: list[str] = []
     columns = set(columns)
     meta: dict = {}
