@@ -142,3 +142,15 @@ def test_bad_inputs_are_named(env, monkeypatch):
     page = c.get(f"/runs/{rid}/plan").get_data(as_text=True)
     assert "本次评估有 2 所学校，工作台页面内最多规划 1 所" in page and 'id="plan"' not in page
     assert post_plan(c, rid, cost_yaml([ROOM])).status_code == 400
+
+
+def test_government_item_with_the_bundled_example(env):
+    # A: 97 of its 100 teachers certified (G12 97 % < 100 %), every R indicator passes; the example
+    # certifies a teacher for 5 000 (a placeholder price). By hand: 3 × 5 000 = 15 000 at A.
+    c, _ = env
+    rid = evaluate(c, [primary_school("A", 1000, certified_teachers=97), primary_school("B", 500,
+                                                                                     certified_teachers=50)])
+    page = post_plan(c, rid, None).get_data(as_text=True)
+    assert '<span id="total">15,000.00</span>' in page
+    assert items_of(page) == [("A", "certify_teacher", "certified_teachers")]
+    assert "政府保障程度 G12_school（纳入规划）：不达标 1 → 0" in page

@@ -27,6 +27,9 @@ TEXT = {
         "primary": "小学", "junior": "初中",
         "regress": "注意：以下规则在规划后由达标变为未达标（成本文件的动作未包含它们需要的字段）：{r}",
         "relax_timeout": "已证明在现有限制下无可行规划；在时限内未找到最小放宽方案",
+        "gov": "政府保障程度 {rule}（纳入规划）：不达标 {b} → {a}",
+        "gov_unreached": "；{n} 所学校在 {k} 个单位以内无法达标，未纳入",
+        "gov_skipped": "政府保障程度 {rule} 未纳入规划：{why}",
         "no_plan": "未得到规划", "timeout": "在时限内未求得满足全部差异系数限值的规划（已证明的成本下界 {lb} 元）；"
                                               "可加大 --time-limit 再试",
     },
@@ -47,6 +50,9 @@ TEXT = {
         "regress": "note: these rules passed before the plan and not after it (the cost file's actions do not "
                    "add the fields they need): {r}",
         "relax_timeout": "proven infeasible under the current caps; the smallest relaxation was not found in time",
+        "gov": "government item {rule} (planned): failing {b} → {a}",
+        "gov_unreached": "; {n} school(s) cannot pass within {k} units and are not planned",
+        "gov_skipped": "government item {rule} not planned: {why}",
         "no_plan": "no plan", "timeout": "no plan meeting every CV limit was found within the time limit (proven "
                                          "lower bound of the cost: {lb} yuan); try a larger --time-limit",
     },
@@ -183,6 +189,7 @@ def summary_lines(plan, lang="zh") -> list:
     v = plan.verified
     out.append(f"{T['verified']}: " + (T["all_pass"] if v.get("all_pass") else
                                         T["not_all"].format(n=v.get("failing"), u=v.get("not_evaluable"))))
+    out += government_lines(plan, lang)
     if v.get("regressions"):
         out.append(T["regress"].format(r="，".join(f"{k} ×{n}" for k, n in v["regressions"].items())))
     if plan.excluded:
@@ -191,6 +198,22 @@ def summary_lines(plan, lang="zh") -> list:
         head = T["infeasible"] if inf["status"] == "infeasible" else T["no_plan"]
         out.append(f"{head} {inf['county_id']} ({inf['status']})")
         out += ["  " + m for m in inf["messages"]]
+    return out
+
+
+def government_lines(plan, lang="zh") -> list:
+    """One line per government rule planned (G3/G9/G12-like, plan/government.py) and per rule left out."""
+    from junheng.plan.government import MAX_STEP
+
+    T = TEXT[lang]
+    out = []
+    for g in plan.verified.get("government", []):
+        line = T["gov"].format(rule=g["rule"], b=g["fail_before"], a=g["fail_after"])
+        if g["not_reached"]:
+            line += T["gov_unreached"].format(n=g["not_reached"], k=MAX_STEP)
+        out.append(line)
+    out += [T["gov_skipped"].format(rule=x["rule"], why=x["reason"])
+            for x in plan.verified.get("government_not_planned", [])]
     return out
 
 

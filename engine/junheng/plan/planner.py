@@ -13,6 +13,8 @@ import pandas as pd
 from junheng.evaluation.logic import FAIL, NOT_EVALUABLE, PASS
 from junheng.evaluation.run import Run, evaluate_records
 from junheng.plan.costs import CostFile
+from junheng.plan.government import Collector, Government, county_rows
+from junheng.plan.government import summary as government_summary
 from junheng.plan.model import Structure, add_to_frame, build_structure, upper_bounds
 from junheng.plan.solver import CountyProblem, CountyResult, solve_county
 
@@ -31,22 +33,25 @@ class Plan:
     counties: list  # per county: id, status, cost, lower bound, rounds, cuts, seconds
     infeasible: list  # per blocked county: what blocks and the smallest relaxation
     excluded: list  # stage units the model could not include (missing data)
+    government: Government = field(default_factory=Government)  # G3/G9/G12-like rules planned
     after: Run | None = None
     verified: dict = field(default_factory=dict)
     seconds: dict = field(default_factory=dict)
 
 
-def _county_problem(st: Structure, run: Run, costs: CostFile, ub: np.ndarray, c: int, capped_too=False):
+def _county_problem(st: Structure, run: Run, costs: CostFile, ub: np.ndarray, c: int, gov: Government,
+                    capped_too=False):
     """The county's problem; ``capped_too``: also the actions a limit forbids (for the relaxation)."""
     sp = run.spaces
     in_c = sp.u_county == c
     units = np.flatnonzero(in_c & st.plannable)
     u_school = sp.u_school[units]
     n_s = len(sp.schools)
+    gov_touch = gov.touch(len(costs.actions), n_s) & (sp.s_county == c)[None, :]
     xa, xs = [], []
     for a in range(len(costs.actions)):
         eff = (st.coef[a][:, units] != 0).any(axis=0)
-        touched = np.bincount(u_school[eff], minlength=n_s) > 0
+        touched = (np.bincount(u_school[eff], minlength=n_s) > 0) | gov_touch[a]
         ok = np.flatnonzero(touched & ((ub[a] > 0) | capped_too))
         xa.append(np.full(len(ok), a))
         xs.append(ok)
@@ -64,15 +69,18 @@ def _county_problem(st: Structure, run: Run, costs: CostFile, ub: np.ndarray, c:
                 skipped.append((cv.id, int(g)))
                 continue
             cones.append((ci, members, w / w.sum(), float(cv.effective[g])))
-    prob = CountyProblem(units, u_school, xa, xs, ub[xa, xs], cost, integer, cones)
+    xpos = np.full((len(costs.actions), n_s), -1, dtype=np.int64)
+    xpos[xa, xs] = np.arange(len(xa))
+    prob = CountyProblem(units, u_school, xa, xs, ub[xa, xs], cost, integer, cones,
+                         county_rows(gov, c, sp.s_county, xpos))
     return prob, skipped
 
 
-def _diagnose(st, run, costs, ub, c, time_limit) -> dict:
+def _diagnose(st, run, costs, ub, c, gov, time_limit) -> dict:
     """Why a county has no plan: indicators no action in the cost file can raise (whatever the caps), or
     the caps and limits; then the smallest relaxation of the caps (least total units above the caps)."""
     sp = run.spaces
-    prob, _ = _county_problem(st, run, costs, ub, c, capped_too=True)
+    prob, _ = _county_problem(st, run, costs, ub, c, gov, capped_too=True)
     out = {"blocked_indicators": [], "relaxation": []}
     # an indicator below its floor that no available action raises at that unit
     t, f, v0 = st.thresholds[:, prob.units], st.floor[prob.units], st.values[:, prob.units]
@@ -186,15 +194,17 @@ def _verdict_summary(run: Run, st: Structure) -> dict:
 
 def make_plan(run: Run, costs: CostFile, time_limit: float = 120.0) -> Plan:
     t0 = time.perf_counter()
-    st = build_structure(run, costs)
+    collector = Collector(run, costs)
+    st = build_structure(run, costs, on_action=collector.see)
     ub = upper_bounds(run, costs)
+    gov = collector.finish(ub)
     t1 = time.perf_counter()
     sp = run.spaces
     items, counties, infeasible, excluded = [], [], [], []
     total, lower = 0.0, 0.0
     county_ids = sp.counties["county_id"].to_numpy(dtype=object)
     for c in np.unique(sp.u_county):  # one problem per county (counties are independent)
-        prob, skipped = _county_problem(st, run, costs, ub, int(c))
+        prob, skipped = _county_problem(st, run, costs, ub, int(c), gov)
         for u in np.flatnonzero((sp.u_county == c) & ~st.plannable):
             excluded.append(int(u))
         res: CountyResult = solve_county(st, prob, time_limit=time_limit)
@@ -207,7 +217,7 @@ def make_plan(run: Run, costs: CostFile, time_limit: float = 120.0) -> Plan:
             total += res.cost
             lower += res.lower_bound
         else:
-            d = _diagnose(st, run, costs, ub, int(c), time_limit) if res.status == "infeasible" else {}
+            d = _diagnose(st, run, costs, ub, int(c), gov, time_limit) if res.status == "infeasible" else {}
             infeasible.append({"county_id": county_ids[c], "status": res.status, **d})
     t2 = time.perf_counter()
     frame = pd.concat(items, ignore_index=True).sort_values(["school_pos", "action"], kind="stable") \
@@ -215,9 +225,11 @@ def make_plan(run: Run, costs: CostFile, time_limit: float = 120.0) -> Plan:
         columns=["school_id", "school_name", "stage", "action", "action_name", "units", "unit", "field", "add",
                  "cost", "school_pos"])
     gap = (total - lower) / total if total > 0 else (0.0 if not infeasible else None)
-    plan = Plan(run, costs, st, frame, total, lower, gap, counties, infeasible, excluded)
+    plan = Plan(run, costs, st, frame, total, lower, gap, counties, infeasible, excluded, government=gov)
     plan.after = apply_plan(run, frame)
     plan.verified = _verdict_summary(plan.after, st)
+    plan.verified["government"] = government_summary(gov, run, plan.after)
+    plan.verified["government_not_planned"] = [{"rule": r, "reason": why} for r, why in gov.skipped]
     plan.verified["new_data_problems"] = _new_problems(run, plan.after)
     plan.verified["regressions"] = _regressions(run, plan.after)
     plan.verified["rows_rejected_after"] = len(plan.after.rejected)

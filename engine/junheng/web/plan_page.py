@@ -86,7 +86,7 @@ def verdict_rows(plan, lang: str) -> list:
 
 def plan_view(plan, lang: str) -> dict:
     """What the page shows of a plan, in the page's language."""
-    from junheng.plan.outputs import by_kind, by_school, cv_table, infeasible_json
+    from junheng.plan.outputs import by_kind, by_school, cv_table, government_lines, infeasible_json
 
     v = plan.verified
     lines = [t(lang, "plan_page.verified_pass") if v.get("all_pass") else
@@ -108,7 +108,8 @@ def plan_view(plan, lang: str) -> dict:
         "price_source": t(lang, "plan_page.price_source", x=meta["price_source"]) if meta.get("price_source")
         else "",
         "costs_name": plan.costs.path,
-        "lines": lines, "all_pass": bool(v.get("all_pass")), "new_problems": list(v.get("new_data_problems") or []),
+        "lines": lines, "all_pass": bool(v.get("all_pass")),
+        "government": government_lines(plan, lang), "new_problems": list(v.get("new_data_problems") or []),
         "infeasible": [dict(x, head=t(lang, "plan_page.infeasible", county=x["county_id"], status=x["status"]))
                        for x in infeasible_json(plan, lang)],
         "by_school": by_school(plan).to_dict(orient="records"),
