@@ -103,3 +103,16 @@ def test_no_action_for_a_government_rule_leaves_it_unplanned(tmp_path):
                                primary_school("B", 500, certified_teachers=50)], [TRAIN])
     assert items(plan) == [] and plan.total_cost == 0
     assert all(x["rule"] != "G12_school" for x in plan.verified["government"])
+
+
+def test_a_hire_does_not_plan_certification(tmp_path):
+    # as test_g9_training_counts_the_teachers_the_plan_hires, but A has 97 certified of 100 (G12 fails)
+    # and the cost file cannot certify: the certified hire does not raise A's share (101 · 100 % − 98 =
+    # 3 short, as before), so G12 is not planned and the plan is the same hire and 11 trainings
+    rows = _g9_county()
+    rows[0]["certified_teachers"] = 97
+    plan = plan_for(tmp_path, rows, [HIRE_PE, TRAIN])
+    assert items(plan) == [("A", "hire_pe", 1.0), ("A", "train", 11.0)]
+    assert [g["rule"] for g in plan.verified["government"]] == ["G9"]
+    v = plan.after.verdicts
+    assert v[(v.rule_id == "G12_school") & (v.school_id == "A")]["outcome"].tolist() == ["fail"]

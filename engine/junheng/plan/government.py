@@ -16,8 +16,8 @@ evaluations as the resource indicators (model.build_structure):
   found by evaluating the records with 1, 2, … units added (every school at once), at most ``MAX_STEP``.
   When several actions can, the plan requires the one of least cost within its caps (not a mix).
 
-A rule is planned at a school (a county) only where an action of the cost file raises N (a step rule:
-makes it pass), and where it is evaluable and applies; elsewhere a plan that breaks it is reported by
+A rule is planned at a school (a county) only where an action of the cost file raises N − (θ/k)·D (a
+step rule: makes it pass; a hire that adds a certified teacher does not raise G12's share), and where it is evaluable and applies; elsewhere a plan that breaks it is reported by
 the verification (``regressions``). Where it passes already it is planned too, so that the plan keeps it
 (a teacher the plan hires counts in G9's and G12's denominators).
 
@@ -175,7 +175,7 @@ class Collector:
         theta = _as_array(res.threshold, ev.n(r.space)) / sh["k"]
         coef_rate = theta[sp.s_county] if r.space == "county" else theta
         coef = sh["dn"] - coef_rate[None, :] * sh["dd"]
-        raises = (sh["dn"] > 0).any(axis=0)  # per school: some action raises N there
+        raises = (coef > 0).any(axis=0)  # per school: some action raises N − (θ/k)·D there
         ok = np.asarray(res.outcome) != NOT_APPLICABLE
         if r.space == "school":
             d0, n0 = sh["d0"], sh["n0"]
