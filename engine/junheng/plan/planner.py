@@ -107,24 +107,51 @@ def _diagnose(st, run, costs, ub, c, gov, time_limit) -> dict:
     return out
 
 
-def _items(run: Run, costs: CostFile, prob: CountyProblem, x: np.ndarray) -> list:
-    sf = run.spaces.schools
-    rows = []
+ITEM_COLUMNS = ["school_id", "school_name", "stage", "action", "action_name", "units", "unit", "field", "add",
+                "cost", "school_pos"]
+
+
+def _items(prob: CountyProblem, x: np.ndarray) -> tuple:
+    """A county's plan as arrays: the action and school of every x > 0, and its units."""
     take = np.flatnonzero(x > 0)
+    return prob.xa[take], prob.xs[take], x[take]
+
+
+def _item_frame(run: Run, costs: CostFile, parts: list) -> pd.DataFrame:
+    """One item per school and field an action changes, built once for every county (arrays indexed by
+    a table of the (action, field) pairs; no loop over schools)."""
+    if not parts:
+        return pd.DataFrame(columns=ITEM_COLUMNS)
+    a = np.concatenate([p[0] for p in parts]).astype(np.int64)
+    s = np.concatenate([p[1] for p in parts]).astype(np.int64)
+    units = np.concatenate([p[2] for p in parts]).astype(float)
+    # the (action, field) pairs: one row per field of each action, the cost on its first field
+    pa, pf, amt, first = [], [], [], []
+    for k, act in enumerate(costs.actions):
+        for n, (fid, v) in enumerate(act.adds.items()):
+            pa.append(k)
+            pf.append(fid)
+            amt.append(v)
+            first.append(n == 0)
+    pa_arr = np.asarray(pa, dtype=np.int64)
+    starts = np.searchsorted(pa_arr, a)  # pairs are grouped by action, in action order
+    counts = np.bincount(pa_arr, minlength=len(costs.actions))[a]
+    rep = np.repeat(np.arange(len(a)), counts)
+    pair = np.repeat(starts, counts) + (np.arange(len(rep)) - np.repeat(np.cumsum(counts) - counts, counts))
+    sf, stages = run.spaces.schools, run.spaces.stages
     ids = sf["school_id"].to_numpy(dtype=object) if "school_id" in sf else np.full(len(sf), None)
     names = sf["school_name"].to_numpy(dtype=object) if "school_name" in sf else np.full(len(sf), None)
-    stages = run.spaces.stages
-    for a in np.unique(prob.xa[take]):  # loops over actions and their fields, never over schools
-        act = costs.actions[a]
-        sel = take[prob.xa[take] == a]
-        s = prob.xs[sel]
-        for n, (fid, amt) in enumerate(act.adds.items()):
-            stage = next((st for st in stages if fid.endswith("_" + st)), None)
-            rows.append(pd.DataFrame({
-                "school_id": ids[s], "school_name": names[s], "stage": stage, "action": act.id,
-                "action_name": act.name, "units": x[sel], "unit": act.unit, "field": fid, "add": x[sel] * amt,
-                "cost": x[sel] * act.cost if n == 0 else 0.0, "school_pos": s}))
-    return rows
+    field_stage = np.array([next((st for st in stages if f.endswith("_" + st)), None) for f in pf], dtype=object)
+    act_ids = np.array([x.id for x in costs.actions], dtype=object)
+    act_names = np.array([x.name for x in costs.actions], dtype=object)
+    act_units = np.array([x.unit for x in costs.actions], dtype=object)
+    act_cost = np.array([x.cost for x in costs.actions], dtype=float)
+    ai, si, u = a[rep], s[rep], units[rep]
+    return pd.DataFrame({
+        "school_id": ids[si], "school_name": names[si], "stage": field_stage[pair], "action": act_ids[ai],
+        "action_name": act_names[ai], "units": u, "unit": act_units[ai],
+        "field": np.asarray(pf, dtype=object)[pair], "add": u * np.asarray(amt, dtype=float)[pair],
+        "cost": np.where(np.asarray(first)[pair], u * act_cost[ai], 0.0), "school_pos": si})
 
 
 def apply_plan(run: Run, items: pd.DataFrame) -> Run:
@@ -213,17 +240,15 @@ def make_plan(run: Run, costs: CostFile, time_limit: float = 120.0) -> Plan:
                "cv_not_planned": [{"rule": r, "stage": sp.stages[sp.cs_stage[g]]} for r, g in skipped]}
         counties.append(row)
         if res.status in ("optimal", "feasible"):
-            items += _items(run, costs, prob, res.x)
+            items.append(_items(prob, res.x))
             total += res.cost
             lower += res.lower_bound
         else:
             d = _diagnose(st, run, costs, ub, int(c), gov, time_limit) if res.status == "infeasible" else {}
             infeasible.append({"county_id": county_ids[c], "status": res.status, **d})
     t2 = time.perf_counter()
-    frame = pd.concat(items, ignore_index=True).sort_values(["school_pos", "action"], kind="stable") \
-        .reset_index(drop=True) if items else pd.DataFrame(
-        columns=["school_id", "school_name", "stage", "action", "action_name", "units", "unit", "field", "add",
-                 "cost", "school_pos"])
+    frame = _item_frame(run, costs, items).sort_values(["school_pos", "action"], kind="stable") \
+        .reset_index(drop=True)
     gap = (total - lower) / total if total > 0 else (0.0 if not infeasible else None)
     plan = Plan(run, costs, st, frame, total, lower, gap, counties, infeasible, excluded, government=gov)
     plan.after = apply_plan(run, frame)
