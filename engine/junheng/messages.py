@@ -722,6 +722,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                "upload a cost file (YAML or CSV, as the example)"),
     "plan_page.time_limit": ("求解时限（秒，1–{max}）", "solver time limit (seconds, 1–{max})"),
     "plan_page.go": ("生成规划", "Make the plan"),
+    "plan_page.growth": ("目标年份在校生增长系数（可不填；如 1.05 = 各校学生人数 × 1.05，其他数据不变）",
+                         "enrolment growth to the target year (optional; 1.05 = every school's pupils × 1.05, "
+                         "the rest unchanged)"),
+    "plan_page.bad_growth": ("增长系数应为 0 到 10 之间的数：{text}",
+                             "the growth factor must be a number in (0, 10]: {text}"),
     "plan_page.back": ("返回评估结果", "back to the evaluation"),
     "plan_page.need_costs": ("请选择要上传的成本文件，或选内置示例", "choose a cost file to upload, or the example"),
     "plan_page.cost_suffix": ("{file}：成本文件应为 .yaml、.yml 或 .csv", "{file}: a cost file is .yaml, .yml or .csv"),
@@ -893,6 +898,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "help.plan_out": ("输出文件（默认标准输出；xlsx 必须给出）",
                       "output file (default standard output; needed for xlsx)"),
     "help.plan_time_limit": ("每个区县的求解时限（秒）", "solver time limit per county (seconds)"),
+    "help.plan_enrolment": ("目标年份的预测在校生（CSV：school_id 和 students_primary / students_junior 列）；"
+                            "只改学生人数，其他数据不变",
+                            "projected pupils of the target year (CSV: school_id and students_primary / "
+                            "students_junior columns); only the pupil counts change"),
+    "help.plan_enrolment_growth": ("目标年份在校生 = 现有人数 × 系数（四舍五入到整数），如 1.05",
+                                   "pupils of the target year = today's × this factor (rounded half-up), "
+                                   "e.g. 1.05"),
     "help.monitor_schools": ("各年学校数据：2022=F 2023=F …，或一个含“年份/year/填报年度”列的文件",
                              "school records per year: 2022=F 2023=F …, or one file with a year column"),
     "help.monitor_counties": ("各年区县数据：2022=F …，或一个含年份列的文件，或一个文件用于所有年份",

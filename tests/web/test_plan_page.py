@@ -154,3 +154,24 @@ def test_government_item_with_the_bundled_example(env):
     assert '<span id="total">15,000.00</span>' in page
     assert items_of(page) == [("A", "certify_teacher", "certified_teachers")]
     assert "政府保障程度 G12_school（纳入规划）：不达标 1 → 0" in page
+
+
+def test_enrolment_growth(env):
+    # A today: R2 = 9 / 1 000 × 100 = 0.9 (fails above the floor), R7 = 23 rooms → 2.3 (passes): nothing to
+    # plan. With × 1.1 (1 100 pupils) R2 = 0.818 is below the floor 0.85 and R7 = 2.09 fails: by hand
+    # (tests/plan/test_enrolment.py) two backbone teachers, 2 × 8 000 = 16 000.
+    c, _ = env
+    rid = evaluate(c, [primary_school("A", 1000, backbone_teachers_primary=9, multimedia_rooms=23),
+                       primary_school("B", 500, multimedia_rooms=15)])
+    costs = cost_yaml([ROOM, BACKBONE])
+    assert '<span id="total">0.00</span>' in post_plan(c, rid, costs).get_data(as_text=True)
+    r = c.post(f"/runs/{rid}/plan", data={"costs_choice": "upload", "growth": "1.1",
+                                          "costs_file": (io.BytesIO(costs), "成本.yaml")},
+               content_type="multipart/form-data")
+    page = r.get_data(as_text=True)
+    assert '<span id="total">16,000.00</span>' in page and items_of(page) == [("A", "backbone",
+                                                                                  "backbone_teachers_primary")]
+    assert "按目标年份预测在校生规划：现有人数 × 1.1" in page
+    r = c.post(f"/runs/{rid}/plan", data={"costs_choice": "example", "growth": "-1"},
+               content_type="multipart/form-data")
+    assert r.status_code == 400 and "增长系数应为 0 到 10 之间的数：-1" in r.get_data(as_text=True)

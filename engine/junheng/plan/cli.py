@@ -40,11 +40,17 @@ def cli(out, err, args, dirs, lang) -> int:
         err.print(M["no_costs"].format(p=costs_path), highlight=False)
     run = evaluate_files(args.standard, args.schools, args.counties, args.as_of, dirs, lang)
     costs = load_costs(costs_path, run.spaces.schools.columns)
+    enrolment = None
+    if getattr(args, "enrolment", None) or getattr(args, "enrolment_growth", None) is not None:
+        from junheng.plan.enrolment import project
+
+        run, enrolment = project(run, growth=args.enrolment_growth, path=args.enrolment)
     try:
         plan = make_plan(run, costs, time_limit=args.time_limit)
     except PlanModelError as exc:
         err.print(M["model"].format(e=exc), highlight=False)
         return EXIT_ERROR
+    plan.enrolment = enrolment
     if args.format == "json":
         if args.out:
             write_json(plan, args.out, lang)

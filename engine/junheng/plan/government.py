@@ -17,8 +17,9 @@ evaluations as the resource indicators (model.build_structure):
   When several actions can, the plan requires the one of least cost within its caps (not a mix).
 
 A rule is planned at a school (a county) only where an action of the cost file raises N − (θ/k)·D (a
-step rule: makes it pass; a hire that adds a certified teacher does not raise G12's share), and where it is evaluable and applies; elsewhere a plan that breaks it is reported by
-the verification (``regressions``). Where it passes already it is planned too, so that the plan keeps it
+step rule: makes it pass; a hire that adds a certified teacher does not raise G12's share), and where
+it is evaluable and applies; elsewhere a plan that breaks it is reported by the verification
+(``regressions``). Where it passes already it is planned too, so that the plan keeps it
 (a teacher the plan hires counts in G9's and G12's denominators).
 
 Caps marked ``with_plan`` (costs.py) are rows as well: ``x[a,s] ≤ room0[s] + Σ_b Δroom[b]·x[b,s]`` over

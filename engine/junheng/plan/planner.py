@@ -35,6 +35,7 @@ class Plan:
     excluded: list  # stage units the model could not include (missing data)
     government: Government = field(default_factory=Government)  # G3/G9/G12-like rules planned
     after: Run | None = None
+    enrolment: dict | None = None  # projected enrolment of the target year (plan/enrolment.py), when given
     verified: dict = field(default_factory=dict)
     seconds: dict = field(default_factory=dict)
 

@@ -28,7 +28,7 @@ FORMATS = {"json": "application/json", "html": "text/html",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 KEYS = ("plan_page.link", "plan_page.title", "plan_page.intro", "plan_page.run", "plan_page.costs",
-        "plan_page.costs_example", "plan_page.costs_upload", "plan_page.go", "plan_page.back",
+        "plan_page.costs_example", "plan_page.costs_upload", "plan_page.go", "plan_page.growth", "plan_page.back",
         "plan_page.summary", "plan_page.total", "plan_page.lower", "plan_page.gap", "plan_page.example_note",
         "plan_page.new_problems", "plan_page.none", "plan_page.by_school", "plan_page.by_kind", "plan_page.cv",
         "plan_page.items", "plan_page.verdicts", "plan_page.school", "plan_page.school_id", "plan_page.stage",
@@ -86,7 +86,8 @@ def verdict_rows(plan, lang: str) -> list:
 
 def plan_view(plan, lang: str) -> dict:
     """What the page shows of a plan, in the page's language."""
-    from junheng.plan.outputs import by_kind, by_school, cv_table, government_lines, infeasible_json
+    from junheng.plan.outputs import by_kind, by_school, cv_table, enrolment_lines, government_lines, \
+        infeasible_json
 
     v = plan.verified
     lines = [t(lang, "plan_page.verified_pass") if v.get("all_pass") else
@@ -109,7 +110,8 @@ def plan_view(plan, lang: str) -> dict:
         else "",
         "costs_name": plan.costs.path,
         "lines": lines, "all_pass": bool(v.get("all_pass")),
-        "government": government_lines(plan, lang), "new_problems": list(v.get("new_data_problems") or []),
+        "government": enrolment_lines(plan, lang) + government_lines(plan, lang),
+        "new_problems": list(v.get("new_data_problems") or []),
         "infeasible": [dict(x, head=t(lang, "plan_page.infeasible", county=x["county_id"], status=x["status"]))
                        for x in infeasible_json(plan, lang)],
         "by_school": by_school(plan).to_dict(orient="records"),
@@ -150,6 +152,19 @@ def _time_limit(text, lang: str) -> float:
     return v
 
 
+def _growth(text, lang: str) -> float | None:
+    raw = (text or "").strip()
+    if not raw:
+        return None
+    try:
+        v = float(raw)
+    except ValueError:
+        v = math.nan
+    if not (0 < v <= 10):
+        raise InputError(t(lang, "plan_page.bad_growth", text=raw[:40]))
+    return v
+
+
 def _keep(entry, plan) -> str:
     plans = entry.extra.setdefault("plans", OrderedDict())
     pid = Workspace.new_id()
@@ -167,7 +182,14 @@ def _make(entry, lang: str, errors: list):
     try:
         costs = _read_costs(entry, lang)
         seconds = _time_limit(request.form.get("time_limit"), lang)
-        plan = make_plan(entry.run, costs, time_limit=seconds)
+        growth = _growth(request.form.get("growth"), lang)
+        run, enrolment = entry.run, None
+        if growth is not None:
+            from junheng.plan.enrolment import project
+
+            run, enrolment = project(run, growth=growth)
+        plan = make_plan(run, costs, time_limit=seconds)
+        plan.enrolment = enrolment
     except InputError as exc:
         errors.append(localize(exc.args[0], lang) if exc.args else str(exc))
         return None
