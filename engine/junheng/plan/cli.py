@@ -6,6 +6,7 @@ from pathlib import Path
 
 from junheng.evaluation.run import evaluate_files
 from junheng.plan.costs import load_costs
+from junheng.plan.enrolment import project
 from junheng.plan.model import PlanModelError
 from junheng.plan.outputs import print_table, write_html, write_json, write_xlsx
 from junheng.plan.planner import make_plan
@@ -42,8 +43,6 @@ def cli(out, err, args, dirs, lang) -> int:
     costs = load_costs(costs_path, run.spaces.schools.columns)
     enrolment = None
     if getattr(args, "enrolment", None) or getattr(args, "enrolment_growth", None) is not None:
-        from junheng.plan.enrolment import project
-
         run, enrolment = project(run, growth=args.enrolment_growth, path=args.enrolment)
     try:
         plan = make_plan(run, costs, time_limit=args.time_limit)

@@ -33,11 +33,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from junheng.evaluation.evaluator import Evaluator
-from junheng.evaluation.logic import FAIL, NOT_APPLICABLE, PASS
+from junheng.evaluation.logic import FAIL, NOT_APPLICABLE, NOT_EVALUABLE, PASS
 from junheng.language import nodes as ast
 from junheng.plan.costs import CostFile
 from junheng.plan.model import add_to_frame, cap_room
 
+OUTCOME = {PASS: "pass", FAIL: "fail", NOT_EVALUABLE: "not_evaluable", NOT_APPLICABLE: "not_applicable"}
 MAX_STEP = 12  # units of one action tried for a step rule (G3: rooms a school needs, ceil(classes / 12))
 
 
@@ -334,8 +335,6 @@ def county_rows(gov: Government, c: int, s_county: np.ndarray, xpos: np.ndarray)
 
 def summary(gov: Government, before, after) -> list:
     """Per planned rule: how many verdicts of each outcome before and after the plan."""
-    from junheng.plan.planner import OUTCOME
-
     out = []
     for g in gov.rules:
         b = np.asarray(before.evaluator.results[g.id].outcome)

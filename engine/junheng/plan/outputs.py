@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 from rich.table import Table
 
+from junheng.plan.government import MAX_STEP
+
 TEXT = {
     "zh": {
         "title": "达标规划（最低成本）", "total": "总成本（元）", "lower": "下界（已证明）", "gap": "相对差距",
@@ -227,8 +229,6 @@ def enrolment_lines(plan, lang="zh") -> list:
 
 def government_lines(plan, lang="zh") -> list:
     """One line per government rule planned (G3/G9/G12-like, plan/government.py) and per rule left out."""
-    from junheng.plan.government import MAX_STEP
-
     T = TEXT[lang]
     out = []
     for g in plan.verified.get("government", []):

@@ -13,12 +13,11 @@ import pandas as pd
 from junheng.evaluation.logic import FAIL, NOT_EVALUABLE, PASS
 from junheng.evaluation.run import Run, evaluate_records
 from junheng.plan.costs import CostFile
-from junheng.plan.government import Collector, Government, county_rows
+from junheng.plan.government import OUTCOME, Collector, Government, county_rows
 from junheng.plan.government import summary as government_summary
 from junheng.plan.model import Structure, add_to_frame, build_structure, upper_bounds
 from junheng.plan.solver import CountyProblem, CountyResult, solve_county
 
-OUTCOME = {PASS: "pass", FAIL: "fail", NOT_EVALUABLE: "not_evaluable", 3: "not_applicable"}
 
 
 @dataclass

@@ -163,7 +163,7 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
         return _error(exc.code or 500, text)
 
     app.register_blueprint(monitor_blueprint(ws, settings, lambda: lang(), DEFAULT_STANDARD))  # junheng monitor
-    app.register_blueprint(plan_blueprint(ws, lambda: lang(), scrub))  # 达标规划 (junheng plan)
+    app.register_blueprint(plan_blueprint(ws, lambda: lang(), lambda data, fmt: _scrub_download(data, fmt, scrub)))
 
     @app.route("/lang/<code>")
     def set_lang(code):

@@ -15,7 +15,15 @@ import numpy as np
 from flask import Blueprint, Response, abort, render_template, request
 
 from junheng.errors import InputError
+from junheng.evaluation.logic import PASS
 from junheng.i18n import localize, t
+from junheng.plan.cli import EXAMPLE_COSTS
+from junheng.plan.costs import parse_costs
+from junheng.plan.enrolment import project
+from junheng.plan.model import PlanModelError
+from junheng.plan.outputs import by_kind, by_school, cv_table, enrolment_lines, government_lines, infeasible_json
+from junheng.plan.outputs import write_html, write_json, write_xlsx
+from junheng.plan.planner import OUTCOME, make_plan
 from junheng.web.labels import LABELS
 from junheng.web.workspace import Workspace, display_name
 
@@ -65,9 +73,6 @@ def _stage_label(lang: str, stage) -> str:
 
 def verdict_rows(plan, lang: str) -> list:
     """Every stage unit: the school rule's verdict before and after the plan; not passing first."""
-    from junheng.evaluation.logic import PASS
-    from junheng.plan.planner import OUTCOME
-
     sp = plan.run.spaces
     rule = plan.structure.school_rule
     before = plan.run.evaluator.results[rule].outcome
@@ -86,9 +91,6 @@ def verdict_rows(plan, lang: str) -> list:
 
 def plan_view(plan, lang: str) -> dict:
     """What the page shows of a plan, in the page's language."""
-    from junheng.plan.outputs import by_kind, by_school, cv_table, enrolment_lines, government_lines, \
-        infeasible_json
-
     v = plan.verified
     lines = [t(lang, "plan_page.verified_pass") if v.get("all_pass") else
              t(lang, "plan_page.verified_not", n=v.get("failing"), u=v.get("not_evaluable"))]
@@ -124,9 +126,6 @@ def plan_view(plan, lang: str) -> dict:
 
 def _read_costs(entry, lang: str):
     """The cost file of the form: the bundled example, or the uploaded YAML/CSV (read in memory)."""
-    from junheng.plan.cli import EXAMPLE_COSTS
-    from junheng.plan.costs import parse_costs
-
     columns = entry.run.spaces.schools.columns
     if request.form.get("costs_choice", "example") == "example":
         return parse_costs(EXAMPLE_COSTS.read_bytes(), EXAMPLE_COSTS.name, columns)
@@ -176,17 +175,12 @@ def _keep(entry, plan) -> str:
 
 def _make(entry, lang: str, errors: list):
     """Run the planner on the form's choices; the view of the plan, or None with the errors."""
-    from junheng.plan.model import PlanModelError
-    from junheng.plan.planner import make_plan
-
     try:
         costs = _read_costs(entry, lang)
         seconds = _time_limit(request.form.get("time_limit"), lang)
         growth = _growth(request.form.get("growth"), lang)
         run, enrolment = entry.run, None
         if growth is not None:
-            from junheng.plan.enrolment import project
-
             run, enrolment = project(run, growth=growth)
         plan = make_plan(run, costs, time_limit=seconds)
         plan.enrolment = enrolment
@@ -202,8 +196,6 @@ def _make(entry, lang: str, errors: list):
 
 
 def _download_bytes(plan, fmt_: str, lang: str) -> bytes:
-    from junheng.plan.outputs import write_html, write_json, write_xlsx
-
     if fmt_ == "xlsx":
         buf = io.BytesIO()
         write_xlsx(plan, buf, lang)
@@ -213,8 +205,9 @@ def _download_bytes(plan, fmt_: str, lang: str) -> bytes:
     return text.getvalue().encode("utf-8")
 
 
-def plan_blueprint(ws: Workspace, lang_of, scrub) -> Blueprint:
-    """``scrub``: the workbench's server-path scrubber (downloads name no server folder)."""
+def plan_blueprint(ws: Workspace, lang_of, scrub_download) -> Blueprint:
+    """``scrub_download(data, fmt)``: the workbench's download scrubber (a download names no server
+    folder; web/app.py)."""
     bp = Blueprint("plan", __name__)
 
     @bp.app_context_processor
@@ -243,15 +236,13 @@ def plan_blueprint(ws: Workspace, lang_of, scrub) -> Blueprint:
 
     @bp.route("/runs/<run_id>/plan/<plan_id>/download/<fmt_>")
     def plan_download(run_id, plan_id, fmt_):
-        from junheng.web.app import _scrub_download  # the app module imports this one
-
         entry, lg = _entry(run_id), lang_of()
         plan = entry.extra.get("plans", {}).get(plan_id)
         if plan is None:
             abort(404, t(lg, "plan_page.plan_missing"))
         if fmt_ not in FORMATS:
             abort(404)
-        data = _scrub_download(_download_bytes(plan, fmt_, lg), fmt_, scrub)
+        data = scrub_download(_download_bytes(plan, fmt_, lg), fmt_)
         return Response(data, mimetype=FORMATS[fmt_],
                         headers={"Content-Disposition": f'attachment; filename="junheng-plan.{fmt_}"'})
 
