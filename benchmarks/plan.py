@@ -57,6 +57,11 @@ def main(argv=None):
     print("counties:", [(c["county_id"], c["status"], c["rounds"], c["cuts"], c["seconds"]) for c in plan.counties])
     print(f"verified all pass: {plan.verified['all_pass']} (failing {plan.verified['failing']}, "
           f"not evaluable {plan.verified['not_evaluable']})")
+    for g in plan.verified.get("government", []):
+        print(f"  {g['rule']} ({g['kind']}, {g['space']}): rows {g['planned_rows']}, failing "
+              f"{g['fail_before']} → {g['fail_after']}, not reachable {g['not_reached']}")
+    print("government rules not planned:", plan.verified.get("government_not_planned"))
+    print("regressions:", plan.verified.get("regressions"))
     print(f"peak memory {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
 
 

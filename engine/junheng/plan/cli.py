@@ -6,6 +6,7 @@ from pathlib import Path
 
 from junheng.evaluation.run import evaluate_files
 from junheng.plan.costs import load_costs
+from junheng.plan.enrolment import project
 from junheng.plan.model import PlanModelError
 from junheng.plan.outputs import print_table, write_html, write_json, write_xlsx
 from junheng.plan.planner import make_plan
@@ -40,11 +41,15 @@ def cli(out, err, args, dirs, lang) -> int:
         err.print(M["no_costs"].format(p=costs_path), highlight=False)
     run = evaluate_files(args.standard, args.schools, args.counties, args.as_of, dirs, lang)
     costs = load_costs(costs_path, run.spaces.schools.columns)
+    enrolment = None
+    if getattr(args, "enrolment", None) or getattr(args, "enrolment_growth", None) is not None:
+        run, enrolment = project(run, growth=args.enrolment_growth, path=args.enrolment)
     try:
         plan = make_plan(run, costs, time_limit=args.time_limit)
     except PlanModelError as exc:
         err.print(M["model"].format(e=exc), highlight=False)
         return EXIT_ERROR
+    plan.enrolment = enrolment
     if args.format == "json":
         if args.out:
             write_json(plan, args.out, lang)

@@ -12,11 +12,15 @@ YAML::
         adds: {pe_teachers_primary: 1, teachers_bachelor_primary: 1, teachers_primary: 1}
         max_per_school: 10             # optional
         cap: {field: teachers_primary, minus: backbone_teachers_primary}   # optional: at most this record difference
+        # cap: {field: [teachers_primary, teachers_junior], minus: certified_teachers, with_plan: true}
+        #   field may list several columns (their sum); with_plan: what the plan's other actions add to
+        #   these columns counts too (a teacher hired by the plan can be certified or trained by it)
     limits:                            # optional, per school
       - {school_id: DEMO01-003, action: build_sports_ground, max: 0}       # 0 = not allowed
 
 CSV: one row per action (columns id, name, unit, cost, integer, adds as ``field:amount;field:amount``,
-max_per_school) and one row per limit (columns school_id, action, max; the other cells empty).
+max_per_school, cap as ``field+field-minus``, cap_with_plan) and one row per limit (columns school_id,
+action, max; the other cells empty).
 """
 from __future__ import annotations
 
@@ -42,7 +46,7 @@ class Action:
     integer: bool
     adds: dict  # record column id -> amount per unit
     max_per_school: float = math.inf
-    cap: dict | None = None  # {field, minus}
+    cap: dict | None = None  # {field: [columns], minus: column | None, with_plan: bool}
 
 
 @dataclass
@@ -109,20 +113,30 @@ def _action(raw: dict, where: str, columns: set, errors: list) -> Action | None:
         adds[k] = x
     mx = raw.get("max_per_school")
     mxv = math.inf if mx in (None, "") else _num(mx, where, errors, "max_per_school", allow_inf=True)
-    cap = raw.get("cap")
-    if cap not in (None, ""):
-        if isinstance(cap, str):  # CSV: field-minus
-            parts = [p.strip() for p in cap.split("-")]
-            cap = {"field": parts[0], "minus": parts[1] if len(parts) > 1 else None}
-        if not isinstance(cap, dict) or cap.get("field") not in columns or \
-                (cap.get("minus") not in (None, "") and cap.get("minus") not in columns):
-            errors.append(f"{where}: 动作 {aid} 的 cap 应为 {{field: 列id, minus: 列id}} / "
-                          "cap must name school columns")
-            cap = None
+    cap = _cap(raw.get("cap"), raw.get("cap_with_plan"), aid, where, columns, errors)
     if cost is None or not adds:
         return None
     return Action(aid, str(raw.get("name") or aid), str(raw.get("unit") or ""), cost,
                   _bool(raw.get("integer", False)), adds, math.inf if mxv is None else mxv, cap or None)
+
+
+def _cap(cap, with_plan, aid, where, columns, errors) -> dict | None:
+    """``{field: column or [columns], minus: column, with_plan: bool}`` (CSV: ``a+b-minus`` and a
+    ``cap_with_plan`` column); ``field`` is kept as a list of column ids."""
+    if cap in (None, ""):
+        return None
+    if isinstance(cap, str):  # CSV: field+field-minus
+        head, _, minus = cap.partition("-")
+        cap = {"field": [p.strip() for p in head.split("+")], "minus": minus.strip() or None,
+               "with_plan": _bool(with_plan) if with_plan not in (None, "") else False}
+    fields = cap.get("field") if isinstance(cap, dict) else None
+    fields = [fields] if isinstance(fields, str) else fields
+    if not isinstance(fields, list) or not fields or any(f not in columns for f in fields) or \
+            (cap.get("minus") not in (None, "") and cap.get("minus") not in columns):
+        errors.append(f"{where}: 动作 {aid} 的 cap 应为 {{field: 列id 或 [列id, …], minus: 列id}} / "
+                      "cap must name school columns")
+        return None
+    return {"field": fields, "minus": cap.get("minus") or None, "with_plan": _bool(cap.get("with_plan", False))}
 
 
 def _rows_csv(text: str) -> list[dict]:
@@ -138,9 +152,19 @@ def load_costs(path, columns) -> CostFile:
         data = p.read_bytes()
     except OSError as exc:
         raise InputError(f"{path}: {exc}") from exc
+    return parse_costs(data, str(path), columns)
+
+
+def parse_costs(data: bytes, path: str, columns) -> CostFile:
+    """A cost file given as bytes; ``path`` is the name its errors are located by (the workbench gives
+    the name the user uploaded it as, never a server path). YAML unless the name ends in ``.csv``."""
+    p = Path(path)
     if len(data) > MAX_BYTES:
         raise InputError(f"{path}: 文件过大 / file too large (> {MAX_BYTES} bytes)")
-    text = data.decode("utf-8-sig")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: 不是 UTF-8 文本 / not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     errors: list[str] = []
     columns = set(columns)
     meta: dict = {}

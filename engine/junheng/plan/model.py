@@ -106,7 +106,9 @@ def add_to_frame(frame: pd.DataFrame, school_rows: np.ndarray, field: str, amoun
     return frame
 
 
-def build_structure(run, costs: CostFile) -> Structure:
+def build_structure(run, costs: CostFile, on_action=None) -> Structure:
+    """``on_action(a, evaluator)``: called with each action's evaluation (one unit at every school), so
+    that other parts of the model (government.py) measure their effects on the same evaluations."""
     std, ev, sp = run.standard, run.evaluator, run.spaces
     rule, node = _at_least_rule(std)
     ids = [i.id for i in node.args[1].items]
@@ -135,6 +137,8 @@ def build_structure(run, costs: CostFile) -> Structure:
         for f, amt in act.adds.items():
             frame = add_to_frame(frame, rows, f, np.full(len(rows), amt))
         ev2 = Evaluator(run.compiled, dataclasses.replace(sp, schools=frame), run.as_of).run()
+        if on_action is not None:
+            on_action(a, ev2)
         d = indicator_values(ev2, ids) - values
         coef[a] = np.where(np.isfinite(d), d, 0.0)
         coef[a][np.abs(coef[a]) < 1e-12 * np.maximum(1.0, np.abs(values))] = 0.0
@@ -148,6 +152,16 @@ def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
     return pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
 
 
+def cap_room(sf: pd.DataFrame, cap: dict) -> np.ndarray:
+    """Per school: the sum of the cap's columns (a blank one counts 0, all blank: unknown) minus its
+    ``minus`` column (blank counts 0)."""
+    cols = np.stack([_column(sf, f) for f in cap["field"]])
+    top = np.where(np.isfinite(cols).any(axis=0), np.nansum(np.where(np.isfinite(cols), cols, 0.0), axis=0), np.nan)
+    if cap.get("minus"):
+        top = top - np.nan_to_num(_column(sf, cap["minus"]))
+    return top
+
+
 def upper_bounds(run, costs: CostFile) -> np.ndarray:
     """(A, S): the most units of each action a school may take (max_per_school, cap, per-school limits)."""
     sf = run.spaces.schools
@@ -157,10 +171,8 @@ def upper_bounds(run, costs: CostFile) -> np.ndarray:
     index = pd.Index(ids)
     for a, act in enumerate(costs.actions):
         ub[a] = act.max_per_school
-        if act.cap:
-            top = _column(sf, act.cap["field"])
-            if act.cap.get("minus"):
-                top = top - np.nan_to_num(_column(sf, act.cap["minus"]))
+        if act.cap and not act.cap.get("with_plan"):  # with_plan: a row of the model (government.cap_rows)
+            top = cap_room(sf, act.cap)
             ub[a] = np.minimum(ub[a], np.where(np.isfinite(top), np.maximum(top, 0.0), 0.0))
     if costs.limits:  # per-school limits, applied as arrays
         keys = list(costs.limits)

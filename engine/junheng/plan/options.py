@@ -11,4 +11,7 @@ def add_parser(sub, data_args, lang: str = "zh"):
     p.add_argument("--format", choices=["table", "json", "html", "xlsx"], default="table")
     p.add_argument("--out", help=t(lang, "help.plan_out"))
     p.add_argument("--time-limit", type=float, default=120.0, help=t(lang, "help.plan_time_limit"))
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--enrolment", help=t(lang, "help.plan_enrolment"))
+    g.add_argument("--enrolment-growth", type=float, help=t(lang, "help.plan_enrolment_growth"))
     return p

@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 from rich.table import Table
 
+from junheng.plan.government import MAX_STEP
+
 TEXT = {
     "zh": {
         "title": "达标规划（最低成本）", "total": "总成本（元）", "lower": "下界（已证明）", "gap": "相对差距",
@@ -27,6 +29,12 @@ TEXT = {
         "primary": "小学", "junior": "初中",
         "regress": "注意：以下规则在规划后由达标变为未达标（成本文件的动作未包含它们需要的字段）：{r}",
         "relax_timeout": "已证明在现有限制下无可行规划；在时限内未找到最小放宽方案",
+        "gov": "政府保障程度 {rule}（纳入规划）：不达标 {b} → {a}",
+        "enrol_growth": "按目标年份预测在校生规划：现有人数 × {f}（四舍五入）",
+        "enrol_file": "按目标年份预测在校生规划：{file}（{n} 所学校）",
+        "enrol_totals": "{stage}学生 {b} → {a} 人", "enrol_other": "班级数、教师、校舍等其他数据按现有数据",
+        "gov_unreached": "；{n} 所学校在 {k} 个单位以内无法达标，未纳入",
+        "gov_skipped": "政府保障程度 {rule} 未纳入规划：{why}",
         "no_plan": "未得到规划", "timeout": "在时限内未求得满足全部差异系数限值的规划（已证明的成本下界 {lb} 元）；"
                                               "可加大 --time-limit 再试",
     },
@@ -47,6 +55,13 @@ TEXT = {
         "regress": "note: these rules passed before the plan and not after it (the cost file's actions do not "
                    "add the fields they need): {r}",
         "relax_timeout": "proven infeasible under the current caps; the smallest relaxation was not found in time",
+        "gov": "government item {rule} (planned): failing {b} → {a}",
+        "enrol_growth": "planned for the projected pupils of the target year: today's × {f} (rounded half-up)",
+        "enrol_file": "planned for the projected pupils of the target year: {file} ({n} schools)",
+        "enrol_totals": "{stage} pupils {b} → {a}", "enrol_other": "classes, teachers, buildings and the rest as "
+                                                                   "the records give them",
+        "gov_unreached": "; {n} school(s) cannot pass within {k} units and are not planned",
+        "gov_skipped": "government item {rule} not planned: {why}",
         "no_plan": "no plan", "timeout": "no plan meeting every CV limit was found within the time limit (proven "
                                          "lower bound of the cost: {lb} yuan); try a larger --time-limit",
     },
@@ -134,6 +149,7 @@ def to_json(plan, lang="zh") -> dict:
         "cv": cv,
         "verified": v,
         "infeasible": infeasible_json(plan, lang) or None,
+        "enrolment": plan.enrolment,
         "excluded_units": [dict(zip(("school_id", "school_name", "stage"), _unit_label(plan, u)))
                            for u in plan.excluded],
         "seconds": {k: round(x, 3) for k, x in plan.seconds.items()},
@@ -183,6 +199,8 @@ def summary_lines(plan, lang="zh") -> list:
     v = plan.verified
     out.append(f"{T['verified']}: " + (T["all_pass"] if v.get("all_pass") else
                                         T["not_all"].format(n=v.get("failing"), u=v.get("not_evaluable"))))
+    out += enrolment_lines(plan, lang)
+    out += government_lines(plan, lang)
     if v.get("regressions"):
         out.append(T["regress"].format(r="，".join(f"{k} ×{n}" for k, n in v["regressions"].items())))
     if plan.excluded:
@@ -191,6 +209,35 @@ def summary_lines(plan, lang="zh") -> list:
         head = T["infeasible"] if inf["status"] == "infeasible" else T["no_plan"]
         out.append(f"{head} {inf['county_id']} ({inf['status']})")
         out += ["  " + m for m in inf["messages"]]
+    return out
+
+
+def enrolment_lines(plan, lang="zh") -> list:
+    """What the plan assumed of the target year's pupils (``--enrolment`` / ``--enrolment-growth``)."""
+    e = plan.enrolment
+    if not e:
+        return []
+    T = TEXT[lang]
+    head = T["enrol_growth"].format(f=f"{e['factor']:g}") if e["method"] == "growth" else \
+        T["enrol_file"].format(file=e["file"], n=e["schools_in_file"])
+    sep = "；" if lang == "zh" else "; "
+    parts = [T["enrol_totals"].format(stage=T.get(c.rsplit("_", 1)[1], c), b=f"{b:,.0f}",
+                                      a=f"{e['students_after'].get(c, 0):,.0f}")
+             for c, b in e["students_before"].items() if b or e["students_after"].get(c)]
+    return [head + (sep + sep.join(parts) if parts else "") + sep + T["enrol_other"]]
+
+
+def government_lines(plan, lang="zh") -> list:
+    """One line per government rule planned (G3/G9/G12-like, plan/government.py) and per rule left out."""
+    T = TEXT[lang]
+    out = []
+    for g in plan.verified.get("government", []):
+        line = T["gov"].format(rule=g["rule"], b=g["fail_before"], a=g["fail_after"])
+        if g["not_reached"]:
+            line += T["gov_unreached"].format(n=g["not_reached"], k=MAX_STEP)
+        out.append(line)
+    out += [T["gov_skipped"].format(rule=x["rule"], why=x["reason"])
+            for x in plan.verified.get("government_not_planned", [])]
     return out
 
 

@@ -13,10 +13,11 @@ import pandas as pd
 from junheng.evaluation.logic import FAIL, NOT_EVALUABLE, PASS
 from junheng.evaluation.run import Run, evaluate_records
 from junheng.plan.costs import CostFile
+from junheng.plan.government import OUTCOME, Collector, Government, county_rows
+from junheng.plan.government import summary as government_summary
 from junheng.plan.model import Structure, add_to_frame, build_structure, upper_bounds
 from junheng.plan.solver import CountyProblem, CountyResult, solve_county
 
-OUTCOME = {PASS: "pass", FAIL: "fail", NOT_EVALUABLE: "not_evaluable", 3: "not_applicable"}
 
 
 @dataclass
@@ -31,22 +32,26 @@ class Plan:
     counties: list  # per county: id, status, cost, lower bound, rounds, cuts, seconds
     infeasible: list  # per blocked county: what blocks and the smallest relaxation
     excluded: list  # stage units the model could not include (missing data)
+    government: Government = field(default_factory=Government)  # G3/G9/G12-like rules planned
     after: Run | None = None
+    enrolment: dict | None = None  # projected enrolment of the target year (plan/enrolment.py), when given
     verified: dict = field(default_factory=dict)
     seconds: dict = field(default_factory=dict)
 
 
-def _county_problem(st: Structure, run: Run, costs: CostFile, ub: np.ndarray, c: int, capped_too=False):
+def _county_problem(st: Structure, run: Run, costs: CostFile, ub: np.ndarray, c: int, gov: Government,
+                    capped_too=False):
     """The county's problem; ``capped_too``: also the actions a limit forbids (for the relaxation)."""
     sp = run.spaces
     in_c = sp.u_county == c
     units = np.flatnonzero(in_c & st.plannable)
     u_school = sp.u_school[units]
     n_s = len(sp.schools)
+    gov_touch = gov.touch(len(costs.actions), n_s) & (sp.s_county == c)[None, :]
     xa, xs = [], []
     for a in range(len(costs.actions)):
         eff = (st.coef[a][:, units] != 0).any(axis=0)
-        touched = np.bincount(u_school[eff], minlength=n_s) > 0
+        touched = (np.bincount(u_school[eff], minlength=n_s) > 0) | gov_touch[a]
         ok = np.flatnonzero(touched & ((ub[a] > 0) | capped_too))
         xa.append(np.full(len(ok), a))
         xs.append(ok)
@@ -64,15 +69,18 @@ def _county_problem(st: Structure, run: Run, costs: CostFile, ub: np.ndarray, c:
                 skipped.append((cv.id, int(g)))
                 continue
             cones.append((ci, members, w / w.sum(), float(cv.effective[g])))
-    prob = CountyProblem(units, u_school, xa, xs, ub[xa, xs], cost, integer, cones)
+    xpos = np.full((len(costs.actions), n_s), -1, dtype=np.int64)
+    xpos[xa, xs] = np.arange(len(xa))
+    prob = CountyProblem(units, u_school, xa, xs, ub[xa, xs], cost, integer, cones,
+                         county_rows(gov, c, sp.s_county, xpos))
     return prob, skipped
 
 
-def _diagnose(st, run, costs, ub, c, time_limit) -> dict:
+def _diagnose(st, run, costs, ub, c, gov, time_limit) -> dict:
     """Why a county has no plan: indicators no action in the cost file can raise (whatever the caps), or
     the caps and limits; then the smallest relaxation of the caps (least total units above the caps)."""
     sp = run.spaces
-    prob, _ = _county_problem(st, run, costs, ub, c, capped_too=True)
+    prob, _ = _county_problem(st, run, costs, ub, c, gov, capped_too=True)
     out = {"blocked_indicators": [], "relaxation": []}
     # an indicator below its floor that no available action raises at that unit
     t, f, v0 = st.thresholds[:, prob.units], st.floor[prob.units], st.values[:, prob.units]
@@ -99,24 +107,51 @@ def _diagnose(st, run, costs, ub, c, time_limit) -> dict:
     return out
 
 
-def _items(run: Run, costs: CostFile, prob: CountyProblem, x: np.ndarray) -> list:
-    sf = run.spaces.schools
-    rows = []
+ITEM_COLUMNS = ["school_id", "school_name", "stage", "action", "action_name", "units", "unit", "field", "add",
+                "cost", "school_pos"]
+
+
+def _items(prob: CountyProblem, x: np.ndarray) -> tuple:
+    """A county's plan as arrays: the action and school of every x > 0, and its units."""
     take = np.flatnonzero(x > 0)
+    return prob.xa[take], prob.xs[take], x[take]
+
+
+def _item_frame(run: Run, costs: CostFile, parts: list) -> pd.DataFrame:
+    """One item per school and field an action changes, built once for every county (arrays indexed by
+    a table of the (action, field) pairs; no loop over schools)."""
+    if not parts:
+        return pd.DataFrame(columns=ITEM_COLUMNS)
+    a = np.concatenate([p[0] for p in parts]).astype(np.int64)
+    s = np.concatenate([p[1] for p in parts]).astype(np.int64)
+    units = np.concatenate([p[2] for p in parts]).astype(float)
+    # the (action, field) pairs: one row per field of each action, the cost on its first field
+    pa, pf, amt, first = [], [], [], []
+    for k, act in enumerate(costs.actions):
+        for n, (fid, v) in enumerate(act.adds.items()):
+            pa.append(k)
+            pf.append(fid)
+            amt.append(v)
+            first.append(n == 0)
+    pa_arr = np.asarray(pa, dtype=np.int64)
+    starts = np.searchsorted(pa_arr, a)  # pairs are grouped by action, in action order
+    counts = np.bincount(pa_arr, minlength=len(costs.actions))[a]
+    rep = np.repeat(np.arange(len(a)), counts)
+    pair = np.repeat(starts, counts) + (np.arange(len(rep)) - np.repeat(np.cumsum(counts) - counts, counts))
+    sf, stages = run.spaces.schools, run.spaces.stages
     ids = sf["school_id"].to_numpy(dtype=object) if "school_id" in sf else np.full(len(sf), None)
     names = sf["school_name"].to_numpy(dtype=object) if "school_name" in sf else np.full(len(sf), None)
-    stages = run.spaces.stages
-    for a in np.unique(prob.xa[take]):  # loops over actions and their fields, never over schools
-        act = costs.actions[a]
-        sel = take[prob.xa[take] == a]
-        s = prob.xs[sel]
-        for n, (fid, amt) in enumerate(act.adds.items()):
-            stage = next((st for st in stages if fid.endswith("_" + st)), None)
-            rows.append(pd.DataFrame({
-                "school_id": ids[s], "school_name": names[s], "stage": stage, "action": act.id,
-                "action_name": act.name, "units": x[sel], "unit": act.unit, "field": fid, "add": x[sel] * amt,
-                "cost": x[sel] * act.cost if n == 0 else 0.0, "school_pos": s}))
-    return rows
+    field_stage = np.array([next((st for st in stages if f.endswith("_" + st)), None) for f in pf], dtype=object)
+    act_ids = np.array([x.id for x in costs.actions], dtype=object)
+    act_names = np.array([x.name for x in costs.actions], dtype=object)
+    act_units = np.array([x.unit for x in costs.actions], dtype=object)
+    act_cost = np.array([x.cost for x in costs.actions], dtype=float)
+    ai, si, u = a[rep], s[rep], units[rep]
+    return pd.DataFrame({
+        "school_id": ids[si], "school_name": names[si], "stage": field_stage[pair], "action": act_ids[ai],
+        "action_name": act_names[ai], "units": u, "unit": act_units[ai],
+        "field": np.asarray(pf, dtype=object)[pair], "add": u * np.asarray(amt, dtype=float)[pair],
+        "cost": np.where(np.asarray(first)[pair], u * act_cost[ai], 0.0), "school_pos": si})
 
 
 def apply_plan(run: Run, items: pd.DataFrame) -> Run:
@@ -186,15 +221,17 @@ def _verdict_summary(run: Run, st: Structure) -> dict:
 
 def make_plan(run: Run, costs: CostFile, time_limit: float = 120.0) -> Plan:
     t0 = time.perf_counter()
-    st = build_structure(run, costs)
+    collector = Collector(run, costs)
+    st = build_structure(run, costs, on_action=collector.see)
     ub = upper_bounds(run, costs)
+    gov = collector.finish(ub)
     t1 = time.perf_counter()
     sp = run.spaces
     items, counties, infeasible, excluded = [], [], [], []
     total, lower = 0.0, 0.0
     county_ids = sp.counties["county_id"].to_numpy(dtype=object)
     for c in np.unique(sp.u_county):  # one problem per county (counties are independent)
-        prob, skipped = _county_problem(st, run, costs, ub, int(c))
+        prob, skipped = _county_problem(st, run, costs, ub, int(c), gov)
         for u in np.flatnonzero((sp.u_county == c) & ~st.plannable):
             excluded.append(int(u))
         res: CountyResult = solve_county(st, prob, time_limit=time_limit)
@@ -203,21 +240,21 @@ def make_plan(run: Run, costs: CostFile, time_limit: float = 120.0) -> Plan:
                "cv_not_planned": [{"rule": r, "stage": sp.stages[sp.cs_stage[g]]} for r, g in skipped]}
         counties.append(row)
         if res.status in ("optimal", "feasible"):
-            items += _items(run, costs, prob, res.x)
+            items.append(_items(prob, res.x))
             total += res.cost
             lower += res.lower_bound
         else:
-            d = _diagnose(st, run, costs, ub, int(c), time_limit) if res.status == "infeasible" else {}
+            d = _diagnose(st, run, costs, ub, int(c), gov, time_limit) if res.status == "infeasible" else {}
             infeasible.append({"county_id": county_ids[c], "status": res.status, **d})
     t2 = time.perf_counter()
-    frame = pd.concat(items, ignore_index=True).sort_values(["school_pos", "action"], kind="stable") \
-        .reset_index(drop=True) if items else pd.DataFrame(
-        columns=["school_id", "school_name", "stage", "action", "action_name", "units", "unit", "field", "add",
-                 "cost", "school_pos"])
+    frame = _item_frame(run, costs, items).sort_values(["school_pos", "action"], kind="stable") \
+        .reset_index(drop=True)
     gap = (total - lower) / total if total > 0 else (0.0 if not infeasible else None)
-    plan = Plan(run, costs, st, frame, total, lower, gap, counties, infeasible, excluded)
+    plan = Plan(run, costs, st, frame, total, lower, gap, counties, infeasible, excluded, government=gov)
     plan.after = apply_plan(run, frame)
     plan.verified = _verdict_summary(plan.after, st)
+    plan.verified["government"] = government_summary(gov, run, plan.after)
+    plan.verified["government_not_planned"] = [{"rule": r, "reason": why} for r, why in gov.skipped]
     plan.verified["new_data_problems"] = _new_problems(run, plan.after)
     plan.verified["regressions"] = _regressions(run, plan.after)
     plan.verified["rows_rejected_after"] = len(plan.after.rejected)

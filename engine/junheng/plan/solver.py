@@ -43,6 +43,7 @@ class CountyProblem:
     cost: np.ndarray
     integer: np.ndarray
     cones: list  # (cv rule index, unit indices (global), p, c_eff)
+    extra: tuple | None = None  # government rows and with_plan caps: (rows, cols, vals, lower, upper, n)
 
 
 @dataclass
@@ -239,6 +240,9 @@ class _Session:
         if nu:
             r, c, v, lower = _unit_rows(st, prob, nx)
             _add_rows(h, r, c, v, lower, np.full(len(lower), np.inf), len(lower))
+        if prob.extra is not None:  # government items (government.county_rows), over the x variables
+            er, ec, ev, elo, ehi, en = prob.extra
+            _add_rows(h, er, ec, ev, elo, ehi, en)
         if nslack:
             rr = np.repeat(np.arange(nslack), 2)
             cc = np.ravel(np.column_stack([self.finite, nx + ny + np.arange(nslack)]))

@@ -38,6 +38,7 @@ from junheng.paths import standards_dir
 import re
 import zipfile
 from junheng.web.monitor_page import monitor_blueprint
+from junheng.web.plan_page import plan_blueprint
 from junheng.reports.formats import OUTPUT_FORMATS
 
 DEFAULT_STANDARD = "national/quality-2017"
@@ -162,6 +163,7 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
         return _error(exc.code or 500, text)
 
     app.register_blueprint(monitor_blueprint(ws, settings, lambda: lang(), DEFAULT_STANDARD))  # junheng monitor
+    app.register_blueprint(plan_blueprint(ws, lambda: lang(), lambda data, fmt: _scrub_download(data, fmt, scrub)))
 
     @app.route("/lang/<code>")
     def set_lang(code):
