@@ -316,12 +316,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "slip.comma": ("全角逗号", "a full-width comma"),
     "slip.quote": ("全角引号", "a full-width quotation mark"),
     "slip.bracket": ("全角括号", "a full-width bracket"),
-    "yaml.indent_more": ("第 {line} 行缩进不对：有 {n} 个空格，比上一行（第 {prev} 行，{m} 个空格）多；同一层的键要左对齐",
-                         "line {line} is indented wrongly: {n} spaces, more than the line before (line {prev}, "
-                         "{m} spaces); keys of one level must line up"),
-    "yaml.indent_unaligned": ("第 {line} 行缩进不对：有 {n} 个空格，与上面任何一层都没有对齐（上一行第 {prev} 行有 {m} 个空格）",
-                              "line {line} is indented wrongly: {n} spaces, lined up with no level above it (the "
-                              "line before, line {prev}, has {m} spaces)"),
+    "yaml.indent_more": ("第 {line} 行缩进不对：键前有 {n} 格，比上一行（第 {prev} 行，{m} 格）多；同一层的键要左对齐",
+                         "line {line} is indented wrongly: {n} columns before the key, more than the line before "
+                         "(line {prev}, {m}); keys of one level must line up"),
+    "yaml.indent_less": ("第 {line} 行缩进不对：键前有 {m} 格，比上下两行（第 {before} 行、第 {after} 行，{n} 格）少；"
+                         "同一层的键要左对齐",
+                         "line {line} is indented wrongly: {m} columns before the key, fewer than the lines around it "
+                         "(lines {before} and {after}, {n}); keys of one level must line up"),
+    "yaml.indent_unaligned": ("第 {line} 行缩进不对：键前有 {n} 格，与上面任何一层都没有对齐（上一行第 {prev} 行键前有 {m} 格）",
+                              "line {line} is indented wrongly: {n} columns before the key, lined up with no level "
+                              "above it (the line before, line {prev}, has {m})"),
     "yaml.indent_mixed": ("第 {line} 行缩进不对：它与第 {prev} 行对齐，但两行一行是列表项（以“- ”开头）一行不是",
                           "line {line} is indented wrongly: it lines up with line {prev}, but only one of the two is "
                           "a list item (starting with “- ”)"),

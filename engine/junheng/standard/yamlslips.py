@@ -150,15 +150,18 @@ def _line_slips(line: str, code: str, key: str | None, parent: str | None) -> li
 
 
 def _pairs_once(slips: list) -> list:
-    """A pair of full-width quotes (“城区”) is one slip: the closing one is not reported again."""
-    out, open_ = [], False
+    """A pair of full-width quotes (“城区”) or brackets is one slip: the closing one is not reported again."""
+    out, open_ = [], ""
     for i, c in slips:
-        if c in "”’" and open_:
-            open_ = False
+        if open_ and c == _PAIRS[open_]:
+            open_ = ""
             continue
-        open_ = c in "“‘"
+        open_ = c if c in _PAIRS else ""
         out.append((i, c))
     return out
+
+
+_PAIRS = {"“": "”", "‘": "’", "［": "］", "｛": "｝", "（": "）"}
 
 
 def _comma_separates(code: str, i: int, bracket: str) -> bool:
@@ -227,6 +230,12 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" "))
 
 
+def _key_indent(line: str) -> int:
+    """Columns before the key: "  - id: R4" has 4 (the dash and its space count)."""
+    m = re.match(r"^( *)((?:- +)*)", line)
+    return len(m.group(0)) if m else 0
+
+
 def _content_before(lines: list, idx: int) -> int | None:
     """Index of the last line before ``idx`` with YAML content (not blank, not only a comment)."""
     for j in range(min(idx, len(lines)) - 1, -1, -1):
@@ -236,25 +245,30 @@ def _content_before(lines: list, idx: int) -> int | None:
     return None
 
 
-def _indent_slip(lines: list, idx: int) -> tuple[Msg, int] | None:
-    """An indentation slip on line ``idx``: (message, 0-based column), or None when the indentation is fine."""
+def _indent_slip(lines: list, idx: int) -> tuple[Msg, int, int] | None:
+    """An indentation slip on line ``idx`` or the line before it: (message, 0-based line, 0-based column), or
+    None when the indentation looks fine."""
     if idx >= len(lines):
         return None
     prev = _content_before(lines, idx)
     if prev is None:
         return None
-    n, m = _indent(lines[idx]), _indent(lines[prev])
+    n, m = _indent(lines[idx]), _key_indent(lines[prev])
     opens = _code(lines[prev]).rstrip().endswith(":")
-    line_no, prev_no = idx + 1, prev + 1
-    if n > m and not opens:
-        return Msg("yaml.indent_more", line=line_no, n=n, prev=prev_no, m=m), n
     content = [j for j in range(idx) if lines[j].strip() and not lines[j].lstrip().startswith("#")]
-    if n < m and n not in {_indent(lines[j]) for j in content}:
-        return Msg("yaml.indent_unaligned", line=line_no, n=n, prev=prev_no, m=m), n
+    levels = {_indent(lines[j]) for j in content} | {_key_indent(lines[j]) for j in content}
+    if n > m and not opens:
+        before = _content_before(lines, prev)
+        if before is not None and _key_indent(lines[before]) == n:  # the line before was moved left
+            return Msg("yaml.indent_less", line=prev + 1, m=_indent(lines[prev]), before=before + 1,
+                       after=idx + 1, n=n), prev, _indent(lines[prev])
+        return Msg("yaml.indent_more", line=idx + 1, n=n, prev=prev + 1, m=m), idx, n
+    if n < m and n not in levels:
+        return Msg("yaml.indent_unaligned", line=idx + 1, n=n, prev=prev + 1, m=m), idx, n
     sibling = next((j for j in reversed(content) if _indent(lines[j]) <= n), None)
     if sibling is not None and _indent(lines[sibling]) == n and \
             lines[idx].lstrip().startswith("- ") != lines[sibling].lstrip().startswith("- "):
-        return Msg("yaml.indent_mixed", line=line_no, prev=sibling + 1), n
+        return Msg("yaml.indent_mixed", line=idx + 1, prev=sibling + 1), idx, n
     return None
 
 
@@ -303,7 +317,7 @@ def from_marked(exc, text: str, filename: str) -> LocatedError:
     if any(p in problem for p in _INDENT_PROBLEMS) or "mapping values are not allowed" in problem:
         found = _indent_slip(lines, line)
         if found is not None:
-            msg, col = found
+            msg, line, col = found
     if msg is None:
         msg = _plain_problem(exc, lines, line)
     source = lines[line] if 0 <= line < len(lines) else ""
