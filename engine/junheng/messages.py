@@ -323,7 +323,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          "同一层的键要左对齐",
                          "line {line} is indented wrongly: {m} columns before the key, fewer than the lines around it "
                          "(lines {before} and {after}, {n}); keys of one level must line up"),
-    "yaml.indent_unaligned": ("第 {line} 行缩进不对：键前有 {n} 格，与上面任何一层都没有对齐（上一行第 {prev} 行键前有 {m} 格）",
+    "yaml.indent_unaligned": ("第 {line} 行缩进不对：键前有 {n} 格，与上面任何一层都没有对齐"
+                              "（上一行第 {prev} 行键前有 {m} 格）",
                               "line {line} is indented wrongly: {n} columns before the key, lined up with no level "
                               "above it (the line before, line {prev}, has {m})"),
     "yaml.indent_mixed": ("第 {line} 行缩进不对：它与第 {prev} 行对齐，但两行一行是列表项（以“- ”开头）一行不是",

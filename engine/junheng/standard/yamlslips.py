@@ -90,7 +90,7 @@ def _slip(filename: str, lineno: int, col: int, source: str, ch: str) -> Located
 class _Walker:
     """Keys of the enclosing lines (by indentation) and block scalars to skip."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.stack: list = []  # (indent, key)
         self.block_indent: int | None = None
 
@@ -132,9 +132,9 @@ def _line_slips(line: str, code: str, key: str | None, parent: str | None) -> li
         for m in rx.finditer(code):
             if rx is _KEY_FW_COLON or _flow_depths(code)[m.start(1)] == "{":
                 found.setdefault(m.start(1), "：")
-    m = re.search(r":(\u3000)", code)
-    if m and _LINE_KEY.match(code.replace("\u3000", " ")):
-        found.setdefault(m.start(1), "\u3000")
+    space = re.search(r":(\u3000)", code)
+    if space and _LINE_KEY.match(code.replace("\u3000", " ")):
+        found.setdefault(space.start(1), "\u3000")
     depths = _flow_depths(code)
     for i, c in enumerate(code):
         if c == "，" and depths[i] and _comma_separates(code, i, depths[i]):
@@ -142,9 +142,10 @@ def _line_slips(line: str, code: str, key: str | None, parent: str | None) -> li
     owner = key if key is not None else parent
     if owner in EXPR_KEYS or (key is not None and parent in EXPR_KEYS):
         found.update({i: c for i, c in _expression_slips(line, code, key).items() if i not in found})
-    elif owner not in TEXT_KEYS:
+    else:
+        flagged = "“”‘’＂＇［］｛｝" if owner not in TEXT_KEYS else "［｛"  # a text may hold Chinese quotes
         for i, c in enumerate(code):
-            if c in FULL_WIDTH and c not in "：，（）" and _at_token_start(code, i):
+            if c in flagged and _at_token_start(code, i):
                 found.setdefault(i, c)
     return _pairs_once(sorted(found.items()))
 
@@ -291,6 +292,21 @@ def _mark_of(exc, lines: list) -> tuple[int, int]:
     return pm.line, pm.column
 
 
+_OPEN_QUOTE = re.compile(r"""(?:^\s*(?:-\s+)?|:\s+|[\[{,]\s*)(["'])""")
+
+
+def _unclosed_quote(lines: list, upto: int) -> tuple[int, int] | None:
+    """(line, column) of a quote opened before line ``upto`` and not closed on its line: PyYAML reads on to the
+    next quote of the file and stops somewhere after it."""
+    for j in range(min(upto, len(lines))):
+        for m in _OPEN_QUOTE.finditer(_code(lines[j])):
+            q = m.group(1)
+            rest = lines[j][m.end():].replace("''", "") if q == "'" else lines[j][m.end():].replace('\\"', "")
+            if q not in rest:
+                return j, m.start(1)
+    return None
+
+
 def _plain_problem(exc, lines: list, line: int) -> Msg:
     problem = exc.problem or exc.context or ""
     ln = line + 1
@@ -314,7 +330,11 @@ def from_marked(exc, text: str, filename: str) -> LocatedError:
     line, col = _mark_of(exc, lines)
     problem = exc.problem or ""
     msg: Msg | None = None
-    if any(p in problem for p in _INDENT_PROBLEMS) or "mapping values are not allowed" in problem:
+    quote = _unclosed_quote(lines, line + 1)
+    if quote is not None:  # a quote left open: PyYAML reads on to the next quote of the file
+        line, col = quote
+        msg = Msg("yaml.unclosed_quote", line=line + 1)
+    if msg is None and (any(p in problem for p in _INDENT_PROBLEMS) or "mapping values are not allowed" in problem):
         found = _indent_slip(lines, line)
         if found is not None:
             msg, line, col = found
