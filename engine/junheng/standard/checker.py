@@ -20,6 +20,7 @@ from junheng.language.functions import FUNCTIONS, RULE_REF_FUNCS, is_aggregate
 from junheng.standard.model import Expr, Rule, Standard
 from junheng.evaluation.logic import ROUND_DIGITS_MAX
 from junheng.standard.rootcause import count_uses, kind_root_message
+from junheng.standard.suggest import closest
 
 SPACES = ("stage", "school", "county_stage", "county")
 STAGE_SPACES = ("stage", "county_stage")
@@ -112,6 +113,24 @@ class SymbolTable:
     def get(self, name: str) -> Sym | None:
         return self.syms.get(name)
 
+    def names(self, *kinds: str) -> list:
+        """The names of the given kinds (all when none given): the choices of 'did you mean'."""
+        return [n for n, s in self.syms.items() if not kinds or s.kind in kinds]
+
+    def field_by_label(self, label: str) -> str | None:
+        """The field id whose Chinese label is ``label`` (a label written where the id belongs)."""
+        for table in ("school", "county"):
+            for fid, fd in self.catalogue.fields[table].items():
+                if label in (fd.label, *fd.labels.values()):
+                    return fid
+        return None
+
+
+def guess_text(name: str, choices) -> str:
+    """'，是不是 X？' for the closest known name, or ''."""
+    guess = closest(name, choices)
+    return Msg("check.did_you_mean", guess=guess) if guess else ""
+
 
 def _kind_zh(kind: str) -> str:
     keys = {"param": "kind.param", "derived": "kind.derived", "rule": "kind.rule", "builtin": "kind.builtin",
@@ -195,7 +214,7 @@ class _ExprChecker:
     def _Name(self, node, space):
         sym = self.t.get(node.id)
         if sym is None:
-            self.err(node, Msg("check.unknown_name", name=node.id))
+            self.unknown(node)
             return None
         self._record(sym)
         if sym.level not in USABLE[space]:
@@ -220,6 +239,40 @@ class _ExprChecker:
         if sym.kind == "rule" and sym.obj.kind == "threshold":
             return "bool"
         return sym.vkind
+
+    def unknown(self, node, kinds: tuple = ()):
+        """An unknown name, with the closest known one (of ``kinds``, else of every kind) or the field whose
+        label it is."""
+        fid = self.t.field_by_label(node.id)
+        if fid is not None:
+            self.err(node, Msg("check.label_not_id", name=node.id, field=fid))
+        elif kinds == ("rule",):
+            self.err(node, Msg("check.unknown_rule", name=node.id, guess=guess_text(node.id, self.t.names("rule"))))
+        elif kinds == ("param",):
+            self.err(node, Msg("check.unknown_param", name=node.id, guess=guess_text(node.id, self.t.names("param"))))
+        else:
+            self.err(node, Msg("check.unknown_name", name=node.id, guess=guess_text(node.id, self.t.names(*kinds))))
+
+    def unknown_names_in(self, nodes) -> bool:
+        """Report every unknown name under ``nodes`` (a typo inside an aggregate is a typo, not a level
+        mistake); True when there was one."""
+        found = False
+        stack = list(nodes)
+        while stack:
+            n = stack.pop()
+            if isinstance(n, ast.Call) and n.func in RULE_REF_FUNCS | {"in_force"} and n.args and \
+                    isinstance(n.args[0], ast.Name) and self.t.get(n.args[0].id) is None:
+                self.unknown(n.args[0], ("param",) if n.func == "in_force" else ("rule",))
+                found = True
+            elif isinstance(n, ast.Name) and self.t.get(n.id) is None:
+                self.unknown(n)
+                found = True
+            elif isinstance(n, ast.Call) and n.func not in FUNCTIONS:
+                self.err(n, Msg("check.unknown_function", func=n.func, guess=guess_text(n.func, FUNCTIONS)), n.func)
+                found = True
+            else:
+                stack.extend(n.children())
+        return found
 
     def _record(self, sym: Sym):
         if sym.kind == "rule":
@@ -300,7 +353,8 @@ class _ExprChecker:
     def _Call(self, node, space):  # noqa: C901
         spec = FUNCTIONS.get(node.func)
         if spec is None:
-            self.err(node, Msg("check.unknown_function", func=node.func), node.func)
+            self.err(node, Msg("check.unknown_function", func=node.func, guess=guess_text(node.func, FUNCTIONS)),
+                     node.func)
             return None
         n = len(node.args)
         if n < spec.min_args or (spec.max_args is not None and n > spec.max_args):
@@ -326,7 +380,9 @@ class _ExprChecker:
         if f == "in_force":
             arg = node.args[0]
             sym = self.t.get(arg.id) if isinstance(arg, ast.Name) else None
-            if sym is None or sym.kind != "param":
+            if isinstance(arg, ast.Name) and sym is None:
+                self.unknown(arg, ("param",))
+            elif sym is None or sym.kind != "param":
                 self.err(arg, Msg("check.in_force_param"))
             else:
                 self._record(sym)  # a rule gated by in_force(P) depends on P's window (relaxed passes)
@@ -360,6 +416,9 @@ class _ExprChecker:
     def _rule_ref(self, node, space):
         arg = node.args[0]
         sym = self.t.get(arg.id) if isinstance(arg, ast.Name) else None
+        if isinstance(arg, ast.Name) and sym is None:
+            self.unknown(arg, ("rule",))
+            return None
         if sym is None or sym.kind != "rule":
             self.err(arg, Msg("check.takes_rule_id", func=node.func))
             return None
@@ -380,6 +439,9 @@ class _ExprChecker:
             return None
         for item in lst.items:
             sym = self.t.get(item.id) if isinstance(item, ast.Name) else None
+            if isinstance(item, ast.Name) and sym is None:
+                self.unknown(item, ("rule",))
+                continue
             if sym is None or sym.kind != "rule":
                 self.err(item, Msg("check.list_rule_ids"))
                 continue
@@ -403,10 +465,12 @@ class _ExprChecker:
             self.err(node, Msg("check.const_or_param", what=what))
 
     def _aggregate(self, node, space):
+        parts = list(node.args) + list(node.kwargs.values())
+        if self.unknown_names_in(parts):
+            return None
         if not FINER[space]:
             self.err(node, Msg("check.aggregate_in_stage", func=node.func))
             return None
-        parts = list(node.args) + list(node.kwargs.values())
         level = "const"
         for p in parts:
             level = meet(level, natural_level(p, self.t))
@@ -421,6 +485,12 @@ class _ExprChecker:
         sub = _ExprChecker(self.t, self.errors, self.expr, self.deps, self.stage, self.stages_in_scope)
         if level == "stage" and self.stage:
             sub.stage = self.stage
+        self._aggregate_parts(sub, node, level)
+        return "bool" if node.func in ("all", "any") else "num"
+
+    @staticmethod
+    def _aggregate_parts(sub: "_ExprChecker", node, level: str) -> None:
+        """The kinds of an aggregate's argument, where= and weight=, checked at the finer level."""
         f = node.func
         if node.args:
             k = sub.check(node.args[0], level)
@@ -437,7 +507,6 @@ class _ExprChecker:
             k = sub.check(node.kwargs["weight"], level)
             if k is not None and k != "num":
                 sub.err(node.kwargs["weight"], Msg("check.weight_number"))
-        return "bool" if f in ("all", "any") else "num"
 
 
 def _vk(k: str) -> str:

@@ -9,10 +9,10 @@ slip.
 """
 from __future__ import annotations
 
-import difflib
 import re
 
 from junheng.i18n import Msg
+from junheng.standard.suggest import closest
 
 TYPE_KEYS = {"number": "schema.t_number", "integer": "schema.t_integer", "string": "schema.t_string",
              "boolean": "schema.t_boolean", "object": "schema.t_object", "array": "schema.t_array",
@@ -50,9 +50,9 @@ def path_text(path) -> str:
 
 
 def did_you_mean(word: str, choices) -> str:
-    """' 是不是 “X”？' for the closest choice (difflib), or ''."""
-    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
-    return Msg("schema.did_you_mean", guess=close[0]) if close else ""
+    """'；是不是“X”？' for the closest choice, or ''."""
+    guess = closest(word, choices)
+    return Msg("schema.did_you_mean", guess=guess) if guess else ""
 
 
 def _type(err) -> Msg:
