@@ -37,7 +37,8 @@ def test_a_number_with_its_unit_is_told_to_drop_the_unit(tmp_path, written, unit
     assert len(errs) == 1
     e = errs[0]
     assert (e.loc.line, e.loc.col) == (10, 5)  # the line of "value:" (6 head lines, 3 before it)
-    assert str(e.message) == f"应为数字，去掉单位“{unit}”（写 {number}，不写 “{written}”）（位置：parameters → P → value）"
+    assert str(e.message) == (f"应为数字，去掉单位“{unit}”（写 {number}，不写 “{written}”）"
+                              "（位置：parameters → P → value）")
     assert e.message.in_lang("en") == (f"must be a number: drop the unit “{unit}” (write {number}, not “{written}”) "
                                        "(at parameters → P → value)")
 
