@@ -200,11 +200,17 @@ def _expression_slips(line: str, code: str, key: str | None) -> dict:
     return {offset + i: c for i, c in enumerate(inner) if (c in FULL_WIDTH or c in OPERATORS or c == "\u3000")}
 
 
+_SUSPECT = re.compile("[\t\u3000" + re.escape("".join(FULL_WIDTH) + "".join(OPERATORS)) + "]")
+
+
 def scan(text: str, filename: str) -> list[LocatedError]:
     """Every slip of the text, in order (see the module docstring)."""
     walker = _Walker()
     errors = []
     for n, line in enumerate(text.splitlines(), start=1):
+        if not _SUSPECT.search(line):  # nothing to report on this line: only follow its key and indentation
+            walker.enter(line, line)
+            continue
         code = _code(line)
         skip, key, parent = walker.enter(line, code)
         if skip:
