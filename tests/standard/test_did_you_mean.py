@@ -48,6 +48,10 @@ CASES = [
      "未知的规则编号 'R3x'，是不是 R3？", "unknown rule id 'R3x'; did you mean R3?"),
     ("value: weighted_cv(value(R3), weight = students)", "value: weightd_cv(value(R3), weight = students)", 7,
      "未知的函数 'weightd_cv'，是不是 weighted_cv？", "unknown function 'weightd_cv'; did you mean weighted_cv?"),
+    # a misspelt required argument: one message (not also "weighted_cv needs weight=")
+    ("value: weighted_cv(value(R3), weight = students)", "value: weighted_cv(value(R3), wieght = students)", 30,
+     "函数 weighted_cv 没有参数 'wieght'，是不是 weight？",
+     "weighted_cv has no argument 'wieght'; did you mean weight?"),
 ]
 
 
@@ -60,6 +64,14 @@ def test_one_unknown_name_message_with_did_you_mean(tmp_path, old, new, offset, 
     assert (e.loc.line, e.loc.col) == (line, col)
     assert str(e.message) == zh
     assert e.message.in_lang("en") == en
+
+
+def test_unknown_stage_with_did_you_mean(tmp_path):
+    errs, line, _col = errors_with(tmp_path, "  - id: R4\n    level: stage\n",
+                                   "  - id: R4\n    level: stage\n    stages: [primay]\n")
+    assert len(errs) == 1 and errs[0].loc.line == line  # at the rule
+    assert str(errs[0].message) == "未知的学段 'primay'，是不是 primary？"
+    assert errs[0].message.in_lang("en") == "unknown stage 'primay'; did you mean primary?"
 
 
 def test_a_chinese_label_where_the_id_belongs_names_the_id(tmp_path):

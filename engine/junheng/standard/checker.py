@@ -363,14 +363,9 @@ class _ExprChecker:
             self.err(node, Msg("check.arg_count", func=node.func, want=want, n=n, usage=spec.doc))
             return None
         aggregate = is_aggregate(node.func, n)
-        for key in node.kwargs:
-            allowed = spec.kwargs if (aggregate or node.func not in ("min", "max")) else ()
-            if key not in allowed:
-                line, col = node.kw_pos.get(key, (node.line, node.col))
-                self.errors.add(self.expr.loc_of(ast.Number(0, line=line, col=col)),
-                                Msg("check.no_such_argument", func=node.func, key=key), key)
+        meant = self._check_kwargs(node, spec, aggregate)
         for key in spec.required_kwargs:
-            if key not in node.kwargs:
+            if key not in node.kwargs and key not in meant:  # a misspelt one is reported once, as misspelt
                 self.err(node, Msg("check.needs_argument", func=node.func, key=key, usage=spec.doc))
         if aggregate:
             return self._aggregate(node, space)
@@ -412,6 +407,20 @@ class _ExprChecker:
         for a in node.args:
             self._num(a, space, Msg("check.function", func=f))
         return "num"
+
+    def _check_kwargs(self, node, spec, aggregate: bool) -> set:
+        """Unknown keyword arguments, each with the closest allowed one; returns those closest ones."""
+        meant = set()
+        allowed = spec.kwargs if (aggregate or node.func not in ("min", "max")) else ()
+        for key in node.kwargs:
+            if key not in allowed:
+                line, col = node.kw_pos.get(key, (node.line, node.col))
+                guess = closest(key, allowed)
+                meant.add(guess)
+                self.errors.add(self.expr.loc_of(ast.Number(0, line=line, col=col)),
+                                Msg("check.no_such_argument", func=node.func, key=key,
+                                    guess=Msg("check.did_you_mean", guess=guess) if guess else ""), key)
+        return meant
 
     def _rule_ref(self, node, space):
         arg = node.args[0]
@@ -545,7 +554,7 @@ def _check_rule_header(obj, errors: ErrorList, all_stages: set) -> bool:
         errors.add(obj.origin, Msg("check.per_stage_county"), obj.id)
     for s in obj.stages or []:
         if s not in all_stages:
-            errors.add(obj.origin, Msg("check.unknown_stage", stage=s), s)
+            errors.add(obj.origin, Msg("check.unknown_stage", stage=s, guess=guess_text(s, all_stages)), s)
     if obj.round is not None and obj.kind not in ("threshold", "record"):
         errors.add(obj.origin, Msg("check.round_value"), obj.id)
     return True
@@ -555,7 +564,8 @@ def _check_item(kind: str, obj, d: RuleDeps, table: SymbolTable, errors: ErrorLi
                 in_force: set, std: Standard, wrong_kind: dict) -> None:
     """Check one derived field or rule (its level, stages and expressions); record its dependencies in d."""
     space = obj.space if kind == "rule" else obj.level
-    scope = set(obj.stages) if kind == "rule" and obj.stages else all_stages
+    # an unknown stage is reported once (by the header check), not again by every value it lacks
+    scope = (set(obj.stages) & all_stages or all_stages) if kind == "rule" and obj.stages else all_stages
     if kind == "rule" and not _check_rule_header(obj, errors, all_stages):
         return
     for part, stage, e in _expr_items(obj):
@@ -564,7 +574,7 @@ def _check_item(kind: str, obj, d: RuleDeps, table: SymbolTable, errors: ErrorLi
                 errors.add(e.loc, Msg("check.per_stage_exprs"), stage)
                 continue
             if stage not in all_stages:
-                errors.add(e.loc, Msg("check.unknown_stage", stage=stage), stage)
+                errors.add(e.loc, Msg("check.unknown_stage", stage=stage, guess=guess_text(stage, all_stages)), stage)
                 continue
         checker = _ExprChecker(table, errors, e, d, None if stage == "*" else stage, scope)
         k = checker.check(e.node, space)
