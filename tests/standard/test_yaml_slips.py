@@ -184,3 +184,11 @@ def test_every_bundled_yaml_file_has_no_slip():
     root = Path(__file__).parents[2]
     for p in list((root / "standards").rglob("*.yaml")) + list((root / "tests").rglob("*.yaml")):
         assert yamlslips.scan(p.read_text(encoding="utf-8"), str(p)) == [], p
+
+
+def test_quoted_texts_and_comments_are_left_alone():
+    text = ('note: "由 \\"甲\\" 改为：乙，丙"   # 注释：全角“：”不算\n'
+            "title: '它''s：一个标题'\n"
+            'jurisdiction: {name: "河北， 省", code: X}\n')
+    assert yamlslips.scan(text, "s.yaml") == []
+    assert load_yaml_text(text, "s.yaml")["note"] == '由 "甲" 改为：乙，丙'

@@ -46,11 +46,13 @@ _NEXT_IS_KEY = re.compile(r"\s*[A-Za-z_\"'][A-Za-z0-9_\"']*\s*[:：]")
 
 def _code(line: str) -> str:
     """The line with comments cut and ASCII-quoted text blanked (same length up to the comment)."""
-    out, quote = [], ""
+    out, quote, escaped = [], "", False
     for i, c in enumerate(line):
         if quote:
-            out.append(" " if c != quote else c)
-            if c == quote:
+            closes = c == quote and not escaped
+            escaped = quote == '"' and c == "\\" and not escaped  # "a \" b": the escaped quote does not close
+            out.append(c if closes else " ")
+            if closes:
                 quote = ""
             continue
         if c == "#" and (i == 0 or line[i - 1] in " \t\u3000"):
