@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 import errno as _errno
 import os as _os
+import unicodedata as _ud
 
 from junheng.i18n import localize
 
@@ -29,11 +30,23 @@ class Loc:
         return Loc(self.file, self.line + line_offset, col)
 
 
+def display_width(s: str) -> int:
+    """Terminal columns of ``s``: wide (Chinese, full-width) characters take two."""
+    return sum(2 if _ud.east_asian_width(c) in ("W", "F") else 1 for c in s)
+
+
+def caret_lines(source: str, col: int) -> str:
+    """The source line and a caret under column ``col`` (1-based), indented; a tab is shown as one space."""
+    shown = source.replace("\t", " ")
+    return f"    {shown}\n    {' ' * display_width(shown[:max(col - 1, 0)])}^"
+
+
 @dataclass
 class LocatedError:
     loc: Loc
     message: str
     text: str = ""  # the offending text, shown after the message
+    source: str = ""  # the source line, shown under the message with a caret at the column (YAML slips)
 
     def __str__(self) -> str:
         return self.render("zh")
@@ -41,7 +54,10 @@ class LocatedError:
     def render(self, lang: str = "zh") -> str:
         """``file:line:col: message  [text]`` with the message in ``lang`` (when it is a catalogue text)."""
         tail = f"  [{self.text}]" if self.text else ""
-        return f"{self.loc}: {localize(self.message, lang)}{tail}"
+        head = f"{self.loc}: {localize(self.message, lang)}{tail}"
+        if not self.source:
+            return head
+        return head + "\n" + caret_lines(self.source, self.loc.col)
 
 
 @dataclass

@@ -303,6 +303,44 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "yaml.file_too_large": ("文件过大（{size} 字节，上限 {limit}）", "file too large ({size} bytes, limit {limit})"),
     "yaml.syntax": ("YAML 语法错误：{problem}", "YAML syntax error: {problem}"),
     "yaml.error": ("YAML 错误：{error}", "YAML error: {error}"),
+    # YAML syntax slips (standard/yamlslips.py): one message per slip, at its line, naming the character
+    "yaml.slip_char": ("第 {line} 行有{what}“{ch}”，请改为半角“{fix}”",
+                       "line {line} has {what} “{ch}”: use the ASCII “{fix}” instead"),
+    "yaml.slip_operator": ("第 {line} 行有符号“{ch}”，表达式里请写“{fix}”",
+                           "line {line} has the sign “{ch}”: write “{fix}” in an expression"),
+    "yaml.slip_tab": ("第 {line} 行有制表符（Tab），请改为空格（YAML 只能用空格缩进）",
+                      "line {line} has a tab: use spaces instead (YAML indents with spaces only)"),
+    "yaml.slip_space": ("第 {line} 行有全角空格，请改为半角空格",
+                        "line {line} has a full-width space: use an ASCII space instead"),
+    "slip.colon": ("全角冒号", "a full-width colon"),
+    "slip.comma": ("全角逗号", "a full-width comma"),
+    "slip.quote": ("全角引号", "a full-width quotation mark"),
+    "slip.bracket": ("全角括号", "a full-width bracket"),
+    "yaml.indent_more": ("第 {line} 行缩进不对：键前有 {n} 格，比上一行（第 {prev} 行，{m} 格）多；同一层的键要左对齐",
+                         "line {line} is indented wrongly: {n} columns before the key, more than the line before "
+                         "(line {prev}, {m}); keys of one level must line up"),
+    "yaml.indent_less": ("第 {line} 行缩进不对：键前有 {m} 格，比上下两行（第 {before} 行、第 {after} 行，{n} 格）少；"
+                         "同一层的键要左对齐",
+                         "line {line} is indented wrongly: {m} columns before the key, fewer than the lines around it "
+                         "(lines {before} and {after}, {n}); keys of one level must line up"),
+    "yaml.indent_unaligned": ("第 {line} 行缩进不对：键前有 {n} 格，与上面任何一层都没有对齐"
+                              "（上一行第 {prev} 行键前有 {m} 格）",
+                              "line {line} is indented wrongly: {n} columns before the key, lined up with no level "
+                              "above it (the line before, line {prev}, has {m})"),
+    "yaml.indent_mixed": ("第 {line} 行缩进不对：它与第 {prev} 行对齐，但两行一行是列表项（以“- ”开头）一行不是",
+                          "line {line} is indented wrongly: it lines up with line {prev}, but only one of the two is "
+                          "a list item (starting with “- ”)"),
+    "yaml.missing_colon": ("第 {line} 行缺少冒号：键和值之间要写半角“: ”（冒号后加空格）",
+                           "line {line} lacks a colon: write an ASCII “: ” (colon and space) between key and value"),
+    "yaml.unclosed_quote": ("第 {line} 行的引号没有结束：请补上配对的引号",
+                            "the quotation mark on line {line} is never closed: add the closing one"),
+    "yaml.unclosed_flow": ("第 {line} 行的括号没有结束：请在行末补上“{close}”，各项之间用半角逗号分隔",
+                           "the bracket on line {line} is never closed: add “{close}” at its end and separate the "
+                           "items with ASCII commas"),
+    "yaml.colon_in_value": ("第 {line} 行这里不能有冒号：值里含“: ”时请给整个值加引号，键和值之间只写一个“: ”",
+                            "line {line} cannot have a colon here: quote a value that contains “: ”, and write one "
+                            "“: ” between key and value"),
+    "yaml.syntax_at": ("第 {line} 行 YAML 语法错误（{problem}）", "line {line}: YAML syntax error ({problem})"),
     "yaml.cannot_read": ("无法读取文件：{error}", "cannot read file: {error}"),
     "yaml.not_utf8": ("文件不是 UTF-8 编码：{error}", "file is not UTF-8: {error}"),
     "std.empty_ref": ("标准引用为空", "empty standard reference"),
@@ -327,8 +365,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kind.text": ("文本", "text"),
     "kind.list": ("列表", "a list"),
     "check.name_taken": ("名称 '{name}' 已被{kind}使用", "name '{name}' is already a {kind}"),
-    "check.unknown_name": ("未知的名称 '{name}'（不是字段、参数、派生字段或规则）",
-                           "unknown name '{name}' (not a field, parameter, derived value or rule)"),
+    "check.unknown_name": ("未知的名称 '{name}'（不是字段、参数、派生字段或规则）{guess}",
+                           "unknown name '{name}' (not a field, parameter, derived value or rule){guess}"),
+    "check.unknown_rule": ("未知的规则编号 '{name}'{guess}", "unknown rule id '{name}'{guess}"),
+    "check.unknown_param": ("未知的参数 '{name}'{guess}", "unknown parameter '{name}'{guess}"),
+    "check.did_you_mean": ("，是不是 {guess}？", "; did you mean {guess}?"),
+    "check.label_not_id": ("'{name}' 是字段的中文名，表达式里请写字段编号 {field}",
+                           "'{name}' is a field's Chinese label: write its id {field} in an expression"),
     "check.level_value": ("'{name}' 是{level}级的值，不能直接用于{space}级规则，请用汇总函数（如 "
                           "all/sum/weighted_cv）",
                           "'{name}' is a {level}-level value and cannot be used directly in a {space}-level rule; "
@@ -347,10 +390,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "check.if_branches": ("if 的两个分支类型不同（{a} / {b}）", "the branches of if differ in kind ({a} / {b})"),
     "check.in_constants": ("in 列表只能包含常量", "an in-list holds constants only"),
     "check.in_kind": ("in 列表的值类型与{kind}不符", "an in-list item does not match {kind}"),
-    "check.unknown_function": ("未知的函数 '{func}'", "unknown function '{func}'"),
+    "check.unknown_function": ("未知的函数 '{func}'{guess}", "unknown function '{func}'{guess}"),
     "check.arg_count": ("函数 {func} 需要 {want} 个参数，给了 {n} 个。用法：{usage}",
                         "{func} takes {want} argument(s), got {n}. Usage: {usage}"),
-    "check.no_such_argument": ("函数 {func} 没有参数 '{key}'", "{func} has no argument '{key}'"),
+    "check.no_such_argument": ("函数 {func} 没有参数 '{key}'{guess}", "{func} has no argument '{key}'{guess}"),
     "check.needs_argument": ("函数 {func} 需要参数 {key}=。用法：{usage}", "{func} needs {key}=. Usage: {usage}"),
     "check.in_force_param": ("in_force 的参数必须是参数名", "in_force takes a parameter name"),
     "check.round_literal": ("round 的位数必须是写明的整数，如 round(x, 2) 或 round(x, -2)",
@@ -388,7 +431,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                             "field '{field}' of inputs.{table} is not in the field catalogue"),
     "check.unknown_level": ("未知的层级 '{level}'", "unknown level '{level}'"),
     "check.per_stage_county": ("per_stage 只适用于区县级规则", "per_stage is for county rules"),
-    "check.unknown_stage": ("未知的学段 '{stage}'", "unknown stage '{stage}'"),
+    "check.unknown_stage": ("未知的学段 '{stage}'{guess}", "unknown stage '{stage}'{guess}"),
     "check.round_value": ("round 只适用于有数值的规则", "round applies to rules with a value"),
     "check.per_stage_exprs": ("按学段分别书写的表达式只能用于学段级或分学段区县规则",
                               "per-stage expressions need a stage rule or a per-stage county rule"),
@@ -402,11 +445,63 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "check.cycle": ("循环引用：{cycle}", "reference cycle: {cycle}"),
 
     # loading a standard (standard/loader.py, standard/versions.py)
-    "load.missing_key": ("缺少必填项：{key}", "missing required key: {key}"),
-    "load.unknown_key": ("未知的键：{key}", "unknown key: {key}"),
-    "load.enum": ("取值不在允许范围内 {allowed}：{value}", "value not allowed (allowed: {allowed}): {value}"),
-    "load.type": ("类型错误，应为 {want}：{value}", "wrong type, expected {want}: {value}"),
-    "load.pattern": ("格式不符合 {pattern}：{value}", "bad format, expected {pattern}: {value}"),
+    # schema errors of a standard file (standard/schema_messages.py): the user's words, no JSON types or regexes
+    "schema.with_place": ("{text}（位置：{where}）", "{text} (at {where})"),
+    "schema.at": ("{path}", "{path}"),
+    "schema.top_level": ("文件最外层", "the top level"),
+    "schema.t_number": ("数字", "a number"),
+    "schema.t_integer": ("整数", "a whole number"),
+    "schema.t_string": ("文字", "a text"),
+    "schema.t_boolean": ("“true”或“false”", "true or false"),
+    "schema.t_object": ("“键: 值”的一组项（写在下一行并缩进）",
+                        "a group of “key: value” items (on the next lines, indented)"),
+    "schema.t_array": ("列表（写成 [甲, 乙]，或每项一行、以“- ”开头）",
+                       "a list (as [a, b], or one item a line starting with “- ”)"),
+    "schema.t_null": ("空", "empty"),
+    "schema.either": ("{a}或{b}", "{a} or {b}"),
+    "schema.type": ("应为{want}，这里是 {value}", "must be {want}, not {value}"),
+    "schema.number_unit": ("应为数字，去掉单位“{unit}”（写 {number}，不写 {value}）",
+                           "must be a number: drop the unit “{unit}” (write {number}, not {value})"),
+    "schema.number_full_width": ("应为数字，请用半角数字（这里是 {value}）",
+                                 "must be a number: use ASCII digits (not {value})"),
+    "schema.number_commas": ("应为数字，去掉千位分隔符（写 {number}，不写 {value}）",
+                             "must be a number: drop the thousands separators (write {number}, not {value})"),
+    "schema.enum": ("只能是 {allowed} 之一，这里是 {value}{guess}", "must be one of {allowed}, not {value}{guess}"),
+    "schema.did_you_mean": ("；是不是“{guess}”？", "; did you mean “{guess}”?"),
+    "schema.required": ("缺少必填项 {keys}", "missing required key(s): {keys}"),
+    "schema.unknown_key": ("这里不能写“{key}”{guess}（可以写：{allowed}）",
+                           "“{key}” is not a key here{guess} (allowed: {allowed})"),
+    "schema.unknown_keys": ("这里不能写 {keys}（可以写：{allowed}）", "{keys} are not keys here (allowed: {allowed})"),
+    "schema.pattern": ("格式不对：{value}", "wrong format: {value}"),
+    "schema.p_rule_id": ("规则编号只能用英文字母、数字和下划线，并以字母开头（如 R4、G_veto）：{value}",
+                         "a rule id has letters, digits and underscores and starts with a letter (like R4, "
+                         "G_veto): {value}"),
+    "schema.p_standard_id": ("标准编号写成“辖区/名称”，只用小写英文字母、数字、-、_（如 hebei/quality-2017）：{value}",
+                             "a standard id is “jurisdiction/name” in lowercase letters, digits, - and _ (like "
+                             "hebei/quality-2017): {value}"),
+    "schema.p_date": ("日期写成 2019、2019-09 或 2019-09-01：{value}",
+                      "a date is written 2019, 2019-09 or 2019-09-01: {value}"),
+    "schema.p_stage": ("学段名只用小写英文字母和下划线（如 primary、junior）：{value}",
+                       "a stage name has lowercase letters and underscores (like primary, junior): {value}"),
+    "schema.key_name": ("键名不对：{text}", "bad key name: {text}"),
+    "schema.minimum": ("不能小于 {limit}，这里是 {value}", "must be at least {limit}, not {value}"),
+    "schema.maximum": ("不能大于 {limit}，这里是 {value}", "must be at most {limit}, not {value}"),
+    "schema.exclusive_minimum": ("必须大于 {limit}，这里是 {value}", "must be more than {limit}, not {value}"),
+    "schema.exclusive_maximum": ("必须小于 {limit}，这里是 {value}", "must be less than {limit}, not {value}"),
+    "schema.min_length": ("不能为空（至少 {limit} 个字），这里是 {value}",
+                          "must not be empty (at least {limit} character(s)), not {value}"),
+    "schema.max_length": ("太长（最多 {limit} 个字）", "too long (at most {limit} characters)"),
+    "schema.min_properties": ("不能为空，至少写 {limit} 项", "must not be empty: give at least {limit} item(s)"),
+    "schema.min_items": ("列表不能为空，至少写 {limit} 项",
+                         "the list must not be empty: give at least {limit} item(s)"),
+    "schema.one_of": ("写法不对：{value}", "not written in an allowed form: {value}"),
+    "schema.one_of_many": ("同时写了只能写其一的几项（如 value 和 values），只能写一个",
+                           "gives keys of which only one may be written (such as value and values): keep one"),
+    "schema.const": ("只能是 {want}，这里是 {value}", "must be {want}, not {value}"),
+    "schema.other": ("这里不能这样写：{value}", "not allowed here: {value}"),
+    "schema.slipped_key": ("“{key}”与 {section} 下的编号对齐了：它属于上面那一项，请缩进到与上一行的键对齐",
+                           "“{key}” lines up with the ids under {section}: it belongs to the item above, indent it "
+                           "like the key on the line before"),
     "load.not_mapping": ("标准文件必须是一个映射（键: 值）", "a standard file must be a mapping (key: value)"),
     "load.extends_cycle": ("继承链出现循环或过长：{chain}", "extends cycle or chain too long: {chain}"),
     "load.id_place": ("编号 '{id}' 与文件位置不一致，应为 '{expected}'",
@@ -582,6 +677,71 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "new.exists": ("文件已存在，不覆盖：{files}", "will not overwrite existing files: {files}"),
     "new.created": ("已创建：{file}", "created: {file}"),
     "new.next": ("下一步：{command}", "next: {command}"),
+    # the files `junheng new` writes (tools/scaffold.py): comments and placeholders of the generated YAML
+    "new.yaml_head": ("由 `junheng new` 生成。本文件只写与上级标准 {parent} 不同的地方，每一处都要有出处。",
+                      "Generated by `junheng new`. This file holds only what differs from the parent standard "
+                      "{parent},\neach difference with its source."),
+    "new.yaml_howto": (
+        "\n"
+        "怎样修改：以“#  ”（井号后两个空格）开头的几行是一个条目，条目之间用只有“#”的行隔开。\n"
+        "启用一个条目 = 删去它每一行开头的那一个“#”，其余字符（包括空格）一个不动。\n"
+        "第 1 步：先启用 documents 下的 my-doc，把文号、标题改成本地文件的（citation 里的 document 写这个名字）。\n"
+        "第 2 步：改参数（阈值）就启用 parameters 下那个参数的条目，改 value 或 values（分学段的仍写同样的学段）\n"
+        "和 article；source_status 写 verified（已核实）、secondary（二手来源）或 recalled（凭记忆）。\n"
+        "第 3 步：改规则就启用 rules 下那条规则的条目，改 threshold 或 condition 和 article；\n"
+        "加规则就启用“新增规则示例”并改成本地的规则；删规则就启用 remove_rules 下的示例，把 id 换成要删除的规则。\n"
+        "第 4 步：检查 junheng check {path}\n"
+        "有错时会列出 文件:行:列 和原因。什么都不启用时，本文件与上级标准完全相同。",
+        "\n"
+        "How to edit: the lines starting with “#  ” (hash and two spaces) form an entry; entries are separated\n"
+        "by lines holding only “#”. To use an entry, remove the one “#” at the start of each of its lines and\n"
+        "change nothing else (keep the spaces).\n"
+        "Step 1: use my-doc under documents first and give your document's number and title (a citation's\n"
+        "document names it).\n"
+        "Step 2: to change a parameter (threshold), use its entry under parameters and change value or values\n"
+        "(per-stage values keep the same stages) and article; source_status is verified, secondary or recalled.\n"
+        "Step 3: to change a rule, use its entry under rules and change threshold or condition and article;\n"
+        "to add a rule, use the new-rule example and make it your rule; to remove a rule, use the example under\n"
+        "remove_rules and put the id of the rule to remove.\n"
+        "Step 4: check with junheng check {path}\n"
+        "Mistakes are listed as file:line:col with the reason. With no entry used, this file is the parent."),
+    "new.yaml_documents": ("本文件引用的文件（文号、标题、来源状态）：",
+                           "Documents this file cites (number, title, source status):"),
+    "new.yaml_parameters": ("上级标准 {parent} 的参数及当前取值：",
+                            "The parameters of {parent}, with their current values:"),
+    "new.yaml_rules": ("上级标准 {parent} 的规则（判定写法与上级相同，改 threshold / condition 即可）：",
+                       "The rules of {parent} (their tests as the parent writes them: change threshold / condition):"),
+    "new.yaml_new_rule": ("新增规则示例（level 写 stage 学段、school 学校或 county 区县）：",
+                          "A new rule, example (level: stage, school or county):"),
+    "new.yaml_remove_rules": ("删除规则示例（id 写要删除的上级规则编号）：",
+                              "Removing a rule, example (id: the parent rule to remove):"),
+    "new.doc_number": ("某政发〔2024〕1号", "No. 1 (2024)"),
+    "new.doc_title": ("文件标题", "Document title"),
+    "new.article": ("第几条", "article"),
+    "new.rule_name": ("新增规则的名称", "Name of the new rule"),
+    "new.rule_id": ("R1", "R1"),
+    "new.remove_reason": ("删除的理由", "Why the rule is removed"),
+    "new.tests_head": (
+        "{id} 的测试用例（写法同上级标准的测试文件 {example}）。\n"
+        "运行：junheng test <本文件>\n"
+        "下面的学校、区县行与第一个用例复制自上级标准的测试文件：在没有任何差异时它们都成立。\n"
+        "每增加一处差异，请加一个用例，并在边界两侧各写一个（恰好达标 / 差一点不达标）。\n"
+        "ALL DATA SYNTHETIC（合成数据）。",
+        "Test cases of {id} (written like the parent's test file {example}).\n"
+        "Run: junheng test <this file>\n"
+        "The school and county rows and the first case below are copied from the parent's test file: they hold\n"
+        "as long as there is no difference. Add a case for each difference, one on each side of the boundary\n"
+        "(just passing / just failing). ALL DATA SYNTHETIC."),
+    "new.tests_no_parent": ("上级标准没有测试文件：请写 schools、counties 和 cases（cases 不能为空），"
+                            "写法见 docs/guide-zh.md 第 4 节。",
+                            "The parent has no test file: write schools, counties and cases (cases must not be "
+                            "empty), as docs/guide-zh.md section 4 shows."),
+    "new.readme": ("`{id}` 继承 `{parent}`，只写本地与上级不同之处。\n\n"
+                   "| 参数/规则 | 变化 | 出处 | 来源状态 |\n|---|---|---|---|\n| （尚无） | | | |\n\n"
+                   "查看合并后的标准：`junheng show {id}`；与上级比较：`junheng diff {parent} {id}`。",
+                   "`{id}` extends `{parent}` and holds only what differs locally.\n\n"
+                   "| parameter/rule | change | source | source status |\n|---|---|---|---|\n| (none yet) | | | |\n\n"
+                   "The merged standard: `junheng show {id}`; compared with the parent: `junheng diff {parent} {id}`."),
     "template.written": ("已生成 {path}：学校表 {schools} 列，区县表 {counties} 列",
                          "template written to {path}: {schools} school columns, {counties} county columns"),
 

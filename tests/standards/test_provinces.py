@@ -164,14 +164,17 @@ def test_scaffold_passes_check_and_refuses_overwrite(tmp_path, capsys):
     std = load_standard(str(f))
     nat = load_standard("national/quality-2017")
     assert set(std.parameters) == set(nat.parameters) and set(std.rules) == set(nat.rules)
-    # uncommenting the listed block of a parameter (as the file says) gives a valid override
+    # uncommenting the listed block of a parameter and the document (as the file says) gives a valid override
+    # (the whole round trip: tests/tools/test_scaffold.py)
     lines = text.splitlines()
-    i = lines.index(next(x for x in lines if x.startswith("#  G14_quota_min:")))
-    block = [x[1:] for x in lines[i:i + 5]]
-    body = text.replace("parameters: {}", "parameters:\n" + "\n".join(block)).replace(
-        "documents: {}", "documents:\n  my-doc: {number: 测试〔2024〕1号, source_status: secondary}")
-    f.write_text(body, encoding="utf-8")
+    for head in ("#  G14_quota_min:", "#  my-doc:"):
+        i = lines.index(next(x for x in lines if x.startswith(head)))
+        while lines[i].startswith("#  "):
+            lines[i] = lines[i][1:]
+            i += 1
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert cli.main(["check", str(f)]) == 0
+    assert load_standard(str(f)).parameters["G14_quota_min"].overrode
     assert cli.main(["new", "testprov", "--extends", "national/quality-2017", "--dir", str(tmp_path)]) == 2
     assert "不覆盖" in capsys.readouterr().err
     assert cli.main(["new", "../evil", "--extends", "national/quality-2017", "--dir", str(tmp_path)]) == 2

@@ -215,7 +215,7 @@ def _dispatch(args, out, err, dirs, lang) -> int:
     except StandardError as exc:
         err.print(f"[bold red]{t(lang, 'cli.standard_errors', n=len(exc.errors))}[/]")
         for e in exc.errors:
-            err.print(e.render(lang), markup=False, highlight=False)
+            err.print(e.render(lang), markup=False, highlight=False, soft_wrap=True)
         return EXIT_ERROR
     except InputError as exc:
         err.print(f"[bold red]{t(lang, 'cli.cannot_read')}[/] {exc}", highlight=False)
@@ -270,7 +270,7 @@ def cmd_check(out, err, paths, dirs, lang) -> int:
     if all_errors:
         err.print(f"[bold red]{t(lang, 'check.errors', n=len(all_errors))}[/]")
         for e in all_errors:
-            err.print(e.render(lang), markup=False, highlight=False)
+            err.print(e.render(lang), markup=False, highlight=False, soft_wrap=True)
         return EXIT_ERROR
     out.print(f"[green]{t(lang, 'check.all_ok', n=checked)}[/]")
     return EXIT_OK

@@ -20,6 +20,7 @@ from junheng.language.functions import FUNCTIONS, RULE_REF_FUNCS, is_aggregate
 from junheng.standard.model import Expr, Rule, Standard
 from junheng.evaluation.logic import ROUND_DIGITS_MAX
 from junheng.standard.rootcause import count_uses, kind_root_message
+from junheng.standard.suggest import closest
 
 SPACES = ("stage", "school", "county_stage", "county")
 STAGE_SPACES = ("stage", "county_stage")
@@ -112,6 +113,24 @@ class SymbolTable:
     def get(self, name: str) -> Sym | None:
         return self.syms.get(name)
 
+    def names(self, *kinds: str) -> list:
+        """The names of the given kinds (all when none given): the choices of 'did you mean'."""
+        return [n for n, s in self.syms.items() if not kinds or s.kind in kinds]
+
+    def field_by_label(self, label: str) -> str | None:
+        """The field id whose Chinese label is ``label`` (a label written where the id belongs)."""
+        for table in ("school", "county"):
+            for fid, fd in self.catalogue.fields[table].items():
+                if label in (fd.label, *fd.labels.values()):
+                    return fid
+        return None
+
+
+def guess_text(name: str, choices) -> str:
+    """'，是不是 X？' for the closest known name, or ''."""
+    guess = closest(name, choices)
+    return Msg("check.did_you_mean", guess=guess) if guess else ""
+
 
 def _kind_zh(kind: str) -> str:
     keys = {"param": "kind.param", "derived": "kind.derived", "rule": "kind.rule", "builtin": "kind.builtin",
@@ -195,7 +214,7 @@ class _ExprChecker:
     def _Name(self, node, space):
         sym = self.t.get(node.id)
         if sym is None:
-            self.err(node, Msg("check.unknown_name", name=node.id))
+            self.unknown(node)
             return None
         self._record(sym)
         if sym.level not in USABLE[space]:
@@ -220,6 +239,40 @@ class _ExprChecker:
         if sym.kind == "rule" and sym.obj.kind == "threshold":
             return "bool"
         return sym.vkind
+
+    def unknown(self, node, kinds: tuple = ()):
+        """An unknown name, with the closest known one (of ``kinds``, else of every kind) or the field whose
+        label it is."""
+        fid = self.t.field_by_label(node.id)
+        if fid is not None:
+            self.err(node, Msg("check.label_not_id", name=node.id, field=fid))
+        elif kinds == ("rule",):
+            self.err(node, Msg("check.unknown_rule", name=node.id, guess=guess_text(node.id, self.t.names("rule"))))
+        elif kinds == ("param",):
+            self.err(node, Msg("check.unknown_param", name=node.id, guess=guess_text(node.id, self.t.names("param"))))
+        else:
+            self.err(node, Msg("check.unknown_name", name=node.id, guess=guess_text(node.id, self.t.names(*kinds))))
+
+    def unknown_names_in(self, nodes) -> bool:
+        """Report every unknown name under ``nodes`` (a typo inside an aggregate is a typo, not a level
+        mistake); True when there was one."""
+        found = False
+        stack = list(nodes)
+        while stack:
+            n = stack.pop()
+            if isinstance(n, ast.Call) and n.func in RULE_REF_FUNCS | {"in_force"} and n.args and \
+                    isinstance(n.args[0], ast.Name) and self.t.get(n.args[0].id) is None:
+                self.unknown(n.args[0], ("param",) if n.func == "in_force" else ("rule",))
+                found = True
+            elif isinstance(n, ast.Name) and self.t.get(n.id) is None:
+                self.unknown(n)
+                found = True
+            elif isinstance(n, ast.Call) and n.func not in FUNCTIONS:
+                self.err(n, Msg("check.unknown_function", func=n.func, guess=guess_text(n.func, FUNCTIONS)), n.func)
+                found = True
+            else:
+                stack.extend(n.children())
+        return found
 
     def _record(self, sym: Sym):
         if sym.kind == "rule":
@@ -300,7 +353,8 @@ class _ExprChecker:
     def _Call(self, node, space):  # noqa: C901
         spec = FUNCTIONS.get(node.func)
         if spec is None:
-            self.err(node, Msg("check.unknown_function", func=node.func), node.func)
+            self.err(node, Msg("check.unknown_function", func=node.func, guess=guess_text(node.func, FUNCTIONS)),
+                     node.func)
             return None
         n = len(node.args)
         if n < spec.min_args or (spec.max_args is not None and n > spec.max_args):
@@ -309,14 +363,9 @@ class _ExprChecker:
             self.err(node, Msg("check.arg_count", func=node.func, want=want, n=n, usage=spec.doc))
             return None
         aggregate = is_aggregate(node.func, n)
-        for key in node.kwargs:
-            allowed = spec.kwargs if (aggregate or node.func not in ("min", "max")) else ()
-            if key not in allowed:
-                line, col = node.kw_pos.get(key, (node.line, node.col))
-                self.errors.add(self.expr.loc_of(ast.Number(0, line=line, col=col)),
-                                Msg("check.no_such_argument", func=node.func, key=key), key)
+        meant = self._check_kwargs(node, spec, aggregate)
         for key in spec.required_kwargs:
-            if key not in node.kwargs:
+            if key not in node.kwargs and key not in meant:  # a misspelt one is reported once, as misspelt
                 self.err(node, Msg("check.needs_argument", func=node.func, key=key, usage=spec.doc))
         if aggregate:
             return self._aggregate(node, space)
@@ -326,7 +375,9 @@ class _ExprChecker:
         if f == "in_force":
             arg = node.args[0]
             sym = self.t.get(arg.id) if isinstance(arg, ast.Name) else None
-            if sym is None or sym.kind != "param":
+            if isinstance(arg, ast.Name) and sym is None:
+                self.unknown(arg, ("param",))
+            elif sym is None or sym.kind != "param":
                 self.err(arg, Msg("check.in_force_param"))
             else:
                 self._record(sym)  # a rule gated by in_force(P) depends on P's window (relaxed passes)
@@ -357,9 +408,26 @@ class _ExprChecker:
             self._num(a, space, Msg("check.function", func=f))
         return "num"
 
+    def _check_kwargs(self, node, spec, aggregate: bool) -> set:
+        """Unknown keyword arguments, each with the closest allowed one; returns those closest ones."""
+        meant = set()
+        allowed = spec.kwargs if (aggregate or node.func not in ("min", "max")) else ()
+        for key in node.kwargs:
+            if key not in allowed:
+                line, col = node.kw_pos.get(key, (node.line, node.col))
+                guess = closest(key, allowed)
+                meant.add(guess)
+                self.errors.add(self.expr.loc_of(ast.Number(0, line=line, col=col)),
+                                Msg("check.no_such_argument", func=node.func, key=key,
+                                    guess=Msg("check.did_you_mean", guess=guess) if guess else ""), key)
+        return meant
+
     def _rule_ref(self, node, space):
         arg = node.args[0]
         sym = self.t.get(arg.id) if isinstance(arg, ast.Name) else None
+        if isinstance(arg, ast.Name) and sym is None:
+            self.unknown(arg, ("rule",))
+            return None
         if sym is None or sym.kind != "rule":
             self.err(arg, Msg("check.takes_rule_id", func=node.func))
             return None
@@ -380,6 +448,9 @@ class _ExprChecker:
             return None
         for item in lst.items:
             sym = self.t.get(item.id) if isinstance(item, ast.Name) else None
+            if isinstance(item, ast.Name) and sym is None:
+                self.unknown(item, ("rule",))
+                continue
             if sym is None or sym.kind != "rule":
                 self.err(item, Msg("check.list_rule_ids"))
                 continue
@@ -403,10 +474,12 @@ class _ExprChecker:
             self.err(node, Msg("check.const_or_param", what=what))
 
     def _aggregate(self, node, space):
+        parts = list(node.args) + list(node.kwargs.values())
+        if self.unknown_names_in(parts):
+            return None
         if not FINER[space]:
             self.err(node, Msg("check.aggregate_in_stage", func=node.func))
             return None
-        parts = list(node.args) + list(node.kwargs.values())
         level = "const"
         for p in parts:
             level = meet(level, natural_level(p, self.t))
@@ -421,6 +494,12 @@ class _ExprChecker:
         sub = _ExprChecker(self.t, self.errors, self.expr, self.deps, self.stage, self.stages_in_scope)
         if level == "stage" and self.stage:
             sub.stage = self.stage
+        self._aggregate_parts(sub, node, level)
+        return "bool" if node.func in ("all", "any") else "num"
+
+    @staticmethod
+    def _aggregate_parts(sub: "_ExprChecker", node, level: str) -> None:
+        """The kinds of an aggregate's argument, where= and weight=, checked at the finer level."""
         f = node.func
         if node.args:
             k = sub.check(node.args[0], level)
@@ -437,7 +516,6 @@ class _ExprChecker:
             k = sub.check(node.kwargs["weight"], level)
             if k is not None and k != "num":
                 sub.err(node.kwargs["weight"], Msg("check.weight_number"))
-        return "bool" if f in ("all", "any") else "num"
 
 
 def _vk(k: str) -> str:
@@ -476,7 +554,7 @@ def _check_rule_header(obj, errors: ErrorList, all_stages: set) -> bool:
         errors.add(obj.origin, Msg("check.per_stage_county"), obj.id)
     for s in obj.stages or []:
         if s not in all_stages:
-            errors.add(obj.origin, Msg("check.unknown_stage", stage=s), s)
+            errors.add(obj.origin, Msg("check.unknown_stage", stage=s, guess=guess_text(s, all_stages)), s)
     if obj.round is not None and obj.kind not in ("threshold", "record"):
         errors.add(obj.origin, Msg("check.round_value"), obj.id)
     return True
@@ -486,7 +564,8 @@ def _check_item(kind: str, obj, d: RuleDeps, table: SymbolTable, errors: ErrorLi
                 in_force: set, std: Standard, wrong_kind: dict) -> None:
     """Check one derived field or rule (its level, stages and expressions); record its dependencies in d."""
     space = obj.space if kind == "rule" else obj.level
-    scope = set(obj.stages) if kind == "rule" and obj.stages else all_stages
+    # an unknown stage is reported once (by the header check), not again by every value it lacks
+    scope = (set(obj.stages) & all_stages or all_stages) if kind == "rule" and obj.stages else all_stages
     if kind == "rule" and not _check_rule_header(obj, errors, all_stages):
         return
     for part, stage, e in _expr_items(obj):
@@ -495,7 +574,7 @@ def _check_item(kind: str, obj, d: RuleDeps, table: SymbolTable, errors: ErrorLi
                 errors.add(e.loc, Msg("check.per_stage_exprs"), stage)
                 continue
             if stage not in all_stages:
-                errors.add(e.loc, Msg("check.unknown_stage", stage=stage), stage)
+                errors.add(e.loc, Msg("check.unknown_stage", stage=stage, guess=guess_text(stage, all_stages)), stage)
                 continue
         checker = _ExprChecker(table, errors, e, d, None if stage == "*" else stage, scope)
         k = checker.check(e.node, space)

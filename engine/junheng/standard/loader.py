@@ -16,6 +16,7 @@ from junheng.errors import ErrorList, Loc, StandardError
 from junheng.i18n import Msg
 from junheng.paths import display_path, schemas_dir, standards_dir
 from junheng.standard.registry import resolve_extends, resolve_standard
+from junheng.standard import schema_messages
 from junheng.standard.model import (Citation, Derived, Parameter, ParamVersion, Rule, Standard, ChainFile, Window,
                        parse_date, parse_expr, parse_stage_exprs, sha256_file)
 from junheng.standard.versions import clip_versions, shape_of, shape_text, window_problems
@@ -48,33 +49,20 @@ def _loc_at(data, path) -> Loc | None:
     return loc
 
 
-def _schema_message(err) -> str:
-    v = err.validator
-    if v == "required":
-        return Msg("load.missing_key", key=err.message.split(" ")[0])
-    if v == "additionalProperties":
-        return Msg("load.unknown_key", key=err.message)
-    if v == "enum":
-        return Msg("load.enum", allowed=str(err.validator_value), value=repr(err.instance))
-    if v == "type":
-        return Msg("load.type", want=str(err.validator_value), value=repr(err.instance))
-    if v == "pattern":
-        return Msg("load.pattern", pattern=str(err.validator_value), value=repr(err.instance))
-    return err.message
-
-
 def _collect_schema_errors(data, filename) -> ErrorList:
     errors = ErrorList()
-    for err in sorted(_schema_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
+    validator = _schema_validator()
+    defs = validator.schema.get("$defs", {})
+    for err in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
         if err.validator in ("oneOf", "anyOf") and err.context:
             # report the most relevant sub-error
             best = max(err.context, key=lambda e: len(e.absolute_path))
             loc = _loc_at(data, list(err.absolute_path) + list(best.absolute_path))
-            errors.add(loc or Loc(filename), _schema_message(best))
+            errors.add(loc or Loc(filename), schema_messages.message(best, defs))
             continue
-        loc = _loc_at(data, list(err.absolute_path))
-        path = "/".join(str(p) for p in err.absolute_path)
-        errors.add(loc or Loc(filename), f"{_schema_message(err)} (at {path or 'top level'})")
+        extra = schema_messages.extra_key(err)
+        loc = _loc_at(data, list(err.absolute_path) + ([extra] if extra is not None else []))
+        errors.add(loc or Loc(filename), schema_messages.message(err, defs))
     return errors
 
 

@@ -20,6 +20,7 @@ import yaml
 from junheng.errors import ErrorList, Loc, StandardError
 from junheng.errors import LocatedError
 from junheng.i18n import Msg
+from junheng.standard import yamlslips
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 40
@@ -170,24 +171,30 @@ def load_yaml_text(text: str, filename: str, test_file: bool = False):
     if len(text.encode("utf-8", "replace")) > MAX_FILE_BYTES:
         errors.add(Loc(filename, 1, 1), Msg("yaml.file_too_large_kib", limit=MAX_FILE_BYTES // 1024))
         errors.raise_if_any()
+    slips = yamlslips.scan(text, filename)
     loader = _Loader(text)
     loader.filename = filename
     if test_file:
         loader.allow_aliases = True  # the refusal (yaml.alias / yaml.anchor) is for standard files only
     try:
         node = loader.get_single_node()
+        if slips and yamlslips.blocks_loading(slips):
+            raise StandardError(slips)  # it parsed, but not as meant: the slips, not their consequences
         if node is None:
             return None
-        return _construct_any(loader, node, 0)
+        value = _construct_any(loader, node, 0)
+        if slips:
+            raise StandardError(slips)
+        return value
     except _Refused as exc:
         errors.add(_loc(filename, exc.mark), exc.message)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        msg = Msg("yaml.syntax", problem=exc.problem or exc.context)
-        if mark is not None:
-            errors.add(_loc(filename, mark), msg)
+        if slips:  # the slips found in the text explain the syntax error: one message each, nothing more
+            raise StandardError(slips) from None
+        if exc.problem_mark is not None or exc.context_mark is not None:
+            errors.errors.append(yamlslips.from_marked(exc, text, filename))
         else:
-            errors.add(Loc(filename), msg)
+            errors.add(Loc(filename), Msg("yaml.syntax", problem=exc.problem or exc.context))
     except yaml.YAMLError as exc:  # pragma: no cover - other YAML errors carry no mark
         errors.add(Loc(filename), Msg("yaml.error", error=str(exc)))
     except RecursionError:
