@@ -749,6 +749,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cf.alternatives": ("（{alternatives}任一项）", " (any of {alternatives})"),
     "cf.whole_school": ("（全校合计，按加权学生数拆分到各学段）",
                         " (whole-school total, split between stages by weighted enrolment)"),
+    "cf.at_least": ("需使 {items} 共 {n} 项达到要求：", "fix {n} item(s), {items}: "),
+    "cf.item": ("{rule} {text}", "{rule}: {text}"),
+    "cf.item_floor": ("{rule} 达到阈值的 {floor}%，{text}", "{rule} to {floor}% of its threshold, {text}"),
+    "cf.no_single_change": ("无单项可改变的输入", "no single input can change it"),
+    "cf.county_total": ("（全县各校合计）", " (county total over its schools)"),
     "cf.wan_yuan": ("{amount} 万元", "{amount} yuan"),
 
     # command-line help (cli/main.py, web/serve.py)
