@@ -133,6 +133,7 @@ class FieldInfo:
     current: np.ndarray  # the input's current value (whole-school total where split)
     derived: str | None = None  # the derived sum it enters, if any
     action: str = ""  # the kind of change (fields.yaml ``action``)
+    label_en: str = ""
     county_total: bool = False  # a school field summed over the county: the change is the county's total
 
 
@@ -209,7 +210,8 @@ def _unit_info(ev: Evaluator, space: str, name: str, sym, fd, derived) -> FieldI
         whole = np.isnan(given) & (sp.u_share < 1)
         scale = np.where(whole, sp.u_share, 1.0)
         current = np.where(whole, total, given)
-    return FieldInfo(name, _short_label(fd), fd.unit, _quantum(fd), whole, scale, current, derived, fd.action)
+    return FieldInfo(name, _short_label(fd), fd.unit, _quantum(fd), whole, scale, current, derived, fd.action,
+                     fd.label_en)
 
 
 def _county_total_info(ev: Evaluator, rule, space: str, name: str, sym, fd) -> FieldInfo | None:
@@ -229,7 +231,7 @@ def _county_total_info(ev: Evaluator, rule, space: str, name: str, sym, fd) -> F
     seen = np.bincount(g, weights=np.isfinite(arr).astype(float), minlength=n)
     total = np.where(seen > 0, np.bincount(g, weights=np.nan_to_num(arr), minlength=n), np.nan)
     return FieldInfo(name, _short_label(fd), fd.unit, _quantum(fd), np.zeros(n, dtype=bool), np.ones(n), total,
-                     None, fd.action, county_total=True)
+                     None, fd.action, fd.label_en, county_total=True)
 
 
 def _passes(ev: Evaluator, rule, space: str, field: str, delta_col: np.ndarray, carried: bool = False):
@@ -406,10 +408,10 @@ def _options(ev: Evaluator, rule, space: str, rows: np.ndarray, lang: str) -> di
                 dname = (dd.name_en if lang == "en" and dd.name_en else dd.name) or info.derived
                 label = dname[:-1] if lang == "zh" and dname.endswith("数") else dname
                 if others:
-                    alternatives = tr(lang, "sep.list").join(m[0].label if lang == "zh" else m[0].name
-                                                             for m in members)
+                    alternatives = tr(lang, "sep.list").join(
+                        m[0].label if lang == "zh" else m[0].name.replace("_", " ") for m in members)
             elif lang == "en":
-                label = info.name
+                label = info.label_en or info.name.replace("_", " ")
             text = phrase(label, float(d), info.unit, lang, whole, alternatives)
             if info.county_total:
                 text += tr(lang, "cf.county_total")

@@ -430,8 +430,9 @@ def _county_root(tree: dict, lang: str, full: bool = False) -> Tree:
                 if units:
                     ub = b.add(f"{dep} {t(lang, 'explain.failing_schools')}{_par(lang, len(units))}")
                     for u in units:
+                        where = stage_word.get(u["stage"], u["stage"] or "")
                         ub.add(f"{escape(str(u['school_name']))}{_par(lang, escape(str(u['school_id'])))}"
-                               f"{stage_word.get(u['stage'], u['stage'] or '')}: " + comma.join(f"{r} {L.get(o, o)}" for r, o in u["rules"]))
+                               f"{where}: " + comma.join(f"{r} {L.get(o, o)}" for r, o in u["rules"]))
 
     if tree.get("chain"):
         _add_rules(root, tree["chain"], lang, True, outcome_of, chain_branch)

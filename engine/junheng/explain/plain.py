@@ -89,8 +89,8 @@ def _replace_ids(text: str, names: dict) -> str:
     """Field ids inside a reason ("basic_balance_certified_year 缺失") replaced by their labels."""
     if not names or not text:
         return text
-    pattern = re.compile(r"(?<![A-Za-z0-9_])(" + "|".join(re.escape(n) for n in sorted(names, key=len,
-                                                                                         reverse=True)) + r")(?![A-Za-z0-9_])")
+    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    pattern = re.compile(r"(?<![A-Za-z0-9_])(" + alternatives + r")(?![A-Za-z0-9_])")
     return pattern.sub(lambda m: names[m.group(1)], text)
 
 
