@@ -67,22 +67,44 @@ def _labeler(run, lang: str):
         if sym is None or sym.kind not in ("field", "column"):
             return name, ""
         fd = sym.obj if sym.kind == "field" else sym.obj.field
+        unit = "?" if fd.kind == "bool" else fd.unit  # "?": a yes/no value (_value_text)
         if lang == "en":
-            return fd.label_en or fd.id.replace("_", " "), fd.unit
+            return fd.label_en or fd.id.replace("_", " "), unit
         if sym.kind == "column":
-            return sym.obj.label, fd.unit
+            return sym.obj.label, unit
         if fd.per_stage and fd.labels:
-            return fd.labels.get(stage or "", fd.label or next(iter(fd.labels.values()))), fd.unit
-        return fd.label or fd.id, fd.unit
+            return fd.labels.get(stage or "", fd.label or next(iter(fd.labels.values()))), unit
+        return fd.label or fd.id, unit
 
+    label.derived = run.standard.derived  # type: ignore[attr-defined]
     return label
 
 
 def _value_text(v, unit: str, lang: str) -> str:
     if isinstance(v, str):
         return v
+    if unit == "?" and v in (0, 1):  # a yes/no fact
+        return t(lang, "plain.yes" if v == 1 else "plain.no")
+    if unit == "?":
+        unit = ""
     text = fmt_num(v)
     return f"{text} {unit}".strip() if text != "—" else t(lang, "plain.missing")
+
+
+STATUSES = ("verified", "secondary", "recalled")
+
+
+def _status_words(citation: str, lang: str) -> str:
+    """A citation's ``[secondary]`` tail in words of ``lang`` (二手来源)."""
+    for st in STATUSES:
+        citation = citation.replace(f"[{st}]", t(lang, "paren", x=t(lang, "status." + st)).strip())
+    return citation
+
+
+def _derived_unit(d) -> str:
+    if d is None:
+        return ""
+    return "?" if d.kind == "bool" else d.unit or ""
 
 
 def _replace_ids(text: str, names: dict) -> str:
@@ -98,14 +120,16 @@ def _item(node: dict, lang: str, label, stage: str | None) -> Item:
     L = OUTCOME_LABELS[lang]
     o = node["outcome"]
     unit = node.get("unit") or ""
-    it = Item(node["rule_id"], node["name"], o, L.get(o, o), citation=node.get("citation") or "")
+    it = Item(node["rule_id"], node["name"], o, L.get(o, o), citation=_status_words(node.get("citation") or "", lang))
     inputs, ids = [], {}
     for fid, v in (node.get("inputs") or {}).items():
         lab, u = label(fid, stage)
         ids[fid] = lab
         inputs.append((lab, _value_text(v, u, lang)))
     it.inputs = inputs
-    it.derived = [(d["name"] or k, _value_text(d["value"], "", lang)) for k, d in (node.get("derived") or {}).items()]
+    defs = getattr(label, "derived", {})
+    it.derived = [(d["name"] or k, _value_text(d["value"], _derived_unit(defs.get(k)), lang))
+                  for k, d in (node.get("derived") or {}).items()]
     if "value" in node:
         it.value = _value_text(node["value"], unit, lang)
         if node.get("threshold") is not None:
@@ -115,7 +139,8 @@ def _item(node: dict, lang: str, label, stage: str | None) -> Item:
         if ts:
             it.threshold_source = t(lang, "plain.threshold_source_text", name=ts["name"],
                                     value=_value_text(ts["value"], ts.get("unit") or "", lang),
-                                    citation=ts.get("citation") or t(lang, "plain.no_citation"))
+                                    citation=_status_words(ts.get("citation") or "", lang)
+                                    or t(lang, "plain.no_citation"))
     it.reason = _replace_ids(str(node.get("reason") or ""), ids)
     it.suggestions = [opt["text"] for opt in node.get("counterfactual") or []]
     tech = {"expression": node.get("expression") or "", "defined_at": node.get("defined_at") or "",
@@ -138,9 +163,16 @@ def _worst(groups: list) -> str:
 
 
 def _labels(lang: str) -> dict:
-    keys = ("passed", "tech", "value", "required", "threshold_source", "inputs", "derived", "reason", "how",
-            "citation", "expression", "defined_at", "threshold_at", "schools", "provenance", "field_ids")
-    return {k: t(lang, "plain." + k) for k in keys}
+    """The template's words and punctuation in ``lang``."""
+    return {"passed": t(lang, "plain.passed"), "tech": t(lang, "plain.tech"), "value": t(lang, "plain.value"),
+            "required": t(lang, "plain.required"), "threshold_source": t(lang, "plain.threshold_source"),
+            "inputs": t(lang, "plain.inputs"), "derived": t(lang, "plain.derived"), "reason": t(lang, "plain.reason"),
+            "how": t(lang, "plain.how"), "citation": t(lang, "plain.citation"),
+            "expression": t(lang, "plain.expression"), "defined_at": t(lang, "plain.defined_at"),
+            "threshold_at": t(lang, "plain.threshold_at"), "schools": t(lang, "plain.schools"),
+            "provenance": t(lang, "plain.provenance"), "field_ids": t(lang, "plain.field_ids"),
+            "comma": t(lang, "sep.comma"), "list": t(lang, "sep.list"), "colon": t(lang, "punct.colon"),
+            "lp": t(lang, "paren", x="|").split("|")[0], "rp": t(lang, "paren", x="|").split("|")[1]}
 
 
 def school_view(run, tree: dict, lang: str = "zh") -> View:
@@ -150,8 +182,7 @@ def school_view(run, tree: dict, lang: str = "zh") -> View:
     if tree.get("school_rules"):
         groups.append(_group(t(lang, "plain.school_rules"),
                              [_item(n, lang, label, None) for n in tree["school_rules"]]))
-    title = f"{tree.get('school_name') or ''}（{tree['school_id']}）" if lang == "zh" else \
-        f"{tree.get('school_name') or ''} ({tree['school_id']})"
+    title = f"{tree.get('school_name') or ''}" + t(lang, "paren", x=tree["school_id"])
     worst = _worst(groups)
     return View(title, str(tree.get("school_type") or ""), worst, OUTCOME_LABELS[lang].get(worst, worst), groups, lang,
                 _labels(lang), _provenance(tree, lang))
@@ -170,22 +201,19 @@ def county_view(run, tree: dict, lang: str = "zh") -> View:
         if it.outcome == "pass" or not deps:
             continue
         it.schools = [(u["school_name"], run.standard.stage_label(u["stage"], lang) if u["stage"] else "",
-                       [f"{names.get(r, r)}（{L.get(o, o)}）" if lang == "zh" else f"{names.get(r, r)} ({L.get(o, o)})"
-                        for r, o in u["rules"]])
+                       [names.get(r, r) + t(lang, "paren", x=L.get(o, o)) for r, o in u["rules"]])
                       for u in tree["failing_units"] if any(r in deps for r, _ in u["rules"])]
     groups = [_group(t(lang, "plain.county_rules"), items)]
     if tree["stage_rules"]:
         stage_items = []
         for n in tree["stage_rules"]:
             it = _item(n, lang, label, n.get("stage"))
-            it.name = f"{it.name}（{run.standard.stage_label(n.get('stage'), lang)}）" if lang == "zh" else \
-                f"{it.name} ({run.standard.stage_label(n.get('stage'), lang)})"
+            it.name += t(lang, "paren", x=run.standard.stage_label(n.get("stage"), lang))
             stage_items.append(it)
         groups.append(_group(t(lang, "plain.stage_rules"), stage_items))
     overall = next((i for i in items if i.rule_id == "county"), None)
     worst = overall.outcome if overall is not None else _worst(groups)
-    title = f"{tree.get('county_name') or ''}（{tree['county_id']}）" if lang == "zh" else \
-        f"{tree.get('county_name') or ''} ({tree['county_id']})"
+    title = f"{tree.get('county_name') or ''}" + t(lang, "paren", x=tree["county_id"])
     return View(title, "", worst, L.get(worst, worst), groups, lang, _labels(lang), _provenance(tree, lang))
 
 
