@@ -200,6 +200,10 @@ def test_plain_view_school(demo, lang):
 def test_plain_view_county_and_escaping(demo):
     html = render_html(county_view(demo, explain_county(demo, "DEMO01", "zh"), "zh"))
     assert html.index("jx-item jx-fail") < html.index('class="jx-passed"')
+    # the conclusion first, then its failing parts, then the undecided eligibility, then the passing vetoes
+    order = re.findall(r"<b>([A-Za-z0-9_]+)</b>", html)
+    assert order[:6] == ["county", "area_resources", "area_government", "area_quality", "E_eligibility",
+                         "V_exam_admission"]
     assert "宁溪镇宝岗村小学" in html  # a failing school under the rule over schools
     text = _visible_outside_tech(html)
     assert "basic_balance_certified_year" not in text and "通过县域义务教育基本均衡发展国家认定的年份" in text

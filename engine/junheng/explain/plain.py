@@ -131,7 +131,8 @@ def _item(node: dict, lang: str, label, stage: str | None) -> Item:
     it.derived = [(d["name"] or k, _value_text(d["value"], _derived_unit(defs.get(k)), lang))
                   for k, d in (node.get("derived") or {}).items()]
     if "value" in node:
-        it.value = _value_text(node["value"], unit, lang)
+        v = node["value"]
+        it.value = t(lang, "plain.no_value") if v is None or v != v else _value_text(v, unit, lang)
         if node.get("threshold") is not None:
             it.required = t(lang, OPERATOR_KEYS.get(node.get("operator"), "plain.op_ge"),
                             threshold=_value_text(node["threshold"], unit, lang))
@@ -201,9 +202,16 @@ def county_view(run, tree: dict, lang: str = "zh") -> View:
         if it.outcome == "pass" or not deps:
             continue
         it.schools = [(u["school_name"], run.standard.stage_label(u["stage"], lang) if u["stage"] else "",
-                       [names.get(r, r) + t(lang, "paren", x=L.get(o, o)) for r, o in u["rules"]])
+                       [names.get(r, r) + t(lang, "paren", x=L.get(o, o)) for r, o in u["rules"] if r in deps])
                       for u in tree["failing_units"] if any(r in deps for r, _ in u["rules"])]
-    groups = [_group(t(lang, "plain.county_rules"), items)]
+    # the conclusion and what it rests on directly (areas, vetoes) first, then the other county items
+    tops = tree.get("chain") or []
+    head = {c["rule_id"] for c in tops} | {k["rule_id"] for c in tops for k in c["children"]}
+    depth = {c["rule_id"]: 0 for c in tops}
+    head_items = sorted((i for i in items if i.rule_id in head), key=lambda i: depth.get(i.rule_id, 1))
+    groups = [_group(t(lang, "plain.conclusion"), head_items),
+              _group(t(lang, "plain.county_rules"), [i for i in items if i.rule_id not in head])]
+    groups = [g for g in groups if g.items or g.passed]
     if tree["stage_rules"]:
         stage_items = []
         for n in tree["stage_rules"]:
