@@ -787,6 +787,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cf.at_least": ("需使 {items} 共 {n} 项达到要求：", "fix {n} item(s) ({items}): "),
     "cf.item": ("{rule} {text}", "{rule}: {text}"),
     "cf.item_floor": ("{rule} 达到阈值的 {floor}%，{text}", "{rule} to {floor}% of its threshold, {text}"),
+    "cf.item_unknown": ("{rule} 无法判定，需补齐其数据", "{rule} cannot be decided: complete its data"),
     "cf.no_single_change": ("无单项可改变的输入", "no single input can change it"),
     "cf.county_total": ("（全县各校合计）", " (county total over its schools)"),
     "cf.wan_yuan": ("{amount} 万元", "{amount} yuan"),

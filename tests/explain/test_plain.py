@@ -107,6 +107,13 @@ def test_r_school_smallest_set(demo):
     tree = explain_school(demo, "DEMO01-030", "primary", "zh")
     opt = {n["rule_id"]: n for n in tree["stages"][0]["rules"]}["R_school"]["counterfactual"][0]
     assert opt["items"] == [] and opt["items_to_floor"] == ["R7"] and "达到阈值的 85%" in opt["text"]
+    # by hand: a nine-year school (weights 1 : 1.1), 853 primary and 490 junior pupils, 27 multimedia rooms;
+    # the primary share of the rooms per 100 primary pupils must reach 85 % of 2.3
+    d = pd.read_csv(DEMO / "schools.csv").set_index("school_id").loc["DEMO01-030"]
+    weighted = d.students_primary + 1.1 * d.students_junior
+    rooms_needed = math.ceil(0.85 * 2.3 * weighted / 100)  # (27 + x) / weighted * 100 >= 1.955
+    assert rooms_needed - d.multimedia_rooms == 1
+    assert f"需增加网络多媒体教室 {int(rooms_needed - d.multimedia_rooms)} 间" in opt["text"]
 
 
 def test_report_and_explain_give_the_same_amounts(demo):

@@ -37,7 +37,7 @@ from junheng.evaluation.units import Spaces
 from junheng.explain.dispersion import cv_contributions, is_cv_rule
 from junheng.i18n import t as tr
 from junheng.formatting import fmt_num
-from junheng.evaluation.logic import FAIL, PASS, compare, round_half_up
+from junheng.evaluation.logic import FAIL, NOT_EVALUABLE, PASS, compare, round_half_up
 
 WEIGHTING_FIELDS = {"students"}  # the split of whole-school stocks is weighted by enrolment (units.py)
 ITERATIONS = 40
@@ -437,9 +437,10 @@ def at_least_node(rule):
     return None
 
 
-def _floor_rule(rule, floor: float):
-    """``rule`` with its threshold scaled by ``floor`` (the 85 % a not-passing item must still reach)."""
-    thr = {k: SimpleNamespace(node=ast.BinOp(op="*", left=e.node, right=ast.Number(value=floor)), text=e.text)
+def _floor_rule(rule, floor):
+    """``rule`` with its threshold times ``floor`` (the ``rest_reach`` expression: the 85 % a not-passing
+    item must still reach), as the engine's ``at_least`` compares it."""
+    thr = {k: SimpleNamespace(node=ast.BinOp(op="*", left=floor, right=e.node), text=e.text)
            for k, e in rule.threshold.items()}
     return SimpleNamespace(id=rule.id, kind=rule.kind, operator=rule.operator, round=rule.round, value=rule.value,
                            threshold=thr)
@@ -465,20 +466,24 @@ def at_least_counterfactuals(ev: Evaluator, rule, lang: str, item_cfs: dict, onl
     k = ev.node_values(node.args[0], space)[rows]
     floor = ev.node_values(node.kwargs["rest_reach"], space)[rows] if "rest_reach" in node.kwargs else None
     out_m = np.stack([ev.results[i].outcome[rows] for i in ids], axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = np.stack([ev.results[i].value[rows] / ev.results[i].threshold[rows] for i in ids], axis=1)
+    ratio = np.stack([_closeness(ev.std.rules[i], ev.results[i], rows) for i in ids], axis=1)
     fail = out_m == FAIL
-    below = fail & (ratio < floor[:, None] * (1 - ev.tol)) if floor is not None else np.zeros_like(fail)
+    below = np.zeros_like(fail)
+    if floor is not None:  # as the engine decides it (Evaluator.at_least_parts)
+        with np.errstate(invalid="ignore"):
+            below = fail & np.stack([compare(">=", ev.results[i].value[rows], floor * ev.results[i].threshold[rows],
+                                             ev.tol) == 0 for i in ids], axis=1)
     need = np.maximum(k - (out_m == PASS).sum(axis=1), 0).astype(int)
     key = np.where(fail, np.where(below, 0.0, 1.0) + (1 - np.clip(np.nan_to_num(ratio), 0, 1)) / 2, np.inf)
     rank = np.argsort(np.argsort(key, axis=1, kind="stable"), axis=1)
     to_pass = fail & (rank < need[:, None])
     to_floor = below & ~to_pass
+    # more items missing than failing: the undecided ones must be decided (their data completed) too
+    to_check = (out_m == NOT_EVALUABLE) & (need > fail.sum(axis=1))[:, None]
     floors = {}
     for j, rid in enumerate(ids):  # the amount to reach the floor, for the items that need only that
         if to_floor[:, j].any():
-            r = ev.std.rules[rid]
-            fr = _floor_rule(r, float(np.nanmax(floor)))
+            fr = _floor_rule(ev.std.rules[rid], node.kwargs["rest_reach"])
             floors[rid] = _options(ev, fr, ev.results[rid].space, rows[to_floor[:, j]], lang)
     out = {}
     sep = tr(lang, "sep.list")
@@ -489,12 +494,22 @@ def at_least_counterfactuals(ev: Evaluator, rule, lang: str, item_cfs: dict, onl
                  for rid in fix]
         parts += [tr(lang, "cf.item_floor", rule=rid, floor=fmt_num(float(floor[i]) * 100),
                      text=_first_text(floors.get(rid, {}).get(int(row)), lang)) for rid in lift]
-        text = tr(lang, "cf.at_least", items=sep.join(fix + lift), n=len(fix) + len(lift)) + \
+        check = [ids[j] for j in np.flatnonzero(to_check[i])]
+        parts += [tr(lang, "cf.item_unknown", rule=rid) for rid in check]
+        text = tr(lang, "cf.at_least", items=sep.join(fix + lift + check), n=len(fix) + len(lift) + len(check)) + \
             tr(lang, "sep.clause").join(parts)
-        out[int(row)] = [{"fields": [], "items": fix, "items_to_floor": lift, "delta": None, "unit": "",
+        out[int(row)] = [{"fields": [], "items": fix, "items_to_floor": lift, "items_to_decide": check,
+                          "delta": None, "unit": "",
                           "whole_school": False, "action": "", "county_total": False, "from": None, "to": None,
                           "text": text}]
     return out
+
+
+def _closeness(rule, res, rows) -> np.ndarray:
+    """How close each row's value is to its threshold (1 = on it), whichever way the rule compares."""
+    v, thr = res.value[rows], res.threshold[rows]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return v / thr if rule.operator in (">=", ">") else thr / v
 
 
 def _first_text(opts, lang: str) -> str:
