@@ -83,7 +83,7 @@ def test_upload_evaluate_and_explain(app_env):
     text = c.get(f"/runs/{rid}/explain?school=DEMO01-001&stage=primary&fragment=1").data.decode()
     cli_text = subprocess.run([sys.executable, str(ROOT / "cli.py"), "explain", "--standard", "national/quality-2017",
                                "--schools", str(DEMO / "schools.csv"), "--counties", str(DEMO / "counties.csv"),
-                               "--school", "DEMO01-001", "--stage", "primary"], capture_output=True, text=True,
+                               "--school", "DEMO01-001", "--stage", "primary", "--all"], capture_output=True, text=True,
                               check=True).stdout
     assert [x.rstrip() for x in text.splitlines()] == [x.rstrip() for x in cli_text.splitlines()]
     # R1 of DEMO01-001 (a primary school): college-or-above teachers per 100 students, from the CSV

@@ -90,7 +90,10 @@ def test_upload_verdict_edit_diff_save(server, page, tmp_path):
     # 3. an explanation on demand: R1 of DEMO01-001 = 58 teachers / 1000 students * 100
     pg.click('a.explain-link[data-school="DEMO01-001"][data-stage="primary"]')
     pg.wait_for_function("document.getElementById('explain-text').textContent.includes('R1')")
-    assert "计算值: 5.8 人 >= 阈值 4.2" in pg.inner_text("#explain-text")
+    assert pg.locator("#explain-text section.jx").count() == 1  # the plain view, rendered (not escaped)
+    pg.click("#explain-text details.jx-passed > summary")  # every rule passes: folded, opened on a click
+    pg.click("#explain-text details.jx-pass:first-of-type > summary")
+    assert "计算值 5.8 人，要求不低于 4.2 人" in pg.inner_text("#explain-text")
     pg.keyboard.press("Escape")
 
     # 4. what-if: raise the primary teaching-room minimum from 4.5 to 5 m² per student

@@ -2,7 +2,7 @@
 
     junheng evaluate --standard ID|PATH --schools FILE [--counties FILE] [--as-of DATE]
                      [--format table|json|csv|parquet|html|xlsx] [--out PATH] [--lang zh|en]
-    junheng explain  ... (--school ID [--stage primary|junior] | --county ID)
+    junheng explain  ... (--school CODE|NAME [--stage 小学|初中|primary|junior] | --county ID) [--all]
     junheng check    PATH...
     junheng list
     junheng show     ID [--as-of DATE] [--format table|json]
@@ -70,8 +70,9 @@ def _parser(lang: str = "zh") -> argparse.ArgumentParser:
     g = x.add_mutually_exclusive_group(required=True)
     g.add_argument("--school")
     g.add_argument("--county")
-    x.add_argument("--stage", choices=["primary", "junior"])
+    x.add_argument("--stage", help=h("help.stage"))
     x.add_argument("--format", choices=["tree", "json"], default="tree")
+    x.add_argument("--all", action="store_true", help=h("help.explain_all"))
 
     c = sub.add_parser("check", help=h("help.check"))
     c.add_argument("paths", nargs="+")
@@ -391,7 +392,7 @@ def cmd_explain(out, err, args, dirs, lang) -> int:
     if args.format == "json":
         out.print_json(json.dumps(tree, ensure_ascii=False, default=str))
     else:
-        render(tree, out, lang)
+        render(tree, out, lang, full=args.all)
     return EXIT_OK
 
 

@@ -7,6 +7,8 @@ dispersion; then the failing schools with their failing indicators.
 """
 from __future__ import annotations
 
+import difflib
+
 import numpy as np
 
 from junheng.standard.checker import USABLE
@@ -133,17 +135,60 @@ def _split_note(run: Run, row: int, lang: str = "zh"):
             "share": _f(share), "note": t(lang, "explain.split_note")}
 
 
-def explain_school(run: Run, school_id: str, stage: str | None = None, lang: str = "zh") -> dict:
+STAGE_ALIASES = {"小学": "primary", "初中": "junior", "高中": "senior", "primary": "primary", "junior": "junior",
+                 "senior": "senior"}
+
+
+def resolve_stage(run: Run, stage: str | None) -> str | None:
+    """``小学``/``初中`` (or the standard's stage labels, any case of primary/junior) → the stage id."""
+    if stage is None:
+        return None
+    key = stage.strip()
+    if key.lower() in STAGE_ALIASES:
+        return STAGE_ALIASES[key.lower()]
+    if key in STAGE_ALIASES:
+        return STAGE_ALIASES[key]
+    for sid in run.standard.stages:
+        if key in (run.standard.stage_label(sid, "zh"), run.standard.stage_label(sid, "en")):
+            return sid
+    return key
+
+
+def resolve_school(run: Run, query: str, lang: str = "zh") -> int:
+    """The school row for a code or an exact name; ambiguous names list the candidates, unknown ones
+    get "did you mean" over the codes and names (difflib)."""
     sp = run.spaces
-    ids = sp.schools["school_id"].to_numpy(dtype=object)
-    hits = np.flatnonzero(ids == school_id)
-    if not len(hits):
-        rej = [r for r in run.rejected if r.get("id") == school_id]
-        if rej:
-            raise NotFound(t(lang, "explain.school_rejected", school=school_id, reason=rej[0]["reason"],
-                             file=rej[0]["file"], row=rej[0]["row"]))
-        raise NotFound(t(lang, "explain.no_school", school=school_id))
-    s = hits[0]
+    ids = sp.schools["school_id"].astype(str).to_numpy(dtype=object)
+    names = sp.schools["school_name"].astype(str).to_numpy(dtype=object) if "school_name" in sp.schools \
+        else np.array([], dtype=object)
+    q = (query or "").strip()
+    hits = np.flatnonzero(ids == q)
+    if not len(hits) and len(names):
+        hits = np.flatnonzero(names == q)
+        if len(hits) > 1:
+            cands = t(lang, "sep.list").join(f"{ids[h]} {names[h]}" for h in hits)
+            raise NotFound(t(lang, "explain.ambiguous_school", school=q, n=len(hits), candidates=cands))
+    if len(hits):
+        return int(hits[0])
+    rej = [r for r in run.rejected if r.get("id") == q]
+    if rej:
+        raise NotFound(t(lang, "explain.school_rejected", school=q, reason=rej[0]["reason"],
+                         file=rej[0]["file"], row=rej[0]["row"]))
+    label = {**{str(i): str(i) for i in ids}, **{str(n): f"{n}（{i}）" if lang == "zh" else f"{n} ({i})"
+                                                 for i, n in zip(ids, names)}}
+    close = difflib.get_close_matches(q, list(label), n=5, cutoff=0.5)
+    if close:
+        raise NotFound(t(lang, "explain.no_school_did_you_mean", school=q,
+                         candidates=t(lang, "sep.list").join(dict.fromkeys(label[c] for c in close))))
+    raise NotFound(t(lang, "explain.no_school", school=q))
+
+
+def explain_school(run: Run, school_id: str, stage: str | None = None, lang: str = "zh") -> dict:
+    """A school's explanation; ``school_id`` is its code or exact name, ``stage`` primary/junior or 小学/初中."""
+    sp = run.spaces
+    s = resolve_school(run, school_id, lang)
+    school_id = str(sp.schools["school_id"].iloc[s])
+    stage = resolve_stage(run, stage)
     units = np.flatnonzero(sp.u_school == s)
     stages = [sp.stages[sp.u_stage[u]] for u in units]
     if stage is not None:
@@ -244,9 +289,38 @@ def _fmt_any(v) -> str:
     return escape(v) if isinstance(v, str) else fmt_num(v)
 
 
-def render(tree: dict, console, lang: str = "zh") -> None:
-    """Print the explanation ``tree`` (from explain_school / explain_county) on a rich console."""
-    console.print(build_tree(tree, lang))
+def render(tree: dict, console, lang: str = "zh", full: bool = False) -> None:
+    """Print the explanation ``tree`` (from explain_school / explain_county) on a rich console:
+    failures first, then not_evaluable, then passes (folded to one line per group unless ``full``)."""
+    console.print(build_tree(tree, lang, full))
+
+
+OUTCOME_ORDER = {"fail": 0, "not_evaluable": 1, "pass": 2, "not_applicable": 3}
+
+
+def by_outcome(nodes: list, outcome=lambda n: n["outcome"]) -> list:
+    """Failures first, then not_evaluable, passes, not_applicable; the standard's order within each."""
+    return sorted(nodes, key=lambda n: OUTCOME_ORDER.get(outcome(n), 4))
+
+
+def _add_rules(parent, nodes: list, lang: str, full: bool, outcome=lambda n: n["outcome"], add=None) -> None:
+    """The rules of one group in outcome order; the passing ones as one summary line unless ``full``."""
+    add = add or (lambda p, n: _rule_branch(p, n, lang))
+    nodes = by_outcome(nodes, outcome)
+    passing = [n for n in nodes if outcome(n) == "pass"]
+    folded = False
+    for n in nodes:
+        if outcome(n) == "pass" and not full:
+            if not folded:
+                ids = t(lang, "sep.list").join(_rule_id(p) for p in passing)
+                parent.add(f"[green]{t(lang, 'explain.passed_folded', n=len(passing), rules=ids)}[/]")
+                folded = True
+            continue
+        add(parent, n)
+
+
+def _rule_id(n) -> str:
+    return n["rule_id"] if "rule_id" in n else n[0]["rule_id"]
 
 
 _STYLE = {"pass": "green", "fail": "bold red", "not_evaluable": "yellow", "not_applicable": "dim"}
@@ -314,21 +388,19 @@ def _rule_branch(parent, node, lang: str):
     return b
 
 
-def _school_root(tree: dict, lang: str) -> Tree:
-    """A school's explanation: its stages' rules, then its school-level rules."""
+def _school_root(tree: dict, lang: str, full: bool = False) -> Tree:
+    """A school's explanation: its stages' rules, then its school-level rules (failures first)."""
     root = Tree(f"[bold]{escape(str(tree.get('school_name') or ''))}{_par(lang, escape(str(tree['school_id'])))}[/] "
                 f"{escape(str(tree.get('school_type') or ''))} "
                 f"{t(lang, 'level.county')} {escape(str(tree['county_id']))}")
     for st in tree["stages"]:
         b = root.add(f"[bold]{st['label']}[/]")
-        for node in st["rules"]:
-            _rule_branch(b, node, lang)
-    for node in tree.get("school_rules", []):
-        _rule_branch(root, node, lang)
+        _add_rules(b, st["rules"], lang, full)
+    _add_rules(root, tree.get("school_rules", []), lang, full)
     return root
 
 
-def _county_root(tree: dict, lang: str) -> Tree:
+def _county_root(tree: dict, lang: str, full: bool = False) -> Tree:
     """A county's explanation: the chain of its verdicts (or its rules), per-stage rules and failing units."""
     L = OUTCOME_LABELS[lang]
     comma = t(lang, "sep.comma")
@@ -342,28 +414,30 @@ def _county_root(tree: dict, lang: str) -> Tree:
         node["name"] = f"{node['name']}{_par(lang, stage_word.get(node['stage'], node['stage']))}"
         by_rule.setdefault(node["rule_id"], []).append(node)
 
+    def outcome_of(item):  # a chain item's outcome: its worst verdict (a per-stage rule has one per stage)
+        nodes = by_rule.get(item["rule_id"], [])
+        return by_outcome(nodes)[0]["outcome"] if nodes else "not_applicable"
+
     def chain_branch(parent, item):
-        # the overall verdict first, then what it rests on; passing rules are not expanded
-        for node in by_rule.get(item["rule_id"], []):
+        # the overall verdict first, then what it rests on, failures first; passing rules are not expanded
+        for node in by_outcome(by_rule.get(item["rule_id"], [])):
             b = _rule_branch(parent, node, lang)
             if node["outcome"] == "pass":
                 continue
-            for child in item["children"]:
-                chain_branch(b, child)
+            _add_rules(b, item["children"], lang, full, outcome_of, chain_branch)
             for dep in item["finer"]:
                 units = [u for u in tree["failing_units"] if any(r == dep for r, _ in u["rules"])]
                 if units:
                     ub = b.add(f"{dep} {t(lang, 'explain.failing_schools')}{_par(lang, len(units))}")
                     for u in units:
+                        where = stage_word.get(u["stage"], u["stage"] or "")
                         ub.add(f"{escape(str(u['school_name']))}{_par(lang, escape(str(u['school_id'])))}"
-                               f"{u['stage'] or ''}: " + comma.join(f"{r} {L.get(o, o)}" for r, o in u["rules"]))
+                               f"{where}: " + comma.join(f"{r} {L.get(o, o)}" for r, o in u["rules"]))
 
     if tree.get("chain"):
-        for item in tree["chain"]:
-            chain_branch(root, item)
+        _add_rules(root, tree["chain"], lang, True, outcome_of, chain_branch)
     else:
-        for node in tree["county_rules"]:
-            _rule_branch(root, node, lang)
+        _add_rules(root, tree["county_rules"], lang, full)
     if not tree.get("chain"):
         _add_unchained(root, tree, lang)
     return root
@@ -386,9 +460,10 @@ def _add_unchained(root: Tree, tree: dict, lang: str) -> None:
                   comma.join(f"{rid} {L.get(o, o)}" for rid, o in u["rules"]))
 
 
-def build_tree(tree: dict, lang: str = "zh") -> Tree:
-    """The explanation ``tree`` as a rich Tree (``text.tree_text`` turns it into plain text)."""
-    root = _school_root(tree, lang) if tree["subject"] == "school" else _county_root(tree, lang)
+def build_tree(tree: dict, lang: str = "zh", full: bool = True) -> Tree:
+    """The explanation ``tree`` as a rich Tree (``text.tree_text`` turns it into plain text); failures
+    first; ``full=False`` folds the passing rules of each group into one line."""
+    root = _school_root(tree, lang, full) if tree["subject"] == "school" else _county_root(tree, lang, full)
     p = tree["provenance"]
     prov = root.add(f"[dim]{t(lang, 'explain.provenance')}[/]")
     for f in p["files"]:

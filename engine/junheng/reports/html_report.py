@@ -28,6 +28,7 @@ from junheng.explain.counterfactual import all_counterfactuals
 from junheng.explain.dispersion import cv_contributions, is_cv_rule
 from junheng.explain.derivation import explain_school
 from junheng.explain.text import explain_text
+from junheng.explain.plain import explain_html
 from junheng.i18n import LANGS, OUTCOME_LABELS, t as tr
 from junheng.formatting import fmt_num
 from junheng.evaluation.logic import ABSENT, FAIL, NOT_EVALUABLE, PASS
@@ -481,9 +482,9 @@ def _school_table(run, lang, out, explain=True, progress=None):
                     f'data-school="{e(sids[s])}" data-stage="{e(stage)}">{e(t["explain"])}</a></td>')
         elif explain:
             if k < MAX_EXPLAINED:
-                text = _explain_text(run, sids[s], stage, lang)
-                row += (f'<td><details><summary>{e(t["explain"])}</summary><pre class="explain">{e(text)}</pre>'
-                        f'</details></td>')
+                # the plain explanation (explain/templates/explain_plain.html), its stylesheet once
+                row += (f'<td><details><summary>{e(t["explain"])}</summary>'
+                        f'{explain_html(run, sids[s], stage, lang, style=k == 0)}</details></td>')
             else:
                 row += "<td></td>"
         out.append(row + "</tr>")

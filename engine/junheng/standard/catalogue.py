@@ -29,6 +29,7 @@ class FieldDef:
     values: list[str] = field(default_factory=list)
     per_stage: list[str] = field(default_factory=list)
     split: bool = False
+    action: str = ""  # a change the county can make (teachers, area, …); "" = never suggested
     required: bool = False
     labels: dict[str, str] = field(default_factory=dict)  # per-stage labels
     aliases: list[str] = field(default_factory=list)
@@ -78,6 +79,7 @@ def field_from_yaml(fid: str, spec: dict, table: str, loc=None) -> FieldDef:
         id=fid, table=table, type=spec.get("type", "number"), label=spec.get("label", ""),
         label_en=spec.get("label_en", ""), unit=spec.get("unit", ""), values=list(spec.get("values") or []),
         per_stage=list(spec.get("per_stage") or []), split=bool(spec.get("split", False)),
+        action=str(spec.get("action") or ""),
         required=bool(spec.get("required", False)), labels=dict(spec.get("labels") or {}),
         aliases=list(aliases), stage_aliases=stage_aliases, loc=loc,
     )

@@ -23,6 +23,7 @@ from junheng.reports.html_report import CSS, render_body
 from junheng.records.validate import file_summary, problems_of
 from junheng.explain.derivation import NotFound, explain_county, explain_school
 from junheng.explain.text import explain_text
+from junheng.explain.plain import render_html as render_plain, view_of
 from junheng.standard.registry import list_standards
 from junheng.standard.loader import load_standard
 from junheng.standard.registry import is_standard_id
@@ -243,10 +244,12 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
                                       lang())
         except NotFound as exc:
             abort(404, str(exc))
-        text = explain_text(tree, lang())
-        if request.args.get("fragment"):
-            return Response(text, mimetype="text/plain; charset=utf-8")
-        return render_template("explain.html", entry=entry, text=text,
+        plain = render_plain(view_of(entry.run, tree, lang()))
+        if request.args.get("fragment") == "html":  # the dialog of the run page
+            return Response(plain, mimetype="text/html; charset=utf-8")
+        if request.args.get("fragment"):  # the text `junheng explain --all` prints
+            return Response(explain_text(tree, lang()), mimetype="text/plain; charset=utf-8")
+        return render_template("explain.html", entry=entry, plain=Markup(plain),
                                subject=request.args.get("county") or request.args.get("school"))
 
     @app.route("/runs/<run_id>/download/<fmt>")

@@ -1,4 +1,4 @@
-// Explanations on demand: a click on "解释" fetches the same text `junheng explain` prints.
+// Explanations on demand: a click on "解释" fetches the plain explanation (server-rendered, autoescaped HTML).
 (function () {
   const box = document.getElementById("explain-box");
   const out = document.getElementById("explain-text");
@@ -9,10 +9,10 @@
     out.textContent = document.documentElement.lang === "en" ? "computing…" : "正在计算……";
     box.showModal();
     const url = new URL(a.href, location.href);
-    url.searchParams.set("fragment", "1");
+    url.searchParams.set("fragment", "html");
     try {
       const r = await fetch(url, {credentials: "same-origin"});
-      out.textContent = await r.text();
+      if (r.ok) out.innerHTML = await r.text(); else out.textContent = await r.text();
     } catch (e) {
       out.textContent = String(e);
     }
