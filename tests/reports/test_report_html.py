@@ -128,7 +128,7 @@ def test_xlsx(run, tmp_path):
     path = tmp_path / "r.xlsx"
     write_xlsx(run, path)
     wb = load_workbook(path)
-    assert wb.sheetnames == ["区县汇总", "学校学段判定", "差异系数", "被拒绝的行", "来源"]
+    assert wb.sheetnames == ["评估结论", "区县汇总", "学校学段判定", "差异系数", "被拒绝的行", "来源"]
     ws = wb["学校学段判定"]
     assert ws.freeze_panes == "E2" and ws.column_dimensions["C"].width >= 20
     assert ws.conditional_formatting  # outcome colours

@@ -9,15 +9,19 @@ from __future__ import annotations
 import unicodedata
 
 from junheng.i18n import OUTCOME_LABELS, t as tr
-from junheng.messages import MESSAGES
 
 WIDTH = 100  # the conclusion's lines fit a terminal this many columns wide
 
 
+# the areas the catalogue names (an area a standard adds is shown by its id)
+AREA_KEYS = {"resources": "area.resources", "government": "area.government", "quality": "area.quality",
+             "recognition": "area.recognition", "eligibility": "area.eligibility", "county": "area.county"}
+
+
 def area_label(area, lang: str) -> str:
     """An area id (``resources``) as its name (资源配置); one the catalogue does not know, as given."""
-    key = f"area.{area}"
-    return tr(lang, key) if isinstance(area, str) and key in MESSAGES else (area or "")
+    key = AREA_KEYS.get(area) if isinstance(area, str) else None
+    return tr(lang, key) if key else (area or "")
 
 
 def _name(row, lang) -> str:

@@ -40,7 +40,7 @@ from junheng.explain.derivation import explain_school
 from junheng.explain.text import explain_text
 from junheng.i18n import LANGS, OUTCOME_LABELS, t as tr
 from junheng.formatting import fmt_num
-from junheng.evaluation.logic import ABSENT, FAIL, NOT_EVALUABLE, NOT_APPLICABLE, PASS
+from junheng.evaluation.logic import ABSENT, FAIL, NOT_EVALUABLE, NOT_APPLICABLE, PASS, round_half_up
 from junheng.standard.provenance import run_provenance, short_text
 from junheng.language.nodes import Call, Name
 from junheng.reports.conclusion import area_label, county_conclusions
@@ -124,11 +124,11 @@ def _rule_name(rule, lang):
     return rule.name_en if lang == "en" and rule.name_en else rule.name
 
 
-def display_decimals(rule) -> int:
-    """The decimals a rule's value is shown with in the school table (and written to the XLSX): the
-    rounding the standard declares for it, else 2."""
+def display_decimals(rule, default: int = 2) -> int:
+    """The decimals a rule's value is shown with (school table: 2; county tables: 4, as ``fmt_num``) and
+    written to the XLSX with: the rounding the standard declares for the rule, else ``default``."""
     places = getattr(rule, "round", None)
-    return int(places) if isinstance(places, int) and places >= 0 else 2
+    return int(places) if isinstance(places, int) and places >= 0 else default
 
 
 def _explain_text(run, school_id, stage, lang) -> str:
@@ -443,7 +443,7 @@ def _cell(o, res, u, rule, lang) -> dict | None:
     elif o not in (PASS, FAIL):
         text = "–"
     elif res.value is not None and not np.isnan(res.value[u]):
-        text = fmt_num(round(float(res.value[u]), display_decimals(rule)))
+        text = fmt_num(float(round_half_up(float(res.value[u]), display_decimals(rule))))
     else:
         text = "✓" if o == PASS else "✗"
     tip = f"{rule.id} {L.get(name, name)}"
@@ -504,6 +504,14 @@ def source_status_label(status, lang) -> str:
     return tr(lang, key) if key in MESSAGES else str(status)
 
 
+def citation_text(c) -> str:
+    """A provenance citation as 《title》number article, without its source status (shown apart, in words)."""
+    if not c:
+        return ""
+    doc = f"《{c['title']}》{c['document'] or ''}" if c.get("title") else (c.get("document") or "")
+    return " ".join(x for x in (doc, c.get("article")) if x)
+
+
 def _provenance(run, lang) -> dict:
     p = run_provenance(run)
     comma = tr(lang, "sep.comma")
@@ -514,7 +522,7 @@ def _provenance(run, lang) -> dict:
         "inputs": [{"path": f["path"], "sha256": f["sha256"],
                     "what": _p(lang, str(f["table"]) + comma + str(f["rows"]) + " " + T[lang]["row"])}
                    for f in run.input_summary()],
-        "rules": [{"id": rid, "citation": (rp["citation"] or {}).get("text") or "",
+        "rules": [{"id": rid, "citation": citation_text(rp["citation"]),
                    "status": source_status_label(rp["source_status"], lang), "at": short_text(rp, lang)}
                   for rid, rp in p["rules"].items()],
     }

@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 from junheng.standard.checker import USABLE
 from junheng.evaluation.evaluator import Evaluator, RuleResult
 from junheng.i18n import msg
+from junheng.messages import MESSAGES
 from junheng.formatting import fmt_distinct, fmt_num
 from junheng.verdicts.outofforce import out_of_force_text
 from junheng.evaluation.logic import FAIL, NOT_APPLICABLE, NOT_EVALUABLE, PASS
@@ -119,6 +120,15 @@ def _lit(x: str):
     return pa.scalar(x, pa.large_string())
 
 
+def _area_or_id(rule, lang: str) -> str:
+    """An area verdict (``area_resources`` with ``area: resources``) by the area's name (资源配置), any
+    other rule by its id."""
+    key = f"area.{rule.area}"
+    if rule.area and rule.id == f"area_{rule.area}" and key in MESSAGES:
+        return msg(lang, key)
+    return rule.id
+
+
 def _cond_fail(ev, res, lang):
     """Name what failed: same-level rules (area verdicts, vetoes) and, for aggregates such as
     all(G3_school), the schools of the group that failed. Built column-wise."""
@@ -136,7 +146,7 @@ def _cond_fail(ev, res, lang):
         r = ev.results[rid]
         if r.space == res.space:
             shown = msg(lang, "reason.veto", rule=rid, name=(r.rule.name_en or r.rule.name) if lang == "en"
-                        else r.rule.name) if r.rule.veto else rid
+                        else r.rule.name) if r.rule.veto else _area_or_id(r.rule, lang)
             add(r.outcome == FAIL, shown)
         elif r.space not in USABLE[res.space]:
             finer.append(r)
