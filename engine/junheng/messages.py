@@ -135,6 +135,29 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "check.errors": ("发现 {n} 处错误：", "{n} error(s):"),
     "check.all_ok": ("全部 {n} 个标准文件通过检查", "all {n} standard file(s) OK"),
 
+    # reader errors (records/readers.py) and nothing to evaluate (evaluation/run.py)
+    "read.not_found": ("{name}: 文件不存在", "{name}: file not found"),
+    "read.too_large": ("{name}: 文件过大", "{name}: file too large"),
+    "read.encoding": ("{name}: 无法识别文件编码（支持 UTF-8、GBK/GB18030）",
+                      "{name}: unknown text encoding (UTF-8 and GBK/GB18030 are read)"),
+    "read.bad_csv": ("{name}: CSV 格式错误：{error}", "{name}: malformed CSV: {error}"),
+    "read.bad_xlsx": ("{name}: 无法打开 Excel 文件：{error}", "{name}: cannot open the workbook: {error}"),
+    "read.bad_sheet": ("{name}: 无法读取工作表：{error}", "{name}: cannot read the sheet: {error}"),
+    "read.bad_json": ("{name}: JSON 格式错误：{error}", "{name}: malformed JSON: {error}"),
+    "read.json_list": ("{name}: JSON 应为对象数组", "{name}: JSON must be a list of objects"),
+    "read.bomb_strings": ("{name}: 共享字符串表解压后 {size}，超过上限 {limit}，拒绝读取"
+                          "（可能是压缩炸弹；真实数据请另存为 CSV）",
+                          "{name}: the shared strings would uncompress to {size}, above the limit of {limit}: refused "
+                          "(a zip bomb? save real data as CSV)"),
+    "read.bomb_total": ("{name}: 解压后共 {size}（最大的是 {part}，{part_size}），超过上限 {limit}，拒绝读取"
+                        "（真实数据请另存为 CSV）",
+                        "{name}: the workbook would uncompress to {size} (largest part {part}, {part_size}), above the "
+                        "limit of {limit}: refused (save real data as CSV)"),
+    "run.no_rows": ("没有可评估的学校：{names} 中没有学校数据行（空白的填报表？）",
+                    "nothing to evaluate: no school rows in {names} (a blank form?)"),
+    "run.all_rejected": ("没有可评估的学校：读入 {read} 行，全部被拒绝（{why}）",
+                         "nothing to evaluate: all {read} school rows were rejected ({why})"),
+
     # HTML report (reports/html.py)
     "html.title": ("县域义务教育均衡发展督导评估报告", "County balanced compulsory education evaluation report"),
     "html.county": ("区县判定", "County verdict"),

@@ -51,7 +51,7 @@ from junheng.explain.gaps import form_gaps
 MAX_EXPLAINED = 400  # stage units with an embedded explanation (failing ones first)
 MAX_CHART_UNITS = 3000  # bars per chart; beyond this the chart shows a sorted sample
 MAX_NAMED_BARS = 80  # up to this many bars the axis names each school
-NAME_CHARS = 12  # school names on the axis are cut to this many characters (the full name is the bar's tooltip)
+NAME_PX = 11  # room per character of a school name written down the axis
 TEMPLATES = Path(__file__).with_name("templates")
 CSS = (TEMPLATES / "report.css").read_text(encoding="utf-8")
 COLORS = {"pass": "#1a7f37", "fail": "#cf222e", "above_floor": "#d4a72c", "not_applicable": "#c4cad0",
@@ -211,11 +211,10 @@ def _bar_geometry(vals, thr, labels, unit, floor, lang, op, outcomes):
     bw = 4 if n > 150 else (8 if n > 60 else 14)
     gap = 1 if bw <= 4 else 2
     names = n <= MAX_NAMED_BARS
-    name_texts = [(lb[:NAME_CHARS] + "…") if len(lb) > NAME_CHARS else lb for lb in
-                  (x[0] for x in labels)] if names else []
+    name_texts = [x[0] for x in labels] if names else []  # whole names: a cut name is neither data nor text
     left, right, pad_top = 56, 120, 10
     plot_h = 186
-    pad_bottom = 24 + (12 * max((len(x) for x in name_texts), default=0) if names else 0)
+    pad_bottom = 24 + (NAME_PX * max((len(x) for x in name_texts), default=0) if names else 0)
     h = pad_top + plot_h + pad_bottom
     width = left + n * (bw + gap) + right
     axis_y = pad_top + plot_h
@@ -504,6 +503,12 @@ def source_status_label(status, lang) -> str:
     return tr(lang, key) if key in MESSAGES else str(status)
 
 
+def table_label(table, lang) -> str:
+    """The input table of a file (school / county) in words (学校 / 区县)."""
+    key = {"school": "xlsx.t_schools", "county": "xlsx.t_counties"}.get(table)
+    return tr(lang, key) if key else str(table)
+
+
 def citation_text(c) -> str:
     """A provenance citation as 《title》number article, without its source status (shown apart, in words)."""
     if not c:
@@ -520,7 +525,7 @@ def _provenance(run, lang) -> dict:
         "head": title + _p(lang, p["standard"] + comma + p["version"]), "engine": p["engine_version"],
         "fingerprint": p["input_fingerprint"], "files": p["files"],
         "inputs": [{"path": f["path"], "sha256": f["sha256"],
-                    "what": _p(lang, str(f["table"]) + comma + str(f["rows"]) + " " + T[lang]["row"])}
+                    "what": _p(lang, table_label(f["table"], lang) + comma + str(f["rows"]) + " " + T[lang]["row"])}
                    for f in run.input_summary()],
         "rules": [{"id": rid, "citation": citation_text(rp["citation"]),
                    "status": source_status_label(rp["source_status"], lang), "at": short_text(rp, lang)}

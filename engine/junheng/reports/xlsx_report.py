@@ -23,7 +23,7 @@ from junheng.evaluation.logic import ABSENT, FAIL, NOT_EVALUABLE, PASS
 from junheng.standard.provenance import run_provenance, short_text
 from junheng.evaluation.logic import round_half_up
 from junheng.reports.conclusion import area_label, county_conclusions
-from junheng.reports.html_report import citation_text, display_decimals, source_status_label
+from junheng.reports.html_report import citation_text, display_decimals, source_status_label, table_label
 import io
 from junheng.atomic import write_bytes
 
@@ -256,7 +256,7 @@ def _provenance_sheet(wb, run, lang, t):
              (tr(lang, "xlsx.k_fingerprint"), p["input_fingerprint"])]
     facts += [(tr(lang, "xlsx.k_file", id=f["id"]), tr(lang, "xlsx.v_file", path=f["path"], sha=f["sha256"]))
               for f in p["files"]]
-    facts += [(tr(lang, "xlsx.k_input", table=_table_label(f["table"], lang)),
+    facts += [(tr(lang, "xlsx.k_input", table=table_label(f["table"], lang)),
                tr(lang, "xlsx.v_input", path=f["path"], rows=f["rows"], sha=f["sha256"])) for f in run.input_summary()]
     _put(ws, 1, 1, t["key"]).font = Font(bold=True)
     _put(ws, 1, 2, t["val"]).font = Font(bold=True)
@@ -274,11 +274,6 @@ def _provenance_sheet(wb, run, lang, t):
     ws.freeze_panes = "A2"
     for col, w in (("A", 22), ("B", 70), ("C", 12), ("D", 120)):
         ws.column_dimensions[col].width = w
-
-
-def _table_label(table, lang) -> str:
-    key = {"school": "xlsx.t_schools", "county": "xlsx.t_counties"}.get(table)
-    return tr(lang, key) if key else str(table)
 
 
 def write_xlsx(run, path, lang: str | None = None, progress=None) -> None:

@@ -18,7 +18,7 @@ from junheng.formatting import fmt_distinct, fmt_num
 from junheng.verdicts.outofforce import out_of_force_text
 from junheng.evaluation.logic import FAIL, NOT_APPLICABLE, NOT_EVALUABLE, PASS
 from junheng.language import nodes as _ast
-from junheng.verdicts.unknown_reasons import not_evaluable_reasons, unit_groups
+from junheng.verdicts.unknown_reasons import column_text, not_evaluable_reasons, unit_groups
 from junheng.standard.model import exprs_have_if
 
 ROWWISE = False  # True: not_evaluable reasons built row by row (the reference path; tests compare both)
@@ -334,7 +334,7 @@ def _field_problem(ev, sym, space, row, invalid, lang, shown):
     for col, r in cols:
         if r is not None and r in invalid.get(col, {}):
             return msg(lang, "reason.invalid_field", col=col, why=invalid[col][r])
-    name = cols[0][0] if cols else sym.name
+    name = column_text(ev, cols[0][0] if cols else sym.name, lang)
     if fd is not None and getattr(fd, "split", False) and space == "stage":
         return msg(lang, "reason.missing_split", name=name)
     return msg(lang, "reason.missing", name=name)
