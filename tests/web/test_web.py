@@ -157,7 +157,7 @@ def test_standards_browser(app_env):
     raw = (ROOT / "standards/neimenggu/quality-2017.yaml").read_text(encoding="utf-8").splitlines()
     line = next(i for i, s in enumerate(raw, 1) if s.startswith("  G14_quota_min:"))
     assert f"standards/neimenggu/quality-2017.yaml:{line}" in page  # the override's file:line
-    assert "名额" in page and "secondary" in page
+    assert "名额" in page and "二手来源" in page and "secondary" not in page  # statuses in words
     assert c.get("/standards/../../etc/passwd").status_code == 404
 
 

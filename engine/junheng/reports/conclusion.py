@@ -15,7 +15,9 @@ WIDTH = 100  # the conclusion's lines fit a terminal this many columns wide
 
 # the areas the catalogue names (an area a standard adds is shown by its id)
 AREA_KEYS = {"resources": "area.resources", "government": "area.government", "quality": "area.quality",
-             "recognition": "area.recognition", "eligibility": "area.eligibility", "county": "area.county"}
+             "recognition": "area.recognition", "eligibility": "area.eligibility", "county": "area.county",
+             "veto": "area.veto", "balance": "area.balance", "satisfaction": "area.satisfaction",
+             "school_standard": "area.school_standard"}
 
 
 def area_label(area, lang: str) -> str:

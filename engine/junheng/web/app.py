@@ -38,6 +38,7 @@ from junheng.paths import standards_dir
 import re
 import zipfile
 from junheng.web.monitor_page import monitor_blueprint
+from junheng.web.words import register_filters
 from junheng.reports.formats import OUTPUT_FORMATS
 
 DEFAULT_STANDARD = "national/quality-2017"
@@ -162,6 +163,7 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
         return _error(exc.code or 500, text)
 
     app.register_blueprint(monitor_blueprint(ws, settings, lambda: lang(), DEFAULT_STANDARD))  # junheng monitor
+    register_filters(app)  # ids in words on the pages (web/words.py)
 
     @app.route("/lang/<code>")
     def set_lang(code):
@@ -285,7 +287,7 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
         view = resolve_view(std, day)
         params = {p["id"]: p for p in view["parameters"]}
         for r in view["rules"]:
-            r["threshold_values"] = [(pid, params[pid]["value_text"], params[pid]["unit"]) for pid in r["parameters"]]
+            r["threshold_values"] = [(pid, params[pid]["value"], params[pid]["unit"]) for pid in r["parameters"]]
         return render_template("standard.html", view=view, std=std, as_of=day.isoformat() if day else "")
 
     # ------------------------------------------------------------------ what-if

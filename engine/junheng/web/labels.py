@@ -38,7 +38,7 @@ _KEYS = {
     "not_found": "web.not_found", "too_large": "web.too_large", "forbidden": "web.forbidden",
     "token_needed": "web.token_needed", "run_missing": "web.run_missing", "lang_other": "web.lang_other",
     "always": "web.always", "versions": "web.versions",
-    "area": "web.area",
+    "area": "web.area", "veto": "web.veto",
     "too_many_files": "web.too_many_files",
     "bad_standard_id": "web.bad_standard_id",
     "internal": "web.internal",
