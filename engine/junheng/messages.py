@@ -139,6 +139,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "check.errors": ("发现 {n} 处错误：", "{n} error(s):"),
     "check.all_ok": ("全部 {n} 个标准文件通过检查", "all {n} standard file(s) OK"),
 
+    # standard/fieldmerge.py and standard/rootcause.py (errors of standard files)
+    "field.override_unknown": ("要覆盖的字段 '{id}' 不存在（字段目录和上级标准中都没有 {table} 表的该字段）",
+                               "override of unknown field '{id}' (neither the catalogue nor a parent standard has "
+                               "it in the {table} table)"),
+    "field.already_defined": ("字段 '{id}' 已在 {at} 定义；如要重新定义，请写 override: true 并给出 citation",
+                              "field '{id}' is already defined at {at}; write override: true (and a citation) to "
+                              "redefine it"),
+    "field.override_citation": ("覆盖字段 '{id}' 必须给出出处 citation",
+                                "an override of field '{id}' needs a citation"),
+    "field.unknown_document": ("字段 '{id}' 引用的文件 '{document}' 未在 documents 中登记",
+                               "field '{id}' cites '{document}', which is not listed under documents"),
+    "root.kind": ("派生值 '{id}' 声明为{declared}，表达式却是{actual}；{fix}。"
+                  "它被使用 {uses} 处（{users}），这些地方不再逐一报错",
+                  "derived value '{id}' is declared {declared} but its expression is {actual}; {fix}. It is used "
+                  "{uses} time(s) ({users}); those uses are not reported again"),
+    "root.fix_bool": ("如果它是条件（是/否），请写 type: condition", "write type: condition if it is a yes/no value"),
+    "root.fix_num": ("如果它是数值，请删去 type: condition", "remove type: condition if it is a number"),
+    "root.fix_other": ("请改写表达式", "rewrite the expression"),
+    "root.users": ("{list}", "{list}"),
+    "root.users_more": ("{list} 等", "{list} and more"),
+    "root.users_none": ("无", "none"),
+
     # reader errors (records/readers.py) and nothing to evaluate (evaluation/run.py)
     "read.not_found": ("{name}: 文件不存在", "{name}: file not found"),
     "read.too_large": ("{name}: 文件过大", "{name}: file too large"),
