@@ -572,6 +572,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "status.recalled": ("凭记忆", "recalled"),
     "status.none": ("未注明", "-"),
 
+    # changes of rules, fields, derived values and citations (tools/changes.py: show, diff)
+    "part.value": ("数值", "value"), "part.operator": ("比较", "operator"), "part.threshold": ("阈值", "threshold"),
+    "part.condition": ("条件", "condition"), "part.applies_when": ("适用条件", "applies_when"),
+    "part.stages": ("适用学段", "stages"), "part.name": ("名称", "name"), "part.round": ("取整位数", "round"),
+    "part.veto": ("一票否决", "veto"), "part.record": ("仅记录", "record"), "part.effective": ("生效期", "effective"),
+    "part.level": ("层级", "level"), "part.type": ("类型", "type"), "part.expr": ("表达式", "expr"),
+    "part.unit": ("单位", "unit"), "part.label": ("名称", "label"), "part.values": ("取值范围", "values"),
+    "part.per_stage": ("分学段", "per_stage"), "part.split": ("拆分", "split"),
+    "chg.none": ("（无）", "(none)"),
+    "chg.part": ("{part}：{a} → {b}", "{part}: {a} → {b}"),
+    "chg.added": ("新增{kind} {id}：", "new {kind} {id}: "),
+    "chg.removed": ("删除{kind} {id}", "{kind} {id} removed"),
+    "chg.changed": ("{kind} {id}：", "{kind} {id}: "),
+    "chg.school_field": ("学校字段", "school field"),
+    "chg.county_field": ("区县字段", "county field"),
+    "chg.derived": ("派生值", "derived value"),
+    "chg.citation": ("{id}：出处 {a} → {b}", "{id}: citation {a} → {b}"),
+
     # diff (tools/diff.py)
     "diff.param_added": ("新增参数 {id}（{name}）= {b}", "new parameter {id} ({name}) = {b}"),
     "diff.param_removed": ("删除参数 {id}（{name}），原为 {a}", "parameter {id} ({name}) removed, was {a}"),
