@@ -225,14 +225,17 @@ def _bar_geometry(vals, thr, labels, unit, floor, lang, op, outcomes):
     keys = _bar_colors(vals, thr, outcomes, floor, op)
     ys = y(vals)
     xs = left + np.arange(n) * (bw + gap)
-    bars = []
-    for i in range(n):  # one SVG element per bar: the template needs the list
-        clipped = bool(vals[i] > top)
-        tip = (_c(lang, labels[i][1]) + f"{fmt_num(vals[i])} {unit}" + _p(lang, f"{t['threshold']} {fmt_num(thr[i])}")
-               + (f" {t['clipped']}" if clipped else ""))
-        bars.append({"x": int(xs[i]), "y": f"{ys[i]:.1f}", "h": f"{max(axis_y - ys[i], 0.5):.1f}",
-                     "color": COLORS[keys[i]], "outcome": keys[i], "tip": tip, "clipped": clipped,
-                     "name": name_texts[i] if names else ""})
+    # the per-bar texts, formatted once per column (the template only places them)
+    colon = tr(lang, "colon", x="")
+    lp, rp = tr(lang, "paren", x="|").split("|")
+    clipped = (vals > top).tolist()
+    vtext, ttext = [fmt_num(v) for v in vals.tolist()], [fmt_num(v) for v in thr.tolist()]
+    ytext = [f"{v:.1f}" for v in ys.tolist()]
+    htext = [f"{v:.1f}" for v in np.maximum(axis_y - ys, 0.5).tolist()]
+    bars = [{"x": int(xs[i]), "y": ytext[i], "h": htext[i], "color": COLORS[keys[i]], "outcome": keys[i],
+             "tip": f"{labels[i][1]}{colon}{vtext[i]} {unit}{lp}{t['threshold']} {ttext[i]}{rp}"
+                    + (f" {t['clipped']}" if clipped[i] else ""),
+             "clipped": clipped[i], "name": name_texts[i] if names else ""} for i in range(n)]
     lines, texts = [], []
     for th in sorted(set(np.round(thr[np.isfinite(thr)], 9))):  # a stage has one threshold; each distinct one
         yy = float(y(th))
@@ -432,23 +435,33 @@ def _cv_sections(run, lang) -> list:
     return out
 
 
-def _cell(o, res, u, rule, lang) -> dict | None:
-    if o == ABSENT:
-        return None
-    name = OUTCOME_NAMES.get(o, "not_applicable")
+def _cell_columns(rules, ev, lang) -> list:
+    """Per stage rule, over all units at once: the text shown in the cell (the value rounded half-up as the rule
+    displays it, ? not evaluable, – not applicable, ✓/✗ for a condition), the CSS class and the tooltip."""
     L = OUTCOME_LABELS[lang]
-    if o == NOT_EVALUABLE:
-        text = "?"
-    elif o not in (PASS, FAIL):
-        text = "–"
-    elif res.value is not None and not np.isnan(res.value[u]):
-        text = fmt_num(float(round_half_up(float(res.value[u]), display_decimals(rule))))
-    else:
-        text = "✓" if o == PASS else "✗"
-    tip = f"{rule.id} {L.get(name, name)}"
-    if res.value is not None and res.threshold is not None:
-        tip = _c(lang, tip) + f"{fmt_num(res.value[u])} {rule.operator} {fmt_num(res.threshold[u])}"
-    return {"cls": name, "text": text, "tip": tip}
+    out = []
+    for rule in rules:
+        res = ev.results[rule.id]
+        o = res.outcome
+        names = np.array([OUTCOME_NAMES.get(int(k), "not_applicable") for k in range(4)], dtype=object)
+        cls = names[np.clip(o, 0, 3)]
+        if res.value is not None:
+            vals = np.asarray(res.value, dtype=float)
+            shown = round_half_up(vals, display_decimals(rule))
+            text = np.array([fmt_num(x) if x == x else "" for x in shown.tolist()], dtype=object)
+            text = np.where(text == "", np.where(o == PASS, "✓", np.where(o == FAIL, "✗", "")), text)
+        else:
+            text = np.where(o == PASS, "✓", np.where(o == FAIL, "✗", "")).astype(object)
+        text = np.where(o == NOT_EVALUABLE, "?", np.where((o != PASS) & (o != FAIL), "–", text))
+        label = np.array([f"{rule.id} {L.get(n, n)}" for n in names], dtype=object)[np.clip(o, 0, 3)]
+        if res.value is not None and res.threshold is not None:
+            vt = [fmt_num(x) for x in np.asarray(res.value, dtype=float).tolist()]
+            tt = [fmt_num(x) for x in np.asarray(res.threshold, dtype=float).tolist()]
+            tip = [_c(lang, a) + f"{v} {rule.operator} {th}" for a, v, th in zip(label.tolist(), vt, tt)]
+        else:
+            tip = label.tolist()
+        out.append((o, cls.tolist(), text.tolist(), tip))
+    return out
 
 
 def _school_rows(run, lang, explain=True, progress=None) -> dict | None:
@@ -465,11 +478,13 @@ def _school_rows(run, lang, explain=True, progress=None) -> dict | None:
     rank = np.where((outcomes == FAIL).any(axis=1), 0, np.where((outcomes == NOT_EVALUABLE).any(axis=1), 1, 2))
     order = np.lexsort((np.arange(n), rank))
     sids, names = _unit_labels(run, lang)
+    columns = _cell_columns(rules, ev, lang)
     rows = []
     for k, u in enumerate(order):
         s = sp.u_school[u]
         stage = sp.stages[sp.u_stage[u]]
-        cells = [_cell(int(outcomes[u, j]), ev.results[r.id], u, r, lang) for j, r in enumerate(rules)]
+        cells = [None if o[u] == ABSENT else {"cls": cls[u], "text": text[u], "tip": tip[u]}
+                 for o, cls, text, tip in columns]
         hints = [_c(lang, r.id) + cfs[r.id][int(u)][0]["text"] for r in rules if cfs.get(r.id, {}).get(int(u))]
         row = {"sid": sids[s], "name": names[s], "stage": std.stage_label(stage, lang), "stage_id": stage,
                "cells": cells, "hints": hints, "url": None, "text": None}
