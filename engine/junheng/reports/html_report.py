@@ -39,6 +39,7 @@ from junheng.explain.dispersion import cv_contributions, is_cv_rule
 from junheng.explain.derivation import explain_school
 from junheng.explain.text import explain_text
 from junheng.i18n import LANGS, OUTCOME_LABELS, t as tr
+from junheng.messages import MESSAGES
 from junheng.formatting import fmt_num
 from junheng.evaluation.logic import ABSENT, FAIL, NOT_EVALUABLE, NOT_APPLICABLE, PASS, round_half_up
 from junheng.standard.provenance import run_provenance, short_text
@@ -512,8 +513,6 @@ def _problems(run, lang):
 
 def source_status_label(status, lang) -> str:
     """verified / secondary / recalled as the catalogue's words (已核实, 二手来源, 凭记忆)."""
-    from junheng.messages import MESSAGES
-
     key = f"status.{status}" if status else "status.none"
     return tr(lang, key) if key in MESSAGES else str(status)
 
