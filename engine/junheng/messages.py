@@ -229,7 +229,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "html.read": ("读入行", "rows read"),
     "html.rej": ("拒绝行", "rows rejected"),
     "html.pass_rate": ("达标学段", "stages passing"),
-    "html.sorted": ("按值从小到大排列；鼠标悬停可看学校名称。", "Sorted by value; hover a bar for the school."),
+    "html.sorted": ("按值从小到大排列；横轴标出学校名称，鼠标悬停可看数值与达标值。",
+                    "Sorted by value; the axis names the schools, hover a bar for its value and threshold."),
     "html.clipped": ("超出图幅，已截断", "off the chart, clipped"),
     "html.explained_only": ("仅前 {n} 个学段（不达标者优先）附有解释；其余请用 junheng explain 查看。",
                             "Only the first {n} stages (failing first) carry an explanation; use junheng explain for "
