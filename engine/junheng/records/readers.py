@@ -160,12 +160,10 @@ def _read_csv(p: Path, name: str) -> RawTable:
     notes = []
     if enc.endswith("+bom"):
         enc = enc[:-4]
-        notes.append(f"{name}: 文件开头有 UTF-8 标记（BOM），内容却是 GBK 编码，已按 GBK 读取 / a UTF-8 BOM in "
-                     "front of "
-                     f"GBK text: read as GBK")
+        notes.append(Msg("note.bom_gbk", name=name))
     sep = _separator(text, p.suffix.lower())
     if sep == "\t" and p.suffix.lower() != ".tsv":
-        notes.append(f"{name}: 以制表符分隔（Excel 导出的文本文件）/ tab-separated text")
+        notes.append(Msg("note.tab", name=name))
     try:
         df = _read_csv_arrow(data, text, enc, sep)
         if df is None:
@@ -401,8 +399,7 @@ def _read_xlsx(p: Path, name: str, known=None) -> list[RawTable]:
         for ws in sheets:
             state = getattr(ws, "sheet_state", "visible")
             if state in ("hidden", "veryHidden"):
-                notes.append(f"{name}[{ws.title}]: 隐藏的工作表（{state}），未读取；如需评估请取消隐藏 / hidden sheet "
-                             f"not read")
+                notes.append(Msg("note.hidden", name=f"{name}[{ws.title}]", state=state))
                 continue
             if not hasattr(ws, "_get_source"):  # a chartsheet
                 continue
@@ -439,9 +436,8 @@ def _flat_table(name, title, rows, merged, known, notes, range_boundaries):
     hi = _header_index(rows, known)
     header_row, hdr = rows[hi]
     if hi:
-        above = "、".join(f"第 {r} 行" for r, _ in rows[:hi])
-        notes.append(f"{name}[{title}]: 表头在第 {header_row} 行，{above}是标题，已跳过 / title rows above the header "
-                     f"skipped")
+        above = tuple(r for r, _ in rows[:hi])
+        notes.append(Msg("note.title_rows", name=f"{name}[{title}]", row=header_row, above=above))
     body = rows[hi + 1:]
     keep = [(r, c) for r, c in body if any(_text(v) for v, _, nc in c) or any(nc for _, _, nc in c)]
     n = len(hdr)
@@ -450,7 +446,7 @@ def _flat_table(name, title, rows, merged, known, notes, range_boundaries):
         n -= 1
     written = [_text(c[0]) or f"列{j + 1}" for j, c in enumerate(hdr[:n])] + [f"列{j + 1}" for j in range(len(hdr), n)]
     if not keep or not written:
-        notes.append(f"{name}[{title}]: 没有数据行，已跳过 / no data rows, sheet skipped")
+        notes.append(Msg("note.no_rows", name=f"{name}[{title}]"))
         return None
     header, labels = _unique(written)
     empty = (None, "", False)
@@ -550,7 +546,7 @@ def _vertical_table(name: str, sheets, notes: list) -> RawTable | None:
             if first is None and "代码" in item:
                 first = k
         if not any(v != "" for v in rec.values()):
-            notes.append(f"{name}[{title}]: 填报表没有填写任何值，已跳过 / empty form sheet skipped")
+            notes.append(Msg("note.empty_form", name=f"{name}[{title}]"))
             continue
         i = len(records)
         records.append(rec)
@@ -565,7 +561,7 @@ def _vertical_table(name: str, sheets, notes: list) -> RawTable | None:
                 cells[key].append(None)
     if not records:
         return None
-    notes.append(f"{name}: 识别为纵向填报表（每个工作表一所学校/一个区县）{len(records)} 个 / vertical form sheets")
+    notes.append(Msg("note.vertical", name=name, n=len(records)))
     df = pd.DataFrame(records, dtype=object).fillna("")
     return RawTable(df, name, names, rows, layout="vertical", units=units, cells=cells, issues=issues)
 
