@@ -29,7 +29,8 @@ def test_wheel_has_one_top_level_package(wheel):
     assert {t for t in tops if not t.endswith(".dist-info")} == {"junheng"}
     for needed in ("junheng/standards/national/quality-2017.yaml", "junheng/standards/fields.yaml",
                    "junheng/standards/national/tests/quality-2017.yaml", "junheng/schemas/standard.schema.json",
-                   "junheng/language/grammar.lark", "junheng/web/templates/base.html", "junheng/web/static/app.css"):
+                   "junheng/language/grammar.lark", "junheng/web/templates/base.html", "junheng/web/static/app.css",
+                   "junheng/reports/templates/report_body.html", "junheng/reports/templates/report.css"):
         assert needed in names
     ep = next(n for n in names if n.endswith("entry_points.txt"))
     assert "junheng = junheng.cli.main:main" in zipfile.ZipFile(wheel).read(ep).decode()

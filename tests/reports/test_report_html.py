@@ -2,7 +2,6 @@
 no formula injection, CLI formats and --quiet."""
 from __future__ import annotations
 
-import html
 import io
 import re
 import subprocess
@@ -42,8 +41,10 @@ def test_self_contained(page):
 
 
 def test_user_data_escaped(page):
+    from markupsafe import escape  # the templates' autoescaping (quotes as &#34;, not &quot;)
+
     for name in NASTY:
-        assert html.escape(name, quote=True) in page
+        assert str(escape(name)) in page
     assert "<b>粗</b>" not in page and "<script>alert" not in page
 
 
@@ -128,7 +129,7 @@ def test_xlsx(run, tmp_path):
     path = tmp_path / "r.xlsx"
     write_xlsx(run, path)
     wb = load_workbook(path)
-    assert wb.sheetnames == ["区县汇总", "学校学段判定", "差异系数", "被拒绝的行", "来源"]
+    assert wb.sheetnames == ["评估结论", "区县汇总", "学校学段判定", "差异系数", "被拒绝的行", "来源"]
     ws = wb["学校学段判定"]
     assert ws.freeze_panes == "E2" and ws.column_dimensions["C"].width >= 20
     assert ws.conditional_formatting  # outcome colours

@@ -558,9 +558,12 @@ def test_eligibility_uses_the_evaluation_year_and_is_reported_apart(tmp_path):
     assert "资格审查（申报条件，单独报告，不计入评估结论）" in html
     x = tmp_path / "r.xlsx"
     write_xlsx(r, str(x))
-    ws = load_workbook(x).worksheets[0]
+    wb = load_workbook(x)
+    ws = wb["区县汇总"]
     hit = [[c.value for c in row] for row in ws.iter_rows() if any(c.value == "E_eligibility" for c in row)]
-    assert hit and "eligibility" in hit[0]
+    assert hit and "资格审查" in hit[0]  # the area by its name
+    first = [[c.value for c in row] for row in wb.worksheets[0].iter_rows()]  # the conclusion sheet
+    assert first[0][first[0].index("资格审查")] == "资格审查" and "未通过" not in first[1]
 
 
 def test_as_of_year_function(tmp_path):

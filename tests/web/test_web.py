@@ -157,7 +157,7 @@ def test_standards_browser(app_env):
     raw = (ROOT / "standards/neimenggu/quality-2017.yaml").read_text(encoding="utf-8").splitlines()
     line = next(i for i, s in enumerate(raw, 1) if s.startswith("  G14_quota_min:"))
     assert f"standards/neimenggu/quality-2017.yaml:{line}" in page  # the override's file:line
-    assert "名额" in page and "secondary" in page
+    assert "名额" in page and "二手来源" in page and "secondary" not in page  # statuses in words
     assert c.get("/standards/../../etc/passwd").status_code == 404
 
 
@@ -212,7 +212,8 @@ def test_checker_errors_point_at_the_parameter(tmp_path):
 
 
 def _save(c, rid, new_id, **meta):
-    m = {"new_id": new_id, "title": "试算", "reason": "提高小学生均教学用房要求",
+    m = {"new_id": new_id, "title": "试算", "jurisdiction": "全国" if new_id.startswith("national/") else "测试辖区",
+         "reason": "提高小学生均教学用房要求",
          "document": "某市教育局文件〔2026〕1号",
          "article": "第三条", "source_status": "verified"}
     m.update(meta)
@@ -417,10 +418,41 @@ def test_whatif_without_data_checks_and_saves(app_env):
     r = c.post("/api/whatif/save", json={"standard": "jilin/quality-2017",
                                          "edits": {"G5_class_size_max": {"primary": "40"}},
                                          "meta": {"new_id": "jilin/changchun-2026", "reason": "试算", "document": "x",
+                                                  "title": "长春市试算", "jurisdiction": "长春市",
                                                   "source_status": "recalled"}})
     assert r.status_code == 200
     saved = yaml.safe_load((settings.save_dir / "jilin" / "changchun-2026.yaml").read_text(encoding="utf-8"))
     assert saved["parameters"]["G5_class_size_max"]["values"] == {"primary": 40, "junior": 50}
+    assert saved["jurisdiction"] == {"name": "长春市"} and saved["title"] == "长春市试算"
+
+
+def test_save_asks_for_title_and_jurisdiction(app_env):
+    """A hebei/... standard made from the national one is not saved as 全国 (the base's jurisdiction)."""
+    app, settings, _ = app_env
+    c = app.test_client()
+    page = c.get("/whatif").data.decode()
+    assert 'id="jurisdiction"' in page and 'value="全国"' in page and 'id="title"' in page
+    r = _save(c, "", "hebei/quality-2017-whatif", jurisdiction="全国")
+    assert r.status_code == 400
+    problems = r.get_json()["meta_problems"]
+    assert [p["field"] for p in problems] == ["meta:jurisdiction"] and "hebei/" in problems[0]["message"]
+    r = _save(c, "", "hebei/quality-2017-whatif", jurisdiction="", title="")
+    assert r.status_code == 400
+    assert {p["field"] for p in r.get_json()["meta_problems"]} == {"meta:jurisdiction", "meta:title"}
+    assert not settings.save_dir.exists() or not any(settings.save_dir.rglob("*.yaml"))
+    assert _save(c, "", "hebei/quality-2017-whatif", jurisdiction="河北省", title="河北省试算").status_code == 200
+    saved = yaml.safe_load((settings.save_dir / "hebei" / "quality-2017-whatif.yaml").read_text(encoding="utf-8"))
+    assert saved["jurisdiction"] == {"name": "河北省"} and saved["title"] == "河北省试算"
+
+
+def test_parameter_search_box(app_env):
+    app, _, _ = app_env
+    page = app.test_client().get("/whatif").data.decode()
+    assert 'id="param-search"' in page and "param_search.js" in page and "//cdn" not in page
+    rows = re.findall(r'<tr id="p-([^"]+)" class="param-row" data-search="([^"]*)"', page)
+    assert len(rows) > 20 and all(pid.lower() in hay for pid, hay in rows)
+    js = app.test_client().get("/static/param_search.js")
+    assert js.status_code == 200 and b"param-search" in js.data
 
 
 def test_save_folder_not_writable_is_a_message(tmp_path):

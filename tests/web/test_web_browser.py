@@ -157,3 +157,31 @@ def test_upload_verdict_edit_diff_save(server, page, tmp_path):
     _shot(pg, "workbench-standard.png")
     # the one refused save answered 400, which chromium logs; nothing else went wrong on any page
     assert pg.errors == ["Failed to load resource: the server responded with a status of 400 (BAD REQUEST)"]
+
+
+def test_parameter_search_filters_as_you_type(server, page):
+    """Typing in the what-if search box keeps the rows holding every word typed; the expected rows are
+    counted from the page's HTML in Python (id, name, citation, unit and rules of each row)."""
+    import re
+    import urllib.request
+
+    url, _, _ = server
+    html = urllib.request.urlopen(f"{url}/whatif").read().decode("utf-8")
+    hay = dict(re.findall(r'<tr id="p-([^"]+)" class="param-row" data-search="([^"]*)"', html))
+    pg = page
+    pg.goto(f"{url}/whatif")
+    assert pg.locator("tr.param-row:visible").count() == len(hay)
+    for typed, words in (("R4", ["r4"]), ("r4 小学", None), ("生均", ["生均"]), ("ｒ４", ["r4"])):
+        pg.fill("#param-search", typed)
+        words = words or typed.lower().split()
+        expected = sorted(pid for pid, h in hay.items() if all(w in h for w in words))
+        visible = sorted(x.removeprefix("p-") for x in pg.eval_on_selector_all(
+            "tr.param-row:not([hidden])", "rows => rows.map(r => r.id)"))
+        assert visible == expected and 0 < len(expected) < len(hay), typed
+    pg.fill("#param-search", "没有这个参数zzz")
+    assert pg.locator("tr.param-row:visible").count() == 0 and pg.is_visible("#param-none")
+    pg.fill("#param-search", "")
+    assert pg.locator("tr.param-row:visible").count() == len(hay)
+    # long commands and YAML wrap inside their box instead of widening the page
+    assert pg.eval_on_selector("#yaml", "e => getComputedStyle(e).whiteSpace") == "pre-wrap"
+    assert pg.errors == []

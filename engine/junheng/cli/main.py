@@ -26,7 +26,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from junheng.i18n import t
+from junheng.i18n import localize, t
 from junheng.reports.formats import OUTPUT_FORMATS
 
 EXIT_OK, EXIT_DATA, EXIT_ERROR, EXIT_OUTPUT = 0, 1, 2, 3
@@ -219,7 +219,8 @@ def _dispatch(args, out, err, dirs, lang) -> int:
             err.print(e.render(lang), markup=False, highlight=False, soft_wrap=True)
         return EXIT_ERROR
     except InputError as exc:
-        err.print(f"[bold red]{t(lang, 'cli.cannot_read')}[/] {exc}", highlight=False)
+        err.print(f"[bold red]{t(lang, 'cli.cannot_read')}[/] "
+                  f"{localize(exc.args[0], lang) if exc.args else exc}", highlight=False)
         return EXIT_ERROR
     return EXIT_ERROR
 
@@ -352,7 +353,7 @@ def cmd_evaluate(out, err, args, dirs, lang) -> int:
                 err.print(f"  {g['text']}", markup=False, highlight=False)
     nothing = run.nothing_to_evaluate()
     if nothing:
-        err.print(f"[bold red]{nothing}[/]", highlight=False)
+        err.print(f"[bold red]{localize(nothing, lang)}[/]", highlight=False)
         return EXIT_DATA
     return EXIT_OK
 

@@ -9,6 +9,7 @@ from functools import lru_cache
 import pandas as pd
 
 from junheng.version import __version__
+from junheng.i18n import Msg
 from junheng.standard.catalogue import load_catalogue
 from junheng.standard.checker import Compiled, compile_standard
 from junheng.evaluation.evaluator import Evaluator
@@ -96,16 +97,13 @@ class Run:
         read = self.schools.rows_read
         if not read:
             names = "、".join(f["path"] for f in self.schools.files)
-            return (f"没有可评估的学校：{names} 中没有学校数据行（空白的填报表？）/ nothing to evaluate: no "
-                    "school rows "
-                    f"in the school file(s)")
+            return Msg("run.no_rows", names=names)
         reasons: dict = {}
         for x in self.schools.rejected:
             key = x["reason"].split("（与")[0]
             reasons[key] = reasons.get(key, 0) + 1
         why = "；".join(f"{k} ×{v}" for k, v in reasons.items())
-        return (f"没有可评估的学校：读入 {read} 行，全部被拒绝（{why}）/ nothing to evaluate: all {read} school rows "
-                f"were rejected")
+        return Msg("run.all_rejected", read=read, why=why)
 
     def fingerprint(self) -> str:
         h = hashlib.sha256()

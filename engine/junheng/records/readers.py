@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from junheng.errors import InputError
+from junheng.i18n import Msg
 import warnings
 import datetime as _dt
 import csv
@@ -116,9 +117,9 @@ def read_records(source, known=None) -> list[RawTable]:
 
 def _read_path(p: Path, name: str, known=None) -> list[RawTable]:
     if not p.is_file():
-        raise InputError(f"{name}: 文件不存在 / file not found")
+        raise InputError(Msg("read.not_found", name=name))
     if p.stat().st_size > MAX_INPUT_BYTES:
-        raise InputError(f"{name}: 文件过大 / file too large")
+        raise InputError(Msg("read.too_large", name=name))
     fmt = input_format(p)
     if fmt is None:
         raise InputError(f"{name}: 不支持的文件格式 {p.suffix.lower()}（支持 {'、'.join(INPUT_SUFFIXES)}）/ "
@@ -141,7 +142,7 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
             return body.decode(enc), enc if not (bom and enc != "utf-8") else enc + "+bom"
         except UnicodeDecodeError:
             continue
-    raise InputError(f"{name}: 无法识别文件编码（支持 UTF-8、GBK/GB18030）/ unknown text encoding")
+    raise InputError(Msg("read.encoding", name=name))
 
 
 def _separator(text: str, suffix: str) -> str:
@@ -159,19 +160,17 @@ def _read_csv(p: Path, name: str) -> RawTable:
     notes = []
     if enc.endswith("+bom"):
         enc = enc[:-4]
-        notes.append(f"{name}: 文件开头有 UTF-8 标记（BOM），内容却是 GBK 编码，已按 GBK 读取 / a UTF-8 BOM in "
-                     "front of "
-                     f"GBK text: read as GBK")
+        notes.append(Msg("note.bom_gbk", name=name))
     sep = _separator(text, p.suffix.lower())
     if sep == "\t" and p.suffix.lower() != ".tsv":
-        notes.append(f"{name}: 以制表符分隔（Excel 导出的文本文件）/ tab-separated text")
+        notes.append(Msg("note.tab", name=name))
     try:
         df = _read_csv_arrow(data, text, enc, sep)
         if df is None:
             df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sep, skip_blank_lines=True,
                              index_col=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(f"{name}: CSV 格式错误 / malformed CSV: {exc}") from None
+        raise InputError(Msg("read.bad_csv", name=name, error=str(exc))) from None
     labels = _real_headers(text, sep, list(df.columns))
     # a cell can span lines only when the text has more line breaks than header + records (one C-level count)
     may_span = '"' in text and text.count("\n") > len(df) + 1
@@ -288,22 +287,19 @@ def _check_zip(p: Path, name: str) -> None:
         with zipfile.ZipFile(p) as zf:
             infos = zf.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise InputError(f"{name}: 无法打开 Excel 文件 / cannot open workbook: {exc}") from None
+        raise InputError(Msg("read.bad_xlsx", name=name, error=str(exc))) from None
 
     def mb(n):
         return f"{n / 2 ** 20:.0f} MB"
 
     strings = sum(i.file_size for i in infos if i.filename.lower().endswith("sharedstrings.xml"))
     if strings > MAX_SHARED_STRINGS:
-        raise InputError(f"{name}: 共享字符串表解压后 {mb(strings)}，超过上限 {mb(MAX_SHARED_STRINGS)}，"
-                         "拒绝读取（可能是"
-                         f"压缩炸弹；真实数据请另存为 CSV）/ shared strings would uncompress to {mb(strings)}: refused")
+        raise InputError(Msg("read.bomb_strings", name=name, size=mb(strings), limit=mb(MAX_SHARED_STRINGS)))
     total = sum(i.file_size for i in infos)
     if total > MAX_XLSX_UNCOMPRESSED:
         big = max(infos, key=lambda i: i.file_size)
-        raise InputError(f"{name}: 解压后共 {mb(total)}（最大的是 {big.filename}，{mb(big.file_size)}），超过上限 "
-                         f"{mb(MAX_XLSX_UNCOMPRESSED)}，拒绝读取（真实数据请另存为 CSV）/ workbook would uncompress to "
-                         f"{mb(total)}: refused")
+        raise InputError(Msg("read.bomb_total", name=name, size=mb(total), part=big.filename,
+                             part_size=mb(big.file_size), limit=mb(MAX_XLSX_UNCOMPRESSED)))
 
 
 def _formats(wb):
@@ -395,7 +391,7 @@ def _read_xlsx(p: Path, name: str, known=None) -> list[RawTable]:
         try:
             wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a damaged file
-            raise InputError(f"{name}: 无法打开 Excel 文件 / cannot open workbook: {exc}") from None
+            raise InputError(Msg("read.bad_xlsx", name=name, error=str(exc))) from None
     fmt = _formats(wb)
     tables, vertical, notes = [], [], []
     try:
@@ -403,8 +399,7 @@ def _read_xlsx(p: Path, name: str, known=None) -> list[RawTable]:
         for ws in sheets:
             state = getattr(ws, "sheet_state", "visible")
             if state in ("hidden", "veryHidden"):
-                notes.append(f"{name}[{ws.title}]: 隐藏的工作表（{state}），未读取；如需评估请取消隐藏 / hidden sheet "
-                             f"not read")
+                notes.append(Msg("note.hidden", name=f"{name}[{ws.title}]", state=state))
                 continue
             if not hasattr(ws, "_get_source"):  # a chartsheet
                 continue
@@ -415,7 +410,7 @@ def _read_xlsx(p: Path, name: str, known=None) -> list[RawTable]:
             except InputError:
                 raise
             except Exception as exc:
-                raise InputError(f"{name}[{ws.title}]: 无法读取工作表 / cannot read sheet: {exc}") from None
+                raise InputError(Msg("read.bad_sheet", name=f"{name}[{ws.title}]", error=str(exc))) from None
             if not rows:
                 continue
             vh = _is_vertical(rows)
@@ -441,9 +436,8 @@ def _flat_table(name, title, rows, merged, known, notes, range_boundaries):
     hi = _header_index(rows, known)
     header_row, hdr = rows[hi]
     if hi:
-        above = "、".join(f"第 {r} 行" for r, _ in rows[:hi])
-        notes.append(f"{name}[{title}]: 表头在第 {header_row} 行，{above}是标题，已跳过 / title rows above the header "
-                     f"skipped")
+        above = tuple(r for r, _ in rows[:hi])
+        notes.append(Msg("note.title_rows", name=f"{name}[{title}]", row=header_row, above=above))
     body = rows[hi + 1:]
     keep = [(r, c) for r, c in body if any(_text(v) for v, _, nc in c) or any(nc for _, _, nc in c)]
     n = len(hdr)
@@ -452,7 +446,7 @@ def _flat_table(name, title, rows, merged, known, notes, range_boundaries):
         n -= 1
     written = [_text(c[0]) or f"列{j + 1}" for j, c in enumerate(hdr[:n])] + [f"列{j + 1}" for j in range(len(hdr), n)]
     if not keep or not written:
-        notes.append(f"{name}[{title}]: 没有数据行，已跳过 / no data rows, sheet skipped")
+        notes.append(Msg("note.no_rows", name=f"{name}[{title}]"))
         return None
     header, labels = _unique(written)
     empty = (None, "", False)
@@ -552,7 +546,7 @@ def _vertical_table(name: str, sheets, notes: list) -> RawTable | None:
             if first is None and "代码" in item:
                 first = k
         if not any(v != "" for v in rec.values()):
-            notes.append(f"{name}[{title}]: 填报表没有填写任何值，已跳过 / empty form sheet skipped")
+            notes.append(Msg("note.empty_form", name=f"{name}[{title}]"))
             continue
         i = len(records)
         records.append(rec)
@@ -567,7 +561,7 @@ def _vertical_table(name: str, sheets, notes: list) -> RawTable | None:
                 cells[key].append(None)
     if not records:
         return None
-    notes.append(f"{name}: 识别为纵向填报表（每个工作表一所学校/一个区县）{len(records)} 个 / vertical form sheets")
+    notes.append(Msg("note.vertical", name=name, n=len(records)))
     df = pd.DataFrame(records, dtype=object).fillna("")
     return RawTable(df, name, names, rows, layout="vertical", units=units, cells=cells, issues=issues)
 
@@ -623,16 +617,16 @@ def _read_json(p: Path, name: str, lines: bool) -> RawTable:
                     try:
                         records.append(_loads(line, name, f":{n}"))
                     except json.JSONDecodeError as exc:
-                        raise InputError(f"{name}:{n}: JSON 格式错误 / malformed JSON: {exc}") from None
+                        raise InputError(Msg("read.bad_json", name=f"{name}:{n}", error=str(exc))) from None
                     rows.append(n)
         else:
             data = _loads(text, name)
             records = data.get("records", data.get("schools", data.get("counties"))) if isinstance(data, dict) else data
             rows = None
     except (json.JSONDecodeError, AttributeError) as exc:
-        raise InputError(f"{name}: JSON 格式错误 / malformed JSON: {exc}") from None
+        raise InputError(Msg("read.bad_json", name=name, error=str(exc))) from None
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
-        raise InputError(f"{name}: JSON 应为对象数组 / JSON must be a list of objects")
+        raise InputError(Msg("read.json_list", name=name))
     issues = []
     for i, r in enumerate(records):
         for k, a, b in getattr(r, "dups", ()):

@@ -1,26 +1,36 @@
 """Self-contained HTML report: one file, inline CSS and inline SVG, no script, no network, no fonts.
 
+Rendered from Jinja2 templates with autoescaping (``reports/templates/``): ``report.html`` is the
+document, ``report_body.html`` the content (also the workbench's run page, through ``render_body``),
+``bar_chart.svg`` / ``cv_chart.svg`` the charts and ``report.css`` the stylesheet (screen and print).
+This module only gathers the values (per section a plain dict) and the chart geometry; restyling or
+changing what prints means editing a template or the stylesheet.
+
 Sections (Chinese by default, English with lang="en"):
+  0. title block: the report, the standard, the evaluation date and when the report was generated
   1. county verdict and area verdicts (whatever county-level rules the standard defines), vetoes
-  2. a chart per stage-level threshold indicator (R1–R7 in the national standard): every school
-     stage's value, sorted, against its threshold and the floor of an ``at_least(..., rest_reach=)``
-     rule that uses it (85% nationally)
+  2. a chart per stage-level threshold indicator: every school stage's value, sorted, against its
+     threshold and the floor of an ``at_least(..., rest_reach=)`` rule that uses it (85% nationally);
+     bars coloured by the verdict (not_applicable units grey), school names on the axis
   3. the coefficient of variation of each indicator against its limit, per county and stage, with
      the schools that contribute most to the dispersion of a failing one
   4. the school-stage table: pass/fail per indicator (failing cells highlighted), the smallest
      change that would pass, and a <details> with the explanation — the same text ``junheng explain
      --school ID --stage S`` prints
-  5. rejected rows, data problems, provenance footer (standard chain sha256, thresholds' file:line,
-     engine version, input files and fingerprint)
-
-Every piece of user data goes through ``html.escape`` (school names can contain anything).
+  5. form gaps, rejected rows, data problems, provenance footer (standard chain sha256, thresholds'
+     file:line, engine version, input files and fingerprint)
 """
 from __future__ import annotations
 
+import datetime as _dt
 import html
 import math
+from functools import lru_cache
+from pathlib import Path
 
+import jinja2
 import numpy as np
+from markupsafe import Markup
 
 from junheng.evaluation.finite import as_float as _num
 from junheng.version import __version__
@@ -30,55 +40,29 @@ from junheng.explain.derivation import explain_school
 from junheng.explain.text import explain_text
 from junheng.explain.plain import explain_html
 from junheng.i18n import LANGS, OUTCOME_LABELS, t as tr
+from junheng.messages import MESSAGES
 from junheng.formatting import fmt_num
-from junheng.evaluation.logic import ABSENT, FAIL, NOT_EVALUABLE, PASS
+from junheng.evaluation.logic import ABSENT, FAIL, NOT_EVALUABLE, NOT_APPLICABLE, PASS, round_half_up
 from junheng.standard.provenance import run_provenance, short_text
 from junheng.language.nodes import Call, Name
+from junheng.reports.conclusion import area_label, county_conclusions
 from junheng.reports.files import summary
 from junheng.atomic import atomic_open
 from junheng.explain.gaps import form_gaps
 
 MAX_EXPLAINED = 400  # stage units with an embedded explanation (failing ones first)
 MAX_CHART_UNITS = 3000  # bars per chart; beyond this the chart shows a sorted sample
-CSS = """
-:root{--ok:#1a7f37;--bad:#cf222e;--warn:#9a6700;--na:#8c959f;--line:#d0d7de;--bg:#f6f8fa}
-*{box-sizing:border-box}
-body{font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",system-ui,sans-serif;
- margin:0;padding:24px;color:#1f2328;background:#fff;line-height:1.5;font-size:14px}
-h1{font-size:22px;margin:0 0 4px}\
-h2{font-size:18px;margin:28px 0 8px;border-bottom:2px solid var(--line);padding-bottom:4px}
-h3{font-size:15px;margin:18px 0 6px}
-.muted{color:#57606a}.small{font-size:12px}
-.badge{display:inline-block;padding:2px 10px;border-radius:12px;font-weight:600;color:#fff;white-space:nowrap}
-.b-pass{background:var(--ok)}.b-fail{background:var(--bad)}.b-not_evaluable{background:var(--warn)}
-.b-not_applicable,.b-none{background:var(--na)}
-.verdict{font-size:20px;padding:6px 16px}
-.cards{display:flex;flex-wrap:wrap;gap:12px;margin:10px 0}
-.card{border:1px solid var(--line);border-radius:8px;padding:10px 14px;min-width:180px;background:var(--bg)}
-.card .k{font-size:12px;color:#57606a}.card .v{font-size:18px;font-weight:600}
-table{border-collapse:collapse;font-size:13px}
-th,td{border:1px solid var(--line);padding:3px 6px;text-align:left;vertical-align:top}
-th{background:var(--bg);position:sticky;top:0;z-index:1}
-td.num{text-align:right;font-variant-numeric:tabular-nums}
-td.pass{background:#dafbe1}td.fail{background:#ffd8d3;font-weight:600;color:#82071e}
-td.not_evaluable{background:#fff1c2}td.not_applicable{color:var(--na)}
-.scroll{overflow-x:auto;max-width:100%;border:1px solid var(--line);border-radius:6px}
-.tall{max-height:80vh;overflow:auto}
-details summary{cursor:pointer;color:#0969da;white-space:nowrap}
-pre.explain{white-space:pre;font-size:12px;line-height:1.35;background:var(--bg);padding:8px;margin:4px 0;
- max-width:80vw;max-height:60vh;overflow:auto;font-family:"Noto Sans Mono CJK SC",ui-monospace,monospace}
-.cf{color:#0550ae;font-size:12px;min-width:260px}
-table.schools td:nth-child(-n+3){white-space:nowrap}
-svg{display:block}svg text{font-size:11px;fill:#1f2328}
-.chart{margin:6px 0 16px}
-footer{margin-top:32px;border-top:2px solid var(--line);padding-top:10px;font-size:12px;color:#57606a}
-code{font-size:12px;word-break:break-all}
-.legend span{display:inline-block;margin-right:14px}.sw{display:inline-block;width:10px;height:10px;margin-right:4px}
-"""
+MAX_NAMED_BARS = 80  # up to this many bars the axis names each school
+NAME_PX = 11  # room per character of a school name written down the axis
+TEMPLATES = Path(__file__).with_name("templates")
+CSS = (TEMPLATES / "report.css").read_text(encoding="utf-8")
+COLORS = {"pass": "#1a7f37", "fail": "#cf222e", "above_floor": "#d4a72c", "not_applicable": "#c4cad0",
+          "not_evaluable": "#eac54f"}
+OUTCOME_NAMES = {PASS: "pass", FAIL: "fail", NOT_EVALUABLE: "not_evaluable", NOT_APPLICABLE: "not_applicable"}
 
 
 def e(x) -> str:
-    """Escape anything for HTML text or attribute context."""
+    """Escape anything for HTML text or attribute context (kept for callers; templates autoescape)."""
     if x is None:
         return ""
     if isinstance(x, float) and math.isnan(x):
@@ -95,21 +79,37 @@ _T_KEYS = {
     "explain": "html.explain", "to_pass": "html.to_pass", "limit": "html.limit", "no_county": "html.no_county",
     "file": "html.file", "row": "html.row", "reason": "html.reason", "rule": "html.rule",
     "outcome": "html.outcome", "none": "html.none", "fail_first": "html.fail_first", "contrib": "html.contrib",
-    "engine": "html.engine", "as_of": "html.as_of",
+    "engine": "html.engine", "as_of": "html.as_of", "generated": "html.generated",
     "fingerprint": "html.fingerprint", "inputs": "html.inputs", "chain": "html.chain", "rules": "html.rules",
     "units": "html.units", "schools_n": "html.schools_n", "verdicts": "html.verdicts", "read": "html.read",
     "rej": "html.rej", "pass_rate": "html.pass_rate", "sorted": "html.sorted", "clipped": "html.clipped",
     "explained_only": "html.explained_only", "at": "html.at", "status": "html.status",
-    "citation": "html.citation", "sha": "html.sha",
+    "citation": "html.citation", "sha": "html.sha", "county_failing": "html.county_failing",
+    "county_all": "html.county_all", "eligibility": "html.eligibility", "relaxed": "html.relaxed",
+    "gaps": "html.gaps", "record": "html.record", "clause": "sep.clause", "failing": "html.failing",
 }
 T = {lang: {k: tr(lang, key) for k, key in _T_KEYS.items()} for lang in LANGS}
 
 
+@lru_cache(maxsize=None)
+def _env(lang: str) -> jinja2.Environment:
+    """The report's template environment (autoescaping everything, html and svg alike)."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
+                             trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+    env.filters["paren"] = lambda x: tr(lang, "paren", x=x)
+    env.filters["colon"] = lambda x: tr(lang, "colon", x=x)
+    return env
+
+
+def _render(name: str, env_lang: str, **ctx) -> str:
+    return _env(env_lang).get_template(name).render(**ctx)
+
+
 # ------------------------------------------------------------------ helpers
 
-def _badge(outcome, lang, big=False):
-    label = OUTCOME_LABELS[lang].get(outcome, outcome or "—")
-    return f'<span class="badge b-{e(outcome or "none")}{" verdict" if big else ""}">{e(label)}</span>'
+def _badge(outcome, lang) -> dict:
+    return {"cls": outcome if isinstance(outcome, str) else "none",
+            "label": OUTCOME_LABELS[lang].get(outcome, outcome or "—")}
 
 
 def _p(lang, x) -> str:
@@ -124,6 +124,13 @@ def _c(lang, x) -> str:
 
 def _rule_name(rule, lang):
     return rule.name_en if lang == "en" and rule.name_en else rule.name
+
+
+def display_decimals(rule, default: int = 2) -> int:
+    """The decimals a rule's value is shown with (school table: 2; county tables: 4, as ``fmt_num``) and
+    written to the XLSX with: the rounding the standard declares for the rule, else ``default``."""
+    places = getattr(rule, "round", None)
+    return int(places) if isinstance(places, int) and places >= 0 else default
 
 
 def _explain_text(run, school_id, stage, lang) -> str:
@@ -153,71 +160,117 @@ def _floors(run) -> dict:
 
 # ------------------------------------------------------------------ charts
 
-def bar_chart(values, thresholds, labels, unit, floor=None, lang="zh", op=">=") -> str:
-    """Sorted vertical bars of one stage; threshold and floor lines; red below floor, amber below threshold."""
+def _bar_colors(vals, thr, outcomes, floor, op):
+    """Colour key per bar: from the verdict when known (not_applicable units are drawn as such), else
+    from value against threshold. Failing bars are red; with a floor, amber above it and red below."""
+    tol = 1e-9 * np.abs(thr)
+    if outcomes is None:
+        passed = vals >= thr - tol if op in (">=", ">") else vals <= thr + tol
+        outcomes = np.where(passed, PASS, FAIL)
+    below_floor = (vals < floor * thr - tol) if floor is not None else np.ones(len(vals), dtype=bool)
+    keys = np.full(len(vals), "not_applicable", dtype=object)
+    keys[outcomes == PASS] = "pass"
+    keys[outcomes == NOT_EVALUABLE] = "not_evaluable"
+    keys[(outcomes == FAIL) & below_floor] = "fail"
+    keys[(outcomes == FAIL) & ~below_floor] = "above_floor"
+    return keys
+
+
+def chart_legend(keys, floor, lang) -> list:
+    """(colour, label) for the colours a chart uses, in a fixed order."""
+    L = OUTCOME_LABELS[lang]
+    labels = {"pass": L["pass"], "above_floor": tr(lang, "html.above_floor"),
+              "fail": tr(lang, "html.below_floor") if floor is not None else L["fail"],
+              "not_evaluable": L["not_evaluable"], "not_applicable": L["not_applicable"]}
+    present = set(keys)
+    return [(COLORS[k], labels[k]) for k in ("pass", "above_floor", "fail", "not_evaluable", "not_applicable")
+            if k in present]
+
+
+def _spread_labels(labels: list, gap: float = 12.0) -> list:
+    """Right-hand line labels moved apart vertically so that none overlaps another (sorted by y)."""
+    out = sorted(labels, key=lambda d: d["y"])
+    last = -math.inf
+    for d in out:
+        d["ty"] = round(max(d["y"] + 4, last + gap), 1)
+        last = d["ty"]
+    return out
+
+
+def _bar_geometry(vals, thr, labels, unit, floor, lang, op, outcomes):
     t = T[lang]
-    vals = np.asarray(values, dtype=float)
-    thr = np.asarray(thresholds, dtype=float)
-    ok = ~np.isnan(vals)
-    vals, thr, labels = vals[ok], thr[ok], [labels[i] for i in np.flatnonzero(ok)]
     n = len(vals)
-    if n == 0:
-        return f'<p class="muted small">{e(t["none"])}</p>'
     order = np.argsort(vals, kind="stable")
     if n > MAX_CHART_UNITS:
         order = order[np.linspace(0, n - 1, MAX_CHART_UNITS).astype(int)]
-    vals, thr, labels = vals[order], thr[order], [labels[i] for i in order]
+    vals, thr = vals[order], thr[order]
+    outcomes = outcomes[order] if outcomes is not None else None
+    labels = [labels[i] for i in order]
     n = len(vals)
     tmax = np.nanmax(thr) if np.isfinite(thr).any() else 0.0
     top = _nice_top(max(min(tmax * 2.0, float(np.nanmax(vals))), float(np.nanpercentile(vals, 95)) * 1.05,
                         tmax * 1.1, 1e-9))
     bw = 4 if n > 150 else (8 if n > 60 else 14)
     gap = 1 if bw <= 4 else 2
-    left, right, h, pad_top, pad_bottom = 56, 110, 220, 10, 24
+    names = n <= MAX_NAMED_BARS
+    name_texts = [x[0] for x in labels] if names else []  # whole names: a cut name is neither data nor text
+    left, right, pad_top = 56, 120, 10
+    plot_h = 186
+    pad_bottom = 24 + (NAME_PX * max((len(x) for x in name_texts), default=0) if names else 0)
+    h = pad_top + plot_h + pad_bottom
     width = left + n * (bw + gap) + right
-    plot_h = h - pad_top - pad_bottom
+    axis_y = pad_top + plot_h
 
     def y(v):
-        return pad_top + plot_h * (1 - min(max(v, 0.0), top) / top)
+        return pad_top + plot_h * (1 - np.clip(v, 0.0, top) / top)
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{h}" role="img" '
-             f'viewBox="0 0 {width} {h}">']
-    # axis ticks
-    for k in range(5):
-        v = top * k / 4
-        yy = y(v)
-        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{yy:.1f}" y2="{yy:.1f}" stroke="#eaeef2"/>')
-        parts.append(f'<text x="{left - 4}" y="{yy + 4:.1f}" text-anchor="end">{e(fmt_num(v))}</text>')
-    for i in range(n):
-        v, th = vals[i], thr[i]
-        below_floor = floor is not None and v < floor * th - 1e-9 * abs(th)
-        passed = v >= th - 1e-9 * abs(th) if op in (">=", ">") else v <= th + 1e-9 * abs(th)
-        color = "#1a7f37" if passed else ("#cf222e" if below_floor else "#d4a72c")
-        x = left + i * (bw + gap)
-        yy = y(v)
-        clipped = v > top
-        tip = _c(lang, labels[i]) + f"{fmt_num(v)} {unit}" + _p(lang, f"{t['threshold']} {fmt_num(th)}") \
-            + (f" {t['clipped']}" if clipped else "")
-        parts.append(f'<rect x="{x}" y="{yy:.1f}" width="{bw}" height="{max(pad_top + plot_h - yy, 0.5):.1f}" '
-                     f'fill="{color}"><title>{e(tip)}</title></rect>')
-        if clipped:
-            parts.append(f'<path d="M{x} {pad_top + 4} l{bw / 2} -4 l{bw / 2} 4" fill="none" stroke="#1f2328"/>')
-    # threshold and floor lines (a stage has one threshold; draw each distinct value)
-    for th in sorted(set(np.round(thr[np.isfinite(thr)], 9))):
-        yy = y(th)
-        parts.append(f'<line x1="{left}" x2="{width - right + 4}" y1="{yy:.1f}" y2="{yy:.1f}" stroke="#0969da" '
-                     f'stroke-width="1.5"/><text x="{width - right + 6}" y="{yy + 4:.1f}" fill="#0969da">'
-                     f'{e(t["threshold"])} {e(fmt_num(th))}</text>')
+    keys = _bar_colors(vals, thr, outcomes, floor, op)
+    ys = y(vals)
+    xs = left + np.arange(n) * (bw + gap)
+    # the per-bar texts, formatted once per column (the template only places them)
+    colon = tr(lang, "colon", x="")
+    lp, rp = tr(lang, "paren", x="|").split("|")
+    clipped = (vals > top).tolist()
+    vtext, ttext = [fmt_num(v) for v in vals.tolist()], [fmt_num(v) for v in thr.tolist()]
+    ytext = [f"{v:.1f}" for v in ys.tolist()]
+    htext = [f"{v:.1f}" for v in np.maximum(axis_y - ys, 0.5).tolist()]
+    bars = [{"x": int(xs[i]), "y": ytext[i], "h": htext[i], "color": COLORS[keys[i]], "outcome": keys[i],
+             "tip": f"{labels[i][1]}{colon}{vtext[i]} {unit}{lp}{t['threshold']} {ttext[i]}{rp}"
+                    + (f" {t['clipped']}" if clipped[i] else ""),
+             "clipped": clipped[i], "name": name_texts[i] if names else ""} for i in range(n)]
+    lines, texts = [], []
+    for th in sorted(set(np.round(thr[np.isfinite(thr)], 9))):  # a stage has one threshold; each distinct one
+        yy = float(y(th))
+        lines.append({"y": f"{yy:.1f}", "color": "#0969da", "dash": False})
+        texts.append({"y": yy, "color": "#0969da", "text": f'{t["threshold"]} {fmt_num(th)}'})
         if floor is not None:
-            yf = y(th * floor)
-            label_y = max(yf, yy + 12)  # keep the floor label clear of the threshold label
-            parts.append(f'<line x1="{left}" x2="{width - right + 4}" y1="{yf:.1f}" y2="{yf:.1f}" stroke="#cf222e" '
-                         f'stroke-dasharray="4 3"/><text x="{width - right + 6}" y="{label_y + 4:.1f}" fill="#cf222e">'
-                         f'{e(t["floor"].format(p=fmt_num(floor * 100)))}</text>')
-    parts.append(f'<line x1="{left}" x2="{left}" y1="{pad_top}" y2="{pad_top + plot_h}" stroke="#57606a"/>')
-    parts.append(f'<text x="{left}" y="{h - 6}">{e(unit)}  n={n}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+            yf = float(y(th * floor))
+            lines.append({"y": f"{yf:.1f}", "color": "#cf222e", "dash": True})
+            texts.append({"y": yf, "color": "#cf222e", "text": t["floor"].format(p=fmt_num(floor * 100))})
+    ticks = [{"y": f"{float(y(top * k / 4)):.1f}", "ty": f"{float(y(top * k / 4)) + 4:.1f}",
+              "text": fmt_num(top * k / 4)} for k in range(5)]
+    return {"width": width, "height": h, "left": left, "plot_right": width - right, "pad_top": pad_top,
+            "axis_y": axis_y, "bw": bw, "bars": bars, "lines": lines, "labels": _spread_labels(texts),
+            "ticks": ticks, "names": names, "unit": unit, "n": n}, keys
+
+
+def bar_chart(values, thresholds, labels, unit, floor=None, lang="zh", op=">=", outcomes=None,
+              with_keys=False):
+    """Sorted vertical bars of one stage, coloured by verdict; threshold and floor lines; school names on
+    the axis (up to MAX_NAMED_BARS bars). ``labels``: a name per unit, or (name, tooltip) pairs.
+    ``outcomes``: the verdict codes per unit (not_applicable units are drawn grey, not as failures)."""
+    vals = np.asarray(values, dtype=float)
+    thr = np.asarray(thresholds, dtype=float)
+    ok = ~np.isnan(vals)
+    pairs = [lb if isinstance(lb, tuple) else (str(lb), str(lb)) for lb in labels]
+    vals, thr, pairs = vals[ok], thr[ok], [pairs[i] for i in np.flatnonzero(ok)]
+    oc = np.asarray(outcomes)[ok] if outcomes is not None else None
+    if len(vals) == 0:
+        svg = Markup(f'<p class="muted small">{e(T[lang]["none"])}</p>')
+        return (svg, np.array([], dtype=object)) if with_keys else svg
+    geo, keys = _bar_geometry(vals, thr, pairs, unit, floor, lang, op, oc)
+    svg = Markup(_render("bar_chart.svg", lang, c=geo))
+    return (svg, keys) if with_keys else svg
 
 
 def _nice_top(v: float) -> float:
@@ -231,169 +284,132 @@ def _nice_top(v: float) -> float:
 
 
 def cv_chart(items, lang="zh") -> str:
-    """Horizontal bars: one per (indicator) with its CV and the limit."""
-    t = T[lang]
+    """Horizontal bars: one per indicator with its CV; the limit as a line on the bar and its value in a
+    column of its own at the right (a value label and a limit label never overlap)."""
     if not items:
-        return ""
-    row_h, left, width = 22, 330, 760
-    h = row_h * len(items) + 26
+        return Markup("")
+    row_h, left, width = 22, 330, 800
+    plot_w = width - left - 110
     top = max([i["limit"] for i in items if i["limit"] is not None] + [i["value"] for i in items
                                                                           if i["value"] is not None] + [1e-9]) * 1.2
-    scale = (width - left - 80) / top
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{h}" role="img" viewBox="0 0 '
-             f'{width} {h}">']
+    scale = plot_w / top
+    rows = []
     for k, it in enumerate(items):
-        yy = 6 + k * row_h
-        parts.append(f'<text x="{left - 6}" y="{yy + 13}" text-anchor="end">{e(it["label"])}</text>')
-        v = it["value"]
-        color = {"pass": "#1a7f37", "fail": "#cf222e"}.get(it["outcome"], "#8c959f")
-        if v is not None:
-            parts.append(f'<rect x="{left}" y="{yy + 2}" width="{max(v * scale, 0.5):.1f}" height="{row_h - 8}" '
-                         f'fill="{color}"><title>{e(it["label"])}: {e(fmt_num(v))}</title></rect>')
-            parts.append(f'<text x="{left + v * scale + 4:.1f}" y="{yy + 13}">{e(fmt_num(v))}</text>')
-        if it["limit"] is not None:
-            xl = left + it["limit"] * scale
-            parts.append(f'<line x1="{xl:.1f}" x2="{xl:.1f}" y1="{yy}" y2="{yy + row_h - 2}" stroke="#0969da" '
-                         f'stroke-width="2"/><text x="{xl + 4:.1f}" y="{yy + 13}" fill="#0969da">'
-                         f'≤ {e(fmt_num(it["limit"]))}</text>')
-    parts.append(f'<text x="{left}" y="{h - 4}" fill="#0969da">| {e(t["limit"])}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+        v, lim = it["value"], it["limit"]
+        rows.append({"y": 6 + k * row_h, "label": it["label"], "value": fmt_num(v) if v is not None else "",
+                     "w": f"{max(v * scale, 0.5):.1f}" if v is not None else None,
+                     "vx": f"{left + (v or 0) * scale + 4:.1f}",
+                     "color": {"pass": "#1a7f37", "fail": "#cf222e"}.get(it["outcome"], "#8c959f"),
+                     "lx": f"{left + lim * scale:.1f}" if lim is not None else None,
+                     "limit": fmt_num(lim) if lim is not None else ""})
+    geo = {"width": width, "height": row_h * len(items) + 26, "left": left, "row_h": row_h,
+           "limit_x": left + plot_w + 12, "rows": rows, "limit_word": T[lang]["limit"]}
+    return Markup(_render("cv_chart.svg", lang, c=geo))
 
 
-# ------------------------------------------------------------------ sections
+# ------------------------------------------------------------------ sections (each returns plain values)
 
-def _county_section(run, lang, out):  # noqa: C901
-    t = T[lang]
+def _county_row(r, std, lang) -> dict:
+    stage = std.stage_label(r.stage, lang) if isinstance(r.stage, str) else ""
+    thr = f"{r.operator} {fmt_num(r.threshold)}" if isinstance(r.operator, str) else ""
+    return {"rule": f"{r.rule_id} {r.rule_name}", "stage": stage, "value": fmt_num(r.value), "threshold": thr,
+            "badge": _badge(r.outcome, lang), "reason": r.reason if isinstance(r.reason, str) else ""}
+
+
+def _county_name(run, cid) -> str:
+    cf = run.spaces.counties
+    if "county_name" in cf:
+        hit = cf.loc[cf.county_id == cid, "county_name"]
+        return hit.iloc[0] if len(hit) and isinstance(hit.iloc[0], str) else ""
+    return ""
+
+
+def _county_sections(run, lang) -> list:
     v = run.verdicts
     std = run.standard
     rules = {r.id: r for r in run.compiled.rules}
     county = v[v.level == "county"]
-    out.append(f'<h2>{e(t["county"])}</h2>')
-    if not len(county):
-        out.append(f'<p class="muted">{e(t["none"])}</p>')
-        return
-    has_overall = "county" in rules
-    if not has_overall:
-        out.append(f'<p class="muted small">{e(t["no_county"])}</p>')
     relaxed = v[v.relaxation.notna() & (v.level != "county")] if "relaxation" in v else v.iloc[:0]
     relaxed_by_county = dict(tuple(relaxed.groupby("county_id", sort=False))) if len(relaxed) else {}
+    conclusions = {c["county_id"]: c["text"] for c in county_conclusions(run, lang)}
+    out = []
     for cid, grp in county.groupby("county_id", sort=False):
-        name = ""
-        cf = run.spaces.counties
-        if "county_name" in cf:
-            hit = cf.loc[cf.county_id == cid, "county_name"]
-            name = hit.iloc[0] if len(hit) and isinstance(hit.iloc[0], str) else ""
         overall = grp[grp.rule_id == "county"]
-        head = f'<h3>{e(name)}{e(_p(lang, cid))}'
-        if len(overall):
-            head += " " + _badge(overall.outcome.iloc[0], lang, big=True)
-        out.append(head + "</h3>")
-        if len(overall) and overall.reason.iloc[0]:
-            out.append(f'<p>{e(overall.reason.iloc[0])}</p>')
         elig = grp[grp.area == "eligibility"]
-        if len(elig):  # 资格审查: a precondition of applying, reported apart from the four areas
-            elig_title = ("资格审查（申报条件，单独报告，不计入评估结论）" if lang == "zh"
-                          else "Eligibility (a precondition, reported apart, not part of the verdict)")
-            for r in elig.itertuples(index=False):
-                out.append(f'<p><b>{elig_title}'
-                           f'</b> {e(r.rule_id)} {e(r.rule_name)} {_badge(r.outcome, lang)}'
-                           f' <span class="small muted">{e(r.reason)}</span></p>')
-        rel = relaxed_by_county.get(cid)
-        if rel is not None:  # passes that hold only under a dated relaxation (the normal standard is due later)
-            items = "".join(f'<li>{e(r.school_name if isinstance(r.school_name, str) else r.school_id)} '
-                            f'{e(r.rule_id)}：{e(r.relaxation)}</li>' for r in rel.itertuples(index=False))
-            out.append(f'<p><b>{"仅因过渡期放宽而达标" if lang == "zh" else "passes only under a relaxation"}'
-                       f'（{len(rel)}）</b></p><ul class="small">{items}</ul>')
-        # areas
         areas = grp[grp.rule_id.str.startswith("area_")]
-        if len(areas):
-            out.append('<div class="cards">')
-            for r in areas.itertuples(index=False):
-                out.append(f'<div class="card"><div class="k">{e(r.rule_id)}</div><div class="v">{e(r.rule_name)}</div>'
-                           f'{_badge(r.outcome, lang)}<div class="small muted">{e(r.reason)}</div></div>')
-            out.append("</div>")
         vetoes = grp[grp.rule_id.map(lambda x: bool(getattr(rules.get(x), "veto", False)))]
-        if len(vetoes):
-            out.append(f'<h3>{e(t["veto"])}</h3><table><tr><th>{e(t["rule"])}</th><th>{e(t["outcome"])}</th>'
-                       f'<th>{e(t["reason"])}</th></tr>')
-            for r in vetoes.itertuples(index=False):
-                cls = r.outcome
-                out.append(f'<tr><td>{e(r.rule_id)} {e(r.rule_name)}</td><td class="{e(cls)}">{_badge(r.outcome, lang)}'
-                           f'</td><td>{e(r.reason)}</td></tr>')
-            out.append("</table>")
         rest = grp[~grp.rule_id.isin(set(areas.rule_id) | set(vetoes.rule_id) | set(elig.rule_id) | {"county"})]
-        if len(rest):
-            bad = rest[rest.outcome.isin(["fail", "not_evaluable"])]
-            if len(bad):  # what keeps the county from passing, always visible
-                out.append(f'<p><b>{tr(lang, "html.county_failing")}'
-                           f'{_p(lang, len(bad))}</b></p>')
-                _county_rows(bad, std, lang, t, out)
-            out.append(f'<details><summary>{tr(lang, "html.county_all")}'
-                       f'{_p(lang, len(rest))}</summary>')
-            _county_rows(rest, std, lang, t, out)
-            out.append("</details>")
+        rel = relaxed_by_county.get(cid)
+        out.append({
+            "title": _county_name(run, cid) + _p(lang, cid),
+            "overall": ({"badge": _badge(overall.outcome.iloc[0], lang),
+                         "reason": conclusions.get(cid) or overall.reason.iloc[0] or ""} if len(overall) else None),
+            "eligibility": [_county_row(r, std, lang) for r in elig.itertuples(index=False)],
+            "relaxed": [] if rel is None else [
+                f'{r.school_name if isinstance(r.school_name, str) else r.school_id} {_c(lang, r.rule_id)}'
+                f'{r.relaxation}' for r in rel.itertuples(index=False)],
+            "areas": [{"area": area_label(r.area, lang), "name": r.rule_name, "badge": _badge(r.outcome, lang),
+                       "reason": r.reason or ""} for r in areas.itertuples(index=False)],
+            "vetoes": [_county_row(r, std, lang) for r in vetoes.itertuples(index=False)],
+            "rest": [_county_row(r, std, lang) for r in rest.itertuples(index=False)],
+            "bad": [_county_row(r, std, lang) for r in rest[rest.outcome.isin(["fail", "not_evaluable"])]
+                    .itertuples(index=False)],
+        })
+    return out
 
 
-def _county_rows(rows, std, lang, t, out):
-    out.append(f'<div class="scroll"><table><tr><th>{e(t["rule"])}</th><th>{e(t["stage"])}</th>'
-               f'<th>{e(t["value"])}</th><th>{e(t["threshold"])}</th><th>{e(t["outcome"])}</th>'
-               f'<th>{e(t["reason"])}</th></tr>')
-    for r in rows.itertuples(index=False):
-        stage = std.stage_label(r.stage, lang) if isinstance(r.stage, str) else ""
-        thr = f"{r.operator} {fmt_num(r.threshold)}" if isinstance(r.operator, str) else ""
-        out.append(f'<tr><td>{e(r.rule_id)} {e(r.rule_name)}</td><td>{e(stage)}</td>'
-                   f'<td class="num">{e(fmt_num(r.value))}</td><td class="num">{e(thr)}</td>'
-                   f'<td class="{e(r.outcome)}">{_badge(r.outcome, lang)}</td><td>{e(r.reason)}</td></tr>')
-    out.append("</table></div>")
+def _unit_labels(run, lang):
+    sp = run.spaces
+    sids = sp.schools["school_id"].to_numpy(dtype=object)
+    names = sp.schools["school_name"].to_numpy(dtype=object) if "school_name" in sp.schools else sids
+    return sids, names
 
 
-def _indicator_charts(run, lang, out):
-    t = T[lang]
+def _indicator_charts(run, lang) -> list:
     ev = run.evaluator
     sp = run.spaces
     floors = _floors(run)
-    rules = [r for r in run.compiled.rules if r.space == "stage" and r.kind == "threshold"]
-    if not rules:
-        return
-    out.append(f'<h2>{e(t["charts"])}</h2><p class="muted small">{e(t["sorted"])}</p>')
-    legend = (f'<p class="legend small"><span><i class="sw" '
-              f'style="background:#1a7f37"></i>{e(OUTCOME_LABELS[lang]["pass"])}'
-              f'</span><span><i class="sw" style="background:#d4a72c"></i>'
-              f'{tr(lang, "html.above_floor")}</span>'
-              f'<span><i class="sw" style="background:#cf222e"></i>{tr(lang, "html.below_floor")}</span></p>')
-    out.append(legend)
-    names = sp.schools["school_name"].to_numpy(dtype=object) if "school_name" in sp.schools else \
-        sp.schools["school_id"].to_numpy(dtype=object)
-    sids = sp.schools["school_id"].to_numpy(dtype=object)
-    for rule in rules:
+    sids, names = _unit_labels(run, lang)
+    charts = []
+    for rule in (r for r in run.compiled.rules if r.space == "stage" and r.kind == "threshold"):
         res = ev.results[rule.id]
-        out.append(f'<h3>{e(rule.id)} {e(_rule_name(rule, lang))}</h3>')
+        floor = floors.get(rule.id)
+        stages = []
         for code, stage in enumerate(sp.stages):
             rows = np.flatnonzero((sp.u_stage == code) & (res.outcome != ABSENT))
             if not len(rows):
                 continue
-            labels = [f"{names[sp.u_school[r]]}{_p(lang, sids[sp.u_school[r]])}" for r in rows]
-            fails = int((res.outcome[rows] == FAIL).sum())
-            out.append(f'<div class="small">{e(_c(lang, run.standard.stage_label(stage, lang)))}'
-                       f'{tr(lang, "html.failing")} {fails} / {len(rows)}</div>')
-            out.append('<div class="scroll chart">' + bar_chart(res.value[rows], res.threshold[rows], labels,
-                                                                rule.unit or "", floors.get(rule.id), lang,
-                                                                rule.operator) + "</div>")
+            schools = sp.u_school[rows]
+            labels = [(str(names[s]) if isinstance(names[s], str) else str(sids[s]),
+                       f"{names[s]}{_p(lang, sids[s])}") for s in schools]
+            oc = res.outcome[rows]
+            svg, keys = bar_chart(res.value[rows], res.threshold[rows], labels, rule.unit or "", floor, lang,
+                                  rule.operator, outcomes=oc, with_keys=True)
+            counts = [f'{tr(lang, "html.failing")} {int((oc == FAIL).sum())} / {len(rows)}']
+            if (oc == NOT_APPLICABLE).any():
+                counts.append(tr(lang, "html.na_count", n=int((oc == NOT_APPLICABLE).sum())))
+            if (oc == NOT_EVALUABLE).any():
+                counts.append(tr(lang, "html.ne_count", n=int((oc == NOT_EVALUABLE).sum())))
+            caption = _c(lang, run.standard.stage_label(stage, lang)) + tr(lang, "sep.comma").join(counts)
+            if len(keys) > MAX_NAMED_BARS:
+                caption += tr(lang, "sep.clause") + tr(lang, "html.names_hidden", n=MAX_NAMED_BARS)
+            stages.append({"caption": caption, "legend": chart_legend(keys, floor, lang), "svg": svg})
+        charts.append({"title": f"{rule.id} {_rule_name(rule, lang)}", "stages": stages})
+    return charts
 
 
-def _cv_section(run, lang, out):
+def _cv_sections(run, lang) -> list:
     t = T[lang]
     ev = run.evaluator
     sp = run.spaces
     cv_rules = [r for r in run.compiled.rules if is_cv_rule(r) and r.space in ("county_stage", "county")]
     if not cv_rules:
-        return
-    out.append(f'<h2>{e(t["cv"])}</h2>')
+        return []
     cids = sp.counties["county_id"].to_numpy(dtype=object)
     cnames = sp.counties["county_name"].to_numpy(dtype=object) if "county_name" in sp.counties else cids
-    n_cs = ev.n("county_stage")
-    for row in range(n_cs):
+    comma = tr(lang, "sep.comma")
+    out = []
+    for row in range(ev.n("county_stage")):
         c, code = sp.cs_county[row], sp.cs_stage[row]
         items, failing = [], []
         for r in cv_rules:
@@ -401,7 +417,7 @@ def _cv_section(run, lang, out):
             i = row if r.space == "county_stage" else c
             if res.outcome[i] == ABSENT:
                 continue
-            o = {PASS: "pass", FAIL: "fail", NOT_EVALUABLE: "not_evaluable"}.get(int(res.outcome[i]), "not_applicable")
+            o = OUTCOME_NAMES.get(int(res.outcome[i]), "not_applicable")
             items.append({"label": f"{r.id} {_rule_name(r, lang)}", "value": _num(res.value[i]),
                           "limit": _num(res.threshold[i]), "outcome": o})
             if o == "fail":
@@ -409,198 +425,184 @@ def _cv_section(run, lang, out):
         if not items:
             continue
         cname = cnames[c] if isinstance(cnames[c], str) else ""
-        out.append(f'<h3>{e(cname)}{e(_p(lang, cids[c]))} {e(run.standard.stage_label(sp.stages[code], lang))}</h3>')
-        out.append('<div class="scroll chart">' + cv_chart(items, lang) + "</div>")
+        contrib_lines = []
         for r, i in failing:
             contrib = cv_contributions(run, r, int(i), lang, 5)
             if contrib:
-                comma = tr(lang, "sep.comma")
-                out.append(f'<p class="small">{e(r.id)} {e(_c(lang, t["contrib"]))}' + tr(lang, "sep.clause").join(
-                    f'{e(x["school_name"])}{e(_p(lang, x["school_id"]))}{e(fmt_num(x["value"]))}{comma}'
-                    f'{e(fmt_num((x["share_of_variance"] or 0) * 100))}%{comma}{e(x["direction"])}'
-                    for x in contrib) + "</p>")
+                contrib_lines.append(f'{r.id} {_c(lang, t["contrib"])}' + tr(lang, "sep.clause").join(
+                    f'{x["school_name"]}{_p(lang, x["school_id"])}{fmt_num(x["value"])}{comma}'
+                    f'{fmt_num((x["share_of_variance"] or 0) * 100)}%{comma}{x["direction"]}' for x in contrib))
+        out.append({"title": f"{cname}{_p(lang, cids[c])} {run.standard.stage_label(sp.stages[code], lang)}",
+                    "svg": cv_chart(items, lang), "contrib": contrib_lines})
+    return out
 
 
+def _cell_columns(rules, ev, lang) -> list:
+    """Per stage rule, over all units at once: the text shown in the cell (the value rounded half-up as the rule
+    displays it, ? not evaluable, – not applicable, ✓/✗ for a condition), the CSS class and the tooltip."""
+    L = OUTCOME_LABELS[lang]
+    out = []
+    for rule in rules:
+        res = ev.results[rule.id]
+        o = res.outcome
+        names = np.array([OUTCOME_NAMES.get(int(k), "not_applicable") for k in range(4)], dtype=object)
+        cls = names[np.clip(o, 0, 3)]
+        if res.value is not None:
+            vals = np.asarray(res.value, dtype=float)
+            shown = round_half_up(vals, display_decimals(rule))
+            text = np.array([fmt_num(x) if x == x else "" for x in shown.tolist()], dtype=object)
+            text = np.where(text == "", np.where(o == PASS, "✓", np.where(o == FAIL, "✗", "")), text)
+        else:
+            text = np.where(o == PASS, "✓", np.where(o == FAIL, "✗", "")).astype(object)
+        text = np.where(o == NOT_EVALUABLE, "?", np.where((o != PASS) & (o != FAIL), "–", text))
+        label = np.array([f"{rule.id} {L.get(n, n)}" for n in names], dtype=object)[np.clip(o, 0, 3)]
+        if res.value is not None and res.threshold is not None:
+            vt = [fmt_num(x) for x in np.asarray(res.value, dtype=float).tolist()]
+            tt = [fmt_num(x) for x in np.asarray(res.threshold, dtype=float).tolist()]
+            tip = [_c(lang, a) + f"{v} {rule.operator} {th}" for a, v, th in zip(label.tolist(), vt, tt)]
+        else:
+            tip = label.tolist()
+        out.append((o, cls.tolist(), text.tolist(), tip))
+    return out
 
 
-def _school_table(run, lang, out, explain=True, progress=None):
+def _school_rows(run, lang, explain=True, progress=None) -> dict | None:
     t = T[lang]
     ev = run.evaluator
     sp = run.spaces
     std = run.standard
     rules = [r for r in run.compiled.rules if r.space == "stage"]
     if not rules or not sp.sizes["stage"]:
-        return
+        return None
     cfs = all_counterfactuals(run, lang)
     n = sp.sizes["stage"]
     outcomes = np.stack([ev.results[r.id].outcome for r in rules], axis=1)
-    any_fail = (outcomes == FAIL).any(axis=1)
-    any_ne = (outcomes == NOT_EVALUABLE).any(axis=1)
-    rank = np.where(any_fail, 0, np.where(any_ne, 1, 2))
+    rank = np.where((outcomes == FAIL).any(axis=1), 0, np.where((outcomes == NOT_EVALUABLE).any(axis=1), 1, 2))
     order = np.lexsort((np.arange(n), rank))
-    sids = sp.schools["school_id"].to_numpy(dtype=object)
-    names = sp.schools["school_name"].to_numpy(dtype=object) if "school_name" in sp.schools else sids
-    L = OUTCOME_LABELS[lang]
-    out.append(f'<h2>{e(t["schools"])}</h2><p class="muted small">{e(t["fail_first"])}</p>')
-    if explain is True and n > MAX_EXPLAINED:
-        out.append(f'<p class="muted small">{e(t["explained_only"].format(n=MAX_EXPLAINED))}</p>')
-    head = (f'<tr><th>{e(t["id"])}</th><th>{e(t["name"])}</th><th>{e(t["stage"])}</th>' +
-            "".join(f'<th title="{e(_rule_name(r, lang))}">{e(r.id)}</th>' for r in rules) +
-            f'<th>{e(t["to_pass"])}</th>' + (f'<th>{e(t["explain"])}</th>' if explain else "") + "</tr>")
-    out.append('<div class="scroll tall"><table class="schools">' + head)
+    sids, names = _unit_labels(run, lang)
+    columns = _cell_columns(rules, ev, lang)
+    rows = []
     for k, u in enumerate(order):
         s = sp.u_school[u]
         stage = sp.stages[sp.u_stage[u]]
-        cells = []
-        hints = []
-        for j, r in enumerate(rules):
-            o = int(outcomes[u, j])
-            res = ev.results[r.id]
-            if o == ABSENT:
-                cells.append("<td></td>")
-                continue
-            name = {PASS: "pass", FAIL: "fail", NOT_EVALUABLE: "not_evaluable"}.get(o, "not_applicable")
-            text = fmt_num(round(float(res.value[u]), 2)) if res.value is not None and not np.isnan(res.value[u]) \
-                else ("" if res.value is not None else None)
-            text = text if text is not None else ("✓" if o == PASS else "✗" if o == FAIL else "")
-            if o == NOT_EVALUABLE:
-                text = "?"
-            elif o != PASS and o != FAIL:
-                text = "–"
-            tip = f"{r.id} {L.get(name, name)}"
-            if res.value is not None and res.threshold is not None:
-                tip = _c(lang, tip) + f"{fmt_num(res.value[u])} {r.operator} {fmt_num(res.threshold[u])}"
-            cells.append(f'<td class="{name} num" title="{e(tip)}">{e(text)}</td>')
-            opts = cfs.get(r.id, {}).get(int(u))
-            if opts:
-                hints.append(_c(lang, r.id) + opts[0]["text"])
-        hint = "<br>".join(e(h) for h in hints)
-        row = (f'<tr><td>{e(sids[s])}</td><td>{e(names[s])}</td><td>{e(std.stage_label(stage, lang))}</td>'
-               + "".join(cells) + f'<td class="cf">{hint}</td>')
+        cells = [None if o[u] == ABSENT else {"cls": cls[u], "text": text[u], "tip": tip[u]}
+                 for o, cls, text, tip in columns]
+        hints = [_c(lang, r.id) + cfs[r.id][int(u)][0]["text"] for r in rules if cfs.get(r.id, {}).get(int(u))]
+        row = {"sid": sids[s], "name": names[s], "stage": std.stage_label(stage, lang), "stage_id": stage,
+               "cells": cells, "hints": hints, "url": None, "html": None}
         if callable(explain):  # live page: the explanation is fetched when asked for
-            row += (f'<td><a class="explain-link" href="{e(explain(sids[s], stage))}" '
-                    f'data-school="{e(sids[s])}" data-stage="{e(stage)}">{e(t["explain"])}</a></td>')
-        elif explain:
-            if k < MAX_EXPLAINED:
-                # the plain explanation (explain/templates/explain_plain.html), its stylesheet once
-                row += (f'<td><details><summary>{e(t["explain"])}</summary>'
-                        f'{explain_html(run, sids[s], stage, lang, style=k == 0)}</details></td>')
-            else:
-                row += "<td></td>"
-        out.append(row + "</tr>")
+            row["url"] = explain(sids[s], stage)
+        elif explain and k < MAX_EXPLAINED:
+            # the plain explanation (explain/templates/explain_plain.html), its stylesheet once
+            row["html"] = Markup(explain_html(run, sids[s], stage, lang, style=k == 0))
+        rows.append(row)
         if progress is not None:
             progress.advance()
-    out.append("</table></div>")
+    note = t["explained_only"].format(n=MAX_EXPLAINED) if explain is True and n > MAX_EXPLAINED else ""
+    return {"rules": [{"id": r.id, "name": _rule_name(r, lang)} for r in rules], "rows": rows,
+            "explain": bool(explain), "note": note}
 
 
-def _rejected_section(run, lang, out):
-    t = T[lang]
-    out.append(f'<h2>{e(t["rejected"])}{_p(lang, len(run.rejected))}</h2>')
-    if not run.rejected:
-        out.append(f'<p class="muted">{e(t["none"])}</p>')
-    else:
-        out.append(f'<div class="scroll"><table><tr><th>{e(t["file"])}</th><th>{e(t["row"])}</th><th>ID</th>'
-                   f'<th>{e(t["reason"])}</th></tr>')
-        for r in run.rejected:
-            f = r["file"] + (f"[{r['sheet']}]" if r.get("sheet") else "")
-            out.append(f'<tr><td>{e(f)}</td><td class="num">{e(r["row"])}</td><td>{e(r.get("id"))}</td>'
-                       f'<td>{e(r["reason"])}</td></tr>')
-        out.append("</table></div>")
+def _rejected(run) -> list:
+    return [{"file": r["file"] + (f"[{r['sheet']}]" if r.get("sheet") else ""), "row": r["row"],
+             "id": r.get("id") or "", "reason": r["reason"]} for r in run.rejected]
+
+
+def _problems(run, lang):
     problems = [p for p in run.schools.problems + run.counties.problems if p.action != "column ignored"]
-    if problems:
-        out.append(f'<h3>{e(t["problems"])}{_p(lang, len(problems))}</h3><div class="scroll tall"><pre class="explain">'
-                   + e("\n".join(p.render(lang) for p in problems[:2000])) + "</pre></div>")
+    return len(problems), "\n".join(p.render(lang) for p in problems[:2000])
 
 
-def _provenance_footer(run, lang, out):
-    t = T[lang]
+def source_status_label(status, lang) -> str:
+    """verified / secondary / recalled as the catalogue's words (已核实, 二手来源, 凭记忆)."""
+    key = f"status.{status}" if status else "status.none"
+    return tr(lang, key) if key in MESSAGES else str(status)
+
+
+def table_label(table, lang) -> str:
+    """The input table of a file (school / county) in words (学校 / 区县)."""
+    key = {"school": "xlsx.t_schools", "county": "xlsx.t_counties"}.get(table)
+    return tr(lang, key) if key else str(table)
+
+
+def citation_text(c) -> str:
+    """A provenance citation as 《title》number article, without its source status (shown apart, in words)."""
+    if not c:
+        return ""
+    doc = f"《{c['title']}》{c['document'] or ''}" if c.get("title") else (c.get("document") or "")
+    return " ".join(x for x in (doc, c.get("article")) if x)
+
+
+def _provenance(run, lang) -> dict:
     p = run_provenance(run)
-    out.append(f'<footer><h2>{e(t["prov"])}</h2>')
-    comma, clause = tr(lang, "sep.comma"), tr(lang, "sep.clause")
+    comma = tr(lang, "sep.comma")
     title = (run.standard.title_en or p["title"]) if lang == "en" else p["title"]
-    out.append(f'<p>{e(title)}{e(_p(lang, p["standard"] + comma + p["version"]))}{clause}{e(t["engine"])} junheng '
-               f'{e(p["engine_version"])}{clause}{e(t["as_of"])} '
-               f'{e(run.as_of_text(lang))}{clause}{e(t["fingerprint"])} '
-               f'<code>{e(p["input_fingerprint"])}</code></p>')
-    out.append(f'<p>{e(_c(lang, t["chain"]))}</p><ul>' + "".join(
-        f'<li>{e(f["id"])} <code>{e(f["path"])}</code> {e(t["sha"])} '
-        f'<code>{e(f["sha256"])}</code></li>' for f in p["files"])
-        + "</ul>")
-    out.append(f'<p>{e(_c(lang, t["inputs"]))}</p><ul>' + "".join(
-        f'<li><code>{e(f["path"])}</code>{e(_p(lang, str(f["table"]) + comma + str(f["rows"]) + " " + t["row"]))}'
-        f'{e(t["sha"])} '
-        f'<code>{e(f["sha256"])}</code></li>' for f in run.input_summary()) + "</ul>")
-    out.append(f'<details><summary>{e(t["rules"])}</summary><div class="scroll"><table><tr><th>{e(t["rule"])}</th>'
-               f'<th>{e(t["citation"])}</th><th>{e(t["status"])}</th><th>{e(t["at"])}</th></tr>')
-    for rid, rp in p["rules"].items():
-        cit = (rp["citation"] or {}).get("text") or ""
-        out.append(f'<tr><td>{e(rid)}</td><td>{e(cit)}</td><td>{e(rp["source_status"])}</td>'
-                   f'<td><code>{e(short_text(rp, lang))}</code></td></tr>')
-    out.append("</table></div></details></footer>")
+    return {
+        "head": title + _p(lang, p["standard"] + comma + p["version"]), "engine": p["engine_version"],
+        "fingerprint": p["input_fingerprint"], "files": p["files"],
+        "inputs": [{"path": f["path"], "sha256": f["sha256"],
+                    "what": _p(lang, table_label(f["table"], lang) + comma + str(f["rows"]) + " " + T[lang]["row"])}
+                   for f in run.input_summary()],
+        "rules": [{"id": rid, "citation": citation_text(rp["citation"]),
+                   "status": source_status_label(rp["source_status"], lang), "at": short_text(rp, lang)}
+                  for rid, rp in p["rules"].items()],
+    }
+
+
+def _cards(run, lang) -> list:
+    t = T[lang]
+    s = summary(run)
+    o = s["outcomes"]
+    cards = [(t["schools_n"], s["schools"]), (t["units"], s["stage_units"]), (t["read"], s["rows_read"]),
+             (t["rej"], s["rows_rejected"]),
+             (t["verdicts"], f'{o["pass"]} ✓ / {o["fail"]} ✗ / {o["not_evaluable"]} ?')]
+    school_rule = next((r for r in run.compiled.rules if r.space == "stage" and r.kind == "condition"), None)
+    if school_rule is not None:
+        oc = run.evaluator.results[school_rule.id].outcome
+        app = oc[(oc != ABSENT)]
+        cards.append((t["pass_rate"] + _p(lang, school_rule.id), f'{int((app == PASS).sum())} / {len(app)}'))
+    return cards
+
+
+def report_context(run, lang: str, explain=True, progress=None, generated: _dt.datetime | None = None) -> dict:
+    """Every value the report templates show, computed once (the templates only lay them out)."""
+    std = run.standard
+    title = (std.title_en or std.title) if lang == "en" else std.title
+    when = (generated or _dt.datetime.now()).strftime("%Y-%m-%d %H:%M")
+    if progress is not None:
+        progress.start(tr(lang, "step.report"), total=run.spaces.sizes["stage"] + 3)
+    ctx: dict = {"lang": lang, "t": T[lang], "std_title": std.title,
+                 "head": {"standard": title + _p(lang, std.id + tr(lang, "sep.comma") + std.version),
+                          "as_of": run.as_of_text(lang), "generated": when},
+                 "cards": _cards(run, lang), "has_overall": any(r.id == "county" for r in run.compiled.rules)}
+    for key, fn in (("counties", _county_sections), ("charts", _indicator_charts), ("cvs", _cv_sections)):
+        ctx[key] = fn(run, lang)
+        if progress is not None:
+            progress.advance()
+    ctx["schools"] = _school_rows(run, lang, explain, progress)
+    ctx["gaps"] = [g["text"] for g in form_gaps(run, lang)]
+    ctx["rejected"] = _rejected(run)
+    ctx["problems_n"], ctx["problems"] = _problems(run, lang)
+    ctx["prov"] = _provenance(run, lang)
+    return ctx
 
 
 # ------------------------------------------------------------------ document
 
 def render_html(run, lang: str | None = None, explain: bool = True, progress=None) -> str:
     lang = lang or run.lang or "zh"
-    t = T[lang]
-    out = [f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
-           f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-           f'<title>{e(t["title"])} — {e(run.standard.title)}</title><style>{CSS}</style></head><body>']
-    out.extend(render_body(run, lang, explain, progress))
-    out.append("</body></html>\n")
-    return "\n".join(out)
+    ctx = report_context(run, lang, explain, progress)
+    return _render("report.html", lang, css=Markup(CSS), **ctx) + "\n"
 
 
 def render_body(run, lang: str | None = None, explain=True, progress=None) -> list:
-    """The report's content (no <html> shell) as a list of HTML pieces.
+    """The report's content (no <html> shell) as a list of HTML pieces (the workbench's run page shows it).
 
     ``explain``: True embeds each stage's explanation, False leaves it out, a callable
     ``(school_id, stage) -> url`` puts a link to a live explanation in its place (the workbench).
     """
     lang = lang or run.lang or "zh"
-    t = T[lang]
-    std = run.standard
-    s = summary(run)
-    o = s["outcomes"]
-    out = []
-    title = (std.title_en or std.title) if lang == "en" else std.title
-    which = _p(lang, std.id + tr(lang, "sep.comma") + std.version)
-    out.append(f'<h1>{e(t["title"])}</h1><div class="muted">{e(title)}{e(which)}'
-               + f' · {e(t["as_of"])} {e(run.as_of_text(lang))}' + "</div>")
-    stage_rules = [r for r in run.compiled.rules if r.space == "stage"]
-    school_rule = next((r for r in stage_rules if r.kind == "condition"), None)
-    cards = [(t["schools_n"], s["schools"]), (t["units"], s["stage_units"]), (t["read"], s["rows_read"]),
-             (t["rej"], s["rows_rejected"]),
-             (t["verdicts"], f'{o["pass"]} ✓ / {o["fail"]} ✗ / {o["not_evaluable"]} ?')]
-    if school_rule is not None:
-        oc = run.evaluator.results[school_rule.id].outcome
-        app = oc[(oc != ABSENT)]
-        cards.append((t["pass_rate"] + _p(lang, school_rule.id), f'{int((app == PASS).sum())} / {len(app)}'))
-    out.append('<div class="cards">' + "".join(f'<div class="card"><div class="k">{e(k)}</div><div '
-                                               f'class="v">{e(v)}</div>'
-                                                f'</div>' for k, v in cards) + "</div>")
-    if progress is not None:
-        progress.start(tr(lang, "step.report"), total=run.spaces.sizes["stage"] + 3)
-    for fn in (_county_section, _indicator_charts, _cv_section):
-        fn(run, lang, out)
-        if progress is not None:
-            progress.advance()
-    _school_table(run, lang, out, explain, progress)
-    _gaps_section(run, lang, out)
-    _rejected_section(run, lang, out)
-    _provenance_footer(run, lang, out)
-    return out
-
-
-def _gaps_section(run, lang, out):
-    """The form-gap report: fields the rules need that no file provides, by the rules they leave undecided."""
-    gaps = form_gaps(run, lang)
-    if not gaps:
-        return
-    title = "文件缺少的数据项 / form gaps" if lang == "zh" else "Data the files do not provide"
-    out.append(f'<h2 id="form-gaps">{e(title)}</h2><ul class="gaps">'
-               + "".join(f"<li>{e(g['text'])}</li>" for g in gaps) + "</ul>")
+    return [_render("report_body.html", lang, **report_context(run, lang, explain, progress))]
 
 
 def write_html(run, path_or_stream, lang: str | None = None, progress=None) -> None:

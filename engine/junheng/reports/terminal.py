@@ -6,6 +6,7 @@ from rich.table import Table
 
 from junheng.i18n import OUTCOME_LABELS, t as tr
 from junheng.formatting import fmt_num
+from junheng.reports.conclusion import conclusion_lines
 from junheng.reports.files import summary
 
 MARK = {"pass": "[green]✓[/]", "fail": "[bold red]✗[/]", "not_evaluable": "[yellow]?[/]", "not_applicable": "[dim]–[/]"}
@@ -20,7 +21,7 @@ def print_summary(console, run, lang: str = "zh") -> None:
     console.print(f"[bold]{title}[/]" + tr(lang, "paren", x=f"{std.id}{tr(lang, 'sep.comma')}{std.version}")
                   + tr(lang, "summary.as_of", day=run.as_of_text(lang)))
     county = v[v.level == "county"]
-    _print_conclusion(console, county, std, lang)
+    _print_conclusion(console, county, std, lang, run)
     if len(county):
         t = Table(title=tr(lang, "summary.county_verdicts"))
         for c in ("col.county", "col.stage", "col.rule", "col.name", "col.value", "col.threshold", "col.outcome"):
@@ -62,40 +63,14 @@ def print_summary(console, run, lang: str = "zh") -> None:
                           f":{r['row']} {r.get('id') or ''}: {r['reason']}", highlight=False, markup=False)
 
 
-AREAS = ("area_resources", "area_government", "area_quality", "area_recognition")
-
-
-def _print_conclusion(console, county, std, lang):
-    """One line per county: the overall verdict, the four areas and any veto that fired."""
-    if "county" not in set(county.rule_id):
+def _print_conclusion(console, county, std, lang, run=None):
+    """The conclusion per county as a few lines that fit a 100-column terminal: the verdict and the
+    areas not met by name, each area's outcome, the vetoes that fired, the eligibility check."""
+    if run is None or "county" not in set(county.rule_id):
         return
-    L = OUTCOME_LABELS[lang]
-    areas = [a for a in AREAS if a in set(county.rule_id)]
-    t = Table(title=tr(lang, "summary.conclusion"))
-    t.add_column(tr(lang, "col.county"))
-    eligibility = list(dict.fromkeys(county.rule_id[county.area == "eligibility"]))  # apart from the four areas
-    for _rid in eligibility:
-        t.add_column(tr(lang, "col.eligibility"))
-    t.add_column(tr(lang, "col.verdict"))
-    short = {"area_resources": "area.resources", "area_government": "area.government", "area_quality": "area.quality",
-             "area_recognition": "area.recognition"}
-    for a in areas:
-        t.add_column(tr(lang, short[a]))
-    t.add_column(tr(lang, "col.vetoes"))
-    t.add_column(tr(lang, "col.reason"))
-    for cid, g in county.groupby("county_id", sort=False):
-        by = g.set_index("rule_id")
-        overall = by.loc["county"]
-        fired = [r for r in by.index if r.startswith("V_") and by.loc[r, "outcome"] == "fail"]
-        # the vocabulary of real documents: 通过 / 未通过 for a county
-        county_word = {"pass": tr(lang, "county.pass"), "fail": tr(lang, "county.fail")}
-        elig = [f"{MARK.get(by.loc[e, 'outcome'], '')} {L.get(by.loc[e, 'outcome'], '')}" if e in by.index else ""
-                for e in eligibility]
-        t.add_row(escape(str(cid)), *elig, f"{MARK.get(overall.outcome, '')} "
-                            f"{county_word.get(overall.outcome) or L.get(overall.outcome, overall.outcome)}",
-                  *[f"{MARK.get(by.loc[a, 'outcome'], '')} {L.get(by.loc[a, 'outcome'], '')}" for a in areas],
-                  tr(lang, "sep.list").join(fired) if fired else tr(lang, "summary.none"), escape(str(overall.reason)))
-    console.print(t)
+    console.print(f"[bold]{tr(lang, 'summary.conclusion')}[/]")
+    for line in conclusion_lines(run, lang):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 def write_table(run, console, lang: str = "zh", progress=None) -> None:

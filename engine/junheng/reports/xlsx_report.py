@@ -1,5 +1,6 @@
-"""Excel report: county summary, school-stage verdicts (conditional formatting), CVs, rejected rows,
-provenance. Chinese labels by default; frozen header rows; column widths set.
+"""Excel report: the overall conclusion (first sheet), county summary, school-stage verdicts (conditional
+formatting), CVs, rejected rows, provenance; values rounded half-up as the HTML report shows them. Chinese
+labels by default; frozen header rows; column widths set.
 
 Control characters that XML cannot hold (``\x00``-``\x1f`` except tab, LF, CR) are shown as
 U+FFFD in the cell, instead of openpyxl's IllegalCharacterError.
@@ -20,6 +21,9 @@ from junheng.explain.dispersion import is_cv_rule
 from junheng.i18n import LANGS, OUTCOME_LABELS, t as tr
 from junheng.evaluation.logic import ABSENT, FAIL, NOT_EVALUABLE, PASS
 from junheng.standard.provenance import run_provenance, short_text
+from junheng.evaluation.logic import round_half_up
+from junheng.reports.conclusion import area_label, county_conclusions
+from junheng.reports.html_report import citation_text, display_decimals, source_status_label, table_label
 import io
 from junheng.atomic import write_bytes
 
@@ -106,40 +110,75 @@ def _outcome_format(ws, ref, lang):
                                                       font=Font(bold=(key == "fail"))))
 
 
-def write_xlsx(run, path, lang: str | None = None, progress=None) -> None:  # noqa: C901
-    from openpyxl import Workbook
+def _outcome_name(o: int) -> str:
+    return {PASS: "pass", FAIL: "fail", NOT_EVALUABLE: "not_evaluable"}.get(int(o), "not_applicable")
+
+
+def _rounded(value, places: int):
+    """A value as the report shows it: half-up to ``places`` decimals (what the HTML table displays)."""
+    f = _num(value)
+    return None if f is None else float(round_half_up(f, places))
+
+
+def _conclusion_sheet(wb, run, lang, t):
+    """First sheet: the overall conclusion per county, in words (areas by name, vetoes fired, eligibility)."""
+    concl = county_conclusions(run, lang)
+    if not concl:
+        return False
+    labels = OUTCOME_LABELS[lang]
+    areas = list(dict.fromkeys(a for c in concl for a, _ in c["areas"]))
+    heads = [t["county_id"], t["county_name"], tr(lang, "col.verdict"), *areas, tr(lang, "col.vetoes"),
+             tr(lang, "col.eligibility"), t["reason"]]
+    rows = []
+    for c in concl:
+        by = dict(c["areas"])
+        elig = tr(lang, "sep.clause").join(f"{n} {labels.get(o, o)}" for n, o in c["eligibility"])
+        rows.append([c["county_id"], c["county_name"], c["word"], *[labels.get(by.get(a), None) for a in areas],
+                     tr(lang, "sep.list").join(c["vetoes"]) or tr(lang, "summary.none"), elig or None, c["text"]])
+    widths = {1: 12, 2: 16, 3: 10, len(heads) - 1: 30, len(heads): 80}
+    ws = _sheet(wb, tr(lang, "summary.conclusion"), heads, rows, widths, first=True)
+    _outcome_format(ws, f"D2:{_col(3 + len(areas))}{len(rows) + 1}", lang)
+    return True
+
+
+def _col(j: int) -> str:
     from openpyxl.utils import get_column_letter
 
-    lang = lang or run.lang or "zh"
-    t = L[lang]
+    return get_column_letter(j)
+
+
+def _county_sheet(wb, run, lang, t, first):
+    """Every county-level verdict, the overall one first, then areas, then the rest in the standard's order."""
     labels = OUTCOME_LABELS[lang]
     std = run.standard
     v = run.verdicts
-    ev = run.evaluator
     sp = run.spaces
-    wb = Workbook()
-    if progress is not None:
-        progress.start(tr(lang, "step.workbook"), total=5)
-
-    # 1. county summary: every county-level verdict (area, county, vetoes, CVs, government, quality...)
     county = v[v.level == "county"]
+    order = np.where(county.rule_id == "county", 0, np.where(county.rule_id.str.startswith("area_"), 1, 2))
+    county = county.iloc[np.argsort(order, kind="stable")]
+    rules = {r.id: r for r in run.compiled.rules}
     cnames = dict(zip(sp.counties["county_id"], sp.counties["county_name"])) if "county_name" in sp.counties else {}
     rows = []
     for r in county.itertuples(index=False):
-        rows.append([r.county_id, cnames.get(r.county_id), r.rule_id, r.rule_name, r.area,
-                     std.stage_label(r.stage, lang) if isinstance(r.stage, str) else None, _num(r.value), r.operator,
-                     _num(r.threshold), _num(r.margin), labels.get(r.outcome, r.outcome), r.reason])
-    # per-county count of failing school stages, after the rules
+        places = display_decimals(rules.get(r.rule_id), 4)
+        rows.append([r.county_id, cnames.get(r.county_id), r.rule_id, r.rule_name, area_label(r.area, lang) or None,
+                     std.stage_label(r.stage, lang) if isinstance(r.stage, str) else None,
+                     _rounded(r.value, places), r.operator, _rounded(r.threshold, places), _rounded(r.margin, places),
+                     labels.get(r.outcome, r.outcome), r.reason])
     heads = [t["county_id"], t["county_name"], t["rule"], t["name"], t["area"], t["stage"], t["value"], t["op"],
              t["threshold"], t["margin"], t["outcome"], t["reason"]]
-    ws = _sheet(wb, t["county"], heads, rows, {1: 12, 2: 14, 3: 16, 4: 44, 5: 12, 6: 8, 11: 10, 12: 60}, first=True)
+    ws = _sheet(wb, t["county"], heads, rows, {1: 12, 2: 14, 3: 16, 4: 44, 5: 12, 6: 8, 11: 10, 12: 60}, first=first)
     if rows:
         _outcome_format(ws, f"K2:K{len(rows) + 1}", lang)
-    if progress is not None:
-        progress.advance()
 
-    # 2. school stages: one row per unit, value + outcome per stage rule, smallest change
-    rules = [r for r in run.compiled.rules if r.space in ("stage",)]
+
+def _school_sheet(wb, run, lang, t):
+    """One row per school stage: value (rounded as displayed) and outcome per stage rule, smallest change."""
+    labels = OUTCOME_LABELS[lang]
+    std = run.standard
+    ev = run.evaluator
+    sp = run.spaces
+    rules = [r for r in run.compiled.rules if r.space == "stage"]
     cfs = all_counterfactuals(run, lang)
     sids = sp.schools["school_id"].to_numpy(dtype=object)
     names = sp.schools["school_name"].to_numpy(dtype=object) if "school_name" in sp.schools else sids
@@ -150,18 +189,19 @@ def write_xlsx(run, path, lang: str | None = None, progress=None) -> None:  # no
             heads.append(f"{r.id} {t['value']}")
         heads.append(f"{r.id} {t['outcome']}")
     heads += [t["fails"], t["to_pass"]]
+    # per rule: the values rounded half-up as the report shows them, and the outcome labels (whole columns)
+    values = {r.id: round_half_up(ev.results[r.id].value.astype(float), display_decimals(r))
+              for r in rules if r.kind == "threshold"}
     rows = []
     for u in range(sp.sizes["stage"]):
         s = sp.u_school[u]
         row = [cids[sp.u_county[u]], sids[s], names[s], std.stage_label(sp.stages[sp.u_stage[u]], lang)]
         fails, hints = [], []
         for r in rules:
-            res = ev.results[r.id]
-            o = int(res.outcome[u])
+            o = int(ev.results[r.id].outcome[u])
             if r.kind == "threshold":
-                row.append(_num(res.value[u]) if o != ABSENT else None)
-            name = {PASS: "pass", FAIL: "fail", NOT_EVALUABLE: "not_evaluable"}.get(o, "not_applicable")
-            row.append(None if o == ABSENT else labels[name])
+                row.append(_num(values[r.id][u]) if o != ABSENT else None)
+            row.append(None if o == ABSENT else labels[_outcome_name(o)])
             if o == FAIL:
                 fails.append(r.id)
             opts = cfs.get(r.id, {}).get(u)
@@ -173,66 +213,90 @@ def write_xlsx(run, path, lang: str | None = None, progress=None) -> None:  # no
     ws = _sheet(wb, t["schools"], heads, rows, widths)
     ws.freeze_panes = "E2"
     if rows:
-        _outcome_format(ws, f"E2:{get_column_letter(len(heads) - 2)}{len(rows) + 1}", lang)
-    if progress is not None:
-        progress.advance()
+        _outcome_format(ws, f"E2:{_col(len(heads) - 2)}{len(rows) + 1}", lang)
 
-    # 3. CVs
+
+def _cv_sheet(wb, run, lang, t):
+    labels = OUTCOME_LABELS[lang]
+    std = run.standard
+    ev = run.evaluator
+    sp = run.spaces
+    cids = sp.counties["county_id"].to_numpy(dtype=object)
+    cnames = dict(zip(sp.counties["county_id"], sp.counties["county_name"])) if "county_name" in sp.counties else {}
     rows = []
     for r in run.compiled.rules:
         if not (is_cv_rule(r) and r.space in ("county_stage", "county")):
             continue
         res = ev.results[r.id]
+        places = display_decimals(r, 4)
         for i in np.flatnonzero(res.outcome != ABSENT):
             c = sp.cs_county[i] if r.space == "county_stage" else i
             stage = std.stage_label(sp.stages[sp.cs_stage[i]], lang) if r.space == "county_stage" else None
-            o = {PASS: "pass", FAIL: "fail", NOT_EVALUABLE: "not_evaluable"}.get(int(res.outcome[i]), "not_applicable")
             rows.append([cids[c], cnames.get(cids[c]), stage, r.id, r.name_en if lang == "en" and r.name_en else r.name,
-                         _num(res.value[i]), r.operator, _num(res.threshold[i]), labels[o]])
+                         _rounded(res.value[i], places), r.operator, _rounded(res.threshold[i], places),
+                         labels[_outcome_name(res.outcome[i])]])
     ws = _sheet(wb, t["cv"], [t["county_id"], t["county_name"], t["stage"], t["rule"], t["name"], t["value"], t["op"],
                               t["threshold"], t["outcome"]], rows, {1: 12, 2: 14, 4: 10, 5: 44})
     if rows:
         _outcome_format(ws, f"I2:I{len(rows) + 1}", lang)
-    if progress is not None:
-        progress.advance()
 
-    # 4. rejected rows
-    rows = [[r.get("file"), r.get("sheet"), r.get("row"), r.get("id"), r.get("reason")] for r in run.rejected]
-    _sheet(wb, t["rejected"], [t["file"], tr(lang, "xlsx.sheet"), t["row"], t["id"], t["reason"]], rows, {1: 40, 5: 80})
-    if progress is not None:
-        progress.advance()
 
-    # 5. provenance: run facts, then one row per rule
+def _provenance_sheet(wb, run, lang, t):
+    """Run facts (Chinese keys in Chinese), then one row per rule with its citation and source status."""
+    from openpyxl.styles import Font
+
+    std = run.standard
     p = run_provenance(run)
     ws = wb.create_sheet(t["prov"])
     title = (std.title_en or p["title"]) if lang == "en" else p["title"]
-    facts = [("standard", title + tr(lang, "paren", x=p["standard"] + tr(lang, "sep.comma") + p["version"])),
-             ("engine", f"junheng {p['engine_version']}"),
-             ("as_of", p.get("as_of_text") or p["as_of"] or "—"), ("input_fingerprint", p["input_fingerprint"])]
-    facts += [(f"file {f['id']}", f"{f['path']} sha256={f['sha256']}") for f in p["files"]]
-    facts += [(f"input {f['table']}", f"{f['path']} rows={f['rows']} "
-                                      f"sha256={f['sha256']}") for f in run.input_summary()]
-    from openpyxl.styles import Font
-
+    comma = tr(lang, "sep.comma")
+    facts = [(tr(lang, "xlsx.k_standard"), title + tr(lang, "paren", x=p["standard"] + comma + p["version"])),
+             (tr(lang, "xlsx.k_engine"), f"junheng {p['engine_version']}"),
+             (tr(lang, "xlsx.k_as_of"), p.get("as_of_text") or p["as_of"] or "—"),
+             (tr(lang, "xlsx.k_fingerprint"), p["input_fingerprint"])]
+    facts += [(tr(lang, "xlsx.k_file", id=f["id"]), tr(lang, "xlsx.v_file", path=f["path"], sha=f["sha256"]))
+              for f in p["files"]]
+    facts += [(tr(lang, "xlsx.k_input", table=table_label(f["table"], lang)),
+               tr(lang, "xlsx.v_input", path=f["path"], rows=f["rows"], sha=f["sha256"])) for f in run.input_summary()]
     _put(ws, 1, 1, t["key"]).font = Font(bold=True)
     _put(ws, 1, 2, t["val"]).font = Font(bold=True)
     for i, (k, val) in enumerate(facts, 2):
         _put(ws, i, 1, k)
         _put(ws, i, 2, val)
     start = len(facts) + 3
-    heads = [t["rule"], t["citation"], t["status"], t["where"]]
-    for j, h in enumerate(heads, 1):
+    for j, h in enumerate([t["rule"], t["citation"], t["status"], t["where"]], 1):
         _put(ws, start, j, h).font = Font(bold=True)
     for i, (rid, rp) in enumerate(p["rules"].items(), start + 1):
         _put(ws, i, 1, rid)
-        _put(ws, i, 2, (rp["citation"] or {}).get("text"))
-        _put(ws, i, 3, rp["source_status"])
+        _put(ws, i, 2, citation_text(rp["citation"]) or None)
+        _put(ws, i, 3, source_status_label(rp["source_status"], lang))
         _put(ws, i, 4, short_text(rp, lang))
     ws.freeze_panes = "A2"
     for col, w in (("A", 22), ("B", 70), ("C", 12), ("D", 120)):
         ws.column_dimensions[col].width = w
+
+
+def write_xlsx(run, path, lang: str | None = None, progress=None) -> None:
+    """The workbook: the overall conclusion first, then county verdicts, school stages, CVs, rejected rows,
+    provenance (one helper per sheet)."""
+    from openpyxl import Workbook
+
+    lang = lang or run.lang or "zh"
+    t = L[lang]
+    wb = Workbook()
     if progress is not None:
-        progress.advance()
+        progress.start(tr(lang, "step.workbook"), total=5)
+    has_conclusion = _conclusion_sheet(wb, run, lang, t)
+    steps = (lambda: _county_sheet(wb, run, lang, t, first=not has_conclusion),
+             lambda: _school_sheet(wb, run, lang, t), lambda: _cv_sheet(wb, run, lang, t),
+             lambda: _sheet(wb, t["rejected"], [t["file"], tr(lang, "xlsx.sheet"), t["row"], t["id"], t["reason"]],
+                            [[r.get("file"), r.get("sheet"), r.get("row"), r.get("id"), r.get("reason")]
+                             for r in run.rejected], {1: 40, 5: 80}),
+             lambda: _provenance_sheet(wb, run, lang, t))
+    for step in steps:
+        step()
+        if progress is not None:
+            progress.advance()
     if hasattr(path, "write"):
         wb.save(path)
     else:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import cast
 
 from junheng.errors import ErrorList, Loc
+from junheng.i18n import Msg
 from junheng.standard.catalogue import FieldDef, load_catalogue
 
 
@@ -30,21 +31,18 @@ def merge_field(std, table: str, fid: str, spec, fd: FieldDef, documents: dict, 
     wants = bool(spec.get("override", False))
     loc = cast(Loc, fd.loc)  # the loader builds fd with the location of its YAML key
     if wants and old is None:
-        errors.add(loc, f"要覆盖的字段 '{fid}' 不存在（字段目录和上级标准中都没有 {table} 表的该字段）/ override of "
-                        f"unknown field '{fid}'", fid)
+        errors.add(loc, Msg("field.override_unknown", id=fid, table=table), fid)
         return False
     if not wants and old is not None:
-        errors.add(loc, f"字段 '{fid}' 已在 {_where(old)} 定义；如要重新定义，请写 override: true 并给出 citation / "
-                        f"field '{fid}' is already defined at {_where(old)}; write override: true to redefine it", fid)
+        errors.add(loc, Msg("field.already_defined", id=fid, at=_where(old)), fid)
         return False
     if wants:
         assert old is not None  # an override of a missing field returned above
         cit = spec.get("citation")
         if not cit:
-            errors.add(loc, f"覆盖字段 '{fid}' 必须给出出处 citation / an override of field '{fid}' needs a citation",
-                       fid)
+            errors.add(loc, Msg("field.override_citation", id=fid), fid)
         elif cit.get("document") not in documents:
-            errors.add(loc, f"字段 '{fid}' 引用的文件 '{cit.get('document')}' 未在 documents 中登记 / unknown document",
+            errors.add(loc, Msg("field.unknown_document", id=fid, document=str(cit.get("document"))),
                        str(cit.get("document")))
         fd.overrode = list(getattr(old, "overrode", [])) + [old.loc if isinstance(old.loc, Loc) else
                                                            Loc("standards/fields.yaml")]

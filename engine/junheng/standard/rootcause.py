@@ -8,6 +8,7 @@ derived value, with the number of uses it affects, and does not repeat it at the
 """
 from __future__ import annotations
 
+from junheng.i18n import Msg
 from junheng.language import nodes as _ast
 
 
@@ -31,15 +32,22 @@ def count_uses(std, name: str) -> tuple[int, list[str]]:
     return n, users
 
 
-def kind_root_message(did: str, declared: str, actual: str, uses: int, users: list[str]) -> str:
-    zh = {"num": "数值", "bool": "条件", "text": "文本", "list": "列表"}
-    fix = ("如果它是条件（是/否），请写 type: condition" if actual == "bool" else
-           "如果它是数值，请删去 type: condition" if declared == "bool" else "请改写表达式")
-    shown = "、".join(users[:6]) + ("等" if len(users) > 6 else "")
-    en_fix = ("write type: condition if it is a yes/no value" if actual == "bool" else
-              "remove type: condition if it is a number" if declared == "bool" else "rewrite the expression")
-    return (f"派生值 '{did}' 声明为{zh.get(declared, declared)}，表达式却是{zh.get(actual, actual)}；{fix}。"
-            f"它被使用 {uses} 处（{shown or '无'}），这些地方不再逐一报错 / derived value '{did}' is declared "
-            f"{'a condition' if declared == 'bool' else 'a number'} but its expression is "
-            f"{'a condition' if actual == 'bool' else 'a ' + actual}; {en_fix}. It is used {uses} time(s); "
-            f"those uses are not reported again")
+KIND_KEYS = {"num": "kind.num", "bool": "kind.bool", "text": "kind.text", "list": "kind.list"}
+
+
+def kind_root_message(did: str, declared: str, actual: str, uses: int, users: list[str]) -> Msg:
+    """One error for a derived value of the wrong kind, with the count of its uses (a catalogue text)."""
+    fix = "root.fix_bool" if actual == "bool" else "root.fix_num" if declared == "bool" else "root.fix_other"
+    if not users:
+        shown = Msg("root.users_none")
+    elif len(users) > 6:
+        shown = Msg("root.users_more", list=tuple(users[:6]))
+    else:
+        shown = Msg("root.users", list=tuple(users))
+    return Msg("root.kind", id=did, declared=_kind(declared), actual=_kind(actual), fix=Msg(fix), uses=uses,
+               users=shown)
+
+
+def _kind(k: str):
+    key = KIND_KEYS.get(k)
+    return Msg(key) if key else k

@@ -3,6 +3,7 @@ override shows how it differs from the rule it replaces, not the parent's formul
 (fields and derived values, besides parameters and rules)."""
 from __future__ import annotations
 
+from junheng.i18n import t
 from junheng.standard.catalogue import load_catalogue
 
 
@@ -33,17 +34,19 @@ def field_parts(f) -> dict:
             "per_stage": list(f.per_stage), "split": f.split}
 
 
-PART_ZH = {"value": "数值", "operator": "比较", "threshold": "阈值", "condition": "条件", "applies_when": "适用条件",
-           "stages": "适用学段", "name": "名称", "round": "取整位数", "veto": "一票否决", "record": "仅记录",
-           "effective": "生效期", "level": "层级", "type": "类型", "expr": "表达式", "unit": "单位", "label": "名称",
-           "values": "取值范围", "per_stage": "分学段", "split": "拆分"}
+PART_KEYS = {"value": "part.value", "operator": "part.operator", "threshold": "part.threshold",
+             "condition": "part.condition", "applies_when": "part.applies_when", "stages": "part.stages",
+             "name": "part.name", "round": "part.round", "veto": "part.veto", "record": "part.record",
+             "effective": "part.effective", "level": "part.level", "type": "part.type", "expr": "part.expr",
+             "unit": "part.unit", "label": "part.label", "values": "part.values", "per_stage": "part.per_stage",
+             "split": "part.split"}
 
 
 def show_value(v, lang="zh") -> str:
     if v is None or v == [] or v == "":
-        return "（无）" if lang == "zh" else "(none)"
+        return t(lang, "chg.none")
     if isinstance(v, list):
-        return "、".join(map(str, v)) if lang == "zh" else ", ".join(map(str, v))
+        return t(lang, "sep.list").join(map(str, v))
     return str(v)
 
 
@@ -53,29 +56,29 @@ def delta(a: dict, b: dict) -> list:
 
 
 def delta_text(items, lang="zh") -> str:
-    sep = "；" if lang == "zh" else "; "
-    return sep.join(f"{PART_ZH.get(k, k) if lang == 'zh' else k}：{show_value(x, lang)} → {show_value(y, lang)}"
-                    for k, x, y in items)
+    return t(lang, "sep.clause").join(
+        t(lang, "chg.part", part=t(lang, PART_KEYS[k]) if k in PART_KEYS else k, a=show_value(x, lang),
+          b=show_value(y, lang)) for k, x, y in items)
 
 
-def _changes(kind_zh, kind, ids_a: dict, ids_b: dict, parts, lang) -> list:
+def _changes(kind_key: str, ids_a: dict, ids_b: dict, parts, lang) -> list:
+    kind = t(lang, kind_key)
     out = []
     for oid in list(ids_a) + [i for i in ids_b if i not in ids_a]:
         x, y = ids_a.get(oid), ids_b.get(oid)
         if x is None:
             pb = parts(y)
-            words = (f"新增{kind_zh} {oid}：" if lang == "zh" else f"new {kind} {oid}: ") + \
+            words = t(lang, "chg.added", kind=kind, id=oid) + \
                 delta_text([(k, None, v) for k, v in pb.items() if v not in (None, "", [], False)], lang)
             out.append({"id": oid, "change": "added", "b": pb, "words": words})
         elif y is None:
             out.append({"id": oid, "change": "removed", "a": parts(x),
-                        "words": f"删除{kind_zh} {oid}" if lang == "zh" else f"{kind} {oid} removed"})
+                        "words": t(lang, "chg.removed", kind=kind, id=oid)})
         else:
             d = delta(parts(x), parts(y))
             if d:
                 out.append({"id": oid, "change": "changed", "what": [k for k, _a, _b in d], "a": parts(x),
-                            "b": parts(y), "words": (f"{kind_zh} {oid}：" if lang == "zh" else f"{kind} {oid}: ")
-                            + delta_text(d, lang)})
+                            "b": parts(y), "words": t(lang, "chg.changed", kind=kind, id=oid) + delta_text(d, lang)})
     return out
 
 
@@ -88,15 +91,15 @@ def field_changes(a, b, lang="zh") -> list:
             for fid in other:
                 if fid not in one and load_catalogue().get(table, fid) is not None:
                     one[fid] = load_catalogue().get(table, fid)
-        tz = {"school": "学校", "county": "区县"}[table]
-        for c in _changes(f"{tz}字段", f"{table} field", fa, fb, field_parts, lang):
+        kind_key = {"school": "chg.school_field", "county": "chg.county_field"}[table]
+        for c in _changes(kind_key, fa, fb, field_parts, lang):
             c["table"] = table
             out.append(c)
     return out
 
 
 def derived_changes(a, b, lang="zh") -> list:
-    return _changes("派生值", "derived value", a.derived, b.derived, derived_parts, lang)
+    return _changes("chg.derived", a.derived, b.derived, derived_parts, lang)
 
 
 def citation_changes(a, day_a, b, day_b, lang="zh") -> list:
@@ -120,6 +123,5 @@ def citation_changes(a, day_a, b, day_b, lang="zh") -> list:
             if ca != cb:
                 out.append({"id": oid, "kind": kind, "a": ca, "b": cb})
     for c in out:
-        c["words"] = (f"{c['id']}：出处 {c['a'] or '（无）'} → {c['b']}" if lang == "zh" else
-                      f"{c['id']}: citation {c['a'] or '(none)'} → {c['b']}")
+        c["words"] = t(lang, "chg.citation", id=c["id"], a=c["a"] or t(lang, "chg.none"), b=c["b"])
     return out

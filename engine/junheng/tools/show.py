@@ -64,6 +64,17 @@ def fmt_values(v) -> str:
     return fmt_num(v.value)
 
 
+STAGE_KEYS = {"primary": "stage.primary", "junior": "stage.junior", "senior": "stage.senior"}
+
+
+def values_in(value, text: str, lang: str) -> str:
+    """A per-stage value as a reader of ``lang`` writes it (小学 4.2、初中 5.3); others as ``text``."""
+    if lang != "zh" or not isinstance(value, dict):
+        return text
+    return tr(lang, "sep.list").join(f"{tr(lang, STAGE_KEYS[s]) if s in STAGE_KEYS else s} {fmt_num(v)}"
+                                     for s, v in value.items())
+
+
 def value_json(v):
     if v is None:
         return None
@@ -194,9 +205,10 @@ def render(view: dict, console, lang: str = "zh", all_versions: bool = True) -> 
         pt.add_column(t[col], overflow="fold")
     for p in view["parameters"]:
         name = p["name_en"] if lang == "en" and p["name_en"] else p["name"]
-        value = p["value_text"] if p["value"] is not None else f"— {t['not_in_force']}"
+        value = values_in(p["value"], p["value_text"], lang) if p["value"] is not None else f"— {t['not_in_force']}"
         if all_versions and len(p["versions"]) > 1:
-            value += "\n" + "\n".join(f"{'▶' if v['in_force'] else '·'} {v['value_text']}  "
+            value += "\n" + "\n".join(f"{'▶' if v['in_force'] else '·'} "
+                                      f"{values_in(v['value'], v['value_text'], lang)}  "
                                       f"[{_window_text(v['effective'], lang)}]  {v['set_at']}" for v in p["versions"])
         pt.add_row(p["id"], name, value, p["unit"], p["citation"], _status(p["source_status"], lang),
                    _window_text(p["effective"], lang), p["set_at"], "\n".join(p["overrode"]) or "")

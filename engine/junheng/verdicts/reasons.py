@@ -13,11 +13,12 @@ import pyarrow.compute as pc
 from junheng.standard.checker import USABLE
 from junheng.evaluation.evaluator import Evaluator, RuleResult
 from junheng.i18n import msg
+from junheng.messages import MESSAGES
 from junheng.formatting import fmt_distinct, fmt_num
 from junheng.verdicts.outofforce import out_of_force_text
 from junheng.evaluation.logic import FAIL, NOT_APPLICABLE, NOT_EVALUABLE, PASS
 from junheng.language import nodes as _ast
-from junheng.verdicts.unknown_reasons import not_evaluable_reasons, unit_groups
+from junheng.verdicts.unknown_reasons import column_text, not_evaluable_reasons, unit_groups
 from junheng.standard.model import exprs_have_if
 
 ROWWISE = False  # True: not_evaluable reasons built row by row (the reference path; tests compare both)
@@ -119,6 +120,15 @@ def _lit(x: str):
     return pa.scalar(x, pa.large_string())
 
 
+def _area_or_id(rule, lang: str) -> str:
+    """An area verdict (``area_resources`` with ``area: resources``) by the area's name (资源配置), any
+    other rule by its id."""
+    key = f"area.{rule.area}"
+    if rule.area and rule.id == f"area_{rule.area}" and key in MESSAGES:
+        return msg(lang, key)
+    return rule.id
+
+
 def _cond_fail(ev, res, lang):
     """Name what failed: same-level rules (area verdicts, vetoes) and, for aggregates such as
     all(G3_school), the schools of the group that failed. Built column-wise."""
@@ -136,7 +146,7 @@ def _cond_fail(ev, res, lang):
         r = ev.results[rid]
         if r.space == res.space:
             shown = msg(lang, "reason.veto", rule=rid, name=(r.rule.name_en or r.rule.name) if lang == "en"
-                        else r.rule.name) if r.rule.veto else rid
+                        else r.rule.name) if r.rule.veto else _area_or_id(r.rule, lang)
             add(r.outcome == FAIL, shown)
         elif r.space not in USABLE[res.space]:
             finer.append(r)
@@ -324,7 +334,7 @@ def _field_problem(ev, sym, space, row, invalid, lang, shown):
     for col, r in cols:
         if r is not None and r in invalid.get(col, {}):
             return msg(lang, "reason.invalid_field", col=col, why=invalid[col][r])
-    name = cols[0][0] if cols else sym.name
+    name = column_text(ev, cols[0][0] if cols else sym.name, lang)
     if fd is not None and getattr(fd, "split", False) and space == "stage":
         return msg(lang, "reason.missing_split", name=name)
     return msg(lang, "reason.missing", name=name)

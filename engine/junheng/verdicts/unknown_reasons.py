@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from junheng.standard.checker import USABLE
+from junheng.standard.catalogue import load_catalogue
 from junheng.evaluation.logic import NOT_EVALUABLE
 from junheng.formatting import fmt_num
 from junheng.i18n import msg
@@ -119,7 +120,7 @@ def field_problem_texts(ev, sym, space, rws: np.ndarray, invalid: dict, lang: st
     key = "reason.missing_split" if fd is not None and getattr(fd, "split", False) and space == "stage" \
         else "reason.missing"
     codes, uniq = pd.factorize(name.astype(object))
-    missing = np.array([msg(lang, key, name=u) for u in uniq] + [None], dtype=object)[:-1][codes]
+    missing = np.array([msg(lang, key, name=column_text(ev, u, lang)) for u in uniq] + [None], dtype=object)[:-1][codes]
     return np.where(pd.isna(found), missing, found)
 
 
@@ -263,6 +264,20 @@ def not_evaluable_reasons(ev, res, rows, invalid: dict, lang: str, whys: list) -
         else:
             out = _fill_invalid_result(ev, out, rows, np.flatnonzero(empty), fields, space, lang)
     return out
+
+
+def column_text(ev, col, lang: str) -> str:
+    """A record column in a Chinese reason: its catalogue label with the id in brackets
+    (``通过县域义务教育基本均衡发展国家认定的年份（basic_balance_certified_year）``); in English, the id."""
+    if lang != "zh" or not isinstance(col, str):
+        return col
+    labels = ev.cache.get("column_labels")
+    if labels is None:
+        cat = load_catalogue().with_extra(getattr(ev.std, "extra_fields", None) or {})
+        labels = {c.id: c.label for table in ("school", "county") for c in cat.columns(table)}
+        ev.cache["column_labels"] = labels
+    label = labels.get(col)
+    return f"{label}（{col}）" if label and label != col else col
 
 
 def _label(ev, name, lang):

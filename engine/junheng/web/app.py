@@ -40,6 +40,7 @@ import re
 import zipfile
 from junheng.web.monitor_page import monitor_blueprint
 from junheng.web.plan_page import plan_blueprint
+from junheng.web.words import register_filters
 from junheng.reports.formats import OUTPUT_FORMATS
 
 DEFAULT_STANDARD = "national/quality-2017"
@@ -165,6 +166,7 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
 
     app.register_blueprint(monitor_blueprint(ws, settings, lambda: lang(), DEFAULT_STANDARD))  # junheng monitor
     app.register_blueprint(plan_blueprint(ws, lambda: lang(), lambda data, fmt: _scrub_download(data, fmt, scrub)))
+    register_filters(app)  # ids in words on the pages (web/words.py)
 
     @app.route("/lang/<code>")
     def set_lang(code):
@@ -290,7 +292,7 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
         view = resolve_view(std, day)
         params = {p["id"]: p for p in view["parameters"]}
         for r in view["rules"]:
-            r["threshold_values"] = [(pid, params[pid]["value_text"], params[pid]["unit"]) for pid in r["parameters"]]
+            r["threshold_values"] = [(pid, params[pid]["value"], params[pid]["unit"]) for pid in r["parameters"]]
         return render_template("standard.html", view=view, std=std, as_of=day.isoformat() if day else "")
 
     # ------------------------------------------------------------------ what-if

@@ -7,6 +7,7 @@ import io
 from flask import Blueprint, Response, render_template_string, request
 
 from junheng.errors import InputError, StandardError
+from junheng.i18n import t
 from junheng.monitor.render import write_html
 from junheng.monitor.series import Options, document, run_monitor
 from junheng.web.workspace import UploadRefused
@@ -59,7 +60,7 @@ def monitor_blueprint(ws, settings, lang_of, default_standard: str) -> Blueprint
                         stored.append((key, ws.store(f.filename, f.read())))
                 files = dict(stored)
                 if "schools" not in files:
-                    errors.append("请选择学校数据文件 / choose a school records file")
+                    errors.append(t(lg, "web.choose_schools"))
                 else:
                     horizon = max(1, min(10, int(request.form.get("horizon") or 3)))
                     mon = run_monitor(standard, [files["schools"]],

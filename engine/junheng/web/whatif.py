@@ -39,6 +39,7 @@ class Meta:
 
     new_id: str = ""
     title: str = ""
+    jurisdiction: str = ""
     reason: str = ""
     document: str = ""
     article: str = ""
@@ -185,8 +186,10 @@ def _same(a, b) -> bool:
     return abs(float(a) - float(b)) <= 1e-12 * max(1.0, abs(float(a)), abs(float(b)))
 
 
-def check_meta(meta: Meta, dirs, for_save: bool) -> list:
-    """The fields a saved change needs; an id must be new (no file anywhere on the search path)."""
+def check_meta(meta: Meta, dirs, for_save: bool, base: Standard | None = None) -> list:
+    """The fields a saved change needs; an id must be new (no file anywhere on the search path). A new id
+    in another jurisdiction's folder (``hebei/...`` from ``national/...``) must not keep the base's
+    jurisdiction: the saved file would call a Hebei standard 全国."""
     out = []
     if not is_standard_id(meta.new_id):
         out.append(Problem("meta:new_id", Msg("web.bad_new_id")))
@@ -194,7 +197,15 @@ def check_meta(meta: Meta, dirs, for_save: bool) -> list:
         found = existing(meta.new_id, dirs)
         if found is not None:
             out.append(Problem("meta:new_id", Msg("web.id_exists_at", id=meta.new_id, at=str(found))))
+        if base is not None and meta.jurisdiction and _folder(meta.new_id) != _folder(base.id) \
+                and meta.jurisdiction == base_jurisdiction(base):
+            out.append(Problem("meta:jurisdiction", Msg("web.jurisdiction_same", folder=_folder(meta.new_id),
+                                                        base=base.id, name=meta.jurisdiction)))
     if for_save:
+        if not meta.title:
+            out.append(Problem("meta:title", Msg("web.need_title")))
+        if not meta.jurisdiction:
+            out.append(Problem("meta:jurisdiction", Msg("web.need_jurisdiction")))
         if not meta.reason:
             out.append(Problem("meta:reason", Msg("web.need_reason")))
         if not meta.document:
@@ -202,6 +213,15 @@ def check_meta(meta: Meta, dirs, for_save: bool) -> list:
         if meta.source_status not in SOURCE_STATUSES:
             out.append(Problem("meta:source_status", Msg("web.need_status")))
     return out
+
+
+def _folder(sid: str) -> str:
+    return sid.split("/", 1)[0]
+
+
+def base_jurisdiction(base: Standard) -> str:
+    """The jurisdiction name of a standard (the form's default for a new standard in the same folder)."""
+    return str((base.jurisdiction or {}).get("name", "") or "")
 
 
 # ------------------------------------------------------------------ the file
@@ -239,7 +259,7 @@ def child_text(base: Standard, as_of, changes: dict, meta: Meta, today: dt.date 
     lines += [f"# 修改理由：{line}" for line in reason.splitlines() or [""]]
     lines += [f"id: {new_id}",
               f"title: {_q(meta.title or (base.title + '（调整）'))}",
-              f"jurisdiction: {{name: {_q(base.jurisdiction.get('name', '') or base.id)}}}",
+              f"jurisdiction: {{name: {_q(meta.jurisdiction or base_jurisdiction(base) or base.id)}}}",
               f"version: {_q(str(base.version or ''))}",
               f"extends: {base.id}",
               "",

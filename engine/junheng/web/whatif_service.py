@@ -34,8 +34,7 @@ def whatif(doc: dict, save: bool, settings, ws, lang: str = "zh") -> dict:
         return out
     sid = str(doc.get("standard") or "")
     if not (len(sid) <= 200 and is_standard_id(sid)):  # an id from the standards folders, never a path
-        out["problems"] = [Problem("standard", f"标准编号无效（应为标准目录中的编号，不能是文件路径）/ not a standard "
-                                               f"id: {sid[:80]}").to_json()]
+        out["problems"] = [Problem("standard", Msg("web.not_std_id", id=sid[:80])).to_json(lang)]
         return out
     try:
         base, base_compiled = prepare(sid, settings.dirs, day)  # cached per standard
@@ -44,7 +43,7 @@ def whatif(doc: dict, save: bool, settings, ws, lang: str = "zh") -> dict:
         return out
     changes, problems = parse_edits(base, day, doc.get("edits") or {})
     meta = Meta.from_json(doc.get("meta"))
-    meta_problems = check_meta(meta, settings.dirs, for_save=save) if (save or meta.new_id) else []
+    meta_problems = check_meta(meta, settings.dirs, for_save=save, base=base) if (save or meta.new_id) else []
     child = child_text(base, day, changes, meta)
     out["yaml"] = child.text
     out["changes"] = _describe(base, day, changes, lang)

@@ -31,7 +31,7 @@
   function meta() {
     const f = $("#save-form");
     const m = {};
-    for (const k of ["new_id", "title", "reason", "document", "article", "source_status"]) m[k] = f.elements[k].value;
+    for (const k of ["new_id", "title", "jurisdiction", "reason", "document", "article", "source_status"]) m[k] = f.elements[k].value;
     return m;
   }
 
@@ -142,6 +142,7 @@
 
   document.querySelectorAll("input.param").forEach((i) => i.addEventListener("input", schedule));
   $("#new_id").addEventListener("input", schedule);
+  $("#jurisdiction").addEventListener("input", schedule);
 
   $("#save-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
