@@ -26,6 +26,7 @@ import pytest
 
 import junheng.cli.main as cli
 import junheng.atomic as atomic
+from junheng.i18n import t as tr
 
 pytestmark = pytest.mark.slow  # the fault-injection suite (subprocesses killed mid-write): CI runs it
 
@@ -361,7 +362,7 @@ def test_control_characters_in_names_do_not_break_xlsx(tmp_path):
     src = control_schools(tmp_path)
     out = tmp_path / "r.xlsx"
     assert cli.main(evaluate_args("xlsx", out, schools=src)) == 0
-    ws = openpyxl.load_workbook(out).worksheets[1]
+    ws = openpyxl.load_workbook(out)[tr("zh", "xlsx.schools")]  # the school sheet, by its catalogue title
     names = [c.value for c in ws["C"]]
     assert "第一\ufffd小学\ufffd分校" in names and "A\ufffdB\ufffdC" in names
     for fmt in ("csv", "json", "html", "parquet"):  # the other outputs still write
@@ -417,7 +418,7 @@ def test_control_characters_download(web):
     import openpyxl
 
     wb = openpyxl.load_workbook(io.BytesIO(c.get(f"/runs/{rid}/download/xlsx").data))
-    assert "第一\ufffd小学\ufffd分校" in [x.value for x in wb.worksheets[1]["C"]]
+    assert "第一\ufffd小学\ufffd分校" in [x.value for x in wb[tr("zh", "xlsx.schools")]["C"]]
 
 
 def test_a_failing_download_is_a_message_not_a_partial_file(web, monkeypatch):
@@ -615,7 +616,8 @@ def test_concurrent_uploads_do_not_mix(web):
 def test_concurrent_saves_of_one_id_write_one_file(web):
     app, settings, *_ = web
     body = {"standard": STD, "edits": {"R4_min": {"primary": "5"}},
-            "meta": {"new_id": "national/race-2026", "reason": "r", "document": "d", "source_status": "secondary"}}
+            "meta": {"new_id": "national/race-2026", "title": "竞争保存", "jurisdiction": "全国", "reason": "r",
+                     "document": "d", "source_status": "secondary"}}
     barrier = threading.Barrier(4)
     codes = []
 

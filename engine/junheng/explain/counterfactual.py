@@ -355,6 +355,14 @@ def phrase(label: str, delta: float, unit: str, lang: str, whole_school: bool, a
     return text
 
 
+def _failing_rows(res, only_rows=None) -> np.ndarray:
+    """The rows where the rule fails, limited to ``only_rows`` when given (one school's explain)."""
+    rows = np.flatnonzero(res.outcome == FAIL)
+    if only_rows is not None:
+        rows = np.intersect1d(rows, np.asarray(only_rows, dtype=np.int64))
+    return rows
+
+
 def rule_counterfactuals(ev: Evaluator, rule, lang: str = "zh", only_rows=None) -> dict:
     """row index (in the rule's space) -> list of options, each a dict (smallest first per kind).
     ``only_rows`` limits the work to those rows (explain of one school after a national run)."""
@@ -362,9 +370,7 @@ def rule_counterfactuals(ev: Evaluator, rule, lang: str = "zh", only_rows=None) 
     if rule.kind != "threshold" or rule.operator not in (">=", ">", "<=", "<") or res.value is None:
         return {}
     space = res.space
-    rows = np.flatnonzero(res.outcome == FAIL)
-    if only_rows is not None:
-        rows = np.intersect1d(rows, np.asarray(only_rows, dtype=np.int64))
+    rows = _failing_rows(res, only_rows)
     if not len(rows):
         return {}
     if space in ("county_stage", "county") and any(
@@ -457,9 +463,7 @@ def at_least_counterfactuals(ev: Evaluator, rule, lang: str, item_cfs: dict, onl
     if node is None:
         return {}
     space = res.space
-    rows = np.flatnonzero(res.outcome == FAIL)
-    if only_rows is not None:
-        rows = np.intersect1d(rows, np.asarray(only_rows, dtype=np.int64))
+    rows = _failing_rows(res, only_rows)
     if not len(rows):
         return {}
     ids = [i.id for i in node.args[1].items]
