@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from junheng.explain.derivation import OUTCOME_ORDER, explain_school
 from junheng.formatting import fmt_num
 from junheng.i18n import OUTCOME_LABELS, t
+from junheng.standard.provenance import STATUSES, source_status_label
 
 OPERATOR_KEYS = {">=": "plain.op_ge", ">": "plain.op_gt", "<=": "plain.op_le", "<": "plain.op_lt"}
 
@@ -91,13 +92,10 @@ def _value_text(v, unit: str, lang: str) -> str:
     return f"{text} {unit}".strip() if text != "—" else t(lang, "plain.missing")
 
 
-STATUSES = ("verified", "secondary", "recalled")
-
-
 def _status_words(citation: str, lang: str) -> str:
     """A citation's ``[secondary]`` tail in words of ``lang`` (二手来源)."""
     for st in STATUSES:
-        citation = citation.replace(f"[{st}]", t(lang, "paren", x=t(lang, "status." + st)).strip())
+        citation = citation.replace(f"[{st}]", t(lang, "paren", x=source_status_label(st, lang)).strip())
     return citation
 
 

@@ -40,10 +40,9 @@ from junheng.explain.derivation import explain_school
 from junheng.explain.text import explain_text
 from junheng.explain.plain import explain_html
 from junheng.i18n import LANGS, OUTCOME_LABELS, t as tr
-from junheng.messages import MESSAGES
 from junheng.formatting import fmt_num
 from junheng.evaluation.logic import ABSENT, FAIL, NOT_EVALUABLE, NOT_APPLICABLE, PASS, round_half_up
-from junheng.standard.provenance import run_provenance, short_text
+from junheng.standard.provenance import run_provenance, short_text, source_status_label
 from junheng.language.nodes import Call, Name
 from junheng.reports.conclusion import area_label, county_conclusions
 from junheng.reports.files import summary
@@ -511,12 +510,6 @@ def _rejected(run) -> list:
 def _problems(run, lang):
     problems = [p for p in run.schools.problems + run.counties.problems if p.action != "column ignored"]
     return len(problems), "\n".join(p.render(lang) for p in problems[:2000])
-
-
-def source_status_label(status, lang) -> str:
-    """verified / secondary / recalled as the catalogue's words (已核实, 二手来源, 凭记忆)."""
-    key = f"status.{status}" if status else "status.none"
-    return tr(lang, key) if key in MESSAGES else str(status)
 
 
 def table_label(table, lang) -> str:

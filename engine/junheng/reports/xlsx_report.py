@@ -23,7 +23,8 @@ from junheng.evaluation.logic import ABSENT, FAIL, NOT_EVALUABLE, PASS
 from junheng.standard.provenance import run_provenance, short_text
 from junheng.evaluation.logic import round_half_up
 from junheng.reports.conclusion import area_label, county_conclusions
-from junheng.reports.html_report import citation_text, display_decimals, source_status_label, table_label
+from junheng.reports.html_report import citation_text, display_decimals, table_label
+from junheng.standard.provenance import source_status_label
 import io
 from junheng.atomic import write_bytes
 

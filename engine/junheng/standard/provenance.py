@@ -14,6 +14,18 @@ from junheng.i18n import t
 from junheng.language.nodes import Name
 
 
+STATUS_KEYS = {"verified": "status.verified", "secondary": "status.secondary", "recalled": "status.recalled",
+               "": "status.none"}
+STATUSES = ("verified", "secondary", "recalled")
+
+
+def source_status_label(status, lang) -> str:
+    """verified / secondary / recalled as the catalogue's words (已核实, 二手来源, 凭记忆); no status: 未注明;
+    a status the catalogue does not know: as written."""
+    key = STATUS_KEYS.get(status or "")
+    return t(lang, key) if key else str(status)
+
+
 def _loc(x):
     return str(x) if x else None
 

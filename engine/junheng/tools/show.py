@@ -18,9 +18,8 @@ import json
 from junheng.standard.loader import load_standard
 from junheng.standard.model import parse_date
 from junheng.tools.changes import delta, delta_text, derived_parts, field_parts, rule_parts
+from junheng.standard.provenance import source_status_label
 
-STATUS_KEYS = {"verified": "status.verified", "secondary": "status.secondary", "recalled": "status.recalled",
-               "": "status.none"}
 LEVEL_KEYS = {"stage": "level.stage", "school": "level.school", "county": "level.county"}
 
 # from the catalogue (junheng.messages)
@@ -156,7 +155,7 @@ def only(view: dict, patterns) -> dict:
 
 
 def _status(s, lang):
-    return tr(lang, STATUS_KEYS[s or ""]) if (s or "") in STATUS_KEYS else s
+    return source_status_label(s, lang)
 
 
 def _window_text(w, lang="zh") -> str:

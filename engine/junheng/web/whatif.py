@@ -19,6 +19,7 @@ from pathlib import Path
 from junheng.errors import StandardError
 from junheng.i18n import Msg, localize
 from junheng.standard.registry import is_standard_id, resolve_standard
+from junheng.standard.provenance import STATUSES
 from junheng.standard.model import Standard
 from junheng.standard.model import parse_date
 from junheng.standard.loader import names_in
@@ -27,7 +28,7 @@ from junheng.standard.checker import compile_standard
 from junheng.standard.loader import load_standard
 from junheng.atomic import atomic_open
 
-SOURCE_STATUSES = ("verified", "secondary", "recalled")
+SOURCE_STATUSES = STATUSES  # what a save may declare: the statuses the catalogue has words for
 DOC_ID = "whatif-basis"
 MAX_TEXT = 2000
 PREVIEW_ID = "whatif/preview"

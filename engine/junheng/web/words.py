@@ -8,7 +8,7 @@ import re
 from junheng.formatting import fmt_num
 from junheng.i18n import t
 from junheng.reports.conclusion import area_label
-from junheng.reports.html_report import source_status_label
+from junheng.standard.provenance import source_status_label
 
 LEVEL_KEYS = {"stage": "level.stage", "school": "level.school", "county": "level.county",
               "county_stage": "level.county_stage", "const": "level.const"}
