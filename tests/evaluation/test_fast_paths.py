@@ -63,7 +63,10 @@ def test_arrow_csv_read_equals_pandas(name, data):
 
 
 CELLS = ["12", "", "3.5", " 7 ", "1,234", "95%", "—", "无", "abc", "-4", "2.5", "１２", "1e3", "inf", "nan",
-         "0", "007", "12345678901234567", "3万", "4.", ".5", "2005", "2005-09", "2005.5", None]
+         "0", "007", "12345678901234567", "3万", "4.", ".5", "2005", "2005-09", "2005.5", None,
+         # signed cells (the fast path reads a plain number after a minus sign; -0 is left to the normaliser)
+         "-0", "-0.0", "-00", "-", "--5", "-.5", "-5.", "-2005", "-1234567890123456", "-123456789012345", "- 5",
+         "999999999999", "1.2.3", "不详", "暂无"]
 
 
 @pytest.mark.parametrize("ftype", ["count", "number", "money", "percent", "year"])
