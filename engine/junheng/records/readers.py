@@ -150,7 +150,8 @@ def _separator(text: str, suffix: str) -> str:
     tab-delimited text export); else comma."""
     if suffix == ".tsv":
         return "\t"
-    first = text.split("\n", 1)[0]
+    end = text.find("\n")
+    first = text if end < 0 else text[:end]
     return "\t" if first.count("\t") > first.count(",") else ","
 
 
@@ -174,7 +175,7 @@ def _read_csv(p: Path, name: str) -> RawTable:
     labels = _real_headers(text, sep, list(df.columns))
     # a cell can span lines only when the text has more line breaks than header + records (one C-level count)
     may_span = '"' in text and text.count("\n") > len(df) + 1
-    df = df.loc[~(df == "").all(axis=1)] if len(df.columns) else df
+    df = _without_blank_rows(df)
     index = df.index.to_numpy()
     lines = np.zeros(len(df), dtype=np.int64)  # line breaks inside the cells of each record
     issues = []
@@ -190,14 +191,42 @@ def _read_csv(p: Path, name: str) -> RawTable:
                     labels=labels)
 
 
+def _head(text: str) -> str:
+    """The first lines of a CSV text, enough to hold its header row: up to the first line break outside
+    quotes (a quoted header cell may span lines); the whole text when there is none."""
+    end = text.find("\n")
+    while end >= 0 and text.count('"', 0, end) % 2:
+        end = text.find("\n", end + 1)
+    return text if end < 0 else text[:end + 1]
+
+
 def _real_headers(text: str, sep: str, columns: list) -> dict:
     """frame column -> header as written, where pandas renamed a repeated header (学校名称 → 学校名称.1)."""
     try:
-        first = next(csv.reader(io.StringIO(text), delimiter=sep))
+        first = next(csv.reader(io.StringIO(_head(text)), delimiter=sep))
     except (StopIteration, csv.Error):
         return {}
     first = [h.strip() for h in first]
     return {c: first[j] for j, c in enumerate(columns) if j < len(first) and str(c) != first[j]}
+
+
+def _without_blank_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """The frame less its rows whose cells are all empty (a line of separators only); arrow-backed columns
+    are judged from their cell lengths, without comparing texts."""
+    if not len(df.columns) or not len(df):
+        return df
+    blank = np.ones(len(df), dtype=bool)
+    for c in df.columns:
+        a = getattr(df[c].array, "_pa_array", None)
+        if a is None or a.null_count:
+            blank &= (df[c] == "").to_numpy(dtype=bool)
+        else:
+            import pyarrow.compute as pc
+
+            blank &= pc.binary_length(a).to_numpy(zero_copy_only=False) == 0
+        if not blank.any():
+            return df
+    return df.loc[~blank]
 
 
 def _spanning_cells(df: pd.DataFrame, sep: str, labels: dict):
@@ -235,7 +264,7 @@ def _read_csv_arrow(data: bytes, text: str, enc: str, sep: str):
     except ImportError:  # pragma: no cover - pyarrow is a dependency
         return None
     try:
-        header = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sep, index_col=False,
+        header = pd.read_csv(io.StringIO(_head(text)), dtype=str, keep_default_na=False, sep=sep, index_col=False,
                              nrows=0).columns
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError):
         return None
