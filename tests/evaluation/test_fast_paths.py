@@ -19,7 +19,8 @@ from junheng.explain.counterfactual import row_counterfactuals, rule_counterfact
 from junheng.evaluation.logic import FAIL
 from junheng.records.normalize import _to_number_all, to_number
 from junheng.reports.files import csv_blocks, csv_bytes, write_csv
-from junheng.records.readers import _decode, _read_csv_arrow
+from junheng.records.csv_reader import _read_csv_arrow
+from junheng.records.text_encoding import _decode
 from junheng.evaluation.run import evaluate_files
 
 DATA = Path(__file__).parents[1] / "data"

@@ -15,7 +15,8 @@ from junheng.standard.checker import Compiled, compile_standard
 from junheng.evaluation.evaluator import Evaluator
 from junheng.standard.loader import load_standard
 from junheng.records.frames import FrameSource
-from junheng.records.recordset import RecordSet, empty_recordset, load_records
+from junheng.records.loading import load_records
+from junheng.records.recordset import RecordSet, empty_recordset
 from junheng.standard.model import Standard, parse_date
 from junheng.evaluation.units import Spaces, build_spaces
 from junheng.verdicts.assemble import Verdicts, assemble_columns

@@ -95,7 +95,7 @@ class _Distinct:
         """Each Series computed on ``uniq`` as one for every cell of the column."""
         out = []
         for c in cols:
-            arr = c.to_numpy(dtype=object if c.dtype == object else c.dtype)
+            arr = c.to_numpy()
             out.append(pd.Series(arr[self.codes], index=self.raw.index, dtype=c.dtype))
         return out
 
@@ -230,7 +230,7 @@ def to_number(raw: pd.Series, ftype: str, factor: float = 1.0):
         notes = [_factor_note(factor, n)] if factor != 1.0 and n else []
     else:
         rest = np.flatnonzero(~plain)
-        texts = raw.array._pa_array.take(rest)  # type: ignore[union-attr]  # arrow-backed (checked above)
+        texts = raw.array._pa_array.take(rest)
         codes, uniq = pd.factorize(np.asarray(texts.to_numpy(zero_copy_only=False), dtype=object))
         weights = np.bincount(codes, minlength=len(uniq))
         sv, sp, notes = _to_number_all(pd.Series(uniq, dtype=raw.dtype, name=raw.name), ftype, factor,
