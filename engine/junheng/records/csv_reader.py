@@ -156,4 +156,4 @@ def _read_csv_arrow(data: bytes, text: str, enc: str, sep: str):
         return None
     if list(tab.column_names) != [str(h) for h in header] or tab.num_rows == 0:
         return None
-    return tab.to_pandas()
+    return tab.combine_chunks().to_pandas()  # one chunk per column: later column work does not re-combine

@@ -153,12 +153,12 @@ _SIGNED = r"^-?[0-9]+(\.[0-9]+)?$"
 _SIGNED_YEAR = r"^-?[0-9]+$"
 
 
-def _plain_cells(a, ftype: str) -> np.ndarray:
-    """Which cells of an arrow string array are plainly a number (see above). A column whose bytes are all
-    digits (counts) or digits and points (areas, money) is judged from its bytes in numpy (cell lengths;
-    points per cell from a cumulative sum, first and last characters); any other column by a regular
-    expression (arrow's RE2, in C)."""
-    arr, d, start, end = _utf8_bytes(a)
+def _plain_cells(cells: tuple, ftype: str) -> np.ndarray:
+    """Which cells (``_utf8_bytes`` of an arrow string array) are plainly a number (see above). A column
+    whose bytes are all digits (counts) or digits and points (areas, money) is judged from its bytes in
+    numpy (cell lengths; points per cell from a cumulative sum, first and last characters); any other column
+    by a regular expression (arrow's RE2, in C)."""
+    arr, d, start, end = cells
     length = end - start
     filled = length > 0
     if not len(d):
@@ -191,8 +191,9 @@ def _fast_numeric(raw: pd.Series, ftype: str):
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    arr, _, start, end = _utf8_bytes(a)
-    num = _plain_cells(arr, ftype)
+    cells = _utf8_bytes(a)
+    arr, _, start, end = cells
+    num = _plain_cells(cells, ftype)
     valid = arr.is_valid().to_numpy(zero_copy_only=False) if arr.null_count else np.ones(len(arr), dtype=bool)
     num &= valid
     values = np.full(len(arr), np.nan)
