@@ -13,6 +13,8 @@ import weakref
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from junheng.i18n import Bi, Msg
 from junheng.records.cells import locate_many, row_arrays
@@ -138,14 +140,15 @@ def check_subset(rs: RecordSet, rule: str, vals: list, whole_cols: list, whole: 
     idx = np.flatnonzero(bad)
     if not len(idx):
         return
-    joined = np.full(len(idx), "", dtype=object)
-    for _, v in vals:  # "+".join of the present parts
+    parts = []
+    for _, v in vals:  # "+".join of the present parts: arrow joins the columns, a missing part skipped
         x = v[idx]
-        has = ~np.isnan(x)
-        g = fmt_g(x)
-        joined = np.where(has, np.where(joined == "", g, joined + "+" + g), joined)
-    msg = f"{desc}：" + joined + " = " + fmt_g(total[idx]) + f" > {'+'.join(whole_cols)} = " + fmt_g(whole[idx]) \
-        + f" / {rule}"
+        parts.append(pa.array(fmt_g(x), type=pa.string(), mask=np.isnan(x)))
+    joined = pc.binary_join_element_wise(*parts, "+", null_handling="skip")
+    msg = pc.binary_join_element_wise(f"{desc}：", joined, " = ", pa.array(fmt_g(total[idx]), type=pa.string()),
+                                      f" > {'+'.join(whole_cols)} = ", pa.array(fmt_g(whole[idx]), type=pa.string()),
+                                      f" / {rule}", "")
+    msg = np.asarray(msg.to_numpy(zero_copy_only=False), dtype=object)
     batches, first = [], []
     for k, (p, v) in enumerate(vals):
         m = ~np.isnan(v[idx])

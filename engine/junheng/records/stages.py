@@ -30,12 +30,14 @@ def school_stage_masks(frame: pd.DataFrame) -> dict:
     """Per stage, which schools have it (type's stages less a stage with 0 students; unknown type:
     the stages with students), as boolean arrays (column-wise, no loop over schools)."""
     types = frame["school_type"] if "school_type" in frame else pd.Series(None, index=frame.index, dtype=object)
-    known = types.isin(list(TYPE_STAGES)).to_numpy(dtype=bool)
+    codes, uniq = pd.factorize(types, use_na_sentinel=False)  # the type of each school: one hash pass
+    uniq = list(uniq)
+    known = np.array([t in TYPE_STAGES for t in uniq] + [False])[codes]
     out = {}
     for s in ALL_STAGES:
         stud = pd.to_numeric(frame.get(f"students_{s}", pd.Series(np.nan, index=frame.index)),
                              errors="coerce").to_numpy(dtype="float64")
-        of_type = types.isin([t for t, st in TYPE_STAGES.items() if s in st]).to_numpy(dtype=bool)
+        of_type = np.array([s in TYPE_STAGES.get(t, ()) for t in uniq] + [False])[codes]
         with np.errstate(invalid="ignore"):
             out[s] = np.where(known, of_type & ~(stud == 0), stud > 0)
     return out
