@@ -148,7 +148,9 @@ def _read_csv_arrow(data: bytes, text: str, enc: str, sep: str):
     if enc != "utf-8":
         raw = text.encode("utf-8")
     try:
-        tab = pcsv.read_csv(pa.py_buffer(raw), parse_options=pcsv.ParseOptions(delimiter=sep, newlines_in_values=True),
+        # a value spans lines only inside quotes: a file without a quote is parsed in parallel blocks
+        parse = pcsv.ParseOptions(delimiter=sep, newlines_in_values=raw.find(b'"') >= 0)
+        tab = pcsv.read_csv(pa.py_buffer(raw), parse_options=parse,
                             convert_options=pcsv.ConvertOptions(column_types={h: pa.string() for h in header},
                                                                 strings_can_be_null=False,
                                                                 quoted_strings_can_be_null=False))

@@ -30,8 +30,8 @@ def school_stage_masks(frame: pd.DataFrame) -> dict:
     """Per stage, which schools have it (type's stages less a stage with 0 students; unknown type:
     the stages with students), as boolean arrays (column-wise, no loop over schools)."""
     types = frame["school_type"] if "school_type" in frame else pd.Series(None, index=frame.index, dtype=object)
-    codes, uniq = pd.factorize(types, use_na_sentinel=False)  # the type of each school: one hash pass
-    uniq = list(uniq)
+    codes, found = pd.factorize(types, use_na_sentinel=False)  # the type of each school: one hash pass
+    uniq = list(found)
     known = np.array([t in TYPE_STAGES for t in uniq] + [False])[codes]
     out = {}
     for s in ALL_STAGES:
