@@ -13,6 +13,7 @@ Built by ``loading.load_records`` (files → raw tables → ``column_typing`` �
 from __future__ import annotations
 
 import bisect
+import importlib
 import re
 import hashlib
 from dataclasses import dataclass, field
@@ -166,7 +167,5 @@ _MOVED = {"load_records": "loading", "type_table": "column_typing", "_type_table
 
 def __getattr__(name: str):
     if name in _MOVED:
-        import importlib
-
         return getattr(importlib.import_module(f"junheng.records.{_MOVED[name]}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
