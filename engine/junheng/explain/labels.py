@@ -4,6 +4,7 @@ a value with its unit, a yes/no fact in words. The plain view (plain.py) and the
 (derivation.py) share it."""
 from __future__ import annotations
 
+from junheng.explain.counterfactual import UNIT_EN
 from junheng.formatting import fmt_num
 from junheng.i18n import t
 
@@ -25,13 +26,16 @@ def field_label(table, name: str, stage: str | None, lang: str) -> tuple[str, st
 
 
 def value_text(v, unit: str, lang: str) -> str:
-    """A value with its unit ("5 人"); a yes/no fact in words; a missing value as "未填写"."""
+    """A value with its unit ("5 人"; in English the unit's English word, "684.4 m²", or none for a count of
+    people); a yes/no fact in words; a missing value as "未填写"."""
     if isinstance(v, str):
         return v
     if unit == "?" and v in (0, 1):  # a yes/no fact
         return t(lang, "plain.yes" if v == 1 else "plain.no")
     if unit == "?":
         unit = ""
+    if lang == "en":
+        unit = UNIT_EN.get(unit, unit)
     text = fmt_num(v)
     return f"{text} {unit}".strip() if text != "—" else t(lang, "plain.missing")
 

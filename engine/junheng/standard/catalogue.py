@@ -16,7 +16,7 @@ from junheng.standard.yamlsafe import LocDict, load_yaml_file
 NUMERIC_TYPES = {"count", "number", "money", "percent", "year", "score"}
 TABLES = ("school", "county")
 STAGE_LABELS = {"primary": "小学", "junior": "初中", "senior": "高中"}
-STAGE_LABELS_EN = {"primary": "primary", "junior": "junior secondary", "senior": "senior secondary"}
+STAGE_LABELS_EN = {"primary": "primary", "junior": "junior", "senior": "senior"}
 
 
 @dataclass
