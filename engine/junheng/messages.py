@@ -1330,6 +1330,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "norm.negative": ("不能为负数", "must not be negative"),
     "norm.whole": ("应为整数", "must be a whole number"),
     "norm.percent_range": ("百分比应在 0–100 之间", "percent must be 0–100"),
+    "norm.implausible": ("数值大于 {max}，超出合理范围，疑为录入错误",
+                         "above {max}: not a plausible value, a typing slip?"),
     "norm.year": ("年份无效", "not a plausible year"),
     "norm.bool": ("应为 是/否", "must be 是 or 否"),
     "norm.one_of": ("取值应为 {values} 之一", "must be one of {allowed}"),

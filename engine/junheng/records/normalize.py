@@ -302,6 +302,13 @@ def _checked(values: pd.Series, raw: pd.Series, ftype: str, notes: list, problem
     return pd.Series(arr, index=index, name=values.name), pd.Series(prob, index=index, dtype="object"), notes
 
 
+# Upper bounds of plausibility, not of any standard: no school or county has 100 million of anything it
+# counts (people, classes, rooms, books), 1 billion square metres of floor or ground, or 100 billion yuan. A
+# cell above them is a slip (an ID or phone number in a count column, a run of 9s, a value in 分 for 元) and
+# is ignored with its located problem instead of deciding a verdict (a school does not pass R4 on 1e12 m²).
+PLAUSIBLE_MAX = {"count": 1e8, "number": 1e9, "money": 1e11}
+
+
 def _check_array(arr: np.ndarray, prob: np.ndarray, ftype: str) -> None:
     """Range checks by type: finite, non-negative, whole counts, 0-100 percents, plausible years
     (numpy over the column, in place; a cell that fails gets its message and becomes missing)."""
@@ -317,6 +324,8 @@ def _check_array(arr: np.ndarray, prob: np.ndarray, ftype: str) -> None:
             flag(~np.isnan(arr) & (np.abs(arr - np.round(arr)) > 1e-9), Bi("norm.whole"))
         if ftype == "percent":
             flag(arr > 100, Bi("norm.percent_range"))
+        if ftype in PLAUSIBLE_MAX:
+            flag(arr > PLAUSIBLE_MAX[ftype], Bi("norm.implausible", max=f"{PLAUSIBLE_MAX[ftype]:,.0f}"))
         if ftype == "year":
             flag(~np.isnan(arr) & ((arr < 1800) | (arr > 2200) | (np.abs(arr - np.round(arr)) > 0)),
                  Bi("norm.year"))
