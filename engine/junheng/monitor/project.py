@@ -21,6 +21,18 @@ from junheng.records.recordset import RecordSet
 NUMERIC_TYPES = ("count", "number", "money", "percent", "score")
 
 
+def projected_columns(compiled: list, table: str) -> list:
+    """(column id, type) of the numeric catalogue columns of ``table`` whose field a rule reads (through
+    derived fields) in any of the ``compiled`` standards (one per evaluation date): the others cannot change
+    a verdict, so they are neither kept nor projected."""
+    read: set = set()
+    for comp in compiled:
+        for fields in comp.inputs.values():
+            read |= set(fields)
+    return [(c.id, c.field.type) for c in compiled[0].table.catalogue.columns(table)
+            if c.field.type in NUMERIC_TYPES and c.field.id in read]
+
+
 def fit_lines(years, values: np.ndarray):
     """Least-squares line of each row of ``values`` (rows × years, NaN = no observation) over ``years``.
 

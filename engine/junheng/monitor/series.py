@@ -23,7 +23,8 @@ from junheng.standard.loader import load_standard
 from junheng.explain.dispersion import is_cv_rule
 from junheng.i18n import t as t_engine
 from junheng.monitor.inputs import year_sources
-from junheng.monitor.project import fit_lines, project_frame, projected_recordset
+from junheng.monitor.parallel import KEEP_COLUMNS, TwoCores, YearResult, slim
+from junheng.monitor.project import fit_lines, project_frame, projected_columns, projected_recordset
 from junheng.monitor.texts import t
 from junheng.tools.diff import _top_rules, impact_of
 from junheng.monitor.units import KEYS, Keeper, matrices
@@ -95,16 +96,15 @@ def evaluate_sources(stds: Standards, schools, counties, day, lang, reasons=True
 def run_monitor(standard: str, schools, counties=None, dirs=(), opts: Options | None = None, progress=None) -> Monitor:
     """Evaluate every observed year, project and evaluate the coming years. Of each year only the coded
     verdict numbers (``units.Keeper``) and, for observed years, the records are kept; the full run is kept
-    for the last observed year only."""
+    for the last observed year only. The observed years are shared between this process and one forked
+    worker (``parallel.TwoCores``): this process evaluates the last year first, the worker the oldest."""
     opts = opts or Options()
     sources = year_sources(schools, counties)
     years = sorted(sources)
     stds = Standards(standard, dirs)
     keeper = Keeper()
-    days: dict = {}
-    records, inputs, rejected = {}, {}, {}
+    days = {y: day_in(y, opts.day) for y in years}
     last = years[-1]
-    run = None
     clock = [time.perf_counter()]
     timings: dict = {}
 
@@ -112,23 +112,42 @@ def run_monitor(standard: str, schools, counties=None, dirs=(), opts: Options | 
         clock.append(time.perf_counter())
         timings[name] = round(clock[-1] - clock[-2], 3)
 
-    for y in years:
+    projected = [last + k for k in range(1, opts.horizon + 1)]
+    days.update({y: day_in(y, opts.day) for y in projected})
+    compiled = [stds.at(days[y])[1] for y in years + projected]  # the rules in force on any of the days
+    keep_cols = list(KEEP_COLUMNS) + [c for c, _ in projected_columns(compiled, "school")]
+
+    def observe(y: int) -> YearResult:
         s, c = sources[y]
-        days[y] = day_in(y, opts.day)
-        # the variant comparison reads the reasons of the last year's verdicts; nothing else does
-        run = evaluate_sources(stds, s, c, days[y], opts.lang, reasons=bool(opts.variant) and y == last)
-        keeper.keep(y, run)
-        records[y] = (run.schools, run.counties)
-        inputs[y], rejected[y] = run.input_summary(), run.rejected
-        if y != last:
-            run = None  # the spaces, evaluator and verdict columns of the year are not kept
-        lap(f"observed {y}")
+        run = evaluate_sources(stds, s, c, days[y], opts.lang, reasons=False)
+        k = Keeper()
+        k.keep(y, run)
+        res = YearResult(y, k, slim(run.schools, keep_cols), slim(run.counties), run.input_summary(), run.rejected)
         if progress:
             progress(y)
-    assert run is not None
+        return res
+
+    def own() -> Run:
+        s, c = sources[last]
+        # the variant comparison reads the reasons of the last year's verdicts; nothing else does
+        run = evaluate_sources(stds, s, c, days[last], opts.lang, reasons=bool(opts.variant))
+        if progress:
+            progress(last)
+        return run
+
+    cores = TwoCores(observe)
+    cores.start(years[:-1])
+    run, done = cores.run(own, years[:-1])
+    records, inputs, rejected = {}, {}, {}
+    for y in years[:-1]:  # in year order: a school's name and a rule's description are the latest year's
+        r = done.pop(y)
+        keeper.merge(r.keeper)
+        records[y], inputs[y], rejected[y] = (r.schools, r.counties), r.inputs, r.rejected
+    keeper.keep(last, run)
+    records[last], inputs[last], rejected[last] = (run.schools, run.counties), run.input_summary(), run.rejected
+    lap("observed years")
     county_given = sources[last][1] is not None
-    projected = [last + k for k in range(1, opts.horizon + 1)]
-    _project(stds, opts, years, projected, records, run, days, county_given, keeper)
+    _project(stds, opts, years, projected, records, run, days, county_given, keeper, compiled)
     lap("projected years")
     units, mats = matrices(keeper, years + projected)
     keeper.years.clear()  # each year's rows are in the matrices now
@@ -148,10 +167,9 @@ def run_monitor(standard: str, schools, counties=None, dirs=(), opts: Options | 
     return mon
 
 
-def _project(stds, opts, years, projected, records, last, days, county_given, keeper):
-    cat = last.compiled.table.catalogue
-    scols = [(c.id, c.field.type) for c in cat.columns("school")]
-    ccols = [(c.id, c.field.type) for c in cat.columns("county")]
+def _project(stds, opts, years, projected, records, last, days, county_given, keeper, compiled):
+    scols = projected_columns(compiled, "school")
+    ccols = projected_columns(compiled, "county")
     sf = project_frame({y: records[y][0].frame for y in years}, years, "school_id", scols, projected, "school_type",
                        {y: records[y][0].invalid for y in years})
     cf = {}
@@ -159,8 +177,7 @@ def _project(stds, opts, years, projected, records, last, days, county_given, ke
         cf = project_frame({y: records[y][1].frame for y in years}, years, "county_id", ccols, projected,
                            invalid={y: records[y][1].invalid for y in years})
     for y in projected:
-        days[y] = day_in(y, opts.day)
-        std, compiled = stds.at(days[y])
+        std, comp = stds.at(days[y])
         srs = projected_recordset(last.schools, sf.pop(y), y)
         crs = last.counties
         if y in cf:
@@ -168,7 +185,7 @@ def _project(stds, opts, years, projected, records, last, days, county_given, ke
             if "year" in frame.columns:
                 frame["year"] = float(y)
             crs = projected_recordset(last.counties, frame, y)
-        keeper.keep(y, evaluate_records(std, compiled, srs, crs, days[y], county_file_given=county_given,
+        keeper.keep(y, evaluate_records(std, comp, srs, crs, days[y], county_file_given=county_given,
                                         lang=opts.lang, reasons=False))
 
 

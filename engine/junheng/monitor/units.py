@@ -92,6 +92,32 @@ class Keeper:
         outcome = np.concatenate([p[1] for p in cols["outcome"]]).astype(np.int8) if n else np.zeros(0, np.int8)
         self.years[year] = YearRows(codes, floats("value"), floats("threshold"), floats("margin"), outcome, relax)
 
+    def merge(self, other: Keeper) -> None:
+        """The years another keeper coded (in a worker process), its codes turned into this one's: one
+        lookup per distinct text, then one ``take`` per column. Merge in year order, as ``keep`` is called
+        (a school's name, a rule's description are the latest year's)."""
+        maps = {k: self.reg[k].codes(other.reg[k].values()) if len(other.reg[k]) else np.zeros(0, np.int32)
+                for k in KEYS}
+        if len(other.names):
+            self._grow_names()
+            named = np.flatnonzero(pd.notna(other.names))
+            self.names[maps["school_id"][named]] = other.names[named]
+        for rc, meta in other.rules.items():
+            self.rules[int(maps["rule_id"][rc])] = meta
+        rmap = self.relax.codes(other.relax.values()) if len(other.relax) else np.zeros(1, np.int32)
+        for text, meta in other.relax_meta.items():
+            self.relax_meta.setdefault(text, meta)
+        for y, r in other.years.items():
+            relax = np.where(r.relaxation >= 0, rmap[np.maximum(r.relaxation, 0)], -1).astype(np.int32)
+            self.years[y] = YearRows({k: maps[k][r.codes[k]] for k in KEYS}, r.value, r.threshold, r.margin,
+                                     r.outcome, relax)
+
+    def _grow_names(self) -> None:
+        if len(self.names) < len(self.reg["school_id"]):
+            grown = np.full(len(self.reg["school_id"]), None, dtype=object)
+            grown[:len(self.names)] = self.names
+            self.names = grown
+
     def _take_codes(self, parts, key, base_codes, n) -> np.ndarray:
         out = np.empty(n, dtype=np.int32)
         at = 0
@@ -121,10 +147,7 @@ class Keeper:
                     and ("n", id(pn[1])) not in base_codes:
                 base_codes[("n", id(pn[1]))] = True
                 sc = base_codes[("school_id", id(pi[1]))]
-                if len(self.names) < len(self.reg["school_id"]):
-                    grown = np.full(len(self.reg["school_id"]), None, dtype=object)
-                    grown[:len(self.names)] = self.names
-                    self.names = grown
+                self._grow_names()
                 self.names[sc] = pn[1]
 
     def _keep_relax_meta(self, run) -> None:
