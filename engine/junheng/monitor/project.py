@@ -12,6 +12,7 @@ year stays missing. Vectorised: one pass per field over all schools.
 from __future__ import annotations
 
 import dataclasses
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -125,14 +126,14 @@ def project_frame(frames: dict, years: list, key: str, columns: list, targets: l
     rows = aligned(frames, key, ids)
     mask = segment_mask(frames, years, rows, segment_col) if segment_col and segment_col in base.columns else None
     new: dict = {t: {} for t in targets}
-    for cid, ftype in columns:
-        if ftype not in NUMERIC_TYPES or cid not in base.columns:
-            continue
+
+    def one(cid: str, ftype: str) -> tuple:
         m = field_matrix(frames, years, rows, cid, invalid)
         if mask is not None:
             m = np.where(mask, m, np.nan)
         slope, tbar, ybar, _ = fit_lines(years, m)
         present = ~np.isnan(m[:, -1])
+        out = []
         for t in targets:
             v = ybar + slope * (t - tbar)
             v = np.maximum(v, 0.0)
@@ -140,7 +141,15 @@ def project_frame(frames: dict, years: list, key: str, columns: list, targets: l
                 v = np.minimum(v, 100.0)
             if ftype == "count":  # half-up; a line through whole numbers lands on exact halves, which
                 v = np.floor(np.round(v, 9) + 0.5)  # float noise (±1e-13) must not decide
-            new[t][cid] = np.where(present, v, np.nan)
+            out.append(np.where(present, v, np.nan))
+        return cid, out
+
+    todo = [(cid, ftype) for cid, ftype in columns if ftype in NUMERIC_TYPES and cid in base.columns]
+    # column by column on two threads: numpy releases the GIL inside each whole-column operation
+    with ThreadPoolExecutor(2) as pool:
+        for cid, vals in pool.map(lambda c: one(*c), todo):
+            for t, v in zip(targets, vals):
+                new[t][cid] = v
     # each frame built once (setting columns one by one copies the frame's blocks every time)
     return {t: pd.DataFrame({c: new[t][c] if c in new[t] else base[c] for c in base.columns}, index=base.index)
             for t in targets}

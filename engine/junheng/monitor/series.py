@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,14 +22,14 @@ from junheng.standard.catalogue import load_catalogue
 from junheng.standard.checker import compile_standard
 from junheng.standard.loader import load_standard
 from junheng.explain.dispersion import is_cv_rule
-from junheng.i18n import t as t_engine
+from junheng.i18n import t
 from junheng.monitor.inputs import year_sources
 from junheng.monitor.parallel import KEEP_COLUMNS, TwoCores, YearResult, slim
 from junheng.monitor.project import fit_lines, project_frame, projected_columns, projected_recordset
-from junheng.monitor.texts import t
 from junheng.tools.diff import _top_rules, impact_of
 from junheng.monitor.units import KEYS, Keeper, matrices
-from junheng.monitor.alerts import _num, rows_of as _rows_of, warning_columns, warnings_json, warnings_list
+from junheng.monitor.alerts import (WarningTable, _num, rows_of as _rows_of, warning_columns, warnings_json,
+                                    warnings_list)
 
 CODES = {"fail": 0, "pass": 1, "not_evaluable": 2, "not_applicable": 3}
 NAMES = np.array(["fail", "pass", "not_evaluable", "not_applicable", None], dtype=object)  # index -1 → None
@@ -135,7 +136,7 @@ def run_monitor(standard: str, schools, counties=None, dirs=(), opts: Options | 
             progress(last)
         return run
 
-    cores = TwoCores(observe)
+    cores = TwoCores(observe, workers=2)
     cores.start(years[:-1])
     run, done = cores.run(own, years[:-1])
     records, inputs, rejected = {}, {}, {}
@@ -341,7 +342,7 @@ def top_contributions(run: Run, rule, lang: str, top: int) -> dict:
     sids = sp.schools["school_id"].to_numpy(dtype=object)[sp.u_school[keep]]
     names = sp.schools["school_name"].to_numpy(dtype=object)[sp.u_school[keep]]
     share = np.where(total[kg] > 0, contrib[keep] / np.where(total[kg] > 0, total[kg], 1.0), 0.0)
-    below, above = t_engine(lang, "explain.below_mean"), t_engine(lang, "explain.above_mean")
+    below, above = t(lang, "explain.below_mean"), t(lang, "explain.above_mean")
     direction = np.where(x[keep] < mean[kg], below, above)
     items = [{"school_id": a, "school_name": b, "value": c, "weight": d, "county_mean": e, "share_of_variance": f,
               "direction": h} for a, b, c, d, e, f, h in zip(sids, names, x[keep].tolist(), w[keep].tolist(),
@@ -422,15 +423,15 @@ def eligibility(mon: Monitor) -> dict:
         cy = cert.get(cid)
         yearly = verdict.get(cid, {})
         if cy is None:
-            out[cid] = {"certified_year": None, "status": "not_evaluable", "text": t("no_cert", lang),
+            out[cid] = {"certified_year": None, "status": "not_evaluable", "text": t(lang, "monitor.no_cert"),
                         "monitored_years": yearly}
             continue
         earliest = cy + ELIGIBILITY_GAP
         behind = {y: o for y, o in yearly.items() if int(y) > cy}
         out[cid] = {"certified_year": cy, "earliest_application_year": earliest,
                     "status": "met" if last >= earliest else "not_yet",
-                    "text": t("met", lang) if last >= earliest else t("not_yet", lang) + (
-                        f"（{earliest}年起）" if lang == "zh" else f" (from {earliest})"),
+                    "text": t(lang, "monitor.met") if last >= earliest else
+                    t(lang, "monitor.not_yet") + t(lang, "monitor.from_year", year=earliest),
                     "monitored_years": behind, "monitored_years_count": len(behind)}
     return out
 
@@ -488,34 +489,46 @@ def changes_list(mon: Monitor) -> list:
              "year": int(r.year), "before": r.before, "after": r.after} for r in c.itertuples(index=False)]
 
 
-def document(mon: Monitor, detail: bool = False, json_text: bool = False) -> dict:
-    """The JSON document (also what the HTML, XLSX and table views are drawn from). ``json_text``: the
-    warnings as JSON text built column-wise (``jsonout.Raw``, for ``render.write_json``), not dicts."""
+def document(mon: Monitor, detail: bool = False, json_text: bool = False, columns: bool = False) -> dict:
+    """The JSON document (also what the HTML, XLSX and table views are drawn from). The warnings: dicts by
+    default; ``json_text``: JSON text built column-wise (``jsonout.Raw``, for ``render.write_json``);
+    ``columns``: an ``alerts.WarningTable`` (the views draw their rows from the columns). The warnings are
+    built on a second thread (arrow's kernels release the GIL) while the county views are built here."""
     lang = mon.options.lang
     ut = unit_table(mon)
     wc = warning_columns(mon, ut)
-    doc = {
-        "standard": mon.standard, "years": mon.years, "projected_years": mon.projected,
-        "as_of": {str(y): d.isoformat() for y, d in mon.days.items()},
-        "method": {"projection": t("method", lang), "trend": t("trend", lang),
-                   "near": t("near", lang, pct=f"{mon.options.near * 100:g}"),
-                   "warn_within_years": mon.options.warn_within, "eligibility": t("eligibility_rule", lang),
-                   "ranking": t("ranking_rule", lang)},
-        "inputs": {str(y): mon.inputs[y] for y in mon.years},
-        "rejected": {str(y): mon.rejected[y] for y in mon.years if mon.rejected[y]},
-        "summary": {"units": int(len(ut)), "passing_now": int((ut["outcome"] == "pass").sum()),
-                    "failing_now": int((ut["outcome"] == "fail").sum()),
-                    "stays_passing": int(ut["stays_passing"].sum()), "warnings": int(ut["warning"].sum()),
-                    "projected_to_fail": int((ut["projected_fail_year"] > 0).sum()),
-                    "near_threshold": int(ut["warn_near"].sum()), "relaxation": int(ut["warn_relaxation"].sum())},
-        "stage_labels": {st: mon.last_run.standard.stage_label(st, lang) for st in mon.last_run.evaluator.sp.stages},
-        "changes": changes_list(mon),
-        "warnings": warnings_json(mon, ut, wc) if json_text else warnings_list(mon, ut, wc),
-        "counties": counties_view(mon, ut),
-        "ranking": ranking(mon, ut),
-    }
-    if detail:
-        doc["indicators"] = indicators_list(mon, ut)
+    with ThreadPoolExecutor(1) as pool:
+        if json_text:
+            warnings = pool.submit(warnings_json, mon, ut, wc)
+        elif columns:
+            warnings = pool.submit(WarningTable, mon, wc)
+        else:
+            warnings = pool.submit(warnings_list, mon, ut, wc)
+        doc = {
+            "standard": mon.standard, "years": mon.years, "projected_years": mon.projected,
+            "as_of": {str(y): d.isoformat() for y, d in mon.days.items()},
+            "method": {"projection": t(lang, "monitor.method"), "trend": t(lang, "monitor.trend"),
+                       "near": t(lang, "monitor.near", pct=f"{mon.options.near * 100:g}"),
+                       "warn_within_years": mon.options.warn_within,
+                       "eligibility": t(lang, "monitor.eligibility_rule"), "ranking": t(lang, "monitor.ranking_rule")},
+            "inputs": {str(y): mon.inputs[y] for y in mon.years},
+            "rejected": {str(y): mon.rejected[y] for y in mon.years if mon.rejected[y]},
+            "summary": {"units": int(len(ut)), "passing_now": int((ut["outcome"] == "pass").sum()),
+                        "failing_now": int((ut["outcome"] == "fail").sum()),
+                        "stays_passing": int(ut["stays_passing"].sum()), "warnings": int(ut["warning"].sum()),
+                        "projected_to_fail": int((ut["projected_fail_year"] > 0).sum()),
+                        "near_threshold": int(ut["warn_near"].sum()),
+                        "relaxation": int(ut["warn_relaxation"].sum())},
+            "stage_labels": {st: mon.last_run.standard.stage_label(st, lang)
+                             for st in mon.last_run.evaluator.sp.stages},
+            "changes": changes_list(mon),
+            "warnings": None,
+            "counties": counties_view(mon, ut),
+            "ranking": ranking(mon, ut),
+        }
+        if detail:
+            doc["indicators"] = indicators_list(mon, ut)
+        doc["warnings"] = warnings.result()
     return doc
 
 
