@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 
+from junheng.records.problems import ProblemTable
 from junheng.records.recordset import RecordSet
 
 NUMERIC_TYPES = ("count", "number", "money", "percent", "score")
@@ -160,5 +161,5 @@ def projected_recordset(last: RecordSet, frame: pd.DataFrame, year: int) -> Reco
     (degrees ≤ teachers...) are for reported data, and fields projected one by one may cross them; a cell
     invalid in the last year stays invalid (not evaluable) in every projected year."""
     return dataclasses.replace(
-        last, frame=frame, problems=[], rejected=[], invalid=last.invalid, log=[], validated=True,
+        last, frame=frame, problems=ProblemTable(), rejected=[], invalid=last.invalid, log=[], validated=True,
         files=[{"path": f"projection {year}", "sha256": "", "rows": len(frame), "table": last.table}])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -372,7 +372,8 @@ def counties_view(mon: Monitor, ut: pd.DataFrame) -> list:
     names_o = NAMES[o]  # -1 → None
     is_top, is_cv = np.isin(rid_arr, list(top)), np.isin(rid_arr, list(cv_ids))
     st_key = np.where(st_arr == "", "all", st_arr) if len(idx) else st_arr
-    vals = np.where(np.isnan(v), None, v).astype(object)
+    vals = v.astype(object)
+    vals[np.isnan(v)] = None
     bounds = np.flatnonzero(cid_arr[1:] != cid_arr[:-1]) + 1
     res = []
     for a, b in zip(np.concatenate([[0], bounds]).tolist(), np.concatenate([bounds, [len(idx)]]).tolist()):
@@ -413,12 +414,13 @@ def eligibility(mon: Monitor) -> dict:
     top = _top_rules(run.standard, run.as_of)
     u = mon.units
     sel = np.flatnonzero((u["level"] == "county").to_numpy() & u["rule_id"].isin(top).to_numpy())
-    verdict = {}
-    for i in sel:
-        verdict[u["county_id"].iat[i]] = {str(y): NAMES[int(mon.matrices["outcome"][i, j])]
+    verdict: dict = {}
+    county_ids = u["county_id"].to_numpy(dtype=object)
+    for i in sel.tolist():
+        verdict[county_ids[i]] = {str(y): NAMES[int(mon.matrices["outcome"][i, j])]
                                           for j, y in enumerate(mon.years) if mon.matrices["outcome"][i, j] >= 0}
-    out = {}
-    all_c = set(verdict) | set(cert)
+    out: dict = {}
+    all_c: set = set(verdict) | set(cert)
     for cid in sorted(all_c):
         cy = cert.get(cid)
         yearly = verdict.get(cid, {})
@@ -486,7 +488,8 @@ def ranking(mon: Monitor, ut: pd.DataFrame) -> list:
 def changes_list(mon: Monitor) -> list:
     c = mon.changes
     return [{"school_id": r.school_id, "school_name": r.school_name, "county_id": r.county_id, "kind": r.kind,
-             "year": int(r.year), "before": r.before, "after": r.after} for r in c.itertuples(index=False)]
+             "year": int(r.year), "before": r.before, "after": r.after}  # type: ignore[arg-type]
+            for r in c.itertuples(index=False)]
 
 
 def document(mon: Monitor, detail: bool = False, json_text: bool = False, columns: bool = False) -> dict:
@@ -497,6 +500,7 @@ def document(mon: Monitor, detail: bool = False, json_text: bool = False, column
     lang = mon.options.lang
     ut = unit_table(mon)
     wc = warning_columns(mon, ut)
+    warnings: Future
     with ThreadPoolExecutor(1) as pool:
         if json_text:
             warnings = pool.submit(warnings_json, mon, ut, wc)
@@ -504,7 +508,7 @@ def document(mon: Monitor, detail: bool = False, json_text: bool = False, column
             warnings = pool.submit(WarningTable, mon, wc)
         else:
             warnings = pool.submit(warnings_list, mon, ut, wc)
-        doc = {
+        doc: dict = {
             "standard": mon.standard, "years": mon.years, "projected_years": mon.projected,
             "as_of": {str(y): d.isoformat() for y, d in mon.days.items()},
             "method": {"projection": t(lang, "monitor.method"), "trend": t(lang, "monitor.trend"),
