@@ -1369,6 +1369,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "monitor.written": (
         "已写入 {path}：{warnings} 条预警，{counties} 个区县",
         "written {path}: {warnings} warnings, {counties} counties"),
+    "monitor.page_title": ("多年监测与预警", "Monitoring and early warning"),
+    "monitor.page_schools": ("学校数据（一个文件，含“年份/填报年度”列）",
+                             "School records (one file with a year column)"),
+    "monitor.page_counties": (
+        "区县数据（含年份列，或一个文件用于所有年份；可不选）",
+        "County records (with a year column, or one file for every year; optional)"),
+    "monitor.page_standard": ("标准编号", "Standard id"),
+    "monitor.page_horizon": ("预测年数", "Years to project"),
+    "monitor.page_go": ("生成监测报告", "Build the monitoring report"),
+    "monitor.page_hint": (
+        "每年由规则引擎按该年 9 月 1 日评估；预测方法见报告开头。命令行 junheng monitor "
+        "可按年份分别给文件。",
+        "Each year is evaluated by the engine at 1 September; the projection method is stated in the report. "
+        "The command junheng monitor also takes one file per year."),
 
     "help.max_files": ("单次上传的文件数上限（默认 200）", "most files in one upload (default 200)"),
     "cli.form_gaps": ("文件缺少的数据项（{n}）:", "data items the files do not give ({n}):"),
