@@ -121,3 +121,31 @@ class TwoCores:
             self.pool.shutdown(wait=True)
             self.pool = None
         _JOB.clear()
+
+
+def _call() -> Any:
+    return _JOB["call"]()
+
+
+class Forked:
+    """``fn()`` in one forked process from now on (its result pickled back by ``result``), or here, at
+    ``result``, without ``fork``. Start it when no other thread of this process is busy."""
+
+    def __init__(self, fn: Callable[[], Any], fork: bool = True):
+        self.fn = fn
+        self.pool: ProcessPoolExecutor | None = None
+        self.future = None
+        if fork and can_fork():
+            _JOB["call"] = fn
+            self.pool = ProcessPoolExecutor(1, mp_context=mp.get_context("fork"))
+            self.future = self.pool.submit(_call)
+
+    def result(self) -> Any:
+        if self.pool is None or self.future is None:
+            return self.fn()
+        try:
+            return self.future.result()
+        finally:
+            self.pool.shutdown(wait=True)
+            self.pool = None
+            _JOB.pop("call", None)

@@ -24,7 +24,7 @@ from junheng.standard.loader import load_standard
 from junheng.explain.dispersion import is_cv_rule
 from junheng.i18n import t
 from junheng.monitor.inputs import year_sources
-from junheng.monitor.parallel import KEEP_COLUMNS, TwoCores, YearResult, slim
+from junheng.monitor.parallel import KEEP_COLUMNS, Forked, TwoCores, YearResult, slim
 from junheng.monitor.project import fit_lines, project_frame, projected_columns, projected_recordset
 from junheng.tools.diff import _top_rules, impact_of
 from junheng.monitor.units import KEYS, Keeper, matrices
@@ -35,6 +35,7 @@ CODES = {"fail": 0, "pass": 1, "not_evaluable": 2, "not_applicable": 3}
 NAMES = np.array(["fail", "pass", "not_evaluable", "not_applicable", None], dtype=object)  # index -1 → None
 CERT_FIELD = "basic_balance_certified_year"
 ELIGIBILITY_GAP = 3  # reference §8: certified at least 3 years earlier
+FORK_DOCUMENT_UNITS = 200_000  # from this many units the county views are built in a forked process
 
 
 @dataclass
@@ -499,6 +500,8 @@ def document(mon: Monitor, detail: bool = False, json_text: bool = False, column
     built on a second thread (arrow's kernels release the GIL) while the county views are built here."""
     lang = mon.options.lang
     ut = unit_table(mon)
+    # the county views (Python over every county) in a forked process while the warnings are built here
+    county_views = Forked(lambda: (counties_view(mon, ut), ranking(mon, ut)), fork=len(ut) >= FORK_DOCUMENT_UNITS)
     wc = warning_columns(mon, ut)
     warnings: Future
     with ThreadPoolExecutor(1) as pool:
@@ -527,12 +530,13 @@ def document(mon: Monitor, detail: bool = False, json_text: bool = False, column
                              for st in mon.last_run.evaluator.sp.stages},
             "changes": changes_list(mon),
             "warnings": None,
-            "counties": counties_view(mon, ut),
-            "ranking": ranking(mon, ut),
+            "counties": None,
+            "ranking": None,
         }
         if detail:
             doc["indicators"] = indicators_list(mon, ut)
         doc["warnings"] = warnings.result()
+    doc["counties"], doc["ranking"] = county_views.result()
     return doc
 
 
