@@ -44,19 +44,18 @@ def fit_lines(years, values: np.ndarray):
     ok = ~np.isnan(values)
     n = ok.sum(axis=1)
     full = n == values.shape[1]
-    if full.all() and values.shape[1] > 0:  # every year observed (most rows): fixed weights, one product
+    if values.shape[1] > 0 and full.any():  # every year observed (most rows): fixed weights, one product
         tb = t.mean()
         dtv = t[0] - tb
         sxx = float((dtv * dtv).sum())
+        # on the whole matrix (no copy of the complete rows: a row's mean and product do not depend on the
+        # other rows); the rows that miss a year are then replaced by the general formula
         ybar = values.mean(axis=1)
         slope = values @ (dtv / sxx) if sxx > 0 else np.zeros(len(values))
-        return slope, np.full(len(values), tb), ybar, n
-    if full.any() and not full.all():  # the complete rows at once, the others by the general formula
-        s1, t1, y1, _ = fit_lines(years, values[full])
-        s2, t2, y2, _ = fit_lines(years, values[~full])
-        slope, tbar, ybar = (np.empty(len(values)) for _ in range(3))
-        slope[full], tbar[full], ybar[full] = s1, t1, y1
-        slope[~full], tbar[~full], ybar[~full] = s2, t2, y2
+        tbar = np.full(len(values), tb)
+        part = np.flatnonzero(~full)
+        if len(part):
+            slope[part], tbar[part], ybar[part], _ = fit_lines(years, values[part])
         return slope, tbar, ybar, n
     with np.errstate(invalid="ignore", divide="ignore"):
         tbar = np.where(ok, t, 0.0).sum(axis=1) / n
@@ -81,8 +80,10 @@ def aligned(frames: dict, key: str, ids) -> dict:
     return out
 
 
-def field_matrix(frames: dict, years: list, rows: dict, col: str, invalid: dict | None = None) -> np.ndarray:
-    """ids × years of one column (NaN where the id or the column is absent, or the cell was found invalid)."""
+def field_matrix(frames: dict, years: list, rows: dict, col: str, invalid: dict | None = None,
+                 ident: dict | None = None) -> np.ndarray:
+    """ids × years of one column (NaN where the id or the column is absent, or the cell was found invalid).
+    ``ident``: per year, True when its rows are the ids' rows in order (the column is taken as it is)."""
     n = len(next(iter(rows.values())))
     out = np.full((n, len(years)), np.nan)
     for j, y in enumerate(years):
@@ -95,7 +96,10 @@ def field_matrix(frames: dict, years: list, rows: dict, col: str, invalid: dict 
             v = v.copy()
             v[np.fromiter(bad.keys(), dtype=np.intp)] = np.nan
         r = rows[y]
-        out[:, j] = np.where(r >= 0, v[np.maximum(r, 0)] if len(v) else np.nan, np.nan)
+        if len(r) == len(v) and ident is not None and ident.get(y):  # the year's rows are the ids' rows
+            out[:, j] = v
+        else:
+            out[:, j] = np.where(r >= 0, v[np.maximum(r, 0)] if len(v) else np.nan, np.nan)
     return out
 
 
@@ -125,11 +129,12 @@ def project_frame(frames: dict, years: list, key: str, columns: list, targets: l
     base = frames[last].reset_index(drop=True)
     ids = base[key].astype(str).to_numpy()
     rows = aligned(frames, key, ids)
+    ident = {y: len(r) == len(frames[y]) and bool(np.array_equal(r, np.arange(len(r)))) for y, r in rows.items()}
     mask = segment_mask(frames, years, rows, segment_col) if segment_col and segment_col in base.columns else None
     new: dict = {t: {} for t in targets}
 
     def one(cid: str, ftype: str) -> tuple:
-        m = field_matrix(frames, years, rows, cid, invalid)
+        m = field_matrix(frames, years, rows, cid, invalid, ident)
         if mask is not None:
             m = np.where(mask, m, np.nan)
         slope, tbar, ybar, _ = fit_lines(years, m)
