@@ -178,17 +178,30 @@ def _project(stds, opts, years, projected, records, last, days, county_given, ke
     if county_given and len(last.counties.frame):
         cf = project_frame({y: records[y][1].frame for y in years}, years, "county_id", ccols, projected,
                            invalid={y: records[y][1].invalid for y in years})
-    for y in projected:
+
+    def evaluate(y: int) -> Keeper:
         std, comp = stds.at(days[y])
-        srs = projected_recordset(last.schools, sf.pop(y), y)
+        srs = projected_recordset(last.schools, sf[y], y)
         crs = last.counties
         if y in cf:
-            frame = cf.pop(y)
+            frame = cf[y]
             if "year" in frame.columns:
                 frame["year"] = float(y)
             crs = projected_recordset(last.counties, frame, y)
-        keeper.keep(y, evaluate_records(std, comp, srs, crs, days[y], county_file_given=county_given,
-                                        lang=opts.lang, reasons=False))
+        k = Keeper()
+        k.keep(y, evaluate_records(std, comp, srs, crs, days[y], county_file_given=county_given, lang=opts.lang,
+                                   reasons=False))
+        return k
+
+    # the first projected year here, the others shared with one forked worker (its coded rows come back)
+    cores = TwoCores(evaluate, workers=1)
+    cores.start(projected[1:])
+    first, done = cores.run(lambda: evaluate(projected[0]), projected[1:])
+    done[projected[0]] = first
+    sf.clear()
+    cf.clear()
+    for y in projected:  # in year order, as the observed years
+        keeper.merge(done.pop(y))
 
 
 def _relaxations(keeper: Keeper, mats: dict, li: int) -> pd.DataFrame:

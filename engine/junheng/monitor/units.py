@@ -174,7 +174,8 @@ def _unit_codes(keeper: Keeper, all_years: list) -> tuple:
     order of first appearance). A year whose rows have the same keys in the same order as the year before
     (a projected year: the last year's records, the same rules) takes that year's indexes unhashed."""
     sizes = [max(len(keeper.reg[k]), 1) for k in KEYS]
-    hashed, own = [], {}
+    hashed: list = []
+    own: dict = {}
     for i, y in enumerate(all_years):
         r = keeper.years[y]
         if i and _same_rows(keeper.years[all_years[i - 1]], r):
