@@ -30,7 +30,7 @@ def cli(out, err, args, dirs, lang) -> int:
         err.print(f"[red]{escape(t(lang, 'monitor.bad_day', day=args.day))}[/]", highlight=False)
         return EXIT_ERROR
     opts = Options(horizon=args.horizon, warn_within=args.warn_within, near=args.near / 100, day=args.day,
-                   variant=args.variant, lang=lang)
+                   variant=args.variant, lang=lang, keep_last_verdicts=False)
 
     def progress(year):
         if not args.quiet:

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from junheng.evaluation.run import Run, evaluate_records, load_inputs
+from junheng.verdicts.assemble import Verdicts
 from junheng.standard.catalogue import load_catalogue
 from junheng.standard.checker import compile_standard
 from junheng.standard.loader import load_standard
@@ -47,6 +48,9 @@ class Options:
     variant: str | None = None  # a provincial standard to compare the last year with
     contributors: int = 3
     lang: str = "zh"
+    # False: the last run's verdict columns are dropped once coded (≈ 0.5 GB for the whole country); the
+    # variant comparison needs them, so they are kept with a variant whatever this says
+    keep_last_verdicts: bool = True
 
 
 @dataclass
@@ -55,7 +59,8 @@ class Monitor:
     years: list
     projected: list
     days: dict
-    last_run: Run  # the last observed year's run (CV contributors, the variant comparison)
+    last_run: Run  # the last observed year's run (CV contributors, the variant comparison; its verdict
+    # columns are empty when ``Options.keep_last_verdicts`` is False and there is no variant)
     records: dict  # observed year → (schools RecordSet, counties RecordSet)
     inputs: dict  # observed year → the run's input summary
     rejected: dict  # observed year → rejected rows
@@ -146,6 +151,8 @@ def run_monitor(standard: str, schools, counties=None, dirs=(), opts: Options | 
         keeper.merge(r.keeper)
         records[y], inputs[y], rejected[y] = (r.schools, r.counties), r.inputs, r.rejected
     keeper.keep(last, run)
+    if not (opts.keep_last_verdicts or opts.variant):
+        run.columns = Verdicts({}, 0)  # coded in the keeper; nothing reads them again
     records[last], inputs[last], rejected[last] = (run.schools, run.counties), run.input_summary(), run.rejected
     lap("observed years")
     county_given = sources[last][1] is not None
