@@ -128,12 +128,3 @@ def test_html_shows_a_bounded_number_of_trend_cards(both, monkeypatch, tmp_path)
     render.write_html(doc, buf, "en")
     assert f"showing the first 2 (with trend charts); the other {n - 2} are in the XLSX and JSON" in buf.getvalue()
 
-
-def test_county_views_built_in_a_forked_process_are_the_same(both, monkeypatch):
-    from junheng.monitor import series
-
-    mon, _ = both
-    here = document(mon, detail=True)
-    monkeypatch.setattr(series, "FORK_DOCUMENT_UNITS", 0)  # a national run's path at this size
-    assert document(mon, detail=True) == here
-    assert len(here["counties"]) == 2 and [r["county_id"] for r in here["ranking"]] != []

@@ -8,6 +8,11 @@ for the projection; the problems, rejected rows and file list for the data repor
 The worker is forked before any thread is started (``start``), so it inherits the loaded standard and
 the year sources (a file split by its year column is already in memory) and nothing is sent to it but a
 year. Without ``fork`` (not on Linux/macOS) or for a single year, every year is evaluated here in turn.
+
+Only the observed years are forked, at the start, while this process is still small. Forking it later
+(the projected years, the county views: tried) made it slower on two shared cores: after a fork every page
+either process writes is copied (copy-on-write), and with a parent of several GB that cost more CPU
+(system time) than the second core gained.
 """
 from __future__ import annotations
 
@@ -122,30 +127,3 @@ class TwoCores:
             self.pool = None
         _JOB.clear()
 
-
-def _call() -> Any:
-    return _JOB["call"]()
-
-
-class Forked:
-    """``fn()`` in one forked process from now on (its result pickled back by ``result``), or here, at
-    ``result``, without ``fork``. Start it when no other thread of this process is busy."""
-
-    def __init__(self, fn: Callable[[], Any], fork: bool = True):
-        self.fn = fn
-        self.pool: ProcessPoolExecutor | None = None
-        self.future = None
-        if fork and can_fork():
-            _JOB["call"] = fn
-            self.pool = ProcessPoolExecutor(1, mp_context=mp.get_context("fork"))
-            self.future = self.pool.submit(_call)
-
-    def result(self) -> Any:
-        if self.pool is None or self.future is None:
-            return self.fn()
-        try:
-            return self.future.result()
-        finally:
-            self.pool.shutdown(wait=True)
-            self.pool = None
-            _JOB.pop("call", None)

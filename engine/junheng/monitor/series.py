@@ -25,7 +25,7 @@ from junheng.standard.loader import load_standard
 from junheng.explain.dispersion import is_cv_rule
 from junheng.i18n import t
 from junheng.monitor.inputs import year_sources
-from junheng.monitor.parallel import KEEP_COLUMNS, Forked, TwoCores, YearResult, slim
+from junheng.monitor.parallel import KEEP_COLUMNS, TwoCores, YearResult, slim
 from junheng.monitor.project import fit_lines, project_frame, projected_columns, projected_recordset
 from junheng.tools.diff import _top_rules, impact_of
 from junheng.monitor.units import KEYS, Keeper, matrices
@@ -36,7 +36,6 @@ CODES = {"fail": 0, "pass": 1, "not_evaluable": 2, "not_applicable": 3}
 NAMES = np.array(["fail", "pass", "not_evaluable", "not_applicable", None], dtype=object)  # index -1 → None
 CERT_FIELD = "basic_balance_certified_year"
 ELIGIBILITY_GAP = 3  # reference §8: certified at least 3 years earlier
-FORK_DOCUMENT_UNITS = 200_000  # from this many units the county views are built in a forked process
 
 
 @dataclass
@@ -185,30 +184,19 @@ def _project(stds, opts, years, projected, records, last, days, county_given, ke
     if county_given and len(last.counties.frame):
         cf = project_frame({y: records[y][1].frame for y in years}, years, "county_id", ccols, projected,
                            invalid={y: records[y][1].invalid for y in years})
-
-    def evaluate(y: int) -> Keeper:
+    # evaluated here, not in a forked worker: after a fork of this (by now large) process every page
+    # either process writes is copied, which cost more CPU than the second core gained (measured)
+    for y in projected:
         std, comp = stds.at(days[y])
-        srs = projected_recordset(last.schools, sf[y], y)
+        srs = projected_recordset(last.schools, sf.pop(y), y)
         crs = last.counties
         if y in cf:
-            frame = cf[y]
+            frame = cf.pop(y)
             if "year" in frame.columns:
                 frame["year"] = float(y)
             crs = projected_recordset(last.counties, frame, y)
-        k = Keeper()
-        k.keep(y, evaluate_records(std, comp, srs, crs, days[y], county_file_given=county_given, lang=opts.lang,
-                                   reasons=False))
-        return k
-
-    # the first projected year here, the others shared with one forked worker (its coded rows come back)
-    cores = TwoCores(evaluate, workers=1)
-    cores.start(projected[1:])
-    first, done = cores.run(lambda: evaluate(projected[0]), projected[1:])
-    done[projected[0]] = first
-    sf.clear()
-    cf.clear()
-    for y in projected:  # in year order, as the observed years
-        keeper.merge(done.pop(y))
+        keeper.keep(y, evaluate_records(std, comp, srs, crs, days[y], county_file_given=county_given,
+                                        lang=opts.lang, reasons=False))
 
 
 def _relaxations(keeper: Keeper, mats: dict, li: int) -> pd.DataFrame:
@@ -528,8 +516,6 @@ def document(mon: Monitor, detail: bool = False, json_text: bool = False, column
     built on a second thread (arrow's kernels release the GIL) while the county views are built here."""
     lang = mon.options.lang
     ut = unit_table(mon)
-    # the county views (Python over every county) in a forked process while the warnings are built here
-    county_views = Forked(lambda: (counties_view(mon, ut), ranking(mon, ut)), fork=len(ut) >= FORK_DOCUMENT_UNITS)
     wc = warning_columns(mon, ut)
     warnings: Future
     with ThreadPoolExecutor(1) as pool:
@@ -558,13 +544,12 @@ def document(mon: Monitor, detail: bool = False, json_text: bool = False, column
                              for st in mon.last_run.evaluator.sp.stages},
             "changes": changes_list(mon),
             "warnings": None,
-            "counties": None,
-            "ranking": None,
+            "counties": counties_view(mon, ut),
+            "ranking": ranking(mon, ut),
         }
         if detail:
             doc["indicators"] = indicators_list(mon, ut)
         doc["warnings"] = warnings.result()
-    doc["counties"], doc["ranking"] = county_views.result()
     return doc
 
 
