@@ -102,8 +102,8 @@ def evaluate_sources(stds: Standards, schools, counties, day, lang, reasons=True
 def run_monitor(standard: str, schools, counties=None, dirs=(), opts: Options | None = None, progress=None) -> Monitor:
     """Evaluate every observed year, project and evaluate the coming years. Of each year only the coded
     verdict numbers (``units.Keeper``) and, for observed years, the records are kept; the full run is kept
-    for the last observed year only. The observed years are shared between this process and one forked
-    worker (``parallel.TwoCores``): this process evaluates the last year first, the worker the oldest."""
+    for the last observed year only. The observed years are shared between this process and two forked
+    workers (``parallel.TwoCores``): this process evaluates the last year first, the workers the oldest."""
     opts = opts or Options()
     sources = year_sources(schools, counties)
     years = sorted(sources)
