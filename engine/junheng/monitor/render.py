@@ -48,7 +48,7 @@ def _fmt(v, digits=4):
 # column headings and summary labels: name → catalogue key (junheng.messages)
 HEAD_KEYS = {
     "county": "monitor.head.county", "school": "monitor.head.school", "stage": "monitor.head.stage",
-    "rule": "monitor.head.rule", "values": "monitor.head.values", "proj": "monitor.head.proj",
+    "rule": "monitor.head.rule", "values": "monitor.head.values",
     "threshold": "monitor.head.threshold", "margin": "monitor.head.margin", "rel": "monitor.head.rel",
     "trend": "monitor.head.trend", "fail_year": "monitor.head.fail_year", "why": "monitor.head.why",
     "rank": "monitor.head.rank", "outcome": "monitor.head.outcome", "failing": "monitor.head.failing",
@@ -58,7 +58,7 @@ HEAD_KEYS = {
     "kind": "monitor.head.kind", "year": "monitor.head.year", "before": "monitor.head.before",
     "after": "monitor.head.after", "summary": "monitor.head.summary", "years": "monitor.head.years",
     "projected_years": "monitor.head.projected_years", "trend_chart": "monitor.head.trend_chart",
-    "cvs": "monitor.head.cvs", "school_id": "monitor.head.school_id", "county_name": "monitor.head.county_name",
+    "school_id": "monitor.head.school_id", "county_name": "monitor.head.county_name",
     "yes": "monitor.head.yes", "as_of": "monitor.head.as_of", "units": "monitor.head.units",
     "passing_now": "monitor.head.passing_now", "failing_now": "monitor.head.failing_now",
     "stays_passing": "monitor.head.stays_passing", "projected_to_fail": "monitor.head.projected_to_fail",
