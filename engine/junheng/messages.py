@@ -1243,6 +1243,146 @@ MESSAGES: dict[str, tuple[str, str]] = {
                              "year, e.g. liaoning/province"),
     "help.monitor_detail": ("JSON/XLSX 另列出每所学校每项指标的序列",
                             "JSON/XLSX also list every school's indicator series"),
+
+    # junheng monitor (monitor/): the views' texts and headings, the command's messages
+    "monitor.title": ("县域义务教育均衡发展 年度监测与预警", "Annual monitoring and early warning"),
+    "monitor.method": (
+        "预测方法：每所学校、每个区县的每个规则用到的数值字段（学生数、教师数、面积、设备值、经费、百分比等）"
+        "分别按观测年份做最小二乘线性趋势，外推到预测年份，截断于0（百分比另截断于100），人数等计数四舍五入取整；"
+        "指标的分子、分母由此分别预测（如学生数下降而面积不变，生均面积上升）。学校类型、是否类事实和建校年份保持最后一年的值；"
+        "学校类型变化过的学校只用变化后的年份拟合；最后一年缺失的字段不预测。预测的记录与观测年份一样由规则引擎按该年评估日期评估（阈值、"
+        "带期限的放宽规定、条件、差异系数均按标准计算）。",
+        "Projection: every numeric field a rule reads, of every school and county (pupils, teachers, areas,"
+        " equipment value, funds, percentages...) is projected on its own by a least-squares linear trend "
+        "over the observed years, clipped at 0 (percentages also at 100), counts rounded half-up; an indicator's "
+        "numerator and denominator are thus projected separately (falling pupil numbers with a fixed floor "
+        "area raise the area per pupil). School type, yes/no facts and built year keep their last-year "
+        "values; a school whose type changed is fitted on the years since the change; a field missing in "
+        "the last year is not projected. Projected records are evaluated by the rules engine at a date "
+        "in the projected year, like the observed years (thresholds, dated relaxations, conditions and "
+        "CVs as the standard says)."),
+    "monitor.trend": (
+        "趋势：观测年份数值的最小二乘斜率（每年变化量）。",
+        "Trend: least-squares slope of the observed values (change per year)."),
+    "monitor.near": (
+        "临界：最后一个观测年度达标，但距阈值不到阈值的 {pct}%。",
+        "Near: passes in the last observed year within {pct}% of the threshold."),
+    "monitor.eligibility_rule": (
+        "申请资格（参考资料第8节，次级来源：河北实施细则、2024年国家认定程序）：通过基本均衡国家认定至少3年后，"
+        "且年度监测持续保持较高水平，方可申请优质均衡认定。“较高水平”在参考资料中没有量化标准，本工具只列出各年度评估结论，"
+        "不作判断。",
+        "Eligibility (reference section 8, secondary: Hebei rules, 2024 national procedure): a county may "
+        "apply for high-quality balance only when it passed basic-balance certification at least 3 years "
+        "earlier and its annual monitoring stayed at a high level. 'High level' is not quantified in the "
+        "reference: the yearly county verdicts are listed, not judged."),
+    "monitor.ranking_rule": (
+        "排名：最后一个观测年度区县结论通过者在前；其次按不达标的区县项目数、无法判定的区县项目数、距达标程度（所有不达标阈值判定的相对差距之和）"
+        "、不达标的学校指标数从少到多排列。",
+        "Ranking: counties passing in the last observed year first; then fewer failing county items, fewer "
+        "county items not evaluable, smaller distance to pass (sum of the relative shortfalls of failing "
+        "threshold verdicts), fewer failing school indicators."),
+    "monitor.reason_projected_fail": ("预计 {year} 年不达标", "projected to fail in {year}"),
+    "monitor.reason_near": ("距阈值 {pct}", "within {pct} of the threshold"),
+    "monitor.reason_relaxation": (
+        "仅在放宽规定下达标（{params}，{end} 到期）",
+        "passes only under a dated relaxation ({params}, ends {end})"),
+    "monitor.stays": ("保持达标", "stays passing"),
+    "monitor.opened": ("新出现", "appears"),
+    "monitor.closed": ("消失（停办或撤并）", "disappears (closed or merged)"),
+    "monitor.type_changed": ("学校类型变化", "school type changed"),
+    "monitor.met": ("已满足（认定满3年）", "met (3 years since certification)"),
+    "monitor.not_yet": ("尚未满足", "not yet"),
+    "monitor.no_cert": (
+        "缺少字段 basic_balance_certified_year（通过基本均衡国家认定年份），无法判定",
+        "not evaluable: field basic_balance_certified_year (basic-balance certification year) missing"),
+    "monitor.county_pass": ("通过", "passes"),
+    "monitor.county_fail": ("未通过", "fails"),
+    "monitor.projected": ("预测", "projected"),
+    "monitor.warnings": ("预警", "Warnings"),
+    "monitor.counties": ("区县", "Counties"),
+    "monitor.ranking": ("排名", "Ranking"),
+    "monitor.eligibility": ("申请资格", "Eligibility"),
+    "monitor.changes": ("学校变动", "School changes"),
+    "monitor.indicators": ("学校指标", "School indicators"),
+    "monitor.method_sheet": ("方法", "Method"),
+    "monitor.cv": ("差异系数", "CV"),
+    "monitor.contributors": ("贡献最大的学校", "largest contributors"),
+    "monitor.head.county": ("区县", "county"),
+    "monitor.head.school": ("学校", "school"),
+    "monitor.head.stage": ("学段", "stage"),
+    "monitor.head.rule": ("指标", "indicator"),
+    "monitor.head.values": ("各年数值", "values"),
+    "monitor.head.threshold": ("阈值", "threshold"),
+    "monitor.head.margin": ("余量", "margin"),
+    "monitor.head.rel": ("相对余量", "relative margin"),
+    "monitor.head.trend": ("趋势/年", "trend/yr"),
+    "monitor.head.fail_year": ("预计不达标年份", "projected fail year"),
+    "monitor.head.why": ("预警原因", "why"),
+    "monitor.head.rank": ("名次", "rank"),
+    "monitor.head.outcome": ("本年结论", "this year"),
+    "monitor.head.failing": ("不达标项", "failing items"),
+    "monitor.head.ne": ("无法判定项", "not evaluable"),
+    "monitor.head.school_units": ("不达标学校指标", "failing school indicators"),
+    "monitor.head.distance": ("距达标", "distance to pass"),
+    "monitor.head.warnings": ("预警数", "warnings"),
+    "monitor.head.variant": ("省级标准下变化", "flips under variant"),
+    "monitor.head.cert": ("基本均衡认定年份", "certified"),
+    "monitor.head.earliest": ("最早可申请年份", "earliest application"),
+    "monitor.head.status": ("时间条件", "time condition"),
+    "monitor.head.monitored": ("认定后监测年度", "monitored years since"),
+    "monitor.head.kind": ("变动", "change"),
+    "monitor.head.year": ("年份", "year"),
+    "monitor.head.before": ("原类型", "before"),
+    "monitor.head.after": ("新类型", "after"),
+    "monitor.head.summary": ("概况", "summary"),
+    "monitor.head.years": ("观测年份", "observed years"),
+    "monitor.head.projected_years": ("预测年份", "projected years"),
+    "monitor.head.trend_chart": ("趋势", "trend"),
+    "monitor.head.school_id": ("学校代码", "school code"),
+    "monitor.head.county_name": ("区县名称", "county name"),
+    "monitor.head.yes": ("是", "yes"),
+    "monitor.head.as_of": ("各年评估日期", "evaluation dates"),
+    "monitor.head.units": ("指标单元", "units"),
+    "monitor.head.passing_now": ("本年达标", "passing now"),
+    "monitor.head.failing_now": ("本年不达标", "failing now"),
+    "monitor.head.stays_passing": ("预测期内保持达标", "stays passing"),
+    "monitor.head.projected_to_fail": ("预计将不达标", "projected to fail"),
+    "monitor.head.near_threshold": ("临近阈值", "near the threshold"),
+    "monitor.head.relaxation": ("仅在放宽规定下达标", "passing only under a relaxation"),
+    "monitor.head.projection": ("预测方法", "projection"),
+    "monitor.head.warn_within_years": ("预警年限（年）", "warning window (years)"),
+    "monitor.head.eligibility": ("申请资格", "eligibility"),
+    "monitor.head.ranking": ("排名方法", "ranking"),
+    "monitor.head.near": ("临近阈值的标准", "near the threshold"),
+    "monitor.html_first": (
+        "仅显示前 {n} 条（含趋势图）；其余 {rest} 条见 XLSX 或 JSON",
+        "showing the first {n} (with trend charts); the other {rest} are in the XLSX and JSON"),
+    "monitor.from_year": ("（{year}年起）", " (from {year})"),
+    "monitor.xlsx_needs_out": ("--format xlsx 需要 --out 文件名", "--format xlsx needs --out"),
+    "monitor.bad_numbers": (
+        "--horizon、--warn-within 应 ≥ 1，--near 在 0–100 之间",
+        "--horizon and --warn-within must be ≥ 1, --near between 0 and 100"),
+    "monitor.bad_day": ("--day 应为 MM-DD：{day}", "--day must be MM-DD: {day}"),
+    "monitor.evaluated": ("已评估 {year} 年", "evaluated {year}"),
+    "monitor.year_problems": ("{year} 年数据问题：", "data problems of {year}:"),
+    "monitor.written": (
+        "已写入 {path}：{warnings} 条预警，{counties} 个区县",
+        "written {path}: {warnings} warnings, {counties} counties"),
+    "monitor.page_title": ("多年监测与预警", "Monitoring and early warning"),
+    "monitor.page_schools": ("学校数据（一个文件，含“年份/填报年度”列）",
+                             "School records (one file with a year column)"),
+    "monitor.page_counties": (
+        "区县数据（含年份列，或一个文件用于所有年份；可不选）",
+        "County records (with a year column, or one file for every year; optional)"),
+    "monitor.page_standard": ("标准编号", "Standard id"),
+    "monitor.page_horizon": ("预测年数", "Years to project"),
+    "monitor.page_go": ("生成监测报告", "Build the monitoring report"),
+    "monitor.page_hint": (
+        "每年由规则引擎按该年 9 月 1 日评估；预测方法见报告开头。命令行 junheng monitor "
+        "可按年份分别给文件。",
+        "Each year is evaluated by the engine at 1 September; the projection method is stated in the report. "
+        "The command junheng monitor also takes one file per year."),
+
     "help.max_files": ("单次上传的文件数上限（默认 200）", "most files in one upload (default 200)"),
     "cli.form_gaps": ("文件缺少的数据项（{n}）:", "data items the files do not give ({n}):"),
     "help.template": ("生成某个标准的数据采集表（xlsx）", "data-collection workbook (xlsx) for a standard"),

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from junheng.monitor import jsonout as J
-from junheng.monitor.texts import TEXTS
+from junheng.i18n import t
 
 TEXT_FIELDS = ["level", "county_id", "school_id", "school_name", "stage", "rule_id", "rule_name", "operator"]
 NUMBER_FIELDS = ["threshold", "margin", "relative_margin", "trend"]
@@ -36,9 +36,8 @@ def rows_of(m: np.ndarray, years) -> list:
 
 def fill(key: str, lang: str, rows: np.ndarray, **cols) -> np.ndarray:
     """A text template filled per row from columns (object array; None where ``rows`` is False)."""
-    zh, en = TEXTS[key]
     parts: list = []
-    for literal, name, _, _ in Formatter().parse(en if lang == "en" else zh):
+    for literal, name, _, _ in Formatter().parse(t(lang, key)):  # the template as written (no kw)
         if literal:
             parts.append(literal)
         if name is not None:
@@ -88,9 +87,9 @@ def warning_columns(mon, ut: pd.DataFrame) -> dict:
     c["relaxation_ends"], c["relaxation_params"] = ends, params
     c["relaxation_text"] = ut["relaxation_text"].to_numpy(dtype=object)[idx]
     c["warn_relaxation"] = relax
-    c["reasons"] = [fill("reason_projected_fail", lang, fail, year=pfy.astype(str)),
-                    fill("reason_near", lang, near, pct=percent_text(c["relative_margin"])),
-                    fill("reason_relaxation", lang, relax, params=params, end=ends)]
+    c["reasons"] = [fill("monitor.reason_projected_fail", lang, fail, year=pfy.astype(str)),
+                    fill("monitor.reason_near", lang, near, pct=percent_text(c["relative_margin"])),
+                    fill("monitor.reason_relaxation", lang, relax, params=params, end=ends)]
     m = mon.matrices
     k = len(mon.years)
     c["values"], c["projected_values"] = m["value"][idx, :k], m["value"][idx, k:]
@@ -113,10 +112,61 @@ def _relaxation_objects(c: dict) -> np.ndarray:
     return out
 
 
+def _head(c: dict, n: int) -> dict:
+    """The first ``n`` warnings' columns."""
+    return {k: ([x[:n] for x in v] if k == "reasons" else v[:n]) for k, v in c.items()}
+
+
+def _cell_values(a: np.ndarray) -> list:
+    """A float column as cell values (None for NaN)."""
+    o = np.asarray(a, dtype=float).astype(object)
+    o[np.isnan(np.asarray(a, dtype=float))] = None
+    return o.tolist()
+
+
+class WarningTable:
+    """The warnings as columns, for the HTML, XLSX and terminal views: ``head(n)`` makes dicts of the first
+    ``n`` only (the HTML's trend cards, the terminal's rows); ``sheet_rows`` gives every row as a tuple of
+    cells, built column by column (no dict per warning)."""
+
+    def __init__(self, mon, cols: dict):
+        self.c = cols
+        self.years, self.projected = list(mon.years), list(mon.projected)
+
+    def __len__(self) -> int:
+        return len(self.c["index"])
+
+    def head(self, n: int) -> list:
+        return _dicts(_head(self.c, n), self.years, self.projected)
+
+    def sheet_rows(self, stage_labels: dict, sep: str):
+        """(county, school code, school, stage label, rule, values per observed then projected year,
+        threshold, margin, relative margin, trend, projected failure year, reasons) per warning."""
+        c = self.c
+        n = len(self)
+        stage = pd.Series(c["stage"], dtype=object)
+        stage = stage.map(lambda s: stage_labels.get(s, s) if s else "").tolist() if n else []
+        reasons = pc.binary_join_element_wise(*[pa.array(np.asarray(r, dtype=object), type=J.LS, from_pandas=True)
+                                                for r in c["reasons"]], pa.scalar(sep, J.LS),
+                                              null_handling="skip")
+        pfy = np.asarray(c["projected_fail_year"], dtype=object)
+        pfy[np.asarray(c["projected_fail_year"]) <= 0] = None
+        cols = [c["county_id"].tolist(), c["school_id"].tolist(), c["school_name"].tolist(), stage,
+                c["rule_id"].tolist()]
+        cols += [_cell_values(c["values"][:, j]) for j in range(c["values"].shape[1])]
+        cols += [_cell_values(c["projected_values"][:, j]) for j in range(c["projected_values"].shape[1])]
+        cols += [_cell_values(c[f]) for f in ("threshold", "margin", "relative_margin", "trend")]
+        cols += [pfy.tolist(), reasons.to_pylist() if n else []]
+        return zip(*cols)
+
+
 def warnings_list(mon, ut: pd.DataFrame, cols: dict | None = None) -> list:
-    """The warnings as dicts (the views that show them one by one)."""
+    """The warnings as dicts (the API and the tests; the views use ``WarningTable``)."""
     c = cols or warning_columns(mon, ut)
-    obs, proj = mon.years, mon.projected
+    return _dicts(c, mon.years, mon.projected)
+
+
+def _dicts(c: dict, obs: list, proj: list) -> list:
     vals, pvals, ths = rows_of(c["values"], obs), rows_of(c["projected_values"], proj), \
         rows_of(c["thresholds"], obs + proj)
     relax = _relaxation_objects(c)

@@ -2,8 +2,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
+import time
 
+from rich.markup import escape
+
+from junheng.i18n import t
 from junheng.monitor.render import print_table, write_html, write_json, write_xlsx
 from junheng.monitor.series import Options, document, run_monitor
 from junheng.records.validate import report
@@ -13,32 +18,33 @@ EXIT_OK, EXIT_ERROR = 0, 2
 
 def cli(out, err, args, dirs, lang) -> int:
     if args.format == "xlsx" and not args.out:
-        err.print("[red]--format xlsx 需要 --out 文件名 / --format xlsx needs --out[/]")
+        err.print(f"[red]{t(lang, 'monitor.xlsx_needs_out')}[/]", highlight=False)
         return EXIT_ERROR
     if args.horizon < 1 or args.warn_within < 1 or not 0 <= args.near < 100:
-        err.print("[red]--horizon、--warn-within 应 ≥ 1，--near 在 0–100 之间 / "
-                  "bad --horizon, --warn-within or --near[/]")
+        err.print(f"[red]{t(lang, 'monitor.bad_numbers')}[/]", highlight=False)
         return EXIT_ERROR
     try:
         m, d = (int(x) for x in args.day.split("-"))
         dt.date(2000, m, d)
     except ValueError:
-        err.print(f"[red]--day 应为 MM-DD：{args.day} / --day must be MM-DD[/]", highlight=False)
+        err.print(f"[red]{escape(t(lang, 'monitor.bad_day', day=args.day))}[/]", highlight=False)
         return EXIT_ERROR
     opts = Options(horizon=args.horizon, warn_within=args.warn_within, near=args.near / 100, day=args.day,
-                   variant=args.variant, lang=lang)
+                   variant=args.variant, lang=lang, keep_last_verdicts=False)
 
     def progress(year):
         if not args.quiet:
-            err.print(f"已评估 {year} 年 / evaluated {year}", highlight=False)
+            err.print(t(lang, "monitor.evaluated", year=year), highlight=False)
 
     mon = run_monitor(args.standard, args.schools, args.counties, dirs, opts, progress)
     for y in mon.years:
         srs, crs = mon.records[y]
         if not args.quiet and (srs.problems or crs.problems):
-            err.print(f"[bold]{y} 年数据问题 / data problems of {y}:[/]", highlight=False)
-            report(err, srs, crs, args.quiet)
-    doc = document(mon, detail=args.detail, json_text=args.format == "json")
+            err.print(f"[bold]{t(lang, 'monitor.year_problems', year=y)}[/]", highlight=False)
+            report(err, srs, crs, args.quiet, lang)
+    t0 = time.perf_counter()
+    doc = document(mon, detail=args.detail, json_text=args.format == "json", columns=args.format != "json")
+    mon.timings["document"] = round(time.perf_counter() - t0, 3)
     target = args.out or sys.stdout
     if args.format == "json":
         write_json(doc, target)
@@ -48,7 +54,10 @@ def cli(out, err, args, dirs, lang) -> int:
         write_xlsx(doc, args.out, lang)
     else:
         print_table(doc, out, lang)
+    mon.timings["write"] = round(time.perf_counter() - t0 - mon.timings["document"], 3)
+    if os.environ.get("JUNHENG_MONITOR_TIMINGS"):  # benchmarks: seconds per phase
+        err.print(f"timings {mon.timings}", highlight=False, markup=False)
     if args.out and not args.quiet:
-        err.print(f"已写入 {args.out}：{len(doc['warnings'])} 条预警，{len(doc['ranking'])} 个区县 / written",
-                  highlight=False)
+        err.print(t(lang, "monitor.written", path=args.out, warnings=len(doc["warnings"]),
+                    counties=len(doc["ranking"])), highlight=False, markup=False)
     return EXIT_OK

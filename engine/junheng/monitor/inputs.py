@@ -30,6 +30,7 @@ class YearSlice(FrameSource):
     meta: dict = field(default_factory=dict)
 
     def raw_table(self) -> RawTable:
+        assert self.raw is not None  # split_by_year always gives one
         return self.raw
 
     def sha256(self) -> str:

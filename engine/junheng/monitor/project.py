@@ -12,13 +12,27 @@ year stays missing. Vectorised: one pass per field over all schools.
 from __future__ import annotations
 
 import dataclasses
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
 
+from junheng.records.problems import ProblemTable
 from junheng.records.recordset import RecordSet
 
 NUMERIC_TYPES = ("count", "number", "money", "percent", "score")
+
+
+def projected_columns(compiled: list, table: str) -> list:
+    """(column id, type) of the numeric catalogue columns of ``table`` whose field a rule reads (through
+    derived fields) in any of the ``compiled`` standards (one per evaluation date): the others cannot change
+    a verdict, so they are neither kept nor projected."""
+    read: set = set()
+    for comp in compiled:
+        for fields in comp.inputs.values():
+            read |= set(fields)
+    return [(c.id, c.field.type) for c in compiled[0].table.catalogue.columns(table)
+            if c.field.type in NUMERIC_TYPES and c.field.id in read]
 
 
 def fit_lines(years, values: np.ndarray):
@@ -30,19 +44,18 @@ def fit_lines(years, values: np.ndarray):
     ok = ~np.isnan(values)
     n = ok.sum(axis=1)
     full = n == values.shape[1]
-    if full.all() and values.shape[1] > 0:  # every year observed (most rows): fixed weights, one product
+    if values.shape[1] > 0 and full.any():  # every year observed (most rows): fixed weights, one product
         tb = t.mean()
         dtv = t[0] - tb
         sxx = float((dtv * dtv).sum())
+        # on the whole matrix (no copy of the complete rows: a row's mean and product do not depend on the
+        # other rows); the rows that miss a year are then replaced by the general formula
         ybar = values.mean(axis=1)
         slope = values @ (dtv / sxx) if sxx > 0 else np.zeros(len(values))
-        return slope, np.full(len(values), tb), ybar, n
-    if full.any() and not full.all():  # the complete rows at once, the others by the general formula
-        s1, t1, y1, _ = fit_lines(years, values[full])
-        s2, t2, y2, _ = fit_lines(years, values[~full])
-        slope, tbar, ybar = (np.empty(len(values)) for _ in range(3))
-        slope[full], tbar[full], ybar[full] = s1, t1, y1
-        slope[~full], tbar[~full], ybar[~full] = s2, t2, y2
+        tbar = np.full(len(values), tb)
+        part = np.flatnonzero(~full)
+        if len(part):
+            slope[part], tbar[part], ybar[part], _ = fit_lines(years, values[part])
         return slope, tbar, ybar, n
     with np.errstate(invalid="ignore", divide="ignore"):
         tbar = np.where(ok, t, 0.0).sum(axis=1) / n
@@ -67,8 +80,10 @@ def aligned(frames: dict, key: str, ids) -> dict:
     return out
 
 
-def field_matrix(frames: dict, years: list, rows: dict, col: str, invalid: dict | None = None) -> np.ndarray:
-    """ids × years of one column (NaN where the id or the column is absent, or the cell was found invalid)."""
+def field_matrix(frames: dict, years: list, rows: dict, col: str, invalid: dict | None = None,
+                 ident: dict | None = None) -> np.ndarray:
+    """ids × years of one column (NaN where the id or the column is absent, or the cell was found invalid).
+    ``ident``: per year, True when its rows are the ids' rows in order (the column is taken as it is)."""
     n = len(next(iter(rows.values())))
     out = np.full((n, len(years)), np.nan)
     for j, y in enumerate(years):
@@ -81,7 +96,10 @@ def field_matrix(frames: dict, years: list, rows: dict, col: str, invalid: dict 
             v = v.copy()
             v[np.fromiter(bad.keys(), dtype=np.intp)] = np.nan
         r = rows[y]
-        out[:, j] = np.where(r >= 0, v[np.maximum(r, 0)] if len(v) else np.nan, np.nan)
+        if len(r) == len(v) and ident is not None and ident.get(y):  # the year's rows are the ids' rows
+            out[:, j] = v
+        else:
+            out[:, j] = np.where(r >= 0, v[np.maximum(r, 0)] if len(v) else np.nan, np.nan)
     return out
 
 
@@ -111,16 +129,17 @@ def project_frame(frames: dict, years: list, key: str, columns: list, targets: l
     base = frames[last].reset_index(drop=True)
     ids = base[key].astype(str).to_numpy()
     rows = aligned(frames, key, ids)
+    ident = {y: len(r) == len(frames[y]) and bool(np.array_equal(r, np.arange(len(r)))) for y, r in rows.items()}
     mask = segment_mask(frames, years, rows, segment_col) if segment_col and segment_col in base.columns else None
     new: dict = {t: {} for t in targets}
-    for cid, ftype in columns:
-        if ftype not in NUMERIC_TYPES or cid not in base.columns:
-            continue
-        m = field_matrix(frames, years, rows, cid, invalid)
+
+    def one(cid: str, ftype: str) -> tuple:
+        m = field_matrix(frames, years, rows, cid, invalid, ident)
         if mask is not None:
             m = np.where(mask, m, np.nan)
         slope, tbar, ybar, _ = fit_lines(years, m)
         present = ~np.isnan(m[:, -1])
+        out = []
         for t in targets:
             v = ybar + slope * (t - tbar)
             v = np.maximum(v, 0.0)
@@ -128,7 +147,15 @@ def project_frame(frames: dict, years: list, key: str, columns: list, targets: l
                 v = np.minimum(v, 100.0)
             if ftype == "count":  # half-up; a line through whole numbers lands on exact halves, which
                 v = np.floor(np.round(v, 9) + 0.5)  # float noise (±1e-13) must not decide
-            new[t][cid] = np.where(present, v, np.nan)
+            out.append(np.where(present, v, np.nan))
+        return cid, out
+
+    todo = [(cid, ftype) for cid, ftype in columns if ftype in NUMERIC_TYPES and cid in base.columns]
+    # column by column on two threads: numpy releases the GIL inside each whole-column operation
+    with ThreadPoolExecutor(2) as pool:
+        for cid, vals in pool.map(lambda c: one(*c), todo):
+            for t, v in zip(targets, vals):
+                new[t][cid] = v
     # each frame built once (setting columns one by one copies the frame's blocks every time)
     return {t: pd.DataFrame({c: new[t][c] if c in new[t] else base[c] for c in base.columns}, index=base.index)
             for t in targets}
@@ -139,5 +166,5 @@ def projected_recordset(last: RecordSet, frame: pd.DataFrame, year: int) -> Reco
     (degrees ≤ teachers...) are for reported data, and fields projected one by one may cross them; a cell
     invalid in the last year stays invalid (not evaluable) in every projected year."""
     return dataclasses.replace(
-        last, frame=frame, problems=[], rejected=[], invalid=last.invalid, log=[], validated=True,
+        last, frame=frame, problems=ProblemTable(), rejected=[], invalid=last.invalid, log=[], validated=True,
         files=[{"path": f"projection {year}", "sha256": "", "rows": len(frame), "table": last.table}])

@@ -7,10 +7,12 @@ import json
 
 from rich.table import Table
 
+from junheng.i18n import t
+from junheng.monitor.alerts import WarningTable
 from junheng.monitor.jsonout import Raw
-from junheng.monitor.texts import county_outcome_text, outcome_text, t
 
-HTML_MAX_WARNINGS = 500  # the page lists at most this many warnings (the JSON and XLSX list all)
+HTML_MAX_WARNINGS = 500  # the page shows this many warnings, each with its SVG trend card (the JSON and XLSX: all)
+TERMINAL_ROWS = 40
 
 
 RAW = "\x00raw:{}\x00"
@@ -43,42 +45,54 @@ def _fmt(v, digits=4):
     return str(v)
 
 
-HEAD = {
-    "zh": {"county": "区县", "school": "学校", "stage": "学段", "rule": "指标", "values": "各年数值", "proj": "预测",
-           "threshold": "阈值", "margin": "余量", "rel": "相对余量", "trend": "趋势/年", "fail_year": "预计不达标年份",
-           "why": "预警原因", "rank": "名次", "outcome": "本年结论", "failing": "不达标项", "ne": "无法判定项",
-           "school_units": "不达标学校指标", "distance": "距达标", "warnings": "预警数", "variant": "省级标准下变化",
-           "cert": "基本均衡认定年份", "earliest": "最早可申请年份", "status": "时间条件",
-           "monitored": "认定后监测年度",
-           "kind": "变动", "year": "年份", "before": "原类型", "after": "新类型", "summary": "概况",
-           "years": "观测年份", "projected_years": "预测年份", "trend_chart": "趋势", "cvs": "差异系数（最后观测年）",
-           "school_id": "学校代码", "county_name": "区县名称", "yes": "是", "as_of": "各年评估日期",
-           "units": "指标单元", "passing_now": "本年达标", "failing_now": "本年不达标",
-           "stays_passing": "预测期内保持达标",
-           "projected_to_fail": "预计将不达标", "near_threshold": "临近阈值", "relaxation": "仅在放宽规定下达标",
-           "projection": "预测方法", "warn_within_years": "预警年限（年）", "eligibility": "申请资格",
-           "ranking": "排名方法", "near": "临近阈值的标准"},
-    "en": {"county": "county", "school": "school", "stage": "stage", "rule": "indicator", "values": "values",
-           "proj": "projected", "threshold": "threshold", "margin": "margin", "rel": "relative margin",
-           "trend": "trend/yr", "fail_year": "projected fail year", "why": "why", "rank": "rank",
-           "outcome": "this year", "failing": "failing items", "ne": "not evaluable", "school_units":
-           "failing school indicators", "distance": "distance to pass", "warnings": "warnings",
-           "variant": "flips under variant", "cert": "certified", "earliest": "earliest application",
-           "status": "time condition", "monitored": "monitored years since", "kind": "change", "year": "year",
-           "before": "before", "after": "after", "summary": "summary", "years": "observed years",
-           "projected_years": "projected years", "trend_chart": "trend", "cvs": "CVs (last observed year)",
-           "school_id": "school code", "county_name": "county name", "yes": "yes", "as_of": "evaluation dates",
-           "units": "units", "passing_now": "passing now", "failing_now": "failing now",
-           "stays_passing": "stays passing", "projected_to_fail": "projected to fail",
-           "near_threshold": "near the threshold", "relaxation": "passing only under a relaxation",
-           "projection": "projection", "warn_within_years": "warning window (years)", "eligibility": "eligibility",
-           "ranking": "ranking", "near": "near the threshold"},
+# column headings and summary labels: name → catalogue key (junheng.messages)
+HEAD_KEYS = {
+    "county": "monitor.head.county", "school": "monitor.head.school", "stage": "monitor.head.stage",
+    "rule": "monitor.head.rule", "values": "monitor.head.values",
+    "threshold": "monitor.head.threshold", "margin": "monitor.head.margin", "rel": "monitor.head.rel",
+    "trend": "monitor.head.trend", "fail_year": "monitor.head.fail_year", "why": "monitor.head.why",
+    "rank": "monitor.head.rank", "outcome": "monitor.head.outcome", "failing": "monitor.head.failing",
+    "ne": "monitor.head.ne", "school_units": "monitor.head.school_units", "distance": "monitor.head.distance",
+    "warnings": "monitor.head.warnings", "variant": "monitor.head.variant", "cert": "monitor.head.cert",
+    "earliest": "monitor.head.earliest", "status": "monitor.head.status", "monitored": "monitor.head.monitored",
+    "kind": "monitor.head.kind", "year": "monitor.head.year", "before": "monitor.head.before",
+    "after": "monitor.head.after", "summary": "monitor.head.summary", "years": "monitor.head.years",
+    "projected_years": "monitor.head.projected_years", "trend_chart": "monitor.head.trend_chart",
+    "school_id": "monitor.head.school_id", "county_name": "monitor.head.county_name",
+    "yes": "monitor.head.yes", "as_of": "monitor.head.as_of", "units": "monitor.head.units",
+    "passing_now": "monitor.head.passing_now", "failing_now": "monitor.head.failing_now",
+    "stays_passing": "monitor.head.stays_passing", "projected_to_fail": "monitor.head.projected_to_fail",
+    "near_threshold": "monitor.head.near_threshold", "relaxation": "monitor.head.relaxation",
+    "projection": "monitor.head.projection", "warn_within_years": "monitor.head.warn_within_years",
+    "eligibility": "monitor.head.eligibility", "ranking": "monitor.head.ranking", "near": "monitor.head.near",
 }
+
+
+def _heads(lang: str) -> dict:
+    return {k: t(lang, key) for k, key in HEAD_KEYS.items()}
+
+
+OUTCOME_KEYS = {"pass": "outcome.pass", "fail": "outcome.fail", "not_evaluable": "outcome.not_evaluable",
+                "not_applicable": "outcome.not_applicable"}
+CHANGE_KEYS = {"opened": "monitor.opened", "closed": "monitor.closed", "type_changed": "monitor.type_changed"}
+
+
+def outcome_text(code, lang: str = "zh") -> str:
+    return t(lang, OUTCOME_KEYS[code]) if code in OUTCOME_KEYS else (code or "")
+
+
+def county_outcome_text(code, lang: str = "zh") -> str:
+    """A county verdict: 通过 / 未通过 (无法判定 stays as it is)."""
+    if code == "pass":
+        return t(lang, "monitor.county_pass")
+    if code == "fail":
+        return t(lang, "monitor.county_fail")
+    return outcome_text(code, lang)
 
 
 def _label(k, lang):
     """A summary or method key as the page shows it."""
-    return HEAD[lang].get(k, k)
+    return t(lang, HEAD_KEYS[k]) if k in HEAD_KEYS else k
 
 
 def _stage(doc, st):
@@ -92,7 +106,22 @@ def _flips(r, lang):
 
 
 def _kind(k, lang):
-    return t(k, lang) if k in ("opened", "closed", "type_changed") else k
+    return t(lang, CHANGE_KEYS[k]) if k in CHANGE_KEYS else k
+
+
+def _warning_head(ws, n: int) -> list:
+    """The first ``n`` warnings as dicts (from the columns: no dict for the others)."""
+    return ws.head(n) if isinstance(ws, WarningTable) else list(ws[:n])
+
+
+def _warning_cells(ws, doc: dict, lang: str):
+    """Each warning's XLSX cells: from the columns, or from dicts (a document built with dicts)."""
+    if isinstance(ws, WarningTable):
+        return ws.sheet_rows(doc.get("stage_labels") or {}, t(lang, "sep.clause"))
+    return ([w["county_id"], w["school_id"], w["school_name"], _stage(doc, w["stage"]), w["rule_id"],
+             *w["values"].values(), *w["projected_values"].values(), w["threshold"], w["margin"],
+             w["relative_margin"], w["trend"], w["projected_fail_year"], t(lang, "sep.clause").join(w["reasons"])]
+            for w in ws)
 
 
 def _values_text(w):
@@ -103,13 +132,13 @@ def _values_text(w):
 
 # ------------------------------------------------------------------------------------------ terminal
 
-def print_table(doc: dict, console, lang="zh", max_rows=40) -> None:
-    h = HEAD[lang]
+def print_table(doc: dict, console, lang="zh", max_rows=TERMINAL_ROWS) -> None:
+    h = _heads(lang)
     s = doc["summary"]
-    console.print(f"[bold]{t('title', lang)}[/] {doc['standard']}  {h['years']} {doc['years']}  "
+    console.print(f"[bold]{t(lang, 'monitor.title')}[/] {doc['standard']}  {h['years']} {doc['years']}  "
                   f"{h['projected_years']} {doc['projected_years']}", highlight=False)
     console.print(" ".join(f"{_label(k, lang)}={v}" for k, v in s.items()), highlight=False)
-    rt = Table(title=t("ranking", lang))
+    rt = Table(title=t(lang, "monitor.ranking"))
     for c in ("rank", "county", "outcome", "failing", "ne", "school_units", "distance", "warnings"):
         rt.add_column(h[c])
     has_variant = any("variant" in r for r in doc["ranking"])
@@ -123,16 +152,16 @@ def print_table(doc: dict, console, lang="zh", max_rows=40) -> None:
             row.append(_flips(r, lang))
         rt.add_row(*row)
     console.print(rt)
-    wt = Table(title=f"{t('warnings', lang)}（{len(doc['warnings'])}）")
+    wt = Table(title=f"{t(lang, 'monitor.warnings')}（{len(doc['warnings'])}）")
     for c in ("county", "school", "stage", "rule", "values", "threshold", "rel", "fail_year", "why"):
         wt.add_column(h[c])
-    for w in doc["warnings"][:max_rows]:
+    for w in _warning_head(doc["warnings"], max_rows):
         wt.add_row(w["county_id"], f"{w['school_name'] or ''} {w['school_id'] or ''}".strip(), _stage(doc, w["stage"]),
                    w["rule_id"], _values_text(w), _fmt(w["threshold"]),
                    f"{w['relative_margin'] * 100:.1f}%" if w["relative_margin"] is not None else "—",
                    str(w["projected_fail_year"] or ""), "；".join(w["reasons"]))
     console.print(wt)
-    et = Table(title=t("eligibility", lang))
+    et = Table(title=t(lang, "monitor.eligibility"))
     for c in ("county", "cert", "earliest", "status", "monitored"):
         et.add_column(h[c])
     for c in doc["counties"][:max_rows]:
@@ -142,7 +171,7 @@ def print_table(doc: dict, console, lang="zh", max_rows=40) -> None:
                                                for y, o in (e.get("monitored_years") or {}).items()))
     console.print(et)
     if doc["changes"]:
-        ct = Table(title=f"{t('changes', lang)}（{len(doc['changes'])}）")
+        ct = Table(title=f"{t(lang, 'monitor.changes')}（{len(doc['changes'])}）")
         for c in ("county", "school", "kind", "year", "before", "after"):
             ct.add_column(h[c])
         for c in doc["changes"][:max_rows]:
@@ -204,16 +233,16 @@ def _e(v) -> str:
 
 
 def write_html(doc: dict, target, lang="zh") -> None:
-    h = HEAD[lang]
+    h = _heads(lang)
     out = [f'<!DOCTYPE html><html lang="{"en" if lang == "en" else "zh-CN"}"><head><meta charset="utf-8">'
-           f"<title>{_e(t('title', lang))}</title><style>{CSS}</style></head><body>",
-           f"<h1>{_e(t('title', lang))}</h1>",
+           f"<title>{_e(t(lang, 'monitor.title'))}</title><style>{CSS}</style></head><body>",
+           f"<h1>{_e(t(lang, 'monitor.title'))}</h1>",
            f"<p>{_e(doc['standard'])} · {h['years']} {_e(doc['years'])} · {h['projected_years']} "
            f"{_e(doc['projected_years'])}</p>",
            "<p>" + " · ".join(f"{_e(_label(k, lang))}: {_e(v)}" for k, v in doc["summary"].items()) + "</p>",
            f'<p class="note">{_e(doc["method"]["projection"])}</p><p class="note">{_e(doc["method"]["trend"])} '
            f'{_e(doc["method"]["near"])}</p>']
-    out.append(f"<h2>{_e(t('ranking', lang))}</h2><p class='note'>{_e(doc['method']['ranking'])}</p>"
+    out.append(f"<h2>{_e(t(lang, 'monitor.ranking'))}</h2><p class='note'>{_e(doc['method']['ranking'])}</p>"
                "<table><tr>" + "".join(
         f"<th>{h[c]}</th>" for c in ("rank", "county", "outcome", "failing", "ne", "school_units", "distance",
                                      "warnings", "variant")) + "</tr>")
@@ -225,14 +254,14 @@ def write_html(doc: dict, target, lang="zh") -> None:
                    f"<td>{_fmt(r['distance_to_pass'], 2)}</td><td>{r['warnings']}</td><td>{_e(flips)}</td></tr>")
     out.append("</table>")
     ws = doc["warnings"]
-    out.append(f"<h2>{_e(t('warnings', lang))}（{len(ws)}）</h2>")
+    out.append(f"<h2>{_e(t(lang, 'monitor.warnings'))}（{len(ws)}）</h2>")
     if len(ws) > HTML_MAX_WARNINGS:
-        out.append(f'<p class="note">{"仅显示前" if lang == "zh" else "showing the first"} {HTML_MAX_WARNINGS}'
-                   f'{"条；完整列表见 JSON 或 XLSX" if lang == "zh" else "; all are in the JSON and XLSX"}</p>')
+        note = t(lang, "monitor.html_first", n=HTML_MAX_WARNINGS, rest=len(ws) - HTML_MAX_WARNINGS)
+        out.append(f'<p class="note">{_e(note)}</p>')
     out.append("<table><tr>" + "".join(f"<th>{h[c]}</th>" for c in (
         "county", "school", "stage", "rule", "trend_chart", "values", "threshold", "rel", "fail_year", "why"))
         + "</tr>")
-    for w in ws[:HTML_MAX_WARNINGS]:
+    for w in _warning_head(ws, HTML_MAX_WARNINGS):
         rel = f"{w['relative_margin'] * 100:.1f}%" if w["relative_margin"] is not None else "—"
         out.append(f"<tr><td>{_e(w['county_id'])}</td><td>{_e(w['school_name'])} {_e(w['school_id'])}</td>"
                    f"<td>{_e(_stage(doc, w['stage']))}</td><td>{_e(w['rule_id'])} {_e(w['rule_name'])}</td>"
@@ -240,10 +269,11 @@ def write_html(doc: dict, target, lang="zh") -> None:
                    f"<td>{_e(_values_text(w))}</td><td>{_e(_fmt(w['threshold']))}</td><td>{rel}</td>"
                    f"<td>{_e(w['projected_fail_year'] or '')}</td><td>{_e('；'.join(w['reasons']))}</td></tr>")
     out.append("</table>")
-    out.append(f"<h2>{_e(t('counties', lang))}</h2>")
+    out.append(f"<h2>{_e(t(lang, 'monitor.counties'))}</h2>")
     for c in doc["counties"]:
         out.append(_county_html(c, doc, lang))
-    out.append(f"<h2>{_e(t('eligibility', lang))}</h2><p class='note'>{_e(doc['method']['eligibility'])}</p><table><tr>"
+    out.append(f"<h2>{_e(t(lang, 'monitor.eligibility'))}</h2>"
+               f"<p class='note'>{_e(doc['method']['eligibility'])}</p><table><tr>"
                + "".join(f"<th>{h[c]}</th>" for c in ("county", "cert", "earliest", "status", "monitored")) + "</tr>")
     for c in doc["counties"]:
         e = c.get("eligibility") or {}
@@ -252,7 +282,7 @@ def write_html(doc: dict, target, lang="zh") -> None:
                    f"<td>{_e(e.get('earliest_application_year'))}</td><td>{_e(e.get('text'))}</td><td>{_e(mon)}</td></tr>")
     out.append("</table>")
     if doc["changes"]:
-        out.append(f"<h2>{_e(t('changes', lang))}（{len(doc['changes'])}）</h2><table><tr>" + "".join(
+        out.append(f"<h2>{_e(t(lang, 'monitor.changes'))}（{len(doc['changes'])}）</h2><table><tr>" + "".join(
             f"<th>{h[c]}</th>" for c in ("county", "school", "kind", "year", "before", "after")) + "</tr>")
         for c in doc["changes"]:
             out.append(f"<tr><td>{_e(c['county_id'])}</td><td>{_e(c['school_name'])} {_e(c['school_id'])}</td>"
@@ -269,7 +299,7 @@ def write_html(doc: dict, target, lang="zh") -> None:
 
 
 def _county_html(c: dict, doc: dict, lang: str) -> str:
-    h = HEAD[lang]
+    h = _heads(lang)
     years = doc["years"]
     proj = doc["projected_years"]
     rows = []
@@ -289,9 +319,10 @@ def _county_html(c: dict, doc: dict, lang: str) -> str:
     verdicts = " ".join(f"{y}{'*' if yd['projected'] else ''}:{county_outcome_text(yd['outcome'], lang)}"
                         for y, yd in c["years"].items())
     return (f"<h3>{_e(c['county_name'])} {_e(c['county_id'])}</h3><p>{_e(verdicts)}"
-            f"<span class='note'>（* {_e(t('projected', lang))}）</span></p>"
-            f"<table><tr><th>{h['rule']}</th><th>{h['stage']}</th><th>{h['trend_chart']}</th><th>{t('cv', lang)}</th>"
-            f"<th>{_e(t('contributors', lang))}</th></tr>{''.join(rows)}</table>")
+            f"<span class='note'>（* {_e(t(lang, 'monitor.projected'))}）</span></p>"
+            f"<table><tr><th>{h['rule']}</th><th>{h['stage']}</th><th>{h['trend_chart']}</th>"
+            f"<th>{t(lang, 'monitor.cv')}</th>"
+            f"<th>{_e(t(lang, 'monitor.contributors'))}</th></tr>{''.join(rows)}</table>")
 
 
 # ------------------------------------------------------------------------------------------ XLSX
@@ -322,22 +353,20 @@ class _Sheet:
 def write_xlsx(doc: dict, path, lang="zh") -> None:
     from openpyxl import Workbook
 
-    h = HEAD[lang]
+    h = _heads(lang)
     wb = Workbook(write_only=True)
     years, proj = doc["years"], doc["projected_years"]
 
-    ws = _Sheet(wb, t("warnings", lang))
+    ws = _Sheet(wb, t(lang, "monitor.warnings"))
     ws.append([h["county"], h["school_id"], h["school"], h["stage"], h["rule"], *map(str, years),
-               *(f"{y}{t('projected', lang)}" for y in proj), h["threshold"], h["margin"], h["rel"], h["trend"],
+               *(f"{y}{t(lang, 'monitor.projected')}" for y in proj), h["threshold"], h["margin"], h["rel"], h["trend"],
                h["fail_year"], h["why"]])
-    for w in doc["warnings"]:
-        ws.append([w["county_id"], w["school_id"], w["school_name"], _stage(doc, w["stage"]), w["rule_id"],
-                   *w["values"].values(), *w["projected_values"].values(), w["threshold"], w["margin"],
-                   w["relative_margin"], w["trend"], w["projected_fail_year"], "；".join(w["reasons"])])
+    for cells in _warning_cells(doc["warnings"], doc, lang):
+        ws.append(cells)
 
-    cs = _Sheet(wb, t("counties", lang))
-    cs.append([h["county"], h["county_name"], h["year"], t("projected", lang), h["outcome"], h["rule"], h["stage"],
-               t("cv", lang), t("contributors", lang)])
+    cs = _Sheet(wb, t(lang, "monitor.counties"))
+    cs.append([h["county"], h["county_name"], h["year"], t(lang, "monitor.projected"), h["outcome"], h["rule"],
+               h["stage"], t(lang, "monitor.cv"), t(lang, "monitor.contributors")])
     for c in doc["counties"]:
         for y, yd in c["years"].items():
             cs.append([c["county_id"], c["county_name"], int(y), h["yes"] if yd["projected"] else "",
@@ -350,7 +379,7 @@ def write_xlsx(doc: dict, path, lang="zh") -> None:
                                v, "；".join(f"{x['school_id']} {x['school_name']}" for x in contrib)
                                if int(y) == years[-1] else ""])
 
-    rs = _Sheet(wb, t("ranking", lang))
+    rs = _Sheet(wb, t(lang, "monitor.ranking"))
     rs.append([h[c] for c in ("rank", "county", "outcome", "failing", "ne", "school_units", "distance", "warnings",
                               "variant")])
     for r in doc["ranking"]:
@@ -359,31 +388,32 @@ def write_xlsx(doc: dict, path, lang="zh") -> None:
                    r["warnings"],
                    _flips(r, lang)])
 
-    es = _Sheet(wb, t("eligibility", lang))
+    es = _Sheet(wb, t(lang, "monitor.eligibility"))
     es.append([h[c] for c in ("county", "cert", "earliest", "status", "monitored")])
     for c in doc["counties"]:
         e = c.get("eligibility") or {}
         es.append([c["county_id"], e.get("certified_year"), e.get("earliest_application_year"), e.get("text"),
                    " ".join(f"{y}:{outcome_text(o, lang)}" for y, o in (e.get("monitored_years") or {}).items())])
 
-    ch = _Sheet(wb, t("changes", lang))
+    ch = _Sheet(wb, t(lang, "monitor.changes"))
     ch.append([h[c] for c in ("county", "school", "kind", "year", "before", "after")])
     for c in doc["changes"]:
         ch.append([c["county_id"], f"{c['school_name']} {c['school_id']}", _kind(c["kind"], lang), c["year"],
                    c["before"], c["after"]])
 
     if "indicators" in doc:
-        it = _Sheet(wb, t("indicators", lang))
+        it = _Sheet(wb, t(lang, "monitor.indicators"))
         it.append([h["county"], h["school_id"], h["school"], h["stage"], h["rule"], *map(str, years),
-                   *(f"{y}{t('projected', lang)}" for y in proj), h["threshold"], h["margin"], h["rel"], h["trend"],
+                   *(f"{y}{t(lang, 'monitor.projected')}" for y in proj), h["threshold"], h["margin"], h["rel"],
+                   h["trend"],
                    h["fail_year"], h["outcome"]])
         for w in doc["indicators"]:
             it.append([w["county_id"], w["school_id"], w["school_name"], _stage(doc, w["stage"]), w["rule_id"],
                        *w["values"].values(), *w["projected_values"].values(), w["threshold"], w["margin"],
-                       w["relative_margin"], w["trend"], w["projected_fail_year"] or t("stays", lang)
+                       w["relative_margin"], w["trend"], w["projected_fail_year"] or t(lang, "monitor.stays")
                        if w["stays_passing"] else w["projected_fail_year"], outcome_text(w["outcome"], lang)])
 
-    ms = _Sheet(wb, t("method_sheet", lang))
+    ms = _Sheet(wb, t(lang, "monitor.method_sheet"))
     for k, v in doc["method"].items():
         ms.append([_label(k, lang), str(v)])
     ms.append([h["as_of"], "；".join(f"{y}: {d}" for y, d in doc["as_of"].items())])

@@ -11,23 +11,26 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from junheng.evaluation.run import Run, evaluate_records, load_inputs
+from junheng.verdicts.assemble import Verdicts
 from junheng.standard.catalogue import load_catalogue
 from junheng.standard.checker import compile_standard
 from junheng.standard.loader import load_standard
 from junheng.explain.dispersion import is_cv_rule
-from junheng.i18n import t as t_engine
+from junheng.i18n import t
 from junheng.monitor.inputs import year_sources
-from junheng.monitor.project import fit_lines, project_frame, projected_recordset
-from junheng.monitor.texts import t
+from junheng.monitor.parallel import KEEP_COLUMNS, TwoCores, YearResult, slim
+from junheng.monitor.project import fit_lines, project_frame, projected_columns, projected_recordset
 from junheng.tools.diff import _top_rules, impact_of
 from junheng.monitor.units import KEYS, Keeper, matrices
-from junheng.monitor.alerts import _num, rows_of as _rows_of, warning_columns, warnings_json, warnings_list
+from junheng.monitor.alerts import (WarningTable, _num, rows_of as _rows_of, warning_columns, warnings_json,
+                                    warnings_list)
 
 CODES = {"fail": 0, "pass": 1, "not_evaluable": 2, "not_applicable": 3}
 NAMES = np.array(["fail", "pass", "not_evaluable", "not_applicable", None], dtype=object)  # index -1 → None
@@ -44,6 +47,9 @@ class Options:
     variant: str | None = None  # a provincial standard to compare the last year with
     contributors: int = 3
     lang: str = "zh"
+    # False: the last run's verdict columns are dropped once coded (≈ 0.5 GB for the whole country); the
+    # variant comparison needs them, so they are kept with a variant whatever this says
+    keep_last_verdicts: bool = True
 
 
 @dataclass
@@ -52,7 +58,8 @@ class Monitor:
     years: list
     projected: list
     days: dict
-    last_run: Run  # the last observed year's run (CV contributors, the variant comparison)
+    last_run: Run  # the last observed year's run (CV contributors, the variant comparison; its verdict
+    # columns are empty when ``Options.keep_last_verdicts`` is False and there is no variant)
     records: dict  # observed year → (schools RecordSet, counties RecordSet)
     inputs: dict  # observed year → the run's input summary
     rejected: dict  # observed year → rejected rows
@@ -95,16 +102,15 @@ def evaluate_sources(stds: Standards, schools, counties, day, lang, reasons=True
 def run_monitor(standard: str, schools, counties=None, dirs=(), opts: Options | None = None, progress=None) -> Monitor:
     """Evaluate every observed year, project and evaluate the coming years. Of each year only the coded
     verdict numbers (``units.Keeper``) and, for observed years, the records are kept; the full run is kept
-    for the last observed year only."""
+    for the last observed year only. The observed years are shared between this process and two forked
+    workers (``parallel.TwoCores``): this process evaluates the last year first, the workers the oldest."""
     opts = opts or Options()
     sources = year_sources(schools, counties)
     years = sorted(sources)
     stds = Standards(standard, dirs)
     keeper = Keeper()
-    days: dict = {}
-    records, inputs, rejected = {}, {}, {}
+    days = {y: day_in(y, opts.day) for y in years}
     last = years[-1]
-    run = None
     clock = [time.perf_counter()]
     timings: dict = {}
 
@@ -112,23 +118,44 @@ def run_monitor(standard: str, schools, counties=None, dirs=(), opts: Options | 
         clock.append(time.perf_counter())
         timings[name] = round(clock[-1] - clock[-2], 3)
 
-    for y in years:
+    projected = [last + k for k in range(1, opts.horizon + 1)]
+    days.update({y: day_in(y, opts.day) for y in projected})
+    compiled = [stds.at(days[y])[1] for y in years + projected]  # the rules in force on any of the days
+    keep_cols = list(KEEP_COLUMNS) + [c for c, _ in projected_columns(compiled, "school")]
+
+    def observe(y: int) -> YearResult:
         s, c = sources[y]
-        days[y] = day_in(y, opts.day)
-        # the variant comparison reads the reasons of the last year's verdicts; nothing else does
-        run = evaluate_sources(stds, s, c, days[y], opts.lang, reasons=bool(opts.variant) and y == last)
-        keeper.keep(y, run)
-        records[y] = (run.schools, run.counties)
-        inputs[y], rejected[y] = run.input_summary(), run.rejected
-        if y != last:
-            run = None  # the spaces, evaluator and verdict columns of the year are not kept
-        lap(f"observed {y}")
+        run = evaluate_sources(stds, s, c, days[y], opts.lang, reasons=False)
+        k = Keeper()
+        k.keep(y, run)
+        res = YearResult(y, k, slim(run.schools, keep_cols), slim(run.counties), run.input_summary(), run.rejected)
         if progress:
             progress(y)
-    assert run is not None
+        return res
+
+    def own() -> Run:
+        s, c = sources[last]
+        # the variant comparison reads the reasons of the last year's verdicts; nothing else does
+        run = evaluate_sources(stds, s, c, days[last], opts.lang, reasons=bool(opts.variant))
+        if progress:
+            progress(last)
+        return run
+
+    cores = TwoCores(observe, workers=2)
+    cores.start(years[:-1])
+    run, done = cores.run(own, years[:-1])
+    records, inputs, rejected = {}, {}, {}
+    for y in years[:-1]:  # in year order: a school's name and a rule's description are the latest year's
+        r = done.pop(y)
+        keeper.merge(r.keeper)
+        records[y], inputs[y], rejected[y] = (r.schools, r.counties), r.inputs, r.rejected
+    keeper.keep(last, run)
+    if not (opts.keep_last_verdicts or opts.variant):
+        run.columns = Verdicts({}, 0)  # coded in the keeper; nothing reads them again
+    records[last], inputs[last], rejected[last] = (run.schools, run.counties), run.input_summary(), run.rejected
+    lap("observed years")
     county_given = sources[last][1] is not None
-    projected = [last + k for k in range(1, opts.horizon + 1)]
-    _project(stds, opts, years, projected, records, run, days, county_given, keeper)
+    _project(stds, opts, years, projected, records, run, days, county_given, keeper, compiled)
     lap("projected years")
     units, mats = matrices(keeper, years + projected)
     keeper.years.clear()  # each year's rows are in the matrices now
@@ -148,19 +175,19 @@ def run_monitor(standard: str, schools, counties=None, dirs=(), opts: Options | 
     return mon
 
 
-def _project(stds, opts, years, projected, records, last, days, county_given, keeper):
-    cat = last.compiled.table.catalogue
-    scols = [(c.id, c.field.type) for c in cat.columns("school")]
-    ccols = [(c.id, c.field.type) for c in cat.columns("county")]
+def _project(stds, opts, years, projected, records, last, days, county_given, keeper, compiled):
+    scols = projected_columns(compiled, "school")
+    ccols = projected_columns(compiled, "county")
     sf = project_frame({y: records[y][0].frame for y in years}, years, "school_id", scols, projected, "school_type",
                        {y: records[y][0].invalid for y in years})
     cf = {}
     if county_given and len(last.counties.frame):
         cf = project_frame({y: records[y][1].frame for y in years}, years, "county_id", ccols, projected,
                            invalid={y: records[y][1].invalid for y in years})
+    # evaluated here, not in a forked worker: after a fork of this (by now large) process every page
+    # either process writes is copied, which cost more CPU than the second core gained (measured)
     for y in projected:
-        days[y] = day_in(y, opts.day)
-        std, compiled = stds.at(days[y])
+        std, comp = stds.at(days[y])
         srs = projected_recordset(last.schools, sf.pop(y), y)
         crs = last.counties
         if y in cf:
@@ -168,7 +195,7 @@ def _project(stds, opts, years, projected, records, last, days, county_given, ke
             if "year" in frame.columns:
                 frame["year"] = float(y)
             crs = projected_recordset(last.counties, frame, y)
-        keeper.keep(y, evaluate_records(std, compiled, srs, crs, days[y], county_file_given=county_given,
+        keeper.keep(y, evaluate_records(std, comp, srs, crs, days[y], county_file_given=county_given,
                                         lang=opts.lang, reasons=False))
 
 
@@ -324,7 +351,7 @@ def top_contributions(run: Run, rule, lang: str, top: int) -> dict:
     sids = sp.schools["school_id"].to_numpy(dtype=object)[sp.u_school[keep]]
     names = sp.schools["school_name"].to_numpy(dtype=object)[sp.u_school[keep]]
     share = np.where(total[kg] > 0, contrib[keep] / np.where(total[kg] > 0, total[kg], 1.0), 0.0)
-    below, above = t_engine(lang, "explain.below_mean"), t_engine(lang, "explain.above_mean")
+    below, above = t(lang, "explain.below_mean"), t(lang, "explain.above_mean")
     direction = np.where(x[keep] < mean[kg], below, above)
     items = [{"school_id": a, "school_name": b, "value": c, "weight": d, "county_mean": e, "share_of_variance": f,
               "direction": h} for a, b, c, d, e, f, h in zip(sids, names, x[keep].tolist(), w[keep].tolist(),
@@ -354,7 +381,8 @@ def counties_view(mon: Monitor, ut: pd.DataFrame) -> list:
     names_o = NAMES[o]  # -1 → None
     is_top, is_cv = np.isin(rid_arr, list(top)), np.isin(rid_arr, list(cv_ids))
     st_key = np.where(st_arr == "", "all", st_arr) if len(idx) else st_arr
-    vals = np.where(np.isnan(v), None, v).astype(object)
+    vals = v.astype(object)
+    vals[np.isnan(v)] = None
     bounds = np.flatnonzero(cid_arr[1:] != cid_arr[:-1]) + 1
     res = []
     for a, b in zip(np.concatenate([[0], bounds]).tolist(), np.concatenate([bounds, [len(idx)]]).tolist()):
@@ -403,25 +431,26 @@ def eligibility(mon: Monitor) -> dict:
     top = verdict_rules(run.standard, run.as_of)
     u = mon.units
     sel = np.flatnonzero((u["level"] == "county").to_numpy() & u["rule_id"].isin(top).to_numpy())
-    verdict = {}
-    for i in sel:
-        verdict[u["county_id"].iat[i]] = {str(y): NAMES[int(mon.matrices["outcome"][i, j])]
+    verdict: dict = {}
+    county_ids = u["county_id"].to_numpy(dtype=object)
+    for i in sel.tolist():
+        verdict[county_ids[i]] = {str(y): NAMES[int(mon.matrices["outcome"][i, j])]
                                           for j, y in enumerate(mon.years) if mon.matrices["outcome"][i, j] >= 0}
-    out = {}
-    all_c = set(verdict) | set(cert)
+    out: dict = {}
+    all_c: set = set(verdict) | set(cert)
     for cid in sorted(all_c):
         cy = cert.get(cid)
         yearly = verdict.get(cid, {})
         if cy is None:
-            out[cid] = {"certified_year": None, "status": "not_evaluable", "text": t("no_cert", lang),
+            out[cid] = {"certified_year": None, "status": "not_evaluable", "text": t(lang, "monitor.no_cert"),
                         "monitored_years": yearly}
             continue
         earliest = cy + ELIGIBILITY_GAP
         behind = {y: o for y, o in yearly.items() if int(y) > cy}
         out[cid] = {"certified_year": cy, "earliest_application_year": earliest,
                     "status": "met" if last >= earliest else "not_yet",
-                    "text": t("met", lang) if last >= earliest else t("not_yet", lang) + (
-                        f"（{earliest}年起）" if lang == "zh" else f" (from {earliest})"),
+                    "text": t(lang, "monitor.met") if last >= earliest else
+                    t(lang, "monitor.not_yet") + t(lang, "monitor.from_year", year=earliest),
                     "monitored_years": behind, "monitored_years_count": len(behind)}
     return out
 
@@ -476,37 +505,51 @@ def ranking(mon: Monitor, ut: pd.DataFrame) -> list:
 def changes_list(mon: Monitor) -> list:
     c = mon.changes
     return [{"school_id": r.school_id, "school_name": r.school_name, "county_id": r.county_id, "kind": r.kind,
-             "year": int(r.year), "before": r.before, "after": r.after} for r in c.itertuples(index=False)]
+             "year": int(r.year), "before": r.before, "after": r.after}  # type: ignore[arg-type]
+            for r in c.itertuples(index=False)]
 
 
-def document(mon: Monitor, detail: bool = False, json_text: bool = False) -> dict:
-    """The JSON document (also what the HTML, XLSX and table views are drawn from). ``json_text``: the
-    warnings as JSON text built column-wise (``jsonout.Raw``, for ``render.write_json``), not dicts."""
+def document(mon: Monitor, detail: bool = False, json_text: bool = False, columns: bool = False) -> dict:
+    """The JSON document (also what the HTML, XLSX and table views are drawn from). The warnings: dicts by
+    default; ``json_text``: JSON text built column-wise (``jsonout.Raw``, for ``render.write_json``);
+    ``columns``: an ``alerts.WarningTable`` (the views draw their rows from the columns). The warnings are
+    built on a second thread (arrow's kernels release the GIL) while the county views are built here."""
     lang = mon.options.lang
     ut = unit_table(mon)
     wc = warning_columns(mon, ut)
-    doc = {
-        "standard": mon.standard, "years": mon.years, "projected_years": mon.projected,
-        "as_of": {str(y): d.isoformat() for y, d in mon.days.items()},
-        "method": {"projection": t("method", lang), "trend": t("trend", lang),
-                   "near": t("near", lang, pct=f"{mon.options.near * 100:g}"),
-                   "warn_within_years": mon.options.warn_within, "eligibility": t("eligibility_rule", lang),
-                   "ranking": t("ranking_rule", lang)},
-        "inputs": {str(y): mon.inputs[y] for y in mon.years},
-        "rejected": {str(y): mon.rejected[y] for y in mon.years if mon.rejected[y]},
-        "summary": {"units": int(len(ut)), "passing_now": int((ut["outcome"] == "pass").sum()),
-                    "failing_now": int((ut["outcome"] == "fail").sum()),
-                    "stays_passing": int(ut["stays_passing"].sum()), "warnings": int(ut["warning"].sum()),
-                    "projected_to_fail": int((ut["projected_fail_year"] > 0).sum()),
-                    "near_threshold": int(ut["warn_near"].sum()), "relaxation": int(ut["warn_relaxation"].sum())},
-        "stage_labels": {st: mon.last_run.standard.stage_label(st, lang) for st in mon.last_run.evaluator.sp.stages},
-        "changes": changes_list(mon),
-        "warnings": warnings_json(mon, ut, wc) if json_text else warnings_list(mon, ut, wc),
-        "counties": counties_view(mon, ut),
-        "ranking": ranking(mon, ut),
-    }
-    if detail:
-        doc["indicators"] = indicators_list(mon, ut)
+    warnings: Future
+    with ThreadPoolExecutor(1) as pool:
+        if json_text:
+            warnings = pool.submit(warnings_json, mon, ut, wc)
+        elif columns:
+            warnings = pool.submit(WarningTable, mon, wc)
+        else:
+            warnings = pool.submit(warnings_list, mon, ut, wc)
+        doc: dict = {
+            "standard": mon.standard, "years": mon.years, "projected_years": mon.projected,
+            "as_of": {str(y): d.isoformat() for y, d in mon.days.items()},
+            "method": {"projection": t(lang, "monitor.method"), "trend": t(lang, "monitor.trend"),
+                       "near": t(lang, "monitor.near", pct=f"{mon.options.near * 100:g}"),
+                       "warn_within_years": mon.options.warn_within,
+                       "eligibility": t(lang, "monitor.eligibility_rule"), "ranking": t(lang, "monitor.ranking_rule")},
+            "inputs": {str(y): mon.inputs[y] for y in mon.years},
+            "rejected": {str(y): mon.rejected[y] for y in mon.years if mon.rejected[y]},
+            "summary": {"units": int(len(ut)), "passing_now": int((ut["outcome"] == "pass").sum()),
+                        "failing_now": int((ut["outcome"] == "fail").sum()),
+                        "stays_passing": int(ut["stays_passing"].sum()), "warnings": int(ut["warning"].sum()),
+                        "projected_to_fail": int((ut["projected_fail_year"] > 0).sum()),
+                        "near_threshold": int(ut["warn_near"].sum()),
+                        "relaxation": int(ut["warn_relaxation"].sum())},
+            "stage_labels": {st: mon.last_run.standard.stage_label(st, lang)
+                             for st in mon.last_run.evaluator.sp.stages},
+            "changes": changes_list(mon),
+            "warnings": None,
+            "counties": counties_view(mon, ut),
+            "ranking": ranking(mon, ut),
+        }
+        if detail:
+            doc["indicators"] = indicators_list(mon, ut)
+        doc["warnings"] = warnings.result()
     return doc
 
 

@@ -92,6 +92,32 @@ class Keeper:
         outcome = np.concatenate([p[1] for p in cols["outcome"]]).astype(np.int8) if n else np.zeros(0, np.int8)
         self.years[year] = YearRows(codes, floats("value"), floats("threshold"), floats("margin"), outcome, relax)
 
+    def merge(self, other: Keeper) -> None:
+        """The years another keeper coded (in a worker process), its codes turned into this one's: one
+        lookup per distinct text, then one ``take`` per column. Merge in year order, as ``keep`` is called
+        (a school's name, a rule's description are the latest year's)."""
+        maps = {k: self.reg[k].codes(other.reg[k].values()) if len(other.reg[k]) else np.zeros(0, np.int32)
+                for k in KEYS}
+        if len(other.names):
+            self._grow_names()
+            named = np.flatnonzero(pd.notna(other.names))
+            self.names[maps["school_id"][named]] = other.names[named]
+        for rc, meta in other.rules.items():
+            self.rules[int(maps["rule_id"][rc])] = meta
+        rmap = self.relax.codes(other.relax.values()) if len(other.relax) else np.zeros(1, np.int32)
+        for text, meta in other.relax_meta.items():
+            self.relax_meta.setdefault(text, meta)
+        for y, r in other.years.items():
+            relax = np.where(r.relaxation >= 0, rmap[np.maximum(r.relaxation, 0)], -1).astype(np.int32)
+            self.years[y] = YearRows({k: maps[k][r.codes[k]] for k in KEYS}, r.value, r.threshold, r.margin,
+                                     r.outcome, relax)
+
+    def _grow_names(self) -> None:
+        if len(self.names) < len(self.reg["school_id"]):
+            grown = np.full(len(self.reg["school_id"]), None, dtype=object)
+            grown[:len(self.names)] = self.names
+            self.names = grown
+
     def _take_codes(self, parts, key, base_codes, n) -> np.ndarray:
         out = np.empty(n, dtype=np.int32)
         at = 0
@@ -121,10 +147,7 @@ class Keeper:
                     and ("n", id(pn[1])) not in base_codes:
                 base_codes[("n", id(pn[1]))] = True
                 sc = base_codes[("school_id", id(pi[1]))]
-                if len(self.names) < len(self.reg["school_id"]):
-                    grown = np.full(len(self.reg["school_id"]), None, dtype=object)
-                    grown[:len(self.names)] = self.names
-                    self.names = grown
+                self._grow_names()
                 self.names[sc] = pn[1]
 
     def _keep_relax_meta(self, run) -> None:
@@ -141,20 +164,42 @@ class Keeper:
                     self.relax_meta[text] = (sorted(by), min(ends).isoformat() if ends else None)
 
 
-def matrices(keeper: Keeper, all_years: list):
-    """units × years matrices of value, threshold, margin, outcome and relaxation code, aligned by unit key,
-    and the units frame (keys and descriptions; a unit described by its latest year)."""
+def _same_rows(a: YearRows, b: YearRows) -> bool:
+    return len(a.outcome) == len(b.outcome) and all(np.array_equal(a.codes[k], b.codes[k]) for k in KEYS)
+
+
+def _unit_codes(keeper: Keeper, all_years: list) -> tuple:
+    """(unit index of every verdict row of every year, in year order; each unit's key; the key's radixes).
+    A unit's key packs its five codes into one integer; the keys are hashed (``pd.factorize``: units in
+    order of first appearance). A year whose rows have the same keys in the same order as the year before
+    (a projected year: the last year's records, the same rules) takes that year's indexes unhashed."""
     sizes = [max(len(keeper.reg[k]), 1) for k in KEYS]
-    parts = []
-    for y in all_years:
+    hashed: list = []
+    own: dict = {}
+    for i, y in enumerate(all_years):
         r = keeper.years[y]
+        if i and _same_rows(keeper.years[all_years[i - 1]], r):
+            own[y] = own[all_years[i - 1]]  # the earlier year's slot
+            continue
         key = np.zeros(len(r.outcome), dtype=np.int64)
         for kname, size in zip(KEYS, sizes):
             key = key * size + r.codes[kname]
-        parts.append(key)
-    keys = np.concatenate(parts) if parts else np.zeros(0, np.int64)
+        own[y] = len(hashed)
+        hashed.append(key)
+    keys = np.concatenate(hashed) if hashed else np.zeros(0, np.int64)
+    codes, ukey = pd.factorize(keys)  # first appearances: the same with or without the repeated years
+    bounds = np.cumsum([0] + [len(k) for k in hashed])
+    per_slot = [codes[bounds[j]:bounds[j + 1]] for j in range(len(hashed))]
+    code = np.concatenate([per_slot[own[y]] for y in all_years]) if all_years else np.zeros(0, np.intp)
+    return code, ukey, sizes
+
+
+def matrices(keeper: Keeper, all_years: list):
+    """units × years matrices of value, threshold, margin, outcome and relaxation code, aligned by unit key,
+    and the units frame (keys and descriptions; a unit described by its latest year)."""
+    code, ukey, sizes = _unit_codes(keeper, all_years)
+    parts = [keeper.years[y].outcome for y in all_years]
     col = np.repeat(np.arange(len(all_years)), [len(p) for p in parts])
-    code, ukey = pd.factorize(keys)  # hashed, not sorted: units in order of first appearance
     n, ny = len(ukey), len(all_years)
     mats = {}
     for name in ("value", "threshold", "margin"):

@@ -29,18 +29,10 @@ FORM = """{% extends "base.html" %}
 </form>
 {% endblock %}"""
 
-TEXT = {
-    "zh": {"title": "多年监测与预警", "schools": "学校数据（一个文件，含“年份/填报年度”列）",
-           "counties": "区县数据（含年份列，或一个文件用于所有年份；可不选）", "standard": "标准编号",
-           "horizon": "预测年数", "go": "生成监测报告",
-           "hint": "每年由规则引擎按该年 9 月 1 日评估；预测方法见报告开头。"
-                   "命令行 junheng monitor 可按年份分别给文件。"},
-    "en": {"title": "Monitoring and early warning", "schools": "School records (one file with a year column)",
-           "counties": "County records (with a year column, or one file for every year; optional)",
-           "standard": "Standard id", "horizon": "Years to project", "go": "Build the monitoring report",
-           "hint": "Each year is evaluated by the engine at 1 September; the projection method is stated in the "
-                   "report. The command junheng monitor also takes one file per year."},
-}
+# the form's texts: name → catalogue key (junheng.messages)
+TEXT_KEYS = {"title": "monitor.page_title", "schools": "monitor.page_schools", "counties": "monitor.page_counties",
+             "standard": "monitor.page_standard", "horizon": "monitor.page_horizon", "go": "monitor.page_go",
+             "hint": "monitor.page_hint"}
 
 
 def monitor_blueprint(ws, settings, lang_of, default_standard: str) -> Blueprint:
@@ -67,7 +59,7 @@ def monitor_blueprint(ws, settings, lang_of, default_standard: str) -> Blueprint
                                       [files["counties"]] if "counties" in files else None, settings.dirs,
                                       Options(horizon=horizon, lang=lg))
                     buf = io.StringIO()
-                    write_html(document(mon), buf, lg)
+                    write_html(document(mon, columns=True), buf, lg)
                     return Response(buf.getvalue(), mimetype="text/html")
             except (InputError, UploadRefused, ValueError) as exc:
                 errors.append(str(exc))
@@ -75,6 +67,7 @@ def monitor_blueprint(ws, settings, lang_of, default_standard: str) -> Blueprint
                 errors.extend(str(e) for e in exc.errors)
             finally:
                 ws.discard([f for _, f in stored])
-        return render_template_string(FORM, text=TEXT[lg], errors=errors, standard=standard), (400 if errors else 200)
+        text = {k: t(lg, key) for k, key in TEXT_KEYS.items()}
+        return render_template_string(FORM, text=text, errors=errors, standard=standard), (400 if errors else 200)
 
     return bp
