@@ -27,13 +27,25 @@ _T = pa.large_string()
 
 
 def _join_skip(parts: list, sep: str) -> pa.Array:
-    """The non-null parts of each row joined by sep ("" when none). (pyarrow's
-    binary_join_element_wise(null_handling="skip") returns a short array when a part is all null.)"""
-    acc = parts[0]
-    for p in parts[1:]:
-        both = pc.binary_join_element_wise(acc, pa.scalar(sep, _T), p, pa.scalar("", _T))
-        acc = pc.if_else(pc.is_null(acc), p, pc.if_else(pc.is_null(p), acc, both))
-    return pc.fill_null(acc, pa.scalar("", _T))
+    """The non-null parts of each row joined by sep ("" when none), in one arrow call. (pyarrow's
+    binary_join_element_wise(null_handling="skip") drops the rows whose parts are all null, pyarrow
+    26: those rows are left out of the call and put back as "".)"""
+    n = len(parts[0])
+    valid = np.zeros(n, dtype=bool)
+    for p in parts:
+        if p.null_count < len(p):
+            valid |= np.asarray(p.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    if not valid.any():
+        return pa.array(np.full(n, "", dtype=object), type=_T)
+    live = [p for p in parts if p.null_count < len(p)]
+    if valid.all():
+        return pc.binary_join_element_wise(*live, pa.scalar(sep, _T), null_handling="skip")
+    sel = np.flatnonzero(valid)
+    at = pa.array(sel)
+    joined = pc.binary_join_element_wise(*[p.take(at) for p in live], pa.scalar(sep, _T), null_handling="skip")
+    pos = np.full(n, len(sel), dtype=np.int64)
+    pos[sel] = np.arange(len(sel))
+    return pa.concat_arrays([joined.cast(_T), pa.array([""], type=_T)]).take(pa.array(pos))
 
 
 class _Parts:
