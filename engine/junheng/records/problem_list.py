@@ -55,6 +55,22 @@ def columns(problems) -> dict:
     return cols
 
 
+def write_problems_beside(problems, target, other) -> None:
+    """``write_problems`` on a thread while ``other()`` (the verdict output) runs here: the problem file's
+    arrow conversions and writes overlap the verdict file's (arrow and file writes release the GIL).
+    Both finish before this returns; an error of ``other`` comes first, else the problem file's."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as ex:
+        done = ex.submit(write_problems, problems, target)
+        try:
+            other()
+        except BaseException:
+            done.exception()  # wait for the file (written or not), then report other's error
+            raise
+        done.result()
+
+
 def write_problems(problems, target) -> None:
     """Every problem to target: JSON (a list of objects, as in the JSON output) if it ends in .json, else
     CSV (UTF-8 with BOM so that Excel shows the Chinese text), one row per problem."""
