@@ -111,31 +111,3 @@ def test_terminal_summary_above_the_limit(tmp_path, monkeypatch):
     listed = [p for p in probs if str(p) in text]
     assert [str(p) for p in listed] == [str(p) for p in probs[:5]]  # only the first five, in order
     assert "--problems" in text
-
-
-def test_problem_file_beside_the_output(tmp_path, monkeypatch):
-    """``write_problems_beside``: the problem file is complete when it returns, and the output's own error
-    comes first (the problem file still written)."""
-    from junheng.records.problem_list import write_problems_beside
-
-    s, c = generate(1, 15, 5)
-    s, c = apply_scenario(s, c, "messy", 5)
-    paths = write(s, c, tmp_path)
-    srs, crs = _load(monkeypatch, False, paths[0], paths[1])
-    probs = srs.problems + crs.problems
-    write_problems(probs, tmp_path / "alone.csv")
-    seen = []
-    write_problems_beside(probs, tmp_path / "beside.csv", lambda: seen.append(1))
-    assert seen == [1] and (tmp_path / "beside.csv").read_bytes() == (tmp_path / "alone.csv").read_bytes()
-
-    def fail():
-        raise RuntimeError("output failed")
-
-    with pytest.raises(RuntimeError, match="output failed"):
-        write_problems_beside(probs, tmp_path / "again.csv", fail)
-    assert (tmp_path / "again.csv").read_bytes() == (tmp_path / "alone.csv").read_bytes()
-    from junheng.errors import OutputError
-
-    with pytest.raises(OutputError):  # the problem file's own error, after the output was written
-        write_problems_beside(probs, tmp_path / "no-such-dir" / "p.csv", lambda: seen.append(2))
-    assert seen == [1, 2]
