@@ -406,7 +406,12 @@ def _csv_piece(part, a: int, b: int):
     if kind == "codes":
         return pa.array(OUTCOME_TEXT, type=pa.large_string()).take(pa.array(part[1][a:b]))
     if kind == "pa":
-        return _text_csv(part[1].slice(a, b - a))
+        arr = part[1]
+        if pa.types.is_dictionary(arr.type):  # reasons: each text used by these rows quoted once
+            ind = arr.indices.slice(a, b - a).to_numpy(zero_copy_only=False)
+            used, inv = np.unique(ind, return_inverse=True)
+            return _text_csv(arr.dictionary.take(pa.array(used))).take(pa.array(inv.reshape(-1)))
+        return _text_csv(arr.slice(a, b - a))
     if kind == "take":
         return _text_csv(part[1]).take(pa.array(part[2][a:b]))
     return _text_csv(part[1][a:b])  # "arr"

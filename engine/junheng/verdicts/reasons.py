@@ -75,16 +75,18 @@ def build_reasons(ev: Evaluator, res: RuleResult, keep, invalid: dict, lang: str
     ne = np.flatnonzero((o == NOT_EVALUABLE) & keep)
     ne_texts = None
     if len(ne):
-        at[ne] = n + len(extra) + np.arange(len(ne))
         if ROWWISE:
+            at[ne] = n + len(extra) + np.arange(len(ne))
             extra.extend(_not_evaluable_reasons(ev, res, ne, invalid, lang))
-        else:  # column-wise (verdicts/unknown_reasons.py)
-            ne_texts = not_evaluable_reasons(ev, res, ne, invalid, lang,
-                                             _unknown_texts(rule, getattr(ev.std, "derived", None)))
-    if extra or ne_texts is not None:  # the special rows' texts appended once, then every row picked by position
-        reasons = pa.concat_arrays([reasons.cast(pa.large_string()), pa.array(extra, type=pa.large_string())]
-                                   + ([ne_texts] if ne_texts is not None else []))
-    return reasons.take(pa.array(at[keep]))
+        else:  # column-wise (verdicts/unknown_reasons.py): distinct texts, one code per row
+            ne_texts, ne_codes = not_evaluable_reasons(ev, res, ne, invalid, lang,
+                                                       _unknown_texts(rule, getattr(ev.std, "derived", None)))
+            at[ne] = n + len(extra) + ne_codes
+    # the texts of the special rows appended once; every kept row points at its text (dictionary-encoded:
+    # a not_evaluable reason shared by thousands of rows is stored, and written to the CSV, once)
+    texts = pa.concat_arrays([reasons.cast(pa.large_string()), pa.array(extra, type=pa.large_string())]
+                             + ([ne_texts.cast(pa.large_string())] if ne_texts is not None else []))
+    return pa.DictionaryArray.from_arrays(pa.array(at[keep].astype(np.int32)), texts)
 
 
 def _with_whole_school_note(ev, res, reasons, lang):

@@ -71,12 +71,12 @@ class _Parts:
         self.codes.append(np.asarray(codes, dtype=np.int64))
         self.texts.append(np.asarray(texts, dtype=object))
 
-    def joined(self, sep: str) -> tuple[pa.Array, np.ndarray]:
-        """(the parts of each row without repeats (the first kept) joined by sep, "" when none; whether a
-        row has no part)."""
+    def joined(self, sep: str) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+        """(texts, the text of each row, whether a row has no part): the parts of each row without repeats
+        (the first kept) joined by sep, "" when none — one text per distinct combination of parts."""
         m = self.m
         if not self.codes:
-            return pa.array(np.full(m, "", dtype=object), type=_T), np.ones(m, dtype=bool)
+            return pa.array([""], type=_T), np.zeros(m, dtype=np.int64), np.ones(m, dtype=bool)
         texts, at = [], [0]
         for c, t in zip(self.codes, self.texts):  # only the texts some row uses go into the dictionary
             used = np.zeros(len(t), dtype=bool)
@@ -98,7 +98,7 @@ class _Parts:
         first = np.flatnonzero(codes > np.maximum.accumulate(np.concatenate([[-1], codes[:-1]])))
         texts_pa = pa.array(np.asarray(gtexts, dtype=object), type=_T)
         cols = [texts_pa.take(pa.array(x[first], mask=x[first] < 0)) for x in g]
-        return _join_skip(cols, sep).take(pa.array(codes)), empty
+        return _join_skip(cols, sep), codes, empty
 
 
 def _signature(codes: list, sizes: list) -> np.ndarray:
@@ -284,8 +284,9 @@ def units_with_codes(ev, mask, src, space, rows, lang, what):
     return code_of[inv.reshape(-1)], np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
 
 
-def not_evaluable_reasons(ev, res, rows, invalid: dict, lang: str, whys: list) -> pa.Array:
-    """The reason of every not_evaluable row (rows), as the per-row code gives it, column-wise."""
+def not_evaluable_reasons(ev, res, rows, invalid: dict, lang: str, whys: list) -> tuple[pa.Array, np.ndarray]:
+    """The reason of every not_evaluable row (rows), as the per-row code gives it, column-wise: (distinct
+    texts, the text of each row) — most rows share their reason with many others."""
     rows = np.asarray(rows)
     parts = _Parts(len(rows))
     fields = sorted(ev.c.inputs.get(res.rule.id, set()))
@@ -299,14 +300,16 @@ def not_evaluable_reasons(ev, res, rows, invalid: dict, lang: str, whys: list) -
         if w.any():
             for text in whys:
                 parts.const(w, text)
-    out, empty = parts.joined(msg(lang, "sep.clause"))
+    texts, codes, empty = parts.joined(msg(lang, "sep.clause"))
     if empty.any():
+        e = np.flatnonzero(empty)
         no_value = out_of_force_text(ev.std, res.rule, ev.as_of, lang)  # a parameter with no version on the date
-        if no_value:
-            out = pc.if_else(pa.array(empty), pa.scalar(no_value, _T), out)
-        else:
-            out = _fill_invalid_result(ev, out, rows, np.flatnonzero(empty), fields, res.space, lang)
-    return out
+        more = pa.array([no_value], type=_T) if no_value else _invalid_result_texts(ev, rows, e, fields, res.space,
+                                                                                     lang)
+        codes = codes.copy()
+        codes[e] = len(texts) + (0 if no_value else np.arange(len(e)))
+        texts = pa.concat_arrays([texts.cast(_T), more])
+    return texts, codes
 
 
 def _empty_group_parts(res, rows, parts: _Parts, lang: str) -> None:
@@ -412,8 +415,9 @@ def _conv(v):
         return None
 
 
-def _fill_invalid_result(ev, out, rows, e, fields, space, lang):
-    """Rows with no named cause: '结果无效（输入：a=1、b=—）' from the values of their first six inputs."""
+def _invalid_result_texts(ev, rows, e, fields, space, lang):
+    """Rows e (of rows) with no named cause: '结果无效（输入：a=1、b=—）' from the values of their first six
+    inputs, one text per row."""
     k = len(e)
     vals = np.full(k, "", dtype=object)
     for f in fields[:6]:
@@ -433,6 +437,4 @@ def _fill_invalid_result(ev, out, rows, e, fields, space, lang):
         vals = np.where(vals == "", piece, vals + msg(lang, "sep.list") + piece)
     pre, post = msg(lang, "invalid_result", inputs="\0").split("\0")
     fill = pre + np.where(vals == "", "—", vals).astype(object) + post
-    pos = np.arange(len(out))
-    pos[e] = len(out) + np.arange(k)
-    return pa.concat_arrays([out, pa.array(fill, type=_T)]).take(pa.array(pos))
+    return pa.array(fill, type=_T)
