@@ -508,8 +508,14 @@ def _rejected(run) -> list:
 
 
 def _problems(run, lang):
-    problems = [p for p in run.schools.problems + run.counties.problems if p.action != "column ignored"]
-    return len(problems), "\n".join(p.render(lang) for p in problems[:2000])
+    """(count, the first 2,000 rendered): selected on the problem table's action column, only the shown
+    ones built as Problem objects (a messy national file has 720,000 problems)."""
+    from junheng.records.problems import ProblemTable
+
+    problems = run.schools.problems + run.counties.problems
+    problems = problems if isinstance(problems, ProblemTable) else ProblemTable(problems)
+    shown = problems.where_action(["column ignored"], keep=False)
+    return len(shown), "\n".join(p.render(lang) for p in shown[:2000])
 
 
 def table_label(table, lang) -> str:
