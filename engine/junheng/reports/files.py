@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import threading
 
 import numpy as np
 import pandas as pd
@@ -392,7 +393,25 @@ def _unit_prefixes(v) -> dict:
     return out
 
 
-def _csv_piece(part, a: int, b: int):
+class _Quoted:
+    """The CSV text of each dictionary (a rule's reasons), built once by the first block that needs it
+    (blocks run on several threads)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.texts: dict = {}
+
+    def of(self, arr):
+        with self.lock:
+            key = id(arr)
+            if key not in self.texts:
+                if len(self.texts) >= 4:  # blocks go in rule order: the oldest rule's text is done with
+                    self.texts.pop(next(iter(self.texts)))
+                self.texts[key] = (arr, _text_csv(arr.dictionary))  # the array kept alive with its text
+            return self.texts[key][1]
+
+
+def _csv_piece(part, a: int, b: int, quoted: _Quoted | None = None):
     """Rows a:b of one verdict column part as CSV text: a str for a rule's constant, else an arrow array."""
     import pyarrow as pa
 
@@ -407,17 +426,17 @@ def _csv_piece(part, a: int, b: int):
         return pa.array(OUTCOME_TEXT, type=pa.large_string()).take(pa.array(part[1][a:b]))
     if kind == "pa":
         arr = part[1]
-        if pa.types.is_dictionary(arr.type):  # reasons: each text used by these rows quoted once
-            ind = arr.indices.slice(a, b - a).to_numpy(zero_copy_only=False)
-            used, inv = np.unique(ind, return_inverse=True)
-            return _text_csv(arr.dictionary.take(pa.array(used))).take(pa.array(inv.reshape(-1)))
+        if pa.types.is_dictionary(arr.type):  # reasons: each distinct text quoted once per rule
+            if quoted is None:
+                quoted = _Quoted()
+            return quoted.of(arr).take(arr.indices.slice(a, b - a))
         return _text_csv(arr.slice(a, b - a))
     if kind == "take":
         return _text_csv(part[1]).take(pa.array(part[2][a:b]))
     return _text_csv(part[1][a:b])  # "arr"
 
 
-def _rule_block(v, prefixes: dict, k: int, a: int, b: int):
+def _rule_block(v, prefixes: dict, quoted: _Quoted, k: int, a: int, b: int):
     """The CSV lines of rows a:b of rule part k: the unit's key fields taken from its space's prefix texts,
     the rule's constants as plain strings (adjacent ones merged), one element-wise join."""
     import pyarrow as pa
@@ -435,7 +454,7 @@ def _rule_block(v, prefixes: dict, k: int, a: int, b: int):
         if c == KEY_COLUMNS[0]:
             pieces.append(prefixes[space].take(pa.array(idx[a:b])))
         else:
-            pieces.append(_csv_piece(v.cols[c][k], a, b))
+            pieces.append(_csv_piece(v.cols[c][k], a, b, quoted))
     pieces.append("\n")
     merged: list = []
     for p in pieces:
@@ -461,20 +480,21 @@ def verdict_csv_blocks(v, rows: int = CSV_BLOCK_ROWS):
 
     yield pd.DataFrame(columns=COLUMNS).to_csv(index=False, lineterminator="\n").encode("utf-8")
     prefixes = _unit_prefixes(v)
+    quoted = _Quoted()
     jobs = [(k, a, min(a + rows, len(idx))) for k, (_, idx) in enumerate(v.units) for a in range(0, len(idx), rows)]
     workers = min(CSV_THREADS, os.cpu_count() or 1)
     if len(jobs) <= 2 or workers < 2:
         for job in jobs:
-            yield _rule_block(v, prefixes, *job)
+            yield _rule_block(v, prefixes, quoted, *job)
         return
     rest = iter(jobs)
     with ThreadPoolExecutor(max_workers=workers) as ex:
-        pending = deque(ex.submit(_rule_block, v, prefixes, *job) for _, job in zip(range(workers + 1), rest))
+        pending = deque(ex.submit(_rule_block, v, prefixes, quoted, *job) for _, job in zip(range(workers + 1), rest))
         while pending:
             done = pending.popleft().result()
             nxt = next(rest, None)
             if nxt is not None:
-                pending.append(ex.submit(_rule_block, v, prefixes, *nxt))
+                pending.append(ex.submit(_rule_block, v, prefixes, quoted, *nxt))
             yield done
 
 
