@@ -1035,7 +1035,7 @@ def main(argv=None):
                     help="complete | partial (resource fields only) | messy (cross-field problems, 5%% invalid cells)")
     ap.add_argument("--series", type=int, metavar="N", help="write N consecutive years ending in --year (files "
                     "schools-YEAR.csv, counties-YEAR.csv; falling enrolment, schools opening and closing; "
-                    "for junheng monitor)")
+                    "for junheng monitor; --scenario applies to every year)")
     a = ap.parse_args(argv)
 
     t0 = time.perf_counter()
@@ -1054,6 +1054,8 @@ def main(argv=None):
         out = Path(a.out or "out")
         out.mkdir(parents=True, exist_ok=True)
         for y, (s_df, c_df) in series.items():
+            # each year's files as a county sends them (partial or messy), the messy cells drawn anew per year
+            s_df, c_df = apply_scenario(s_df, c_df, a.scenario, a.seed * 10000 + y)
             write_csv(s_df, out / f"schools-{y}.csv")
             write_csv(c_df, out / f"counties-{y}.csv")
         if not a.quiet:

@@ -116,3 +116,20 @@ def test_a_hire_does_not_plan_certification(tmp_path):
     assert [g["rule"] for g in plan.verified["government"]] == ["G9"]
     v = plan.after.verdicts
     assert v[(v.rule_id == "G12_school") & (v.school_id == "A")]["outcome"].tolist() == ["fail"]
+
+
+def test_g3_rooms_at_a_school_whose_units_are_not_evaluable(tmp_path):
+    # A messy file: A's equipment value is missing, so its primary unit is not_evaluable and left out of
+    # the resource plan, but G3 (its 36 classes need ceil(36 / 12) = 3 music rooms, it has 1) is still
+    # planned at A: 2 rooms, 2 × 350 000 = 700 000. A is the last school, so the room action's school
+    # index lies beyond every planned unit's (this crashed with an IndexError before).
+    plan = plan_for(tmp_path, [primary_school("B", 500, classes_primary=12, **ROOMS_OK),
+                               primary_school("A", 1000, classes_primary=36, equipment_value=None,
+                                              **dict(ROOMS_OK, art_rooms_90=3))], [MUSIC])
+    assert items(plan) == [("A", "music_room", 2.0)]
+    assert plan.total_cost == 700000
+    out = to_json(plan)
+    assert [u["school_id"] for u in out["excluded_units"]] == ["A"]
+    g = {x["rule"]: x for x in out["verified"]["government"]}["G3_music_school"]
+    assert (g["fail_before"], g["fail_after"]) == (1, 0)
+    assert {u["school_id"]: u["outcome"] for u in out["verified"]["units"]} == {"B": "pass", "A": "not_evaluable"}

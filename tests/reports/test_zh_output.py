@@ -188,6 +188,12 @@ def test_workbench_pages(allowed, tmp_path):
             page = c.get(url)
             assert page.status_code == 200, url
             assert offenders(visible(page.data.decode("utf-8")), allowed) == [], url
+        plan = c.post(f"{run_page}/plan", data={"costs_choice": "example", "time_limit": "30"},
+                      content_type="multipart/form-data")
+        assert plan.status_code == 200
+        text = visible(plan.data.decode("utf-8"))
+        assert "built-in method" not in text and "bound method" not in text
+        assert offenders(text, allowed) == [], "plan"
         doc = c.post("/api/whatif/preview", json={"standard": "../x"}).get_json()
         assert offenders(" ".join(p["message"] for p in doc["problems"]), allowed) == []
     finally:

@@ -76,6 +76,8 @@ def test_known_optimum_shown_in_chinese_and_downloads(env):
     assert '<span id="gap">0.0000%</span>' in page
     assert items_of(page) == [("A", "backbone", "backbone_teachers_primary")]
     assert "全部校级资源配置与差异系数指标达标" in page
+    # every heading in words (T.items in the template once printed the dict's items method)
+    assert "<h2>规划明细</h2>" in page and "built-in method" not in page
     assert "成本.yaml" in page and ws.root.name not in page  # the user's file name, no server folder
     # the verdicts after the plan: A primary failed before and passes after
     assert re.search(r"<td>A</td><td>学校A</td><td>小学</td><td>不达标</td><td class=\"ok\">达标</td>", page)

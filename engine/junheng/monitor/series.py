@@ -339,7 +339,7 @@ def counties_view(mon: Monitor, ut: pd.DataFrame) -> list:
     """Per county and year: the county-level outcomes and the CVs (observed and projected)."""
     run = mon.last_run
     cv_ids = {r.id for r in _cv_rules(run)}
-    top = _top_rules(run.standard, run.as_of)
+    top = verdict_rules(run.standard, run.as_of)
     allyears = mon.years + mon.projected
     names = county_names(mon)
     contrib = contributors(mon)
@@ -379,6 +379,14 @@ def counties_view(mon: Monitor, ut: pd.DataFrame) -> list:
     return res
 
 
+def verdict_rules(std, day) -> set:
+    """The county verdict: the rule of area ``county`` (评估结论). Other rules no rule uses, such as the
+    eligibility check E_eligibility (reported apart, not part of the verdict), are not the verdict; a standard
+    without a ``county`` area falls back to every such top rule."""
+    top = _top_rules(std, day)
+    return {rid for rid in top if std.rules[rid].area == "county"} or top
+
+
 def eligibility(mon: Monitor) -> dict:
     """Per county: certification year (county field), earliest application year (+3, reference §8) and the
     monitored years behind an application with each year's county verdict."""
@@ -392,7 +400,7 @@ def eligibility(mon: Monitor) -> dict:
             ok = s.notna()
             cert.update(dict(zip(f.loc[ok, "county_id"].astype(str), s[ok].astype(int))))
     run = mon.last_run
-    top = _top_rules(run.standard, run.as_of)
+    top = verdict_rules(run.standard, run.as_of)
     u = mon.units
     sel = np.flatnonzero((u["level"] == "county").to_numpy() & u["rule_id"].isin(top).to_numpy())
     verdict = {}
@@ -422,7 +430,7 @@ def ranking(mon: Monitor, ut: pd.DataFrame) -> list:
     """Counties ranked by readiness in the last observed year: county verdict, failing county items, failing
     school stages, items not evaluable, distance to pass (sum of relative shortfalls of failing thresholds)."""
     run = mon.last_run
-    top = _top_rules(run.standard, run.as_of)
+    top = verdict_rules(run.standard, run.as_of)
     names = county_names(mon)
     u = ut
     code = mon.matrices["outcome"][:, len(mon.years) - 1]  # the last observed year's outcome codes

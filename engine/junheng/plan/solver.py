@@ -75,6 +75,14 @@ def _highs():
     return h, highspy
 
 
+def n_school_slots(prob: CountyProblem) -> int:
+    """Length of an array indexed by school for this county: its units' schools and the schools an action is
+    offered at. A government item (G3 rooms) may offer an action at a school none of whose units is planned,
+    e.g. one whose units are not_evaluable in a messy file."""
+    top = max(int(prob.u_school.max()) if len(prob.u_school) else 0, int(prob.xs.max()) if len(prob.xs) else 0)
+    return top + 1
+
+
 def _unit_rows(st, prob: CountyProblem, ny0: int):
     """Rows of the school rule for every unit and indicator (CSR pieces) and their lower bounds."""
     J = len(st.ids)
@@ -85,7 +93,7 @@ def _unit_rows(st, prob: CountyProblem, ny0: int):
     for a in np.unique(prob.xa):
         sel = prob.xa == a
         # x var of action a at each unit's school (−1 if none)
-        lookup = np.full(int(prob.u_school.max()) + 1 if nu else 1, -1, dtype=np.int64)
+        lookup = np.full(n_school_slots(prob), -1, dtype=np.int64)
         lookup[prob.xs[sel]] = np.flatnonzero(sel)
         var = lookup[prob.u_school]
         c = st.coef[a][:, prob.units].T  # (nu, J)
@@ -123,7 +131,7 @@ def unit_values(st, prob: CountyProblem, x: np.ndarray) -> np.ndarray:
     add = np.zeros_like(v)
     for a in np.unique(prob.xa):
         sel = prob.xa == a
-        per_school = np.zeros(int(prob.u_school.max()) + 1 if len(prob.u_school) else 1)
+        per_school = np.zeros(n_school_slots(prob))
         per_school[prob.xs[sel]] = x[sel]
         add[:, prob.units] += st.coef[a][:, prob.units] * per_school[prob.u_school][None, :]
     return v + add
@@ -249,7 +257,7 @@ class _Session:
             _add_rows(h, rr, cc, np.tile([1.0, -1.0], nslack), np.full(nslack, -np.inf), self.ub[self.finite],
                       nslack)
         h.setOptionValue("mip_rel_gap", mip_gap)
-        n_s = int(prob.u_school.max()) + 1 if nu else 1
+        n_s = n_school_slots(prob)
         xpos = np.full((st.coef.shape[0], n_s), -1, dtype=np.int64)  # x variable of (action, school)
         xpos[prob.xa, prob.xs] = np.arange(nx)
         self.res = CountyResult("optimal")
