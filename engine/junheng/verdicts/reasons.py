@@ -18,7 +18,7 @@ from junheng.formatting import fmt_distinct, fmt_num
 from junheng.verdicts.outofforce import out_of_force_text
 from junheng.evaluation.logic import FAIL, NOT_APPLICABLE, NOT_EVALUABLE, PASS
 from junheng.language import nodes as _ast
-from junheng.verdicts.unknown_reasons import column_text, not_evaluable_reasons, unit_groups
+from junheng.verdicts.unknown_reasons import column_text, not_evaluable_reasons, unit_groups, units_with_codes
 from junheng.standard.model import exprs_have_if
 
 ROWWISE = False  # True: not_evaluable reasons built row by row (the reference path; tests compare both)
@@ -154,15 +154,18 @@ def _cond_fail(ev, res, lang):
         elif r.space not in USABLE[res.space]:
             finer.append(r)
     out = np.where(joined != "", (msg(lang, "reason.failed") + joined).astype(object), "")
-    for r in finer:  # list the failing units of each group (only for the failing rows)
-        rows = np.flatnonzero(res.outcome == FAIL)
-        per_row = [[] for _ in rows]
-        _units_with(ev, r.outcome == FAIL, r.space, res.space, rows, per_row, lang,
-                    msg(lang, "reason.rule_failed", rule=r.rule.id))
-        clause = msg(lang, "sep.clause")
-        for j, i in enumerate(rows):
-            if per_row[j]:
-                out[i] = (out[i] + clause if out[i] else "") + clause.join(per_row[j])
+    clause = msg(lang, "sep.clause")
+    rows = np.flatnonzero(res.outcome == FAIL)
+    for r in finer:  # list the failing units of each group (only for the failing rows), column-wise
+        part = units_with_codes(ev, r.outcome == FAIL, r.space, res.space, rows, lang,
+                                msg(lang, "reason.rule_failed", rule=r.rule.id))
+        if part is None:
+            continue
+        codes, texts = part
+        has = codes >= 0
+        at, listed = rows[has], texts[codes[has]]
+        before = out[at]
+        out[at] = np.where(before != "", before + clause + listed, listed)
     return np.where(out != "", out, msg(lang, "cond_fail"))
 
 
