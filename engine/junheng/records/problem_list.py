@@ -7,6 +7,8 @@ FILE ends in .json), atomically. The JSON output of ``evaluate`` lists every pro
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -59,8 +61,6 @@ def write_problems_beside(problems, target, other) -> None:
     """``write_problems`` on a thread while ``other()`` (the verdict output) runs here: the problem file's
     arrow conversions and writes overlap the verdict file's (arrow and file writes release the GIL).
     Both finish before this returns; an error of ``other`` comes first, else the problem file's."""
-    from concurrent.futures import ThreadPoolExecutor
-
     with ThreadPoolExecutor(max_workers=1) as ex:
         done = ex.submit(write_problems, problems, target)
         try:

@@ -22,6 +22,7 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from junheng.atomic import atomic_open
 from junheng.explain.gaps import form_gaps
+from junheng.verdicts.assemble import COLUMNS, OUTCOME_TEXT
 
 
 def _clean(v):
@@ -415,8 +416,6 @@ def _csv_piece(part, a: int, b: int, quoted: _Quoted | None = None):
     """Rows a:b of one verdict column part as CSV text: a str for a rule's constant, else an arrow array."""
     import pyarrow as pa
 
-    from junheng.verdicts.assemble import OUTCOME_TEXT
-
     if isinstance(part, np.ndarray):  # value, threshold, margin
         return _csv_floats(np.asarray(part[a:b], dtype="float64"))
     kind = part[0]
@@ -441,8 +440,6 @@ def _rule_block(v, prefixes: dict, quoted: _Quoted, k: int, a: int, b: int):
     the rule's constants as plain strings (adjacent ones merged), one element-wise join."""
     import pyarrow as pa
     import pyarrow.compute as pc
-
-    from junheng.verdicts.assemble import COLUMNS
 
     space, idx = v.units[k]
     pieces: list = []
@@ -476,8 +473,6 @@ def verdict_csv_blocks(v, rows: int = CSV_BLOCK_ROWS):
     key fields from one text per unit, the numbers, outcome, parameter, reason and relaxation per row.
     Blocks of at most ``rows`` rows of one rule, built on ``CSV_THREADS`` threads (arrow releases the
     GIL) and yielded in order."""
-    from junheng.verdicts.assemble import COLUMNS
-
     yield pd.DataFrame(columns=COLUMNS).to_csv(index=False, lineterminator="\n").encode("utf-8")
     prefixes = _unit_prefixes(v)
     quoted = _Quoted()
