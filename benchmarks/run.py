@@ -123,7 +123,7 @@ def main(argv=None):  # noqa: C901
     from junheng.evaluation.evaluator import Evaluator
     from junheng.explain.derivation import explain_school
     from junheng.reports.files import write_csv
-    from junheng.records.recordset import load_records
+    from junheng.records.loading import load_records
     from junheng.evaluation.units import build_spaces
     from junheng.records.validate import validate_records
     from junheng.verdicts.assemble import assemble_columns

@@ -294,6 +294,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "explain.set_at": ("设定于", "set at"),
     "explain.in_force": ("有效期", "in force"),
     "explain.inputs": ("输入", "inputs"),
+    "explain.field_ids": ("字段编号", "field ids"),
     "explain.split": ("拆分", "split"),
     "explain.share": ("本学段份额 {share}", "share of this stage {share}"),
     "explain.dispersion_item": ("值 {value}，权重 {weight}，占方差 {share}%，{direction}",

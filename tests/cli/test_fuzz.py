@@ -34,7 +34,7 @@ from junheng.standard.loader import load_standard
 from junheng.reports.files import write_csv, write_json
 from junheng.language.parser import ExprSyntaxError, parse_expression
 from junheng.evaluation.run import evaluate_files, evaluate_records
-from junheng.records.recordset import load_records
+from junheng.records.loading import load_records
 
 pytestmark = pytest.mark.slow  # see pyproject's markers: CI runs it, `-m "not slow"` leaves it out
 

@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 
 from junheng.evaluation.logic import NOT_EVALUABLE, compare, outcome_from_bool
-from junheng.records.recordset import load_records  # noqa: F401  (documented entry point)
+from junheng.records.loading import load_records  # noqa: F401  (documented entry point)
 from junheng.standard.registry import list_standards
 from junheng.evaluation.run import evaluate_files, prepare
 

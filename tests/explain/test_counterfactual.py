@@ -79,7 +79,7 @@ def test_teachers_above_degree_junior(run):
 
 def test_english(run):
     first = _opts(run, "R6", "T001", "primary", lang="en")[0]
-    assert first["text"] == "increase equipment value by 100000 yuan"
+    assert first["text"] == "increase value of teaching instruments and equipment (original book value) by 100000 yuan"
 
 
 def test_every_counterfactual_flips_the_verdict(run):

@@ -133,3 +133,33 @@ def test_g3_rooms_at_a_school_whose_units_are_not_evaluable(tmp_path):
     g = {x["rule"]: x for x in out["verified"]["government"]}["G3_music_school"]
     assert (g["fail_before"], g["fail_after"]) == (1, 0)
     assert {u["school_id"]: u["outcome"] for u in out["verified"]["units"]} == {"B": "pass", "A": "not_evaluable"}
+
+
+def test_outputs_name_the_changed_fields_in_words(tmp_path):
+    # the G12 plan of test_g12_uncertified_teachers_are_certified: certify 3 at A changes certified_teachers,
+    # shown as its catalogue label (standards/fields.yaml) in the table, the HTML and the XLSX; the XLSX keeps
+    # the id beside it
+    import io
+
+    import openpyxl
+    from rich.console import Console
+
+    from junheng.plan.outputs import print_table, write_html, write_xlsx
+
+    plan = plan_for(tmp_path, [primary_school("A", 1000, certified_teachers=97),
+                               primary_school("B", 500, certified_teachers=50)], [CERTIFY])
+    buf = io.StringIO()
+    print_table(plan, Console(file=buf, width=200))
+    assert "持有教师资格证的专任教师人数" in buf.getvalue() and "certified_teachers" not in buf.getvalue()
+    page = io.StringIO()
+    write_html(plan, page)
+    assert "<td>持有教师资格证的专任教师人数</td>" in page.getvalue()
+    write_xlsx(plan, tmp_path / "p.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "p.xlsx").worksheets[-1]
+    head, row = [c.value for c in ws[1]], [c.value for c in ws[2]]
+    assert row[head.index("field")] == "certified_teachers"
+    assert row[head.index("字段")] == "持有教师资格证的专任教师人数"
+    assert row[head.index("学段")] == "全校"
+    en = io.StringIO()
+    print_table(plan, Console(file=en, width=200), lang="en")
+    assert "full-time teachers holding a teacher qualification certificate" in en.getvalue()

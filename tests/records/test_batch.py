@@ -1,6 +1,6 @@
 """Column-wise problems and invalid cells (issue 18) == the per-cell reference path.
 
-The per-cell code stays callable (``validate.PER_CELL`` / ``recordset.PER_CELL``); on messy generated
+The per-cell code stays callable (``validate.PER_CELL`` / ``column_typing.PER_CELL``); on messy generated
 files (a cross-field problem per school, 5 % invalid cells) and on every file of tests/data/bad and
 tests/data/records both paths must give the same problems (every field, same order), the same invalid
 cells (same messages, same dict order) and the same typed frames.
@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from junheng.evaluation.run import load_inputs, prepare
-from junheng.records import recordset, validate
+from junheng.records import column_typing, validate
 from junheng.records.problem_list import write_problems
 
 ROOT = Path(__file__).parents[2]
@@ -25,7 +25,7 @@ from generate import apply_scenario, generate, write  # noqa: E402
 
 def _load(monkeypatch, per_cell, schools, counties):
     monkeypatch.setattr(validate, "PER_CELL", per_cell)
-    monkeypatch.setattr(recordset, "PER_CELL", per_cell)
+    monkeypatch.setattr(column_typing, "PER_CELL", per_cell)
     _std, compiled = prepare("national/quality-2017", (), None)
     return load_inputs(compiled, schools, counties)
 

@@ -16,7 +16,7 @@ import pytest
 
 from junheng.evaluation.run import load_inputs, prepare
 from junheng.i18n import Msg
-from junheng.records import recordset, validate
+from junheng.records import column_typing, validate
 from junheng.records.problems import ProblemTable, shown_many
 from junheng.records.recordset import Problem, _shown
 
@@ -72,7 +72,7 @@ def test_shown_many_is_shown(values):
 
 def _load(monkeypatch, per_cell, paths):
     monkeypatch.setattr(validate, "PER_CELL", per_cell)
-    monkeypatch.setattr(recordset, "PER_CELL", per_cell)
+    monkeypatch.setattr(column_typing, "PER_CELL", per_cell)
     _std, compiled = prepare("national/quality-2017", (), None)
     return load_inputs(compiled, *paths)
 

@@ -173,9 +173,9 @@ def test_zip_bomb_refused_from_the_directory(tmp_path):
 
 
 def test_total_uncompressed_limit(tmp_path, monkeypatch):
-    import junheng.records.readers as readers
+    import junheng.records.xlsx_reader as xlsx_reader
 
-    monkeypatch.setattr(readers, "MAX_XLSX_UNCOMPRESSED", 4096)
+    monkeypatch.setattr(xlsx_reader, "MAX_XLSX_UNCOMPRESSED", 4096)
     with pytest.raises(InputError) as exc:
         read_records(TRAPS / "title_rows.xlsx")
     assert "解压后共" in str(exc.value) and "超过上限" in str(exc.value)

@@ -7,7 +7,7 @@ import openpyxl
 import pandas as pd
 
 from junheng.standard.catalogue import load_catalogue
-from junheng.records.recordset import load_records
+from junheng.records.loading import load_records
 
 ROWS = [{"school_id": "J1", "school_name": "一小", "county_id": "C1", "school_type": "小学", "students_primary": 800,
          "boarding": True, "equipment_value": 1200000.5},

@@ -105,7 +105,7 @@ def test_english(run):
 
     page = render_html(run, "en")
     assert '<html lang="en">' in page and "School-stage verdicts" in page
-    assert "increase equipment value by 100000 yuan" in page
+    assert "increase value of teaching instruments and equipment (original book value) by 100000 yuan" in page
 
 
 def test_many_schools_readable():

@@ -15,7 +15,9 @@ from junheng.standard.checker import Compiled, compile_standard
 from junheng.evaluation.evaluator import Evaluator
 from junheng.standard.loader import load_standard
 from junheng.records.frames import FrameSource
-from junheng.records.recordset import RecordSet, empty_recordset, load_records
+from junheng.records.loading import load_records
+from junheng.records.readers import read_ahead
+from junheng.records.recordset import RecordSet, empty_recordset
 from junheng.standard.model import Standard, parse_date
 from junheng.evaluation.units import Spaces, build_spaces
 from junheng.verdicts.assemble import Verdicts, assemble_columns
@@ -134,9 +136,10 @@ def resolve_day(as_of) -> tuple[dt.date, bool]:
 def evaluate_files(standard: str, schools, counties=None, as_of=None, standards_dirs=(), lang="zh") -> Run:
     t0 = time.perf_counter()
     day, given = resolve_day(as_of)
-    std, compiled = prepare(standard, standards_dirs, day)
-    t1 = time.perf_counter()
-    srs, crs = load_inputs(compiled, schools, counties)
+    with read_ahead(schools, counties):  # CSV files parsed on a second thread while the standard loads
+        std, compiled = prepare(standard, standards_dirs, day)
+        t1 = time.perf_counter()
+        srs, crs = load_inputs(compiled, schools, counties)
     t2 = time.perf_counter()
     run = evaluate_records(std, compiled, srs, crs, day, county_file_given=bool(counties), lang=lang,
                            as_of_given=given)

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from junheng.records.recordset import RecordSet, reject_where
+from junheng.records.recordset import RecordSet
+from junheng.records.rejections import reject_where
 from junheng.standard.model import Standard
 
 

@@ -20,6 +20,7 @@ from junheng.evaluation.run import Run
 from junheng.verdicts.assemble import margin_of
 from junheng.explain.counterfactual import row_counterfactuals
 from junheng.explain.dispersion import cv_contributions, number_or_text as _f
+from junheng.explain.labels import input_labels, value_text
 from junheng.standard.provenance import rule_provenance, short_text
 from junheng.version import __version__
 from rich.markup import escape
@@ -77,6 +78,7 @@ def _rule_node(run: Run, rid: str, row: int, lang: str, stage=None) -> dict:
     names = sorted(f for f in run.compiled.inputs.get(rid, ()) if ev.t.get(f) and ev.t.get(f).level in USABLE[space]
                    and not (ev.t.get(f).needs_stage and space not in ("stage", "county_stage")))
     node["inputs"] = {f: _f(ev.field_array(f, space)[row]) for f in names}
+    node["input_labels"] = input_labels(ev.t, names, stage, lang)  # rendering: catalogue label and unit
     derived = {}
     for d in sorted(run.compiled.deps[rid].derived):
         dd = run.standard.derived[d]
@@ -322,7 +324,7 @@ def by_outcome(nodes: list, outcome=lambda n: n["outcome"]) -> list:
 
 def _add_rules(parent, nodes: list, lang: str, full: bool, outcome=lambda n: n["outcome"], add=None) -> None:
     """The rules of one group in outcome order; the passing ones as one summary line unless ``full``."""
-    add = add or (lambda p, n: _rule_branch(p, n, lang))
+    add = add or (lambda p, n: _rule_branch(p, n, lang, full))
     nodes = by_outcome(nodes, outcome)
     passing = [n for n in nodes if outcome(n) == "pass"]
     folded = False
@@ -371,8 +373,24 @@ def _add_value_lines(b, node: dict, lang: str) -> None:
                  if ts.get("effective") and ts["effective"] != "… ~ …" else ""))
 
 
-def _rule_branch(parent, node, lang: str):
-    """One rule's verdict with its value, threshold, inputs, reason and citation as a branch of parent."""
+def _add_input_lines(b, node: dict, lang: str, full: bool) -> None:
+    """The inputs under their catalogue labels with units (本科学历专任教师人数（小学） = 5 人); with ``full``
+    (``--all``) also a technical line with the field ids as the expression reads them."""
+    comma = t(lang, "sep.comma")
+    labels = node.get("input_labels") or {}
+    words = []
+    for k, v in node["inputs"].items():
+        label, unit = labels.get(k) or (k, "")
+        words.append(f"{escape(str(label))} = {escape(value_text(v, unit, lang))}")
+    b.add(_lab(lang, "explain.inputs") + comma.join(words))
+    if full:
+        b.add(f"[dim]{_lab(lang, 'explain.field_ids')}"
+              + comma.join(f"{k}={_fmt_any(v)}" for k, v in node["inputs"].items()) + "[/]")
+
+
+def _rule_branch(parent, node, lang: str, full: bool = True):
+    """One rule's verdict with its value, threshold, inputs, reason and citation as a branch of parent;
+    ``full`` adds the technical lines (field ids)."""
     L = OUTCOME_LABELS[lang]
     comma, clause = t(lang, "sep.comma"), t(lang, "sep.clause")
     o = node["outcome"]
@@ -383,7 +401,7 @@ def _rule_branch(parent, node, lang: str):
     if "value" in node:
         _add_value_lines(b, node, lang)
     if node.get("inputs"):
-        b.add(_lab(lang, "explain.inputs") + comma.join(f"{k}={_fmt_any(v)}" for k, v in node["inputs"].items()))
+        _add_input_lines(b, node, lang, full)
     for d, info in (node.get("derived") or {}).items():
         b.add(f"{d}{_par(lang, info['name'])} = {info['expression']} = {fmt_num(info['value'])}")
     if node.get("split"):
@@ -438,7 +456,7 @@ def _county_root(tree: dict, lang: str, full: bool = False) -> Tree:
     def chain_branch(parent, item):
         # the overall verdict first, then what it rests on, failures first; passing rules are not expanded
         for node in by_outcome(by_rule.get(item["rule_id"], [])):
-            b = _rule_branch(parent, node, lang)
+            b = _rule_branch(parent, node, lang, full)
             if node["outcome"] == "pass":
                 continue
             _add_rules(b, item["children"], lang, full, outcome_of, chain_branch)
@@ -456,11 +474,11 @@ def _county_root(tree: dict, lang: str, full: bool = False) -> Tree:
     else:
         _add_rules(root, tree["county_rules"], lang, full)
     if not tree.get("chain"):
-        _add_unchained(root, tree, lang)
+        _add_unchained(root, tree, lang, full)
     return root
 
 
-def _add_unchained(root: Tree, tree: dict, lang: str) -> None:
+def _add_unchained(root: Tree, tree: dict, lang: str, full: bool = True) -> None:
     """Without a verdict chain: the per-stage rules and the failing stage units as flat lists."""
     L = OUTCOME_LABELS[lang]
     comma = t(lang, "sep.comma")
@@ -469,7 +487,7 @@ def _add_unchained(root: Tree, tree: dict, lang: str) -> None:
         for node in tree["stage_rules"]:
             node = dict(node)
             node["name"] = f"[{node['stage']}] {node['name']}"
-            _rule_branch(b, node, lang)
+            _rule_branch(b, node, lang, full)
     if tree["failing_units"]:
         b = root.add(t(lang, "explain.failing_stages") + _par(lang, len(tree["failing_units"])))
         for u in tree["failing_units"]:

@@ -63,7 +63,7 @@ def form_gaps(run, lang: str = "zh") -> list[dict]:
     out = []
     for missing, g in groups.items():
         labels = [_label(cat.get(t, f)) for t, f in missing]
-        shown = "、".join(labels) if lang == "zh" else ", ".join(f for _, f in missing)
+        shown = "、".join(labels) if lang == "zh" else ", ".join(cat.get(t, f).label_in("en") for t, f in missing)
         rules = "、".join(g["rules"]) if lang == "zh" else ", ".join(g["rules"])
         text = (f"文件中没有 {shown}：{rules} 无法判定" if lang == "zh"
                 else f"the files have no {shown}: {rules} cannot be decided")

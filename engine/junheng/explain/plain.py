@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from junheng.explain.derivation import OUTCOME_ORDER, explain_school
+from junheng.explain.labels import field_label, value_text
 from junheng.formatting import fmt_num
 from junheng.i18n import OUTCOME_LABELS, t
 from junheng.standard.provenance import STATUSES, source_status_label
@@ -60,36 +61,17 @@ class View:
 
 
 def _labeler(run, lang: str):
-    """field id (as an expression reads it) -> (label, unit) from the field catalogue."""
+    """field id (as an expression reads it) -> (label, unit) from the field catalogue (labels.py)."""
     table = run.evaluator.t
 
     def label(name: str, stage: str | None):
-        sym = table.get(name)
-        if sym is None or sym.kind not in ("field", "column"):
-            return name, ""
-        fd = sym.obj if sym.kind == "field" else sym.obj.field
-        unit = "?" if fd.kind == "bool" else fd.unit  # "?": a yes/no value (_value_text)
-        if lang == "en":
-            return fd.label_en or fd.id.replace("_", " "), unit
-        if sym.kind == "column":
-            return sym.obj.label, unit
-        if fd.per_stage and fd.labels:
-            return fd.labels.get(stage or "", fd.label or next(iter(fd.labels.values()))), unit
-        return fd.label or fd.id, unit
+        return field_label(table, name, stage, lang)
 
     label.derived = run.standard.derived  # type: ignore[attr-defined]
     return label
 
 
-def _value_text(v, unit: str, lang: str) -> str:
-    if isinstance(v, str):
-        return v
-    if unit == "?" and v in (0, 1):  # a yes/no fact
-        return t(lang, "plain.yes" if v == 1 else "plain.no")
-    if unit == "?":
-        unit = ""
-    text = fmt_num(v)
-    return f"{text} {unit}".strip() if text != "—" else t(lang, "plain.missing")
+_value_text = value_text
 
 
 def _status_words(citation: str, lang: str) -> str:

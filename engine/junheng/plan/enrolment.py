@@ -20,6 +20,7 @@ import pandas as pd
 
 from junheng.errors import InputError
 from junheng.evaluation.run import Run, evaluate_records
+from junheng.records.problems import ProblemTable
 
 STUDENT_COLUMNS = ("students_primary", "students_junior", "students_senior")
 MAX_BYTES = 20_000_000
@@ -118,9 +119,9 @@ def project(run: Run, growth: float | None = None, path: str | None = None, data
     else:
         new = by_growth(frame, float(growth if growth is not None else 1.0))
         how = {"method": "growth", "factor": float(growth if growth is not None else 1.0)}
-    srs = dataclasses.replace(run.schools, frame=new, problems=[], rejected=[], invalid=dict(run.schools.invalid),
-                              validated=False)
-    crs = dataclasses.replace(run.counties, frame=run.counties.frame.copy(), problems=[], rejected=[],
+    srs = dataclasses.replace(run.schools, frame=new, problems=ProblemTable(), rejected=[],
+                              invalid=dict(run.schools.invalid), validated=False)
+    crs = dataclasses.replace(run.counties, frame=run.counties.frame.copy(), problems=ProblemTable(), rejected=[],
                               invalid=dict(run.counties.invalid), validated=False)
     projected = evaluate_records(run.standard, run.compiled, srs, crs, run.as_of, county_file_given=True,
                                  lang=run.lang)

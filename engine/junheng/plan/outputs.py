@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from rich.table import Table
 
+from junheng.explain.labels import field_label
 from junheng.plan.government import MAX_STEP
 
 TEXT = {
@@ -241,14 +242,22 @@ def government_lines(plan, lang="zh") -> list:
     return out
 
 
+def field_labels(plan, fields, lang: str = "zh") -> list:
+    """The catalogue label of each changed column (``teachers_primary`` → 小学专任教师人数), one lookup per
+    distinct column; a column the catalogue does not know keeps its id."""
+    table = plan.run.evaluator.t
+    known = {f: field_label(table, f, None, lang)[0] for f in pd.unique(pd.Series(fields, dtype=object))}
+    return [known[f] for f in fields]
+
+
 def print_table(plan, console, lang="zh"):
     T = TEXT[lang]
     t = Table(title=T["title"])
     for c in (T["school"], T["stage"], T["action"], T["units"], T["field"], T["add"], T["cost"]):
         t.add_column(c)
-    for r in plan.items.itertuples():
+    for r, label in zip(plan.items.itertuples(), field_labels(plan, plan.items["field"], lang)):
         t.add_row(f"{r.school_name} {r.school_id}", T.get(r.stage, T["whole"]) if r.stage else T["whole"],
-                  r.action_name, _fmt(r.units, 2), r.field, _fmt(r.add, 2), _fmt(r.cost, 2) if r.cost else "")
+                  r.action_name, _fmt(r.units, 2), label, _fmt(r.add, 2), _fmt(r.cost, 2) if r.cost else "")
     console.print(t)
     cv = cv_table(plan)
     if len(cv):
@@ -280,7 +289,8 @@ def write_html(plan, path, lang="zh"):
     T = TEXT[lang]
     items = plan.items.drop(columns=["school_pos"], errors="ignore")
     items = items[["school_id", "school_name", "stage", "action_name", "units", "unit", "field", "add", "cost"]]
-    items = items.assign(stage=items["stage"].map(lambda s: T.get(s, s) if s else T["whole"]))
+    items = items.assign(stage=items["stage"].map(lambda s: T.get(s, s) if s else T["whole"]),
+                         field=field_labels(plan, items["field"], lang))
     cv = cv_table(plan).assign(stage=lambda d: d["stage"].map(lambda s: T.get(s, s)))
     parts = [f"<h1>{html.escape(T['title'])}</h1>"]
     parts += [f"<p>{html.escape(line)}</p>" for line in summary_lines(plan, lang)]
@@ -315,8 +325,11 @@ def write_xlsx(plan, path, lang="zh"):
         (T["by_school"], by_school(plan), [T["school"], "", T["cost"]]),
         (T["by_kind"], by_kind(plan), ["id", T["action"], T["units"], "", T["cost"]]),
         (T["cv"], cv_table(plan), [T["rule"], T["county"], T["stage"], T["limit"], T["before"], T["after"]]),
-        (T["items"], plan.items.drop(columns=["school_pos"], errors="ignore"),
-         [T["school"], "", T["stage"], "action", T["action"], T["units"], "", T["field"], T["add"], T["cost"]]),
+        (T["items"], plan.items.drop(columns=["school_pos"], errors="ignore")
+         .assign(stage=lambda d: d["stage"].map(lambda s: T.get(s, s) if s else T["whole"]),
+                 field_label=lambda d: field_labels(plan, d["field"], lang)),
+         [T["school"], "", T["stage"], "action", T["action"], T["units"], "", "field", T["add"], T["cost"],
+          T["field"]]),
     ]
     for title, df, headers in sheets:
         s = wb.create_sheet(title[:31].replace("→", "-"))

@@ -17,6 +17,7 @@ from junheng.plan.government import OUTCOME, Collector, Government, county_rows
 from junheng.plan.government import summary as government_summary
 from junheng.plan.model import Structure, add_to_frame, build_structure, upper_bounds
 from junheng.plan.solver import CountyProblem, CountyResult, solve_county
+from junheng.records.problems import ProblemTable
 
 
 
@@ -48,15 +49,16 @@ def _county_problem(st: Structure, run: Run, costs: CostFile, ub: np.ndarray, c:
     u_school = sp.u_school[units]
     n_s = len(sp.schools)
     gov_touch = gov.touch(len(costs.actions), n_s) & (sp.s_county == c)[None, :]
-    xa, xs = [], []
+    xa_parts: list = []
+    xs_parts: list = []
     for a in range(len(costs.actions)):
         eff = (st.coef[a][:, units] != 0).any(axis=0)
         touched = (np.bincount(u_school[eff], minlength=n_s) > 0) | gov_touch[a]
         ok = np.flatnonzero(touched & ((ub[a] > 0) | capped_too))
-        xa.append(np.full(len(ok), a))
-        xs.append(ok)
-    xa = np.concatenate(xa).astype(np.int64) if xa else np.zeros(0, np.int64)
-    xs = np.concatenate(xs).astype(np.int64) if xs else np.zeros(0, np.int64)
+        xa_parts.append(np.full(len(ok), a))
+        xs_parts.append(ok)
+    xa = np.concatenate(xa_parts).astype(np.int64) if xa_parts else np.zeros(0, np.int64)
+    xs = np.concatenate(xs_parts).astype(np.int64) if xs_parts else np.zeros(0, np.int64)
     cost = np.array([a.cost for a in costs.actions])[xa]
     integer = np.array([a.integer for a in costs.actions], dtype=bool)[xa]
     cones, skipped = [], []
@@ -81,7 +83,7 @@ def _diagnose(st, run, costs, ub, c, gov, time_limit) -> dict:
     the caps and limits; then the smallest relaxation of the caps (least total units above the caps)."""
     sp = run.spaces
     prob, _ = _county_problem(st, run, costs, ub, c, gov, capped_too=True)
-    out = {"blocked_indicators": [], "relaxation": []}
+    out: dict = {"blocked_indicators": [], "relaxation": []}
     # an indicator below its floor that no available action raises at that unit
     t, f, v0 = st.thresholds[:, prob.units], st.floor[prob.units], st.values[:, prob.units]
     raise_ok = np.zeros_like(v0, dtype=bool)
@@ -159,12 +161,12 @@ def apply_plan(run: Run, items: pd.DataFrame) -> Run:
     frame = run.spaces.schools.copy()
     if len(items):
         for fid, part in items.groupby("field", sort=False):
-            frame = add_to_frame(frame, part["school_pos"].to_numpy(dtype=np.int64), fid,
+            frame = add_to_frame(frame, part["school_pos"].to_numpy(dtype=np.int64), str(fid),
                                  part["add"].to_numpy(dtype=float))
     # validated=False: the cross-field checks (degrees ≤ teachers, …) run again on the changed records
-    srs = dataclasses.replace(run.schools, frame=frame, problems=[], rejected=[], invalid=dict(run.schools.invalid),
-                              validated=False)
-    crs = dataclasses.replace(run.counties, frame=run.counties.frame.copy(), problems=[], rejected=[],
+    srs = dataclasses.replace(run.schools, frame=frame, problems=ProblemTable(), rejected=[],
+                              invalid=dict(run.schools.invalid), validated=False)
+    crs = dataclasses.replace(run.counties, frame=run.counties.frame.copy(), problems=ProblemTable(), rejected=[],
                               invalid=dict(run.counties.invalid), validated=False)
     return evaluate_records(run.standard, run.compiled, srs, crs, run.as_of, county_file_given=True, lang=run.lang)
 
@@ -194,7 +196,7 @@ def _verdict_summary(run: Run, st: Structure) -> dict:
     ev, sp = run.evaluator, run.spaces
     sf = sp.schools
     school = ev.results[st.school_rule].outcome
-    out = {"school_rule": st.school_rule, "units": []}
+    out: dict = {"school_rule": st.school_rule, "units": []}
     ids = sf["school_id"].to_numpy(dtype=object)[sp.u_school]
     names = sf["school_name"].to_numpy(dtype=object)[sp.u_school] if "school_name" in sf else ids
     stage = np.asarray(sp.stages, dtype=object)[sp.u_stage]
@@ -240,6 +242,7 @@ def make_plan(run: Run, costs: CostFile, time_limit: float = 120.0) -> Plan:
                "cv_not_planned": [{"rule": r, "stage": sp.stages[sp.cs_stage[g]]} for r, g in skipped]}
         counties.append(row)
         if res.status in ("optimal", "feasible"):
+            assert res.x is not None  # a solution comes with its values
             items.append(_items(prob, res.x))
             total += res.cost
             lower += res.lower_bound

@@ -9,8 +9,12 @@ record set's ``ProblemTable`` (no object per problem).
 """
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from junheng.i18n import Bi, Msg
 from junheng.records.cells import locate_many, row_arrays
@@ -18,10 +22,33 @@ from junheng.records.problems import FIELDS, full, make_chunk, strs
 from junheng.records.recordset import RecordSet
 
 
+_ORIGINS: dict = {}  # id(origin frame) -> (weak reference, file, sheet, row arrays): converted once per frame
+
+
+def _origin_arrays(origin: pd.DataFrame) -> tuple:
+    hit = _ORIGINS.get(id(origin))
+    if hit is not None and hit[0]() is origin:
+        return hit[1:]
+    for k in [k for k, v in list(_ORIGINS.items()) if v[0]() is None]:  # frames no longer alive
+        _ORIGINS.pop(k, None)
+    out = (origin["file"].to_numpy(dtype=object), origin["sheet"].to_numpy(dtype=object),
+           origin["row"].to_numpy().astype(np.int64))
+    _ORIGINS[id(origin)] = (weakref.ref(origin), *out)
+    return out
+
+
 def _origin_cols(rs: RecordSet, idx: np.ndarray):
-    o = rs.origin.iloc[idx]  # taken first: an arrow text column converts cell by cell
-    return (np.array(o["file"].to_numpy(dtype=object)), np.array(o["sheet"].to_numpy(dtype=object)),
-            o["row"].to_numpy().astype(np.int64))
+    file, sheet, row = _origin_arrays(rs.origin)
+    return file[idx], sheet[idx], row[idx]
+
+
+def _texts(raw, header, k: np.ndarray) -> np.ndarray:
+    """``str`` of raw's cells k under header, as objects (an arrow column without blanks: taken in C)."""
+    col = raw.frame[header]
+    a = getattr(col.array, "_pa_array", None)
+    if a is not None and not a.null_count:
+        return np.asarray(a.take(k).to_numpy(zero_copy_only=False), dtype=object)
+    return col.iloc[k].to_numpy(dtype=object).astype(str).astype(object)
 
 
 def where_many(rs: RecordSet, col: str, idx) -> tuple:
@@ -29,10 +56,9 @@ def where_many(rs: RecordSet, col: str, idx) -> tuple:
     idx = np.asarray(idx, dtype=np.int64)
     n = len(idx)
     file, sheet, row = _origin_cols(rs, idx)
-    row = row.astype(object)
-    cell = np.full(n, "", dtype=object)
-    header = np.full(n, col, dtype=object)
-    text = np.full(n, "", dtype=object)
+    cell = full(n, "")
+    header = full(n, col)
+    text = full(n, "")
     if rs.src is None or not rs.segments or not n:
         return file, sheet, row, cell, header, text
     j = np.asarray(rs.src, dtype=np.int64)[idx]
@@ -42,12 +68,14 @@ def where_many(rs: RecordSet, col: str, idx) -> tuple:
     for s in np.unique(seg_of):
         start, raw, headers = rs.segments[s]
         m = np.flatnonzero(seg_of == s)
-        hdr = np.full(len(m), headers.get(col), dtype=object)
         if over:
+            hdr = np.full(len(m), headers.get(col), dtype=object)
             o = np.array([over.get(int(x)) for x in j[m]], dtype=object)  # rare: a key given twice
             hdr = np.where(pd.notna(o) & (o != ""), o, hdr)
-        for h in pd.unique(hdr[pd.notna(hdr)]):
-            mm = m[hdr == h]
+            groups = [(h, m[hdr == h]) for h in pd.unique(hdr[pd.notna(hdr)])]
+        else:  # one header for the whole segment
+            groups = [(headers[col], m)] if headers.get(col) is not None else []
+        for h, mm in groups:
             k = j[mm] - start
             r, c = locate_many(raw, h, k)
             sheet[mm] = row_arrays(raw)[0][k]
@@ -55,8 +83,8 @@ def where_many(rs: RecordSet, col: str, idx) -> tuple:
             cell[mm] = c
             header[mm] = raw.label(h)
             if h in raw.frame.columns:
-                text[mm] = raw.frame[h].iloc[k].to_numpy(dtype=object)
-    return file, sheet, row.astype(np.int64), cell, header, text.astype(str).astype(object)
+                text[mm] = _texts(raw, h, k)
+    return file, sheet, row, cell, header, text
 
 
 def problems_for(rs: RecordSet, col: str, idx, rule: str, messages, action="cell ignored", values=None) -> dict:
@@ -112,14 +140,15 @@ def check_subset(rs: RecordSet, rule: str, vals: list, whole_cols: list, whole: 
     idx = np.flatnonzero(bad)
     if not len(idx):
         return
-    joined = np.full(len(idx), "", dtype=object)
-    for _, v in vals:  # "+".join of the present parts
+    parts = []
+    for _, v in vals:  # "+".join of the present parts: arrow joins the columns, a missing part skipped
         x = v[idx]
-        has = ~np.isnan(x)
-        g = fmt_g(x)
-        joined = np.where(has, np.where(joined == "", g, joined + "+" + g), joined)
-    msg = f"{desc}：" + joined + " = " + fmt_g(total[idx]) + f" > {'+'.join(whole_cols)} = " + fmt_g(whole[idx]) \
-        + f" / {rule}"
+        parts.append(pa.array(fmt_g(x), type=pa.string(), mask=np.isnan(x)))
+    joined = pc.binary_join_element_wise(*parts, "+", null_handling="skip")
+    msg = pc.binary_join_element_wise(f"{desc}：", joined, " = ", pa.array(fmt_g(total[idx]), type=pa.string()),
+                                      f" > {'+'.join(whole_cols)} = ", pa.array(fmt_g(whole[idx]), type=pa.string()),
+                                      f" / {rule}", "")
+    msg = np.asarray(msg.to_numpy(zero_copy_only=False), dtype=object)
     batches, first = [], []
     for k, (p, v) in enumerate(vals):
         m = ~np.isnan(v[idx])

@@ -9,24 +9,35 @@ import weakref
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from junheng.i18n import Msg
 from junheng.records.problems import strs
 
 
-_ARRAYS: dict = {}  # id(raw) -> (weak reference, sheets, rows): the per-record lists as arrays, made once
+_ARRAYS: dict = {}  # id(raw) -> (weak reference, sheets, rows, row texts): the per-record lists as arrays, made once
+
+
+def _arrays(raw) -> tuple:
+    hit = _ARRAYS.get(id(raw))
+    if hit is not None and hit[0]() is raw:
+        return hit
+    for k in [k for k, v in list(_ARRAYS.items()) if v[0]() is None]:  # tables no longer alive
+        _ARRAYS.pop(k, None)  # (the workbench reads files on several threads)
+    rows = np.asarray(raw.row, dtype=object)
+    try:  # str of every row number, by arrow's cast (no Python string per row)
+        texts = pa.array(np.asarray(raw.row, dtype=np.int64)).cast(pa.string()).to_numpy(zero_copy_only=False)
+    except (TypeError, ValueError, pa.ArrowException):  # pragma: no cover - rows are whole numbers
+        texts = np.array([str(r) for r in raw.row] + [None], dtype=object)[:-1]
+    out = (weakref.ref(raw), np.asarray(raw.sheet, dtype=object), rows, np.asarray(texts, dtype=object))
+    _ARRAYS[id(raw)] = out
+    return out
 
 
 def row_arrays(raw) -> tuple[np.ndarray, np.ndarray]:
     """(sheet, row) of every record of raw as object arrays (converted once per table, not per column)."""
-    hit = _ARRAYS.get(id(raw))
-    if hit is not None and hit[0]() is raw:
-        return hit[1], hit[2]
-    for k in [k for k, v in list(_ARRAYS.items()) if v[0]() is None]:  # tables no longer alive
-        _ARRAYS.pop(k, None)  # (the workbench reads files on several threads)
-    out = (np.asarray(raw.sheet, dtype=object), np.asarray(raw.row, dtype=object))
-    _ARRAYS[id(raw)] = (weakref.ref(raw), *out)
-    return out
+    hit = _arrays(raw)
+    return hit[1], hit[2]
 
 
 def locate_many(raw, header, k: np.ndarray):
@@ -39,7 +50,7 @@ def locate_many(raw, header, k: np.ndarray):
             np.array([c for _, c in out] + [None], dtype=object)[:-1]
     if raw.columns and header in raw.columns:
         letter = str(raw.columns[header])
-        return rows, np.char.add(letter, rows.astype(np.int64).astype(str)).astype(object)
+        return rows, letter + _arrays(raw)[3][k] if len(k) else np.empty(0, dtype=object)
     return rows, np.full(len(k), "", dtype=object)
 
 
@@ -68,6 +79,23 @@ def cell_problems_many(make, raw, header, shown_header: str, cid: str, s, probs,
     tcodes, tuniq = pd.factorize(texts)
     pair, first = np.unique(tcodes.astype(np.int64) * max(len(muniq), 1) + mcodes, return_index=True)
     at = np.searchsorted(pair, tcodes.astype(np.int64) * max(len(muniq), 1) + mcodes)
-    made = np.array([Msg("rec.invalid_cell", value=vals[f], problem=msgs[f]) for f in first.tolist()] + [None],
-                    dtype=object)[:-1]
+    made = np.array([_invalid_cell(vals[f], msgs[f]) for f in first.tolist()] + [None], dtype=object)[:-1]
     invalid.setdefault(cid, {}).update(zip(idx.tolist(), made[at].tolist()))
+
+
+_MADE: dict = {}  # (value, problem) -> its invalid-cell message: the same bad text recurs across columns
+_MADE_MAX = 100_000
+
+
+def _invalid_cell(value, problem) -> Msg:
+    """``Msg("rec.invalid_cell", value=..., problem=...)``, made once per distinct (value, problem)."""
+    try:
+        key = (type(value), value, type(problem), getattr(problem, "key", None), str(problem))
+        hit = _MADE.get(key)
+    except TypeError:  # an unhashable value: made each time
+        return Msg("rec.invalid_cell", value=value, problem=problem)
+    if hit is None:
+        if len(_MADE) >= _MADE_MAX:
+            _MADE.clear()
+        hit = _MADE[key] = Msg("rec.invalid_cell", value=value, problem=problem)
+    return hit

@@ -23,7 +23,9 @@ import pandas as pd
 from junheng.records import batch
 from junheng.records.problem_list import SUMMARY_ABOVE, print_summary
 from junheng.records.problems import ProblemTable
-from junheng.records.recordset import Problem, RecordSet, reject_where, school_stage_masks
+from junheng.records.recordset import Problem, RecordSet
+from junheng.records.rejections import reject_where
+from junheng.records.stages import school_stage_masks
 from junheng.i18n import Bi, BiTight, Msg, localize, t as tr
 
 STAGE_ZH = {"primary": "小学", "junior": "初中", "senior": "高中"}

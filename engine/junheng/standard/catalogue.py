@@ -16,6 +16,7 @@ from junheng.standard.yamlsafe import LocDict, load_yaml_file
 NUMERIC_TYPES = {"count", "number", "money", "percent", "year", "score"}
 TABLES = ("school", "county")
 STAGE_LABELS = {"primary": "小学", "junior": "初中", "senior": "高中"}
+STAGE_LABELS_EN = {"primary": "primary", "junior": "junior", "senior": "senior"}
 
 
 @dataclass
@@ -36,6 +37,19 @@ class FieldDef:
     stage_aliases: dict[str, list[str]] = field(default_factory=dict)
     loc: object = None
     overrode: list = field(default_factory=list)  # where the redefined field was (override: true in a standard)
+    labels_en: dict[str, str] = field(default_factory=dict)  # per-stage labels in English
+
+    def label_in(self, lang: str = "zh", stage: str | None = None) -> str:
+        """The label a reader sees: of the column of ``stage`` when given (a per-stage or split field's
+        column), else of the field; English from ``label_en`` / ``labels_en`` (the id as words if none)."""
+        if lang != "en":
+            if stage is not None:
+                return self.labels.get(stage) or f"{self.label}（{STAGE_LABELS.get(stage, stage)}）"
+            return self.label or (next(iter(self.labels.values())) if self.labels else self.id)
+        if stage is not None and self.labels_en.get(stage):
+            return self.labels_en[stage]
+        base = self.label_en or self.id.replace("_", " ")
+        return f"{base} ({STAGE_LABELS_EN.get(stage, stage)})" if stage is not None else base
 
     @property
     def kind(self) -> str:
@@ -81,7 +95,7 @@ def field_from_yaml(fid: str, spec: dict, table: str, loc=None) -> FieldDef:
         per_stage=list(spec.get("per_stage") or []), split=bool(spec.get("split", False)),
         action=str(spec.get("action") or ""),
         required=bool(spec.get("required", False)), labels=dict(spec.get("labels") or {}),
-        aliases=list(aliases), stage_aliases=stage_aliases, loc=loc,
+        aliases=list(aliases), stage_aliases=stage_aliases, loc=loc, labels_en=dict(spec.get("labels_en") or {}),
     )
 
 

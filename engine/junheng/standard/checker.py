@@ -181,6 +181,12 @@ class Compiled:
     as_of: object = None
 
 
+# functions with a check of their own (``_ExprChecker._Call``); round only with its digits argument
+_SPECIAL_CALLS = {"in_force": "_in_force_call", "at_least": "_rule_list_func", "count_passed": "_rule_list_func",
+                  "unknown": "_unknown_call", "as_of_year": "_as_of_year_call", "round": "_round_call",
+                  "coalesce": "_coalesce_call"}
+
+
 class _ExprChecker:
     def __init__(self, table: SymbolTable, errors: ErrorList, expr: Expr, deps: RuleDeps, stage: str | None,
                  stages_in_scope: set):
@@ -350,7 +356,7 @@ class _ExprChecker:
         self.check(node.operand, space)
         return "bool"
 
-    def _Call(self, node, space):  # noqa: C901
+    def _Call(self, node, space):
         spec = FUNCTIONS.get(node.func)
         if spec is None:
             self.err(node, Msg("check.unknown_function", func=node.func, guess=guess_text(node.func, FUNCTIONS)),
@@ -372,41 +378,48 @@ class _ExprChecker:
         f = node.func
         if f in RULE_REF_FUNCS:
             return self._rule_ref(node, space)
-        if f == "in_force":
-            arg = node.args[0]
-            sym = self.t.get(arg.id) if isinstance(arg, ast.Name) else None
-            if isinstance(arg, ast.Name) and sym is None:
-                self.unknown(arg, ("param",))
-            elif sym is None or sym.kind != "param":
-                self.err(arg, Msg("check.in_force_param"))
-            else:
-                self._record(sym)  # a rule gated by in_force(P) depends on P's window (relaxed passes)
-            return "bool"
-        if f in ("at_least", "count_passed"):
-            return self._rule_list_func(node, space)
-        if f == "unknown":
-            if not isinstance(node.args[0], ast.String):
-                self.err(node.args[0], Msg("check.unknown_text"))
-            return None  # a value of any kind that is not known: fits a condition and a number alike
-        if f == "as_of_year":
-            return "num"
-        if f == "round" and len(node.args) > 1:
-            self._num(node.args[0], space, "函数 round ")
-            digits = node.args[1]
-            lit = digits.operand if isinstance(digits, ast.Neg) else digits
-            if not isinstance(lit, ast.Number) or lit.value != int(lit.value):
-                self.err(digits, Msg("check.round_literal"))
-            elif abs(lit.value) > ROUND_DIGITS_MAX:
-                self.err(digits, Msg("check.round_range", n=ROUND_DIGITS_MAX))
-            return "num"
-        if f == "coalesce":
-            kinds = {self.check(a, space) for a in node.args} - {None}
-            if len(kinds) > 1:
-                self.err(node, Msg("check.coalesce_kinds"))
-            return kinds.pop() if kinds else None
+        special = _SPECIAL_CALLS.get(f)
+        if special is not None and (f != "round" or len(node.args) > 1):
+            return getattr(self, special)(node, space)
         for a in node.args:
             self._num(a, space, Msg("check.function", func=f))
         return "num"
+
+    def _in_force_call(self, node, space):
+        arg = node.args[0]
+        sym = self.t.get(arg.id) if isinstance(arg, ast.Name) else None
+        if isinstance(arg, ast.Name) and sym is None:
+            self.unknown(arg, ("param",))
+        elif sym is None or sym.kind != "param":
+            self.err(arg, Msg("check.in_force_param"))
+        else:
+            self._record(sym)  # a rule gated by in_force(P) depends on P's window (relaxed passes)
+        return "bool"
+
+    def _unknown_call(self, node, space):
+        if not isinstance(node.args[0], ast.String):
+            self.err(node.args[0], Msg("check.unknown_text"))
+        return None  # a value of any kind that is not known: fits a condition and a number alike
+
+    def _as_of_year_call(self, node, space):
+        return "num"
+
+    def _round_call(self, node, space):
+        """round(x, d): d a literal integer within ±ROUND_DIGITS_MAX."""
+        self._num(node.args[0], space, "函数 round ")
+        digits = node.args[1]
+        lit = digits.operand if isinstance(digits, ast.Neg) else digits
+        if not isinstance(lit, ast.Number) or lit.value != int(lit.value):
+            self.err(digits, Msg("check.round_literal"))
+        elif abs(lit.value) > ROUND_DIGITS_MAX:
+            self.err(digits, Msg("check.round_range", n=ROUND_DIGITS_MAX))
+        return "num"
+
+    def _coalesce_call(self, node, space):
+        kinds = {self.check(a, space) for a in node.args} - {None}
+        if len(kinds) > 1:
+            self.err(node, Msg("check.coalesce_kinds"))
+        return kinds.pop() if kinds else None
 
     def _check_kwargs(self, node, spec, aggregate: bool) -> set:
         """Unknown keyword arguments, each with the closest allowed one; returns those closest ones."""

@@ -141,7 +141,7 @@ def _check_id_matches_place(data, path: Path, errors: ErrorList) -> None:
         errors.add(data.loc_of("id"), Msg("load.id_place", id=str(data["id"]), expected=expected), str(data["id"]))
 
 
-def _build(data: LocDict, display: str, parent: Standard | None, errors: ErrorList, path: Path) -> Standard:  # noqa: C901
+def _build(data: LocDict, display: str, parent: Standard | None, errors: ErrorList, path: Path) -> Standard:
     text_lines = Path(path).read_text(encoding="utf-8").splitlines()
     documents = dict(parent.documents) if parent else {}
     for doc_id, spec in (data.get("documents") or {}).items():
@@ -155,19 +155,34 @@ def _build(data: LocDict, display: str, parent: Standard | None, errors: ErrorLi
         loc=data.loc,
     )
     if parent:
-        std.stages = dict(parent.stages)
-        std.school_types = dict(parent.school_types)
-        std.stage_weights = dict(parent.stage_weights)
-        std.stage_weights_citation = parent.stage_weights_citation
-        std.whole_school_counts = list(parent.whole_school_counts)
-        std.rounding_mode, std.tolerance = parent.rounding_mode, parent.tolerance
-        std.extra_fields = {t: dict(d) for t, d in parent.extra_fields.items()}
-        std.inputs = {t: list(v) for t, v in parent.inputs.items()}
-        std.parameters = dict(parent.parameters)
-        std.derived = dict(parent.derived)
-        std.rules = dict(parent.rules)
-        std.removed = list(parent.removed)
+        _inherit(std, parent)
+    _merge_stages(std, data, documents)
+    _merge_fields(std, data, documents, errors)
+    _merge_parameters(std, data.get("parameters") or LocDict(), documents, errors, parent is not None)
+    _merge_derived(std, data, documents, text_lines, errors, parent is not None)
+    _merge_rules(std, data.get("rules") or LocList(), documents, text_lines, errors, parent is not None)
+    _merge_removals(std, data, parent, documents, errors)
+    return std
 
+
+def _inherit(std: Standard, parent: Standard) -> None:
+    """A child starts from copies of its parent's stages, weights, rounding, fields, parameters and rules."""
+    std.stages = dict(parent.stages)
+    std.school_types = dict(parent.school_types)
+    std.stage_weights = dict(parent.stage_weights)
+    std.stage_weights_citation = parent.stage_weights_citation
+    std.whole_school_counts = list(parent.whole_school_counts)
+    std.rounding_mode, std.tolerance = parent.rounding_mode, parent.tolerance
+    std.extra_fields = {t: dict(d) for t, d in parent.extra_fields.items()}
+    std.inputs = {t: list(v) for t, v in parent.inputs.items()}
+    std.parameters = dict(parent.parameters)
+    std.derived = dict(parent.derived)
+    std.rules = dict(parent.rules)
+    std.removed = list(parent.removed)
+
+
+def _merge_stages(std: Standard, data: LocDict, documents: dict) -> None:
+    """stages, school_types, stage_weights and rounding: the file's entries over the inherited ones."""
     for stage, spec in (data.get("stages") or {}).items():
         std.stages[stage] = dict(spec)
     for stype, stages in (data.get("school_types") or {}).items():
@@ -183,6 +198,8 @@ def _build(data: LocDict, display: str, parent: Standard | None, errors: ErrorLi
     std.rounding_mode = rounding.get("mode", std.rounding_mode)
     std.tolerance = float(rounding.get("relative_tolerance", std.tolerance))
 
+
+def _merge_fields(std: Standard, data: LocDict, documents: dict, errors: ErrorList) -> None:
     for table, defs in (data.get("fields") or {}).items():
         for fid, spec in defs.items():
             fd = field_from_yaml(fid, spec, table, defs.key_loc(fid))
@@ -192,10 +209,12 @@ def _build(data: LocDict, display: str, parent: Standard | None, errors: ErrorLi
         cur = std.inputs.setdefault(table, [])
         cur.extend(i for i in ids if i not in cur)
 
-    _merge_parameters(std, data.get("parameters") or LocDict(), documents, errors, parent is not None)
+
+def _merge_derived(std: Standard, data: LocDict, documents: dict, text_lines: list, errors: ErrorList,
+                   has_parent: bool) -> None:
     for did, spec in (data.get("derived") or {}).items():
         if not _intent_errors(Msg("kind.derived"), did, spec, data["derived"].key_loc(did),
-                              std.derived.get(did), parent is not None, errors):
+                              std.derived.get(did), has_parent, errors):
             continue
         expr = parse_stage_exprs(spec, "expr", text_lines, errors)
         old_d = std.derived.get(did)
@@ -204,8 +223,11 @@ def _build(data: LocDict, display: str, parent: Standard | None, errors: ErrorLi
                                    "bool" if spec.get("type") == "condition" else "num", spec.get("note", ""),
                                    _citation(spec.get("citation"), documents),
                                    (old_d.overrode + [old_d.origin]) if old_d is not None else [])
-    _merge_rules(std, data.get("rules") or LocList(), documents, text_lines, errors, parent is not None)
 
+
+def _merge_removals(std: Standard, data: LocDict, parent: Standard | None, documents: dict,
+                    errors: ErrorList) -> None:
+    """remove_rules: only a rule the parent defines and this file does not define again."""
     removed_here = []
     for i, rem in enumerate(data.get("remove_rules") or []):
         loc = data["remove_rules"].item_locs[i]
@@ -221,7 +243,6 @@ def _build(data: LocDict, display: str, parent: Standard | None, errors: ErrorLi
         std.removed.append(entry)
         removed_here.append(entry)
     _check_removals(std, removed_here, errors)
-    return std
 
 
 def _intent_errors(kind, oid, spec, loc, old, has_parent, errors: ErrorList) -> bool:

@@ -34,7 +34,7 @@ OPERATORS = {"≥": ">=", "≤": "<=", "≠": "!=", "＞": ">", "＜": "<", "＝
 EXPR_KEYS = {"value", "threshold", "condition", "applies_when", "expr"}
 # keys whose values are free text: Chinese punctuation is right there
 TEXT_KEYS = {"title", "title_en", "name", "name_en", "note", "notes", "description", "reason", "article", "number",
-             "label", "label_en", "unit", "labels", "aliases", "values"}
+             "label", "label_en", "unit", "labels", "labels_en", "aliases", "values"}
 
 _KEY = r"[A-Za-z0-9_][A-Za-z0-9_.\-/]*"
 _LINE_KEY = re.compile(r"^(\s*)(?:-\s+)?(" + _KEY + r")\s*:(?=\s|$)")

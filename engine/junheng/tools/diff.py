@@ -261,9 +261,26 @@ def run_diff(side_a, side_b, as_of=None, schools=None, counties=None, dirs=(), l
 
 # ------------------------------------------------------------------ rendering
 
-def render(doc: dict, console, lang="zh", max_rows=200) -> None:  # noqa: C901
-    zh = lang == "zh"
+def render(doc: dict, console, lang="zh", max_rows=200) -> None:
+    _render_changes(doc, console, lang)
+    imp = doc.get("impact")
+    if imp is None:
+        return
+    console.print(tr(lang, "diff.impact", a=imp["rows_compared"]["a"], b=imp["rows_compared"]["b"],
+                     n=len(imp["changed"])))
+    render_moves(imp, console, lang == "zh", max_rows)
+    if not imp["changed"]:
+        console.print("  " + tr(lang, "diff.no_verdict_changes"))
+        return
     ol = dict(OUTCOME_LABELS[lang], absent=tr(lang, "diff.absent"))
+    _render_per_rule(imp, console, lang)
+    _render_county_changes(imp, console, lang, ol)
+    _render_every_change(imp, console, lang, ol, max_rows)
+
+
+def _render_changes(doc: dict, console, lang: str) -> None:
+    """The two sides, the notes and the part-by-part changes of the standard."""
+    zh = lang == "zh"
     console.print(f"[bold]A[/] = {doc['a']['ref']}  ({' → '.join(doc['a']['chain'])})", highlight=False)
     console.print(f"[bold]B[/] = {doc['b']['ref']}  ({' → '.join(doc['b']['chain'])})", highlight=False)
     for n in doc["notes"]:
@@ -272,35 +289,20 @@ def render(doc: dict, console, lang="zh", max_rows=200) -> None:  # noqa: C901
         console.print(tr(lang, "diff.no_difference") + (("（派生值和字段也相同；只有出处不同，见下）" if zh else
                                                          " (nor in derived values or fields; citations differ, below)")
                                                         if doc.get("citations") else ""))
-    if doc["parameters"]:
-        console.print(f"[bold]{tr(lang, 'diff.params_title')}[/]")
-        for p in doc["parameters"]:
-            console.print(f"  • {p['words']}", highlight=False)
-    if doc.get("fields"):
-        console.print("[bold]数据字段变化[/]" if zh else "[bold]Fields[/]")
-        for f in doc["fields"]:
-            console.print(f"  • {f['words']}", highlight=False)
-    if doc.get("derived"):
-        console.print("[bold]派生值变化[/]" if zh else "[bold]Derived values[/]")
-        for d in doc["derived"]:
-            console.print(f"  • {d['words']}", highlight=False)
-    if doc["rules"]:
-        console.print(f"[bold]{tr(lang, 'diff.rules_title')}[/]")
-        for r in doc["rules"]:
-            console.print(f"  • {r['words']}", highlight=False)
-    if doc.get("citations"):
-        console.print("[bold]出处变化（取值与写法不变）[/]" if zh else "[bold]Citations (same values and wording)[/]")
-        for c in doc["citations"]:
-            console.print(f"  • {c['words']}", highlight=False)
-    imp = doc.get("impact")
-    if imp is None:
-        return
-    console.print(tr(lang, "diff.impact", a=imp["rows_compared"]["a"], b=imp["rows_compared"]["b"],
-                     n=len(imp["changed"])))
-    render_moves(imp, console, zh, max_rows)
-    if not imp["changed"]:
-        console.print("  " + tr(lang, "diff.no_verdict_changes"))
-        return
+    sections = (("parameters", f"[bold]{tr(lang, 'diff.params_title')}[/]"),
+                ("fields", "[bold]数据字段变化[/]" if zh else "[bold]Fields[/]"),
+                ("derived", "[bold]派生值变化[/]" if zh else "[bold]Derived values[/]"),
+                ("rules", f"[bold]{tr(lang, 'diff.rules_title')}[/]"),
+                ("citations",
+                 "[bold]出处变化（取值与写法不变）[/]" if zh else "[bold]Citations (same values and wording)[/]"))
+    for key, title in sections:
+        if doc.get(key):
+            console.print(title)
+            for item in doc[key]:
+                console.print(f"  • {item['words']}", highlight=False)
+
+
+def _render_per_rule(imp: dict, console, lang: str) -> None:
     t = Table(title=tr(lang, "diff.per_rule"))
     for col in ("col.rule", "col.name", "diff.col_level", "diff.col_changed", "diff.col_pass_fail",
                 "diff.col_fail_pass", "diff.col_other"):
@@ -310,16 +312,22 @@ def render(doc: dict, console, lang="zh", max_rows=200) -> None:  # noqa: C901
                   _level(r["level"], lang), str(r["changed"]),
                   str(r["pass_to_fail"]), str(r["fail_to_pass"]), str(r["other"]))
     console.print(t)
+
+
+def _render_county_changes(imp: dict, console, lang: str, ol: dict) -> None:
     if not imp["counties"]:
         console.print(tr(lang, "diff.no_county_changes"))
-    if imp["counties"]:
-        ct = Table(title=tr(lang, "diff.county_changes"))
-        for col in (tr(lang, "col.county"), tr(lang, "col.rule"), tr(lang, "col.stage"), "A", "B"):
-            ct.add_column(col)
-        for c in imp["counties"]:
-            ct.add_row(c["county_id"], f"{c['rule_id']} {c['rule_name']}", c["stage"] or "",
-                       ol.get(c["a"], c["a"]), ol.get(c["b"], c["b"]))
-        console.print(ct)
+        return
+    ct = Table(title=tr(lang, "diff.county_changes"))
+    for col in (tr(lang, "col.county"), tr(lang, "col.rule"), tr(lang, "col.stage"), "A", "B"):
+        ct.add_column(col)
+    for c in imp["counties"]:
+        ct.add_row(c["county_id"], f"{c['rule_id']} {c['rule_name']}", c["stage"] or "",
+                   ol.get(c["a"], c["a"]), ol.get(c["b"], c["b"]))
+    console.print(ct)
+
+
+def _render_every_change(imp: dict, console, lang: str, ol: dict, max_rows: int) -> None:
     dt_ = Table(title=tr(lang, "diff.every_change"))
     for col in (tr(lang, "col.rule"), tr(lang, "diff.col_level"), tr(lang, "col.county"), tr(lang, "level.school"),
                 tr(lang, "col.stage"), tr(lang, "diff.col_value", side="A"), tr(lang, "diff.col_threshold", side="A"),

@@ -186,7 +186,25 @@ def with_parent(view: dict, std: Standard, parent: Standard | None, lang: str = 
     return view
 
 
-def render(view: dict, console, lang: str = "zh", all_versions: bool = True) -> None:  # noqa: C901
+def render(view: dict, console, lang: str = "zh", all_versions: bool = True) -> None:
+    _render_head(view, console, lang)
+    _render_parameters(view, console, lang, all_versions)
+    _render_rules(view, console, lang)
+    if view.get("derived"):
+        _render_derived(view, console, lang)
+    if view.get("fields"):
+        _render_fields(view, console, lang)
+    if view["removed"]:
+        t = T[lang]
+        dt_ = Table(title=t["removed"])
+        for col in ("id", "reason", "citation", "set_at"):
+            dt_.add_column(t[col], overflow="fold")
+        for d in view["removed"]:
+            dt_.add_row(d["id"], d["reason"], d["citation"], d["set_at"])
+        console.print(dt_)
+
+
+def _render_head(view: dict, console, lang: str) -> None:
     t = T[lang]
     title = view["title_en"] if lang == "en" and view["title_en"] else view["title"]
     where = (view.get("jurisdiction_en") or view["jurisdiction"]) if lang == "en" else view["jurisdiction"]
@@ -199,6 +217,9 @@ def render(view: dict, console, lang: str = "zh", all_versions: bool = True) -> 
     if not view["standard_in_force"]:
         console.print(f"[yellow]{t['std_not_in_force']}[/]")
 
+
+def _render_parameters(view: dict, console, lang: str, all_versions: bool) -> None:
+    t = T[lang]
     pt = Table(title=t["params"], show_lines=True)
     for col in ("id", "name", "value", "unit", "citation", "status", "effective", "set_at", "overrode"):
         pt.add_column(t[col], overflow="fold")
@@ -213,6 +234,23 @@ def render(view: dict, console, lang: str = "zh", all_versions: bool = True) -> 
                    _window_text(p["effective"], lang), p["set_at"], "\n".join(p["overrode"]) or "")
     console.print(pt)
 
+
+def _rule_test(r: dict, lang: str) -> str:
+    """A rule's test with its applicability, stages, rounding and veto, one per line."""
+    test = r["test"]
+    if r.get("applies_when"):
+        test += ("\n适用条件：" if lang == "zh" else "\napplies when: ") + r["applies_when"]
+    if r.get("stages"):
+        test += ("\n适用学段：" if lang == "zh" else "\nstages: ") + ", ".join(r["stages"])
+    if r.get("round") is not None:
+        test += (f"\n取整：{r['round']} 位（四舍五入）" if lang == "zh" else f"\nrounded to {r['round']} digits")
+    if r.get("veto"):
+        test += "\n一票否决" if lang == "zh" else "\nveto"
+    return test
+
+
+def _render_rules(view: dict, console, lang: str) -> None:
+    t = T[lang]
     rt = Table(title=t["rules"], show_lines=True)
     for col in ("id", "name", "level", "test", "citation", "status", "effective", "set_at", "overrode"):
         rt.add_column(t[col], overflow="fold")
@@ -222,53 +260,41 @@ def render(view: dict, console, lang: str = "zh", all_versions: bool = True) -> 
         if r["per_stage"]:
             level += tr(lang, "show.per_stage")
         eff = _window_text(r["effective"], lang) + ("" if r["in_force"] else f" {t['not_in_force']}")
-        test = r["test"]
-        if r.get("applies_when"):
-            test += ("\n适用条件：" if lang == "zh" else "\napplies when: ") + r["applies_when"]
-        if r.get("stages"):
-            test += ("\n适用学段：" if lang == "zh" else "\nstages: ") + ", ".join(r["stages"])
-        if r.get("round") is not None:
-            test += (f"\n取整：{r['round']} 位（四舍五入）" if lang == "zh" else f"\nrounded to {r['round']} digits")
-        if r.get("veto"):
-            test += "\n一票否决" if lang == "zh" else "\nveto"
         over = "\n".join(r["overrode"])
         if r.get("changed"):
             over = (("改动：" if lang == "zh" else "changes: ") + r["changed"] + "\n" + over).strip()
-        rt.add_row(r["id"], name, level, test, r["citation"], _status(r["source_status"], lang), eff,
+        rt.add_row(r["id"], name, level, _rule_test(r, lang), r["citation"], _status(r["source_status"], lang), eff,
                    r["set_at"], over)
     console.print(rt)
-    if view.get("derived"):
-        dt2 = Table(title="派生值" if lang == "zh" else "Derived values", show_lines=True)
-        for col in (("编号", "id"), ("名称", "name"), ("层级", "level"), ("类型", "type"), ("表达式", "expression"),
-                    ("出处", "citation"), ("设定于", "set at"), ("覆盖了", "overrode")):
-            dt2.add_column(col[0] if lang == "zh" else col[1], overflow="fold")
-        for d in view["derived"]:
-            over = "\n".join(d["overrode"])
-            if d.get("changed"):
-                over = (("改动：" if lang == "zh" else "changes: ") + d["changed"] + "\n" + over).strip()
-            elif d["overrode"]:
-                over = ("（表达式与上级相同）\n" if lang == "zh" else "(same expression as the parent)\n") + over
-            dt2.add_row(d["id"], d["name"],
-                        tr(lang, LEVEL_KEYS[d["level"]]) if d["level"] in LEVEL_KEYS else d["level"],
-                        ("条件" if d["type"] == "condition" else "数值") if lang == "zh" else d["type"],
-                        d["expr"] or "", d["citation"], d["set_at"], over)
-        console.print(dt2)
-    if view.get("fields"):
-        ft = Table(title="本标准定义的数据字段" if lang == "zh" else "Fields defined by the standard", show_lines=True)
-        for col in (("编号", "id"), ("表", "table"), ("名称", "label"), ("类型", "type"), ("单位", "unit"),
-                    ("取值范围", "values"), ("设定于", "set at"), ("覆盖了", "overrode")):
-            ft.add_column(col[0] if lang == "zh" else col[1], overflow="fold")
-        for f in view["fields"]:
-            ft.add_row(f["id"], f["table"], f["label"], f["type"], f["unit"], "、".join(f["values"]), f["set_at"],
-                       "\n".join(f["overrode"]))
-        console.print(ft)
-    if view["removed"]:
-        dt_ = Table(title=t["removed"])
-        for col in ("id", "reason", "citation", "set_at"):
-            dt_.add_column(t[col], overflow="fold")
-        for d in view["removed"]:
-            dt_.add_row(d["id"], d["reason"], d["citation"], d["set_at"])
-        console.print(dt_)
+
+
+def _render_derived(view: dict, console, lang: str) -> None:
+    dt2 = Table(title="派生值" if lang == "zh" else "Derived values", show_lines=True)
+    for col in (("编号", "id"), ("名称", "name"), ("层级", "level"), ("类型", "type"), ("表达式", "expression"),
+                ("出处", "citation"), ("设定于", "set at"), ("覆盖了", "overrode")):
+        dt2.add_column(col[0] if lang == "zh" else col[1], overflow="fold")
+    for d in view["derived"]:
+        over = "\n".join(d["overrode"])
+        if d.get("changed"):
+            over = (("改动：" if lang == "zh" else "changes: ") + d["changed"] + "\n" + over).strip()
+        elif d["overrode"]:
+            over = ("（表达式与上级相同）\n" if lang == "zh" else "(same expression as the parent)\n") + over
+        dt2.add_row(d["id"], d["name"],
+                    tr(lang, LEVEL_KEYS[d["level"]]) if d["level"] in LEVEL_KEYS else d["level"],
+                    ("条件" if d["type"] == "condition" else "数值") if lang == "zh" else d["type"],
+                    d["expr"] or "", d["citation"], d["set_at"], over)
+    console.print(dt2)
+
+
+def _render_fields(view: dict, console, lang: str) -> None:
+    ft = Table(title="本标准定义的数据字段" if lang == "zh" else "Fields defined by the standard", show_lines=True)
+    for col in (("编号", "id"), ("表", "table"), ("名称", "label"), ("类型", "type"), ("单位", "unit"),
+                ("取值范围", "values"), ("设定于", "set at"), ("覆盖了", "overrode")):
+        ft.add_column(col[0] if lang == "zh" else col[1], overflow="fold")
+    for f in view["fields"]:
+        ft.add_row(f["id"], f["table"], f["label"], f["type"], f["unit"], "、".join(f["values"]), f["set_at"],
+                   "\n".join(f["overrode"]))
+    console.print(ft)
 
 
 def cli(out, err, args, dirs, lang) -> int:

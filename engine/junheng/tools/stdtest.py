@@ -248,7 +248,7 @@ def _line(obj, default=0) -> int:
     return getattr(loc, "line", default) or default
 
 
-def run_file(path, standards_dirs=()) -> FileResult:  # noqa: C901
+def run_file(path, standards_dirs=()) -> FileResult:
     path = Path(path)
     res = FileResult(str(path))
     try:
@@ -269,27 +269,12 @@ def run_file(path, standards_dirs=()) -> FileResult:  # noqa: C901
     for ci, case in enumerate(data["cases"]):
         name = str(case["name"])
         line = _line(case, 0) or (data["cases"].item_locs[ci].line if isinstance(data["cases"], LocList) else 0)
-        patch = case.get("patch") or {}
-        add = case.get("add") or {}
         try:
-            schools = _rows(case.get("schools", data.get("schools")), "school_id", patch.get("schools"), "schools",
-                            add.get("schools"))
-            counties = _rows(case.get("counties", data.get("counties")), "county_id", patch.get("counties"),
-                             "counties", add.get("counties"))
-            if not schools:
-                raise ValueError(Msg("stdtest.no_school_row"))
+            schools, counties = _case_rows(data, case, f"c{ci}-")
         except ValueError as exc:
             prepared.append((ci, case, name, line, None, exc.args[0] if exc.args and isinstance(exc.args[0], Msg)
                              else str(exc)))
             continue
-        prefix = f"c{ci}-"
-        for r in schools:
-            for k in ("school_id", "county_id"):
-                if r.get(k) is not None:
-                    r[k] = prefix + str(r[k])
-        for r in counties:
-            if r.get("county_id") is not None:
-                r["county_id"] = prefix + str(r["county_id"])
         as_of = case.get("as_of")
         as_of = as_of.isoformat() if isinstance(as_of, (dt.date, dt.datetime)) else \
             (str(as_of) if as_of is not None else None)
@@ -298,6 +283,39 @@ def run_file(path, standards_dirs=()) -> FileResult:  # noqa: C901
         g["schools"] += schools
         g["counties"] += counties
         prepared.append((ci, case, name, line, key, ""))
+    runs, failures = _run_groups(groups, ref, standards_dirs)
+    for ci, case, name, line, key, problem in prepared:
+        if problem or key in failures:
+            res.checks.append(Check(str(path), line, name, "*", False, problem or failures[key]))
+            continue
+        for exp in case["expect"]:
+            res.checks.append(_check_one(runs[key].verdicts, exp, str(path), _line(exp, line), name, f"c{ci}-"))
+    return res
+
+
+def _case_rows(data, case, prefix: str) -> tuple[list, list]:
+    """The school and county rows of one case (the file's rows, patched and added to), ids prefixed;
+    ValueError when the case has no school row or a patch is wrong."""
+    patch = case.get("patch") or {}
+    add = case.get("add") or {}
+    schools = _rows(case.get("schools", data.get("schools")), "school_id", patch.get("schools"), "schools",
+                    add.get("schools"))
+    counties = _rows(case.get("counties", data.get("counties")), "county_id", patch.get("counties"),
+                     "counties", add.get("counties"))
+    if not schools:
+        raise ValueError(Msg("stdtest.no_school_row"))
+    for r in schools:
+        for k in ("school_id", "county_id"):
+            if r.get(k) is not None:
+                r[k] = prefix + str(r[k])
+    for r in counties:
+        if r.get("county_id") is not None:
+            r["county_id"] = prefix + str(r["county_id"])
+    return schools, counties
+
+
+def _run_groups(groups: dict, ref, standards_dirs) -> tuple[dict, dict]:
+    """One evaluation per group of cases: (runs by group key, failures by group key)."""
     runs, failures = {}, {}
     with tempfile.TemporaryDirectory(prefix="junheng-test-") as tmp:
         for gi, (key, g) in enumerate(groups.items()):
@@ -307,13 +325,7 @@ def run_file(path, standards_dirs=()) -> FileResult:  # noqa: C901
                 runs[key] = evaluate_files(ref, sp, cp, key[0], list(standards_dirs))
             except JunhengError as exc:
                 failures[key] = Msg("stdtest.cannot_run", error=str(exc))
-    for ci, case, name, line, key, problem in prepared:
-        if problem or key in failures:
-            res.checks.append(Check(str(path), line, name, "*", False, problem or failures[key]))
-            continue
-        for exp in case["expect"]:
-            res.checks.append(_check_one(runs[key].verdicts, exp, str(path), _line(exp, line), name, f"c{ci}-"))
-    return res
+    return runs, failures
 
 
 def run_paths(paths, standards_dirs=()) -> list[FileResult]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from flask import Flask, Response, abort, jsonify, redirect, render_template, request, url_for
 from markupsafe import Markup
@@ -66,7 +67,7 @@ class Settings:
         return [str(self.save_dir)] + [str(d) for d in self.standards_dirs]
 
 
-def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:  # noqa: C901
+def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = int(settings.max_upload_mb * 1024 * 1024)
     app.config["MAX_FORM_PARTS"] = settings.max_files + FORM_FIELDS  # werkzeug: 413 beyond this many parts
@@ -74,41 +75,69 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
     app.json.ensure_ascii = False
     ws = workspace or Workspace(settings.max_runs)
     app.extensions["junheng"] = {"settings": settings, "workspace": ws}
+    cx = _Context(app, settings, ws, _path_scrubber(settings, ws))
 
-    def lang() -> str:
-        v = request.cookies.get("junheng_lang") or settings.lang
+    _add_guards(cx)
+    _add_error_handlers(cx)
+    app.register_blueprint(monitor_blueprint(ws, settings, cx.lang, DEFAULT_STANDARD))  # junheng monitor
+    app.register_blueprint(plan_blueprint(ws, cx.lang, lambda data, fmt: _scrub_download(data, fmt, cx.scrub)))
+    register_filters(app)  # ids in words on the pages (web/words.py)
+    _add_evaluate_routes(cx)
+    _add_run_routes(cx)
+    _add_standard_routes(cx)
+    _add_whatif_routes(cx)
+    return app
+
+
+@dataclass
+class _Context:
+    """What the route groups of one app share: the app, its settings and workspace, the path scrubber."""
+    app: Flask
+    settings: Settings
+    ws: Workspace
+    scrub: Callable[[str], str]
+
+    def lang(self) -> str:
+        v = request.cookies.get("junheng_lang") or self.settings.lang
         return v if v in LABELS else "zh"
+
+    def error(self, code: int, message: str):
+        if request.path.startswith("/api/"):
+            return jsonify({"ok": False, "error": message}), code
+        return render_template("error.html", code=code, message=message), code
+
+    def standards(self):
+        return list_standards(self.settings.dirs)
+
+    def standard_id(self, sid) -> str:
+        """Only an id from the configured standards folders, never a file path (abort 400 otherwise)."""
+        if not (isinstance(sid, str) and len(sid) <= MAX_ID and is_standard_id(sid)):
+            abort(400, LABELS[self.lang()]["bad_standard_id"] + str(sid)[:80])
+        return sid
+
+    def entry(self, run_id) -> Entry:
+        entry = self.ws.get(run_id)
+        if entry is None:
+            abort(404, LABELS[self.lang()]["run_missing"])
+        return entry
+
+    def index_page(self, default_standard: str, errors: list, form: dict):
+        return render_template("index.html", standards=self.standards(), recent=list(reversed(self.ws._runs.values())),
+                               default_standard=default_standard, errors=errors, form=form)
+
+
+# ---------------------------------------------------------------------- guards, headers, errors
+def _add_guards(cx: _Context) -> None:
+    app, settings = cx.app, cx.settings
 
     @app.context_processor
     def _labels():
-        lg = lang()
+        lg = cx.lang()
         return {"t": LABELS[lg], "lang": lg, "settings": settings}
 
-    # ------------------------------------------------------------------ guard
     @app.before_request
     def _guard():
-        host = request.headers.get("Host", "")
-        if not guard.host_allowed(host, settings.host):
-            return _error(403, LABELS[lang()]["forbidden"] + t(lang(), "paren", x=f"Host: {host}"))
-        if request.method not in ("GET", "HEAD", "OPTIONS") and not guard.same_origin(
-                request.headers.get("Origin"), host):
-            return _error(403, LABELS[lang()]["forbidden"] + t(lang(), "paren", x=t(lang(), "web.cross_site")))
-        if settings.token:
-            given = request.args.get("token")
-            if given is not None and guard.token_ok(given, settings.token) and request.method == "GET":
-                # the same address without the token (built from the path: a query parameter named like a
-                # route variable, ?token=T&run_id=x, must not collide with it)
-
-                rest = urlencode([(k, v) for k, v in request.args.items(multi=True) if k != "token"])
-                resp = redirect(request.path + (f"?{rest}" if rest else ""))
-                resp.set_cookie(guard.COOKIE, settings.token, httponly=True, samesite="Strict")
-                return resp
-            if not (guard.token_ok(request.cookies.get(guard.COOKIE), settings.token)
-                    or guard.token_ok(request.headers.get(guard.HEADER), settings.token)):
-                return _error(401, LABELS[lang()]["token_needed"])
-        return None
-
-    scrub = _path_scrubber(settings, ws)
+        return _guard_request(cx)
 
     @app.after_request
     def _no_server_paths(resp):
@@ -119,7 +148,7 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
             return resp
         if resp.mimetype in ("text/html", "application/json", "text/plain"):
             text = resp.get_data(as_text=True)
-            clean = scrub(text)
+            clean = cx.scrub(text)
             if clean != text:
                 resp.set_data(clean)
         return resp
@@ -132,42 +161,6 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
         resp.headers.setdefault("Cache-Control", "no-store")
         return resp
 
-    def _error(code: int, message: str):
-        if request.path.startswith("/api/"):
-            return jsonify({"ok": False, "error": message}), code
-        return render_template("error.html", code=code, message=message), code
-
-    @app.errorhandler(RequestEntityTooLarge)
-    def _too_large(_exc):
-        limit = app.config["MAX_CONTENT_LENGTH"]
-        if request.content_length is not None and request.content_length <= limit:  # too many parts, not bytes
-            return _error(413, LABELS[lang()]["too_many_files"].format(n=settings.max_files))
-        return _error(413, LABELS[lang()]["too_large"] + t(lang(), "paren", x=f"{settings.max_upload_mb:g} MB"))
-
-    @app.errorhandler(Exception)
-    def _internal(exc):  # a safety net: a message, never a traceback or a server path
-        if isinstance(exc, HTTPException):
-            return _http(exc)
-        app.logger.exception("unhandled error on %s", request.path)
-        return _error(500, LABELS[lang()]["internal"])
-
-    def _standard_id(sid) -> str:
-        """Only an id from the configured standards folders, never a file path (abort 400 otherwise)."""
-        if not (isinstance(sid, str) and len(sid) <= MAX_ID and is_standard_id(sid)):
-            abort(400, LABELS[lang()]["bad_standard_id"] + str(sid)[:80])
-        return sid
-
-    @app.errorhandler(HTTPException)
-    def _http(exc):
-        text = exc.description
-        if not text or text == type(exc).description:  # werkzeug's English default: say it in the page's language
-            text = LABELS[lang()].get(f"http_{exc.code}") or exc.name
-        return _error(exc.code or 500, text)
-
-    app.register_blueprint(monitor_blueprint(ws, settings, lambda: lang(), DEFAULT_STANDARD))  # junheng monitor
-    app.register_blueprint(plan_blueprint(ws, lambda: lang(), lambda data, fmt: _scrub_download(data, fmt, scrub)))
-    register_filters(app)  # ids in words on the pages (web/words.py)
-
     @app.route("/lang/<code>")
     def set_lang(code):
         resp = redirect(request.referrer if request.referrer and guard.same_origin(
@@ -176,154 +169,230 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
             resp.set_cookie("junheng_lang", code, samesite="Strict")
         return resp
 
-    # ------------------------------------------------------------------ evaluate
+
+def _guard_request(cx: _Context):
+    """Host and origin checks, and the token (given once in the address, then kept in a cookie)."""
+    settings, lg = cx.settings, cx.lang()
+    host = request.headers.get("Host", "")
+    if not guard.host_allowed(host, settings.host):
+        return cx.error(403, LABELS[lg]["forbidden"] + t(lg, "paren", x=f"Host: {host}"))
+    if request.method not in ("GET", "HEAD", "OPTIONS") and not guard.same_origin(
+            request.headers.get("Origin"), host):
+        return cx.error(403, LABELS[lg]["forbidden"] + t(lg, "paren", x=t(lg, "web.cross_site")))
+    if settings.token:
+        given = request.args.get("token")
+        if given is not None and guard.token_ok(given, settings.token) and request.method == "GET":
+            # the same address without the token (built from the path: a query parameter named like a
+            # route variable, ?token=T&run_id=x, must not collide with it)
+
+            rest = urlencode([(k, v) for k, v in request.args.items(multi=True) if k != "token"])
+            resp = redirect(request.path + (f"?{rest}" if rest else ""))
+            resp.set_cookie(guard.COOKIE, settings.token, httponly=True, samesite="Strict")
+            return resp
+        if not (guard.token_ok(request.cookies.get(guard.COOKIE), settings.token)
+                or guard.token_ok(request.headers.get(guard.HEADER), settings.token)):
+            return cx.error(401, LABELS[lg]["token_needed"])
+    return None
+
+
+def _add_error_handlers(cx: _Context) -> None:
+    app, settings = cx.app, cx.settings
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(_exc):
+        limit = app.config["MAX_CONTENT_LENGTH"]
+        if request.content_length is not None and request.content_length <= limit:  # too many parts, not bytes
+            return cx.error(413, LABELS[cx.lang()]["too_many_files"].format(n=settings.max_files))
+        return cx.error(413, LABELS[cx.lang()]["too_large"] + t(cx.lang(), "paren", x=f"{settings.max_upload_mb:g} MB"))
+
+    @app.errorhandler(Exception)
+    def _internal(exc):  # a safety net: a message, never a traceback or a server path
+        if isinstance(exc, HTTPException):
+            return _http(exc)
+        app.logger.exception("unhandled error on %s", request.path)
+        return cx.error(500, LABELS[cx.lang()]["internal"])
+
+    @app.errorhandler(HTTPException)
+    def _http(exc):
+        text = exc.description
+        if not text or text == type(exc).description:  # werkzeug's English default: say it in the page's language
+            text = LABELS[cx.lang()].get(f"http_{exc.code}") or exc.name
+        return cx.error(exc.code or 500, text)
+
+
+# ---------------------------------------------------------------------- evaluate
+def _add_evaluate_routes(cx: _Context) -> None:
+    app = cx.app
+
     @app.route("/")
     def index():
-        return render_template("index.html", standards=_standards(), recent=list(reversed(ws._runs.values())),
-                               default_standard=DEFAULT_STANDARD, errors=[], form={})
+        return cx.index_page(DEFAULT_STANDARD, [], {})
 
     @app.route("/evaluate", methods=["POST"])
     def evaluate():
-        form = {"standard": request.form.get("standard", ""), "as_of": request.form.get("as_of", "").strip()}
-        errors, schools, counties = [], [], []
-        try:
-            for key, bucket in (("schools", schools), ("counties", counties)):
-                for f in request.files.getlist(key):
-                    if f and f.filename:
-                        try:
-                            bucket.append(ws.store(f.filename, f.read()))
-                        except UploadRefused as exc:
-                            errors.append(localize(exc.args[0], lang()) if exc.args else str(exc))
-            if not schools and not errors:
-                errors.append(t(lang(), "web.choose_schools"))
+        return _evaluate(cx)
 
-            if not (len(form["standard"]) <= MAX_ID and is_standard_id(form["standard"])):
-                errors.append(LABELS[lang()]["bad_standard_id"] + form["standard"][:80])
-            if not errors:
-                day = parse_day(form["as_of"])
-                run = evaluate_files(form["standard"], schools, counties or None, day, settings.dirs, lang())
-                nothing = run.nothing_to_evaluate()
-                if nothing:  # a blank form: say so in red, no empty report
-                    raise InputError(nothing)
-                entry = ws.add(Entry(ws.new_id(), form["standard"], run.as_of.isoformat() if run.as_of else None,
-                                     schools, counties, run, lang()))
-                return redirect(url_for("run_page", run_id=entry.id))
-        except (InputError, ValueError) as exc:
-            errors.append(localize(exc.args[0], lang()) if exc.args else str(exc))
-        except StandardError as exc:
-            errors.extend(e.render(lang()) for e in exc.errors)
-        ws.discard(schools + counties)
-        return render_template("index.html", standards=_standards(), recent=list(reversed(ws._runs.values())),
-                               default_standard=form["standard"], errors=errors, form=form), 400
 
-    def _entry(run_id) -> Entry:
-        entry = ws.get(run_id)
-        if entry is None:
-            abort(404, LABELS[lang()]["run_missing"])
-        return entry
+def _store_uploads(cx: _Context, schools: list, counties: list) -> list:
+    """The uploaded files into the workspace; the refusals as messages."""
+    errors = []
+    for key, bucket in (("schools", schools), ("counties", counties)):
+        for f in request.files.getlist(key):
+            if f and f.filename:
+                try:
+                    bucket.append(cx.ws.store(f.filename, f.read()))
+                except UploadRefused as exc:
+                    errors.append(localize(exc.args[0], cx.lang()) if exc.args else str(exc))
+    return errors
+
+
+def _evaluate(cx: _Context):
+    lg = cx.lang()
+    form = {"standard": request.form.get("standard", ""), "as_of": request.form.get("as_of", "").strip()}
+    errors: list = []
+    schools: list = []
+    counties: list = []
+    try:
+        errors += _store_uploads(cx, schools, counties)
+        if not schools and not errors:
+            errors.append(t(lg, "web.choose_schools"))
+
+        if not (len(form["standard"]) <= MAX_ID and is_standard_id(form["standard"])):
+            errors.append(LABELS[lg]["bad_standard_id"] + form["standard"][:80])
+        if not errors:
+            day = parse_day(form["as_of"])
+            run = evaluate_files(form["standard"], schools, counties or None, day, cx.settings.dirs, lg)
+            nothing = run.nothing_to_evaluate()
+            if nothing:  # a blank form: say so in red, no empty report
+                raise InputError(nothing)
+            entry = cx.ws.add(Entry(cx.ws.new_id(), form["standard"], run.as_of.isoformat() if run.as_of else None,
+                                    schools, counties, run, lg))
+            return redirect(url_for("run_page", run_id=entry.id))
+    except (InputError, ValueError) as exc:
+        errors.append(localize(exc.args[0], lg) if exc.args else str(exc))
+    except StandardError as exc:
+        errors.extend(e.render(lg) for e in exc.errors)
+    cx.ws.discard(schools + counties)
+    return cx.index_page(form["standard"], errors, form), 400
+
+
+# ---------------------------------------------------------------------- runs
+def _add_run_routes(cx: _Context) -> None:
+    app = cx.app
 
     @app.route("/runs/<run_id>")
     def run_page(run_id):
-        entry = _entry(run_id)
-        body = render_body(entry.run, lang(), explain=lambda sid, stage: url_for(
+        entry = cx.entry(run_id)
+        lg = cx.lang()
+        body = render_body(entry.run, lg, explain=lambda sid, stage: url_for(
             "explain", run_id=run_id, school=sid, stage=stage))
         county_ids = sorted(set(entry.run.spaces.counties["county_id"].astype(str))) \
             if entry.run.spaces.sizes["county"] else []
         srs, crs = entry.run.schools, entry.run.counties
         return render_template("run.html", entry=entry, body=Markup("\n".join(body)), counties=county_ids,
                                report_css=Markup(CSS),
-                               files=file_summary(srs, crs), problems=[p.render(lang()) for p in problems_of(srs, crs)],
-                               log=[localize(x, lang()) for x in srs.log + crs.log])
+                               files=file_summary(srs, crs), problems=[p.render(lg) for p in problems_of(srs, crs)],
+                               log=[localize(x, lg) for x in srs.log + crs.log])
 
     @app.route("/runs/<run_id>/explain")
     def explain(run_id):
-        entry = _entry(run_id)
-        try:
-            if request.args.get("county"):
-                tree = explain_county(entry.run, request.args["county"], lang())
-            else:
-                tree = explain_school(entry.run, request.args.get("school", ""), request.args.get("stage") or None,
-                                      lang())
-        except NotFound as exc:
-            abort(404, str(exc))
-        plain = render_plain(view_of(entry.run, tree, lang()))
-        if request.args.get("fragment") == "html":  # the dialog of the run page
-            return Response(plain, mimetype="text/html; charset=utf-8")
-        if request.args.get("fragment"):  # the text `junheng explain --all` prints
-            return Response(explain_text(tree, lang()), mimetype="text/plain; charset=utf-8")
-        return render_template("explain.html", entry=entry, plain=Markup(plain),
-                               subject=request.args.get("county") or request.args.get("school"))
+        return _explain(cx, run_id)
 
     @app.route("/runs/<run_id>/download/<fmt>")
     def download(run_id, fmt):
-        entry = _entry(run_id)
-        run = entry.run
-        stem = "junheng-" + "-".join(sorted(set(run.spaces.counties["county_id"].astype(str)))[:3] or ["report"])
-        stem = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_") else "_" for ch in stem)
-        spec = OUTPUT_FORMATS.get(fmt)
-        if spec is None or not spec.download:
-            abort(404)
-        buf = io.BytesIO() if spec.binary else io.StringIO()
-        spec.write(run, buf, lang())  # built whole in memory: a failure is an error page, never a partial file
-        data, mime = buf.getvalue(), spec.mime
-        if isinstance(data, str):
-            data = data.encode("utf-8")
-        data = _scrub_download(data, fmt, scrub)  # the provenance names standard files: no server folders
-        return Response(data, mimetype=mime,
-                        headers={"Content-Disposition": f'attachment; filename="{stem}.{fmt}"'})
+        return _download(cx, run_id, fmt)
 
-    # ------------------------------------------------------------------ standards
-    def _standards():
-        return list_standards(settings.dirs)
+
+def _explain(cx: _Context, run_id):
+    entry = cx.entry(run_id)
+    lg = cx.lang()
+    try:
+        if request.args.get("county"):
+            tree = explain_county(entry.run, request.args["county"], lg)
+        else:
+            tree = explain_school(entry.run, request.args.get("school", ""), request.args.get("stage") or None, lg)
+    except NotFound as exc:
+        abort(404, str(exc))
+    plain = render_plain(view_of(entry.run, tree, lg))
+    if request.args.get("fragment") == "html":  # the dialog of the run page
+        return Response(plain, mimetype="text/html; charset=utf-8")
+    if request.args.get("fragment"):  # the text `junheng explain --all` prints
+        return Response(explain_text(tree, lg), mimetype="text/plain; charset=utf-8")
+    return render_template("explain.html", entry=entry, plain=Markup(plain),
+                           subject=request.args.get("county") or request.args.get("school"))
+
+
+def _download(cx: _Context, run_id, fmt):
+    entry = cx.entry(run_id)
+    run = entry.run
+    stem = "junheng-" + "-".join(sorted(set(run.spaces.counties["county_id"].astype(str)))[:3] or ["report"])
+    stem = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_") else "_" for ch in stem)
+    spec = OUTPUT_FORMATS.get(fmt)
+    if spec is None or not spec.download:
+        abort(404)
+    buf = io.BytesIO() if spec.binary else io.StringIO()
+    spec.write(run, buf, cx.lang())  # built whole in memory: a failure is an error page, never a partial file
+    data, mime = buf.getvalue(), spec.mime
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    data = _scrub_download(data, fmt, cx.scrub)  # the provenance names standard files: no server folders
+    return Response(data, mimetype=mime,
+                    headers={"Content-Disposition": f'attachment; filename="{stem}.{fmt}"'})
+
+
+# ---------------------------------------------------------------------- standards
+def _add_standard_routes(cx: _Context) -> None:
+    app, settings = cx.app, cx.settings
 
     @app.route("/standards")
     def standards():
-        return render_template("standards.html", standards=_standards())
+        return render_template("standards.html", standards=cx.standards())
 
     @app.route("/standards/<path:sid>")
     def standard_page(sid):
         if not is_standard_id(sid) or len(sid) > MAX_ID:
-            abort(404, LABELS[lang()]["not_found"] + sid[:80])
+            abort(404, LABELS[cx.lang()]["not_found"] + sid[:80])
         day = parse_day(request.args.get("as_of", ""))
         try:
             std = load_standard(sid, settings.dirs, collect=True)
         except StandardError as exc:
-            return render_template("error.html", code=400, message="\n".join(e.render(lang()) for e in exc.errors)), 400
+            return render_template("error.html", code=400,
+                                   message="\n".join(e.render(cx.lang()) for e in exc.errors)), 400
         view = resolve_view(std, day)
         params = {p["id"]: p for p in view["parameters"]}
         for r in view["rules"]:
             r["threshold_values"] = [(pid, params[pid]["value"], params[pid]["unit"]) for pid in r["parameters"]]
         return render_template("standard.html", view=view, std=std, as_of=day.isoformat() if day else "")
 
-    # ------------------------------------------------------------------ what-if
+
+# ---------------------------------------------------------------------- what-if
+def _add_whatif_routes(cx: _Context) -> None:
+    app, settings, ws = cx.app, cx.settings, cx.ws
+
     @app.route("/whatif")
     def whatif_page():
         entry = ws.get(request.args.get("run", "")) if request.args.get("run") else None
-        sid = _standard_id(request.args.get("standard") or (entry.standard if entry else DEFAULT_STANDARD))
+        sid = cx.standard_id(request.args.get("standard") or (entry.standard if entry else DEFAULT_STANDARD))
         as_of = request.args.get("as_of") if "as_of" in request.args else (entry.as_of if entry else "")
         day = parse_day(as_of or "")
         try:
             std = load_standard(sid, settings.dirs, collect=True)
         except StandardError as exc:
-            return render_template("error.html", code=400, message="\n".join(e.render(lang()) for e in exc.errors)), 400
+            return render_template("error.html", code=400,
+                                   message="\n".join(e.render(cx.lang()) for e in exc.errors)), 400
         return render_template("whatif.html", entry=entry, std=std, as_of=day.isoformat() if day else "",
-                               params=editable_parameters(std, day, lang()), standards=_standards(),
+                               params=editable_parameters(std, day, cx.lang()), standards=cx.standards(),
                                new_id=suggest_id(std, settings.dirs), statuses=SOURCE_STATUSES,
                                save_dir=str(settings.save_dir))
 
     @app.route("/api/whatif/preview", methods=["POST"])
     def whatif_preview():
-        return jsonify(_whatif(request.get_json(silent=True) or {}, save=False))
+        return jsonify(whatif(request.get_json(silent=True) or {}, False, settings, ws, cx.lang()))
 
     @app.route("/api/whatif/save", methods=["POST"])
     def whatif_save():
-        result = _whatif(request.get_json(silent=True) or {}, save=True)
+        result = whatif(request.get_json(silent=True) or {}, True, settings, ws, cx.lang())
         return jsonify(result), (200 if result.get("saved") else 400)
-
-    def _whatif(doc: dict, save: bool) -> dict:
-        return whatif(doc, save, settings, ws, lang())
-
-    return app
 
 
 def _path_scrubber(settings: Settings, ws: Workspace):

@@ -22,7 +22,7 @@ from junheng.plan.costs import parse_costs
 from junheng.plan.enrolment import project
 from junheng.plan.model import PlanModelError
 from junheng.plan.outputs import by_kind, by_school, cv_table, enrolment_lines, government_lines, infeasible_json
-from junheng.plan.outputs import write_html, write_json, write_xlsx
+from junheng.plan.outputs import field_labels, write_html, write_json, write_xlsx
 from junheng.plan.planner import OUTCOME, make_plan
 from junheng.web.labels import LABELS
 from junheng.web.workspace import Workspace, display_name
@@ -103,7 +103,8 @@ def plan_view(plan, lang: str) -> dict:
     after = [outcomes.get(c.get("outcome"), c.get("outcome")) for c in v.get("cv", [])]
     cv = cv.assign(stage=[_stage_label(lang, s) for s in cv["stage"]],
                    outcome=after if len(after) == len(cv) else "")
-    items = plan.items.assign(stage=[_stage_label(lang, s) for s in plan.items["stage"]])
+    items = plan.items.assign(stage=[_stage_label(lang, s) for s in plan.items["stage"]],
+                              field_label=field_labels(plan, plan.items["field"], lang))
     return {
         "total": fmt(plan.total_cost), "lower": fmt(plan.lower_bound),
         "gap": fmt(plan.gap * 100 if plan.gap is not None else None, 4) + ("%" if plan.gap is not None else ""),
