@@ -1335,4 +1335,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "norm.one_of": ("取值应为 {values} 之一", "must be one of {allowed}"),
     "rec.invalid_cell": ("「{value}」{problem}", "'{value}' {problem}"),
     "rec.rule_cell": ("{field}（{type}）", "{field} ({type})"),
+    # a field's type as a cell check names it (rec.rule_cell's {type}; standards/fields.yaml types)
+    "field_type.count": ("非负整数", "count"),
+    "field_type.number": ("非负数", "number"),
+    "field_type.money": ("金额（元）", "money (yuan)"),
+    "field_type.percent": ("百分比 0–100", "percent 0–100"),
+    "field_type.year": ("年份", "year"),
+    "field_type.score": ("分数", "score"),
+    "field_type.bool": ("是/否", "yes/no"),
+    "field_type.text": ("文本", "text"),
+    "field_type.category": ("类别", "category"),
+    # what was done with a problem's cell or row (Problem.action; the files keep the code)
+    "problem.action_cell_ignored": ("该单元格不予采用", "cell ignored"),
+    "problem.action_row_rejected": ("整行不予采用", "row rejected"),
+    "problem.action_column_ignored": ("该列不予采用", "column ignored"),
+    "problem.action_cell_missing": ("单元格缺失", "cell missing"),
+    "problem.action_note": ("提示", "note"),
 }

@@ -271,3 +271,25 @@ def test_a_rule_the_plan_breaks_elsewhere_is_reported(tmp_path):
     assert items(plan) == [("A", "hire", 2.0)]
     assert plan.verified["regressions"] == {"G12_school": 1, "G12": 1}  # and the county rule all(G12_school)
     assert any("G12_school ×1" in line for line in summary_lines(plan))
+
+
+def test_new_data_problems_are_those_the_plan_adds():
+    # before: problems on rows 2 and 3; after: row 3's again plus a new one on row 2 (another rule) and row 5
+    from types import SimpleNamespace
+
+    from junheng.plan.planner import _new_problems
+    from junheng.records.problems import ProblemTable
+    from junheng.records.recordset import Problem
+
+    def p(row, rule):
+        return Problem("a.csv", None, row, "teachers_primary", "9", rule, f"m{row}", "cell ignored",
+                       "teachers_primary", f"B{row}", -1, None)
+
+    def run(*ps):
+        return SimpleNamespace(schools=SimpleNamespace(problems=ProblemTable(ps)),
+                               counties=SimpleNamespace(problems=ProblemTable()))
+
+    before = run(p(2, "degree_le_teachers"), p(3, "degree_le_teachers"))
+    after = run(p(2, "backbone_le_teachers"), p(3, "degree_le_teachers"), p(5, "degree_le_teachers"))
+    assert _new_problems(before, after) == [str(p(2, "backbone_le_teachers")), str(p(5, "degree_le_teachers"))]
+    assert _new_problems(after, after) == [] and _new_problems(run(), run()) == []

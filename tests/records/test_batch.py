@@ -55,7 +55,7 @@ def test_messy_file_same_problems_in_same_order(tmp_path, monkeypatch, seed):
     rules = {p.rule for p in srs.problems}
     # the file really is messy: cross-field problems and invalid cells both present
     assert {"degree_le_teachers", "backbone_le_teachers", "in_zone_le_students"} & rules
-    assert any(p.action == "cell ignored" and "（count）" in p.rule for p in srs.problems)
+    assert any(p.action == "cell ignored" and "（非负整数）" in p.rule for p in srs.problems)
     assert len(srs.problems) > 120
 
 

@@ -68,3 +68,15 @@ def test_strict_exits_before_evaluating(capsys, tmp_path):
                str(D / "messy-counties.csv"), "--format", "json", "--out", str(out), "--quiet"])
     assert rc == 0 and out.exists()
     assert capsys.readouterr().err == ""
+
+
+def test_a_problem_line_is_in_words_in_either_language():
+    # the terminal line's tail names the cell's type and what was done in the user's language; the files keep
+    # the action's code ("cell ignored") for machines
+    run = run_messy()
+    neg = next(p for p in run.schools.problems if p.field == "multimedia_rooms")
+    assert neg.action == "cell ignored"
+    assert neg.render("zh").endswith("（multimedia_rooms（非负整数）；该单元格不予采用）")
+    assert neg.render("en").endswith("(multimedia_rooms (count); cell ignored)")
+    rejected = next(p for p in run.schools.problems if p.action == "row rejected")
+    assert rejected.render("zh").endswith("；整行不予采用）")

@@ -187,9 +187,14 @@ def _regressions(before: Run, after: Run) -> dict:
 
 def _new_problems(before: Run, after: Run) -> list:
     """Cross-field problems the changed records have that the original records did not."""
-    old = {(p.row, p.column, p.rule) for p in before.schools.problems + before.counties.problems}
-    return [str(p) for p in after.schools.problems + after.counties.problems
-            if (p.row, p.column, p.rule) not in old]
+    def keys(problems) -> pd.MultiIndex:
+        return pd.MultiIndex.from_arrays([problems.column("row"), problems.column("column").astype(str),
+                                          problems.column("rule").astype(str)])
+
+    was = before.schools.problems + before.counties.problems
+    now = after.schools.problems + after.counties.problems
+    new = np.flatnonzero(~keys(now).isin(keys(was))) if len(now) else np.zeros(0, dtype=np.int64)
+    return [str(p) for p in now.take(new)]  # texts of the new ones only (a plan adds few, usually none)
 
 
 def _verdict_summary(run: Run, st: Structure) -> dict:

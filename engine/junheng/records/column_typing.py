@@ -25,6 +25,16 @@ from junheng.standard.catalogue import Catalogue
 PER_CELL = False  # True: the per-cell reference path for reader problems (tests compare both)
 
 
+TYPE_WORDS = {"count": "field_type.count", "number": "field_type.number", "money": "field_type.money",
+              "percent": "field_type.percent", "year": "field_type.year", "score": "field_type.score",
+              "bool": "field_type.bool", "text": "field_type.text", "category": "field_type.category"}
+
+
+def cell_rule(field: str, kind: str) -> Msg:
+    """The rule a bad cell broke: its field and type in words (teachers_primary（非负整数）)."""
+    return Msg("rec.rule_cell", field=field, type=Msg(TYPE_WORDS[kind]) if kind in TYPE_WORDS else kind)
+
+
 def _type_column(s: pd.Series, cid: str, col, factor: float):
     if cid in ("school_id", "county_id"):
         notes: list = []
@@ -129,7 +139,7 @@ class _TableTyper:
             self.out[bid] = values
             self.locs[bid] = header
             self.column_of[header] = bid
-        self.cell_problems(header, bid or name, s, probs, Msg("rec.rule_cell", field=name, type="count"))
+        self.cell_problems(header, bid or name, s, probs, cell_rule(name, "count"))
         self.note_conversions(header, conv)
         self.mapped.append(f"{self.label(header)}→{name}")
 
@@ -139,7 +149,7 @@ class _TableTyper:
         assert fd is not None  # the header map only yields catalogue fields
         s = self.raw.frame[header]
         values, probs, conv = to_number(s, fd.type, factor)
-        self.cell_problems(header, f"{fid}_*", s, probs, Msg("rec.rule_cell", field=fid, type=fd.type))
+        self.cell_problems(header, f"{fid}_*", s, probs, cell_rule(fid, fd.type))
         self.note_conversions(header, conv)
         self.mapped.append(Msg("rec.mapped_unstaged", header=self.label(header), field=fid,
                                factor=f"×{factor:g}" if factor != 1 else ""))
@@ -166,7 +176,7 @@ class _TableTyper:
         self.note_conversions(header, conv)
         self.out[cid] = values
         self.locs[cid] = header
-        self.cell_problems(header, cid, s, probs, Msg("rec.rule_cell", field=cid, type=col.field.type))
+        self.cell_problems(header, cid, s, probs, cell_rule(cid, col.field.type))
 
     def sum_parts(self) -> None:
         """Items given in parts (a total over several headers): summed, a row with some parts blank noted."""

@@ -84,8 +84,19 @@ class Problem:
         rec = f" 〈{' '.join(x for x in (rid, rname) if x)}〉" if rid or rname else ""
         col = " " + tr(lang, "problem.column", column=self.column) if self.column else ""
         val = " " + tr(lang, "problem.value", value=_shown(self.value, 60)) if self.value not in ("", None) else ""
-        tail = tr(lang, "paren", x=f"{localize(self.rule, lang)}{tr(lang, 'sep.clause')}{self.action}")
+        what = f"{localize(self.rule, lang)}{tr(lang, 'sep.clause')}{action_text(self.action, lang)}"
+        tail = tr(lang, "paren", x=what)
         return f"{self.file}{sheet}:{self.row}{cell}{rec}{col}{val}: {localize(self.message, lang)}{tail}"
+
+
+ACTION_KEYS = {"cell ignored": "problem.action_cell_ignored", "row rejected": "problem.action_row_rejected",
+               "column ignored": "problem.action_column_ignored", "cell missing": "problem.action_cell_missing",
+               "note": "problem.action_note"}
+
+
+def action_text(action: str, lang: str) -> str:
+    """What was done (the code the problem files keep, "cell ignored") in words."""
+    return tr(lang, ACTION_KEYS[action]) if action in ACTION_KEYS else str(action)
 
 
 ProblemTable.item = Problem  # a table's rows read one at a time are Problems
