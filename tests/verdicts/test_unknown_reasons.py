@@ -62,3 +62,22 @@ def test_without_county_file(tmp_path, monkeypatch):
 def test_bad_files(monkeypatch, name):
     _same(monkeypatch, DATA / "bad" / name, DATA / "bad" / "counties.csv", "zh")
 
+
+
+def test_join_skip_keeps_every_row():
+    """The parts of each row joined without its nulls, "" when all are null (pyarrow's skip mode alone
+    drops such rows); checked against a plain Python join."""
+    import numpy as np
+    import pyarrow as pa
+
+    from junheng.verdicts.unknown_reasons import _join_skip
+
+    rng = np.random.default_rng(2)
+    n, k = 500, 4
+    vals = [[None if rng.random() < 0.7 else f"p{j}-{i}" for i in range(n)] for j in range(k)]
+    vals.append([None] * n)  # a part with no text at all
+    parts = [pa.array(v, type=pa.large_string()) for v in vals]
+    got = _join_skip(parts, "；").to_pylist()
+    assert got == ["；".join(v[i] for v in vals if v[i] is not None) for i in range(n)]
+    assert "" in got and any("；" in g for g in got)
+    assert _join_skip([pa.nulls(3, pa.large_string())], "；").to_pylist() == ["", "", ""]

@@ -304,6 +304,10 @@ def cmd_evaluate(out, err, args, dirs, lang) -> int:
         from junheng.atomic import check_target
 
         check_target(args.out)
+    if getattr(args, "problems", None):  # written beside the output: checked now too
+        from junheng.atomic import check_target
+
+        check_target(args.problems)
 
     if args.strict:  # read and check everything, evaluate nothing when there is a problem
         from junheng.evaluation.run import evaluate_records, load_inputs, prepare, resolve_day
@@ -324,21 +328,14 @@ def cmd_evaluate(out, err, args, dirs, lang) -> int:
         with Steps(err, enabled=not args.quiet) as steps:  # progress bar on stderr; --quiet turns it off
             run = _run(args, dirs, lang, steps)
         _report_problems(err, run, args.quiet, lang)
-    if getattr(args, "problems", None):
-        from junheng.records.problem_list import write_problems
-
-        write_problems(run.schools.problems + run.counties.problems, args.problems)
     fmt = OUTPUT_FORMATS[args.format]  # reports/formats.py: writer, whether it needs --out, report or not
-    if fmt.name == "table":
-        fmt.write(run, out, lang)
-    elif fmt.report:  # suggestions first (counterfactuals), with their own progress steps
-        from junheng.reports.progress import Steps, counterfactuals_with_progress
+    if getattr(args, "problems", None):  # the problem file is written on a thread, beside the output
+        from junheng.records.problem_list import write_problems_beside
 
-        with Steps(err, enabled=not args.quiet) as steps:
-            counterfactuals_with_progress(run, steps, lang)
-            _write(fmt.write, run, args.out or sys.stdout, lang, steps)
+        write_problems_beside(run.schools.problems + run.counties.problems, args.problems,
+                              lambda: _write_output(fmt, run, out, err, args, lang))
     else:
-        _write(fmt.write, run, args.out or sys.stdout, lang)
+        _write_output(fmt, run, out, err, args, lang)
     if args.out and not args.quiet and fmt.name != "table":
         s = summary(run)
         err.print(t(lang, "cli.written", out=args.out, n=run.verdict_count(), read=s["rows_read"],
@@ -356,6 +353,19 @@ def cmd_evaluate(out, err, args, dirs, lang) -> int:
         err.print(f"[bold red]{localize(nothing, lang)}[/]", highlight=False)
         return EXIT_DATA
     return EXIT_OK
+
+
+def _write_output(fmt, run, out, err, args, lang) -> None:
+    if fmt.name == "table":
+        fmt.write(run, out, lang)
+    elif fmt.report:  # suggestions first (counterfactuals), with their own progress steps
+        from junheng.reports.progress import Steps, counterfactuals_with_progress
+
+        with Steps(err, enabled=not args.quiet) as steps:
+            counterfactuals_with_progress(run, steps, lang)
+            _write(fmt.write, run, args.out or sys.stdout, lang, steps)
+    else:
+        _write(fmt.write, run, args.out or sys.stdout, lang)
 
 
 def _write(writer, run, target, *a, **k) -> None:

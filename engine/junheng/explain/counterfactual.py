@@ -531,6 +531,8 @@ def row_counterfactuals(ev: Evaluator, rule, row: int, lang: str = "zh", local_m
     from the run's own spaces: same shares, same order, same numbers) instead of probing every unit
     of the country: the same options, in a few milliseconds instead of half a second."""
     row = int(row)
+    if ev.results[rule.id].outcome[row] != FAIL:  # options are for failing rows only: no county evaluator
+        return None
     if ev.n("stage") >= local_min_units:
         ev, row = _county_evaluator(ev, ev.results[rule.id].space, row)
     node = at_least_node(rule)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 
 import numpy as np
+import pandas as pd
 
 from junheng.standard.checker import USABLE
 from junheng.i18n import OUTCOME_LABELS, t
@@ -112,13 +113,20 @@ def _verdict_position(run: Run, rid: str, row: int):
     index = run.cache.get("verdict_index")
     if index is None:
         index, pos = {}, 0
+        units = getattr(run.columns, "units", None)
+        kept = iter(units) if units is not None else None
         for r in run.compiled.rules:
-            keep = run.evaluator.results[r.id].outcome != ABSENT
-            index[r.id] = (pos, np.cumsum(keep) - 1, keep)
-            pos += int(keep.sum())
+            if kept is not None:  # the kept rows of each rule as assembled (rules without any are skipped)
+                keep = run.evaluator.results[r.id].outcome != ABSENT
+                idx = next(kept)[1] if keep.any() else np.zeros(0, dtype=np.int64)
+            else:
+                idx = np.flatnonzero(run.evaluator.results[r.id].outcome != ABSENT)
+            index[r.id] = (pos, idx)
+            pos += len(idx)
         run.cache["verdict_index"] = index
-    start, rank, keep = index[rid]
-    return start + int(rank[row]) if keep[row] else None
+    start, idx = index[rid]
+    k = int(np.searchsorted(idx, row))
+    return start + k if k < len(idx) and idx[k] == row else None
 
 
 def _verdict_reason(run: Run, rid: str, row: int) -> str:
@@ -135,6 +143,14 @@ def _split_note(run: Run, row: int, lang: str = "zh"):
     stype = sp.schools["school_type"].iloc[school]
     return {"school_type": stype, "weights": run.standard.stage_weights.get(stype),
             "share": _f(share), "note": t(lang, "explain.split_note")}
+
+
+def _equal_rows(col, q: str) -> np.ndarray:
+    """Rows of a column whose text (``str`` of the value) is q: a text column compared as it is (arrow),
+    any other converted first."""
+    if not pd.api.types.is_string_dtype(col.dtype) or col.dtype == object:
+        col = col.astype(str)
+    return np.flatnonzero((col == q).to_numpy(dtype=bool, na_value=False))
 
 
 STAGE_ALIASES = {"小学": "primary", "初中": "junior", "高中": "senior", "primary": "primary", "junior": "junior",
@@ -160,18 +176,19 @@ def resolve_school(run: Run, query: str, lang: str = "zh") -> int:
     """The school row for a code or an exact name; ambiguous names list the candidates, unknown ones
     get "did you mean" over the codes and names (difflib)."""
     sp = run.spaces
-    ids = sp.schools["school_id"].astype(str).to_numpy(dtype=object)
-    names = sp.schools["school_name"].astype(str).to_numpy(dtype=object) if "school_name" in sp.schools \
-        else np.array([], dtype=object)
     q = (query or "").strip()
-    hits = np.flatnonzero(ids == q)
-    if not len(hits) and len(names):
-        hits = np.flatnonzero(names == q)
+    hits = _equal_rows(sp.schools["school_id"], q)  # compared as text, no conversion of the whole column
+    if not len(hits) and "school_name" in sp.schools:
+        hits = _equal_rows(sp.schools["school_name"], q)
         if len(hits) > 1:
-            cands = t(lang, "sep.list").join(f"{ids[h]} {names[h]}" for h in hits)
+            ids = sp.schools["school_id"].astype(str).to_numpy(dtype=object)
+            cands = t(lang, "sep.list").join(f"{ids[h]} {q}" for h in hits)
             raise NotFound(t(lang, "explain.ambiguous_school", school=q, n=len(hits), candidates=cands))
     if len(hits):
         return int(hits[0])
+    ids = sp.schools["school_id"].astype(str).to_numpy(dtype=object)
+    names = sp.schools["school_name"].astype(str).to_numpy(dtype=object) if "school_name" in sp.schools \
+        else np.array([], dtype=object)
     rej = [r for r in run.rejected if r.get("id") == q]
     if rej:
         raise NotFound(t(lang, "explain.school_rejected", school=q, reason=rej[0]["reason"],

@@ -7,6 +7,8 @@ FILE ends in .json), atomically. The JSON output of ``evaluate`` lists every pro
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -53,6 +55,20 @@ def columns(problems) -> dict:
     codes, uniq = pd.factorize(cols["file"], use_na_sentinel=False)  # a few files: str of each once
     cols["file"] = np.array([str(u) for u in uniq] + [None], dtype=object)[:-1][codes]
     return cols
+
+
+def write_problems_beside(problems, target, other) -> None:
+    """``write_problems`` on a thread while ``other()`` (the verdict output) runs here: the problem file's
+    arrow conversions and writes overlap the verdict file's (arrow and file writes release the GIL).
+    Both finish before this returns; an error of ``other`` comes first, else the problem file's."""
+    with ThreadPoolExecutor(max_workers=1) as ex:
+        done = ex.submit(write_problems, problems, target)
+        try:
+            other()
+        except BaseException:
+            done.exception()  # wait for the file (written or not), then report other's error
+            raise
+        done.result()
 
 
 def write_problems(problems, target) -> None:

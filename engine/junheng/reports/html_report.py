@@ -48,6 +48,7 @@ from junheng.reports.conclusion import area_label, county_conclusions
 from junheng.reports.files import summary
 from junheng.atomic import atomic_open
 from junheng.explain.gaps import form_gaps
+from junheng.records.problems import ProblemTable
 
 MAX_EXPLAINED = 400  # stage units with an embedded explanation (failing ones first)
 MAX_CHART_UNITS = 3000  # bars per chart; beyond this the chart shows a sorted sample
@@ -508,8 +509,12 @@ def _rejected(run) -> list:
 
 
 def _problems(run, lang):
-    problems = [p for p in run.schools.problems + run.counties.problems if p.action != "column ignored"]
-    return len(problems), "\n".join(p.render(lang) for p in problems[:2000])
+    """(count, the first 2,000 rendered): selected on the problem table's action column, only the shown
+    ones built as Problem objects (a messy national file has 720,000 problems)."""
+    problems = run.schools.problems + run.counties.problems
+    problems = problems if isinstance(problems, ProblemTable) else ProblemTable(problems)
+    shown = problems.where_action(["column ignored"], keep=False)
+    return len(shown), "\n".join(p.render(lang) for p in shown[:2000])
 
 
 def table_label(table, lang) -> str:

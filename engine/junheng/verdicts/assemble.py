@@ -86,9 +86,13 @@ class Verdicts:
     or an arrow table (``table()``: text columns dictionary-encoded, for Parquet/CSV output of
     national runs) only when asked; each is built once."""
 
-    def __init__(self, cols: dict, n: int):
+    def __init__(self, cols: dict, n: int, units: list | None = None, keys: dict | None = None):
         self.cols = cols
         self.n = n
+        # per rule part: (space, kept unit rows); per space: its unit key columns as (values, position of
+        # each unit) — the CSV writer builds each unit's key fields once (reports/files.py)
+        self.units = units
+        self.keys = keys
         self._frame: pd.DataFrame | None = None
         self._table: pa.Table | None = None
 
@@ -131,7 +135,8 @@ def assemble_columns(ev: Evaluator, records_invalid: dict, lang: str = "zh", rea
     """The verdict columns of every rule (reasons included unless ``reasons`` is False: ``junheng monitor``
     keeps only the numbers of each year), not yet joined into a frame or table."""
     cols: dict[str, list] = {c: [] for c in COLUMNS}
-    keys_cache = {}
+    keys_cache: dict = {}
+    units: list = []
     bases = _key_bases(ev)
     total = 0
     for rule in ev.c.rules:
@@ -145,6 +150,7 @@ def assemble_columns(ev: Evaluator, records_invalid: dict, lang: str = "zh", rea
             keys_cache[res.space] = _key_parts(ev, res.space, bases)
         keys = keys_cache[res.space]
         idx = np.flatnonzero(keep)
+        units.append((res.space, idx))
         cit = rule.citation
         cols["level"].append(("const", "county" if res.space == "county_stage" else res.space, n))
         for k, (base, pos) in keys.items():
@@ -168,7 +174,7 @@ def assemble_columns(ev: Evaluator, records_invalid: dict, lang: str = "zh", rea
                               else ("const", None, n))
         cols["relaxation"].append(("arr", relaxation_texts(res)[idx]) if res.relaxed is not None
                                   else ("const", None, n))
-    return Verdicts(cols, total)
+    return Verdicts(cols, total, units, keys_cache)
 
 
 FLOAT_COLUMNS = ("value", "threshold", "margin")

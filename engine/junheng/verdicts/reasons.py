@@ -18,7 +18,7 @@ from junheng.formatting import fmt_distinct, fmt_num
 from junheng.verdicts.outofforce import out_of_force_text
 from junheng.evaluation.logic import FAIL, NOT_APPLICABLE, NOT_EVALUABLE, PASS
 from junheng.language import nodes as _ast
-from junheng.verdicts.unknown_reasons import column_text, not_evaluable_reasons, unit_groups
+from junheng.verdicts.unknown_reasons import column_text, not_evaluable_reasons, unit_groups, units_with_codes
 from junheng.standard.model import exprs_have_if
 
 ROWWISE = False  # True: not_evaluable reasons built row by row (the reference path; tests compare both)
@@ -62,7 +62,8 @@ def build_reasons(ev: Evaluator, res: RuleResult, keep, invalid: dict, lang: str
         reasons = _at_least_reasons(ev, res, lang)
     else:
         # object dtype: np.where over str gives a fixed-width '<U5' array
-        text = np.where(o == PASS, msg(lang, "cond_pass"), np.where(o == FAIL, _cond_fail(ev, res, lang), ""))
+        fail = _cond_fail(ev, res, lang) if (o == FAIL).any() else ""
+        text = np.where(o == PASS, msg(lang, "cond_pass"), np.where(o == FAIL, fail, ""))
         reasons = pa.array(np.asarray(text, dtype=object), type=pa.large_string())
     reasons = _with_whole_school_note(ev, res, reasons, lang)
     reasons = _with_relaxation(res, reasons, lang)
@@ -74,16 +75,18 @@ def build_reasons(ev: Evaluator, res: RuleResult, keep, invalid: dict, lang: str
     ne = np.flatnonzero((o == NOT_EVALUABLE) & keep)
     ne_texts = None
     if len(ne):
-        at[ne] = n + len(extra) + np.arange(len(ne))
         if ROWWISE:
+            at[ne] = n + len(extra) + np.arange(len(ne))
             extra.extend(_not_evaluable_reasons(ev, res, ne, invalid, lang))
-        else:  # column-wise (verdicts/unknown_reasons.py)
-            ne_texts = not_evaluable_reasons(ev, res, ne, invalid, lang,
-                                             _unknown_texts(rule, getattr(ev.std, "derived", None)))
-    if extra or ne_texts is not None:  # the special rows' texts appended once, then every row picked by position
-        reasons = pa.concat_arrays([reasons.cast(pa.large_string()), pa.array(extra, type=pa.large_string())]
-                                   + ([ne_texts] if ne_texts is not None else []))
-    return reasons.take(pa.array(at[keep]))
+        else:  # column-wise (verdicts/unknown_reasons.py): distinct texts, one code per row
+            ne_texts, ne_codes = not_evaluable_reasons(ev, res, ne, invalid, lang,
+                                                       _unknown_texts(rule, getattr(ev.std, "derived", None)))
+            at[ne] = n + len(extra) + ne_codes
+    # the texts of the special rows appended once; every kept row points at its text (dictionary-encoded:
+    # a not_evaluable reason shared by thousands of rows is stored, and written to the CSV, once)
+    texts = pa.concat_arrays([reasons.cast(pa.large_string()), pa.array(extra, type=pa.large_string())]
+                             + ([ne_texts.cast(pa.large_string())] if ne_texts is not None else []))
+    return pa.DictionaryArray.from_arrays(pa.array(at[keep].astype(np.int32)), texts)
 
 
 def _with_whole_school_note(ev, res, reasons, lang):
@@ -151,23 +154,26 @@ def _cond_fail(ev, res, lang):
         elif r.space not in USABLE[res.space]:
             finer.append(r)
     out = np.where(joined != "", (msg(lang, "reason.failed") + joined).astype(object), "")
-    for r in finer:  # list the failing units of each group (only for the failing rows)
-        rows = np.flatnonzero(res.outcome == FAIL)
-        per_row = [[] for _ in rows]
-        _units_with(ev, r.outcome == FAIL, r.space, res.space, rows, per_row, lang,
-                    msg(lang, "reason.rule_failed", rule=r.rule.id))
-        clause = msg(lang, "sep.clause")
-        for j, i in enumerate(rows):
-            if per_row[j]:
-                out[i] = (out[i] + clause if out[i] else "") + clause.join(per_row[j])
+    clause = msg(lang, "sep.clause")
+    rows = np.flatnonzero(res.outcome == FAIL)
+    for r in finer:  # list the failing units of each group (only for the failing rows), column-wise
+        part = units_with_codes(ev, r.outcome == FAIL, r.space, res.space, rows, lang,
+                                msg(lang, "reason.rule_failed", rule=r.rule.id))
+        if part is None:
+            continue
+        codes, texts = part
+        has = codes >= 0
+        at, listed = rows[has], texts[codes[has]]
+        before = out[at]
+        out[at] = np.where(before != "", before + clause + listed, listed)
     return np.where(out != "", out, msg(lang, "cond_fail"))
 
 
 def _fmt_pa(arr):
     """fmt_array as an arrow string array: each distinct number formatted once, then a C-level take."""
-    arr = np.round(np.asarray(arr, dtype="float64"), 4)
-    uniq, inv = np.unique(arr, return_inverse=True)
-    return fmt_distinct(uniq).take(pa.array(inv.reshape(-1)))
+    arr = np.round(np.asarray(arr, dtype="float64"), 4).reshape(-1)
+    inv, uniq = pd.factorize(arr, use_na_sentinel=False)  # hashing, not sorting: the order does not matter
+    return fmt_distinct(np.asarray(uniq, dtype="float64")).take(pa.array(inv))
 
 
 def _join(*parts):
@@ -233,54 +239,20 @@ def _missing(arr):
     return pd.isna(arr)
 
 
-def _not_evaluable_reasons(ev: Evaluator, res: RuleResult, rows, invalid: dict, lang: str) -> list:  # noqa: C901
+def _not_evaluable_reasons(ev: Evaluator, res: RuleResult, rows, invalid: dict, lang: str) -> list:
+    """The reason of every not_evaluable row, row by row: the reference the column-wise
+    ``unknown_reasons.not_evaluable_reasons`` is tested against."""
     rule = res.rule
-    space = res.space
     fields = sorted(ev.c.inputs.get(rule.id, set()))
-    label = _labels(ev, lang)
     per_row: list[list[str]] = [[] for _ in rows]
-    checked, n_missing = 0, np.zeros(len(rows), dtype=np.int64)
-    # 0. an aggregate over an empty set: a county without evaluable schools, or none it applies to
-    for flags, key in ((res.empty_group, "no_units"), (res.empty_selection, "no_selected_units")):
-        if flags is not None and flags.any():
-            text = msg(lang, key)
-            for j in np.flatnonzero(flags[rows]):
-                per_row[j].append(text)
-    # 1. inputs of this row that are missing or invalid
-    for f in fields:
-        sym = ev.t.get(f)
-        if sym is None:
-            continue
-        if sym.level not in USABLE[space] or (sym.needs_stage and space not in ("stage", "county_stage")):
-            continue
-        arr = ev.field_array(f, space)
-        miss = _missing(arr)[rows]
-        checked += 1
-        n_missing += miss
-        for j in np.flatnonzero(miss):
-            per_row[j].append(_field_problem(ev, sym, space, rows[j], invalid, lang, label(f)))
-    # 2. applicability unknown
-    if rule.applies_when is not None:
-        a = ev.node_values(rule.applies_when.node, space)
+    _rw_empty_groups(res, rows, per_row, lang)
+    checked, n_missing = _rw_inputs(ev, res, rows, fields, invalid, per_row, lang)
+    if rule.applies_when is not None:  # 2. applicability unknown
+        a = ev.node_values(rule.applies_when.node, res.space)
         for j in np.flatnonzero(np.isnan(a[rows])):
             per_row[j].append(msg(lang, "applies_unknown", cond=rule.applies_when.text.strip()))
-    # 3. rules it depends on, at this level or coarser
-    for rid in sorted(ev.c.deps[rule.id].rules):
-        r = ev.results[rid]
-        if r.space in USABLE[space]:
-            o = ev.broadcast(r.outcome, r.space, space)[rows]
-            for j in np.flatnonzero(o == NOT_EVALUABLE):
-                per_row[j].append(msg(lang, "dep_unknown", rules=rid))
-        else:  # a finer level: list the units of the group that are not evaluable
-            _units_not_evaluable(ev, r, space, rows, per_row, lang)
-    # 4. finer-level fields read through an aggregate (e.g. weight = students)
-    for f in fields:
-        sym = ev.t.get(f)
-        if sym is None or sym.level in USABLE[space]:
-            continue
-        arr = ev.field_array(f, sym.level if sym.level != "const" else space)
-        _units_with(ev, _missing(arr), sym.level, space, rows, per_row, lang,
-                    msg(lang, "reason.missing", name=label(f)))
+    _rw_dependencies(ev, res, rows, per_row, lang)
+    _rw_finer_fields(ev, res, rows, fields, per_row, lang)
     # 5. facts the standard itself says it cannot know: unknown("why")
     # (not on a row whose every input is missing: the missing inputs are the whole reason there)
     whys = _unknown_texts(rule, getattr(ev.std, "derived", None))
@@ -288,8 +260,68 @@ def _not_evaluable_reasons(ev: Evaluator, res: RuleResult, rows, invalid: dict, 
         for k in range(len(rows)):
             if checked == 0 or n_missing[k] < checked:
                 per_row[k].extend(whys)
+    return _rw_join(ev, res, rows, fields, per_row, lang)
+
+
+def _rw_empty_groups(res, rows, per_row, lang):
+    """0. an aggregate over an empty set: a county without evaluable schools, or none it applies to."""
+    for flags, key in ((res.empty_group, "no_units"), (res.empty_selection, "no_selected_units")):
+        if flags is not None and flags.any():
+            text = msg(lang, key)
+            for j in np.flatnonzero(flags[rows]):
+                per_row[j].append(text)
+
+
+def _rw_inputs(ev, res, rows, fields, invalid, per_row, lang):
+    """1. inputs of this row that are missing or invalid; (inputs checked, missing inputs of each row)."""
+    space = res.space
+    label = _labels(ev, lang)
+    checked, n_missing = 0, np.zeros(len(rows), dtype=np.int64)
+    for f in fields:
+        sym = ev.t.get(f)
+        if sym is None:
+            continue
+        if sym.level not in USABLE[space] or (sym.needs_stage and space not in ("stage", "county_stage")):
+            continue
+        miss = _missing(ev.field_array(f, space))[rows]
+        checked += 1
+        n_missing += miss
+        for j in np.flatnonzero(miss):
+            per_row[j].append(_field_problem(ev, sym, space, rows[j], invalid, lang, label(f)))
+    return checked, n_missing
+
+
+def _rw_dependencies(ev, res, rows, per_row, lang):
+    """3. rules it depends on, at this level or coarser."""
+    space = res.space
+    for rid in sorted(ev.c.deps[res.rule.id].rules):
+        r = ev.results[rid]
+        if r.space in USABLE[space]:
+            o = ev.broadcast(r.outcome, r.space, space)[rows]
+            for j in np.flatnonzero(o == NOT_EVALUABLE):
+                per_row[j].append(msg(lang, "dep_unknown", rules=rid))
+        else:  # a finer level: list the units of the group that are not evaluable
+            _units_not_evaluable(ev, r, space, rows, per_row, lang)
+
+
+def _rw_finer_fields(ev, res, rows, fields, per_row, lang):
+    """4. finer-level fields read through an aggregate (e.g. weight = students)."""
+    space = res.space
+    label = _labels(ev, lang)
+    for f in fields:
+        sym = ev.t.get(f)
+        if sym is None or sym.level in USABLE[space]:
+            continue
+        arr = ev.field_array(f, sym.level if sym.level != "const" else space)
+        _units_with(ev, _missing(arr), sym.level, space, rows, per_row, lang,
+                    msg(lang, "reason.missing", name=label(f)))
+
+
+def _rw_join(ev, res, rows, fields, per_row, lang):
+    """Each row's parts without repeats, joined; a row without any: the out-of-force text or the inputs."""
+    space = res.space
     out = []
-    no_value = out_of_force_text(ev.std, rule, ev.as_of, lang)  # a parameter with no version on the date
+    no_value = out_of_force_text(ev.std, res.rule, ev.as_of, lang)  # a parameter with no version on the date
     for k, i in enumerate(rows):
         parts = list(dict.fromkeys(per_row[k]))
         if not parts and no_value:
