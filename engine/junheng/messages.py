@@ -1412,6 +1412,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "rec.rule_county_link": ("区县归属", "county link"),
     "rec.county_assigned": ("区县代码 county_id 为空，归属区县表中唯一的区县 {county}",
                             "missing county_id: the only county of the county table"),
+    # log lines kept in the files as "中文 / English" (Bi), printed in one language (the English as it was)
+    "rec.log_split_declared": ("不分学段的 {field} 在 {n} 所多学段学校按标准声明的加权学生数拆分到学段",
+                               "whole-school {field} split between stages by the declared weighted shares"),
+    "rec.log_no_county": ("{n} 所学校没有区县代码，也没有区县表：按同一个区县「{county}」评估学校和学段，"
+                          "区县级规则缺少区县数据",
+                          "schools without county_id and no county file: evaluated under one county standing for "
+                          "'not given'"),
+    "rec.log_same_file": ("{file}: 与 {other} 内容完全相同（同一文件给了两次），其中的记录将作为重复代码被拒绝",
+                          "the same file given twice"),
     "rec.log_county_assigned": ("{n} 所学校没有区县代码，归属区县表中唯一的区县 {county}",
                                 "{n} school(s) without county_id assigned to the only county of the county "
                                 "table, {county}"),

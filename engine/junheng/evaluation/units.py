@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from junheng.i18n import Bi
 from junheng.records.recordset import RecordSet
 from junheng.records.rejections import reject_where
 from junheng.standard.model import Standard
@@ -138,9 +139,7 @@ def split_whole_school_counts(std: Standard, schools: RecordSet, masks: dict, sh
                 for i in np.flatnonzero(on):
                     bad.pop(int(i), None)
         out[fid] = rows
-        schools.log.append(f"不分学段的 {fid} 在 {int(rows.sum())} "
-                           "所多学段学校按标准声明的加权学生数拆分到学段 / whole-school "
-                           f"{fid} split between stages by the declared weighted shares")
+        schools.log.append(Bi("rec.log_split_declared", field=fid, n=int(rows.sum())))
     return out
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from junheng.i18n import Msg
+from junheng.i18n import Bi, Msg
 from junheng.records.column_typing import type_table
 from junheng.records.frames import FrameSource
 from junheng.records.headers import HeaderMap, class_band
@@ -73,9 +73,7 @@ class _Tables:
             raws = read_records(path, self.known)
             digest = sha256_bytes(source_path(path))
         if digest in self.seen_digest:
-            self.log.append(f"{_display(path)}: 与 {self.seen_digest[digest]} 内容完全相同（同一文件给了两次），"
-                            "其中的记录将作为重复代码被拒绝"
-                            f" / the same file given twice")
+            self.log.append(Bi("rec.log_same_file", file=_display(path), other=self.seen_digest[digest]))
         self.seen_digest.setdefault(digest, _display(path))
         fmt = None if isinstance(path, FrameSource) else input_format(source_path(path))
         n_file = 0

@@ -102,10 +102,7 @@ def link_counties(srs: RecordSet, crs: RecordSet, county_file_given: bool) -> No
         # a school form has no 区县代码: without a county file the schools are still evaluated at school and
         # stage level, under one county standing for "not given"; county rules then name the county data missing
         sf.loc[missing, "county_id"] = NO_COUNTY
-        srs.log.append(f"{int(missing.sum())} 所学校没有区县代码，也没有区县表："
-                       f"按同一个区县「{NO_COUNTY}」评估学校和学段，"
-                       f"区县级规则缺少区县数据 / schools without county_id and no county file: evaluated under one "
-                       f"county standing for 'not given'")
+        srs.log.append(Bi("rec.log_no_county", n=int(missing.sum()), county=NO_COUNTY))
         missing = np.zeros(len(sf), dtype=bool)
     reasons = pd.Series("", index=sf.index, dtype="object")
     reasons[missing] = BiTight("rec.no_county_id")
