@@ -39,3 +39,22 @@ def test_ranking_and_years_use_the_county_verdict(tmp_path):
     assert {y: county["years"][str(y)]["outcome"] for y in files} == {y: truth[y][0] for y in files}
     monitored = county["eligibility"]["monitored_years"]
     assert {int(y): o for y, o in monitored.items() if int(y) in files} == {y: truth[y][0] for y in files}
+
+
+def test_terminal_view_in_words(tmp_path, capsys):
+    # the same two years in the terminal: the county ranked 未通过, each warning's indicator with its name
+    # from the standard (the rule's `name`), nothing in English
+    out = tmp_path / "s"
+    assert generate(["--series", "2", "--seed", "4", "--out", str(out), "--quiet"]) == 0
+    assert cli.main(["monitor", "--standard", STD, "--schools", f"2023={out / 'schools-2023.csv'}",
+                     f"2024={out / 'schools-2024.csv'}", "--counties", f"2023={out / 'counties-2023.csv'}",
+                     f"2024={out / 'counties-2024.csv'}", "--quiet"]) == 0
+    text = capsys.readouterr().out
+    from junheng.standard.loader import load_standard
+
+    names = {r.id: r.name for r in load_standard(STD).rules.values()}
+    assert "未通过" in text and "│ 通过" not in text
+    shown = [(rid, names[rid]) for rid in ("R1", "R2", "R3", "R4", "R5", "R6", "R7") if f" {rid} " in text]
+    assert shown and all(f"{rid} {name}" in text.replace("\n", "") or f"{rid} {name[:6]}" in text
+                         for rid, name in shown)
+    assert "cell ignored" not in text and "evaluated" not in text

@@ -157,7 +157,7 @@ def print_table(doc: dict, console, lang="zh", max_rows=TERMINAL_ROWS) -> None:
         wt.add_column(h[c])
     for w in _warning_head(doc["warnings"], max_rows):
         wt.add_row(w["county_id"], f"{w['school_name'] or ''} {w['school_id'] or ''}".strip(), _stage(doc, w["stage"]),
-                   w["rule_id"], _values_text(w), _fmt(w["threshold"]),
+                   f"{w['rule_id']} {w.get('rule_name') or ''}".strip(), _values_text(w), _fmt(w["threshold"]),
                    f"{w['relative_margin'] * 100:.1f}%" if w["relative_margin"] is not None else "—",
                    str(w["projected_fail_year"] or ""), "；".join(w["reasons"]))
     console.print(wt)
