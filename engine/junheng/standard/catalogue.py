@@ -63,8 +63,7 @@ class FieldDef:
         cols = []
         if self.per_stage:
             for s in self.per_stage:
-                label = self.labels.get(s) or f"{self.label}（{STAGE_LABELS.get(s, s)}）"
-                cols.append(Column(f"{self.id}_{s}", self, s, label, self.stage_aliases.get(s, [])))
+                cols.append(Column(f"{self.id}_{s}", self, s, self.label_in("zh", s), self.stage_aliases.get(s, [])))
         else:
             cols.append(Column(self.id, self, None, self.label or self.id, list(self.aliases)))
             if self.split:
