@@ -568,7 +568,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                 "'{rule}' references rule '{ref}', which is not in force on the evaluation date"),
     "check.cycle": ("循环引用：{cycle}", "reference cycle: {cycle}"),
 
-    # loading a standard (standard/loader.py, standard/versions.py)
     # schema errors of a standard file (standard/schema_messages.py): the user's words, no JSON types or regexes
     "schema.with_place": ("{text}（位置：{where}）", "{text} (at {where})"),
     "schema.at": ("{path}", "{path}"),
@@ -626,6 +625,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "schema.slipped_key": ("“{key}”与 {section} 下的编号对齐了：它属于上面那一项，请缩进到与上一行的键对齐",
                            "“{key}” lines up with the ids under {section}: it belongs to the item above, indent it "
                            "like the key on the line before"),
+
+    # loading a standard (standard/loader.py, standard/versions.py)
     "load.not_mapping": ("标准文件必须是一个映射（键: 值）", "a standard file must be a mapping (key: value)"),
     "load.extends_cycle": ("继承链出现循环或过长：{chain}", "extends cycle or chain too long: {chain}"),
     "load.id_place": ("编号 '{id}' 与文件位置不一致，应为 '{expected}'",

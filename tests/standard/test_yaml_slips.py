@@ -3,16 +3,14 @@ column of the slip (counted by hand in the texts below), naming the character, w
 English with --lang en. A slip stops loading: no schema error repeats it."""
 from __future__ import annotations
 
-import contextlib
-import io
 from pathlib import Path
 
 import pytest
 
-import junheng.cli.main as cli
 from junheng.errors import StandardError
 from junheng.standard.yamlsafe import load_yaml_text
 from junheng.standard import yamlslips
+from test_hostile import run_cli  # the same helper (tests/standard is on the path)
 
 # A small valid standard: every case below changes one line of it.
 BASE = [
@@ -141,13 +139,6 @@ def test_pyyaml_errors_are_moved_to_the_line_of_the_slip():
     assert "补上“}”" in str(e.message)
     e = one(text_with(2, 'title: "示例'))  # an unclosed quote: PyYAML stops at the end of the file
     assert (e.loc.line, e.loc.col) == (2, 8)
-
-
-def run_cli(argv):
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = cli.main(argv)
-    return code, out.getvalue() + err.getvalue()
 
 
 def test_check_a_real_standard_with_an_indentation_slip_gives_exactly_one_message(tmp_path):

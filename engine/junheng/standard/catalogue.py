@@ -16,7 +16,6 @@ from junheng.standard.yamlsafe import LocDict, load_yaml_file
 NUMERIC_TYPES = {"count", "number", "money", "percent", "year", "score"}
 TABLES = ("school", "county")
 STAGE_LABELS = {"primary": "小学", "junior": "初中", "senior": "高中"}
-STAGE_LABELS_EN = {"primary": "primary", "junior": "junior", "senior": "senior"}
 
 
 @dataclass
@@ -49,7 +48,7 @@ class FieldDef:
         if stage is not None and self.labels_en.get(stage):
             return self.labels_en[stage]
         base = self.label_en or self.id.replace("_", " ")
-        return f"{base} ({STAGE_LABELS_EN.get(stage, stage)})" if stage is not None else base
+        return f"{base} ({stage})" if stage is not None else base
 
     @property
     def kind(self) -> str:
@@ -64,8 +63,7 @@ class FieldDef:
         cols = []
         if self.per_stage:
             for s in self.per_stage:
-                label = self.labels.get(s) or f"{self.label}（{STAGE_LABELS.get(s, s)}）"
-                cols.append(Column(f"{self.id}_{s}", self, s, label, self.stage_aliases.get(s, [])))
+                cols.append(Column(f"{self.id}_{s}", self, s, self.label_in("zh", s), self.stage_aliases.get(s, [])))
         else:
             cols.append(Column(self.id, self, None, self.label or self.id, list(self.aliases)))
             if self.split:

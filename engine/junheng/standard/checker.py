@@ -187,6 +187,10 @@ _SPECIAL_CALLS = {"in_force": "_in_force_call", "at_least": "_rule_list_func", "
                   "coalesce": "_coalesce_call"}
 
 
+# the message for an unknown name where only a rule id or only a parameter fits
+_UNKNOWN_KEYS = {("rule",): "check.unknown_rule", ("param",): "check.unknown_param"}
+
+
 class _ExprChecker:
     def __init__(self, table: SymbolTable, errors: ErrorList, expr: Expr, deps: RuleDeps, stage: str | None,
                  stages_in_scope: set):
@@ -252,12 +256,9 @@ class _ExprChecker:
         fid = self.t.field_by_label(node.id)
         if fid is not None:
             self.err(node, Msg("check.label_not_id", name=node.id, field=fid))
-        elif kinds == ("rule",):
-            self.err(node, Msg("check.unknown_rule", name=node.id, guess=guess_text(node.id, self.t.names("rule"))))
-        elif kinds == ("param",):
-            self.err(node, Msg("check.unknown_param", name=node.id, guess=guess_text(node.id, self.t.names("param"))))
-        else:
-            self.err(node, Msg("check.unknown_name", name=node.id, guess=guess_text(node.id, self.t.names(*kinds))))
+            return
+        key = _UNKNOWN_KEYS.get(kinds, "check.unknown_name")
+        self.err(node, Msg(key, name=node.id, guess=guess_text(node.id, self.t.names(*kinds))))
 
     def unknown_names_in(self, nodes) -> bool:
         """Report every unknown name under ``nodes`` (a typo inside an aggregate is a typo, not a level

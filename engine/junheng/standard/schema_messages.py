@@ -89,11 +89,10 @@ def _required(err) -> Msg:
 def _additional(err) -> Msg:
     props = dict(err.schema.get("properties") or {})
     extra = [k for k in (err.instance or {}) if k not in props]
-    key = extra[0] if extra else "?"
-    guess = did_you_mean(key, props)
     if len(extra) > 1:
         return Msg("schema.unknown_keys", keys=tuple(f"“{k}”" for k in extra), allowed=tuple(props))
-    return Msg("schema.unknown_key", key=key, guess=guess, allowed=tuple(props))
+    key = extra[0] if extra else "?"
+    return Msg("schema.unknown_key", key=key, guess=did_you_mean(key, props), allowed=tuple(props))
 
 
 def _pattern(err) -> Msg:

@@ -130,14 +130,14 @@ def _line_slips(line: str, code: str, key: str | None, parent: str | None) -> li
     for i, c in enumerate(code):
         if c == "\t" and i >= lead:
             found.setdefault(i, c)
+    depths = _flow_depths(code)
     for rx in (_KEY_FW_COLON, _FLOW_FW_COLON):
         for m in rx.finditer(code):
-            if rx is _KEY_FW_COLON or _flow_depths(code)[m.start(1)] == "{":
+            if rx is _KEY_FW_COLON or depths[m.start(1)] == "{":
                 found.setdefault(m.start(1), "：")
     space = re.search(r":(\u3000)", code)
     if space and _LINE_KEY.match(code.replace("\u3000", " ")):
         found.setdefault(space.start(1), "\u3000")
-    depths = _flow_depths(code)
     for i, c in enumerate(code):
         if c == "，" and depths[i] and _comma_separates(code, i, depths[i]):
             found.setdefault(i, c)

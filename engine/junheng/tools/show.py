@@ -154,10 +154,6 @@ def only(view: dict, patterns) -> dict:
                 fields=[f for f in view.get("fields", []) if keep(f["id"])])
 
 
-def _status(s, lang):
-    return source_status_label(s, lang)
-
-
 def _window_text(w, lang="zh") -> str:
     if not w:
         return "—"
@@ -230,7 +226,7 @@ def _render_parameters(view: dict, console, lang: str, all_versions: bool) -> No
             value += "\n" + "\n".join(f"{'▶' if v['in_force'] else '·'} "
                                       f"{values_in(v['value'], v['value_text'], lang)}  "
                                       f"[{_window_text(v['effective'], lang)}]  {v['set_at']}" for v in p["versions"])
-        pt.add_row(p["id"], name, value, p["unit"], p["citation"], _status(p["source_status"], lang),
+        pt.add_row(p["id"], name, value, p["unit"], p["citation"], source_status_label(p["source_status"], lang),
                    _window_text(p["effective"], lang), p["set_at"], "\n".join(p["overrode"]) or "")
     console.print(pt)
 
@@ -263,8 +259,8 @@ def _render_rules(view: dict, console, lang: str) -> None:
         over = "\n".join(r["overrode"])
         if r.get("changed"):
             over = (("改动：" if lang == "zh" else "changes: ") + r["changed"] + "\n" + over).strip()
-        rt.add_row(r["id"], name, level, _rule_test(r, lang), r["citation"], _status(r["source_status"], lang), eff,
-                   r["set_at"], over)
+        rt.add_row(r["id"], name, level, _rule_test(r, lang), r["citation"],
+                   source_status_label(r["source_status"], lang), eff, r["set_at"], over)
     console.print(rt)
 
 
