@@ -40,8 +40,7 @@ class Msg(str):
         return obj
 
     def in_lang(self, lang: str) -> str:
-        # a placeholder may itself be a catalogue text (a field type inside a cell rule)
-        return t(lang, self.key, **{k: v.in_lang(lang) if isinstance(v, Msg) else v for k, v in self.kw.items()})
+        return t(lang, self.key, **self.kw)  # a Msg among kw in the same language (t's _in)
 
     def __reduce__(self):
         return (_msg, (self.key, self.kw))
