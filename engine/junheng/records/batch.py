@@ -9,15 +9,13 @@ record set's ``ProblemTable`` (no object per problem).
 """
 from __future__ import annotations
 
-import weakref
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from junheng.i18n import Bi, Msg
-from junheng.records.cells import locate_many, row_arrays
+from junheng.records.cells import locate_many, once_per, row_arrays
 from junheng.records.problems import FIELDS, full, make_chunk, strs
 from junheng.records.recordset import RecordSet
 
@@ -26,15 +24,8 @@ _ORIGINS: dict = {}  # id(origin frame) -> (weak reference, file, sheet, row arr
 
 
 def _origin_arrays(origin: pd.DataFrame) -> tuple:
-    hit = _ORIGINS.get(id(origin))
-    if hit is not None and hit[0]() is origin:
-        return hit[1:]
-    for k in [k for k, v in list(_ORIGINS.items()) if v[0]() is None]:  # frames no longer alive
-        _ORIGINS.pop(k, None)
-    out = (origin["file"].to_numpy(dtype=object), origin["sheet"].to_numpy(dtype=object),
-           origin["row"].to_numpy().astype(np.int64))
-    _ORIGINS[id(origin)] = (weakref.ref(origin), *out)
-    return out
+    return once_per(_ORIGINS, origin, lambda o: (o["file"].to_numpy(dtype=object), o["sheet"].to_numpy(dtype=object),
+                                                 o["row"].to_numpy().astype(np.int64)))
 
 
 def _origin_cols(rs: RecordSet, idx: np.ndarray):

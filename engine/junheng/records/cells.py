@@ -15,29 +15,40 @@ from junheng.i18n import Msg
 from junheng.records.problems import strs
 
 
+def once_per(cache: dict, obj, make) -> tuple:
+    """``make(obj)`` (a tuple) kept in ``cache`` by ``id(obj)`` while obj lives: a per-table (or per-frame)
+    conversion made once, not per column; entries of objects no longer alive are dropped."""
+    hit = cache.get(id(obj))
+    if hit is not None and hit[0]() is obj:
+        return hit[1:]
+    for k in [k for k, v in list(cache.items()) if v[0]() is None]:  # objects no longer alive
+        cache.pop(k, None)  # (the workbench reads files on several threads)
+    out = make(obj)
+    cache[id(obj)] = (weakref.ref(obj), *out)
+    return out
+
+
 _ARRAYS: dict = {}  # id(raw) -> (weak reference, sheets, rows, row texts): the per-record lists as arrays, made once
 
 
-def _arrays(raw) -> tuple:
-    hit = _ARRAYS.get(id(raw))
-    if hit is not None and hit[0]() is raw:
-        return hit
-    for k in [k for k, v in list(_ARRAYS.items()) if v[0]() is None]:  # tables no longer alive
-        _ARRAYS.pop(k, None)  # (the workbench reads files on several threads)
+def _make_arrays(raw) -> tuple:
     rows = np.asarray(raw.row, dtype=object)
     try:  # str of every row number, by arrow's cast (no Python string per row)
         texts = pa.array(np.asarray(raw.row, dtype=np.int64)).cast(pa.string()).to_numpy(zero_copy_only=False)
     except (TypeError, ValueError, pa.ArrowException):  # pragma: no cover - rows are whole numbers
         texts = np.array([str(r) for r in raw.row] + [None], dtype=object)[:-1]
-    out = (weakref.ref(raw), np.asarray(raw.sheet, dtype=object), rows, np.asarray(texts, dtype=object))
-    _ARRAYS[id(raw)] = out
-    return out
+    return np.asarray(raw.sheet, dtype=object), rows, np.asarray(texts, dtype=object)
+
+
+def _arrays(raw) -> tuple:
+    """(sheets, rows, row texts) of every record of raw, made once per table."""
+    return once_per(_ARRAYS, raw, _make_arrays)
 
 
 def row_arrays(raw) -> tuple[np.ndarray, np.ndarray]:
     """(sheet, row) of every record of raw as object arrays (converted once per table, not per column)."""
     hit = _arrays(raw)
-    return hit[1], hit[2]
+    return hit[0], hit[1]
 
 
 def locate_many(raw, header, k: np.ndarray):
@@ -50,7 +61,7 @@ def locate_many(raw, header, k: np.ndarray):
             np.array([c for _, c in out] + [None], dtype=object)[:-1]
     if raw.columns and header in raw.columns:
         letter = str(raw.columns[header])
-        return rows, letter + _arrays(raw)[3][k] if len(k) else np.empty(0, dtype=object)
+        return rows, letter + _arrays(raw)[2][k] if len(k) else np.empty(0, dtype=object)
     return rows, np.full(len(k), "", dtype=object)
 
 

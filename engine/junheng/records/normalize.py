@@ -37,16 +37,18 @@ def _nfkc(s: pd.Series) -> pd.Series:
         present = pa_arr.combine_chunks().drop_null()
         joined = pc.binary_join(pa.ListArray.from_arrays(pa.array([0, len(present)], pa.int32()), present),
                                 pa.scalar("\x00", present.type))
-        if unicodedata.is_normalized("NFKC", joined[0].as_py() or ""):  # the usual case: nothing to fold
+        text = joined[0].as_py() or ""
+        if unicodedata.is_normalized("NFKC", text):  # the usual case: nothing to fold
             return s
     vals = s.to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]  # stubs omit na_value=None
-    present = [v for v in vals if v is not None]
-    if not present:
-        return s
-    joined = "\x00".join(present)
-    if joined.isascii():
-        return s
-    parts = iter(unicodedata.normalize("NFKC", joined).split("\x00"))
+    if pa_arr is None:
+        cells = [v for v in vals if v is not None]
+        if not cells:
+            return s
+        text = "\x00".join(cells)
+        if text.isascii():
+            return s
+    parts = iter(unicodedata.normalize("NFKC", text).split("\x00"))  # an arrow column: the text checked above
     out = [next(parts) if v is not None else None for v in vals]
     return pd.Series(out, index=s.index, dtype="string")
 

@@ -331,9 +331,7 @@ def csv_blocks(frame, rows: int = CSV_BLOCK_ROWS):
         # the line end goes onto the last field (a short column), not onto the joined line
         cols[-1] = pc.binary_join_element_wise(cols[-1], _lit("\n"), _lit(""))
         line = cols[0] if len(cols) == 1 else pc.binary_join_element_wise(*cols, _lit(","))
-        line = line.combine_chunks() if isinstance(line, pa.ChunkedArray) else line
-        offsets = np.frombuffer(line.buffers()[1], dtype=np.int64)[line.offset:line.offset + len(line) + 1]
-        return memoryview(line.buffers()[2])[offsets[0]:offsets[-1]]
+        return _line_bytes(line.combine_chunks() if isinstance(line, pa.ChunkedArray) else line)
 
     starts = list(range(0, n, rows))
     workers = min(CSV_THREADS, os.cpu_count() or 1)
@@ -345,14 +343,26 @@ def csv_blocks(frame, rows: int = CSV_BLOCK_ROWS):
     # is written (at most ``workers`` blocks ahead, in order: the same bytes)
 
     yield block(starts[0])  # the first block fills the cache of quoted dictionaries
-    rest = iter(starts[1:])
+    yield from _in_order(block, [(s,) for s in starts[1:]], workers, workers)
+
+
+def _line_bytes(line) -> memoryview:
+    """The text bytes of a large_string array, end to end (a view of its data buffer, no copy)."""
+    offsets = np.frombuffer(line.buffers()[1], dtype=np.int64)[line.offset:line.offset + len(line) + 1]
+    return memoryview(line.buffers()[2])[offsets[0]:offsets[-1]]
+
+
+def _in_order(build, jobs: list, workers: int, ahead: int):
+    """``build(*job)`` of each job, yielded in order, the next ``ahead`` jobs built on ``workers`` threads
+    meanwhile (arrow's kernels release the GIL)."""
+    rest = iter(jobs)
     with ThreadPoolExecutor(max_workers=workers) as ex:
-        pending = deque(ex.submit(block, s) for _, s in zip(range(workers), rest))
+        pending = deque(ex.submit(build, *job) for _, job in zip(range(ahead), rest))
         while pending:
             done = pending.popleft().result()
             nxt = next(rest, None)
             if nxt is not None:
-                pending.append(ex.submit(block, nxt))
+                pending.append(ex.submit(build, *nxt))
             yield done
 
 
@@ -462,9 +472,7 @@ def _rule_block(v, prefixes: dict, quoted: _Quoted, k: int, a: int, b: int):
     args = [_lit(p) if isinstance(p, str) else p for p in merged]
     if not any(isinstance(p, pa.Array) for p in merged):  # a rule of constants only
         args.insert(0, pa.array(np.full(b - a, "", dtype=object), type=pa.large_string()))
-    line = pc.binary_join_element_wise(*args, _lit(""))
-    offsets = np.frombuffer(line.buffers()[1], dtype=np.int64)[line.offset:line.offset + len(line) + 1]
-    return memoryview(line.buffers()[2])[offsets[0]:offsets[-1]]
+    return _line_bytes(pc.binary_join_element_wise(*args, _lit("")))
 
 
 def verdict_csv_blocks(v, rows: int = CSV_BLOCK_ROWS):
@@ -482,15 +490,7 @@ def verdict_csv_blocks(v, rows: int = CSV_BLOCK_ROWS):
         for job in jobs:
             yield _rule_block(v, prefixes, quoted, *job)
         return
-    rest = iter(jobs)
-    with ThreadPoolExecutor(max_workers=workers) as ex:
-        pending = deque(ex.submit(_rule_block, v, prefixes, quoted, *job) for _, job in zip(range(workers + 1), rest))
-        while pending:
-            done = pending.popleft().result()
-            nxt = next(rest, None)
-            if nxt is not None:
-                pending.append(ex.submit(_rule_block, v, prefixes, quoted, *nxt))
-            yield done
+    yield from _in_order(_rule_block, [(v, prefixes, quoted, *job) for job in jobs], workers, workers + 1)
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:

@@ -18,7 +18,7 @@ from junheng.formatting import fmt_distinct, fmt_num
 from junheng.verdicts.outofforce import out_of_force_text
 from junheng.evaluation.logic import FAIL, NOT_APPLICABLE, NOT_EVALUABLE, PASS
 from junheng.language import nodes as _ast
-from junheng.verdicts.unknown_reasons import column_text, not_evaluable_reasons, unit_groups, units_with_codes
+from junheng.verdicts.unknown_reasons import column_text, not_evaluable_reasons, unit_groups, units_with_codes, usable
 from junheng.standard.model import exprs_have_if
 
 ROWWISE = False  # True: not_evaluable reasons built row by row (the reference path; tests compare both)
@@ -281,7 +281,7 @@ def _rw_inputs(ev, res, rows, fields, invalid, per_row, lang):
         sym = ev.t.get(f)
         if sym is None:
             continue
-        if sym.level not in USABLE[space] or (sym.needs_stage and space not in ("stage", "county_stage")):
+        if not usable(sym, space):
             continue
         miss = _missing(ev.field_array(f, space))[rows]
         checked += 1
@@ -336,7 +336,7 @@ def _rw_join(ev, res, rows, fields, per_row, lang):
 
 def _scalar(ev, f, space, i):
     sym = ev.t.get(f)
-    if sym is None or sym.level not in USABLE[space] or (sym.needs_stage and space not in ("stage", "county_stage")):
+    if sym is None or not usable(sym, space):
         return None
     try:
         v = ev.field_array(f, space)[i]

@@ -321,7 +321,9 @@ def _empty_group_parts(res, rows, parts: _Parts, lang: str) -> None:
                 parts.const(f, msg(lang, key))
 
 
-def _usable(sym, space: str) -> bool:
+def usable(sym, space: str) -> bool:
+    """Whether a symbol's value can be read in space (its level usable there; a per-stage value only in a
+    stage space)."""
     return sym.level in USABLE[space] and not (sym.needs_stage and space not in ("stage", "county_stage"))
 
 
@@ -331,7 +333,7 @@ def _input_parts(ev, res, rows, fields, invalid, parts: _Parts, lang: str):
     checked, n_missing = 0, np.zeros(len(rows), dtype=np.int64)
     for f in fields:
         sym = ev.t.get(f)
-        if sym is None or not _usable(sym, space):
+        if sym is None or not usable(sym, space):
             continue
         miss = np.asarray(pd.isna(ev.field_array(f, space))[rows], dtype=bool)
         checked += 1
