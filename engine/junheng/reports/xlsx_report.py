@@ -148,6 +148,11 @@ def _col(j: int) -> str:
     return get_column_letter(j)
 
 
+def _county_names(sp) -> dict:
+    """county_id → county_name ({} when the county file has no names)."""
+    return dict(zip(sp.counties["county_id"], sp.counties["county_name"])) if "county_name" in sp.counties else {}
+
+
 def _county_sheet(wb, run, lang, t, first):
     """Every county-level verdict, the overall one first, then areas, then the rest in the standard's order."""
     labels = OUTCOME_LABELS[lang]
@@ -158,7 +163,7 @@ def _county_sheet(wb, run, lang, t, first):
     order = np.where(county.rule_id == "county", 0, np.where(county.rule_id.str.startswith("area_"), 1, 2))
     county = county.iloc[np.argsort(order, kind="stable")]
     rules = {r.id: r for r in run.compiled.rules}
-    cnames = dict(zip(sp.counties["county_id"], sp.counties["county_name"])) if "county_name" in sp.counties else {}
+    cnames = _county_names(sp)
     rows = []
     for r in county.itertuples(index=False):
         places = display_decimals(rules.get(r.rule_id), 4)
@@ -223,7 +228,7 @@ def _cv_sheet(wb, run, lang, t):
     ev = run.evaluator
     sp = run.spaces
     cids = sp.counties["county_id"].to_numpy(dtype=object)
-    cnames = dict(zip(sp.counties["county_id"], sp.counties["county_name"])) if "county_name" in sp.counties else {}
+    cnames = _county_names(sp)
     rows = []
     for r in run.compiled.rules:
         if not (is_cv_rule(r) and r.space in ("county_stage", "county")):
