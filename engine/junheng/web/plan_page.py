@@ -139,27 +139,28 @@ def _read_costs(entry, lang: str):
     return parse_costs(f.read(), name, columns)
 
 
-def _time_limit(text, lang: str) -> float:
+def _form_number(text) -> tuple[str, float]:
+    """A number typed in the form: the text stripped, and its value (NaN when it is not a number)."""
     raw = (text or "").strip()
+    try:
+        return raw, float(raw)
+    except ValueError:
+        return raw, math.nan
+
+
+def _time_limit(text, lang: str) -> float:
+    raw, v = _form_number(text)
     if not raw:
         return DEFAULT_SECONDS
-    try:
-        v = float(raw)
-    except ValueError:
-        v = math.nan
     if not (1 <= v <= MAX_SECONDS):
         raise InputError(t(lang, "plan_page.bad_time", max=f"{MAX_SECONDS:g}", text=raw[:40]))
     return v
 
 
 def _growth(text, lang: str) -> float | None:
-    raw = (text or "").strip()
+    raw, v = _form_number(text)
     if not raw:
         return None
-    try:
-        v = float(raw)
-    except ValueError:
-        v = math.nan
     if not (0 < v <= 10):
         raise InputError(t(lang, "plan_page.bad_growth", text=raw[:40]))
     return v
