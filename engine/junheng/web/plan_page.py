@@ -16,7 +16,7 @@ from flask import Blueprint, Response, abort, render_template, request
 
 from junheng.errors import InputError
 from junheng.evaluation.logic import PASS
-from junheng.i18n import localize, t
+from junheng.i18n import OUTCOME_LABELS, localize, t
 from junheng.plan.cli import EXAMPLE_COSTS
 from junheng.plan.costs import parse_costs
 from junheng.plan.enrolment import project
@@ -61,10 +61,6 @@ def fmt(x, digits: int = 2) -> str:
     return f"{v:,.{digits}f}" if math.isfinite(v) else "—"
 
 
-def _outcome_labels(lang: str) -> dict:
-    return {o: t(lang, f"outcome.{o}") for o in ("pass", "fail", "not_evaluable", "not_applicable")}
-
-
 def _stage_label(lang: str, stage) -> str:
     if stage in ("primary", "junior", "senior"):
         return t(lang, "stage." + stage)
@@ -77,7 +73,7 @@ def verdict_rows(plan, lang: str) -> list:
     rule = plan.structure.school_rule
     before = plan.run.evaluator.results[rule].outcome
     after = plan.after.evaluator.results[rule].outcome if plan.after is not None else before
-    labels = _outcome_labels(lang)
+    labels = OUTCOME_LABELS["en" if lang == "en" else "zh"]
     names = {int(c): labels.get(OUTCOME.get(int(c), ""), str(c)) for c in np.union1d(before, after)}
     sf = sp.schools
     ids = sf["school_id"].astype(str).to_numpy()[sp.u_school]
@@ -99,7 +95,7 @@ def plan_view(plan, lang: str) -> dict:
                        r=tuple(f"{k} ×{n}" for k, n in v["regressions"].items())))
     meta = plan.costs.meta
     cv = cv_table(plan)
-    outcomes = _outcome_labels(lang)
+    outcomes = OUTCOME_LABELS["en" if lang == "en" else "zh"]
     after = [outcomes.get(c.get("outcome"), c.get("outcome")) for c in v.get("cv", [])]
     cv = cv.assign(stage=[_stage_label(lang, s) for s in cv["stage"]],
                    outcome=after if len(after) == len(cv) else "")
