@@ -24,7 +24,6 @@ from junheng.plan.model import PlanModelError
 from junheng.plan.outputs import by_kind, by_school, cv_table, enrolment_lines, government_lines, infeasible_json
 from junheng.plan.outputs import field_labels, write_html, write_json, write_xlsx
 from junheng.plan.planner import OUTCOME, make_plan
-from junheng.web.labels import LABELS
 from junheng.web.workspace import Workspace, display_name
 
 MAX_SCHOOLS = 300  # planned in the request; a larger county is planned with the command line
@@ -203,24 +202,18 @@ def _download_bytes(plan, fmt_: str, lang: str) -> bytes:
     return text.getvalue().encode("utf-8")
 
 
-def plan_blueprint(ws: Workspace, lang_of, scrub_download) -> Blueprint:
-    """``scrub_download(data, fmt)``: the workbench's download scrubber (a download names no server
-    folder; web/app.py)."""
+def plan_blueprint(entry_of, lang_of, scrub_download) -> Blueprint:
+    """``entry_of(run_id)``: the workbench's run entry (404 when there is none); ``scrub_download(data,
+    fmt)``: the workbench's download scrubber (a download names no server folder; web/app.py)."""
     bp = Blueprint("plan", __name__)
 
     @bp.app_context_processor
     def _link_text():
         return {"plan_link_text": t(lang_of(), "plan_page.link")}
 
-    def _entry(run_id):
-        entry = ws.get(run_id)
-        if entry is None:
-            abort(404, LABELS[lang_of()]["run_missing"])
-        return entry
-
     @bp.route("/runs/<run_id>/plan", methods=["GET", "POST"])
     def plan_page(run_id):
-        entry, lg = _entry(run_id), lang_of()
+        entry, lg = entry_of(run_id), lang_of()
         errors: list = []
         n = len(entry.run.spaces.schools)
         too_many = n > MAX_SCHOOLS
@@ -234,7 +227,7 @@ def plan_blueprint(ws: Workspace, lang_of, scrub_download) -> Blueprint:
 
     @bp.route("/runs/<run_id>/plan/<plan_id>/download/<fmt_>")
     def plan_download(run_id, plan_id, fmt_):
-        entry, lg = _entry(run_id), lang_of()
+        entry, lg = entry_of(run_id), lang_of()
         plan = entry.extra.get("plans", {}).get(plan_id)
         if plan is None:
             abort(404, t(lg, "plan_page.plan_missing"))
