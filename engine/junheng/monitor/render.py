@@ -7,7 +7,7 @@ import json
 
 from rich.table import Table
 
-from junheng.i18n import t
+from junheng.i18n import OUTCOME_LABELS, t
 from junheng.monitor.alerts import WarningTable
 from junheng.monitor.jsonout import Raw
 
@@ -72,13 +72,11 @@ def _heads(lang: str) -> dict:
     return {k: t(lang, key) for k, key in HEAD_KEYS.items()}
 
 
-OUTCOME_KEYS = {"pass": "outcome.pass", "fail": "outcome.fail", "not_evaluable": "outcome.not_evaluable",
-                "not_applicable": "outcome.not_applicable"}
 CHANGE_KEYS = {"opened": "monitor.opened", "closed": "monitor.closed", "type_changed": "monitor.type_changed"}
 
 
 def outcome_text(code, lang: str = "zh") -> str:
-    return t(lang, OUTCOME_KEYS[code]) if code in OUTCOME_KEYS else (code or "")
+    return OUTCOME_LABELS["en" if lang == "en" else "zh"].get(code, code or "")
 
 
 def county_outcome_text(code, lang: str = "zh") -> str:

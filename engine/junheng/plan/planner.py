@@ -197,6 +197,12 @@ def _new_problems(before: Run, after: Run) -> list:
     return [str(p) for p in now.take(new)]  # texts of the new ones only (a plan adds few, usually none)
 
 
+def _outcome_names(codes: np.ndarray) -> np.ndarray:
+    """Outcome codes as their names (object array): one look-up per distinct code."""
+    uniq, inverse = np.unique(codes, return_inverse=True)
+    return np.array([OUTCOME.get(int(c), str(c)) for c in uniq], dtype=object)[inverse]
+
+
 def _verdict_summary(run: Run, st: Structure) -> dict:
     ev, sp = run.evaluator, run.spaces
     sf = sp.schools
@@ -205,18 +211,15 @@ def _verdict_summary(run: Run, st: Structure) -> dict:
     ids = sf["school_id"].to_numpy(dtype=object)[sp.u_school]
     names = sf["school_name"].to_numpy(dtype=object)[sp.u_school] if "school_name" in sf else ids
     stage = np.asarray(sp.stages, dtype=object)[sp.u_stage]
-    codes, labels = np.unique(school, return_inverse=True)
-    text = np.array([OUTCOME.get(int(c), str(c)) for c in codes], dtype=object)[labels]
     out["units"] = pd.DataFrame({"school_id": ids, "school_name": names, "stage": stage,
-                                 "outcome": text}).to_dict(orient="records")
+                                 "outcome": _outcome_names(school)}).to_dict(orient="records")
     cid = sp.counties["county_id"].to_numpy(dtype=object)[sp.cs_county]
     cst = np.asarray(sp.stages, dtype=object)[sp.cs_stage]
     cvs = []
     for cv in st.cvs:
         r = ev.results[cv.id]
-        oc = np.array([OUTCOME.get(int(c), str(c)) for c in r.outcome], dtype=object)
         cvs.append(pd.DataFrame({"rule": cv.id, "county_id": cid, "stage": cst, "value": r.value,
-                                 "limit": r.threshold, "outcome": oc}))
+                                 "limit": r.threshold, "outcome": _outcome_names(r.outcome)}))
     out["cv"] = pd.concat(cvs, ignore_index=True).to_dict(orient="records") if cvs else []
     n_fail = int((school == FAIL).sum()) + sum(int((ev.results[cv.id].outcome == FAIL).sum()) for cv in st.cvs)
     n_unk = int((school == NOT_EVALUABLE).sum()) + sum(int((ev.results[cv.id].outcome == NOT_EVALUABLE).sum())

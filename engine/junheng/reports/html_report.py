@@ -41,7 +41,7 @@ from junheng.explain.text import explain_text
 from junheng.explain.plain import explain_html
 from junheng.i18n import LANGS, OUTCOME_LABELS, t as tr
 from junheng.formatting import fmt_num
-from junheng.evaluation.logic import ABSENT, FAIL, NOT_EVALUABLE, NOT_APPLICABLE, PASS, round_half_up
+from junheng.evaluation.logic import ABSENT, FAIL, NOT_EVALUABLE, NOT_APPLICABLE, OUTCOME_NAMES, PASS, round_half_up
 from junheng.standard.provenance import run_provenance, short_text, source_status_label
 from junheng.language.nodes import Call, Name
 from junheng.reports.conclusion import area_label, county_conclusions
@@ -58,7 +58,6 @@ TEMPLATES = Path(__file__).with_name("templates")
 CSS = (TEMPLATES / "report.css").read_text(encoding="utf-8")
 COLORS = {"pass": "#1a7f37", "fail": "#cf222e", "above_floor": "#d4a72c", "not_applicable": "#c4cad0",
           "not_evaluable": "#eac54f"}
-OUTCOME_NAMES = {PASS: "pass", FAIL: "fail", NOT_EVALUABLE: "not_evaluable", NOT_APPLICABLE: "not_applicable"}
 
 
 def e(x) -> str:

@@ -148,6 +148,11 @@ def _col(j: int) -> str:
     return get_column_letter(j)
 
 
+def _county_names(sp) -> dict:
+    """county_id → county_name ({} when the county file has no names)."""
+    return dict(zip(sp.counties["county_id"], sp.counties["county_name"])) if "county_name" in sp.counties else {}
+
+
 def _county_sheet(wb, run, lang, t, first):
     """Every county-level verdict, the overall one first, then areas, then the rest in the standard's order."""
     labels = OUTCOME_LABELS[lang]
@@ -158,7 +163,7 @@ def _county_sheet(wb, run, lang, t, first):
     order = np.where(county.rule_id == "county", 0, np.where(county.rule_id.str.startswith("area_"), 1, 2))
     county = county.iloc[np.argsort(order, kind="stable")]
     rules = {r.id: r for r in run.compiled.rules}
-    cnames = dict(zip(sp.counties["county_id"], sp.counties["county_name"])) if "county_name" in sp.counties else {}
+    cnames = _county_names(sp)
     rows = []
     for r in county.itertuples(index=False):
         places = display_decimals(rules.get(r.rule_id), 4)
@@ -190,25 +195,28 @@ def _school_sheet(wb, run, lang, t):
             heads.append(f"{r.id} {t['value']}")
         heads.append(f"{r.id} {t['outcome']}")
     heads += [t["fails"], t["to_pass"]]
-    # per rule: the values rounded half-up as the report shows them, and the outcome labels (whole columns)
-    values = {r.id: round_half_up(ev.results[r.id].value.astype(float), display_decimals(r))
-              for r in rules if r.kind == "threshold"}
+    # per rule, read once as Python lists: the outcome codes, the values rounded half-up as the report
+    # shows them (threshold rules; None for the others), the smallest changes
+    per_rule = [(r.id, ev.results[r.id].outcome.tolist(),
+                 round_half_up(ev.results[r.id].value.astype(float), display_decimals(r)).tolist()
+                 if r.kind == "threshold" else None, cfs.get(r.id, {})) for r in rules]
+    stage_labels = [std.stage_label(st, lang) for st in sp.stages]
+    sep = tr(lang, "sep.list")
     rows = []
-    for u in range(sp.sizes["stage"]):
-        s = sp.u_school[u]
-        row = [cids[sp.u_county[u]], sids[s], names[s], std.stage_label(sp.stages[sp.u_stage[u]], lang)]
+    for u, (s, c, st) in enumerate(zip(sp.u_school.tolist(), sp.u_county.tolist(), sp.u_stage.tolist())):
+        row = [cids[c], sids[s], names[s], stage_labels[st]]
         fails, hints = [], []
-        for r in rules:
-            o = int(ev.results[r.id].outcome[u])
-            if r.kind == "threshold":
-                row.append(_num(values[r.id][u]) if o != ABSENT else None)
+        for rid, outcomes, values, rule_cfs in per_rule:
+            o = outcomes[u]
+            if values is not None:
+                row.append(_num(values[u]) if o != ABSENT else None)
             row.append(None if o == ABSENT else labels[_outcome_name(o)])
             if o == FAIL:
-                fails.append(r.id)
-            opts = cfs.get(r.id, {}).get(u)
+                fails.append(rid)
+            opts = rule_cfs.get(u)
             if opts:
-                hints.append(tr(lang, "colon", x=r.id) + opts[0]["text"])
-        row += [tr(lang, "sep.list").join(fails), "\n".join(hints)]
+                hints.append(tr(lang, "colon", x=rid) + opts[0]["text"])
+        row += [sep.join(fails), "\n".join(hints)]
         rows.append(row)
     widths = {1: 12, 2: 14, 3: 24, 4: 8, len(heads) - 1: 20, len(heads): 60}
     ws = _sheet(wb, t["schools"], heads, rows, widths)
@@ -223,7 +231,7 @@ def _cv_sheet(wb, run, lang, t):
     ev = run.evaluator
     sp = run.spaces
     cids = sp.counties["county_id"].to_numpy(dtype=object)
-    cnames = dict(zip(sp.counties["county_id"], sp.counties["county_name"])) if "county_name" in sp.counties else {}
+    cnames = _county_names(sp)
     rows = []
     for r in run.compiled.rules:
         if not (is_cv_rule(r) and r.space in ("county_stage", "county")):

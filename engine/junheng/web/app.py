@@ -80,7 +80,7 @@ def create_app(settings: Settings, workspace: Workspace | None = None) -> Flask:
     _add_guards(cx)
     _add_error_handlers(cx)
     app.register_blueprint(monitor_blueprint(ws, settings, cx.lang, DEFAULT_STANDARD))  # junheng monitor
-    app.register_blueprint(plan_blueprint(ws, cx.lang, lambda data, fmt: _scrub_download(data, fmt, cx.scrub)))
+    app.register_blueprint(plan_blueprint(cx.entry, cx.lang, lambda data, fmt: _scrub_download(data, fmt, cx.scrub)))
     register_filters(app)  # ids in words on the pages (web/words.py)
     _add_evaluate_routes(cx)
     _add_run_routes(cx)

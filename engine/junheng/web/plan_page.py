@@ -16,7 +16,7 @@ from flask import Blueprint, Response, abort, render_template, request
 
 from junheng.errors import InputError
 from junheng.evaluation.logic import PASS
-from junheng.i18n import localize, t
+from junheng.i18n import OUTCOME_LABELS, localize, t
 from junheng.plan.cli import EXAMPLE_COSTS
 from junheng.plan.costs import parse_costs
 from junheng.plan.enrolment import project
@@ -24,7 +24,6 @@ from junheng.plan.model import PlanModelError
 from junheng.plan.outputs import by_kind, by_school, cv_table, enrolment_lines, government_lines, infeasible_json
 from junheng.plan.outputs import field_labels, write_html, write_json, write_xlsx
 from junheng.plan.planner import OUTCOME, make_plan
-from junheng.web.labels import LABELS
 from junheng.web.workspace import Workspace, display_name
 
 MAX_SCHOOLS = 300  # planned in the request; a larger county is planned with the command line
@@ -61,10 +60,6 @@ def fmt(x, digits: int = 2) -> str:
     return f"{v:,.{digits}f}" if math.isfinite(v) else "—"
 
 
-def _outcome_labels(lang: str) -> dict:
-    return {o: t(lang, f"outcome.{o}") for o in ("pass", "fail", "not_evaluable", "not_applicable")}
-
-
 def _stage_label(lang: str, stage) -> str:
     if stage in ("primary", "junior", "senior"):
         return t(lang, "stage." + stage)
@@ -77,7 +72,7 @@ def verdict_rows(plan, lang: str) -> list:
     rule = plan.structure.school_rule
     before = plan.run.evaluator.results[rule].outcome
     after = plan.after.evaluator.results[rule].outcome if plan.after is not None else before
-    labels = _outcome_labels(lang)
+    labels = OUTCOME_LABELS["en" if lang == "en" else "zh"]
     names = {int(c): labels.get(OUTCOME.get(int(c), ""), str(c)) for c in np.union1d(before, after)}
     sf = sp.schools
     ids = sf["school_id"].astype(str).to_numpy()[sp.u_school]
@@ -99,7 +94,7 @@ def plan_view(plan, lang: str) -> dict:
                        r=tuple(f"{k} ×{n}" for k, n in v["regressions"].items())))
     meta = plan.costs.meta
     cv = cv_table(plan)
-    outcomes = _outcome_labels(lang)
+    outcomes = OUTCOME_LABELS["en" if lang == "en" else "zh"]
     after = [outcomes.get(c.get("outcome"), c.get("outcome")) for c in v.get("cv", [])]
     cv = cv.assign(stage=[_stage_label(lang, s) for s in cv["stage"]],
                    outcome=after if len(after) == len(cv) else "")
@@ -139,27 +134,28 @@ def _read_costs(entry, lang: str):
     return parse_costs(f.read(), name, columns)
 
 
-def _time_limit(text, lang: str) -> float:
+def _form_number(text) -> tuple[str, float]:
+    """A number typed in the form: the text stripped, and its value (NaN when it is not a number)."""
     raw = (text or "").strip()
+    try:
+        return raw, float(raw)
+    except ValueError:
+        return raw, math.nan
+
+
+def _time_limit(text, lang: str) -> float:
+    raw, v = _form_number(text)
     if not raw:
         return DEFAULT_SECONDS
-    try:
-        v = float(raw)
-    except ValueError:
-        v = math.nan
     if not (1 <= v <= MAX_SECONDS):
         raise InputError(t(lang, "plan_page.bad_time", max=f"{MAX_SECONDS:g}", text=raw[:40]))
     return v
 
 
 def _growth(text, lang: str) -> float | None:
-    raw = (text or "").strip()
+    raw, v = _form_number(text)
     if not raw:
         return None
-    try:
-        v = float(raw)
-    except ValueError:
-        v = math.nan
     if not (0 < v <= 10):
         raise InputError(t(lang, "plan_page.bad_growth", text=raw[:40]))
     return v
@@ -206,24 +202,18 @@ def _download_bytes(plan, fmt_: str, lang: str) -> bytes:
     return text.getvalue().encode("utf-8")
 
 
-def plan_blueprint(ws: Workspace, lang_of, scrub_download) -> Blueprint:
-    """``scrub_download(data, fmt)``: the workbench's download scrubber (a download names no server
-    folder; web/app.py)."""
+def plan_blueprint(entry_of, lang_of, scrub_download) -> Blueprint:
+    """``entry_of(run_id)``: the workbench's run entry (404 when there is none); ``scrub_download(data,
+    fmt)``: the workbench's download scrubber (a download names no server folder; web/app.py)."""
     bp = Blueprint("plan", __name__)
 
     @bp.app_context_processor
     def _link_text():
         return {"plan_link_text": t(lang_of(), "plan_page.link")}
 
-    def _entry(run_id):
-        entry = ws.get(run_id)
-        if entry is None:
-            abort(404, LABELS[lang_of()]["run_missing"])
-        return entry
-
     @bp.route("/runs/<run_id>/plan", methods=["GET", "POST"])
     def plan_page(run_id):
-        entry, lg = _entry(run_id), lang_of()
+        entry, lg = entry_of(run_id), lang_of()
         errors: list = []
         n = len(entry.run.spaces.schools)
         too_many = n > MAX_SCHOOLS
@@ -237,7 +227,7 @@ def plan_blueprint(ws: Workspace, lang_of, scrub_download) -> Blueprint:
 
     @bp.route("/runs/<run_id>/plan/<plan_id>/download/<fmt_>")
     def plan_download(run_id, plan_id, fmt_):
-        entry, lg = _entry(run_id), lang_of()
+        entry, lg = entry_of(run_id), lang_of()
         plan = entry.extra.get("plans", {}).get(plan_id)
         if plan is None:
             abort(404, t(lg, "plan_page.plan_missing"))
